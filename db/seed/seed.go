@@ -1,0 +1,224 @@
+// Package seed fills a migrated Steward database with development and demo
+// data: a household with two homes, their equipment and years of meter
+// history, and a music school with its staff and families.
+//
+// Every id is a UUIDv5 of a stable key and every insert is ON CONFLICT DO
+// NOTHING, so seeding twice changes nothing and rows edited in the app keep
+// their edits.
+package seed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"golang.org/x/crypto/bcrypt"
+)
+
+// Password is the password of every seeded login.
+const Password = "homeportal"
+
+// bcryptCost is deliberately production-strength so that the development
+// identity provider exercises the same hashing cost as a real one.
+const bcryptCost = 12
+
+// namespace scopes the seeder's UUIDv5 ids; changing it changes every id.
+var namespace = uuid.MustParse("6f1c2a0e-4b7d-5e39-9a51-3c8e2d7f4b10")
+
+// id returns the deterministic id for a stable key such as "home:main".
+func id(key string) uuid.UUID { return uuid.NewSHA1(namespace, []byte(key)) }
+
+// Tenant and user ids, exported so that tests and demos can refer to them.
+var (
+	HouseholdTenantID = id("tenant:household:morgan")
+	SchoolTenantID    = id("tenant:school:riverside")
+)
+
+// UserID returns the id (and identity-provider subject) of the seeded user
+// with the given email.
+func UserID(email string) uuid.UUID { return id("user:" + strings.ToLower(email)) }
+
+// Options configure Seed.
+type Options struct {
+	// Issuer is the OIDC issuer URL stored in accounts.users.issuer, e.g.
+	// http://127.0.0.1:8081. Required.
+	Issuer string
+	// Now is the reference "today" that dates and readings are relative to;
+	// zero means time.Now.
+	Now time.Time
+}
+
+// Summary reports what the seeded tenants hold after seeding.
+type Summary struct {
+	Issuer string
+
+	HouseholdTenantID uuid.UUID
+	HouseholdName     string
+	HouseholdMembers  int
+	Homes             int
+	Locations         int
+	Assets            int
+	MeterReadings     int
+
+	SchoolTenantID uuid.UUID
+	SchoolName     string
+	SchoolAdmins   int
+	Teachers       int
+	Parents        int
+
+	// Logins counts the development identity provider's seeded users.
+	Logins int
+}
+
+// String renders the summary for a terminal, with the logins to try.
+func (s Summary) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Seeded Steward demo data (issuer %s; every password is %q)\n", s.Issuer, Password)
+	fmt.Fprintf(&b, "  %s  tenant %s\n", s.HouseholdName, s.HouseholdTenantID)
+	fmt.Fprintf(&b, "    %d members, %d homes, %d locations, %d assets, %d meter readings\n",
+		s.HouseholdMembers, s.Homes, s.Locations, s.Assets, s.MeterReadings)
+	for _, p := range householdPeople {
+		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))
+	}
+	fmt.Fprintf(&b, "  %s  tenant %s\n", s.SchoolName, s.SchoolTenantID)
+	fmt.Fprintf(&b, "    %d admins, %d teachers, %d parents\n", s.SchoolAdmins, s.Teachers, s.Parents)
+	people := schoolPeople()
+	for _, p := range people[:2] {
+		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))
+	}
+	fmt.Fprintf(&b, "    login %-28s parent (and %d more parents)\n", people[len(people)-1].email, s.Parents-1)
+	fmt.Fprintf(&b, "  %d logins in devidp.users\n", s.Logins)
+	return b.String()
+}
+
+// person is a seeded user and their roles in one tenant.
+type person struct {
+	email, name string
+	roles       []string
+}
+
+// Seed writes the demo data into the database at ownerURL, which must be
+// migrated and must be a URL for the owner role. It is idempotent.
+func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
+	if opts.Issuer == "" {
+		return Summary{}, errors.New("seed: Options.Issuer is required")
+	}
+	now := opts.Now
+	if now.IsZero() {
+		now = time.Now()
+	}
+	conn, err := pgx.Connect(ctx, ownerURL)
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed: connect: %w", err)
+	}
+	defer conn.Close(ctx)
+
+	// Hashing once matters: cost 12 takes a quarter of a second per hash.
+	hash, err := bcrypt.GenerateFromPassword([]byte(Password), bcryptCost)
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed: hash password: %w", err)
+	}
+	s := Summary{
+		Issuer:            opts.Issuer,
+		HouseholdTenantID: HouseholdTenantID,
+		HouseholdName:     householdName,
+		SchoolTenantID:    SchoolTenantID,
+		SchoolName:        schoolName,
+	}
+
+	owner := UserID(householdPeople[0].email)
+	err = inTenant(ctx, conn, HouseholdTenantID, owner, func(tx pgx.Tx) error {
+		if err := writeTenant(ctx, tx, HouseholdTenantID, "household", householdName, householdPeople, opts.Issuer, string(hash)); err != nil {
+			return err
+		}
+		if err := writeHomes(ctx, tx, homes, now); err != nil {
+			return err
+		}
+		if err := writeReadings(ctx, tx, readings(now)); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT
+			(SELECT count(*) FROM accounts.memberships WHERE tenant_id = $1),
+			(SELECT count(*) FROM assets.homes),
+			(SELECT count(*) FROM assets.locations),
+			(SELECT count(*) FROM assets.assets),
+			(SELECT count(*) FROM assets.meter_readings)`, HouseholdTenantID).
+			Scan(&s.HouseholdMembers, &s.Homes, &s.Locations, &s.Assets, &s.MeterReadings)
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed: household: %w", err)
+	}
+
+	people := schoolPeople()
+	admin := UserID(people[0].email)
+	err = inTenant(ctx, conn, SchoolTenantID, admin, func(tx pgx.Tx) error {
+		if err := writeTenant(ctx, tx, SchoolTenantID, "school", schoolName, people, opts.Issuer, string(hash)); err != nil {
+			return err
+		}
+		return tx.QueryRow(ctx, `SELECT
+			count(*) FILTER (WHERE 'admin' = ANY (roles)),
+			count(*) FILTER (WHERE 'teacher' = ANY (roles)),
+			count(*) FILTER (WHERE 'parent' = ANY (roles))
+			FROM accounts.memberships WHERE tenant_id = $1`, SchoolTenantID).
+			Scan(&s.SchoolAdmins, &s.Teachers, &s.Parents)
+	})
+	if err != nil {
+		return Summary{}, fmt.Errorf("seed: school: %w", err)
+	}
+
+	var subjects []string
+	for _, p := range append(householdPeople[:len(householdPeople):len(householdPeople)], people...) {
+		subjects = append(subjects, UserID(p.email).String())
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM devidp.users WHERE subject = ANY ($1)`, subjects).Scan(&s.Logins); err != nil {
+		return Summary{}, fmt.Errorf("seed: count logins: %w", err)
+	}
+	return s, nil
+}
+
+// inTenant runs fn in a transaction scoped to tenant and user, as the
+// forced row-level security policies require even of the owner role.
+func inTenant(ctx context.Context, conn *pgx.Conn, tenant, user uuid.UUID, fn func(pgx.Tx) error) error {
+	return pgx.BeginFunc(ctx, conn, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
+			tenant.String(), user.String()); err != nil {
+			return fmt.Errorf("set tenant: %w", err)
+		}
+		return fn(tx)
+	})
+}
+
+// writeTenant writes the tenant, its people's logins and accounts, and their
+// memberships.
+func writeTenant(ctx context.Context, tx pgx.Tx, tenant uuid.UUID, kind, name string, people []person, issuer, hash string) error {
+	b := &pgx.Batch{}
+	b.Queue(`INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, $2, $3)
+		ON CONFLICT DO NOTHING`, tenant, kind, name)
+	for _, p := range people {
+		uid := UserID(p.email)
+		// The subject is the user id, so devidp and accounts agree without a lookup.
+		b.Queue(`INSERT INTO devidp.users (subject, email, display_name, password_hash) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, uid.String(), p.email, p.name, hash)
+		b.Queue(`INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, $5)
+			ON CONFLICT DO NOTHING`, uid, issuer, uid.String(), p.email, p.name)
+		b.Queue(`INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)
+			ON CONFLICT DO NOTHING`, tenant, uid, p.roles)
+	}
+	if err := tx.SendBatch(ctx, b).Close(); err != nil {
+		return fmt.Errorf("write tenant %s: %w", name, err)
+	}
+	return nil
+}
+
+// jitter returns a stable pseudo-random number in [0, n) for key, so that
+// dates do not all fall on the same day of the month.
+func jitter(key string, n int) int {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return int(h.Sum32() % uint32(n))
+}

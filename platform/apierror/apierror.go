@@ -1,0 +1,171 @@
+// Package apierror is where every error becomes a canonical gRPC status.
+//
+// Handlers and domain code return *Error values (or plain errors from the
+// store); FromError is the one translation point, applied by the server's
+// innermost interceptor, so codes and ErrorInfo reasons are decided once.
+package apierror
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
+)
+
+// Domain is the ErrorInfo domain of every Steward error.
+const Domain = "steward.dev"
+
+// Stable ErrorInfo reasons. Clients may switch on these; never rename one.
+const (
+	ReasonInvalidArgument    = "INVALID_ARGUMENT"
+	ReasonNotFound           = "RESOURCE_NOT_FOUND"
+	ReasonAlreadyExists      = "RESOURCE_ALREADY_EXISTS"
+	ReasonEtagMismatch       = "ETAG_MISMATCH"
+	ReasonFailedPrecondition = "FAILED_PRECONDITION"
+	ReasonUnauthenticated    = "UNAUTHENTICATED"
+	ReasonPermissionDenied   = "PERMISSION_DENIED"
+	ReasonConflict           = "CONCURRENT_MODIFICATION"
+	ReasonUnavailable        = "UNAVAILABLE"
+	ReasonInternal           = "INTERNAL"
+	ReasonDeadlineExceeded   = "DEADLINE_EXCEEDED"
+	ReasonCanceled           = "CANCELED"
+)
+
+// FieldViolation names a request field (dotted path, e.g. "asset.install_date")
+// and says what is wrong with it.
+type FieldViolation struct {
+	Field       string
+	Description string
+}
+
+// Error is a domain error that knows its canonical code.
+type Error struct {
+	Code       codes.Code
+	Reason     string
+	Message    string
+	Violations []FieldViolation
+	Metadata   map[string]string
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%s: %s", e.Code, e.Message) }
+
+// InvalidArgument reports bad fields.
+func InvalidArgument(violations ...FieldViolation) *Error {
+	msg := "invalid request"
+	if len(violations) > 0 {
+		msg = fmt.Sprintf("invalid %s: %s", violations[0].Field, violations[0].Description)
+	}
+	return &Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: msg, Violations: violations}
+}
+
+// InvalidField is InvalidArgument for one field.
+func InvalidField(field, description string) *Error {
+	return InvalidArgument(FieldViolation{Field: field, Description: description})
+}
+
+// NotFound reports a resource that does not exist or that the caller may not
+// know about; the two are deliberately indistinguishable.
+func NotFound(resourceName string) *Error {
+	return &Error{Code: codes.NotFound, Reason: ReasonNotFound, Message: resourceName + " not found",
+		Metadata: map[string]string{"resource": resourceName}}
+}
+
+// EtagMismatch reports an optimistic-concurrency failure (AIP-154).
+func EtagMismatch(resourceName string) *Error {
+	return &Error{Code: codes.Aborted, Reason: ReasonEtagMismatch,
+		Message:  "etag does not match the current version of " + resourceName + "; read it again and retry",
+		Metadata: map[string]string{"resource": resourceName}}
+}
+
+// FailedPrecondition reports a request that cannot be done in the current state.
+func FailedPrecondition(reason, message string) *Error {
+	return &Error{Code: codes.FailedPrecondition, Reason: reason, Message: message}
+}
+
+// Unauthenticated reports a missing or unacceptable credential.
+func Unauthenticated(message string) *Error {
+	return &Error{Code: codes.Unauthenticated, Reason: ReasonUnauthenticated, Message: message}
+}
+
+// PermissionDenied reports a member whose roles do not allow the call.
+func PermissionDenied(message string) *Error {
+	return &Error{Code: codes.PermissionDenied, Reason: ReasonPermissionDenied, Message: message}
+}
+
+// Status converts e to a gRPC status with ErrorInfo and BadRequest details.
+func (e *Error) Status() *status.Status {
+	st := status.New(e.Code, e.Message)
+	details := []protoadapt.MessageV1{&errdetails.ErrorInfo{Reason: e.Reason, Domain: Domain, Metadata: e.Metadata}}
+	if len(e.Violations) > 0 {
+		br := &errdetails.BadRequest{}
+		for _, v := range e.Violations {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: v.Field, Description: v.Description})
+		}
+		details = append(details, br)
+	}
+	withDetails, err := st.WithDetails(details...)
+	if err != nil {
+		return st
+	}
+	return withDetails
+}
+
+// FromError maps any error to a status. It reports whether the error was
+// unexpected (a bug or an outage), which callers log in full; the client then
+// sees only a generic message.
+func FromError(err error) (st *status.Status, unexpected bool) {
+	if err == nil {
+		return nil, false
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status(), false
+	}
+	if s, ok := status.FromError(err); ok {
+		return s, s.Code() == codes.Internal || s.Code() == codes.Unknown
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return (&Error{Code: codes.DeadlineExceeded, Reason: ReasonDeadlineExceeded, Message: "deadline exceeded"}).Status(), false
+	case errors.Is(err, context.Canceled):
+		return (&Error{Code: codes.Canceled, Reason: ReasonCanceled, Message: "request canceled"}).Status(), false
+	case errors.Is(err, pgx.ErrNoRows):
+		return (&Error{Code: codes.NotFound, Reason: ReasonNotFound, Message: "resource not found"}).Status(), false
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		return fromPostgres(pgErr)
+	}
+	return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+}
+
+// fromPostgres maps SQLSTATEs that a client's request can cause. Anything
+// else is our bug or an outage.
+func fromPostgres(pgErr *pgconn.PgError) (*status.Status, bool) {
+	switch pgErr.Code {
+	case "23505": // unique_violation
+		return (&Error{Code: codes.AlreadyExists, Reason: ReasonAlreadyExists, Message: "a resource with these values already exists"}).Status(), false
+	case "23P01": // exclusion_violation
+		return (&Error{Code: codes.AlreadyExists, Reason: ReasonConflict, Message: "conflicts with an existing resource"}).Status(), false
+	case "23503": // foreign_key_violation
+		return (&Error{Code: codes.FailedPrecondition, Reason: ReasonFailedPrecondition, Message: "the resource is still referenced, or references something that does not exist"}).Status(), false
+	case "23514", "22001", "22003", "22007", "22008", "22P02": // check, too long, out of range, bad datetime, bad text
+		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
+	case "40001", "40P01": // serialization failure, deadlock
+		return (&Error{Code: codes.Aborted, Reason: ReasonConflict, Message: "concurrent modification; retry"}).Status(), false
+	case "57014": // query_canceled (statement timeout or cancel)
+		return (&Error{Code: codes.DeadlineExceeded, Reason: ReasonDeadlineExceeded, Message: "the database took too long"}).Status(), false
+	case "42501": // insufficient_privilege, e.g. an RLS WITH CHECK failure: our bug, never the client's
+		return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+	}
+	if len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "53" || pgErr.Code[:2] == "57") {
+		return (&Error{Code: codes.Unavailable, Reason: ReasonUnavailable, Message: "the database is unavailable; retry"}).Status(), true
+	}
+	return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+}

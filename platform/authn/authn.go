@@ -1,0 +1,116 @@
+// Package authn verifies OIDC bearer tokens (JWT access tokens) with go-oidc
+// and resolves the caller's Steward account.
+package authn
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/coreos/go-oidc/v3/oidc"
+	"github.com/google/uuid"
+
+	"steward.dev/platform/scope"
+)
+
+// UserLookup finds the Steward account of an identity; uuid.Nil if none.
+type UserLookup func(ctx context.Context, issuer, subject string) (uuid.UUID, error)
+
+// Config configures an Authenticator.
+type Config struct {
+	Issuer   string // OIDC_ISSUER
+	Audience string // OIDC_AUDIENCE: tokens must be issued for it
+	// JWKSURL skips discovery when set.
+	JWKSURL    string
+	HTTPClient *http.Client
+	// MinKeyRefetch limits JWKS refetches for unknown key ids (default 1 min).
+	MinKeyRefetch time.Duration
+	// CacheSize bounds the verified-token cache (default 10000).
+	CacheSize int
+	Now       func() time.Time
+}
+
+// Authenticator verifies each distinct token once and caches the result
+// until the token expires.
+type Authenticator struct {
+	verifier  *oidc.IDTokenVerifier
+	issuer    string
+	lookup    UserLookup
+	now       func() time.Time
+	cacheSize int
+
+	mu    sync.RWMutex
+	cache map[string]cached
+}
+
+type cached struct {
+	caller scope.Caller
+	expiry time.Time
+}
+
+// ErrUnauthenticated wraps every reason a token is refused.
+var ErrUnauthenticated = errors.New("unauthenticated")
+
+// New returns an Authenticator. It contacts the issuer lazily, on the first
+// token, so services can start before the identity provider.
+func New(cfg Config, lookup UserLookup) *Authenticator {
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 5 * time.Second}
+	}
+	if cfg.MinKeyRefetch == 0 {
+		cfg.MinKeyRefetch = time.Minute
+	}
+	if cfg.CacheSize == 0 {
+		cfg.CacheSize = 10000
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	keys := &keySet{issuer: cfg.Issuer, jwksURL: cfg.JWKSURL, client: cfg.HTTPClient, minRefetch: cfg.MinKeyRefetch, now: cfg.Now}
+	verifier := oidc.NewVerifier(cfg.Issuer, keys, &oidc.Config{
+		ClientID:             cfg.Audience,
+		SupportedSigningAlgs: algNames(),
+		Now:                  cfg.Now,
+	})
+	return &Authenticator{verifier: verifier, issuer: cfg.Issuer, lookup: lookup, now: cfg.Now, cacheSize: cfg.CacheSize, cache: map[string]cached{}}
+}
+
+// Authenticate verifies a raw bearer token and returns the caller.
+func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Caller, error) {
+	now := a.now()
+	a.mu.RLock()
+	c, ok := a.cache[raw]
+	a.mu.RUnlock()
+	if ok && now.Before(c.expiry) {
+		return c.caller, nil
+	}
+	tok, err := a.verifier.Verify(ctx, raw)
+	if err != nil {
+		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
+	}
+	caller := scope.Caller{Issuer: tok.Issuer, Subject: tok.Subject}
+	if caller.UserID, err = a.lookup(ctx, tok.Issuer, tok.Subject); err != nil {
+		return scope.Caller{}, err
+	}
+	a.store(raw, cached{caller: caller, expiry: tok.Expiry})
+	return caller, nil
+}
+
+func (a *Authenticator) store(raw string, c cached) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.cache) >= a.cacheSize {
+		now := a.now()
+		for k, v := range a.cache {
+			if !now.Before(v.expiry) {
+				delete(a.cache, k)
+			}
+		}
+		if len(a.cache) >= a.cacheSize {
+			clear(a.cache) // still full of live tokens: start over rather than grow
+		}
+	}
+	a.cache[raw] = c
+}

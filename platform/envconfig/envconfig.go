@@ -1,0 +1,79 @@
+// Package envconfig reads the settings every Steward service shares from the
+// environment, and opens what they describe.
+package envconfig
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+)
+
+// Service holds the shared settings.
+type Service struct {
+	// DatabaseURL connects as the runtime role (APP_DATABASE_URL).
+	DatabaseURL  string
+	OIDCIssuer   string // OIDC_ISSUER
+	OIDCAudience string // OIDC_AUDIENCE
+	ListenAddr   string // <NAME>_GRPC_ADDR
+	LogLevel     slog.Level
+}
+
+// Load reads the settings of the service called name ("assets").
+func Load(name, defaultAddr string) (Service, error) {
+	s := Service{
+		DatabaseURL:  os.Getenv("APP_DATABASE_URL"),
+		OIDCIssuer:   get("OIDC_ISSUER", "http://127.0.0.1:8081"),
+		OIDCAudience: get("OIDC_AUDIENCE", "steward"),
+		ListenAddr:   get(strings.ToUpper(name)+"_GRPC_ADDR", defaultAddr),
+	}
+	if s.DatabaseURL == "" {
+		return s, fmt.Errorf("APP_DATABASE_URL is not set (a connection string for the runtime role)")
+	}
+	if err := s.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+		return s, fmt.Errorf("LOG_LEVEL: %w", err)
+	}
+	return s, nil
+}
+
+// Logger returns a structured logger tagged with the service name.
+func (s Service) Logger(name string) *slog.Logger {
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: s.LogLevel})).With("service", name)
+}
+
+// OpenPool connects to PostgreSQL and checks the connection.
+func OpenPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database URL: %w", err)
+	}
+	if cfg.MaxConns < 16 {
+		cfg.MaxConns = 16
+	}
+	cfg.MaxConnIdleTime = 5 * time.Minute
+	// A statement that runs away must not hold a connection forever.
+	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "15000"
+	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "30000"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to database: %w", err)
+	}
+	return pool, nil
+}
+
+func get(key, fallback string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return fallback
+}

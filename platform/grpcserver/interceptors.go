@@ -1,0 +1,248 @@
+package grpcserver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"buf.build/go/protovalidate"
+	"github.com/google/uuid"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/metadata"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/proto"
+
+	"steward.dev/platform/access"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/authn"
+	"steward.dev/platform/scope"
+)
+
+// requestInfo is filled in by inner interceptors for the access log.
+type requestInfo struct {
+	id         string
+	caller     string
+	tenant     string
+	unexpected error
+}
+
+type infoKey struct{}
+
+func infoFrom(ctx context.Context) *requestInfo {
+	if ri, ok := ctx.Value(infoKey{}).(*requestInfo); ok {
+		return ri
+	}
+	return &requestInfo{}
+}
+
+// recovery turns a panic into INTERNAL so that no panic reaches a client or
+// kills the process.
+func recovery(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (resp any, err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return handler(ctx, req)
+	}
+}
+
+func streamRecovery(logger *slog.Logger) grpc.StreamServerInterceptor {
+	return func(srv any, ss grpc.ServerStream, info *grpc.StreamServerInfo, handler grpc.StreamHandler) (err error) {
+		defer func() {
+			if r := recover(); r != nil {
+				logger.Error("panic", "method", info.FullMethod, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+				err = status.Error(codes.Internal, "internal error")
+			}
+		}()
+		return handler(srv, ss)
+	}
+}
+
+// logging assigns the request id, echoes it in the response header and writes
+// one access-log line per call.
+func logging(logger *slog.Logger) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		start := time.Now()
+		ri := &requestInfo{id: incomingRequestID(ctx)}
+		_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", ri.id))
+		resp, err := handler(context.WithValue(ctx, infoKey{}, ri), req)
+		code := status.Code(err)
+		level := slog.LevelInfo
+		if ri.unexpected != nil {
+			level = slog.LevelError
+		}
+		if logger.Enabled(ctx, level) {
+			attrs := []slog.Attr{
+				slog.String("method", info.FullMethod), slog.String("code", code.String()),
+				slog.Duration("duration", time.Since(start)), slog.String("request_id", ri.id),
+			}
+			if ri.caller != "" {
+				attrs = append(attrs, slog.String("user", ri.caller))
+			}
+			if ri.tenant != "" {
+				attrs = append(attrs, slog.String("tenant", ri.tenant))
+			}
+			if ri.unexpected != nil {
+				attrs = append(attrs, slog.String("error", ri.unexpected.Error()))
+			}
+			logger.LogAttrs(ctx, level, "rpc", attrs...)
+		}
+		return resp, err
+	}
+}
+
+func incomingRequestID(ctx context.Context) string {
+	if md, ok := metadata.FromIncomingContext(ctx); ok {
+		if v := md.Get("x-request-id"); len(v) > 0 && len(v[0]) > 0 && len(v[0]) <= 128 {
+			return v[0]
+		}
+	}
+	return uuid.NewString()
+}
+
+// translateErrors is the one place where errors become statuses.
+func translateErrors(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+	resp, err := handler(ctx, req)
+	if err == nil {
+		return resp, nil
+	}
+	st, unexpected := apierror.FromError(err)
+	if unexpected {
+		infoFrom(ctx).unexpected = err
+	}
+	return nil, st.Err()
+}
+
+// defaultDeadline bounds calls whose client set no deadline.
+func defaultDeadline(d time.Duration) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if _, ok := ctx.Deadline(); !ok {
+			var cancel context.CancelFunc
+			ctx, cancel = context.WithTimeout(ctx, d)
+			defer cancel()
+		}
+		return handler(ctx, req)
+	}
+}
+
+// authenticate requires a valid bearer token on every Steward RPC.
+// Infrastructure services (health, reflection) declare no policy and are open.
+func authenticate(a *authn.Authenticator, policies access.Policies) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		if _, ok := policies[info.FullMethod]; !ok {
+			return handler(ctx, req)
+		}
+		raw, ok := bearerToken(ctx)
+		if !ok {
+			return nil, apierror.Unauthenticated("missing bearer token: send \"authorization: Bearer <access token>\"")
+		}
+		caller, err := a.Authenticate(ctx, raw)
+		if errors.Is(err, authn.ErrUnauthenticated) {
+			return nil, apierror.Unauthenticated("invalid or expired access token")
+		}
+		if err != nil {
+			return nil, err
+		}
+		if caller.UserID != uuid.Nil {
+			infoFrom(ctx).caller = caller.UserID.String()
+		} else {
+			infoFrom(ctx).caller = caller.Subject
+		}
+		return handler(scope.WithCaller(ctx, caller), req)
+	}
+}
+
+func bearerToken(ctx context.Context) (string, bool) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	v := md.Get("authorization")
+	if len(v) != 1 {
+		return "", false
+	}
+	scheme, token, ok := strings.Cut(v[0], " ")
+	if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// scopeTenant puts the tenant the request names, and the caller's standing in
+// it, into the context. A caller who is not a member learns nothing: the
+// answer is NOT_FOUND for the very name they sent.
+func scopeTenant(members *access.Members, policies access.Policies) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		p, ok := policies[info.FullMethod]
+		if !ok || p.TenantField == nil {
+			return handler(ctx, req)
+		}
+		msg, ok := req.(proto.Message)
+		if !ok {
+			return nil, fmt.Errorf("request %T is not a proto message", req)
+		}
+		name := p.ResourceName(msg)
+		tenantID, ok := access.TenantOf(name)
+		if !ok {
+			return nil, apierror.InvalidField(p.FieldPath, "must be a resource name starting with tenants/{tenant}")
+		}
+		caller, _ := scope.CallerFrom(ctx)
+		t, member, err := members.Resolve(ctx, caller.UserID, tenantID)
+		if err != nil {
+			return nil, err
+		}
+		if !member {
+			return nil, apierror.NotFound(name)
+		}
+		infoFrom(ctx).tenant = tenantID.String()
+		return handler(scope.WithTenant(ctx, t), req)
+	}
+}
+
+// validate enforces the protovalidate rules declared in the contract.
+func validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		msg, ok := req.(proto.Message)
+		if !ok {
+			return handler(ctx, req)
+		}
+		if err := v.Validate(msg); err != nil {
+			var verr *protovalidate.ValidationError
+			if !errors.As(err, &verr) {
+				return nil, fmt.Errorf("validate %s: %w", info.FullMethod, err)
+			}
+			violations := make([]apierror.FieldViolation, 0, len(verr.Violations))
+			for _, viol := range verr.Violations {
+				violations = append(violations, apierror.FieldViolation{
+					Field:       protovalidate.FieldPathString(viol.Proto.GetField()),
+					Description: viol.Proto.GetMessage(),
+				})
+			}
+			return nil, apierror.InvalidArgument(violations...)
+		}
+		return handler(ctx, req)
+	}
+}
+
+// authorize checks the caller's roles against the RPC's declared policy.
+func authorize(policies access.Policies) grpc.UnaryServerInterceptor {
+	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
+		p, ok := policies[info.FullMethod]
+		if !ok || p.TenantField == nil {
+			return handler(ctx, req)
+		}
+		t, ok := scope.TenantFrom(ctx)
+		if !ok {
+			return nil, errors.New("authorize: tenant-scoped RPC without a scope")
+		}
+		if !t.HasAnyRole(p.Roles) {
+			return nil, apierror.PermissionDenied("your roles in this tenant do not allow " + info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:])
+		}
+		return handler(ctx, req)
+	}
+}

@@ -1,0 +1,217 @@
+// Package tenantdb is the only way services reach PostgreSQL. Every statement
+// runs with the request's tenant set as a transaction-local setting, so
+// row-level security applies; without a scope in the context nothing runs.
+//
+// Reads cost one round trip: the scope setting and the query travel in one
+// pipelined batch, which PostgreSQL runs as one implicit transaction, so the
+// transaction-local setting holds for the query and is gone afterwards.
+package tenantdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"steward.dev/platform/scope"
+)
+
+// DBTX is what sqlc-generated stores run on.
+type DBTX interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+// ErrNoScope is returned by every statement attempted without a scope.
+var ErrNoScope = errors.New("tenantdb: no tenant scope in context")
+
+const setScopeSQL = "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)"
+
+// DB hands out scoped executors over a pool.
+type DB struct {
+	pool *pgxpool.Pool
+}
+
+// New wraps pool, which must connect as the runtime role.
+func New(pool *pgxpool.Pool) *DB { return &DB{pool: pool} }
+
+// Scoped returns an executor for the tenant in ctx; each statement is its own
+// one-round-trip transaction. Use InTx when statements must be atomic.
+func (d *DB) Scoped(ctx context.Context) DBTX {
+	t, ok := scope.TenantFrom(ctx)
+	if !ok {
+		return failed{ErrNoScope}
+	}
+	return &batched{sender: d.pool, tenant: t.TenantID.String(), user: callerUser(ctx)}
+}
+
+// AsUser returns an executor scoped to a user but no tenant, for reading the
+// user's own memberships before a tenant scope exists.
+func (d *DB) AsUser(userID uuid.UUID) DBTX {
+	if userID == uuid.Nil {
+		return failed{ErrNoScope}
+	}
+	return &batched{sender: d.pool, user: userID.String()}
+}
+
+// Unscoped returns the raw pool for queries of shared, tenant-less data
+// (sqlc queries named Unscoped*). RLS still denies every tenant row.
+func (d *DB) Unscoped() DBTX { return d.pool }
+
+// InTx runs fn in one transaction scoped to the tenant in ctx, committing if
+// fn returns nil. The scope setting rides with the first statement.
+func (d *DB) InTx(ctx context.Context, fn func(DBTX) error) (err error) {
+	t, ok := scope.TenantFrom(ctx)
+	if !ok {
+		return ErrNoScope
+	}
+	tx, err := d.pool.Begin(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err != nil {
+			// The request context may be done; roll back regardless.
+			_ = tx.Rollback(context.WithoutCancel(ctx))
+		}
+	}()
+	if err := fn(&batched{sender: tx, tenant: t.TenantID.String(), user: callerUser(ctx), sticky: true}); err != nil {
+		return err
+	}
+	return tx.Commit(ctx)
+}
+
+func callerUser(ctx context.Context) string {
+	if c, ok := scope.CallerFrom(ctx); ok && c.UserID != uuid.Nil {
+		return c.UserID.String()
+	}
+	return ""
+}
+
+type sender interface {
+	DBTX
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// batched prefixes statements with the scope setting in the same batch. In a
+// transaction (sticky) only the first statement needs it.
+type batched struct {
+	sender       sender
+	tenant, user string
+	sticky       bool
+	scoped       bool
+}
+
+func (b *batched) send(ctx context.Context, sql string, args []any) (pgx.BatchResults, error) {
+	batch := &pgx.Batch{}
+	batch.Queue(setScopeSQL, b.tenant, b.user)
+	batch.Queue(sql, args...)
+	br := b.sender.SendBatch(ctx, batch)
+	if _, err := br.Exec(); err != nil {
+		_ = br.Close()
+		return nil, fmt.Errorf("set scope: %w", err)
+	}
+	if b.sticky {
+		b.scoped = true
+	}
+	return br, nil
+}
+
+func (b *batched) direct() bool { return b.sticky && b.scoped }
+
+func (b *batched) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if b.direct() {
+		return b.sender.Exec(ctx, sql, args...)
+	}
+	br, err := b.send(ctx, sql, args)
+	if err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	tag, err := br.Exec()
+	return tag, firstErr(err, br.Close())
+}
+
+func (b *batched) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if b.direct() {
+		return b.sender.Query(ctx, sql, args...)
+	}
+	br, err := b.send(ctx, sql, args)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, err
+	}
+	return &batchRows{Rows: rows, br: br}, nil
+}
+
+func (b *batched) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if b.direct() {
+		return b.sender.QueryRow(ctx, sql, args...)
+	}
+	br, err := b.send(ctx, sql, args)
+	if err != nil {
+		return errRow{err}
+	}
+	return &batchRow{br: br}
+}
+
+// batchRows closes the batch when the rows are closed, returning the
+// connection to the pool.
+type batchRows struct {
+	pgx.Rows
+	br     pgx.BatchResults
+	closed bool
+	err    error
+}
+
+func (r *batchRows) Close() {
+	if r.closed {
+		return
+	}
+	r.closed = true
+	r.Rows.Close()
+	r.err = r.br.Close()
+}
+
+func (r *batchRows) Err() error {
+	if err := r.Rows.Err(); err != nil {
+		return err
+	}
+	return r.err
+}
+
+type batchRow struct{ br pgx.BatchResults }
+
+func (r *batchRow) Scan(dest ...any) error {
+	err := r.br.QueryRow().Scan(dest...)
+	return firstErr(err, r.br.Close())
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+type failed struct{ err error }
+
+func (f failed) Exec(context.Context, string, ...any) (pgconn.CommandTag, error) {
+	return pgconn.CommandTag{}, f.err
+}
+func (f failed) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, f.err }
+func (f failed) QueryRow(context.Context, string, ...any) pgx.Row       { return errRow(f) }
+
+// firstErr keeps the statement's own error (pgx.ErrNoRows must stay
+// comparable) and falls back to the batch's close error.
+func firstErr(err, closeErr error) error {
+	if err != nil {
+		return err
+	}
+	return closeErr
+}

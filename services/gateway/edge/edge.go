@@ -1,0 +1,230 @@
+// Package edge is Steward's JSON edge: a grpc-gateway mux that turns HTTP/JSON
+// requests into gRPC calls on the services, plus /healthz, /openapi.json and
+// /docs.
+//
+// The edge always dials the services over gRPC instead of registering the
+// servers in-process, so every request goes through the services' interceptor
+// chain (authentication, tenant scope, validation, authorization).
+package edge
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
+
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+)
+
+// Defaults used when the matching Config field is zero.
+const (
+	// DefaultMaxBodyBytes leaves room for an 8 MiB attachment, which grows by a
+	// third when base64-encoded in JSON, plus the rest of the request.
+	DefaultMaxBodyBytes = 12 << 20
+	// DefaultRequestTimeout bounds every call to a backend.
+	DefaultRequestTimeout = 30 * time.Second
+	// DefaultHealthTimeout bounds the health probe of each backend.
+	DefaultHealthTimeout = 2 * time.Second
+)
+
+// maxMsgSize is the largest gRPC message the edge sends or accepts; it is
+// above the 8 MiB attachment limit so that the service, not the transport,
+// reports an oversized attachment.
+const maxMsgSize = 16 << 20
+
+// registerFunc attaches one service's HTTP routes to the mux.
+type registerFunc func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
+
+// registrars lists, per backend name, the services that backend serves. A new
+// service slots in by adding its generated Register…Handler here.
+var registrars = map[string][]registerFunc{
+	"accounts": {accountsv1.RegisterTenantServiceHandler},
+	"assets":   {assetsv1.RegisterAssetServiceHandler},
+}
+
+// Backend is one gRPC server the edge forwards to.
+type Backend struct {
+	// Name selects the services routed to this backend: "accounts" or "assets".
+	Name string
+	// Addr is the gRPC target, e.g. "127.0.0.1:9100".
+	Addr string
+}
+
+// Config configures an Edge.
+type Config struct {
+	// Backends to dial. Each name may appear once; a known backend that is
+	// left out simply has no routes.
+	Backends []Backend
+	// OpenAPI is the merged OpenAPI (Swagger 2.0) document served at
+	// /openapi.json and shown at /docs. Required.
+	OpenAPI []byte
+	// MaxBodyBytes limits request bodies; zero means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// RequestTimeout bounds each backend call; zero means DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// HealthTimeout bounds each backend's health probe; zero means
+	// DefaultHealthTimeout.
+	HealthTimeout time.Duration
+}
+
+// Edge is the HTTP handler of the JSON edge.
+type Edge struct {
+	mux            *runtime.ServeMux
+	conns          []namedConn
+	maxBodyBytes   int64
+	requestTimeout time.Duration
+	healthTimeout  time.Duration
+	openAPI        []byte
+}
+
+type namedConn struct {
+	name string
+	conn *grpc.ClientConn
+}
+
+// New dials every backend and registers its routes. Dialing is lazy, so New
+// succeeds while a backend is still starting; /healthz tells when it is up.
+func New(ctx context.Context, cfg Config) (*Edge, error) {
+	doc, err := prepareOpenAPI(cfg.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	e := &Edge{
+		maxBodyBytes:   orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		requestTimeout: orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		healthTimeout:  orDefault(cfg.HealthTimeout, DefaultHealthTimeout),
+		openAPI:        doc,
+	}
+	e.mux = newServeMux()
+
+	seen := map[string]bool{}
+	for _, b := range cfg.Backends {
+		regs, ok := registrars[b.Name]
+		switch {
+		case !ok:
+			err = fmt.Errorf("edge: unknown backend %q", b.Name)
+		case seen[b.Name]:
+			err = fmt.Errorf("edge: backend %q listed twice", b.Name)
+		case b.Addr == "":
+			err = fmt.Errorf("edge: backend %q has no address", b.Name)
+		}
+		if err != nil {
+			break
+		}
+		seen[b.Name] = true
+
+		var conn *grpc.ClientConn
+		conn, err = dial(b.Addr)
+		if err != nil {
+			err = fmt.Errorf("edge: dialing backend %q at %s: %w", b.Name, b.Addr, err)
+			break
+		}
+		e.conns = append(e.conns, namedConn{name: b.Name, conn: conn})
+		for _, register := range regs {
+			if err = register(ctx, e.mux, conn); err != nil {
+				err = fmt.Errorf("edge: registering backend %q: %w", b.Name, err)
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
+	if err == nil {
+		err = e.registerOwnRoutes()
+	}
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return e, nil
+}
+
+func orDefault[T ~int64](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+func dial(addr string) (*grpc.ClientConn, error) {
+	return grpc.NewClient(addr,
+		// The services listen on loopback or a private network next to the
+		// edge; TLS ends in front of the edge.
+		grpc.WithTransportCredentials(insecure.NewCredentials()),
+		grpc.WithDefaultCallOptions(
+			grpc.MaxCallRecvMsgSize(maxMsgSize),
+			grpc.MaxCallSendMsgSize(maxMsgSize),
+		),
+		// Pings only while calls are in flight, at most about once per call
+		// given the request timeout, so a server with a strict enforcement
+		// policy does not answer with GOAWAY too_many_pings; they catch a
+		// backend that vanished without closing the connection.
+		grpc.WithKeepaliveParams(keepalive.ClientParameters{
+			Time:    30 * time.Second,
+			Timeout: 10 * time.Second,
+		}),
+	)
+}
+
+func (e *Edge) registerOwnRoutes() error {
+	routes := []struct {
+		path string
+		h    runtime.HandlerFunc
+	}{
+		{"/healthz", e.serveHealth},
+		{"/openapi.json", e.serveOpenAPI},
+		{"/docs", serveDocsIndex},
+		{"/docs/{file}", serveDocsFile},
+	}
+	for _, r := range routes {
+		for _, method := range []string{http.MethodGet, http.MethodHead} {
+			if err := e.mux.HandlePath(method, r.path, r.h); err != nil {
+				return fmt.Errorf("edge: route %s %s: %w", method, r.path, err)
+			}
+		}
+	}
+	return nil
+}
+
+// ServeHTTP serves one request: it fixes the request id, limits the body and
+// the time spent on backends, and hands the request to the gateway mux.
+func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	id := requestID(r.Header.Get(requestIDHeader))
+	w.Header().Set(requestIDHeader, id)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+
+	st := &requestState{id: id}
+	ctx, cancel := context.WithTimeout(withState(r.Context(), st), e.requestTimeout)
+	defer cancel()
+	r = r.WithContext(ctx)
+
+	if r.ContentLength > e.maxBodyBytes {
+		st.bodyTooLarge = true
+		writeError(ctx, w, r, tooLargeError(e.maxBodyBytes))
+		return
+	}
+	if r.Body != nil && r.Body != http.NoBody {
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, e.maxBodyBytes), state: st}
+	}
+	e.mux.ServeHTTP(w, r)
+}
+
+// Close closes the backend connections.
+func (e *Edge) Close() error {
+	var errs []error
+	for _, c := range e.conns {
+		if err := c.conn.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("closing backend %q: %w", c.name, err))
+		}
+	}
+	e.conns = nil
+	return errors.Join(errs...)
+}
