@@ -80,13 +80,13 @@ func (s Summary) String() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "Seeded Steward demo data (issuer %s; every password is %q)\n", s.Issuer, Password)
 	fmt.Fprintf(&b, "  %s  tenant %s\n", s.HouseholdName, s.HouseholdTenantID)
-	fmt.Fprintf(&b, "    %d members, %d homes, %d locations, %d assets, %d meter readings\n",
+	fmt.Fprintf(&b, "    members: %d, homes: %d, locations: %d, assets: %d, meter readings: %d\n",
 		s.HouseholdMembers, s.Homes, s.Locations, s.Assets, s.MeterReadings)
 	for _, p := range householdPeople {
 		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))
 	}
 	fmt.Fprintf(&b, "  %s  tenant %s\n", s.SchoolName, s.SchoolTenantID)
-	fmt.Fprintf(&b, "    %d admins, %d teachers, %d parents\n", s.SchoolAdmins, s.Teachers, s.Parents)
+	fmt.Fprintf(&b, "    admins: %d, teachers: %d, parents: %d\n", s.SchoolAdmins, s.Teachers, s.Parents)
 	people := schoolPeople()
 	for _, p := range people[:2] {
 		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))

@@ -81,7 +81,7 @@ type Edge struct {
 	maxBodyBytes   int64
 	requestTimeout time.Duration
 	healthTimeout  time.Duration
-	openAPI        []byte
+	openAPIFile    docFile
 }
 
 type namedConn struct {
@@ -100,7 +100,7 @@ func New(ctx context.Context, cfg Config) (*Edge, error) {
 		maxBodyBytes:   orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
 		requestTimeout: orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
 		healthTimeout:  orDefault(cfg.HealthTimeout, DefaultHealthTimeout),
-		openAPI:        doc,
+		openAPIFile:    doc,
 	}
 	e.mux = newServeMux()
 
@@ -201,7 +201,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set(requestIDHeader, id)
 	w.Header().Set("X-Content-Type-Options", "nosniff")
 
-	st := &requestState{id: id}
+	st := &requestState{id: id, maxBodyBytes: e.maxBodyBytes}
 	ctx, cancel := context.WithTimeout(withState(r.Context(), st), e.requestTimeout)
 	defer cancel()
 	r = r.WithContext(ctx)

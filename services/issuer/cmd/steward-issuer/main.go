@@ -7,28 +7,36 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
+	"steward.dev/platform/envconfig"
 	"steward.dev/services/issuer/idp"
 )
 
-const shutdownTimeout = 10 * time.Second
+const (
+	readHeaderTimeout = 5 * time.Second
+	readTimeout       = 10 * time.Second // token requests are tiny
+	writeTimeout      = 10 * time.Second
+	idleTimeout       = time.Minute
+	maxHeaderBytes    = 16 << 10
+	shutdownTimeout   = 10 * time.Second
+)
 
 func main() {
-	log := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
-		log.Error("steward-issuer failed", "err", err)
+	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	slog.SetDefault(logger)
+	if err := run(logger); err != nil {
+		logger.Error("steward-issuer failed", "err", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
+func run(logger *slog.Logger) error {
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		return err
@@ -36,56 +44,54 @@ func run(log *slog.Logger) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	pool, err := pgxpool.New(ctx, cfg.databaseURL)
+	pool, err := envconfig.OpenPool(ctx, cfg.databaseURL)
 	if err != nil {
-		return fmt.Errorf("database: %w", err)
+		return err
 	}
 	defer pool.Close()
-	pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	err = pool.Ping(pingCtx)
-	cancel()
-	if err != nil {
-		return fmt.Errorf("database: %w", err)
-	}
 
 	issuer, err := idp.New(idp.Config{
 		Issuer:   cfg.issuer,
 		Audience: cfg.audience,
 		Users:    idp.NewPostgresStore(pool),
 		Clients:  cfg.clients,
-		Logger:   log,
+		Logger:   logger,
 	})
 	if err != nil {
 		return err
 	}
 	srv := &http.Server{
-		Addr:              cfg.addr,
 		Handler:           issuer,
-		ReadHeaderTimeout: 5 * time.Second,
-		ReadTimeout:       10 * time.Second,
-		WriteTimeout:      10 * time.Second,
-		IdleTimeout:       60 * time.Second,
-		MaxHeaderBytes:    16 << 10,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    maxHeaderBytes,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return err
+	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.ListenAndServe() }()
-	log.Info("issuer listening", "addr", cfg.addr, "issuer", cfg.issuer, "audience", cfg.audience, "clients", cfg.clientIDs())
+	go func() { serveErr <- srv.Serve(ln) }()
+	logger.Info("steward-issuer listening", "addr", ln.Addr().String(), "issuer", cfg.issuer,
+		"audience", cfg.audience, "clients", cfg.clientIDs())
 
 	select {
 	case err := <-serveErr:
-		return fmt.Errorf("serve: %w", err)
+		return err
 	case <-ctx.Done():
 	}
-	log.Info("shutting down")
+	stop() // a second signal ends the process at once
+	logger.Info("steward-issuer shutting down")
 	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
 	defer cancel()
 	if err := srv.Shutdown(shutdownCtx); err != nil {
 		return fmt.Errorf("shutdown: %w", err)
 	}
 	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return fmt.Errorf("serve: %w", err)
+		return err
 	}
 	return nil
 }

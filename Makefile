@@ -1,0 +1,81 @@
+# Steward: `make run` starts the whole stack; `make test` is what CI runs.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+BIN := $(CURDIR)/bin
+BUF_VERSION := 1.75.0
+GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc
+MODULES := gen platform db services bench
+SERVICES := steward-issuer steward-accounts steward-assets steward-gateway steward-dev
+PKGS := $(addsuffix /...,$(addprefix ./,$(MODULES)))
+
+.PHONY: help
+help: ## list targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 12
+
+# --- tools: pinned in tools/go.mod (not in go.work) and npm, never taken from PATH ---
+$(GO_TOOLS) &: tools/go.mod tools/go.sum
+	GOWORK=off GOBIN=$(BIN) go -C tools install tool
+	@touch $(GO_TOOLS)
+
+$(BIN)/buf:
+	mkdir -p $(BIN) tools/.npm
+	npm install --prefix tools/.npm --no-save --no-package-lock --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
+	ln -sf $(CURDIR)/tools/.npm/node_modules/.bin/buf $(BIN)/buf
+	$(BIN)/buf --version | grep -qx $(BUF_VERSION)
+
+.PHONY: tools
+tools: $(GO_TOOLS) $(BIN)/buf ## install pinned code generators into bin/
+
+.PHONY: postgres
+postgres: ## install Debian's PostgreSQL binaries if missing
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  { echo "installing PostgreSQL (Debian package)"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql postgresql-contrib >/dev/null; }
+
+# --- code generation ---
+.PHONY: generate
+generate: tools ## regenerate gen/ (buf) and the sqlc stores
+	PATH=$(BIN):$$PATH buf format -w
+	PATH=$(BIN):$$PATH buf generate
+	$(BIN)/sqlc generate
+
+.PHONY: verify
+verify: generate ## fail on stale generated code, lint, format, sqlc vet, breaking changes
+	@git diff --exit-code -- gen proto platform/accountsstore services/assets/internal/store || \
+	  { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen platform/accountsstore services/assets/internal/store)" || \
+	  { git status --porcelain -- gen; echo "generated files not committed"; exit 1; }
+	$(BIN)/buf lint
+	$(BIN)/buf format -d --exit-code
+	$(BIN)/sqlc vet
+	@if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then \
+	  echo "buf breaking against HEAD~1"; $(BIN)/buf breaking --against '.git#ref=HEAD~1'; \
+	else echo "buf breaking: no previous commit with a buf module; skipped"; fi
+	go vet $(PKGS)
+	@test -z "$$(gofmt -l $(MODULES))" || { gofmt -l $(MODULES); echo "gofmt needed"; exit 1; }
+
+# --- build, run, test ---
+.PHONY: build
+build: ## build every binary into bin/
+	mkdir -p $(BIN)
+	go build -o $(BIN)/ ./services/issuer/cmd/steward-issuer ./services/accounts/cmd/steward-accounts \
+	  ./services/assets/cmd/steward-assets ./services/gateway/cmd/steward-gateway ./services/devstack/cmd/steward-dev
+
+.PHONY: run
+run: postgres build ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service
+	$(BIN)/steward-dev
+
+.PHONY: test
+test: postgres verify ## the whole suite, with -race, against real PostgreSQL
+	go test -race -count=1 -timeout 20m $(PKGS)
+
+.PHONY: bench
+bench: postgres build ## the measured hot paths (see bench/README.md)
+	go run ./bench/cmd/steward-bench -out bench/README.md
+
+.PHONY: clean
+clean:
+	rm -rf $(BIN) var

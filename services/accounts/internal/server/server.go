@@ -1,0 +1,81 @@
+// Package server implements TenantService: the caller's own tenants.
+package server
+
+import (
+	"context"
+	"strings"
+
+	"github.com/google/uuid"
+
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	"steward.dev/platform/accountsstore"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/pagetoken"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/tenantdb"
+)
+
+// Server implements accountsv1.TenantServiceServer.
+type Server struct {
+	accountsv1.UnimplementedTenantServiceServer
+	db *tenantdb.DB
+}
+
+// New returns a Server reading accounts through db.
+func New(db *tenantdb.DB) *Server { return &Server{db: db} }
+
+func tenantToProto(id uuid.UUID, kind, displayName string, roles []string) *accountsv1.Tenant {
+	t := &accountsv1.Tenant{
+		Name:        "tenants/" + id.String(),
+		DisplayName: displayName,
+		Kind:        accountsv1.Tenant_Kind(accountsv1.Tenant_Kind_value["KIND_"+strings.ToUpper(kind)]),
+	}
+	for _, r := range roles {
+		t.Roles = append(t.Roles, scope.RoleFromString(r))
+	}
+	return t
+}
+
+func (s *Server) ListTenants(ctx context.Context, req *accountsv1.ListTenantsRequest) (*accountsv1.ListTenantsResponse, error) {
+	caller, _ := scope.CallerFrom(ctx)
+	resp := &accountsv1.ListTenantsResponse{}
+	if caller.UserID == uuid.Nil {
+		return resp, nil // an identity without a Steward account belongs nowhere
+	}
+	key, err := pagetoken.Decode(req.GetPageToken(), 1)
+	if err != nil {
+		return nil, err
+	}
+	after := uuid.Nil
+	if key != nil {
+		if after, err = uuid.Parse(key[0]); err != nil {
+			return nil, apierror.InvalidField("page_token", "malformed page token")
+		}
+	}
+	size := pagetoken.Size(req.GetPageSize())
+	rows, err := accountsstore.New(s.db.AsUser(caller.UserID)).ListTenantsForUser(ctx, accountsstore.ListTenantsForUserParams{
+		UserID: caller.UserID, AfterTenantID: after, PageLimit: size + 1,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for i, r := range rows {
+		if int32(i) == size {
+			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].TenantID.String()})
+			break
+		}
+		resp.Tenants = append(resp.Tenants, tenantToProto(r.TenantID, r.Kind, r.DisplayName, r.Roles))
+	}
+	return resp, nil
+}
+
+func (s *Server) GetTenant(ctx context.Context, req *accountsv1.GetTenantRequest) (*accountsv1.Tenant, error) {
+	t, _ := scope.TenantFrom(ctx)
+	caller, _ := scope.CallerFrom(ctx)
+	row, err := accountsstore.New(s.db.Scoped(ctx)).GetTenant(ctx, accountsstore.GetTenantParams{TenantID: t.TenantID, UserID: caller.UserID})
+	if err != nil {
+		return nil, err
+	}
+	return tenantToProto(row.TenantID, row.Kind, row.DisplayName, row.Roles), nil
+}
+

@@ -1,0 +1,203 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/pagetoken"
+	"steward.dev/platform/resname"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/assets/internal/store"
+)
+
+func homeName(tenantID, homeID uuid.UUID) string {
+	return "tenants/" + tenantID.String() + "/homes/" + homeID.String()
+}
+
+func homeToProto(h store.AssetsHome) *assetsv1.Home {
+	addr := &assetsv1.PostalAddress{}
+	_ = protojson.Unmarshal(h.Address, addr) // written by us from the same message
+	return &assetsv1.Home{
+		Name:        homeName(h.TenantID, h.HomeID),
+		DisplayName: h.DisplayName,
+		Address:     addr,
+		TimeZone:    h.TimeZone,
+		CreateTime:  timestamppb.New(h.CreateTime),
+		UpdateTime:  timestamppb.New(h.UpdateTime),
+		Etag:        etag(h.Revision),
+	}
+}
+
+func checkTimeZone(field, tz string) error {
+	if tz == "" {
+		return apierror.InvalidField(field, "is required (an IANA time zone such as America/Chicago)")
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return apierror.InvalidField(field, "is not an IANA time zone such as America/Chicago")
+	}
+	return nil
+}
+
+func marshalAddress(a *assetsv1.PostalAddress) []byte {
+	if a == nil {
+		return []byte("{}")
+	}
+	b, _ := protojson.Marshal(a)
+	return b
+}
+
+// CreateHome implements AIP-133 with request_id idempotency.
+func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
+	t, _ := scope.TenantFrom(ctx)
+	h := req.GetHome()
+	if h.GetDisplayName() == "" {
+		return nil, apierror.InvalidField("home.display_name", "is required")
+	}
+	if err := checkTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
+		return nil, err
+	}
+	q := store.New(s.db.Scoped(ctx))
+	rid := requestID(req.GetRequestId())
+	row, err := q.CreateHome(ctx, store.CreateHomeParams{
+		TenantID: t.TenantID, HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
+		Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(), RequestID: rid,
+	})
+	if errors.Is(err, pgx.ErrNoRows) && rid.Valid {
+		row, err = q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: t.TenantID, RequestID: rid})
+	}
+	if err != nil {
+		return nil, err
+	}
+	return homeToProto(row), nil
+}
+
+func (s *Server) GetHome(ctx context.Context, req *assetsv1.GetHomeRequest) (*assetsv1.Home, error) {
+	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
+	if err != nil {
+		return nil, err
+	}
+	row, err := store.New(s.db.Scoped(ctx)).GetHome(ctx, store.GetHomeParams{TenantID: ids[0], HomeID: ids[1]})
+	if err != nil {
+		return nil, notFoundAs(err, req.GetName())
+	}
+	return homeToProto(row), nil
+}
+
+func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) (*assetsv1.ListHomesResponse, error) {
+	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants")
+	if err != nil {
+		return nil, err
+	}
+	after, err := afterID(req.GetPageToken(), req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	size := pagetoken.Size(req.GetPageSize())
+	rows, err := store.New(s.db.Scoped(ctx)).ListHomes(ctx, store.ListHomesParams{TenantID: ids[0], AfterID: after, PageLimit: size + 1})
+	if err != nil {
+		return nil, err
+	}
+	resp := &assetsv1.ListHomesResponse{}
+	for i, r := range rows {
+		if int32(i) == size {
+			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].HomeID.String()}, req.GetParent())
+			break
+		}
+		resp.Homes = append(resp.Homes, homeToProto(r))
+	}
+	return resp, nil
+}
+
+// afterID decodes a single-UUID keyset token.
+func afterID(tok string, request ...string) (uuid.UUID, error) {
+	key, err := pagetoken.Decode(tok, 1, request...)
+	if err != nil || key == nil {
+		return uuid.Nil, err
+	}
+	id, err := uuid.Parse(key[0])
+	if err != nil {
+		return uuid.Nil, apierror.InvalidField("page_token", "malformed page token")
+	}
+	return id, nil
+}
+
+func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
+	in := req.GetHome()
+	ids, err := resname.Parse("home.name", in.GetName(), false, "tenants", "homes")
+	if err != nil {
+		return nil, err
+	}
+	paths, err := maskPaths(req.GetUpdateMask(), "display_name", "address", "time_zone")
+	if err != nil {
+		return nil, err
+	}
+	var out store.AssetsHome
+	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		q := store.New(tx)
+		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
+		if err != nil {
+			return notFoundAs(err, in.GetName())
+		}
+		if err := checkEtag(in.GetEtag(), cur.Revision, in.GetName()); err != nil {
+			return err
+		}
+		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
+		if paths["display_name"] {
+			if in.GetDisplayName() == "" {
+				return apierror.InvalidField("home.display_name", "cannot be empty")
+			}
+			p.DisplayName = in.GetDisplayName()
+		}
+		if paths["address"] {
+			p.Address = marshalAddress(in.GetAddress())
+		}
+		if paths["time_zone"] {
+			if err := checkTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
+				return err
+			}
+			p.TimeZone = in.GetTimeZone()
+		}
+		out, err = q.UpdateHome(ctx, p)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return homeToProto(out), nil
+}
+
+func (s *Server) DeleteHome(ctx context.Context, req *assetsv1.DeleteHomeRequest) (*emptypb.Empty, error) {
+	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
+	if err != nil {
+		return nil, err
+	}
+	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		q := store.New(tx)
+		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
+		if err != nil {
+			return notFoundAs(err, req.GetName())
+		}
+		if err := checkEtag(req.GetEtag(), cur.Revision, req.GetName()); err != nil {
+			return err
+		}
+		_, err = q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: ids[0], HomeID: ids[1]})
+		if violatesConstraint(err, "locations_tenant_id_home_id_fkey") || violatesConstraint(err, "assets_tenant_id_home_id_fkey") {
+			return apierror.FailedPrecondition("HOME_NOT_EMPTY", req.GetName()+" still has locations or assets; delete them first")
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
+}

@@ -1,0 +1,112 @@
+// Package server implements the AssetService RPCs: it turns requests into
+// store calls inside the request's tenant scope and rows back into resources.
+package server
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/assets/internal/blob"
+)
+
+// Server implements assetsv1.AssetServiceServer.
+type Server struct {
+	assetsv1.UnimplementedAssetServiceServer
+	db     *tenantdb.DB
+	blobs  blob.Store
+	logger *slog.Logger
+	now    func() time.Time
+}
+
+// New returns a Server storing rows through db and file content in blobs.
+func New(db *tenantdb.DB, blobs blob.Store, logger *slog.Logger) *Server {
+	return &Server{db: db, blobs: blobs, logger: logger, now: time.Now}
+}
+
+func etag(revision int64) string { return strconv.FormatInt(revision, 10) }
+
+// checkEtag passes when the client sent no etag or the current one.
+func checkEtag(sent string, revision int64, name string) error {
+	if sent != "" && sent != etag(revision) {
+		return apierror.EtagMismatch(name)
+	}
+	return nil
+}
+
+// notFoundAs turns a missing row into NOT_FOUND for name.
+func notFoundAs(err error, name string) error {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return apierror.NotFound(name)
+	}
+	return err
+}
+
+// requestID parses an optional request_id (already validated as a UUID).
+func requestID(s string) uuid.NullUUID {
+	if s == "" {
+		return uuid.NullUUID{}
+	}
+	id, err := uuid.Parse(s)
+	return uuid.NullUUID{UUID: id, Valid: err == nil}
+}
+
+// maskPaths returns the fields an update touches: all of mutable for an
+// empty mask or "*", else the mask's paths, each of which must be mutable.
+func maskPaths(mask *fieldmaskpb.FieldMask, mutable ...string) (map[string]bool, error) {
+	set := map[string]bool{}
+	paths := mask.GetPaths()
+	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
+		for _, p := range mutable {
+			set[p] = true
+		}
+		return set, nil
+	}
+	allowed := map[string]bool{}
+	for _, p := range mutable {
+		allowed[p] = true
+	}
+	for _, p := range paths {
+		if !allowed[p] {
+			return nil, apierror.InvalidField("update_mask", fmt.Sprintf("%q is not a field that can be updated", p))
+		}
+		set[p] = true
+	}
+	return set, nil
+}
+
+// violatesConstraint reports whether err is a PostgreSQL error on constraint.
+func violatesConstraint(err error, constraint string) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.ConstraintName == constraint
+}
+
+// parseDate parses an optional YYYY-MM-DD date field.
+func parseDate(field, s string) (pgtype.Date, error) {
+	if s == "" {
+		return pgtype.Date{}, nil
+	}
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return pgtype.Date{}, apierror.InvalidField(field, "must be a calendar date YYYY-MM-DD")
+	}
+	return pgtype.Date{Time: t, Valid: true}, nil
+}
+
+func formatDate(d pgtype.Date) string {
+	if !d.Valid {
+		return ""
+	}
+	return d.Time.Format(time.DateOnly)
+}

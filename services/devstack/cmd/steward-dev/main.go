@@ -1,0 +1,196 @@
+// Command steward-dev runs the whole stack on one machine for development:
+// a throwaway PostgreSQL cluster (unless DATABASE_URL names one), migrations,
+// demo data, the development OIDC issuer, every service and the gateway.
+// Ctrl-C stops everything it started, the cluster included.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"steward.dev/db"
+	"steward.dev/db/cluster"
+	"steward.dev/db/seed"
+)
+
+const (
+	issuerURL   = "http://127.0.0.1:8081"
+	gatewayURL  = "http://127.0.0.1:8080"
+	accountsRPC = "127.0.0.1:9100"
+	assetsRPC   = "127.0.0.1:9101"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx); err != nil {
+		slog.Error("steward-dev", "error", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context) error {
+	binDir, err := binaries()
+	if err != nil {
+		return err
+	}
+	ownerURL, appURL := os.Getenv("DATABASE_URL"), os.Getenv("APP_DATABASE_URL")
+	shownURL := ownerURL
+	if ownerURL == "" {
+		fmt.Println("starting a throwaway PostgreSQL cluster ...")
+		c, err := cluster.Start(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() {
+			fmt.Println("stopping PostgreSQL and deleting its files")
+			if err := c.Stop(); err != nil {
+				slog.Error("stop cluster", "error", err)
+			}
+		}()
+		if err := c.CreateDatabase(ctx, "steward", ""); err != nil {
+			return err
+		}
+		ownerURL, appURL = c.URL(cluster.OwnerRole, "steward"), c.URL(db.RuntimeRole, "steward")
+		shownURL = c.TCPURL(cluster.OwnerRole, "steward")
+	} else if appURL == "" {
+		if appURL, err = withUser(ownerURL, db.RuntimeRole); err != nil {
+			return err
+		}
+	}
+	fmt.Println("migrating ...")
+	if err := db.Migrate(ctx, ownerURL); err != nil {
+		return err
+	}
+	fmt.Println("seeding demo data ...")
+	summary, err := seed.Seed(ctx, ownerURL, seed.Options{Issuer: issuerURL})
+	if err != nil {
+		return err
+	}
+	fmt.Println(summary)
+
+	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward"}
+	procs := []struct {
+		name string
+		env  []string
+	}{
+		{"steward-issuer", []string{"ISSUER_ADDR=127.0.0.1:8081"}},
+		{"steward-accounts", []string{"ACCOUNTS_GRPC_ADDR=" + accountsRPC}},
+		{"steward-assets", []string{"ASSETS_GRPC_ADDR=" + assetsRPC, "ASSETS_BLOB_DIR=var/blobs"}},
+		{"steward-gateway", []string{"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=" + accountsRPC, "ASSETS_GRPC_ADDR=" + assetsRPC}},
+	}
+	var wg sync.WaitGroup
+	procCtx, cancel := context.WithCancel(ctx)
+	defer func() { cancel(); wg.Wait() }()
+	exited := make(chan string, len(procs))
+	for _, p := range procs {
+		cmd := exec.Command(filepath.Join(binDir, p.name))
+		cmd.Env = append(append(os.Environ(), common...), p.env...)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Start(); err != nil {
+			return fmt.Errorf("start %s: %w", p.name, err)
+		}
+		wg.Add(1)
+		go func(name string) {
+			defer wg.Done()
+			done := make(chan error, 1)
+			go func() { done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				slog.Error("exited", "process", name, "error", err)
+				exited <- name
+			case <-procCtx.Done():
+				_ = cmd.Process.Signal(syscall.SIGTERM)
+				select {
+				case <-done:
+				case <-time.After(25 * time.Second):
+					_ = cmd.Process.Kill()
+					<-done
+				}
+			}
+		}(p.name)
+	}
+	if err := waitHealthy(ctx, gatewayURL+"/healthz", exited); err != nil {
+		return err
+	}
+	fmt.Printf(`
+Steward is running.
+
+  JSON API + docs   %[1]s/docs        (OpenAPI: %[1]s/openapi.json)
+  gRPC              accounts %[3]s, assets %[4]s (reflection on)
+  OIDC issuer       %[2]s/.well-known/openid-configuration
+  DATABASE_URL      %[5]s
+
+Log in (password grant, client_id=steward-cli):
+  household owner   admin@example.com    / homeportal
+  school admin      admin@school.example / homeportal
+
+  TOKEN=$(curl -s %[2]s/token -d grant_type=password -d client_id=steward-cli \
+      -d username=admin@example.com -d password=homeportal | jq -r .access_token)
+  curl -s -H "Authorization: Bearer $TOKEN" %[1]s/v1/tenants
+
+Ctrl-C stops everything.
+`, gatewayURL, issuerURL, accountsRPC, assetsRPC, shownURL)
+	select {
+	case <-ctx.Done():
+		fmt.Println("\nstopping ...")
+		return nil
+	case name := <-exited:
+		return fmt.Errorf("%s exited", name)
+	}
+}
+
+// binaries finds the service binaries next to this one (make build puts them in bin/).
+func binaries() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", err
+	}
+	dir := filepath.Dir(self)
+	if _, err := os.Stat(filepath.Join(dir, "steward-gateway")); err != nil {
+		return "", errors.New("service binaries not found next to steward-dev: run `make run`")
+	}
+	return dir, nil
+}
+
+func withUser(dsn, user string) (string, error) {
+	u, err := url.Parse(dsn)
+	if err != nil || u.Scheme == "" {
+		return "", errors.New("DATABASE_URL must be a postgres:// URL when APP_DATABASE_URL is not given")
+	}
+	u.User = url.User(user)
+	return u.String(), nil
+}
+
+func waitHealthy(ctx context.Context, healthURL string, exited <-chan string) error {
+	deadline := time.After(60 * time.Second)
+	client := &http.Client{Timeout: 2 * time.Second}
+	for {
+		if resp, err := client.Get(healthURL); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case name := <-exited:
+			return fmt.Errorf("%s exited during start-up", name)
+		case <-deadline:
+			return errors.New("the stack did not become healthy within 60s")
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,141 @@
+package edge
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
+	"google.golang.org/genproto/googleapis/rpc/code"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/encoding/protojson"
+)
+
+// reasonEtagMismatch is the ErrorInfo reason the services give an
+// optimistic-concurrency failure (platform/apierror.ReasonEtagMismatch).
+const reasonEtagMismatch = "ETAG_MISMATCH"
+
+// errorBody is the JSON of every error the edge returns. It is
+// google.rpc.Status plus the code's name, so a client can switch on either.
+type errorBody struct {
+	Code    int32             `json:"code"`
+	Status  string            `json:"status"`
+	Message string            `json:"message"`
+	Details []json.RawMessage `json:"details"`
+}
+
+// handleError is the mux's error handler: it writes errors from the
+// backends, from decoding the request and from routing.
+func handleError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	writeError(ctx, w, r, err)
+}
+
+// handleRoutingError answers requests no route matched.
+func handleRoutingError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+	var err error
+	switch httpStatus {
+	case http.StatusNotFound:
+		err = status.Errorf(codes.NotFound, "no route for %s", r.URL.Path)
+	case http.StatusMethodNotAllowed:
+		err = status.Errorf(codes.Unimplemented, "method %s is not allowed on %s", r.Method, r.URL.Path)
+	case http.StatusBadRequest:
+		err = status.Errorf(codes.InvalidArgument, "malformed request path %q", r.URL.Path)
+	default:
+		err = status.Error(codes.Internal, "routing error")
+	}
+	writeError(ctx, w, r, &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err})
+}
+
+func tooLargeError(limit int64) error {
+	return status.Errorf(codes.InvalidArgument, "request body is larger than %d bytes", limit)
+}
+
+func writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+	httpStatus := 0
+	if hse, ok := errors.AsType[*runtime.HTTPStatusError](err); ok {
+		httpStatus, err = hse.HTTPStatus, hse.Err
+	}
+
+	st, isStatus := status.FromError(err)
+	switch {
+	case !isStatus && httpStatus >= 400 && httpStatus < 500:
+		// Routing rejected the request (e.g. a bad escape in the path).
+		st = status.New(codes.InvalidArgument, err.Error())
+	case !isStatus:
+		// Not from a backend and not the client's fault: keep the cause in
+		// the log, not in the response.
+		slog.ErrorContext(ctx, "edge: unexpected error", "err", err, "path", r.URL.Path)
+		st = status.New(codes.Internal, "internal error")
+	case st.Code() == codes.Unavailable && len(st.Proto().GetDetails()) == 0:
+		// Most likely the transport failing to reach a backend; its message
+		// names internal addresses.
+		slog.WarnContext(ctx, "edge: backend unavailable", "err", err, "path", r.URL.Path)
+		st = status.New(codes.Unavailable, "the service is temporarily unavailable; retry later")
+	}
+
+	if rs := stateFrom(ctx); rs != nil && rs.bodyTooLarge && st.Code() == codes.InvalidArgument {
+		httpStatus = http.StatusRequestEntityTooLarge
+		st = status.Convert(tooLargeError(rs.maxBodyBytes))
+	}
+	if httpStatus == 0 {
+		httpStatus = httpStatusFor(st)
+	}
+
+	body := errorBody{
+		Code:    int32(st.Code()),
+		Status:  code.Code(st.Code()).String(),
+		Message: st.Message(),
+		Details: renderDetails(st),
+	}
+	buf, merr := json.Marshal(body)
+	if merr != nil {
+		slog.ErrorContext(ctx, "edge: marshaling error body", "err", merr)
+		buf = []byte(`{"code":13,"status":"INTERNAL","message":"internal error","details":[]}`)
+		httpStatus = http.StatusInternalServerError
+	}
+
+	setBackendRequestID(ctx, w)
+	h := w.Header()
+	h.Del("Trailer")
+	h.Del("Transfer-Encoding")
+	h.Set("Content-Type", "application/json")
+	h.Set("Cache-Control", "no-store")
+	if st.Code() == codes.Unauthenticated {
+		h.Set("WWW-Authenticate", "Bearer")
+	}
+	w.WriteHeader(httpStatus)
+	_, _ = w.Write(buf)
+}
+
+// httpStatusFor is grpc-gateway's mapping, except that an ETag mismatch is
+// 412 Precondition Failed as HTTP clients expect (AIP-154), not 409.
+func httpStatusFor(st *status.Status) int {
+	if st.Code() == codes.Aborted {
+		for _, d := range st.Details() {
+			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == reasonEtagMismatch {
+				return http.StatusPreconditionFailed
+			}
+		}
+	}
+	return runtime.HTTPStatusFromCode(st.Code())
+}
+
+// renderDetails renders the google.rpc details with protojson, so they read
+// as they do in every Google-style API: "@type", "fieldViolations", ...
+func renderDetails(st *status.Status) []json.RawMessage {
+	details := st.Proto().GetDetails()
+	out := make([]json.RawMessage, 0, len(details))
+	for _, a := range details {
+		b, err := protojson.Marshal(a)
+		if err != nil {
+			// A detail type this binary does not know: still say what it was.
+			b, _ = json.Marshal(map[string]string{"@type": a.GetTypeUrl()})
+		}
+		out = append(out, b)
+	}
+	return out
+}
