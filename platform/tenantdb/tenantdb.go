@@ -205,7 +205,7 @@ func (f failed) Exec(context.Context, string, ...any) (pgconn.CommandTag, error)
 	return pgconn.CommandTag{}, f.err
 }
 func (f failed) Query(context.Context, string, ...any) (pgx.Rows, error) { return nil, f.err }
-func (f failed) QueryRow(context.Context, string, ...any) pgx.Row       { return errRow(f) }
+func (f failed) QueryRow(context.Context, string, ...any) pgx.Row        { return errRow(f) }
 
 // firstErr keeps the statement's own error (pgx.ErrNoRows must stay
 // comparable) and falls back to the batch's close error.

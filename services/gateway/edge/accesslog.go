@@ -26,7 +26,7 @@ func AccessLog(logger *slog.Logger, next http.Handler) http.Handler {
 			slog.String("path", r.URL.Path),
 			slog.Int("status", rec.status),
 			slog.Int64("bytes", rec.bytes),
-			slog.Duration("duration", time.Since(start)),
+			slog.Float64("duration_ms", float64(time.Since(start).Microseconds())/1000),
 			// Edge sets the header before anything is written, so the id
 			// is there even when the request failed early.
 			slog.String("request_id", w.Header().Get(requestIDHeader)),

@@ -3,6 +3,7 @@ package edge_test
 import (
 	"context"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -178,6 +179,7 @@ func newFixture(t *testing.T, tune func(*edge.Config)) *fixture {
 			{Name: "assets", Addr: f.assetsBE.addr},
 		},
 		OpenAPI: []byte(testOpenAPI),
+		Logger:  slog.New(slog.DiscardHandler),
 	}
 	if tune != nil {
 		tune(&cfg)

@@ -65,24 +65,24 @@ func newDocFile(name string, body []byte) docFile {
 	return docFile{body: body, contentType: ct, etag: `"` + hex.EncodeToString(sum[:16]) + `"`}
 }
 
-func serveDocsIndex(w http.ResponseWriter, r *http.Request, _ map[string]string) {
-	serveDocFile(w, r, "index.html")
+func (e *Edge) serveDocsIndex(w http.ResponseWriter, r *http.Request, _ map[string]string) {
+	e.serveDocFile(w, r, "index.html")
 }
 
-func serveDocsFile(w http.ResponseWriter, r *http.Request, params map[string]string) {
+func (e *Edge) serveDocsFile(w http.ResponseWriter, r *http.Request, params map[string]string) {
 	name := params["file"]
 	if name == "index.html" {
 		// One address per page, so relative links cannot go wrong.
 		http.Redirect(w, r, "/docs", http.StatusMovedPermanently)
 		return
 	}
-	serveDocFile(w, r, name)
+	e.serveDocFile(w, r, name)
 }
 
-func serveDocFile(w http.ResponseWriter, r *http.Request, name string) {
+func (e *Edge) serveDocFile(w http.ResponseWriter, r *http.Request, name string) {
 	f, ok := docFiles[name]
 	if !ok {
-		handleRoutingError(r.Context(), nil, nil, w, r, http.StatusNotFound)
+		e.handleRoutingError(r.Context(), nil, nil, w, r, http.StatusNotFound)
 		return
 	}
 	h := w.Header()

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -72,6 +73,9 @@ type Config struct {
 	// HealthTimeout bounds each backend's health probe; zero means
 	// DefaultHealthTimeout.
 	HealthTimeout time.Duration
+	// Logger receives what the edge cannot tell the client, such as why a
+	// backend was unreachable; nil means slog.Default().
+	Logger *slog.Logger
 }
 
 // Edge is the HTTP handler of the JSON edge.
@@ -82,6 +86,7 @@ type Edge struct {
 	requestTimeout time.Duration
 	healthTimeout  time.Duration
 	openAPIFile    docFile
+	logger         *slog.Logger
 }
 
 type namedConn struct {
@@ -101,50 +106,51 @@ func New(ctx context.Context, cfg Config) (*Edge, error) {
 		requestTimeout: orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
 		healthTimeout:  orDefault(cfg.HealthTimeout, DefaultHealthTimeout),
 		openAPIFile:    doc,
+		logger:         cfg.Logger,
 	}
-	e.mux = newServeMux()
+	if e.logger == nil {
+		e.logger = slog.Default()
+	}
+	e.mux = e.newServeMux()
 
 	seen := map[string]bool{}
 	for _, b := range cfg.Backends {
-		regs, ok := registrars[b.Name]
-		switch {
-		case !ok:
-			err = fmt.Errorf("edge: unknown backend %q", b.Name)
-		case seen[b.Name]:
-			err = fmt.Errorf("edge: backend %q listed twice", b.Name)
-		case b.Addr == "":
-			err = fmt.Errorf("edge: backend %q has no address", b.Name)
-		}
-		if err != nil {
-			break
-		}
-		seen[b.Name] = true
-
-		var conn *grpc.ClientConn
-		conn, err = dial(b.Addr)
-		if err != nil {
-			err = fmt.Errorf("edge: dialing backend %q at %s: %w", b.Name, b.Addr, err)
-			break
-		}
-		e.conns = append(e.conns, namedConn{name: b.Name, conn: conn})
-		for _, register := range regs {
-			if err = register(ctx, e.mux, conn); err != nil {
-				err = fmt.Errorf("edge: registering backend %q: %w", b.Name, err)
-				break
-			}
-		}
-		if err != nil {
-			break
+		if err := e.addBackend(ctx, b, seen); err != nil {
+			e.Close()
+			return nil, err
 		}
 	}
-	if err == nil {
-		err = e.registerOwnRoutes()
-	}
-	if err != nil {
+	if err := e.registerOwnRoutes(); err != nil {
 		e.Close()
 		return nil, err
 	}
 	return e, nil
+}
+
+// addBackend dials b and registers the routes of the services it serves.
+func (e *Edge) addBackend(ctx context.Context, b Backend, seen map[string]bool) error {
+	regs, ok := registrars[b.Name]
+	switch {
+	case !ok:
+		return fmt.Errorf("edge: unknown backend %q", b.Name)
+	case seen[b.Name]:
+		return fmt.Errorf("edge: backend %q listed twice", b.Name)
+	case b.Addr == "":
+		return fmt.Errorf("edge: backend %q has no address", b.Name)
+	}
+	seen[b.Name] = true
+
+	conn, err := dial(b.Addr)
+	if err != nil {
+		return fmt.Errorf("edge: dialing backend %q at %s: %w", b.Name, b.Addr, err)
+	}
+	e.conns = append(e.conns, namedConn{name: b.Name, conn: conn})
+	for _, register := range regs {
+		if err := register(ctx, e.mux, conn); err != nil {
+			return fmt.Errorf("edge: registering backend %q: %w", b.Name, err)
+		}
+	}
+	return nil
 }
 
 func orDefault[T ~int64](v, def T) T {
@@ -163,10 +169,10 @@ func dial(addr string) (*grpc.ClientConn, error) {
 			grpc.MaxCallRecvMsgSize(maxMsgSize),
 			grpc.MaxCallSendMsgSize(maxMsgSize),
 		),
-		// Pings only while calls are in flight, at most about once per call
-		// given the request timeout, so a server with a strict enforcement
-		// policy does not answer with GOAWAY too_many_pings; they catch a
-		// backend that vanished without closing the connection.
+		// Catches a backend that vanished without closing the connection.
+		// Pings go out only while calls are in flight and nothing arrived for
+		// 30s; calls end within the request timeout, so grpc-go's default
+		// server enforcement (two early pings tolerated) is not tripped.
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{
 			Time:    30 * time.Second,
 			Timeout: 10 * time.Second,
@@ -181,8 +187,8 @@ func (e *Edge) registerOwnRoutes() error {
 	}{
 		{"/healthz", e.serveHealth},
 		{"/openapi.json", e.serveOpenAPI},
-		{"/docs", serveDocsIndex},
-		{"/docs/{file}", serveDocsFile},
+		{"/docs", e.serveDocsIndex},
+		{"/docs/{file}", e.serveDocsFile},
 	}
 	for _, r := range routes {
 		for _, method := range []string{http.MethodGet, http.MethodHead} {
@@ -208,7 +214,7 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	if r.ContentLength > e.maxBodyBytes {
 		st.bodyTooLarge = true
-		writeError(ctx, w, r, tooLargeError(e.maxBodyBytes))
+		e.writeError(ctx, w, r, tooLargeError(e.maxBodyBytes))
 		return
 	}
 	if r.Body != nil && r.Body != http.NoBody {

@@ -566,7 +566,7 @@ func TestAccessLog(t *testing.T) {
 			t.Errorf("log %s = %v, want %v", k, line[k], want)
 		}
 	}
-	if _, ok := line["duration"]; !ok {
+	if _, ok := line["duration_ms"]; !ok {
 		t.Error("log line has no duration")
 	}
 	if s := logs.String(); strings.Contains(s, "s3cr3t") || strings.Contains(s, "secret-query") {

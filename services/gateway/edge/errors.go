@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"log/slog"
 	"net/http"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -30,12 +29,12 @@ type errorBody struct {
 
 // handleError is the mux's error handler: it writes errors from the
 // backends, from decoding the request and from routing.
-func handleError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
-	writeError(ctx, w, r, err)
+func (e *Edge) handleError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, err error) {
+	e.writeError(ctx, w, r, err)
 }
 
 // handleRoutingError answers requests no route matched.
-func handleRoutingError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
+func (e *Edge) handleRoutingError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Marshaler, w http.ResponseWriter, r *http.Request, httpStatus int) {
 	var err error
 	switch httpStatus {
 	case http.StatusNotFound:
@@ -47,14 +46,14 @@ func handleRoutingError(ctx context.Context, _ *runtime.ServeMux, _ runtime.Mars
 	default:
 		err = status.Error(codes.Internal, "routing error")
 	}
-	writeError(ctx, w, r, &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err})
+	e.writeError(ctx, w, r, &runtime.HTTPStatusError{HTTPStatus: httpStatus, Err: err})
 }
 
 func tooLargeError(limit int64) error {
 	return status.Errorf(codes.InvalidArgument, "request body is larger than %d bytes", limit)
 }
 
-func writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
+func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {
 	httpStatus := 0
 	if hse, ok := errors.AsType[*runtime.HTTPStatusError](err); ok {
 		httpStatus, err = hse.HTTPStatus, hse.Err
@@ -68,12 +67,12 @@ func writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err
 	case !isStatus:
 		// Not from a backend and not the client's fault: keep the cause in
 		// the log, not in the response.
-		slog.ErrorContext(ctx, "edge: unexpected error", "err", err, "path", r.URL.Path)
+		e.logger.ErrorContext(ctx, "edge: unexpected error", "err", err, "path", r.URL.Path, "request_id", requestIDFrom(ctx))
 		st = status.New(codes.Internal, "internal error")
 	case st.Code() == codes.Unavailable && len(st.Proto().GetDetails()) == 0:
 		// Most likely the transport failing to reach a backend; its message
 		// names internal addresses.
-		slog.WarnContext(ctx, "edge: backend unavailable", "err", err, "path", r.URL.Path)
+		e.logger.WarnContext(ctx, "edge: backend unavailable", "err", err, "path", r.URL.Path, "request_id", requestIDFrom(ctx))
 		st = status.New(codes.Unavailable, "the service is temporarily unavailable; retry later")
 	}
 
@@ -93,7 +92,7 @@ func writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err
 	}
 	buf, merr := json.Marshal(body)
 	if merr != nil {
-		slog.ErrorContext(ctx, "edge: marshaling error body", "err", merr)
+		e.logger.ErrorContext(ctx, "edge: marshaling error body", "err", merr)
 		buf = []byte(`{"code":13,"status":"INTERNAL","message":"internal error","details":[]}`)
 		httpStatus = http.StatusInternalServerError
 	}

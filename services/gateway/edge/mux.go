@@ -21,7 +21,7 @@ const (
 	maxRequestIDLen = 128
 )
 
-func newServeMux() *runtime.ServeMux {
+func (e *Edge) newServeMux() *runtime.ServeMux {
 	codec := &jsonCodec{JSONPb: &runtime.JSONPb{
 		// Spelled out because grpc-gateway's defaults differ: it emits
 		// unpopulated fields and silently drops unknown ones, which hides a
@@ -44,8 +44,8 @@ func newServeMux() *runtime.ServeMux {
 		runtime.WithOutgoingHeaderMatcher(dropHeader),
 		runtime.WithOutgoingTrailerMatcher(dropHeader),
 		runtime.WithForwardResponseOption(forwardHeaders),
-		runtime.WithErrorHandler(handleError),
-		runtime.WithRoutingErrorHandler(handleRoutingError),
+		runtime.WithErrorHandler(e.handleError),
+		runtime.WithRoutingErrorHandler(e.handleRoutingError),
 		// A public API answers one method per route; no POST-as-GET.
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithDisableHTTPMethodOverride(),
@@ -55,7 +55,8 @@ func newServeMux() *runtime.ServeMux {
 // incomingHeader picks the HTTP headers that reach the services as gRPC
 // metadata. Authorization is always forwarded as "authorization" by
 // grpc-gateway itself, and the request id by requestIDMetadata, so both are
-// left out here to avoid a second copy under another key.
+// left out here to avoid a second copy under another key; the API uses no
+// cookies, so they stay at the edge.
 func incomingHeader(key string) (string, bool) {
 	switch textproto.CanonicalMIMEHeaderKey(key) {
 	case "Authorization", "Cookie", requestIDHeader:
@@ -133,6 +134,13 @@ func withState(ctx context.Context, st *requestState) context.Context {
 func stateFrom(ctx context.Context) *requestState {
 	st, _ := ctx.Value(stateKey{}).(*requestState)
 	return st
+}
+
+func requestIDFrom(ctx context.Context) string {
+	if st := stateFrom(ctx); st != nil {
+		return st.id
+	}
+	return ""
 }
 
 // limitedBody notes when the body limit was hit: the generated handlers turn

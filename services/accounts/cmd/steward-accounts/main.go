@@ -12,11 +12,9 @@ import (
 	"syscall"
 	"time"
 
-	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/tenantdb"
-	"steward.dev/services/accounts/internal/server"
+	"steward.dev/services/accounts"
 )
 
 func main() {
@@ -36,9 +34,7 @@ func run(ctx context.Context) error {
 	logger := cfg.Logger("accounts")
 	srv, closeDB, err := grpcserver.Bootstrap(ctx, grpcserver.BootstrapConfig{
 		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
-	}, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return []grpcserver.Service{{Desc: &accountsv1.TenantService_ServiceDesc, Impl: server.New(db)}}, nil
-	})
+	}, accounts.Services)
 	if err != nil {
 		return err
 	}

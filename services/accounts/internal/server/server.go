@@ -78,4 +78,3 @@ func (s *Server) GetTenant(ctx context.Context, req *accountsv1.GetTenantRequest
 	}
 	return tenantToProto(row.TenantID, row.Kind, row.DisplayName, row.Roles), nil
 }
-

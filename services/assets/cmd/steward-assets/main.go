@@ -12,12 +12,10 @@ import (
 	"time"
 	_ "time/tzdata" // time zones are validated against the IANA database, present or not on the host
 
-	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
-	"steward.dev/services/assets/internal/blob"
-	"steward.dev/services/assets/internal/server"
+	"steward.dev/services/assets"
 )
 
 func main() {
@@ -39,14 +37,10 @@ func run(ctx context.Context) error {
 	if blobDir == "" {
 		blobDir = "var/blobs"
 	}
-	blobs, err := blob.NewDisk(blobDir)
-	if err != nil {
-		return err
-	}
 	srv, closeDB, err := grpcserver.Bootstrap(ctx, grpcserver.BootstrapConfig{
 		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
 	}, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return []grpcserver.Service{{Desc: &assetsv1.AssetService_ServiceDesc, Impl: server.New(db, blobs, logger)}}, nil
+		return assets.Services(db, blobDir, logger)
 	})
 	if err != nil {
 		return err

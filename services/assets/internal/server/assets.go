@@ -97,7 +97,9 @@ var mutableAssetFields = []string{
 // apply copies the fields named in paths from in to f, checking each.
 func (f *assetFields) apply(in *assetsv1.Asset, paths map[string]bool, tenantID, homeID uuid.UUID) error {
 	var violations []apierror.FieldViolation
-	bad := func(field, desc string) { violations = append(violations, apierror.FieldViolation{Field: "asset." + field, Description: desc}) }
+	bad := func(field, desc string) {
+		violations = append(violations, apierror.FieldViolation{Field: "asset." + field, Description: desc})
+	}
 	date := func(field, v string, dst *pgtype.Date) {
 		d, err := parseDate("asset."+field, v)
 		if err != nil {

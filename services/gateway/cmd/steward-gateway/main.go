@@ -60,6 +60,7 @@ func run(logger *slog.Logger) error {
 		},
 		OpenAPI:      doc,
 		MaxBodyBytes: edge.DefaultMaxBodyBytes,
+		Logger:       logger,
 	})
 	if err != nil {
 		return err

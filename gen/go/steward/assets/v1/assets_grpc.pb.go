@@ -50,8 +50,10 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 //
-// Asset Management: a household's homes, the rooms and areas in them, the
-// equipment installed there, its meter history and its paperwork.
+// Asset Management: a household's homes (or a school's premises), the rooms
+// and areas in them, the equipment installed there, its meter history and its
+// paperwork. Owners and school admins change things; members and teachers
+// read them and record readings and files; parents and students have no access.
 type AssetServiceClient interface {
 	CreateHome(ctx context.Context, in *CreateHomeRequest, opts ...grpc.CallOption) (*Home, error)
 	GetHome(ctx context.Context, in *GetHomeRequest, opts ...grpc.CallOption) (*Home, error)
@@ -331,8 +333,10 @@ func (c *assetServiceClient) DeleteAttachment(ctx context.Context, in *DeleteAtt
 // All implementations must embed UnimplementedAssetServiceServer
 // for forward compatibility.
 //
-// Asset Management: a household's homes, the rooms and areas in them, the
-// equipment installed there, its meter history and its paperwork.
+// Asset Management: a household's homes (or a school's premises), the rooms
+// and areas in them, the equipment installed there, its meter history and its
+// paperwork. Owners and school admins change things; members and teachers
+// read them and record readings and files; parents and students have no access.
 type AssetServiceServer interface {
 	CreateHome(context.Context, *CreateHomeRequest) (*Home, error)
 	GetHome(context.Context, *GetHomeRequest) (*Home, error)
