@@ -22,11 +22,19 @@ func seededHousehold(t *testing.T, s *stack) householdResources {
 	t.Helper()
 	ctx := s.as(t, householdOwner)
 	tenant := "tenants/" + s.summary.HouseholdTenantID.String()
-	homes, err := s.assets.ListHomes(ctx, &assetsv1.ListHomesRequest{Parent: tenant})
-	if err != nil || len(homes.GetHomes()) == 0 {
+	homes, err := s.assets.ListHomes(ctx, &assetsv1.ListHomesRequest{Parent: tenant, PageSize: 1000})
+	if err != nil {
 		t.Fatalf("ListHomes: %v", err)
 	}
-	home := homes.GetHomes()[0].GetName()
+	home := ""
+	for _, h := range homes.GetHomes() {
+		if h.GetDisplayName() == "Birchwood Lane" {
+			home = h.GetName()
+		}
+	}
+	if home == "" {
+		t.Fatalf("no seeded Birchwood Lane home among %v", homes.GetHomes())
+	}
 	locs, err := s.assets.ListLocations(ctx, &assetsv1.ListLocationsRequest{Parent: home})
 	if err != nil || len(locs.GetLocations()) == 0 {
 		t.Fatalf("ListLocations: %v", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/uuid"
@@ -78,6 +79,7 @@ func maskPaths(mask *fieldmaskpb.FieldMask, mutable ...string) (map[string]bool,
 		allowed[p] = true
 	}
 	for _, p := range paths {
+		p = snakeCase(p)
 		if !allowed[p] {
 			return nil, apierror.InvalidField("update_mask", fmt.Sprintf("%q is not a field that can be updated", p))
 		}
@@ -109,4 +111,18 @@ func formatDate(d pgtype.Date) string {
 		return ""
 	}
 	return d.Time.Format(time.DateOnly)
+}
+
+// snakeCase accepts JSON-style mask paths ("displayName") as well as proto
+// names ("display_name"): clients of the JSON gateway write the former.
+func snakeCase(path string) string {
+	var b strings.Builder
+	for _, r := range path {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

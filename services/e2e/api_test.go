@@ -1,0 +1,401 @@
+package e2e_test
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
+)
+
+func newHome(t *testing.T, s *stack, ctx context.Context) string {
+	t.Helper()
+	h, err := s.assets.CreateHome(ctx, &assetsv1.CreateHomeRequest{
+		Parent: "tenants/" + s.summary.HouseholdTenantID.String(),
+		Home:   &assetsv1.Home{DisplayName: "Test home " + t.Name(), TimeZone: "America/Denver"},
+	})
+	if err != nil {
+		t.Fatalf("CreateHome: %v", err)
+	}
+	return h.GetName()
+}
+
+// TestReadmeFlow is the README's curl walk-through, through the gateway.
+func TestReadmeFlow(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	tok := s.token(t, householdOwner)
+	var tenants struct {
+		Tenants []struct{ Name, Kind string } `json:"tenants"`
+	}
+	if code := s.httpDo(t, http.MethodGet, "/v1/tenants", tok, "", &tenants); code != 200 || len(tenants.Tenants) != 1 || tenants.Tenants[0].Kind != "KIND_HOUSEHOLD" {
+		t.Fatalf("GET /v1/tenants: %d %+v", code, tenants)
+	}
+	tenant := tenants.Tenants[0].Name
+	var home struct{ Name string }
+	if code := s.httpDo(t, http.MethodPost, "/v1/"+tenant+"/homes", tok,
+		`{"displayName":"Beach house","timeZone":"America/Los_Angeles","address":{"addressLines":["12 Ocean Ave"],"locality":"Carmel","regionCode":"US"}}`, &home); code != 200 {
+		t.Fatalf("create home: %d", code)
+	}
+	var asset struct{ Name, DisplayName, Etag string }
+	if code := s.httpDo(t, http.MethodPost, "/v1/"+home.Name+"/assets", tok,
+		`{"displayName":"Water heater","category":"assetCategories/water-heater","make":"Rheem","model":"XE50M06ST45U1","purchaseCost":{"currencyCode":"USD","amountMinor":"129900"},"installDate":"2024-05-02","warrantyExpiryDate":"2030-05-02"}`, &asset); code != 200 {
+		t.Fatalf("create asset: %d", code)
+	}
+	var got struct {
+		Name, Model  string
+		PurchaseCost struct{ CurrencyCode, AmountMinor string }
+	}
+	if code := s.httpDo(t, http.MethodGet, "/v1/"+asset.Name, tok, "", &got); code != 200 || got.Model != "XE50M06ST45U1" || got.PurchaseCost.AmountMinor != "129900" {
+		t.Fatalf("get asset: %d %+v", code, got)
+	}
+	// A stale etag through the gateway is 412.
+	var e struct{ Status string }
+	body := `{"displayName":"Renamed","etag":"999"}`
+	if code := s.httpDo(t, http.MethodPatch, "/v1/"+asset.Name+"?updateMask=displayName", tok, body, &e); code != http.StatusPreconditionFailed || e.Status != "ABORTED" {
+		t.Fatalf("stale etag: %d %+v, want 412 ABORTED", code, e)
+	}
+}
+
+// TestBadInputIs400NamingTheField: nothing a client sends gets a 500.
+func TestBadInputIs400NamingTheField(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	tok := s.token(t, householdOwner)
+	tenant := "tenants/" + s.summary.HouseholdTenantID.String()
+	homeName := newHome(t, s, s.as(t, householdOwner))
+	cases := []struct {
+		name, method, path, body, field string
+	}{
+		{"missing display name", "POST", "/v1/" + tenant + "/homes", `{"timeZone":"UTC"}`, "home.display_name"},
+		{"bad time zone", "POST", "/v1/" + tenant + "/homes", `{"displayName":"x","timeZone":"Mars/Olympus"}`, "home.time_zone"},
+		{"bad date", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/roof","installDate":"2024-13-45"}`, "asset.install_date"},
+		{"unknown category", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/time-machine"}`, "asset.category"},
+		{"negative cost", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/roof","purchaseCost":{"currencyCode":"USD","amountMinor":"-5"}}`, "asset.purchase_cost"},
+		{"bad currency", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/roof","purchaseCost":{"currencyCode":"usd","amountMinor":"5"}}`, "asset.purchase_cost.currency_code"},
+		{"page size", "GET", "/v1/" + homeName + "/assets?pageSize=5000", "", "page_size"},
+		{"bad filter", "GET", "/v1/" + homeName + "/assets?filter=colour%3D%22red%22", "", "filter"},
+		{"bad page token", "GET", "/v1/" + homeName + "/assets?pageToken=zzz", "", "page_token"},
+		{"bad update mask", "PATCH", "/v1/" + homeName + "?updateMask=createTime", `{"displayName":"y"}`, "update_mask"},
+		{"bad request id", "POST", "/v1/" + tenant + "/homes?requestId=not-a-uuid", `{"displayName":"x","timeZone":"UTC"}`, "request_id"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var e struct {
+				Status  string
+				Details []struct {
+					FieldViolations []struct{ Field string } `json:"fieldViolations"`
+				}
+			}
+			code := s.httpDo(t, c.method, c.path, tok, c.body, &e)
+			var fields []string
+			for _, d := range e.Details {
+				for _, v := range d.FieldViolations {
+					fields = append(fields, v.Field)
+				}
+			}
+			if code != http.StatusBadRequest || !containsPrefix(fields, c.field) {
+				t.Fatalf("%s %s: %d %s fields %v, want 400 naming %s", c.method, c.path, code, e.Status, fields, c.field)
+			}
+		})
+	}
+	// Malformed JSON and unknown fields are the client's mistake too.
+	for _, body := range []string{`{"displayName":`, `{"displayName":"x","timeZone":"UTC","colour":"red"}`} {
+		if code := s.httpDo(t, "POST", "/v1/"+tenant+"/homes", tok, body, nil); code != http.StatusBadRequest {
+			t.Errorf("body %s: %d, want 400", body, code)
+		}
+	}
+}
+
+func containsPrefix(list []string, prefix string) bool {
+	for _, s := range list {
+		if strings.HasPrefix(s, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestConcurrentRetriesCreateOnce fires the same create many times at once:
+// one asset exists afterwards and every caller got it.
+func TestConcurrentRetriesCreateOnce(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	rid := uuid.NewString()
+	const n = 24
+	names := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home, RequestId: rid,
+				Asset: &assetsv1.Asset{DisplayName: "Sump pump", Category: "assetCategories/sump-pump", Make: "Zoeller", Model: "M53"}})
+			names[i], errs[i] = a.GetName(), err
+		}()
+	}
+	wg.Wait()
+	for i := range n {
+		if errs[i] != nil || names[i] != names[0] {
+			t.Fatalf("call %d: %q %v, want %q", i, names[i], errs[i], names[0])
+		}
+	}
+	var count int
+	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.assets WHERE request_id = $1", []any{rid}, &count)
+	if count != 1 {
+		t.Fatalf("%d assets for one request_id, want 1", count)
+	}
+}
+
+// TestConcurrentUpdatesWithEtags: of many updates sent with the same etag,
+// exactly one wins and the rest are ABORTED.
+func TestConcurrentUpdatesWithEtags(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home,
+		Asset: &assetsv1.Asset{DisplayName: "Roof", Category: "assetCategories/roof"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const n = 16
+	codesSeen := make([]codes.Code, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := s.assets.UpdateAsset(ctx, &assetsv1.UpdateAssetRequest{
+				Asset:      &assetsv1.Asset{Name: a.GetName(), Make: fmt.Sprintf("Roofer %d", i), Etag: a.GetEtag()},
+				UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"make"}},
+			})
+			codesSeen[i] = status.Code(err)
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codesSeen {
+		switch c {
+		case codes.OK:
+			ok++
+		case codes.Aborted:
+		default:
+			t.Fatalf("unexpected code %v", c)
+		}
+	}
+	if ok != 1 {
+		t.Fatalf("%d updates won with the same etag, want 1", ok)
+	}
+	got, _ := s.assets.GetAsset(ctx, &assetsv1.GetAssetRequest{Name: a.GetName()})
+	if got.GetEtag() != "2" {
+		t.Fatalf("etag after one update = %q, want 2", got.GetEtag())
+	}
+}
+
+// TestMeterReadingsStayMonotonicUnderConcurrency races readings at one
+// meter and then checks in SQL that the stored history never goes down.
+func TestMeterReadingsStayMonotonicUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home,
+		Asset: &assetsv1.Asset{DisplayName: "Generator", Category: "assetCategories/electrical-generator"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := time.Now().Add(-48 * time.Hour)
+	const n = 32
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Later readings have higher values, but they arrive in any order
+			// and some carry a value that goes backwards on purpose.
+			v := float64(i * 10)
+			if i%5 == 4 {
+				v = 1
+			}
+			_, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
+				MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: v,
+					ReadTime: timestamppb.New(base.Add(time.Duration(i) * time.Minute))}})
+			if err != nil && status.Code(err) != codes.FailedPrecondition {
+				t.Errorf("reading %d: %v", i, err)
+			}
+		}()
+	}
+	wg.Wait()
+	var backwards int
+	s.ownerQuery(t, s.summary.HouseholdTenantID, `
+		SELECT count(*) FROM (
+		  SELECT value < lag(value) OVER (ORDER BY read_time) AS down, reset
+		  FROM assets.meter_readings WHERE asset_id = $1 AND meter = 'runtime') r
+		WHERE down AND NOT reset`, []any{uuid.MustParse(a.GetName()[len(a.GetName())-36:])}, &backwards)
+	if backwards != 0 {
+		t.Fatalf("%d readings go backwards", backwards)
+	}
+	// A reset may go down.
+	if _, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
+		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 0, MeterReset: true}}); err != nil {
+		t.Fatalf("reset reading: %v", err)
+	}
+	_, err = s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
+		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_CYCLES, Value: 5}})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("unit change: %v, want InvalidArgument", err)
+	}
+}
+
+// TestListPagesAndFilters walks the seeded household's assets page by page
+// and checks the filters against SQL.
+func TestListPagesAndFilters(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdMember)
+	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
+	seen := map[string]bool{}
+	token := ""
+	for pages := 0; ; pages++ {
+		resp, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 7, PageToken: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, a := range resp.GetAssets() {
+			if seen[a.GetName()] {
+				t.Fatalf("%s listed twice", a.GetName())
+			}
+			seen[a.GetName()] = true
+		}
+		if token = resp.GetNextPageToken(); token == "" {
+			break
+		}
+		if pages > 100 {
+			t.Fatal("pagination does not end")
+		}
+	}
+	var total int
+	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.assets WHERE tenant_id = $1", []any{s.summary.HouseholdTenantID}, &total)
+	if len(seen) != total || total < 40 {
+		t.Fatalf("listed %d assets, database has %d", len(seen), total)
+	}
+	cutoff := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	resp, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 1000,
+		Filter: `category != "assetCategories/vehicle" AND warranty_expiry_date < "` + cutoff + `"`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want int
+	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.assets WHERE tenant_id = $1 AND category_id <> 'vehicle' AND warranty_expiry_date < $2::date",
+		[]any{s.summary.HouseholdTenantID, cutoff}, &want)
+	if len(resp.GetAssets()) != want || want == 0 {
+		t.Fatalf("filter returned %d, SQL says %d", len(resp.GetAssets()), want)
+	}
+	// A page token is bound to its request.
+	first, _ := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 2})
+	_, err = s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 2, PageToken: first.GetNextPageToken(), Filter: `status = "IN_SERVICE"`})
+	if status.Code(err) != codes.InvalidArgument {
+		t.Fatalf("token reused with another filter: %v", err)
+	}
+}
+
+// TestAssetLifecycle covers update masks, locations, attachments and deletes.
+func TestAssetLifecycle(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	loc, err := s.assets.CreateLocation(ctx, &assetsv1.CreateLocationRequest{Parent: home, Location: &assetsv1.Location{DisplayName: "Garage", Kind: assetsv1.Location_KIND_AREA}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home, Asset: &assetsv1.Asset{
+		DisplayName: "Opener", Category: "assetCategories/garage-door-opener", Location: loc.GetName(),
+		PurchaseCost: &typev1.Money{CurrencyCode: "USD", AmountMinor: 34999}, Attributes: map[string]string{"hp": "1/2"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	upd, err := s.assets.UpdateAsset(ctx, &assetsv1.UpdateAssetRequest{
+		Asset:      &assetsv1.Asset{Name: a.GetName(), Make: "LiftMaster", Model: "87504-267", Etag: a.GetEtag()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"make", "model"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if upd.GetDisplayName() != "Opener" || upd.GetLocation() != loc.GetName() || upd.GetPurchaseCost().GetAmountMinor() != 34999 || upd.GetMake() != "LiftMaster" {
+		t.Fatalf("update touched fields outside the mask: %v", upd)
+	}
+	content := []byte("receipt: LiftMaster 87504-267, $349.99")
+	att, err := s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: a.GetName(), Content: content,
+		Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_RECEIPT, Filename: "receipt.txt", ContentType: "text/plain"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := s.assets.GetAttachmentContent(ctx, &assetsv1.GetAttachmentContentRequest{Name: att.GetName()})
+	if err != nil || string(body.GetData()) != string(content) || body.GetContentType() != "text/plain" || att.GetSizeBytes() != int64(len(content)) {
+		t.Fatalf("attachment content: %v %q", err, body.GetData())
+	}
+	// Through the gateway the content comes back as the file itself.
+	if code := s.httpDo(t, http.MethodGet, "/v1/"+att.GetName()+":content", s.token(t, householdOwner), "", nil); code != 200 {
+		t.Fatalf("GET content through gateway: %d", code)
+	}
+	if _, err := s.assets.DeleteHome(ctx, &assetsv1.DeleteHomeRequest{Name: home}); status.Code(err) != codes.FailedPrecondition {
+		t.Fatalf("delete non-empty home: %v, want FailedPrecondition", err)
+	}
+	if _, err := s.assets.DeleteLocation(ctx, &assetsv1.DeleteLocationRequest{Name: loc.GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := s.assets.GetAsset(ctx, &assetsv1.GetAssetRequest{Name: a.GetName()})
+	if after.GetLocation() != "" {
+		t.Fatalf("asset still in deleted location %s", after.GetLocation())
+	}
+	if _, err := s.assets.DeleteAsset(ctx, &assetsv1.DeleteAssetRequest{Name: a.GetName(), Etag: "1"}); status.Code(err) != codes.Aborted {
+		t.Fatalf("delete with stale etag: %v, want Aborted", err)
+	}
+	if _, err := s.assets.DeleteAsset(ctx, &assetsv1.DeleteAssetRequest{Name: a.GetName()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.assets.GetAttachment(ctx, &assetsv1.GetAttachmentRequest{Name: att.GetName()}); status.Code(err) != codes.NotFound {
+		t.Fatalf("attachment after asset delete: %v", err)
+	}
+	if _, err := s.assets.DeleteHome(ctx, &assetsv1.DeleteHomeRequest{Name: home}); err != nil {
+		t.Fatalf("delete empty home: %v", err)
+	}
+}
+
+// ownerQuery runs an assertion query as the owner role inside tenant's scope.
+func (s *stack) ownerQuery(t *testing.T, tenant uuid.UUID, sql string, args []any, dest ...any) {
+	t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, s.db.OwnerURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
+		t.Fatal(err)
+	}
+	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+}
