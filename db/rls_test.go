@@ -1,0 +1,133 @@
+package db_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"steward.dev/db/dbtest"
+	"steward.dev/db/seed"
+)
+
+func TestMain(m *testing.M) { dbtest.Main(m) }
+
+func connect(t *testing.T, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(context.Background()) })
+	return conn
+}
+
+// TestRuntimeRoleCannotBypassRLS: the services' role is an ordinary role.
+func TestRuntimeRoleCannotBypassRLS(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	conn := connect(t, d.AppURL)
+	var super, bypass, createRole, createDB bool
+	err := conn.QueryRow(context.Background(),
+		"SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user").Scan(&super, &bypass, &createRole, &createDB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if super || bypass || createRole || createDB {
+		t.Fatalf("runtime role: superuser=%v bypassrls=%v createrole=%v createdb=%v, want all false", super, bypass, createRole, createDB)
+	}
+}
+
+// TestEveryTenantTableIsWalled: each table with a tenant_id column has RLS
+// enabled and forced, a policy, and tenant_id leading its primary key.
+func TestEveryTenantTableIsWalled(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	conn := connect(t, d.OwnerURL)
+	rows, err := conn.Query(context.Background(), `
+		SELECT c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
+		       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),
+		       coalesce((SELECT a.attname = 'tenant_id' FROM pg_index i
+		                 JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
+		                 WHERE i.indrelid = c.oid AND i.indisprimary), false)
+		FROM pg_class c
+		JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+		  AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+		ORDER BY 1`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var table string
+		var enabled, forced, leads bool
+		var policies int
+		if err := rows.Scan(&table, &enabled, &forced, &policies, &leads); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if !enabled || !forced || policies == 0 || !leads {
+			t.Errorf("%s: rls=%v forced=%v policies=%d tenant_id leads pk=%v", table, enabled, forced, policies, leads)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n < 7 {
+		t.Fatalf("found %d tenant tables; the query is broken", n)
+	}
+}
+
+// TestUnfilteredQueryReturnsOnlyScopedTenant runs queries with no tenant_id
+// filter at all, as the runtime role: RLS alone keeps other tenants out.
+func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	sum, err := seed.Seed(context.Background(), d.OwnerURL, seed.Options{Issuer: "http://issuer.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := connect(t, d.AppURL)
+	ctx := context.Background()
+	count := func(tenant, table string) (total, foreign int) {
+		t.Helper()
+		tx, err := conn.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant); err != nil {
+			t.Fatal(err)
+		}
+		if err := tx.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE tenant_id::text <> $1) FROM "+table, tenant).Scan(&total, &foreign); err != nil {
+			t.Fatal(err)
+		}
+		return total, foreign
+	}
+	for _, table := range []string{"assets.homes", "assets.locations", "assets.assets", "assets.meter_readings", "accounts.memberships", "accounts.tenants"} {
+		total, foreign := count(sum.HouseholdTenantID.String(), table)
+		if foreign != 0 || total == 0 {
+			t.Errorf("%s scoped to the household: %d rows, %d of another tenant", table, total, foreign)
+		}
+		if total, _ := count(sum.SchoolTenantID.String(), table); table == "assets.assets" && total != 0 {
+			t.Errorf("%s scoped to the school: %d rows, want 0", table, total)
+		}
+		if total, _ := count("", table); total != 0 {
+			t.Errorf("%s with no scope: %d rows, want 0", table, total)
+		}
+	}
+	// Writing a row for another tenant fails the policy's WITH CHECK.
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", sum.SchoolTenantID.String()); err != nil {
+		t.Fatal(err)
+	}
+	_, err = tx.Exec(ctx, "INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone) VALUES ($1, gen_random_uuid(), 'Sneaky', 'UTC')", sum.HouseholdTenantID)
+	if err == nil {
+		t.Fatal("inserted a row into another tenant")
+	}
+}
