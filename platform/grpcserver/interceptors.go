@@ -76,6 +76,9 @@ func logging(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		resp, err := handler(context.WithValue(ctx, infoKey{}, ri), req)
 		code := status.Code(err)
 		level := slog.LevelInfo
+		if strings.HasPrefix(info.FullMethod, "/grpc.health.v1.Health/") {
+			level = slog.LevelDebug // probes every few seconds would drown the log
+		}
 		if ri.unexpected != nil {
 			level = slog.LevelError
 		}

@@ -137,7 +137,8 @@ Log in (password grant, client_id=steward-cli):
   school admin      admin@school.example / homeportal
 
   TOKEN=$(curl -s %[2]s/token -d grant_type=password -d client_id=steward-cli \
-      -d username=admin@example.com -d password=homeportal | jq -r .access_token)
+      -d username=admin@example.com -d password=homeportal \
+      | sed -E 's/.*"access_token":"([^"]+)".*/\1/')
   curl -s -H "Authorization: Bearer $TOKEN" %[1]s/v1/tenants
 
 Ctrl-C stops everything.
