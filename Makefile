@@ -19,6 +19,10 @@ $(GO_TOOLS) &: tools/go.mod tools/go.sum
 	GOWORK=off GOBIN=$(BIN) go -C tools install tool
 	@touch $(GO_TOOLS)
 
+$(BIN)/golangci-lint: tools/lint/go.mod tools/lint/go.sum
+	GOWORK=off GOBIN=$(BIN) go -C tools/lint install tool
+	@touch $@
+
 $(BIN)/buf:
 	mkdir -p $(BIN) tools/.npm
 	npm install --prefix tools/.npm --no-save --no-package-lock --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
@@ -26,7 +30,7 @@ $(BIN)/buf:
 	$(BIN)/buf --version | grep -qx $(BUF_VERSION)
 
 .PHONY: tools
-tools: $(GO_TOOLS) $(BIN)/buf ## install pinned code generators into bin/
+tools: $(GO_TOOLS) $(BIN)/buf $(BIN)/golangci-lint ## install the pinned code generators and linter into bin/
 
 .PHONY: postgres
 postgres: ## install Debian's PostgreSQL binaries if missing
@@ -37,13 +41,13 @@ postgres: ## install Debian's PostgreSQL binaries if missing
 
 # --- code generation ---
 .PHONY: generate
-generate: tools ## regenerate gen/ (buf) and the sqlc stores
+generate: $(GO_TOOLS) $(BIN)/buf ## regenerate gen/ (buf) and the sqlc stores
 	PATH=$(BIN):$$PATH buf format -w
 	PATH=$(BIN):$$PATH buf generate
 	$(BIN)/sqlc generate
 
 .PHONY: verify
-verify: generate ## fail on stale generated code, lint, format, sqlc vet, breaking changes
+verify: generate $(BIN)/golangci-lint ## fail on stale generated code, buf lint/format/breaking, sqlc vet, go vet, golangci-lint
 	@git diff --exit-code -- gen proto platform/accountsstore services/assets/internal/store || \
 	  { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen platform/accountsstore services/assets/internal/store)" || \
@@ -55,6 +59,7 @@ verify: generate ## fail on stale generated code, lint, format, sqlc vet, breaki
 	  echo "buf breaking against HEAD~1"; $(BIN)/buf breaking --against '.git#ref=HEAD~1'; \
 	else echo "buf breaking: no previous commit with a buf module; skipped"; fi
 	go vet $(PKGS)
+	$(BIN)/golangci-lint run $(PKGS)
 	@test -z "$$(gofmt -l $(MODULES))" || { gofmt -l $(MODULES); echo "gofmt needed"; exit 1; }
 
 # --- build, run, test ---

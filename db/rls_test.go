@@ -96,7 +96,7 @@ func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		defer tx.Rollback(ctx)
+		defer func() { _ = tx.Rollback(ctx) }()
 		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant); err != nil {
 			t.Fatal(err)
 		}
@@ -122,7 +122,7 @@ func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }()
 	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", sum.SchoolTenantID.String()); err != nil {
 		t.Fatal(err)
 	}

@@ -194,7 +194,7 @@ func inTenant(t *testing.T, conn *pgx.Conn, tenant, user uuid.UUID, fn func(pgx.
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }()
 	userID := ""
 	if user != uuid.Nil {
 		userID = user.String()

@@ -127,8 +127,18 @@ func FromError(err error) (st *status.Status, unexpected bool) {
 	if errors.As(err, &e) {
 		return e.Status(), false
 	}
-	if s, ok := status.FromError(err); ok {
-		return s, s.Code() == codes.Internal || s.Code() == codes.Unknown
+	// Not status.FromError: for a wrapped status it replaces the message with
+	// err.Error(), leaking the wrapping context to the client.
+	var gs interface{ GRPCStatus() *status.Status }
+	if errors.As(err, &gs) {
+		switch s := gs.GRPCStatus(); s.Code() {
+		case codes.OK, codes.Internal, codes.Unknown:
+			// OK would turn a failure into a success with a nil response;
+			// Internal and Unknown messages are ours to log, not to show.
+			return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+		default:
+			return s, false
+		}
 	}
 	switch {
 	case errors.Is(err, context.DeadlineExceeded):

@@ -35,15 +35,20 @@ type keySet struct {
 	minRefetch time.Duration
 	now        func() time.Time
 
-	mu        sync.Mutex
+	fetching  sync.Mutex // one fetch at a time; held across the HTTP calls
+	mu        sync.RWMutex
 	keys      map[string]jose.JSONWebKey
-	lastFetch time.Time
+	nextFetch time.Time // no refetch before this
 }
+
+// fetchRetry is how soon a failed fetch may be retried: an identity provider
+// that comes back is used within seconds, one that stays down is not hammered.
+const fetchRetry = 5 * time.Second
 
 var errUnknownKey = errors.New("token signed with an unknown key")
 
 func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error) {
-	jws, err := jose.ParseSigned(raw, signingAlgs)
+	jws, err := jose.ParseSignedCompact(raw, signingAlgs) // JWTs are compact; JSON serialization is refused
 	if err != nil {
 		return nil, fmt.Errorf("malformed token: %w", err)
 	}
@@ -62,29 +67,45 @@ func (k *keySet) VerifySignature(ctx context.Context, raw string) ([]byte, error
 }
 
 func (k *keySet) key(ctx context.Context, kid string) (jose.JSONWebKey, error) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	if key, ok := k.keys[kid]; ok {
-		return key, nil
+	if key, ok := k.known(kid); ok {
+		return key, nil // the common case never waits behind a fetch
 	}
-	if !k.lastFetch.IsZero() && k.now().Sub(k.lastFetch) < k.minRefetch {
+	k.fetching.Lock()
+	defer k.fetching.Unlock()
+	if key, ok := k.known(kid); ok {
+		return key, nil // fetched while this caller waited
+	}
+	now := k.now()
+	if now.Before(k.nextFetch) {
 		return jose.JSONWebKey{}, errUnknownKey
 	}
-	// Holding the lock while fetching also collapses concurrent refetches.
-	k.lastFetch = k.now()
 	keys, err := k.fetch(ctx)
 	if err != nil {
+		k.nextFetch = now.Add(min(fetchRetry, k.minRefetch))
 		return jose.JSONWebKey{}, fmt.Errorf("fetch signing keys: %w", err)
 	}
+	k.nextFetch = now.Add(k.minRefetch)
+	k.mu.Lock()
 	k.keys = keys
-	if key, ok := k.keys[kid]; ok {
+	k.mu.Unlock()
+	if key, ok := keys[kid]; ok {
 		return key, nil
 	}
 	return jose.JSONWebKey{}, errUnknownKey
 }
 
+func (k *keySet) known(kid string) (jose.JSONWebKey, bool) {
+	k.mu.RLock()
+	defer k.mu.RUnlock()
+	key, ok := k.keys[kid]
+	return key, ok
+}
+
 func (k *keySet) fetch(ctx context.Context) (map[string]jose.JSONWebKey, error) {
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	// The fetch spends the refetch window for every caller, so one caller
+	// giving up (or sending a tiny deadline) must not cut it short and leave
+	// the service without keys until the window passes.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 	defer cancel()
 	if k.jwksURL == "" {
 		var doc struct {

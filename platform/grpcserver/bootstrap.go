@@ -2,7 +2,9 @@ package grpcserver
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
+	"net"
 	"time"
 
 	"steward.dev/platform/access"
@@ -49,4 +51,30 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 		return nil, nil, err
 	}
 	return srv, pool.Close, nil
+}
+
+// ShutdownDrain is how long a stopping service lets in-flight calls finish.
+const ShutdownDrain = 20 * time.Second
+
+// Run is the body of a service binary: settings from the environment
+// (envconfig), Bootstrap, listen, and serve until ctx is done.
+func Run(ctx context.Context, name, defaultAddr string, register func(db *tenantdb.DB, logger *slog.Logger) ([]Service, error)) error {
+	cfg, err := envconfig.Load(name, defaultAddr)
+	if err != nil {
+		return err
+	}
+	logger := cfg.Logger(name)
+	srv, closeDB, err := Bootstrap(ctx, BootstrapConfig{
+		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
+	}, func(db *tenantdb.DB) ([]Service, error) { return register(db, logger) })
+	if err != nil {
+		return err
+	}
+	defer closeDB()
+	lis, err := net.Listen("tcp", cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	logger.Info("serving", "addr", lis.Addr().String())
+	return srv.Serve(ctx, lis, ShutdownDrain)
 }

@@ -29,7 +29,8 @@ func Parse(field, name string, allowWildcard bool, collections ...string) ([]uui
 			continue
 		}
 		id, err := uuid.Parse(seg)
-		if err != nil || len(seg) != 36 {
+		// The nil UUID is how a wildcard comes back, so it cannot also be an id.
+		if err != nil || len(seg) != 36 || id == uuid.Nil {
 			return nil, bad(field, collections)
 		}
 		ids[i] = id

@@ -10,7 +10,6 @@ package tenantdb
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -112,9 +111,11 @@ func (b *batched) send(ctx context.Context, sql string, args []any) (pgx.BatchRe
 	batch.Queue(setScopeSQL, b.tenant, b.user)
 	batch.Queue(sql, args...)
 	br := b.sender.SendBatch(ctx, batch)
+	// Not wrapped: pgx reports a failure to prepare any statement of the
+	// batch here, and that is usually the query's error, not the scope's.
 	if _, err := br.Exec(); err != nil {
 		_ = br.Close()
-		return nil, fmt.Errorf("set scope: %w", err)
+		return nil, err
 	}
 	if b.sticky {
 		b.scoped = true

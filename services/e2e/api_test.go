@@ -391,7 +391,7 @@ func (s *stack) ownerQuery(t *testing.T, tenant uuid.UUID, sql string, args []an
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer tx.Rollback(ctx)
+	defer func() { _ = tx.Rollback(ctx) }()
 	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
 		t.Fatal(err)
 	}

@@ -39,7 +39,11 @@ func run(out string, duration time.Duration, concurrency int) error {
 	if err != nil {
 		return err
 	}
-	defer c.Stop()
+	defer func() {
+		if err := c.Stop(); err != nil {
+			fmt.Fprintln(os.Stderr, "steward-bench: stop cluster:", err)
+		}
+	}()
 	if err := c.CreateDatabase(ctx, "steward_bench", ""); err != nil {
 		return err
 	}

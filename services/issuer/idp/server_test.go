@@ -334,7 +334,7 @@ func TestTokenErrors(t *testing.T) {
 			if reply.AccessToken != "" {
 				t.Error("error response carries an access token")
 			}
-			if gotAuth := resp.Header.Get("WWW-Authenticate"); (resp.StatusCode == 401) != strings.HasPrefix(gotAuth, "Basic ") {
+			if gotAuth := resp.Header.Get("WWW-Authenticate"); (resp.StatusCode == http.StatusUnauthorized) != strings.HasPrefix(gotAuth, "Basic ") {
 				t.Errorf("WWW-Authenticate = %q with status %d", gotAuth, resp.StatusCode)
 			}
 		})

@@ -11,29 +11,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-type AccountsMembership struct {
-	TenantID   uuid.UUID
-	UserID     uuid.UUID
-	Roles      []string
-	CreateTime time.Time
-}
-
-type AccountsTenant struct {
-	TenantID    uuid.UUID
-	Kind        string
-	DisplayName string
-	CreateTime  time.Time
-}
-
-type AccountsUser struct {
-	UserID      uuid.UUID
-	Issuer      string
-	Subject     string
-	Email       string
-	DisplayName string
-	CreateTime  time.Time
-}
-
 type AssetsAsset struct {
 	TenantID               uuid.UUID
 	HomeID                 uuid.UUID
@@ -116,11 +93,4 @@ type AssetsMeterReading struct {
 	Note       string
 	RequestID  uuid.NullUUID
 	CreateTime time.Time
-}
-
-type DevidpUser struct {
-	Subject      string
-	Email        string
-	DisplayName  string
-	PasswordHash string
 }

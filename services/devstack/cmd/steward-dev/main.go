@@ -112,11 +112,15 @@ func run(ctx context.Context) error {
 				exited <- name
 			case <-procCtx.Done():
 				_ = cmd.Process.Signal(syscall.SIGTERM)
+				var err error
 				select {
-				case <-done:
+				case err = <-done:
 				case <-time.After(25 * time.Second):
 					_ = cmd.Process.Kill()
-					<-done
+					err = <-done
+				}
+				if err != nil {
+					slog.Warn("stopped uncleanly", "process", name, "error", err)
 				}
 			}
 		}(p.name)

@@ -1,0 +1,182 @@
+package pagetoken_test
+
+import (
+	"encoding/base64"
+	"errors"
+	"slices"
+	"testing"
+
+	"google.golang.org/grpc/codes"
+
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/pagetoken"
+)
+
+func TestSize(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		requested, want int32
+	}{
+		{-1 << 31, pagetoken.DefaultSize},
+		{-1, pagetoken.DefaultSize},
+		{0, pagetoken.DefaultSize},
+		{1, 1},
+		{pagetoken.DefaultSize + 1, pagetoken.DefaultSize + 1},
+		{pagetoken.MaxSize, pagetoken.MaxSize},
+		{pagetoken.MaxSize + 1, pagetoken.MaxSize},
+		{1<<31 - 1, pagetoken.MaxSize},
+	}
+	for _, tt := range tests {
+		if got := pagetoken.Size(tt.requested); got != tt.want {
+			t.Errorf("Size(%d) = %d, want %d", tt.requested, got, tt.want)
+		}
+	}
+}
+
+func TestRoundTrip(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		key     []string
+		request []string
+	}{
+		{"one key", []string{"0193a5c2-7d1e-7b3f-9c2a-1f2e3d4c5b6a"}, []string{"tenants/t/homes/h"}},
+		{"two keys, parent and filter", []string{"2025-01-02T03:04:05.123456789Z", "r1"}, []string{"tenants/t/homes/h/assets/a", "meter=\"water\""}},
+		{"unbound", []string{"heating"}, nil},
+		{"odd characters", []string{"a/b?c=d&e", "ü\x00\n\""}, []string{"p", ""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tok := pagetoken.Encode(tt.key, tt.request...)
+			if tok == "" {
+				t.Fatal("Encode returned an empty token, which means \"first page\"")
+			}
+			// Tokens travel in URLs through the gateway.
+			if _, err := base64.RawURLEncoding.DecodeString(tok); err != nil {
+				t.Errorf("token %q is not unpadded base64url: %v", tok, err)
+			}
+			got, err := pagetoken.Decode(tok, len(tt.key), tt.request...)
+			if err != nil {
+				t.Fatalf("Decode: %v", err)
+			}
+			if !slices.Equal(got, tt.key) {
+				t.Errorf("Decode = %q, want %q", got, tt.key)
+			}
+		})
+	}
+}
+
+func TestDecodeEmptyIsFirstPage(t *testing.T) {
+	t.Parallel()
+	key, err := pagetoken.Decode("", 1, "tenants/t")
+	if key != nil || err != nil {
+		t.Errorf("Decode(\"\") = %q, %v; want nil, nil", key, err)
+	}
+}
+
+// requireInvalidPageToken checks err is INVALID_ARGUMENT on page_token.
+func requireInvalidPageToken(t *testing.T, err error) {
+	t.Helper()
+	var e *apierror.Error
+	if !errors.As(err, &e) {
+		t.Fatalf("error %v is not an *apierror.Error", err)
+	}
+	if e.Code != codes.InvalidArgument || e.Reason != apierror.ReasonInvalidArgument {
+		t.Errorf("error = %v/%s, want InvalidArgument/%s", e.Code, e.Reason, apierror.ReasonInvalidArgument)
+	}
+	if len(e.Violations) != 1 || e.Violations[0].Field != "page_token" {
+		t.Errorf("violations = %v, want one on page_token", e.Violations)
+	}
+}
+
+func TestDecodeRejectsOtherRequest(t *testing.T) {
+	t.Parallel()
+	issued := []string{"tenants/t1/homes/h1", "category=\"heating\""}
+	tok := pagetoken.Encode([]string{"k"}, issued...)
+	tests := []struct {
+		name    string
+		request []string
+	}{
+		{"other parent", []string{"tenants/t1/homes/h2", "category=\"heating\""}},
+		{"other tenant", []string{"tenants/t2/homes/h1", "category=\"heating\""}},
+		{"other filter", []string{"tenants/t1/homes/h1", "category=\"plumbing\""}},
+		{"filter dropped", []string{"tenants/t1/homes/h1", ""}},
+		{"fewer parts", []string{"tenants/t1/homes/h1"}},
+		{"more parts", []string{"tenants/t1/homes/h1", "category=\"heating\"", "x"}},
+		{"none", nil},
+		// The separator must keep the parts apart.
+		{"shifted boundary", []string{"tenants/t1/homes/h1category=\"heating\""}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			key, err := pagetoken.Decode(tok, 1, tt.request...)
+			if key != nil {
+				t.Errorf("Decode returned key %q for another request", key)
+			}
+			requireInvalidPageToken(t, err)
+		})
+	}
+}
+
+func TestDecodeRejectsMalformed(t *testing.T) {
+	t.Parallel()
+	good := pagetoken.Encode([]string{"k1"}, "p")
+	enc := func(s string) string { return base64.RawURLEncoding.EncodeToString([]byte(s)) }
+	tests := []struct {
+		name   string
+		tok    string
+		keyLen int
+	}{
+		{"not base64", "!!not a token!!", 1},
+		{"std base64 padding", base64.StdEncoding.EncodeToString([]byte(`{"k":["k1"]}`)) + "==", 1},
+		{"truncated", good[:len(good)-3], 1},
+		{"appended garbage", good + "AAAA", 1},
+		{"not json", enc("hello"), 1},
+		{"json of wrong shape", enc(`{"k":"k1","b":""}`), 1},
+		{"json array", enc(`["k1"]`), 1},
+		{"missing key", enc(`{"b":"x"}`), 1},
+		{"wrong key length for the method", good, 2},
+		{"empty key where one expected", pagetoken.Encode(nil, "p"), 1},
+		{"forged bound", enc(`{"k":["k1"],"b":"AAAAAAAAAAAAAAAA"}`), 1},
+		{"no bound", enc(`{"k":["k1"]}`), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			key, err := pagetoken.Decode(tt.tok, tt.keyLen, "p")
+			if key != nil {
+				t.Errorf("Decode returned key %q for a malformed token", key)
+			}
+			requireInvalidPageToken(t, err)
+		})
+	}
+}
+
+func TestDecodeRejectsEveryByteFlip(t *testing.T) {
+	t.Parallel()
+	tok := pagetoken.Encode([]string{"0193a5c2-7d1e-7b3f-9c2a-1f2e3d4c5b6a"}, "tenants/t/homes/h")
+	for i := range len(tok) {
+		b := []byte(tok)
+		// Swap to another base64url character so the token still decodes as base64.
+		if b[i] == 'A' {
+			b[i] = 'B'
+		} else {
+			b[i] = 'A'
+		}
+		key, err := pagetoken.Decode(string(b), 1, "tenants/t/homes/h")
+		if err == nil {
+			// A flip inside the key text itself yields another well-formed key:
+			// tokens are bound, not signed, and the key is only a keyset cursor.
+			if len(key) != 1 || key[0] == "0193a5c2-7d1e-7b3f-9c2a-1f2e3d4c5b6a" {
+				t.Errorf("byte %d flipped: Decode = %q, nil", i, key)
+			}
+			continue
+		}
+		if key != nil {
+			t.Errorf("byte %d flipped: key %q returned with error %v", i, key, err)
+		}
+		requireInvalidPageToken(t, err)
+	}
+}
