@@ -263,13 +263,45 @@ func TestMeterReadingsStayMonotonicUnderConcurrency(t *testing.T) {
 	}
 }
 
-// TestListPagesAndFilters walks the seeded household's assets page by page
-// and checks the filters against SQL.
+// TestListPagesAndFilters walks the household's assets across homes page by
+// page and checks the filters against SQL. Other tests add and delete assets
+// in the household meanwhile, so each answer is checked against what the
+// database held just before and just after it.
 func TestListPagesAndFilters(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
 	ctx := s.as(t, householdMember)
-	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
+	tenant := s.summary.HouseholdTenantID
+	parent := "tenants/" + tenant.String() + "/homes/-"
+	names := func(where string, args ...any) map[string]bool {
+		var list []string
+		s.ownerQuery(t, tenant, `SELECT coalesce(array_agg('tenants/' || tenant_id || '/homes/' || home_id || '/assets/' || asset_id), '{}')
+			FROM assets.assets WHERE tenant_id = $1 `+where, append([]any{tenant}, args...), &list)
+		set := make(map[string]bool, len(list))
+		for _, n := range list {
+			set[n] = true
+		}
+		return set
+	}
+	// between checks got against snapshots taken before and after it: what
+	// existed throughout must be there, and anything else must have come or
+	// gone meanwhile, not be a row the query should not have matched.
+	between := func(what string, got, before, after map[string]bool) {
+		t.Helper()
+		for n := range before {
+			if after[n] && !got[n] {
+				t.Errorf("%s: %s existed throughout but was not listed", what, n)
+			}
+		}
+		all := names("")
+		for n := range got {
+			if !before[n] && !after[n] && all[n] {
+				t.Errorf("%s: %s was listed but does not match", what, n)
+			}
+		}
+	}
+
+	before := names("")
 	seen := map[string]bool{}
 	token := ""
 	for pages := 0; ; pages++ {
@@ -290,22 +322,26 @@ func TestListPagesAndFilters(t *testing.T) {
 			t.Fatal("pagination does not end")
 		}
 	}
-	var total int
-	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.assets WHERE tenant_id = $1", []any{s.summary.HouseholdTenantID}, &total)
-	if len(seen) != total || total < 40 {
-		t.Fatalf("listed %d assets, database has %d", len(seen), total)
+	between("pages", seen, before, names(""))
+	if len(before) < 40 {
+		t.Fatalf("the seeded household has only %d assets", len(before))
 	}
+
 	cutoff := time.Now().AddDate(1, 0, 0).Format(time.DateOnly)
+	const where = "AND category_id <> 'vehicle' AND warranty_expiry_date < $2::date"
+	before = names(where, cutoff)
 	resp, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 1000,
 		Filter: `category != "assetCategories/vehicle" AND warranty_expiry_date < "` + cutoff + `"`})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var want int
-	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.assets WHERE tenant_id = $1 AND category_id <> 'vehicle' AND warranty_expiry_date < $2::date",
-		[]any{s.summary.HouseholdTenantID, cutoff}, &want)
-	if len(resp.GetAssets()) != want || want == 0 {
-		t.Fatalf("filter returned %d, SQL says %d", len(resp.GetAssets()), want)
+	filtered := map[string]bool{}
+	for _, a := range resp.GetAssets() {
+		filtered[a.GetName()] = true
+	}
+	between("filter", filtered, before, names(where, cutoff))
+	if len(before) == 0 {
+		t.Fatal("no seeded asset matches the filter; the test proves nothing")
 	}
 	// A page token is bound to its request.
 	first, _ := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, PageSize: 2})
