@@ -8,6 +8,7 @@ package accountsv1
 
 import (
 	_ "buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
+	_ "github.com/grpc-ecosystem/grpc-gateway/v2/protoc-gen-openapiv2/options"
 	_ "google.golang.org/genproto/googleapis/api/annotations"
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
@@ -297,7 +298,7 @@ var File_steward_accounts_v1_tenants_proto protoreflect.FileDescriptor
 
 const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\n" +
-	"!steward/accounts/v1/tenants.proto\x12\x13steward.accounts.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1csteward/type/v1/policy.proto\"\x9a\x02\n" +
+	"!steward/accounts/v1/tenants.proto\x12\x13steward.accounts.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a\x1csteward/type/v1/policy.proto\"\x9a\x02\n" +
 	"\x06Tenant\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x124\n" +
@@ -322,7 +323,13 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\rTenantService\x12y\n" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x7f\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\".\xc2\xf3\x18\x0e\n" +
-	"\x04name\x12\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B3Z1steward.dev/gen/go/steward/accounts/v1;accountsv1b\x06proto3"
+	"\x04name\x12\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xa1\x01\x92Ak\x12\x11\n" +
+	"\vSteward API2\x02v1ZH\n" +
+	"F\n" +
+	"\x06bearer\x12<\b\x02\x12'An OIDC access token: \"Bearer <token>\".\x1a\rAuthorization \x02b\f\n" +
+	"\n" +
+	"\n" +
+	"\x06bearer\x12\x00Z1steward.dev/gen/go/steward/accounts/v1;accountsv1b\x06proto3"
 
 var (
 	file_steward_accounts_v1_tenants_proto_rawDescOnce sync.Once
