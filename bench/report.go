@@ -58,7 +58,7 @@ func WriteMarkdown(w io.Writer, env Environment, results []Result) error {
 	p("- **(a)** a pgx pool (16 connections, as the services use) connected as the runtime role with the tenant set\n")
 	p("  for the session, running the prepared `SELECT … FROM assets.assets WHERE tenant_id, home_id, asset_id`.\n")
 	p("- **(b)** a gRPC server with no interceptors whose GetAsset runs that same select and builds the message.\n")
-	p("- **(c)** the real Asset Management server: recovery, request logging (JSON, formatted and discarded),\n")
+	p("- **(c)** the real Asset Management server: recovery, request logging (slog text, formatted and discarded),\n")
 	p("  error translation, default deadline, OIDC bearer verification (each distinct token verified once, then\n")
 	p("  cached until it expires), tenant scope from the resource name and a cached membership lookup,\n")
 	p("  protovalidate, role authorization, then the sqlc query with the scope setting and the select sent as one\n")

@@ -73,9 +73,9 @@ func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err err
 			s.close()
 		}
 	}()
-	// Request logs are formatted as in production but not written, so the
-	// cost of logging counts without a terminal's.
-	logger := slog.New(slog.NewJSONHandler(io.Discard, nil))
+	// Request logs are formatted as the services format them but not
+	// written, so the cost of logging counts without a terminal's.
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 
 	issuerLis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -38,6 +38,34 @@ func TestRuntimeRoleCannotBypassRLS(t *testing.T) {
 	}
 }
 
+// TestRuntimeRoleIsDMLOnly: the services' role may create nothing and owns
+// nothing, so it cannot define objects that change what others run.
+func TestRuntimeRoleIsDMLOnly(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	conn := connect(t, d.AppURL)
+	ctx := context.Background()
+	var creatable []string
+	err := conn.QueryRow(ctx, `SELECT coalesce(array_agg(nspname::text), '{}') FROM pg_namespace
+		WHERE has_schema_privilege(current_user, oid, 'CREATE')`).Scan(&creatable)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(creatable) > 0 {
+		t.Errorf("runtime role may create objects in schemas %v", creatable)
+	}
+	var owned int
+	if err := conn.QueryRow(ctx, "SELECT count(*) FROM pg_class WHERE relowner = (SELECT oid FROM pg_roles WHERE rolname = current_user)").Scan(&owned); err != nil {
+		t.Fatal(err)
+	}
+	if owned > 0 {
+		t.Errorf("runtime role owns %d relations", owned)
+	}
+	if _, err := conn.Exec(ctx, "CREATE TABLE assets.sneaky (id int)"); err == nil {
+		t.Error("runtime role created a table in the assets schema")
+	}
+}
+
 // TestEveryTenantTableIsWalled: each table with a tenant_id column has RLS
 // enabled and forced, a policy, and tenant_id leading its primary key.
 func TestEveryTenantTableIsWalled(t *testing.T) {

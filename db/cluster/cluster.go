@@ -13,8 +13,6 @@ import (
 	"path/filepath"
 	"sort"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -32,8 +30,16 @@ type Cluster struct {
 	asUser  string // run server binaries as this user; empty for the current one
 }
 
+// Options shape a cluster.
+type Options struct {
+	// TCP also listens on a free loopback port, for tools outside the
+	// process (psql, a developer's IDE). Without it the cluster has only its
+	// Unix socket, so concurrent test binaries never race for a port.
+	TCP bool
+}
+
 // Start initialises and starts a cluster in a fresh temporary directory.
-func Start(ctx context.Context) (*Cluster, error) {
+func Start(ctx context.Context, o Options) (_ *Cluster, err error) {
 	bin, err := findBinaries()
 	if err != nil {
 		return nil, err
@@ -42,7 +48,13 @@ func Start(ctx context.Context) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer func() {
+		if err != nil {
+			_ = os.RemoveAll(dir)
+		}
+	}()
 	c := &Cluster{dir: dir, sockDir: filepath.Join(dir, "s"), bin: bin}
+	var listen string
 	if os.Geteuid() == 0 {
 		// initdb refuses to run as root.
 		c.asUser = "postgres"
@@ -50,8 +62,12 @@ func Start(ctx context.Context) (*Cluster, error) {
 			return nil, err
 		}
 	}
-	if c.port, err = freePort(); err != nil {
-		return nil, err
+	listen, c.port = "", 5432 // the port only names the socket file, in a directory of its own
+	if o.TCP {
+		listen = "127.0.0.1"
+		if c.port, err = freePort(); err != nil {
+			return nil, err
+		}
 	}
 	if err := c.run(ctx, "initdb", "-D", filepath.Join(dir, "data"), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"); err != nil {
 		return nil, err
@@ -59,7 +75,7 @@ func Start(ctx context.Context) (*Cluster, error) {
 	if err := c.run(ctx, "sh", "-c", "mkdir -p "+c.sockDir); err != nil {
 		return nil, err
 	}
-	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB", c.sockDir, c.port)
+	opts := fmt.Sprintf("-k %s -p %d -c listen_addresses='%s' -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 -c shared_buffers=256MB", c.sockDir, c.port, listen)
 	if err := c.run(ctx, "pg_ctl", "-D", filepath.Join(dir, "data"), "-l", filepath.Join(dir, "log"), "-o", opts, "-w", "-t", "60", "start"); err != nil {
 		return nil, err
 	}
@@ -78,6 +94,7 @@ func (c *Cluster) URL(role, database string) string {
 }
 
 // TCPURL returns a postgres:// URL over loopback TCP, for humans and psql.
+// Only a cluster started with Options.TCP listens there.
 func (c *Cluster) TCPURL(role, database string) string {
 	return fmt.Sprintf("postgres://%s@127.0.0.1:%d/%s?sslmode=disable", role, c.port, database)
 }
@@ -164,19 +181,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// WaitReady waits until url accepts connections.
-func WaitReady(ctx context.Context, url string) error {
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		conn, err := pgx.Connect(ctx, url)
-		if err == nil {
-			return conn.Close(ctx)
-		}
-		if time.Now().After(deadline) || !strings.Contains(err.Error(), "starting up") {
-			return err
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
 }

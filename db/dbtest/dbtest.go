@@ -61,7 +61,7 @@ func start(t testing.TB) *cluster.Cluster {
 	t.Helper()
 	once.Do(func() {
 		ctx := context.Background()
-		c, err := cluster.Start(ctx)
+		c, err := cluster.Start(ctx, cluster.Options{})
 		if err != nil {
 			initErr = err
 			return

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -165,14 +166,19 @@ func fromPostgres(pgErr *pgconn.PgError) (*status.Status, bool) {
 		return (&Error{Code: codes.AlreadyExists, Reason: ReasonConflict, Message: "conflicts with an existing resource"}).Status(), false
 	case "23503": // foreign_key_violation
 		return (&Error{Code: codes.FailedPrecondition, Reason: ReasonFailedPrecondition, Message: "the resource is still referenced, or references something that does not exist"}).Status(), false
-	case "23514", "22001", "22003", "22007", "22008", "22P02": // check, too long, out of range, bad datetime, bad text
+	case "23514": // check_violation
 		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
+	case "22021", "22P05": // NUL or an unencodable character in text or jsonb
+		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "text contains a character that cannot be stored, such as NUL"}).Status(), false
 	case "40001", "40P01": // serialization failure, deadlock
 		return (&Error{Code: codes.Aborted, Reason: ReasonConflict, Message: "concurrent modification; retry"}).Status(), false
 	case "57014": // query_canceled (statement timeout or cancel)
 		return (&Error{Code: codes.DeadlineExceeded, Reason: ReasonDeadlineExceeded, Message: "the database took too long"}).Status(), false
 	case "42501": // insufficient_privilege, e.g. an RLS WITH CHECK failure: our bug, never the client's
 		return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+	}
+	if strings.HasPrefix(pgErr.Code, "22") { // data exception: a value the client sent
+		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
 	}
 	if len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "53" || pgErr.Code[:2] == "57") {
 		return (&Error{Code: codes.Unavailable, Reason: ReasonUnavailable, Message: "the database is unavailable; retry"}).Status(), true

@@ -65,6 +65,9 @@ func TestFromErrorPostgres(t *testing.T) {
 		{"22007", codes.InvalidArgument, apierror.ReasonInvalidArgument, false},
 		{"22008", codes.InvalidArgument, apierror.ReasonInvalidArgument, false},
 		{"22P02", codes.InvalidArgument, apierror.ReasonInvalidArgument, false},
+		{"22021", codes.InvalidArgument, apierror.ReasonInvalidArgument, false}, // NUL in text
+		{"22P05", codes.InvalidArgument, apierror.ReasonInvalidArgument, false}, // NUL in jsonb
+		{"22012", codes.InvalidArgument, apierror.ReasonInvalidArgument, false}, // any data exception
 		{"40001", codes.Aborted, apierror.ReasonConflict, false},
 		{"40P01", codes.Aborted, apierror.ReasonConflict, false},
 		{"57014", codes.DeadlineExceeded, apierror.ReasonDeadlineExceeded, false},

@@ -47,7 +47,10 @@ func recovery(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		defer func() {
 			if r := recover(); r != nil {
 				logger.ErrorContext(ctx, "panic", "method", info.FullMethod, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
-				err = status.Error(codes.Internal, "internal error")
+				panicErr := fmt.Errorf("panic: %v", r)
+				infoFrom(ctx).unexpected = panicErr
+				st, _ := apierror.FromError(panicErr) // INTERNAL with its ErrorInfo, nothing of the panic
+				resp, err = nil, st.Err()
 			}
 		}()
 		return handler(ctx, req)

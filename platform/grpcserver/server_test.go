@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -18,6 +19,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/authn"
 )
 
@@ -33,6 +35,25 @@ func TestRecoveryTurnsPanicIntoInternal(t *testing.T) {
 	st := status.Convert(err)
 	if st.Code() != codes.Internal || strings.Contains(st.Message(), "nil map") {
 		t.Fatalf("got %v %q, want INTERNAL without the panic's text", st.Code(), st.Message())
+	}
+	var reason string
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			reason = info.GetReason()
+		}
+	}
+	if reason != apierror.ReasonInternal {
+		t.Fatalf("ErrorInfo reason %q, want %s like every other error", reason, apierror.ReasonInternal)
+	}
+}
+
+func TestNewRefusesStreamingRPCs(t *testing.T) {
+	t.Parallel()
+	desc := accountsv1.TenantService_ServiceDesc // a copy
+	desc.Streams = []grpc.StreamDesc{{StreamName: "WatchTenants", ServerStreams: true}}
+	_, err := New(Options{Logger: discard, Services: []Service{{Desc: &desc, Impl: accountsv1.UnimplementedTenantServiceServer{}}}})
+	if err == nil || !strings.Contains(err.Error(), "streaming") {
+		t.Fatalf("got %v, want a refusal: streams would bypass the chain", err)
 	}
 }
 

@@ -6,6 +6,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net"
@@ -60,7 +61,10 @@ var (
 
 func startStack(t *testing.T) *stack {
 	t.Helper()
-	stackOnce.Do(func() { shared, stackErr = newStack(t) })
+	stackOnce.Do(func() {
+		stackErr = errors.New("the test that started the stack failed first") // if newStack never returns
+		shared, stackErr = newStack(t)
+	})
 	if stackErr != nil {
 		t.Fatalf("start stack: %v", stackErr)
 	}

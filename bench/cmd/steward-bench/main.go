@@ -35,7 +35,7 @@ func main() {
 func run(out string, duration time.Duration, concurrency int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, err := cluster.Start(ctx)
+	c, err := cluster.Start(ctx, cluster.Options{})
 	if err != nil {
 		return err
 	}

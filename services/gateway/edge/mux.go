@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/textproto"
+	"strings"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc/metadata"
@@ -56,10 +57,15 @@ func (e *Edge) newServeMux() *runtime.ServeMux {
 // metadata. Authorization is always forwarded as "authorization" by
 // grpc-gateway itself, and the request id by requestIDMetadata, so both are
 // left out here to avoid a second copy under another key; the API uses no
-// cookies, so they stay at the edge.
+// cookies, so they stay at the edge. Nor may a client write backend metadata
+// directly with grpc-gateway's Grpc-Metadata-* headers: a second
+// x-request-id or authorization would be the service's to pick from.
 func incomingHeader(key string) (string, bool) {
-	switch textproto.CanonicalMIMEHeaderKey(key) {
-	case "Authorization", "Cookie", requestIDHeader:
+	k := textproto.CanonicalMIMEHeaderKey(key)
+	switch {
+	case k == "Authorization", k == "Cookie", k == requestIDHeader:
+		return "", false
+	case strings.HasPrefix(k, runtime.MetadataHeaderPrefix):
 		return "", false
 	}
 	return runtime.DefaultHeaderMatcher(key)

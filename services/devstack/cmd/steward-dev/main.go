@@ -49,7 +49,7 @@ func run(ctx context.Context) error {
 	shownURL := ownerURL
 	if ownerURL == "" {
 		fmt.Println("starting a throwaway PostgreSQL cluster ...")
-		c, err := cluster.Start(ctx)
+		c, err := cluster.Start(ctx, cluster.Options{TCP: true})
 		if err != nil {
 			return err
 		}
