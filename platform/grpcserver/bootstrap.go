@@ -21,6 +21,7 @@ type BootstrapConfig struct {
 	Logger       *slog.Logger
 	// MembershipTTL bounds how long a revoked membership keeps working (default 10s).
 	MembershipTTL time.Duration
+	LameDuck      time.Duration // see Options.LameDuck
 }
 
 // Bootstrap opens the database, builds authentication and membership
@@ -45,6 +46,7 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 		Authenticator: authn.New(authn.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience}, access.UserLookup(db)),
 		Members:       access.NewMembers(db, cfg.MembershipTTL),
 		Services:      services,
+		LameDuck:      cfg.LameDuck,
 	})
 	if err != nil {
 		pool.Close()
@@ -53,8 +55,12 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	return srv, pool.Close, nil
 }
 
-// ShutdownDrain is how long a stopping service lets in-flight calls finish.
-const ShutdownDrain = 20 * time.Second
+// Shutdown timing of service binaries: a short lame-duck period for health
+// checkers to notice, then up to ShutdownDrain for in-flight calls.
+const (
+	ShutdownLameDuck = 2 * time.Second
+	ShutdownDrain    = 20 * time.Second
+)
 
 // Run is the body of a service binary: settings from the environment
 // (envconfig), Bootstrap, listen, and serve until ctx is done.
@@ -66,6 +72,7 @@ func Run(ctx context.Context, name, defaultAddr string, register func(db *tenant
 	logger := cfg.Logger(name)
 	srv, closeDB, err := Bootstrap(ctx, BootstrapConfig{
 		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
+		LameDuck: ShutdownLameDuck,
 	}, func(db *tenantdb.DB) ([]Service, error) { return register(db, logger) })
 	if err != nil {
 		return err

@@ -36,13 +36,17 @@ type Options struct {
 	DefaultDeadline time.Duration // for calls without one; default 10s
 	MaxStreams      uint32        // concurrent streams per connection; default 256
 	MaxMessageBytes int           // default 16 MiB
+	// LameDuck is how long a stopping server keeps serving after it reports
+	// NOT_SERVING, so health checkers route new work elsewhere first.
+	LameDuck time.Duration
 }
 
 // Server is a gRPC server with health reporting.
 type Server struct {
-	grpc   *grpc.Server
-	health *health.Server
-	logger *slog.Logger
+	grpc     *grpc.Server
+	health   *health.Server
+	logger   *slog.Logger
+	lameDuck time.Duration
 }
 
 // New builds the server and registers opts.Services. It fails if any RPC of
@@ -100,11 +104,12 @@ func New(opts Options) (*Server, error) {
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
-	return &Server{grpc: gs, health: hs, logger: opts.Logger}, nil
+	return &Server{grpc: gs, health: hs, logger: opts.Logger, lameDuck: opts.LameDuck}, nil
 }
 
-// Serve serves on lis until ctx is done, then reports NOT_SERVING, lets
-// in-flight calls finish for up to drain, and stops.
+// Serve serves on lis until ctx is done, then reports NOT_SERVING, keeps
+// serving for the lame-duck period, lets in-flight calls finish for up to
+// drain, and stops.
 func (s *Server) Serve(ctx context.Context, lis net.Listener, drain time.Duration) error {
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	errc := make(chan error, 1)
@@ -116,6 +121,9 @@ func (s *Server) Serve(ctx context.Context, lis net.Listener, drain time.Duratio
 	}
 	s.logger.Info("shutting down", "drain", drain)
 	s.health.Shutdown() // NOT_SERVING: load balancers and the gateway stop sending work
+	if s.lameDuck > 0 {
+		time.Sleep(s.lameDuck)
+	}
 	stopped := make(chan struct{})
 	go func() { s.grpc.GracefulStop(); close(stopped) }()
 	select {

@@ -133,13 +133,14 @@ func TestNewRefusesServiceWithoutPolicies(t *testing.T) {
 
 // start serves a server with the tenant directory's contract (handlers
 // unimplemented) until the test ends or stop is called.
-func start(t *testing.T, drain time.Duration) (conn *grpc.ClientConn, stop func() error) {
+func start(t *testing.T, drain, lameDuck time.Duration) (conn *grpc.ClientConn, stop func() error) {
 	t.Helper()
 	srv, err := New(Options{
 		Logger: discard,
 		// Never reached in these tests: no call carries a token.
 		Authenticator: authn.New(authn.Config{Issuer: "http://127.0.0.1:1", Audience: "steward"}, nil),
 		Services:      []Service{{Desc: &accountsv1.TenantService_ServiceDesc, Impl: accountsv1.UnimplementedTenantServiceServer{}}},
+		LameDuck:      lameDuck,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -170,7 +171,7 @@ func start(t *testing.T, drain time.Duration) (conn *grpc.ClientConn, stop func(
 
 func TestStewardRPCsNeedAToken(t *testing.T) {
 	t.Parallel()
-	conn, _ := start(t, time.Second)
+	conn, _ := start(t, time.Second, 0)
 	client := accountsv1.NewTenantServiceClient(conn)
 	for _, header := range []string{"", "Basic dXNlcjpwdw==", "Bearer "} {
 		ctx := context.Background()
@@ -192,7 +193,7 @@ func TestStewardRPCsNeedAToken(t *testing.T) {
 func TestShutdownReportsNotServingAndBoundsTheDrain(t *testing.T) {
 	t.Parallel()
 	const drain = 300 * time.Millisecond
-	conn, stop := start(t, drain)
+	conn, stop := start(t, drain, 0)
 	// A watch never ends by itself, so it stands for an in-flight call that
 	// outlives the drain.
 	watch, err := healthpb.NewHealthClient(conn).Watch(context.Background(), &healthpb.HealthCheckRequest{})
@@ -217,5 +218,36 @@ func TestShutdownReportsNotServingAndBoundsTheDrain(t *testing.T) {
 	}
 	if _, err := watch.Recv(); err == nil {
 		t.Fatal("the watch outlived the server")
+	}
+}
+
+func TestLameDuckKeepsServingAfterNotServing(t *testing.T) {
+	t.Parallel()
+	const lameDuck = 300 * time.Millisecond
+	conn, stop := start(t, time.Second, lameDuck)
+	health := healthpb.NewHealthClient(conn)
+	watch, err := health.Watch(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := watch.Recv(); err != nil {
+		t.Fatal(err)
+	}
+	began := time.Now()
+	stopErr := make(chan error, 1)
+	go func() { stopErr <- stop() }()
+	if next, err := watch.Recv(); err != nil || next.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("during shutdown: %v %v, want NOT_SERVING", next, err)
+	}
+	// Still answering while health checkers catch up.
+	resp, err := health.Check(context.Background(), &healthpb.HealthCheckRequest{})
+	if err != nil || resp.GetStatus() != healthpb.HealthCheckResponse_NOT_SERVING {
+		t.Fatalf("call in the lame-duck period: %v %v", resp, err)
+	}
+	if err := <-stopErr; err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took < lameDuck {
+		t.Fatalf("stopped after %v, before the lame-duck period of %v ended", took, lameDuck)
 	}
 }
