@@ -4,13 +4,16 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -85,10 +88,11 @@ func TestBadInputIs400NamingTheField(t *testing.T) {
 		{"unknown category", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/time-machine"}`, "asset.category"},
 		{"negative cost", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/roof","purchaseCost":{"currencyCode":"USD","amountMinor":"-5"}}`, "asset.purchase_cost"},
 		{"bad currency", "POST", "/v1/" + homeName + "/assets", `{"displayName":"x","category":"assetCategories/roof","purchaseCost":{"currencyCode":"usd","amountMinor":"5"}}`, "asset.purchase_cost.currency_code"},
-		{"page size", "GET", "/v1/" + homeName + "/assets?pageSize=5000", "", "page_size"},
+		{"negative page size", "GET", "/v1/" + homeName + "/assets?pageSize=-1", "", "page_size"},
+		{"repeated filter condition", "GET", "/v1/" + homeName + "/assets?filter=make%3D%22a%22%20AND%20make%3D%22b%22", "", "filter"},
 		{"bad filter", "GET", "/v1/" + homeName + "/assets?filter=colour%3D%22red%22", "", "filter"},
 		{"bad page token", "GET", "/v1/" + homeName + "/assets?pageToken=zzz", "", "page_token"},
-		{"bad update mask", "PATCH", "/v1/" + homeName + "?updateMask=createTime", `{"displayName":"y"}`, "update_mask"},
+		{"bad update mask", "PATCH", "/v1/" + homeName + "?updateMask=colour", `{"displayName":"y"}`, "update_mask"},
 		{"bad request id", "POST", "/v1/" + tenant + "/homes?requestId=not-a-uuid", `{"displayName":"x","timeZone":"UTC"}`, "request_id"},
 	}
 	for _, c := range cases {
@@ -126,6 +130,242 @@ func containsPrefix(list []string, prefix string) bool {
 		}
 	}
 	return false
+}
+
+// apiError is the gateway's JSON answer for an error.
+type apiError struct {
+	Details []struct {
+		Reason          string
+		FieldViolations []struct{ Field string } `json:"fieldViolations"`
+	}
+}
+
+func (e apiError) fields() []string {
+	var fields []string
+	for _, d := range e.Details {
+		for _, v := range d.FieldViolations {
+			fields = append(fields, v.Field)
+		}
+	}
+	return fields
+}
+
+// violationFields lists the fields a gRPC error's BadRequest names.
+func violationFields(err error) []string {
+	var fields []string
+	for _, d := range status.Convert(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				fields = append(fields, v.GetField())
+			}
+		}
+	}
+	return fields
+}
+
+// errorReason is a gRPC error's ErrorInfo reason.
+func errorReason(err error) string {
+	for _, d := range status.Convert(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			return info.GetReason()
+		}
+	}
+	return ""
+}
+
+// TestPageSizeAboveMaximumIsCoerced: AIP-158, a page_size above the
+// maximum is read as the maximum, not refused.
+func TestPageSizeAboveMaximumIsCoerced(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home,
+		Asset: &assetsv1.Asset{DisplayName: "Dryer", Category: "assetCategories/appliance-dryer"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := s.httpDo(t, http.MethodGet, "/v1/"+home+"/assets?pageSize=5000", s.token(t, householdOwner), "", nil); code != http.StatusOK {
+		t.Fatalf("GET assets?pageSize=5000: %d, want 200", code)
+	}
+	const huge = 1<<31 - 1
+	max, err := s.assets.ListAssetCategories(ctx, &assetsv1.ListAssetCategoriesRequest{PageSize: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	over, err := s.assets.ListAssetCategories(ctx, &assetsv1.ListAssetCategoriesRequest{PageSize: huge})
+	if err != nil || len(over.GetAssetCategories()) != len(max.GetAssetCategories()) || over.GetNextPageToken() != max.GetNextPageToken() {
+		t.Fatalf("ListAssetCategories(page_size %d): %d categories, %v; with 1000: %d", huge, len(over.GetAssetCategories()), err, len(max.GetAssetCategories()))
+	}
+	calls := map[string]func() error{
+		"ListHomes": func() error {
+			_, err := s.assets.ListHomes(ctx, &assetsv1.ListHomesRequest{Parent: "tenants/" + s.summary.HouseholdTenantID.String(), PageSize: huge})
+			return err
+		},
+		"ListLocations": func() error {
+			_, err := s.assets.ListLocations(ctx, &assetsv1.ListLocationsRequest{Parent: home, PageSize: huge})
+			return err
+		},
+		"ListAssets": func() error {
+			_, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: home, PageSize: huge})
+			return err
+		},
+		"ListMeterReadings": func() error {
+			_, err := s.assets.ListMeterReadings(ctx, &assetsv1.ListMeterReadingsRequest{Parent: a.GetName(), PageSize: huge})
+			return err
+		},
+		"ListAttachments": func() error {
+			_, err := s.assets.ListAttachments(ctx, &assetsv1.ListAttachmentsRequest{Parent: a.GetName(), PageSize: huge})
+			return err
+		},
+	}
+	for name, call := range calls {
+		if err := call(); err != nil {
+			t.Errorf("%s(page_size %d): %v", name, huge, err)
+		}
+	}
+}
+
+// TestFilterRefusesRepeatedConditions: a second condition for the same field
+// and operator used to replace the first without a word.
+func TestFilterRefusesRepeatedConditions(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdMember)
+	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
+	_, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent,
+		Filter: `warranty_expiry_date < "2025-01-01" AND warranty_expiry_date < "2030-01-01"`})
+	if status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "filter") {
+		t.Fatalf("repeated condition: %v, want InvalidArgument naming filter", err)
+	}
+	// A range uses the field twice with different operators.
+	if _, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent,
+		Filter: `warranty_expiry_date >= "2025-01-01" AND warranty_expiry_date < "2030-01-01"`}); err != nil {
+		t.Fatalf("date range: %v", err)
+	}
+}
+
+// TestFilterErrorsKeepCharactersWhole: a mistake next to a non-ASCII
+// character is a 400 with a readable, valid UTF-8 message.
+func TestFilterErrorsKeepCharactersWhole(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdMember)
+	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
+	for _, filter := range []string{`colouré = "red"`, `façade = "x"`, `make = "x" ANDé make = "y"`} {
+		_, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, Filter: filter})
+		if status.Code(err) != codes.InvalidArgument || !utf8.ValidString(status.Convert(err).Message()) || !containsPrefix(violationFields(err), "filter") {
+			t.Errorf("filter %s: %v, want InvalidArgument naming filter, in valid UTF-8", filter, err)
+		}
+		var e apiError
+		code := s.httpDo(t, http.MethodGet, "/v1/"+parent+"/assets?filter="+url.QueryEscape(filter), s.token(t, householdMember), "", &e)
+		if code != http.StatusBadRequest || !containsPrefix(e.fields(), "filter") {
+			t.Errorf("GET filter %s: %d %+v, want 400 naming filter", filter, code, e)
+		}
+	}
+}
+
+// TestAttachmentRequestIDIsBoundToItsAsset: a request_id already used for
+// another asset's attachment is REQUEST_ID_REUSED, as for every other
+// resource, never that other attachment.
+func TestAttachmentRequestIDIsBoundToItsAsset(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	var assets [2]*assetsv1.Asset
+	for i := range assets {
+		a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home,
+			Asset: &assetsv1.Asset{DisplayName: fmt.Sprintf("Radiator %d", i), Category: "assetCategories/hvac-boiler"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		assets[i] = a
+	}
+	create := func(parent, rid string) (*assetsv1.Attachment, error) {
+		return s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: parent, RequestId: rid, Content: []byte("manual for " + parent),
+			Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_MANUAL, Filename: "manual.txt", ContentType: "text/plain"}})
+	}
+	rid := uuid.NewString()
+	first, err := create(assets[0].GetName(), rid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := create(assets[0].GetName(), rid); err != nil || again.GetName() != first.GetName() {
+		t.Fatalf("retry: %v %v, want %s", again.GetName(), err, first.GetName())
+	}
+	other, err := create(assets[1].GetName(), rid)
+	if status.Code(err) != codes.FailedPrecondition || errorReason(err) != "REQUEST_ID_REUSED" {
+		t.Fatalf("request_id reused for another asset: %v %v, want FailedPrecondition REQUEST_ID_REUSED", other.GetName(), err)
+	}
+	// Nor does a retry find the attachment under another home's name.
+	elsewhere := newHome(t, s, ctx) + "/assets/" + strings.TrimPrefix(assets[0].GetName(), home+"/assets/")
+	if _, err := create(elsewhere, rid); status.Code(err) != codes.NotFound {
+		t.Fatalf("retry under another home: %v, want NotFound", err)
+	}
+
+	// Racing creates with one request_id for both assets: all that succeed
+	// got the one attachment, made for their own asset; the rest are refused.
+	rid = uuid.NewString()
+	const n = 16
+	names := make([]string, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			a, err := create(assets[i%2].GetName(), rid)
+			names[i], errs[i] = a.GetName(), err
+		}()
+	}
+	wg.Wait()
+	winner := ""
+	for i := range n {
+		switch {
+		case errs[i] == nil:
+			if !strings.HasPrefix(names[i], assets[i%2].GetName()+"/") || (winner != "" && names[i] != winner) {
+				t.Fatalf("call %d for %s got %s (others got %s)", i, assets[i%2].GetName(), names[i], winner)
+			}
+			winner = names[i]
+		case status.Code(errs[i]) != codes.FailedPrecondition || errorReason(errs[i]) != "REQUEST_ID_REUSED":
+			t.Fatalf("call %d: %v", i, errs[i])
+		}
+	}
+	var count int
+	s.ownerQuery(t, s.summary.HouseholdTenantID, "SELECT count(*) FROM assets.attachments WHERE request_id = $1", []any{rid}, &count)
+	if winner == "" || count != 1 {
+		t.Fatalf("%d attachments for one request_id (winner %q), want 1", count, winner)
+	}
+}
+
+// TestMeterReadingReadTimeMustBeValid: a read_time out of the Timestamp
+// range, before 1970 or with nanos outside [0, 1e9) is refused.
+func TestMeterReadingReadTimeMustBeValid(t *testing.T) {
+	t.Parallel()
+	s := startStack(t)
+	ctx := s.as(t, householdOwner)
+	home := newHome(t, s, ctx)
+	a, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home,
+		Asset: &assetsv1.Asset{DisplayName: "Heat pump", Category: "assetCategories/hvac-heat-pump"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().Unix()
+	for _, ts := range []*timestamppb.Timestamp{
+		{Seconds: -1 << 62}, {Seconds: -1}, {Seconds: 0}, {Seconds: now - 60, Nanos: -1}, {Seconds: now - 60, Nanos: 1e9}, {Seconds: 1 << 62},
+	} {
+		_, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
+			MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 1, ReadTime: ts}})
+		if status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "meter_reading.read_time") {
+			t.Errorf("read_time %v: %v, want InvalidArgument naming meter_reading.read_time", ts, err)
+		}
+	}
+	if _, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
+		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 1,
+			ReadTime: &timestamppb.Timestamp{Seconds: now - 60, Nanos: 999_999_999}}}); err != nil {
+		t.Fatalf("a valid read_time: %v", err)
+	}
 }
 
 // TestConcurrentRetriesCreateOnce fires the same create many times at once:

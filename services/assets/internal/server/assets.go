@@ -88,14 +88,16 @@ func fieldsFromRow(a store.AssetsAsset) assetFields {
 	}
 }
 
-// mutableAssetFields are the update_mask paths UpdateAsset accepts.
+// mutableAssetFields are the fields UpdateAsset may change.
 var mutableAssetFields = []string{
 	"display_name", "category", "make", "model", "serial_number", "install_date", "purchase_date",
 	"purchase_cost", "expected_lifespan_months", "warranty_expiry_date", "location", "status", "attributes",
 }
 
-// apply copies the fields named in paths from in to f, checking each.
-func (f *assetFields) apply(in *assetsv1.Asset, paths map[string]bool, tenantID, homeID uuid.UUID) error {
+// apply copies the fields in mask from in to f, checking each. A purchase
+// cost is one value: a sub-path such as purchase_cost.amount_minor replaces it
+// whole, so an amount never pairs with a stale currency.
+func (f *assetFields) apply(in *assetsv1.Asset, mask updateMask, tenantID, homeID uuid.UUID) error {
 	var violations []apierror.FieldViolation
 	bad := func(field, desc string) {
 		violations = append(violations, apierror.FieldViolation{Field: "asset." + field, Description: desc})
@@ -108,38 +110,38 @@ func (f *assetFields) apply(in *assetsv1.Asset, paths map[string]bool, tenantID,
 		}
 		*dst = d
 	}
-	if paths["display_name"] {
+	if mask.has("display_name") {
 		if in.GetDisplayName() == "" {
 			bad("display_name", "is required")
 		}
 		f.displayName = in.GetDisplayName()
 	}
-	if paths["category"] {
+	if mask.has("category") {
 		id, ok := strings.CutPrefix(in.GetCategory(), "assetCategories/")
 		if !ok || id == "" {
 			bad("category", "is required, e.g. assetCategories/water-heater")
 		}
 		f.categoryID = id
 	}
-	if paths["make"] {
+	if mask.has("make") {
 		f.make = in.GetMake()
 	}
-	if paths["model"] {
+	if mask.has("model") {
 		f.model = in.GetModel()
 	}
-	if paths["serial_number"] {
+	if mask.has("serial_number") {
 		f.serial = in.GetSerialNumber()
 	}
-	if paths["install_date"] {
+	if mask.has("install_date") {
 		date("install_date", in.GetInstallDate(), &f.install)
 	}
-	if paths["purchase_date"] {
+	if mask.has("purchase_date") {
 		date("purchase_date", in.GetPurchaseDate(), &f.purchase)
 	}
-	if paths["warranty_expiry_date"] {
+	if mask.has("warranty_expiry_date") {
 		date("warranty_expiry_date", in.GetWarrantyExpiryDate(), &f.warranty)
 	}
-	if paths["purchase_cost"] {
+	if mask.has("purchase_cost") {
 		if c := in.GetPurchaseCost(); c != nil {
 			if c.GetCurrencyCode() == "" {
 				bad("purchase_cost.currency_code", "is required with an amount")
@@ -150,10 +152,10 @@ func (f *assetFields) apply(in *assetsv1.Asset, paths map[string]bool, tenantID,
 			f.costMinor, f.costCurrency = pgtype.Int8{}, pgtype.Text{}
 		}
 	}
-	if paths["expected_lifespan_months"] {
+	if mask.has("expected_lifespan_months") {
 		f.lifespan = in.GetExpectedLifespanMonths()
 	}
-	if paths["location"] {
+	if mask.has("location") {
 		f.locationID = uuid.NullUUID{}
 		if in.GetLocation() != "" {
 			ids, err := resname.Parse("asset.location", in.GetLocation(), false, "tenants", "homes", "locations")
@@ -167,13 +169,13 @@ func (f *assetFields) apply(in *assetsv1.Asset, paths map[string]bool, tenantID,
 			}
 		}
 	}
-	if paths["status"] {
+	if mask.has("status") {
 		f.status = "in_service"
 		if in.GetStatus() != assetsv1.Asset_STATUS_UNSPECIFIED {
 			f.status, _ = statusToDB(in.GetStatus().String())
 		}
 	}
-	if paths["attributes"] {
+	if mask.has("attributes") {
 		attrs := in.GetAttributes()
 		if attrs == nil {
 			attrs = map[string]string{}
@@ -231,8 +233,7 @@ func (s *Server) CreateAsset(ctx context.Context, req *assetsv1.CreateAssetReque
 		return nil, err
 	}
 	f := assetFields{}
-	all, _ := maskPaths(nil, mutableAssetFields...)
-	if err := f.apply(req.GetAsset(), all, ids[0], ids[1]); err != nil {
+	if err := f.apply(req.GetAsset(), allFields(mutableAssetFields...), ids[0], ids[1]); err != nil {
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
@@ -309,7 +310,7 @@ func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetReque
 	if err != nil {
 		return nil, err
 	}
-	paths, err := maskPaths(req.GetUpdateMask(), mutableAssetFields...)
+	mask, err := resolveMask(req.GetUpdateMask(), in, mutableAssetFields...)
 	if err != nil {
 		return nil, err
 	}
@@ -324,7 +325,7 @@ func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetReque
 			return err
 		}
 		f := fieldsFromRow(cur)
-		if err := f.apply(in, paths, ids[0], ids[1]); err != nil {
+		if err := f.apply(in, mask, ids[0], ids[1]); err != nil {
 			return err
 		}
 		out, err = q.UpdateAsset(ctx, store.UpdateAssetParams{

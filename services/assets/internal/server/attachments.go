@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/blob"
@@ -40,18 +41,19 @@ func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttac
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
+	// The parent first, also for a retry: it must be an asset of that home.
+	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
+		return nil, notFoundAs(err, req.GetParent())
+	}
 	rid := requestID(req.GetRequestId())
 	if rid.Valid {
 		prior, err := q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: ids[0], RequestID: rid})
-		if err == nil && prior.AssetID == ids[2] {
-			return attachmentToProto(prior, ids[1]), nil
+		if err == nil {
+			return createdAttachment(prior, ids[1], ids[2])
 		}
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+		if !errors.Is(err, pgx.ErrNoRows) {
 			return nil, err
 		}
-	}
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return nil, notFoundAs(err, req.GetParent())
 	}
 	in := req.GetAttachment()
 	id := uuid.Must(uuid.NewV7())
@@ -81,7 +83,17 @@ func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttac
 	if err != nil {
 		return nil, err
 	}
-	return attachmentToProto(row, ids[1]), nil
+	return createdAttachment(row, ids[1], ids[2])
+}
+
+// createdAttachment answers a create with row: ours, or an earlier request's
+// with the same request_id, which is a retry only if it was for the same
+// asset (the asset's home was checked already).
+func createdAttachment(row store.AssetsAttachment, homeID, assetID uuid.UUID) (*assetsv1.Attachment, error) {
+	if row.AssetID != assetID {
+		return nil, apierror.FailedPrecondition("REQUEST_ID_REUSED", "request_id was already used to attach a file to another asset")
+	}
+	return attachmentToProto(row, homeID), nil
 }
 
 func (s *Server) getAttachment(ctx context.Context, name string) (store.AssetsAttachment, uuid.UUID, error) {

@@ -1,8 +1,10 @@
 package server
 
 import (
+	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -38,7 +40,7 @@ func parseFilter(s string) ([]comparison, error) {
 			break
 		}
 		after, found := strings.CutPrefix(rest, "AND")
-		if !found || (after != "" && !unicode.IsSpace(rune(after[0]))) {
+		if next, _ := utf8.DecodeRuneInString(after); !found || (after != "" && !unicode.IsSpace(next)) {
 			return nil, filterErr("terms must be joined with AND")
 		}
 		rest = strings.TrimSpace(after)
@@ -51,11 +53,15 @@ func parseFilter(s string) ([]comparison, error) {
 
 func filterErr(msg string) error { return apierror.InvalidField("filter", msg) }
 
+// word reads a field name. Scanning is by rune, never by byte, so a
+// multi-byte character is never split and messages stay valid UTF-8.
 func word(s string) (string, string, bool) {
 	s = strings.TrimSpace(s)
-	i := 0
-	for i < len(s) && (s[i] == '_' || s[i] == '.' || unicode.IsLetter(rune(s[i])) || unicode.IsDigit(rune(s[i]))) {
-		i++
+	i := strings.IndexFunc(s, func(r rune) bool {
+		return r != '_' && r != '.' && !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+	if i < 0 {
+		i = len(s)
 	}
 	return s[:i], s[i:], i > 0
 }
@@ -79,19 +85,23 @@ func value(s string) (string, string, bool) {
 		}
 		return s[1 : end+1], s[end+2:], true
 	}
-	i := 0
-	for i < len(s) && !unicode.IsSpace(rune(s[i])) {
-		i++
+	i := strings.IndexFunc(s, unicode.IsSpace)
+	if i < 0 {
+		i = len(s)
 	}
 	return s[:i], s[i:], i > 0
 }
 
 // applyAssetFilter sets the optional filters of p from the filter string.
+// Each filter parameter holds one value, so a term that would set one again
+// (the same field and operator twice, or = beside <= or >= on a date) is
+// refused instead of silently replacing the earlier term.
 func applyAssetFilter(filter string, tenantID uuid.UUID, p *store.ListAssetsParams) error {
 	terms, err := parseFilter(filter)
 	if err != nil {
 		return err
 	}
+	set := map[any]bool{} // the parameters already set, by address
 	for _, t := range terms {
 		switch t.field {
 		case "category":
@@ -99,70 +109,72 @@ func applyAssetFilter(filter string, tenantID uuid.UUID, p *store.ListAssetsPara
 			if !ok {
 				id = t.value
 			}
-			if err := eqOrNe(t, &p.CategoryID, &p.CategoryIDNot, id); err != nil {
-				return err
-			}
+			err = eqOrNe(set, t, &p.CategoryID, &p.CategoryIDNot, pgtype.Text{String: id, Valid: true})
 		case "status":
 			st, ok := statusToDB(t.value)
 			if !ok {
 				return filterErr("status must be one of IN_SERVICE, OUT_OF_SERVICE, RETIRED")
 			}
-			if err := eqOrNe(t, &p.Status, &p.StatusNot, st); err != nil {
-				return err
-			}
+			err = eqOrNe(set, t, &p.Status, &p.StatusNot, pgtype.Text{String: st, Valid: true})
 		case "make":
 			if t.op != "=" {
 				return filterErr("make supports only =")
 			}
-			p.Make = pgtype.Text{String: t.value, Valid: true}
+			err = setOnce(set, t, &p.Make, pgtype.Text{String: t.value, Valid: true})
 		case "location":
-			ids, err := resname.Parse("filter", t.value, false, "tenants", "homes", "locations")
-			if err != nil || ids[0] != tenantID {
+			ids, perr := resname.Parse("filter", t.value, false, "tenants", "homes", "locations")
+			if perr != nil || ids[0] != tenantID {
 				return filterErr("location must be a location resource name of this tenant")
 			}
-			v := uuid.NullUUID{UUID: ids[2], Valid: true}
-			switch t.op {
-			case "=":
-				p.LocationID = v
-			case "!=":
-				p.LocationIDNot = v
-			default:
-				return filterErr("location supports only = and !=")
-			}
+			err = eqOrNe(set, t, &p.LocationID, &p.LocationIDNot, uuid.NullUUID{UUID: ids[2], Valid: true})
 		case "warranty_expiry_date":
-			d, err := parseDate("filter", t.value)
-			if err != nil || !d.Valid {
+			d, derr := parseDate("filter", t.value)
+			if derr != nil || !d.Valid {
 				return filterErr("warranty_expiry_date needs a date YYYY-MM-DD")
 			}
 			switch t.op {
 			case "<":
-				p.WarrantyLt = d
+				err = setOnce(set, t, &p.WarrantyLt, d)
 			case "<=":
-				p.WarrantyLte = d
+				err = setOnce(set, t, &p.WarrantyLte, d)
 			case ">":
-				p.WarrantyGt = d
+				err = setOnce(set, t, &p.WarrantyGt, d)
 			case ">=":
-				p.WarrantyGte = d
+				err = setOnce(set, t, &p.WarrantyGte, d)
 			case "=":
-				p.WarrantyGte, p.WarrantyLte = d, d
+				if err = setOnce(set, t, &p.WarrantyGte, d); err == nil {
+					err = setOnce(set, t, &p.WarrantyLte, d)
+				}
 			default:
 				return filterErr("warranty_expiry_date does not support !=")
 			}
 		default:
 			return filterErr("unknown field " + t.field + "; filterable: category, status, location, make, warranty_expiry_date")
 		}
+		if err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func eqOrNe(t comparison, eq, ne *pgtype.Text, v string) error {
+// eqOrNe stores v in eq for = and in ne for !=.
+func eqOrNe[T any](set map[any]bool, t comparison, eq, ne *T, v T) error {
 	switch t.op {
 	case "=":
-		*eq = pgtype.Text{String: v, Valid: true}
+		return setOnce(set, t, eq, v)
 	case "!=":
-		*ne = pgtype.Text{String: v, Valid: true}
-	default:
-		return filterErr(t.field + " supports only = and !=")
+		return setOnce(set, t, ne, v)
 	}
+	return filterErr(t.field + " supports only = and !=")
+}
+
+// setOnce stores v in *dst unless an earlier term already set it.
+func setOnce[T any](set map[any]bool, t comparison, dst *T, v T) error {
+	if set[dst] {
+		return filterErr(fmt.Sprintf("%s %s conflicts with an earlier condition on %s: give each field and operator at most once", t.field, t.op, t.field))
+	}
+	set[dst] = true
+	*dst = v
 	return nil
 }

@@ -56,6 +56,19 @@ func marshalAddress(a *assetsv1.PostalAddress) []byte {
 	return b
 }
 
+// patchAddress returns the address an update stores: in itself when the mask
+// names the whole address, else the stored one with only the named parts
+// ("locality" for address.locality) taken from in.
+func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *assetsv1.PostalAddress {
+	if parts == nil {
+		return in
+	}
+	out := &assetsv1.PostalAddress{}
+	_ = protojson.Unmarshal(stored, out) // written by us from the same message
+	patchFields(out, in, parts)
+	return out
+}
+
 // CreateHome implements AIP-133 with request_id idempotency.
 func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
 	t, _ := scope.TenantFrom(ctx)
@@ -137,7 +150,7 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 	if err != nil {
 		return nil, err
 	}
-	paths, err := maskPaths(req.GetUpdateMask(), "display_name", "address", "time_zone")
+	mask, err := resolveMask(req.GetUpdateMask(), in, "display_name", "address", "time_zone")
 	if err != nil {
 		return nil, err
 	}
@@ -152,16 +165,16 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 			return err
 		}
 		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
-		if paths["display_name"] {
+		if mask.has("display_name") {
 			if in.GetDisplayName() == "" {
 				return apierror.InvalidField("home.display_name", "cannot be empty")
 			}
 			p.DisplayName = in.GetDisplayName()
 		}
-		if paths["address"] {
-			p.Address = marshalAddress(in.GetAddress())
+		if sub, ok := mask["address"]; ok {
+			p.Address = marshalAddress(patchAddress(cur.Address, in.GetAddress(), sub))
 		}
-		if paths["time_zone"] {
+		if mask.has("time_zone") {
 			if err := checkTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
 				return err
 			}

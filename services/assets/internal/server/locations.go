@@ -118,7 +118,7 @@ func (s *Server) UpdateLocation(ctx context.Context, req *assetsv1.UpdateLocatio
 	if err != nil {
 		return nil, err
 	}
-	paths, err := maskPaths(req.GetUpdateMask(), "display_name", "kind", "floor")
+	mask, err := resolveMask(req.GetUpdateMask(), in, "display_name", "kind", "floor")
 	if err != nil {
 		return nil, err
 	}
@@ -133,16 +133,16 @@ func (s *Server) UpdateLocation(ctx context.Context, req *assetsv1.UpdateLocatio
 			return err
 		}
 		p := store.UpdateLocationParams{TenantID: cur.TenantID, LocationID: cur.LocationID, DisplayName: cur.DisplayName, Kind: cur.Kind, Floor: cur.Floor}
-		if paths["display_name"] {
+		if mask.has("display_name") {
 			if in.GetDisplayName() == "" {
 				return apierror.InvalidField("location.display_name", "cannot be empty")
 			}
 			p.DisplayName = in.GetDisplayName()
 		}
-		if paths["kind"] {
+		if mask.has("kind") {
 			p.Kind = locationKindToDB(in.GetKind())
 		}
-		if paths["floor"] {
+		if mask.has("floor") {
 			p.Floor = in.GetFloor()
 		}
 		out, err = q.UpdateLocation(ctx, p)

@@ -55,6 +55,11 @@ func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMet
 	in := req.GetMeterReading()
 	readTime := s.now()
 	if in.GetReadTime() != nil {
+		// The contract's rule should have refused this already; AsTime would
+		// quietly normalise out-of-range nanos into some other time.
+		if err := in.GetReadTime().CheckValid(); err != nil {
+			return nil, apierror.InvalidField("meter_reading.read_time", "is not a valid timestamp")
+		}
 		readTime = in.GetReadTime().AsTime()
 		if readTime.After(s.now().Add(maxClockSkew)) {
 			return nil, apierror.InvalidField("meter_reading.read_time", "cannot be in the future")

@@ -4,7 +4,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -14,7 +13,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgtype"
-	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
@@ -61,31 +59,6 @@ func requestID(s string) uuid.NullUUID {
 	}
 	id, err := uuid.Parse(s)
 	return uuid.NullUUID{UUID: id, Valid: err == nil}
-}
-
-// maskPaths returns the fields an update touches: all of mutable for an
-// empty mask or "*", else the mask's paths, each of which must be mutable.
-func maskPaths(mask *fieldmaskpb.FieldMask, mutable ...string) (map[string]bool, error) {
-	set := map[string]bool{}
-	paths := mask.GetPaths()
-	if len(paths) == 0 || (len(paths) == 1 && paths[0] == "*") {
-		for _, p := range mutable {
-			set[p] = true
-		}
-		return set, nil
-	}
-	allowed := map[string]bool{}
-	for _, p := range mutable {
-		allowed[p] = true
-	}
-	for _, p := range paths {
-		p = snakeCase(p)
-		if !allowed[p] {
-			return nil, apierror.InvalidField("update_mask", fmt.Sprintf("%q is not a field that can be updated", p))
-		}
-		set[p] = true
-	}
-	return set, nil
 }
 
 // violatesConstraint reports whether err is a PostgreSQL error on constraint.

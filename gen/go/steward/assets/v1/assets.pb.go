@@ -136,7 +136,7 @@ func (x *GetHomeRequest) GetName() string {
 type ListHomesRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	// At most 1000; 0 means 50.
+	// 0 means 50; above 1000 means 1000.
 	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -249,7 +249,10 @@ func (x *ListHomesResponse) GetNextPageToken() string {
 type UpdateHomeRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Home  *Home                  `protobuf:"bytes,1,opt,name=home,proto3" json:"home,omitempty"`
-	// Fields to change; "*" or empty changes every mutable field.
+	// Fields to change (AIP-134). Empty means the fields set in home; "*"
+	// replaces every mutable field. name, etag and output-only fields are
+	// ignored. A path into the address ("address.locality") changes only that
+	// part of it.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -457,10 +460,11 @@ func (x *GetLocationRequest) GetName() string {
 }
 
 type ListLocationsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; above 1000 means 1000.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -569,8 +573,11 @@ func (x *ListLocationsResponse) GetNextPageToken() string {
 }
 
 type UpdateLocationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Location      *Location              `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Location *Location              `protobuf:"bytes,1,opt,name=location,proto3" json:"location,omitempty"`
+	// Fields to change (AIP-134). Empty means the fields set in location; "*"
+	// replaces every mutable field. name, etag and output-only fields are
+	// ignored.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -673,9 +680,10 @@ func (x *DeleteLocationRequest) GetEtag() string {
 }
 
 type ListAssetCategoriesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	PageSize      int32                  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// 0 means 50; above 1000 means 1000.
+	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -883,13 +891,16 @@ func (x *GetAssetRequest) GetName() string {
 type ListAssetsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "tenants/{tenant}/homes/{home}", or "tenants/{tenant}/homes/-" for all homes.
-	Parent    string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; above 1000 means 1000.
 	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Conjunction of comparisons, AIP-160 style, e.g.
 	// `category = "assetCategories/hvac" AND warranty_expiry_date < "2027-01-01"`.
 	// Fields: category, status, location (=, !=), make (=),
-	// warranty_expiry_date (=, <, <=, >, >=).
+	// warranty_expiry_date (=, <, <=, >, >=). A field may appear again only
+	// with another operator, as in a date range; a repeated condition (or = with
+	// <= or >=) is INVALID_ARGUMENT.
 	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1006,8 +1017,12 @@ func (x *ListAssetsResponse) GetNextPageToken() string {
 }
 
 type UpdateAssetRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Asset         *Asset                 `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Asset *Asset                 `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
+	// Fields to change (AIP-134). Empty means the fields set in asset; "*"
+	// replaces every mutable field. name, etag and output-only fields are
+	// ignored. purchase_cost changes as one value: a path into it
+	// ("purchase_cost.amount_minor") replaces amount and currency together.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1170,10 +1185,11 @@ func (x *CreateMeterReadingRequest) GetRequestId() string {
 }
 
 type ListMeterReadingsRequest struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Parent    string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize  int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; above 1000 means 1000.
+	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only readings of this meter, when set.
 	Meter         string `protobuf:"bytes,4,opt,name=meter,proto3" json:"meter,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -1448,10 +1464,11 @@ func (x *GetAttachmentContentRequest) GetName() string {
 }
 
 type ListAttachmentsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; above 1000 means 1000.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1616,12 +1633,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"p\n" +
 	"\x0eGetHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xac\x01\n" +
+	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xa9\x01\n" +
 	"\x10ListHomesRequest\x12P\n" +
 	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x12'\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"j\n" +
 	"\x11ListHomesResponse\x12-\n" +
@@ -1643,12 +1659,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x90\x01\n" +
 	"\x12GetLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xc2\x01\n" +
+	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xbf\x01\n" +
 	"\x14ListLocationsRequest\x12b\n" +
 	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12'\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"z\n" +
 	"\x15ListLocationsResponse\x129\n" +
@@ -1661,10 +1676,9 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x15DeleteLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
 	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"d\n" +
-	"\x1aListAssetCategoriesRequest\x12'\n" +
-	"\tpage_size\x18\x01 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x04etag\x18\x02 \x01(\tR\x04etag\"a\n" +
+	"\x1aListAssetCategoriesRequest\x12$\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"\x92\x01\n" +
 	"\x1bListAssetCategoriesResponse\x12K\n" +
@@ -1678,12 +1692,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x87\x01\n" +
 	"\x0fGetAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xe5\x01\n" +
+	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xe2\x01\n" +
 	"\x11ListAssetsRequest\x12f\n" +
 	"\x06parent\x18\x01 \x01(\tBN\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH3r12/^tenants/[0-9a-f-]{36}/homes/([0-9a-f-]{36}|-)$R\x06parent\x12'\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x10steward.dev/Home\xbaH3r12/^tenants/[0-9a-f-]{36}/homes/([0-9a-f-]{36}|-)$R\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x12 \n" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"n\n" +
@@ -1703,12 +1716,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12O\n" +
 	"\rmeter_reading\x18\x02 \x01(\v2\x1f.steward.assets.v1.MeterReadingB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\fmeterReading\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x94\x02\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x91\x02\n" +
 	"\x18ListMeterReadingsRequest\x12x\n" +
 	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12'\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\x126\n" +
 	"\x05meter\x18\x04 \x01(\tB \xbaH\x1d\xd8\x01\x01r\x182\x16^[a-z][a-z0-9-]{0,62}$R\x05meter\"\x8b\x01\n" +
@@ -1729,12 +1741,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
 	"\x1bGetAttachmentContentRequest\x12\x93\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xda\x01\n" +
+	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xd7\x01\n" +
 	"\x16ListAttachmentsRequest\x12x\n" +
 	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12'\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\n" +
-	"\xbaH\a\x1a\x05\x18\xe8\a(\x00R\bpageSize\x12\x1d\n" +
+	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tR\tpageToken\"\x82\x01\n" +
 	"\x17ListAttachmentsResponse\x12?\n" +

@@ -768,7 +768,8 @@ type MeterReading struct {
 	Meter string            `protobuf:"bytes,2,opt,name=meter,proto3" json:"meter,omitempty"`
 	Unit  MeterReading_Unit `protobuf:"varint,3,opt,name=unit,proto3,enum=steward.assets.v1.MeterReading_Unit" json:"unit,omitempty"`
 	Value float64           `protobuf:"fixed64,4,opt,name=value,proto3" json:"value,omitempty"`
-	// When the meter showed this value; defaults to now.
+	// When the meter showed this value; defaults to now. After 1970 and not in
+	// the future (five minutes of clock skew allowed).
 	ReadTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=read_time,json=readTime,proto3" json:"read_time,omitempty"`
 	// The meter was reset or replaced, so this value may be below the last.
 	MeterReset    bool                   `protobuf:"varint,6,opt,name=meter_reset,json=meterReset,proto3" json:"meter_reset,omitempty"`
@@ -1041,14 +1042,14 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\x11STATUS_IN_SERVICE\x10\x01\x12\x19\n" +
 	"\x15STATUS_OUT_OF_SERVICE\x10\x02\x12\x12\n" +
 	"\x0eSTATUS_RETIRED\x10\x03:D\xeaAA\n" +
-	"\x11steward.dev/Asset\x12,tenants/{tenant}/homes/{home}/assets/{asset}\"\xdc\x04\n" +
+	"\x11steward.dev/Asset\x12,tenants/{tenant}/homes/{home}/assets/{asset}\"\xe6\x04\n" +
 	"\fMeterReading\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x123\n" +
 	"\x05meter\x18\x02 \x01(\tB\x1d\xbaH\x1ar\x182\x16^[a-z][a-z0-9-]{0,62}$R\x05meter\x12D\n" +
 	"\x04unit\x18\x03 \x01(\x0e2$.steward.assets.v1.MeterReading.UnitB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04unit\x12&\n" +
-	"\x05value\x18\x04 \x01(\x01B\x10\xbaH\r\x12\v@\x01)\x00\x00\x00\x00\x00\x00\x00\x00R\x05value\x127\n" +
-	"\tread_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\breadTime\x12\x1f\n" +
+	"\x05value\x18\x04 \x01(\x01B\x10\xbaH\r\x12\v@\x01)\x00\x00\x00\x00\x00\x00\x00\x00R\x05value\x12A\n" +
+	"\tread_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\b\xbaH\x05\xb2\x01\x02*\x00R\breadTime\x12\x1f\n" +
 	"\vmeter_reset\x18\x06 \x01(\bR\n" +
 	"meterReset\x12\x1c\n" +
 	"\x04note\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x04note\x12@\n" +
