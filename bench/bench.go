@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"slices"
 	"time"
 )
 
@@ -11,9 +12,12 @@ import (
 type Options struct {
 	OwnerURL, AppURL string        // a migrated, empty database
 	Concurrency      int           // for throughput; default 32
-	Duration         time.Duration // per measurement; default 5s
+	Duration         time.Duration // per measurement; default 3s
 	Warmup           time.Duration // per mode before measuring; default 1s
-	// Progress, if set, receives a line as each mode finishes.
+	// Rounds of every mode, interleaved so that a slow moment of the machine
+	// hits all modes alike; default 3. Throughput is the median round.
+	Rounds int
+	// Progress, if set, receives a line as each measurement finishes.
 	Progress func(string)
 }
 
@@ -23,10 +27,13 @@ func Run(ctx context.Context, o Options) ([]Result, Target, error) {
 		o.Concurrency = 32
 	}
 	if o.Duration == 0 {
-		o.Duration = 5 * time.Second
+		o.Duration = 3 * time.Second
 	}
 	if o.Warmup == 0 {
 		o.Warmup = time.Second
+	}
+	if o.Rounds == 0 {
+		o.Rounds = 3
 	}
 	s, err := startStack(ctx, o.OwnerURL, o.AppURL)
 	if err != nil {
@@ -34,24 +41,42 @@ func Run(ctx context.Context, o Options) ([]Result, Target, error) {
 	}
 	defer s.close()
 
-	results := make([]Result, 0, len(Modes))
-	for _, m := range Modes {
-		o2 := m.newOp(s)
+	ops := make([]op, len(Modes))
+	for i, m := range Modes {
+		ops[i] = m.newOp(s)
 		// Warm connections, caches and the verified-token cache alike.
-		if _, _, err := throughput(ctx, o2, o.Concurrency, o.Warmup); err != nil {
+		if _, _, err := throughput(ctx, ops[i], o.Concurrency, o.Warmup); err != nil {
 			return nil, Target{}, fmt.Errorf("%s: warm-up: %w", m.Key, err)
 		}
-		r := Result{Mode: m}
-		if r.Throughput, r.Ops, err = throughput(ctx, o2, o.Concurrency, o.Duration); err != nil {
-			return nil, Target{}, fmt.Errorf("%s: %w", m.Key, err)
+	}
+	rates := make([][]float64, len(Modes))
+	samples := make([][]time.Duration, len(Modes))
+	results := make([]Result, len(Modes))
+	for round := 1; round <= o.Rounds; round++ {
+		for i, m := range Modes {
+			rate, n, err := throughput(ctx, ops[i], o.Concurrency, o.Duration)
+			if err != nil {
+				return nil, Target{}, fmt.Errorf("%s: %w", m.Key, err)
+			}
+			rates[i] = append(rates[i], rate)
+			results[i].Ops += n
+			lat, err := latency(ctx, ops[i], o.Duration)
+			if err != nil {
+				return nil, Target{}, fmt.Errorf("%s: latency: %w", m.Key, err)
+			}
+			samples[i] = append(samples[i], lat...)
+			if o.Progress != nil {
+				o.Progress(fmt.Sprintf("round %d  %-9s %8.0f ops/s", round, m.Key, rate))
+			}
 		}
-		if r.P50, r.P99, err = latency(ctx, o2, o.Duration); err != nil {
-			return nil, Target{}, fmt.Errorf("%s: latency: %w", m.Key, err)
-		}
-		if o.Progress != nil {
-			o.Progress(fmt.Sprintf("%-9s %8.0f ops/s  p50 %v  p99 %v", m.Key, r.Throughput, r.P50, r.P99))
-		}
-		results = append(results, r)
+	}
+	for i, m := range Modes {
+		r := &results[i]
+		r.Mode = m
+		slices.Sort(rates[i])
+		r.Throughput, r.MinThroughput, r.MaxThroughput = rates[i][len(rates[i])/2], rates[i][0], rates[i][len(rates[i])-1]
+		slices.Sort(samples[i])
+		r.P50, r.P99 = samples[i][len(samples[i])/2], samples[i][len(samples[i])*99/100]
 	}
 	return results, s.target, nil
 }

@@ -21,7 +21,7 @@ func TestRunSmoke(t *testing.T) {
 	d := dbtest.New(t)
 	results, target, err := bench.Run(context.Background(), bench.Options{
 		OwnerURL: d.OwnerURL, AppURL: d.AppURL, Concurrency: 4,
-		Duration: 200 * time.Millisecond, Warmup: 50 * time.Millisecond,
+		Duration: 100 * time.Millisecond, Warmup: 50 * time.Millisecond, Rounds: 2,
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -30,7 +30,7 @@ func TestRunSmoke(t *testing.T) {
 		t.Fatalf("got %d results, want %d", len(results), len(bench.Modes))
 	}
 	var buf bytes.Buffer
-	env := bench.Environment{When: time.Now(), Command: "make bench", CPU: 1, Concurrency: 4, Duration: time.Second, Postgres: "15"}
+	env := bench.Environment{When: time.Now(), Command: "make bench", CPU: 1, Concurrency: 4, Duration: time.Second, Rounds: 2, Postgres: "15"}
 	if err := bench.WriteMarkdown(&buf, env, results); err != nil {
 		t.Fatal(err)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,10 +74,12 @@ var Modes = []Mode{
 
 // Result is one mode's measurements.
 type Result struct {
-	Mode       Mode
-	Throughput float64 // operations per second at the throughput concurrency
-	P50, P99   time.Duration
-	Ops        int64 // operations in the throughput window
+	Mode Mode
+	// Throughput is the median round's operations per second at the
+	// throughput concurrency; Min and Max bound the rounds.
+	Throughput, MinThroughput, MaxThroughput float64
+	P50, P99                                 time.Duration // over every round's serial calls
+	Ops                                      int64         // operations in the throughput windows
 }
 
 // throughput runs op from workers goroutines for d and returns operations per
@@ -115,19 +116,18 @@ func throughput(ctx context.Context, o op, workers int, d time.Duration) (float6
 	return float64(n) / time.Since(start).Seconds(), n, nil
 }
 
-// latency runs op serially for d and returns the median and 99th percentile.
-func latency(ctx context.Context, o op, d time.Duration) (p50, p99 time.Duration, err error) {
+// latency runs op serially for d and returns every call's duration.
+func latency(ctx context.Context, o op, d time.Duration) ([]time.Duration, error) {
 	var samples []time.Duration
 	for deadline := time.Now().Add(d); time.Now().Before(deadline); {
 		t0 := time.Now()
 		if err := o(ctx); err != nil {
-			return 0, 0, err
+			return nil, err
 		}
 		samples = append(samples, time.Since(t0))
 	}
 	if len(samples) == 0 {
-		return 0, 0, errors.New("no samples")
+		return nil, errors.New("no samples")
 	}
-	slices.Sort(samples)
-	return samples[len(samples)/2], samples[len(samples)*99/100], nil
+	return samples, nil
 }

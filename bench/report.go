@@ -18,6 +18,7 @@ type Environment struct {
 	CPU         int
 	Concurrency int
 	Duration    time.Duration
+	Rounds      int
 	Postgres    string
 }
 
@@ -34,14 +35,16 @@ func WriteMarkdown(w io.Writer, env Environment, results []Result) error {
 	}
 	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
 	p("# Benchmarks\n\n")
-	p("The hot read path, GetAsset, against the floors beneath it. All four modes run in one process, one after\n")
-	p("another, against the same seeded asset in a throwaway PostgreSQL %s cluster, so the ratios compare like\n", env.Postgres)
+	p("The hot read path, GetAsset, against the floors beneath it. All four modes run in one process, in turn,\n")
+	p("against the same seeded asset in a throwaway PostgreSQL %s cluster, so the ratios compare like\n", env.Postgres)
 	p("with like. The load generator shares the %d CPUs with the servers and PostgreSQL, as it does for every mode.\n\n", env.CPU)
 	p("Reproduce with:\n\n```sh\n%s\n```\n\n", env.Command)
-	p("Last run %s: throughput with %d concurrent callers for %s; latency with one caller for %s.\n\n",
-		env.When.UTC().Format("2006-01-02 15:04 UTC"), env.Concurrency, env.Duration, env.Duration)
-	p("| Mode | Reads/s at c=%d | × bare gRPC (b) | × raw pgx (a) | p50 at c=1 | p99 at c=1 | Target |\n", env.Concurrency)
-	p("|---|---:|---:|---:|---:|---:|---|\n")
+	p("Last run %s, %d rounds with the modes interleaved; in each, throughput with %d concurrent callers for %s\n",
+		env.When.UTC().Format("2006-01-02 15:04 UTC"), env.Rounds, env.Concurrency, env.Duration)
+	p("and latency with one caller for %s. Throughput is the median round (the range shows all rounds); the\n", env.Duration)
+	p("percentiles pool every round's calls.\n\n")
+	p("| Mode | Reads/s at c=%d | Range | × bare gRPC (b) | × raw pgx (a) | p50 at c=1 | p99 at c=1 | Target |\n", env.Concurrency)
+	p("|---|---:|---:|---:|---:|---:|---:|---|\n")
 	for _, r := range results {
 		target := ""
 		if t, ok := Targets[r.Mode.Key]; ok {
@@ -51,7 +54,7 @@ func WriteMarkdown(w io.Writer, env Environment, results []Result) error {
 			}
 			target = fmt.Sprintf("≥ %.1f× (b): %s", t, verdict)
 		}
-		p("| %s | %.0f | %s | %s | %s | %s | %s |\n", r.Mode.Title, r.Throughput,
+		p("| %s | %.0f | %.0f–%.0f | %s | %s | %s | %s | %s |\n", r.Mode.Title, r.Throughput, r.MinThroughput, r.MaxThroughput,
 			ratio(r.Throughput, floor), ratio(r.Throughput, raw), micros(r.P50), micros(r.P99), target)
 	}
 	p("\n## What each mode does\n\n")

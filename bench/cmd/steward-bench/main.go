@@ -23,16 +23,17 @@ import (
 
 func main() {
 	out := flag.String("out", "", "write the Markdown report here (default: stdout)")
-	duration := flag.Duration("duration", 5*time.Second, "length of each measurement")
+	duration := flag.Duration("duration", 3*time.Second, "length of each measurement")
 	concurrency := flag.Int("c", 32, "concurrent callers for throughput")
+	rounds := flag.Int("rounds", 3, "rounds of every mode, interleaved")
 	flag.Parse()
-	if err := run(*out, *duration, *concurrency); err != nil {
+	if err := run(*out, *duration, *concurrency, *rounds); err != nil {
 		fmt.Fprintln(os.Stderr, "steward-bench:", err)
 		os.Exit(1)
 	}
 }
 
-func run(out string, duration time.Duration, concurrency int) error {
+func run(out string, duration time.Duration, concurrency, rounds int) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	c, err := cluster.Start(ctx, cluster.Options{})
@@ -58,18 +59,18 @@ func run(out string, duration time.Duration, concurrency int) error {
 	}
 
 	results, _, err := bench.Run(ctx, bench.Options{
-		OwnerURL: ownerURL, AppURL: appURL, Concurrency: concurrency, Duration: duration,
+		OwnerURL: ownerURL, AppURL: appURL, Concurrency: concurrency, Duration: duration, Rounds: rounds,
 		Progress: func(line string) { fmt.Fprintln(os.Stderr, line) },
 	})
 	if err != nil {
 		return err
 	}
 	cmd := "make bench"
-	if duration != 5*time.Second || concurrency != 32 {
-		cmd = fmt.Sprintf("go run ./bench/cmd/steward-bench -duration %s -c %d -out bench/README.md", duration, concurrency)
+	if duration != 3*time.Second || concurrency != 32 || rounds != 3 {
+		cmd = fmt.Sprintf("go run ./bench/cmd/steward-bench -duration %s -c %d -rounds %d -out bench/README.md", duration, concurrency, rounds)
 	}
 	var buf bytes.Buffer
-	env := bench.Environment{When: time.Now(), Command: cmd, CPU: bench.CPUs(), Concurrency: concurrency, Duration: duration, Postgres: pgVersion}
+	env := bench.Environment{When: time.Now(), Command: cmd, CPU: bench.CPUs(), Concurrency: concurrency, Duration: duration, Rounds: rounds, Postgres: pgVersion}
 	if err := bench.WriteMarkdown(&buf, env, results); err != nil {
 		return err
 	}
