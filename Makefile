@@ -23,11 +23,14 @@ $(BIN)/golangci-lint: tools/lint/go.mod tools/lint/go.sum
 	GOWORK=off GOBIN=$(BIN) go -C tools/lint install tool
 	@touch $@
 
-$(BIN)/buf:
+# The stamp names the version, so changing BUF_VERSION reinstalls buf.
+$(BIN)/buf: $(BIN)/.buf-$(BUF_VERSION)
+$(BIN)/.buf-$(BUF_VERSION):
 	mkdir -p $(BIN) tools/.npm
 	npm install --prefix tools/.npm --no-save --no-package-lock --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
 	ln -sf $(CURDIR)/tools/.npm/node_modules/.bin/buf $(BIN)/buf
 	$(BIN)/buf --version | grep -qx $(BUF_VERSION)
+	rm -f $(BIN)/.buf-* && touch $@
 
 .PHONY: tools
 tools: $(GO_TOOLS) $(BIN)/buf $(BIN)/golangci-lint ## install the pinned code generators and linter into bin/
