@@ -29,3 +29,7 @@ RETURNING *;
 
 -- name: DeleteHome :execrows
 DELETE FROM assets.homes WHERE tenant_id = @tenant_id AND home_id = @home_id;
+
+-- name: HomeExists :one
+-- Tells an empty list of a home's children from a list of a missing home.
+SELECT EXISTS (SELECT 1 FROM assets.homes WHERE tenant_id = @tenant_id AND home_id = @home_id);

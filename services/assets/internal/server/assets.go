@@ -289,9 +289,15 @@ func (s *Server) ListAssets(ctx context.Context, req *assetsv1.ListAssetsRequest
 	if err := applyAssetFilter(req.GetFilter(), ids[0], &p); err != nil {
 		return nil, err
 	}
-	rows, err := store.New(s.db.Scoped(ctx)).ListAssets(ctx, p)
+	q := store.New(s.db.Scoped(ctx))
+	rows, err := q.ListAssets(ctx, p)
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 && p.HomeID.Valid {
+		if err := checkHomeExists(ctx, q, ids[0], ids[1], req.GetParent()); err != nil {
+			return nil, err
+		}
 	}
 	resp := &assetsv1.ListAssetsResponse{}
 	for i, r := range rows {

@@ -131,6 +131,21 @@ func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) 
 	return resp, nil
 }
 
+// checkHomeExists answers NOT_FOUND for parent unless the home exists in the
+// tenant: a List of a missing parent is NOT_FOUND (AIP-132), not an empty
+// page. Lists call it only when a page comes back empty, so the common case
+// stays one round trip.
+func checkHomeExists(ctx context.Context, q *store.Queries, tenantID, homeID uuid.UUID, parent string) error {
+	ok, err := q.HomeExists(ctx, store.HomeExistsParams{TenantID: tenantID, HomeID: homeID})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apierror.NotFound(parent)
+	}
+	return nil
+}
+
 // afterID decodes a single-UUID keyset token.
 func afterID(tok string, request ...string) (uuid.UUID, error) {
 	key, err := pagetoken.Decode(tok, 1, request...)

@@ -97,9 +97,15 @@ func (s *Server) ListLocations(ctx context.Context, req *assetsv1.ListLocationsR
 		return nil, err
 	}
 	size := pagetoken.Size(req.GetPageSize())
-	rows, err := store.New(s.db.Scoped(ctx)).ListLocations(ctx, store.ListLocationsParams{TenantID: ids[0], HomeID: ids[1], AfterID: after, PageLimit: size + 1})
+	q := store.New(s.db.Scoped(ctx))
+	rows, err := q.ListLocations(ctx, store.ListLocationsParams{TenantID: ids[0], HomeID: ids[1], AfterID: after, PageLimit: size + 1})
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 {
+		if err := checkHomeExists(ctx, q, ids[0], ids[1], req.GetParent()); err != nil {
+			return nil, err
+		}
 	}
 	resp := &assetsv1.ListLocationsResponse{}
 	for i, r := range rows {

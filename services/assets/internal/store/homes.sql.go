@@ -147,6 +147,23 @@ func (q *Queries) GetHomeForUpdate(ctx context.Context, arg GetHomeForUpdatePara
 	return i, err
 }
 
+const homeExists = `-- name: HomeExists :one
+SELECT EXISTS (SELECT 1 FROM assets.homes WHERE tenant_id = $1 AND home_id = $2)
+`
+
+type HomeExistsParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+}
+
+// Tells an empty list of a home's children from a list of a missing home.
+func (q *Queries) HomeExists(ctx context.Context, arg HomeExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, homeExists, arg.TenantID, arg.HomeID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const listHomes = `-- name: ListHomes :many
 SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes
 WHERE tenant_id = $1 AND home_id > $2

@@ -137,7 +137,8 @@ type ListHomesRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -463,7 +464,8 @@ type ListLocationsRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -628,9 +630,10 @@ func (x *UpdateLocationRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type DeleteLocationRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the delete happens only if the resource is still at this etag.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -682,7 +685,8 @@ func (x *DeleteLocationRequest) GetEtag() string {
 type ListAssetCategoriesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -893,7 +897,8 @@ type ListAssetsRequest struct {
 	// "tenants/{tenant}/homes/{home}", or "tenants/{tenant}/homes/-" for all homes.
 	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Conjunction of comparisons, AIP-160 style, e.g.
 	// `category = "assetCategories/hvac" AND warranty_expiry_date < "2027-01-01"`.
@@ -1073,9 +1078,10 @@ func (x *UpdateAssetRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 }
 
 type DeleteAssetRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	Etag          string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// When set, the delete happens only if the resource is still at this etag.
+	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1188,7 +1194,8 @@ type ListMeterReadingsRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize  int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	// Only readings of this meter, when set.
 	Meter         string `protobuf:"bytes,4,opt,name=meter,proto3" json:"meter,omitempty"`
@@ -1467,7 +1474,8 @@ type ListAttachmentsRequest struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1633,24 +1641,24 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"p\n" +
 	"\x0eGetHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xa9\x01\n" +
+	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
 	"\x10ListHomesRequest\x12P\n" +
 	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x12$\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"j\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"j\n" +
 	"\x11ListHomesResponse\x12-\n" +
 	"\x05homes\x18\x01 \x03(\v2\x17.steward.assets.v1.HomeR\x05homes\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x01\n" +
 	"\x11UpdateHomeRequest\x126\n" +
 	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x87\x01\n" +
+	"updateMask\"\x90\x01\n" +
 	"\x11DeleteHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"\xeb\x01\n" +
+	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xeb\x01\n" +
 	"\x15CreateLocationRequest\x12b\n" +
 	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12B\n" +
@@ -1659,28 +1667,28 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x90\x01\n" +
 	"\x12GetLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xbf\x01\n" +
+	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xc9\x01\n" +
 	"\x14ListLocationsRequest\x12b\n" +
 	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12$\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"z\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"z\n" +
 	"\x15ListLocationsResponse\x129\n" +
 	"\tlocations\x18\x01 \x03(\v2\x1b.steward.assets.v1.LocationR\tlocations\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
 	"\x15UpdateLocationRequest\x12B\n" +
 	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xa7\x01\n" +
+	"updateMask\"\xb0\x01\n" +
 	"\x15DeleteLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"a\n" +
+	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"k\n" +
 	"\x1aListAssetCategoriesRequest\x12$\n" +
-	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"\x92\x01\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x92\x01\n" +
 	"\x1bListAssetCategoriesResponse\x12K\n" +
 	"\x10asset_categories\x18\x01 \x03(\v2 .steward.assets.v1.AssetCategoryR\x0fassetCategories\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdf\x01\n" +
@@ -1692,13 +1700,13 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x87\x01\n" +
 	"\x0fGetAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xe2\x01\n" +
+	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xec\x01\n" +
 	"\x11ListAssetsRequest\x12f\n" +
 	"\x06parent\x18\x01 \x01(\tBN\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH3r12/^tenants/[0-9a-f-]{36}/homes/([0-9a-f-]{36}|-)$R\x06parent\x12$\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\x12 \n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"n\n" +
 	"\x12ListAssetsResponse\x120\n" +
 	"\x06assets\x18\x01 \x03(\v2\x18.steward.assets.v1.AssetR\x06assets\x12&\n" +
@@ -1706,23 +1714,23 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x12UpdateAssetRequest\x129\n" +
 	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x9e\x01\n" +
+	"updateMask\"\xa7\x01\n" +
 	"\x12DeleteAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12\x12\n" +
-	"\x04etag\x18\x02 \x01(\tR\x04etag\"\x92\x02\n" +
+	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x92\x02\n" +
 	"\x19CreateMeterReadingRequest\x12x\n" +
 	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12O\n" +
 	"\rmeter_reading\x18\x02 \x01(\v2\x1f.steward.assets.v1.MeterReadingB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\fmeterReading\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x91\x02\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x9b\x02\n" +
 	"\x18ListMeterReadingsRequest\x12x\n" +
 	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\x126\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x126\n" +
 	"\x05meter\x18\x04 \x01(\tB \xbaH\x1d\xd8\x01\x01r\x182\x16^[a-z][a-z0-9-]{0,62}$R\x05meter\"\x8b\x01\n" +
 	"\x19ListMeterReadingsResponse\x12F\n" +
 	"\x0emeter_readings\x18\x01 \x03(\v2\x1f.steward.assets.v1.MeterReadingR\rmeterReadings\x12&\n" +
@@ -1741,13 +1749,13 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
 	"\x1bGetAttachmentContentRequest\x12\x93\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xd7\x01\n" +
+	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xe1\x01\n" +
 	"\x16ListAttachmentsRequest\x12x\n" +
 	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
-	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x03 \x01(\tR\tpageToken\"\x82\x01\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x82\x01\n" +
 	"\x17ListAttachmentsResponse\x12?\n" +
 	"\vattachments\x18\x01 \x03(\v2\x1d.steward.assets.v1.AttachmentR\vattachments\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +

@@ -323,7 +323,9 @@ func (x *PostalAddress) GetRegionCode() string {
 // A home of a household tenant.
 type Home struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Names the home to change on update. Ignored on create, where it may be
+	// left empty; when set it must still be a well-formed home name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Required on create.
 	DisplayName string         `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Address     *PostalAddress `protobuf:"bytes,3,opt,name=address,proto3" json:"address,omitempty"`
@@ -420,15 +422,19 @@ func (x *Home) GetEtag() string {
 // A room or area of a home.
 type Location struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Names the location to change on update. Ignored on create, where it may
+	// be left empty; when set it must still be a well-formed location name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Required on create.
 	DisplayName string        `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Kind        Location_Kind `protobuf:"varint,3,opt,name=kind,proto3,enum=steward.assets.v1.Location_Kind" json:"kind,omitempty"`
 	// e.g. "Basement", "1", "2".
-	Floor         string                 `protobuf:"bytes,4,opt,name=floor,proto3" json:"floor,omitempty"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag          string                 `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
+	Floor      string                 `protobuf:"bytes,4,opt,name=floor,proto3" json:"floor,omitempty"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Changes on every update; send it back on update to fail with ABORTED
+	// instead of overwriting someone else's change.
+	Etag          string `protobuf:"bytes,7,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -585,7 +591,9 @@ func (x *AssetCategory) GetTypicalLifespanMonths() int32 {
 // A piece of equipment or a building component that needs looking after.
 type Asset struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Names the asset to change on update. Ignored on create, where it may be
+	// left empty; when set it must still be a well-formed asset name.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Required on create.
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// "assetCategories/{asset_category}". Required on create.
@@ -603,10 +611,12 @@ type Asset struct {
 	Location string       `protobuf:"bytes,12,opt,name=location,proto3" json:"location,omitempty"`
 	Status   Asset_Status `protobuf:"varint,13,opt,name=status,proto3,enum=steward.assets.v1.Asset_Status" json:"status,omitempty"`
 	// Free-form facts: filter size, refrigerant, paint colour, ...
-	Attributes    map[string]string      `protobuf:"bytes,14,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
-	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
-	UpdateTime    *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
-	Etag          string                 `protobuf:"bytes,17,opt,name=etag,proto3" json:"etag,omitempty"`
+	Attributes map[string]string      `protobuf:"bytes,14,rep,name=attributes,proto3" json:"attributes,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	CreateTime *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
+	UpdateTime *timestamppb.Timestamp `protobuf:"bytes,16,opt,name=update_time,json=updateTime,proto3" json:"update_time,omitempty"`
+	// Changes on every update; send it back on update to fail with ABORTED
+	// instead of overwriting someone else's change.
+	Etag          string `protobuf:"bytes,17,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -973,28 +983,28 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"postalCode\x125\n" +
 	"\vregion_code\x18\x05 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{2}$R\n" +
-	"regionCode\"\xfc\x02\n" +
-	"\x04Home\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
+	"regionCode\"\xba\x03\n" +
+	"\x04Home\x12L\n" +
+	"\x04name\x18\x01 \x01(\tB8\xe0A\b\xbaH2\xd8\x01\x01r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12:\n" +
 	"\aaddress\x18\x03 \x01(\v2 .steward.assets.v1.PostalAddressR\aaddress\x12$\n" +
 	"\ttime_zone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\a \x01(\tR\x04etag:4\xeaA1\n" +
-	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xe4\x03\n" +
-	"\bLocation\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
+	"updateTime\x12\x1b\n" +
+	"\x04etag\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:4\xeaA1\n" +
+	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xba\x04\n" +
+	"\bLocation\x12d\n" +
+	"\x04name\x18\x01 \x01(\tBP\xe0A\b\xbaHJ\xd8\x01\x01rE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12>\n" +
 	"\x04kind\x18\x03 \x01(\x0e2 .steward.assets.v1.Location.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1d\n" +
 	"\x05floor\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18(R\x05floor\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\a \x01(\tR\x04etag\"L\n" +
+	"updateTime\x12\x1b\n" +
+	"\x04etag\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"L\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\r\n" +
 	"\tKIND_ROOM\x10\x01\x12\r\n" +
@@ -1006,9 +1016,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x126\n" +
 	"\x17typical_lifespan_months\x18\x04 \x01(\x05R\x15typicalLifespanMonths:@\xeaA=\n" +
-	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\"\xa4\v\n" +
-	"\x05Asset\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
+	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\"\xf7\v\n" +
+	"\x05Asset\x12a\n" +
+	"\x04name\x18\x01 \x01(\tBM\xe0A\b\xbaHG\xd8\x01\x01rB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12e\n" +
 	"\bcategory\x18\x03 \x01(\tBI\xfaA\x1b\n" +
 	"\x19steward.dev/AssetCategory\xbaH(\xd8\x01\x01r#2!^assetCategories/[a-z0-9-]{1,63}$R\bcategory\x12\x1b\n" +
@@ -1032,8 +1042,8 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\vcreate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x10 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
-	"updateTime\x12\x12\n" +
-	"\x04etag\x18\x11 \x01(\tR\x04etag\x1a=\n" +
+	"updateTime\x12\x1b\n" +
+	"\x04etag\x18\x11 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x1a=\n" +
 	"\x0fAttributesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"f\n" +
