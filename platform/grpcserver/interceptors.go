@@ -225,7 +225,7 @@ func validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 			violations := make([]apierror.FieldViolation, 0, len(verr.Violations))
 			for _, viol := range verr.Violations {
 				violations = append(violations, apierror.FieldViolation{
-					Field:       protovalidate.FieldPathString(viol.Proto.GetField()),
+					Field:       violationField(viol),
 					Description: viol.Proto.GetMessage(),
 				})
 			}
@@ -233,6 +233,20 @@ func validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 		}
 		return handler(ctx, req)
 	}
+}
+
+// violationField names the field a violation is about. A message-level rule
+// (one that must see several fields, such as "required on create") has no
+// field path of its own; by convention its id names the field it guards:
+// "home.display_name:required".
+func violationField(viol *protovalidate.Violation) string {
+	if f := protovalidate.FieldPathString(viol.Proto.GetField()); f != "" {
+		return f
+	}
+	if f, _, ok := strings.Cut(viol.Proto.GetRuleId(), ":"); ok {
+		return f
+	}
+	return ""
 }
 
 // authorize checks the caller's roles against the RPC's declared policy.

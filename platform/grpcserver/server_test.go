@@ -6,10 +6,13 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"buf.build/go/protovalidate"
+	"github.com/google/uuid"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -19,6 +22,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/authn"
 )
@@ -249,5 +253,27 @@ func TestLameDuckKeepsServingAfterNotServing(t *testing.T) {
 	}
 	if took := time.Since(began); took < lameDuck {
 		t.Fatalf("stopped after %v, before the lame-duck period of %v ended", took, lameDuck)
+	}
+}
+
+func TestValidateNamesTheFieldOfMessageRules(t *testing.T) {
+	t.Parallel()
+	v, err := protovalidate.New()
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := &assetsv1.CreateHomeRequest{Parent: "tenants/" + uuid.NewString(), Home: &assetsv1.Home{TimeZone: "Europe/Oslo"}}
+	_, err = validate(v)(context.Background(), req, testInfo, func(context.Context, any) (any, error) { return nil, nil })
+	st, _ := apierror.FromError(err) // as translateErrors renders it
+	var fields []string
+	for _, d := range st.Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, fv := range br.GetFieldViolations() {
+				fields = append(fields, fv.GetField())
+			}
+		}
+	}
+	if st.Code() != codes.InvalidArgument || !slices.Equal(fields, []string{"home.display_name"}) {
+		t.Fatalf("got %v with violations on %q, want INVALID_ARGUMENT on home.display_name", err, fields)
 	}
 }

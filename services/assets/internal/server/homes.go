@@ -72,10 +72,7 @@ func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *as
 // CreateHome implements AIP-133 with request_id idempotency.
 func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
 	t, _ := scope.TenantFrom(ctx)
-	h := req.GetHome()
-	if h.GetDisplayName() == "" {
-		return nil, apierror.InvalidField("home.display_name", "is required")
-	}
+	h := req.GetHome() // display name and time zone presence: checked by the contract
 	if err := checkTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
 		return nil, err
 	}

@@ -50,10 +50,7 @@ func (s *Server) CreateLocation(ctx context.Context, req *assetsv1.CreateLocatio
 	if err != nil {
 		return nil, err
 	}
-	l := req.GetLocation()
-	if l.GetDisplayName() == "" {
-		return nil, apierror.InvalidField("location.display_name", "is required")
-	}
+	l := req.GetLocation() // display name presence: checked by the contract
 	q := store.New(s.db.Scoped(ctx))
 	rid := requestID(req.GetRequestId())
 	row, err := q.CreateLocation(ctx, store.CreateLocationParams{

@@ -1632,13 +1632,15 @@ var File_steward_assets_v1_assets_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\n" +
-	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\"\xc9\x01\n" +
+	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\"\x88\x03\n" +
 	"\x11CreateHomeRequest\x12P\n" +
 	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x126\n" +
 	"\x04home\x18\x02 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"p\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xbc\x01\xbaH\xb8\x01\x1aG\n" +
+	"\x1ahome.display_name:required\x12\vis required\x1a\x1cthis.home.display_name != ''\x1am\n" +
+	"\x17home.time_zone:required\x127is required (an IANA time zone such as America/Chicago)\x1a\x19this.home.time_zone != ''\"p\n" +
 	"\x0eGetHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
@@ -1658,13 +1660,14 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x11DeleteHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xeb\x01\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xc1\x02\n" +
 	"\x15CreateLocationRequest\x12b\n" +
 	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12B\n" +
 	"\blocation\x18\x02 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x90\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:T\xbaHQ\x1aO\n" +
+	"\x1elocation.display_name:required\x12\vis required\x1a this.location.display_name != ''\"\x90\x01\n" +
 	"\x12GetLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
 	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xc9\x01\n" +
@@ -1691,13 +1694,15 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x92\x01\n" +
 	"\x1bListAssetCategoriesResponse\x12K\n" +
 	"\x10asset_categories\x18\x01 \x03(\v2 .steward.assets.v1.AssetCategoryR\x0fassetCategories\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xdf\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x03\n" +
 	"\x12CreateAssetRequest\x12b\n" +
 	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x129\n" +
 	"\x05asset\x18\x02 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x87\x01\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xb5\x01\xbaH\xb1\x01\x1aI\n" +
+	"\x1basset.display_name:required\x12\vis required\x1a\x1dthis.asset.display_name != ''\x1ad\n" +
+	"\x17asset.category:required\x12.is required, e.g. assetCategories/water-heater\x1a\x19this.asset.category != ''\"\x87\x01\n" +
 	"\x0fGetAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xec\x01\n" +
