@@ -237,13 +237,14 @@ func validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 
 // violationField names the field a violation is about. A message-level rule
 // (one that must see several fields, such as "required on create") has no
-// field path of its own; by convention its id names the field it guards:
-// "home.display_name:required".
+// field path of its own; by convention its id names the field it guards,
+// then a dash and the rule: "home.display_name-required". (buf lint allows
+// only letters, digits, ".", "_" and "-" in ids, and field names have no "-".)
 func violationField(viol *protovalidate.Violation) string {
 	if f := protovalidate.FieldPathString(viol.Proto.GetField()); f != "" {
 		return f
 	}
-	if f, _, ok := strings.Cut(viol.Proto.GetRuleId(), ":"); ok {
+	if f, _, ok := strings.Cut(viol.Proto.GetRuleId(), "-"); ok {
 		return f
 	}
 	return ""

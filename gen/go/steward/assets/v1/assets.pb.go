@@ -1639,8 +1639,8 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x04home\x18\x02 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xbc\x01\xbaH\xb8\x01\x1aG\n" +
-	"\x1ahome.display_name:required\x12\vis required\x1a\x1cthis.home.display_name != ''\x1am\n" +
-	"\x17home.time_zone:required\x127is required (an IANA time zone such as America/Chicago)\x1a\x19this.home.time_zone != ''\"p\n" +
+	"\x1ahome.display_name-required\x12\vis required\x1a\x1cthis.home.display_name != ''\x1am\n" +
+	"\x17home.time_zone-required\x127is required (an IANA time zone such as America/Chicago)\x1a\x19this.home.time_zone != ''\"p\n" +
 	"\x0eGetHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
@@ -1667,7 +1667,7 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\blocation\x18\x02 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:T\xbaHQ\x1aO\n" +
-	"\x1elocation.display_name:required\x12\vis required\x1a this.location.display_name != ''\"\x90\x01\n" +
+	"\x1elocation.display_name-required\x12\vis required\x1a this.location.display_name != ''\"\x90\x01\n" +
 	"\x12GetLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
 	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xc9\x01\n" +
@@ -1701,8 +1701,8 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x05asset\x18\x02 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xb5\x01\xbaH\xb1\x01\x1aI\n" +
-	"\x1basset.display_name:required\x12\vis required\x1a\x1dthis.asset.display_name != ''\x1ad\n" +
-	"\x17asset.category:required\x12.is required, e.g. assetCategories/water-heater\x1a\x19this.asset.category != ''\"\x87\x01\n" +
+	"\x1basset.display_name-required\x12\vis required\x1a\x1dthis.asset.display_name != ''\x1ad\n" +
+	"\x17asset.category-required\x12.is required, e.g. assetCategories/water-heater\x1a\x19this.asset.category != ''\"\x87\x01\n" +
 	"\x0fGetAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xec\x01\n" +
