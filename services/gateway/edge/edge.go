@@ -13,12 +13,16 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/status"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
@@ -212,6 +216,12 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	defer cancel()
 	r = r.WithContext(ctx)
 
+	if field, ok := urlIsUTF8(r.URL); !ok {
+		// Proto strings must be UTF-8: let through, such a value would fail
+		// in the gateway's own client and surface as an internal error.
+		e.writeError(ctx, w, r, status.Errorf(codes.InvalidArgument, "%s is not valid UTF-8 once percent-decoded", field))
+		return
+	}
 	if r.ContentLength > e.maxBodyBytes {
 		st.bodyTooLarge = true
 		e.writeError(ctx, w, r, tooLargeError(e.maxBodyBytes))
@@ -221,6 +231,26 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, e.maxBodyBytes), state: st}
 	}
 	e.mux.ServeHTTP(w, r)
+}
+
+// urlIsUTF8 reports whether the decoded path and every query key and value
+// are valid UTF-8, and if not, which part is not.
+func urlIsUTF8(u *url.URL) (string, bool) {
+	if !utf8.ValidString(u.Path) {
+		return "the path", false
+	}
+	q, _ := url.ParseQuery(u.RawQuery) // malformed escapes are the mux's to report
+	for k, vs := range q {
+		if !utf8.ValidString(k) {
+			return "a query parameter name", false
+		}
+		for _, v := range vs {
+			if !utf8.ValidString(v) {
+				return fmt.Sprintf("query parameter %q", k), false
+			}
+		}
+	}
+	return "", true
 }
 
 // Close closes the backend connections.
