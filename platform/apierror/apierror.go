@@ -136,7 +136,7 @@ func FromError(err error) (st *status.Status, unexpected bool) {
 		case codes.OK, codes.Internal, codes.Unknown:
 			// OK would turn a failure into a success with a nil response;
 			// Internal and Unknown messages are ours to log, not to show.
-			return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+			return internalError()
 		default:
 			return s, false
 		}
@@ -153,7 +153,7 @@ func FromError(err error) (st *status.Status, unexpected bool) {
 	if errors.As(err, &pgErr) {
 		return fromPostgres(pgErr)
 	}
-	return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+	return internalError()
 }
 
 // fromPostgres maps SQLSTATEs that a client's request can cause. Anything
@@ -167,7 +167,7 @@ func fromPostgres(pgErr *pgconn.PgError) (*status.Status, bool) {
 	case "23503": // foreign_key_violation
 		return (&Error{Code: codes.FailedPrecondition, Reason: ReasonFailedPrecondition, Message: "the resource is still referenced, or references something that does not exist"}).Status(), false
 	case "23514": // check_violation
-		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
+		return malformedValue()
 	case "22021", "22P05": // NUL or an unencodable character in text or jsonb
 		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "text contains a character that cannot be stored, such as NUL"}).Status(), false
 	case "40001", "40P01": // serialization failure, deadlock
@@ -175,13 +175,23 @@ func fromPostgres(pgErr *pgconn.PgError) (*status.Status, bool) {
 	case "57014": // query_canceled (statement timeout or cancel)
 		return (&Error{Code: codes.DeadlineExceeded, Reason: ReasonDeadlineExceeded, Message: "the database took too long"}).Status(), false
 	case "42501": // insufficient_privilege, e.g. an RLS WITH CHECK failure: our bug, never the client's
-		return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+		return internalError()
 	}
 	if strings.HasPrefix(pgErr.Code, "22") { // data exception: a value the client sent
-		return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
+		return malformedValue()
 	}
 	if len(pgErr.Code) >= 2 && (pgErr.Code[:2] == "08" || pgErr.Code[:2] == "53" || pgErr.Code[:2] == "57") {
 		return (&Error{Code: codes.Unavailable, Reason: ReasonUnavailable, Message: "the database is unavailable; retry"}).Status(), true
 	}
+	return internalError()
+}
+
+// internalError is what a client sees of anything unexpected: nothing.
+func internalError() (*status.Status, bool) {
 	return (&Error{Code: codes.Internal, Reason: ReasonInternal, Message: "internal error"}).Status(), true
+}
+
+// malformedValue answers a value PostgreSQL refused as out of range or malformed.
+func malformedValue() (*status.Status, bool) {
+	return (&Error{Code: codes.InvalidArgument, Reason: ReasonInvalidArgument, Message: "a value is out of range or malformed"}).Status(), false
 }

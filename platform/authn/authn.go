@@ -36,7 +36,6 @@ type Config struct {
 // until the token expires.
 type Authenticator struct {
 	verifier  *oidc.IDTokenVerifier
-	issuer    string
 	lookup    UserLookup
 	now       func() time.Time
 	cacheSize int
@@ -74,7 +73,7 @@ func New(cfg Config, lookup UserLookup) *Authenticator {
 		SupportedSigningAlgs: algNames(),
 		Now:                  cfg.Now,
 	})
-	return &Authenticator{verifier: verifier, issuer: cfg.Issuer, lookup: lookup, now: cfg.Now, cacheSize: cfg.CacheSize, cache: map[string]cached{}}
+	return &Authenticator{verifier: verifier, lookup: lookup, now: cfg.Now, cacheSize: cfg.CacheSize, cache: map[string]cached{}}
 }
 
 // Authenticate verifies a raw bearer token and returns the caller.

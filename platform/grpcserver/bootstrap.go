@@ -19,9 +19,7 @@ type BootstrapConfig struct {
 	OIDCIssuer   string
 	OIDCAudience string
 	Logger       *slog.Logger
-	// MembershipTTL bounds how long a revoked membership keeps working (default 10s).
-	MembershipTTL time.Duration
-	LameDuck      time.Duration // see Options.LameDuck
+	LameDuck     time.Duration // see Options.LameDuck
 }
 
 // Bootstrap opens the database, builds authentication and membership
@@ -32,9 +30,6 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.MembershipTTL == 0 {
-		cfg.MembershipTTL = 10 * time.Second
-	}
 	db := tenantdb.New(pool)
 	services, err := register(db)
 	if err != nil {
@@ -44,7 +39,7 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	srv, err := New(Options{
 		Logger:        cfg.Logger,
 		Authenticator: authn.New(authn.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience}, access.UserLookup(db)),
-		Members:       access.NewMembers(db, cfg.MembershipTTL),
+		Members:       access.NewMembers(db, membershipTTL),
 		Services:      services,
 		LameDuck:      cfg.LameDuck,
 	})
@@ -55,11 +50,14 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	return srv, pool.Close, nil
 }
 
+// membershipTTL bounds how long a revoked membership keeps working.
+const membershipTTL = 10 * time.Second
+
 // Shutdown timing of service binaries: a short lame-duck period for health
-// checkers to notice, then up to ShutdownDrain for in-flight calls.
+// checkers to notice, then up to shutdownDrain for in-flight calls.
 const (
-	ShutdownLameDuck = 2 * time.Second
-	ShutdownDrain    = 20 * time.Second
+	shutdownLameDuck = 2 * time.Second
+	shutdownDrain    = 20 * time.Second
 )
 
 // Run is the body of a service binary: settings from the environment
@@ -72,7 +70,7 @@ func Run(ctx context.Context, name, defaultAddr string, register func(db *tenant
 	logger := cfg.Logger(name)
 	srv, closeDB, err := Bootstrap(ctx, BootstrapConfig{
 		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
-		LameDuck: ShutdownLameDuck,
+		LameDuck: shutdownLameDuck,
 	}, func(db *tenantdb.DB) ([]Service, error) { return register(db, logger) })
 	if err != nil {
 		return err
@@ -83,5 +81,5 @@ func Run(ctx context.Context, name, defaultAddr string, register func(db *tenant
 		return fmt.Errorf("listen: %w", err)
 	}
 	logger.Info("serving", "addr", lis.Addr().String())
-	return srv.Serve(ctx, lis, ShutdownDrain)
+	return srv.Serve(ctx, lis, shutdownDrain)
 }

@@ -21,21 +21,25 @@ import (
 	"steward.dev/platform/authn"
 )
 
+// Limits every server shares.
+const (
+	callDeadline    = 10 * time.Second // for calls that set none
+	maxStreams      = 256              // concurrent streams per connection
+	maxMessageBytes = 16 << 20
+)
+
 // Service is one gRPC service implementation to register.
 type Service struct {
 	Desc *grpc.ServiceDesc
 	Impl any
 }
 
-// Options configure a Server. Zero limits take the defaults below.
+// Options configure a Server.
 type Options struct {
-	Logger          *slog.Logger
-	Authenticator   *authn.Authenticator
-	Members         *access.Members
-	Services        []Service
-	DefaultDeadline time.Duration // for calls without one; default 10s
-	MaxStreams      uint32        // concurrent streams per connection; default 256
-	MaxMessageBytes int           // default 16 MiB
+	Logger        *slog.Logger
+	Authenticator *authn.Authenticator
+	Members       *access.Members
+	Services      []Service
 	// LameDuck is how long a stopping server keeps serving after it reports
 	// NOT_SERVING, so health checkers route new work elsewhere first.
 	LameDuck time.Duration
@@ -52,15 +56,6 @@ type Server struct {
 // New builds the server and registers opts.Services. It fails if any RPC of
 // those services lacks a declared access policy.
 func New(opts Options) (*Server, error) {
-	if opts.DefaultDeadline == 0 {
-		opts.DefaultDeadline = 10 * time.Second
-	}
-	if opts.MaxStreams == 0 {
-		opts.MaxStreams = 256
-	}
-	if opts.MaxMessageBytes == 0 {
-		opts.MaxMessageBytes = 16 << 20
-	}
 	names := make([]string, 0, len(opts.Services))
 	for _, s := range opts.Services {
 		names = append(names, s.Desc.ServiceName)
@@ -85,16 +80,16 @@ func New(opts Options) (*Server, error) {
 			logging(opts.Logger),
 			recovery(opts.Logger), // inside logging, so a panic still gets its access-log line
 			translateErrors,
-			defaultDeadline(opts.DefaultDeadline),
+			defaultDeadline(callDeadline),
 			authenticate(opts.Authenticator, policies),
 			scopeTenant(opts.Members, policies),
 			authorize(policies), // before validation: a caller without the role learns nothing about input rules
 			validate(validator),
 		),
 		grpc.ChainStreamInterceptor(streamRecovery(opts.Logger)),
-		grpc.MaxConcurrentStreams(opts.MaxStreams),
-		grpc.MaxRecvMsgSize(opts.MaxMessageBytes),
-		grpc.MaxSendMsgSize(opts.MaxMessageBytes),
+		grpc.MaxConcurrentStreams(maxStreams),
+		grpc.MaxRecvMsgSize(maxMessageBytes),
+		grpc.MaxSendMsgSize(maxMessageBytes),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute}),
 	)

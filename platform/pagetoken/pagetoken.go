@@ -9,6 +9,8 @@ import (
 	"encoding/json"
 	"strings"
 
+	"github.com/google/uuid"
+
 	"steward.dev/platform/apierror"
 )
 
@@ -64,4 +66,28 @@ func Decode(tok string, keyLen int, request ...string) ([]string, error) {
 		return nil, apierror.InvalidField("page_token", "page token was issued for a different request (parent and filter must stay the same)")
 	}
 	return t.Key, nil
+}
+
+// DecodeUUID decodes a token whose key is one UUID, as keyset pagination on
+// an id uses; uuid.Nil for an empty token.
+func DecodeUUID(tok string, request ...string) (uuid.UUID, error) {
+	key, err := Decode(tok, 1, request...)
+	if err != nil || key == nil {
+		return uuid.Nil, err
+	}
+	id, err := uuid.Parse(key[0])
+	if err != nil {
+		return uuid.Nil, apierror.InvalidField("page_token", "malformed page token")
+	}
+	return id, nil
+}
+
+// Page trims rows, fetched with a limit of size+1, to one page and returns
+// the token resuming after the page's last row, or "" on the last page.
+func Page[T any](rows []T, size int32, key func(T) []string, request ...string) ([]T, string) {
+	if int32(len(rows)) <= size {
+		return rows, ""
+	}
+	rows = rows[:size]
+	return rows, Encode(key(rows[size-1]), request...)
 }

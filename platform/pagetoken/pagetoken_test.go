@@ -6,6 +6,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
 
 	"steward.dev/platform/apierror"
@@ -178,5 +179,34 @@ func TestDecodeRejectsEveryByteFlip(t *testing.T) {
 			t.Errorf("byte %d flipped: key %q returned with error %v", i, key, err)
 		}
 		requireInvalidPageToken(t, err)
+	}
+}
+
+func TestPage(t *testing.T) {
+	t.Parallel()
+	key := func(s string) []string { return []string{s} }
+	rows, next := pagetoken.Page([]string{"a", "b", "c"}, 2, key, "parent")
+	if !slices.Equal(rows, []string{"a", "b"}) || next == "" {
+		t.Fatalf("a full page plus one: %v, token %q", rows, next)
+	}
+	if got, err := pagetoken.Decode(next, 1, "parent"); err != nil || got[0] != "b" {
+		t.Fatalf("the token resumes after %v (%v), want b", got, err)
+	}
+	if rows, next := pagetoken.Page([]string{"a", "b"}, 2, key); len(rows) != 2 || next != "" {
+		t.Fatalf("the last page: %v, token %q", rows, next)
+	}
+}
+
+func TestDecodeUUID(t *testing.T) {
+	t.Parallel()
+	id := uuid.New()
+	if got, err := pagetoken.DecodeUUID(pagetoken.Encode([]string{id.String()}, "p"), "p"); err != nil || got != id {
+		t.Fatalf("got %v, %v; want %v", got, err, id)
+	}
+	if got, err := pagetoken.DecodeUUID(""); err != nil || got != uuid.Nil {
+		t.Fatalf("empty token: %v, %v", got, err)
+	}
+	if _, err := pagetoken.DecodeUUID(pagetoken.Encode([]string{"not-a-uuid"})); err == nil {
+		t.Fatal("a key that is not a UUID was accepted")
 	}
 }

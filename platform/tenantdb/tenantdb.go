@@ -123,7 +123,7 @@ func (b *batched) send(ctx context.Context, sql string, args []any) (pgx.BatchRe
 	return br, nil
 }
 
-func (b *batched) direct() bool { return b.sticky && b.scoped }
+func (b *batched) direct() bool { return b.scoped }
 
 func (b *batched) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
 	if b.direct() {

@@ -1,11 +1,13 @@
 package e2e_test
 
 import (
+	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
 	"encoding/base64"
 	"net/http"
+	"strconv"
 	"testing"
 	"time"
 
@@ -34,7 +36,7 @@ func sign(t *testing.T, key *ecdsa.PrivateKey, kid string, claims jwt.Claims) st
 
 func issuerKid(t *testing.T, key *ecdsa.PrivateKey) string {
 	t.Helper()
-	thumb, err := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto256)
+	thumb, err := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto.SHA256)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,7 @@ func TestTokenAttacksGet401(t *testing.T) {
 	wrongIss.Issuer = "http://evil.example"
 	wrongAud.Audience = jwt.Audience{"some-other-api"}
 	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"none","typ":"JWT"}`))
-	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"` + s.issuerURL + `","sub":"` + sub + `","aud":"steward","exp":` + jsonNum(now.Add(time.Hour).Unix()) + `}`))
+	payload := base64.RawURLEncoding.EncodeToString([]byte(`{"iss":"` + s.issuerURL + `","sub":"` + sub + `","aud":"steward","exp":` + strconv.FormatInt(now.Add(time.Hour).Unix(), 10) + `}`))
 
 	cases := map[string]string{
 		"missing":        "",

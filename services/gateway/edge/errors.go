@@ -12,11 +12,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
-)
 
-// reasonEtagMismatch is the ErrorInfo reason the services give an
-// optimistic-concurrency failure (platform/apierror.ReasonEtagMismatch).
-const reasonEtagMismatch = "ETAG_MISMATCH"
+	"steward.dev/platform/apierror"
+)
 
 // errorBody is the JSON of every error the edge returns. It is
 // google.rpc.Status plus the code's name, so a client can switch on either.
@@ -115,7 +113,7 @@ func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, r *http.Re
 func httpStatusFor(st *status.Status) int {
 	if st.Code() == codes.Aborted {
 		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == reasonEtagMismatch {
+			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == apierror.ReasonEtagMismatch {
 				return http.StatusPreconditionFailed
 			}
 		}

@@ -9,7 +9,6 @@ import (
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	"steward.dev/platform/accountsstore"
-	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
@@ -42,15 +41,9 @@ func (s *Server) ListTenants(ctx context.Context, req *accountsv1.ListTenantsReq
 	if caller.UserID == uuid.Nil {
 		return resp, nil // an identity without a Steward account belongs nowhere
 	}
-	key, err := pagetoken.Decode(req.GetPageToken(), 1)
+	after, err := pagetoken.DecodeUUID(req.GetPageToken())
 	if err != nil {
 		return nil, err
-	}
-	after := uuid.Nil
-	if key != nil {
-		if after, err = uuid.Parse(key[0]); err != nil {
-			return nil, apierror.InvalidField("page_token", "malformed page token")
-		}
 	}
 	size := pagetoken.Size(req.GetPageSize())
 	rows, err := accountsstore.New(s.db.AsUser(caller.UserID)).ListTenantsForUser(ctx, accountsstore.ListTenantsForUserParams{
@@ -59,11 +52,8 @@ func (s *Server) ListTenants(ctx context.Context, req *accountsv1.ListTenantsReq
 	if err != nil {
 		return nil, err
 	}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].TenantID.String()})
-			break
-		}
+	rows, resp.NextPageToken = pagetoken.Page(rows, size, func(r accountsstore.ListTenantsForUserRow) []string { return []string{r.TenantID.String()} })
+	for _, r := range rows {
 		resp.Tenants = append(resp.Tenants, tenantToProto(r.TenantID, r.Kind, r.DisplayName, r.Roles))
 	}
 	return resp, nil

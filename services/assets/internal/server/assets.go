@@ -103,8 +103,8 @@ func (f *assetFields) apply(in *assetsv1.Asset, mask updateMask, tenantID, homeI
 		violations = append(violations, apierror.FieldViolation{Field: "asset." + field, Description: desc})
 	}
 	date := func(field, v string, dst *pgtype.Date) {
-		d, err := parseDate("asset."+field, v)
-		if err != nil {
+		d, ok := parseDate(v)
+		if !ok {
 			bad(field, "must be a calendar date YYYY-MM-DD")
 			return
 		}
@@ -213,12 +213,9 @@ func (s *Server) ListAssetCategories(ctx context.Context, req *assetsv1.ListAsse
 	if err != nil {
 		return nil, err
 	}
-	resp := &assetsv1.ListAssetCategoriesResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].CategoryID})
-			break
-		}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsCategory) []string { return []string{r.CategoryID} })
+	resp := &assetsv1.ListAssetCategoriesResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.AssetCategories = append(resp.AssetCategories, &assetsv1.AssetCategory{
 			Name: "assetCategories/" + r.CategoryID, DisplayName: r.DisplayName,
 			Description: r.Description, TypicalLifespanMonths: r.TypicalLifespanMonths,
@@ -277,7 +274,7 @@ func (s *Server) ListAssets(ctx context.Context, req *assetsv1.ListAssetsRequest
 	if err != nil {
 		return nil, err
 	}
-	after, err := afterID(req.GetPageToken(), req.GetParent(), req.GetFilter())
+	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent(), req.GetFilter())
 	if err != nil {
 		return nil, err
 	}
@@ -299,12 +296,9 @@ func (s *Server) ListAssets(ctx context.Context, req *assetsv1.ListAssetsRequest
 			return nil, err
 		}
 	}
-	resp := &assetsv1.ListAssetsResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].AssetID.String()}, req.GetParent(), req.GetFilter())
-			break
-		}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsAsset) []string { return []string{r.AssetID.String()} }, req.GetParent(), req.GetFilter())
+	resp := &assetsv1.ListAssetsResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.Assets = append(resp.Assets, assetToProto(r))
 	}
 	return resp, nil

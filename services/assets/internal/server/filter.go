@@ -128,8 +128,8 @@ func applyAssetFilter(filter string, tenantID uuid.UUID, p *store.ListAssetsPara
 			}
 			err = eqOrNe(set, t, &p.LocationID, &p.LocationIDNot, uuid.NullUUID{UUID: ids[2], Valid: true})
 		case "warranty_expiry_date":
-			d, derr := parseDate("filter", t.value)
-			if derr != nil || !d.Valid {
+			d, ok := parseDate(t.value)
+			if !ok || !d.Valid {
 				return filterErr("warranty_expiry_date needs a date YYYY-MM-DD")
 			}
 			switch t.op {

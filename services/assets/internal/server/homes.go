@@ -108,7 +108,7 @@ func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) 
 	if err != nil {
 		return nil, err
 	}
-	after, err := afterID(req.GetPageToken(), req.GetParent())
+	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -117,12 +117,9 @@ func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) 
 	if err != nil {
 		return nil, err
 	}
-	resp := &assetsv1.ListHomesResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].HomeID.String()}, req.GetParent())
-			break
-		}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsHome) []string { return []string{r.HomeID.String()} }, req.GetParent())
+	resp := &assetsv1.ListHomesResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.Homes = append(resp.Homes, homeToProto(r))
 	}
 	return resp, nil

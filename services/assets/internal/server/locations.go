@@ -89,7 +89,7 @@ func (s *Server) ListLocations(ctx context.Context, req *assetsv1.ListLocationsR
 	if err != nil {
 		return nil, err
 	}
-	after, err := afterID(req.GetPageToken(), req.GetParent())
+	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -104,12 +104,9 @@ func (s *Server) ListLocations(ctx context.Context, req *assetsv1.ListLocationsR
 			return nil, err
 		}
 	}
-	resp := &assetsv1.ListLocationsResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].LocationID.String()}, req.GetParent())
-			break
-		}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsLocation) []string { return []string{r.LocationID.String()} }, req.GetParent())
+	resp := &assetsv1.ListLocationsResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.Locations = append(resp.Locations, locationToProto(r))
 	}
 	return resp, nil

@@ -68,15 +68,17 @@ func violatesConstraint(err error, constraint string) bool {
 }
 
 // parseDate parses an optional YYYY-MM-DD date field.
-func parseDate(field, s string) (pgtype.Date, error) {
+// parseDate reads YYYY-MM-DD; "" is no date (Valid false) and not an error.
+// Callers word the error for their field.
+func parseDate(s string) (pgtype.Date, bool) {
 	if s == "" {
-		return pgtype.Date{}, nil
+		return pgtype.Date{}, true
 	}
 	t, err := time.Parse(time.DateOnly, s)
 	if err != nil {
-		return pgtype.Date{}, apierror.InvalidField(field, "must be a calendar date YYYY-MM-DD")
+		return pgtype.Date{}, false
 	}
-	return pgtype.Date{Time: t, Valid: true}, nil
+	return pgtype.Date{Time: t, Valid: true}, true
 }
 
 func formatDate(d pgtype.Date) string {
