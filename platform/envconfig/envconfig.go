@@ -13,6 +13,12 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 )
 
+// Defaults that suit `make run`: the development issuer on loopback.
+const (
+	DefaultOIDCIssuer   = "http://127.0.0.1:8081"
+	DefaultOIDCAudience = "steward"
+)
+
 // Service holds the shared settings.
 type Service struct {
 	// DatabaseURL connects as the runtime role (APP_DATABASE_URL).
@@ -27,14 +33,14 @@ type Service struct {
 func Load(name, defaultAddr string) (Service, error) {
 	s := Service{
 		DatabaseURL:  os.Getenv("APP_DATABASE_URL"),
-		OIDCIssuer:   get("OIDC_ISSUER", "http://127.0.0.1:8081"),
-		OIDCAudience: get("OIDC_AUDIENCE", "steward"),
-		ListenAddr:   get(strings.ToUpper(name)+"_GRPC_ADDR", defaultAddr),
+		OIDCIssuer:   Get("OIDC_ISSUER", DefaultOIDCIssuer),
+		OIDCAudience: Get("OIDC_AUDIENCE", DefaultOIDCAudience),
+		ListenAddr:   Get(strings.ToUpper(name)+"_GRPC_ADDR", defaultAddr),
 	}
 	if s.DatabaseURL == "" {
 		return s, fmt.Errorf("APP_DATABASE_URL is not set (a connection string for the runtime role)")
 	}
-	if err := s.LogLevel.UnmarshalText([]byte(get("LOG_LEVEL", "info"))); err != nil {
+	if err := s.LogLevel.UnmarshalText([]byte(Get("LOG_LEVEL", "info"))); err != nil {
 		return s, fmt.Errorf("LOG_LEVEL: %w", err)
 	}
 	return s, nil
@@ -71,7 +77,8 @@ func OpenPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 	return pool, nil
 }
 
-func get(key, fallback string) string {
+// Get returns the environment variable key, or fallback when it is unset or empty.
+func Get(key, fallback string) string {
 	if v := os.Getenv(key); v != "" {
 		return v
 	}

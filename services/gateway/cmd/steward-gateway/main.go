@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
@@ -16,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"steward.dev/platform/envconfig"
+	"steward.dev/platform/httpserver"
 	"steward.dev/services/gateway/edge"
 )
 
@@ -40,10 +41,10 @@ func main() {
 }
 
 func run(logger *slog.Logger) error {
-	addr := flag.String("addr", envOr("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
-	accounts := flag.String("accounts", envOr("ACCOUNTS_GRPC_ADDR", "127.0.0.1:9100"), "accounts gRPC address (env ACCOUNTS_GRPC_ADDR)")
-	assets := flag.String("assets", envOr("ASSETS_GRPC_ADDR", "127.0.0.1:9101"), "assets gRPC address (env ASSETS_GRPC_ADDR)")
-	openAPIPath := flag.String("openapi", envOr("GATEWAY_OPENAPI", "gen/openapi/steward.swagger.json"), "merged OpenAPI document (env GATEWAY_OPENAPI)")
+	addr := flag.String("addr", envconfig.Get("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
+	accounts := flag.String("accounts", envconfig.Get("ACCOUNTS_GRPC_ADDR", "127.0.0.1:9100"), "accounts gRPC address (env ACCOUNTS_GRPC_ADDR)")
+	assets := flag.String("assets", envconfig.Get("ASSETS_GRPC_ADDR", "127.0.0.1:9101"), "assets gRPC address (env ASSETS_GRPC_ADDR)")
+	openAPIPath := flag.String("openapi", envconfig.Get("GATEWAY_OPENAPI", "gen/openapi/steward.swagger.json"), "merged OpenAPI document (env GATEWAY_OPENAPI)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -74,38 +75,9 @@ func run(logger *slog.Logger) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("steward-gateway listening", "addr", ln.Addr().String(),
-		"accounts", *accounts, "assets", *assets)
-
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	stop() // a second signal ends the process at once
-	logger.Info("steward-gateway shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
+	context.AfterFunc(ctx, stop) // once shutting down, a second signal ends the process at once
+	return httpserver.Run(ctx, srv, *addr, shutdownTimeout, logger, func(a net.Addr) {
+		logger.Info("steward-gateway listening", "addr", a.String(), "accounts", *accounts, "assets", *assets)
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"steward.dev/platform/envconfig"
 	"steward.dev/services/issuer/idp"
 )
 
@@ -25,8 +26,8 @@ type config struct {
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
 		addr:        envOr(getenv, "ISSUER_ADDR", "127.0.0.1:8081"),
-		issuer:      envOr(getenv, "OIDC_ISSUER", "http://127.0.0.1:8081"),
-		audience:    envOr(getenv, "OIDC_AUDIENCE", "steward"),
+		issuer:      envOr(getenv, "OIDC_ISSUER", envconfig.DefaultOIDCIssuer),
+		audience:    envOr(getenv, "OIDC_AUDIENCE", envconfig.DefaultOIDCAudience),
 		databaseURL: getenv("APP_DATABASE_URL"),
 	}
 	if cfg.databaseURL == "" {

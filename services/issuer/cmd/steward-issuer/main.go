@@ -4,8 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"steward.dev/platform/envconfig"
+	"steward.dev/platform/httpserver"
 	"steward.dev/services/issuer/idp"
 )
 
@@ -67,31 +66,10 @@ func run(logger *slog.Logger) error {
 		WriteTimeout:      writeTimeout,
 		IdleTimeout:       idleTimeout,
 		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
-	ln, err := net.Listen("tcp", cfg.addr)
-	if err != nil {
-		return err
-	}
-	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Serve(ln) }()
-	logger.Info("steward-issuer listening", "addr", ln.Addr().String(), "issuer", cfg.issuer,
-		"audience", cfg.audience, "clients", cfg.clientIDs())
-
-	select {
-	case err := <-serveErr:
-		return err
-	case <-ctx.Done():
-	}
-	stop() // a second signal ends the process at once
-	logger.Info("steward-issuer shutting down")
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-serveErr; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	return nil
+	context.AfterFunc(ctx, stop) // once shutting down, a second signal ends the process at once
+	return httpserver.Run(ctx, srv, cfg.addr, shutdownTimeout, logger, func(a net.Addr) {
+		logger.Info("steward-issuer listening", "addr", a.String(), "issuer", cfg.issuer,
+			"audience", cfg.audience, "clients", cfg.clientIDs())
+	})
 }
