@@ -20,6 +20,11 @@ SELECT * FROM assets.assets WHERE tenant_id = @tenant_id AND request_id = @reque
 -- name: GetAsset :one
 SELECT * FROM assets.assets WHERE tenant_id = @tenant_id AND home_id = @home_id AND asset_id = @asset_id;
 
+-- name: AssetExists :one
+-- Tells an empty list of an asset's children from a list of a missing asset,
+-- or an asset of another home.
+SELECT EXISTS (SELECT 1 FROM assets.assets WHERE tenant_id = @tenant_id AND home_id = @home_id AND asset_id = @asset_id);
+
 -- name: GetAssetForUpdate :one
 SELECT * FROM assets.assets
 WHERE tenant_id = @tenant_id AND home_id = @home_id AND asset_id = @asset_id

@@ -21,10 +21,12 @@ ORDER BY read_time, reading_id
 LIMIT 1;
 
 -- name: ListMeterReadings :many
--- Newest first, keyset on (read_time, reading_id).
-SELECT * FROM assets.meter_readings
-WHERE tenant_id = @tenant_id AND asset_id = @asset_id
-  AND (sqlc.narg(meter)::text IS NULL OR meter = sqlc.narg(meter))
-  AND (read_time, reading_id) < (@before_time::timestamptz, @before_id::uuid)
-ORDER BY read_time DESC, reading_id DESC
+-- Newest first, keyset on (read_time, reading_id). Empty unless the asset is
+-- in the named home; AssetExists tells why a page is empty.
+SELECT r.* FROM assets.meter_readings r
+WHERE r.tenant_id = @tenant_id AND r.asset_id = @asset_id
+  AND (sqlc.narg(meter)::text IS NULL OR r.meter = sqlc.narg(meter))
+  AND (r.read_time, r.reading_id) < (@before_time::timestamptz, @before_id::uuid)
+  AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = @tenant_id AND a.home_id = @home_id AND a.asset_id = @asset_id)
+ORDER BY r.read_time DESC, r.reading_id DESC
 LIMIT @page_limit;

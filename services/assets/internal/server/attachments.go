@@ -42,8 +42,8 @@ func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttac
 	}
 	q := store.New(s.db.Scoped(ctx))
 	// The parent first, also for a retry: it must be an asset of that home.
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return nil, notFoundAs(err, req.GetParent())
+	if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
+		return nil, err
 	}
 	rid := requestID(req.GetRequestId())
 	if rid.Valid {
@@ -96,16 +96,29 @@ func createdAttachment(row store.AssetsAttachment, homeID, assetID uuid.UUID) (*
 	return attachmentToProto(row, homeID), nil
 }
 
+// checkAssetExists answers NOT_FOUND for parent unless the asset exists in
+// that home of the tenant: the tables of an asset's children have no home_id.
+// Lists call it only when a page comes back empty, so the common case stays
+// one round trip.
+func checkAssetExists(ctx context.Context, q *store.Queries, tenantID, homeID, assetID uuid.UUID, parent string) error {
+	ok, err := q.AssetExists(ctx, store.AssetExistsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID})
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return apierror.NotFound(parent)
+	}
+	return nil
+}
+
 func (s *Server) getAttachment(ctx context.Context, name string) (store.AssetsAttachment, uuid.UUID, error) {
 	ids, err := resname.Parse("name", name, false, "tenants", "homes", "assets", "attachments")
 	if err != nil {
 		return store.AssetsAttachment{}, uuid.Nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return store.AssetsAttachment{}, uuid.Nil, notFoundAs(err, name)
-	}
-	row, err := q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: ids[0], AssetID: ids[2], AttachmentID: ids[3]})
+	// No row also when the asset is missing or in another home.
+	row, err := q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AttachmentID: ids[3]})
 	return row, ids[1], notFoundAs(err, name)
 }
 
@@ -137,25 +150,25 @@ func (s *Server) ListAttachments(ctx context.Context, req *assetsv1.ListAttachme
 	if err != nil {
 		return nil, err
 	}
-	after, err := afterID(req.GetPageToken(), req.GetParent())
+	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
 	if err != nil {
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return nil, notFoundAs(err, req.GetParent())
-	}
 	size := pagetoken.Size(req.GetPageSize())
-	rows, err := q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: ids[0], AssetID: ids[2], AfterID: after, PageLimit: size + 1})
+	// Empty unless the asset is in that home; only then ask which it was.
+	rows, err := q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AfterID: after, PageLimit: size + 1})
 	if err != nil {
 		return nil, err
 	}
-	resp := &assetsv1.ListAttachmentsResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			resp.NextPageToken = pagetoken.Encode([]string{rows[i-1].AttachmentID.String()}, req.GetParent())
-			break
+	if len(rows) == 0 {
+		if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
+			return nil, err
 		}
+	}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsAttachment) []string { return []string{r.AttachmentID.String()} }, req.GetParent())
+	resp := &assetsv1.ListAttachmentsResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.Attachments = append(resp.Attachments, attachmentToProto(r, ids[1]))
 	}
 	return resp, nil
@@ -167,10 +180,8 @@ func (s *Server) DeleteAttachment(ctx context.Context, req *assetsv1.DeleteAttac
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return nil, notFoundAs(err, req.GetName())
-	}
-	key, err := q.DeleteAttachment(ctx, store.DeleteAttachmentParams{TenantID: ids[0], AssetID: ids[2], AttachmentID: ids[3]})
+	// Deletes nothing also when the asset is missing or in another home.
+	key, err := q.DeleteAttachment(ctx, store.DeleteAttachmentParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AttachmentID: ids[3]})
 	if err != nil {
 		return nil, notFoundAs(err, req.GetName())
 	}

@@ -140,19 +140,6 @@ func checkHomeExists(ctx context.Context, q *store.Queries, tenantID, homeID uui
 	return nil
 }
 
-// afterID decodes a single-UUID keyset token.
-func afterID(tok string, request ...string) (uuid.UUID, error) {
-	key, err := pagetoken.Decode(tok, 1, request...)
-	if err != nil || key == nil {
-		return uuid.Nil, err
-	}
-	id, err := uuid.Parse(key[0])
-	if err != nil {
-		return uuid.Nil, apierror.InvalidField("page_token", "malformed page token")
-	}
-	return id, nil
-}
-
 func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
 	in := req.GetHome()
 	ids, err := resname.Parse("home.name", in.GetName(), false, "tenants", "homes")

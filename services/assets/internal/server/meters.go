@@ -150,26 +150,27 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 		before, beforeID = t, id
 	}
 	q := store.New(s.db.Scoped(ctx))
-	// Distinguish "no such asset" from "no readings yet".
-	if _, err := q.GetAsset(ctx, store.GetAssetParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-		return nil, notFoundAs(err, req.GetParent())
-	}
 	size := pagetoken.Size(req.GetPageSize())
-	p := store.ListMeterReadingsParams{TenantID: ids[0], AssetID: ids[2], BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
+	p := store.ListMeterReadingsParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
 	if req.GetMeter() != "" {
 		p.Meter = pgtype.Text{String: req.GetMeter(), Valid: true}
 	}
+	// Empty unless the asset is in that home; only then distinguish "no such
+	// asset" from "no readings yet".
 	rows, err := q.ListMeterReadings(ctx, p)
 	if err != nil {
 		return nil, err
 	}
-	resp := &assetsv1.ListMeterReadingsResponse{}
-	for i, r := range rows {
-		if int32(i) == size {
-			last := rows[i-1]
-			resp.NextPageToken = pagetoken.Encode([]string{last.ReadTime.Format(time.RFC3339Nano), last.ReadingID.String()}, req.GetParent(), req.GetMeter())
-			break
+	if len(rows) == 0 {
+		if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
+			return nil, err
 		}
+	}
+	rows, next := pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
+		return []string{r.ReadTime.Format(time.RFC3339Nano), r.ReadingID.String()}
+	}, req.GetParent(), req.GetMeter())
+	resp := &assetsv1.ListMeterReadingsResponse{NextPageToken: next}
+	for _, r := range rows {
 		resp.MeterReadings = append(resp.MeterReadings, readingToProto(r, ids[1]))
 	}
 	return resp, nil

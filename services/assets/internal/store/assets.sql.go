@@ -12,6 +12,25 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const assetExists = `-- name: AssetExists :one
+SELECT EXISTS (SELECT 1 FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3)
+`
+
+type AssetExistsParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+	AssetID  uuid.UUID
+}
+
+// Tells an empty list of an asset's children from a list of a missing asset,
+// or an asset of another home.
+func (q *Queries) AssetExists(ctx context.Context, arg AssetExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, assetExists, arg.TenantID, arg.HomeID, arg.AssetID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const createAsset = `-- name: CreateAsset :one
 INSERT INTO assets.assets (
   tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number,

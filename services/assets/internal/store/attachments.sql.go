@@ -62,36 +62,53 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 }
 
 const deleteAttachment = `-- name: DeleteAttachment :one
-DELETE FROM assets.attachments
-WHERE tenant_id = $1 AND asset_id = $2 AND attachment_id = $3
-RETURNING blob_key
+DELETE FROM assets.attachments t
+WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id = $3
+  AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
+RETURNING t.blob_key
 `
 
 type DeleteAttachmentParams struct {
 	TenantID     uuid.UUID
 	AssetID      uuid.UUID
 	AttachmentID uuid.UUID
+	HomeID       uuid.UUID
 }
 
+// Deletes nothing unless the asset is in the named home.
 func (q *Queries) DeleteAttachment(ctx context.Context, arg DeleteAttachmentParams) (string, error) {
-	row := q.db.QueryRow(ctx, deleteAttachment, arg.TenantID, arg.AssetID, arg.AttachmentID)
+	row := q.db.QueryRow(ctx, deleteAttachment,
+		arg.TenantID,
+		arg.AssetID,
+		arg.AttachmentID,
+		arg.HomeID,
+	)
 	var blob_key string
 	err := row.Scan(&blob_key)
 	return blob_key, err
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time FROM assets.attachments WHERE tenant_id = $1 AND asset_id = $2 AND attachment_id = $3
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id = $3
+  AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
 `
 
 type GetAttachmentParams struct {
 	TenantID     uuid.UUID
 	AssetID      uuid.UUID
 	AttachmentID uuid.UUID
+	HomeID       uuid.UUID
 }
 
+// No row unless the asset is in the named home: attachments have no home_id.
 func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (AssetsAttachment, error) {
-	row := q.db.QueryRow(ctx, getAttachment, arg.TenantID, arg.AssetID, arg.AttachmentID)
+	row := q.db.QueryRow(ctx, getAttachment,
+		arg.TenantID,
+		arg.AssetID,
+		arg.AttachmentID,
+		arg.HomeID,
+	)
 	var i AssetsAttachment
 	err := row.Scan(
 		&i.TenantID,
@@ -167,24 +184,28 @@ func (q *Queries) ListAttachmentBlobKeys(ctx context.Context, arg ListAttachment
 }
 
 const listAttachments = `-- name: ListAttachments :many
-SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time FROM assets.attachments
-WHERE tenant_id = $1 AND asset_id = $2 AND attachment_id > $3
-ORDER BY attachment_id
-LIMIT $4
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id > $3
+  AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
+ORDER BY t.attachment_id
+LIMIT $5
 `
 
 type ListAttachmentsParams struct {
 	TenantID  uuid.UUID
 	AssetID   uuid.UUID
 	AfterID   uuid.UUID
+	HomeID    uuid.UUID
 	PageLimit int32
 }
 
+// Empty unless the asset is in the named home; AssetExists tells why a page is empty.
 func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams) ([]AssetsAttachment, error) {
 	rows, err := q.db.Query(ctx, listAttachments,
 		arg.TenantID,
 		arg.AssetID,
 		arg.AfterID,
+		arg.HomeID,
 		arg.PageLimit,
 	)
 	if err != nil {

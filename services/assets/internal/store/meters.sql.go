@@ -92,12 +92,13 @@ func (q *Queries) GetMeterReadingByRequestID(ctx context.Context, arg GetMeterRe
 }
 
 const listMeterReadings = `-- name: ListMeterReadings :many
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings
-WHERE tenant_id = $1 AND asset_id = $2
-  AND ($3::text IS NULL OR meter = $3)
-  AND (read_time, reading_id) < ($4::timestamptz, $5::uuid)
-ORDER BY read_time DESC, reading_id DESC
-LIMIT $6
+SELECT r.tenant_id, r.asset_id, r.reading_id, r.meter, r.unit, r.value, r.read_time, r.reset, r.note, r.request_id, r.create_time FROM assets.meter_readings r
+WHERE r.tenant_id = $1 AND r.asset_id = $2
+  AND ($3::text IS NULL OR r.meter = $3)
+  AND (r.read_time, r.reading_id) < ($4::timestamptz, $5::uuid)
+  AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $6 AND a.asset_id = $2)
+ORDER BY r.read_time DESC, r.reading_id DESC
+LIMIT $7
 `
 
 type ListMeterReadingsParams struct {
@@ -106,10 +107,12 @@ type ListMeterReadingsParams struct {
 	Meter      pgtype.Text
 	BeforeTime time.Time
 	BeforeID   uuid.UUID
+	HomeID     uuid.UUID
 	PageLimit  int32
 }
 
-// Newest first, keyset on (read_time, reading_id).
+// Newest first, keyset on (read_time, reading_id). Empty unless the asset is
+// in the named home; AssetExists tells why a page is empty.
 func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsParams) ([]AssetsMeterReading, error) {
 	rows, err := q.db.Query(ctx, listMeterReadings,
 		arg.TenantID,
@@ -117,6 +120,7 @@ func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsPa
 		arg.Meter,
 		arg.BeforeTime,
 		arg.BeforeID,
+		arg.HomeID,
 		arg.PageLimit,
 	)
 	if err != nil {
