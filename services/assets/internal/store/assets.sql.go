@@ -42,7 +42,7 @@ INSERT INTO assets.assets (
   $13, $14, $15, $16, $17, $18
 )
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type CreateAssetParams struct {
@@ -107,6 +107,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 		&i.Status,
 		&i.Attributes,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -132,7 +133,7 @@ func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) (int64
 }
 
 const getAsset = `-- name: GetAsset :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
 `
 
 type GetAssetParams struct {
@@ -163,6 +164,7 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (AssetsAsset
 		&i.Status,
 		&i.Attributes,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -171,7 +173,7 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (AssetsAsset
 }
 
 const getAssetByRequestID = `-- name: GetAssetByRequestID :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetAssetByRequestIDParams struct {
@@ -201,6 +203,7 @@ func (q *Queries) GetAssetByRequestID(ctx context.Context, arg GetAssetByRequest
 		&i.Status,
 		&i.Attributes,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -209,7 +212,7 @@ func (q *Queries) GetAssetByRequestID(ctx context.Context, arg GetAssetByRequest
 }
 
 const getAssetForUpdate = `-- name: GetAssetForUpdate :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time FROM assets.assets
 WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
 FOR UPDATE
 `
@@ -242,6 +245,7 @@ func (q *Queries) GetAssetForUpdate(ctx context.Context, arg GetAssetForUpdatePa
 		&i.Status,
 		&i.Attributes,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -250,7 +254,7 @@ func (q *Queries) GetAssetForUpdate(ctx context.Context, arg GetAssetForUpdatePa
 }
 
 const listAssets = `-- name: ListAssets :many
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time FROM assets.assets
 WHERE tenant_id = $1
   AND asset_id > $2
   AND ($3::uuid IS NULL OR home_id = $3)
@@ -332,6 +336,7 @@ func (q *Queries) ListAssets(ctx context.Context, arg ListAssetsParams) ([]Asset
 			&i.Status,
 			&i.Attributes,
 			&i.RequestID,
+			&i.RequestFingerprint,
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
@@ -389,7 +394,7 @@ SET display_name = $1, category_id = $2, make = $3, model = $4,
     location_id = $12, status = $13, attributes = $14,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $15 AND asset_id = $16
-RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type UpdateAssetParams struct {
@@ -450,6 +455,7 @@ func (q *Queries) UpdateAsset(ctx context.Context, arg UpdateAssetParams) (Asset
 		&i.Status,
 		&i.Attributes,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,

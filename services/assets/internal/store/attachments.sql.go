@@ -15,7 +15,7 @@ const createAttachment = `-- name: CreateAttachment :one
 INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time
+RETURNING tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint, create_time
 `
 
 type CreateAttachmentParams struct {
@@ -56,6 +56,7 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 		&i.Sha256,
 		&i.BlobKey,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
@@ -89,7 +90,7 @@ func (q *Queries) DeleteAttachment(ctx context.Context, arg DeleteAttachmentPara
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.request_fingerprint, t.create_time FROM assets.attachments t
 WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id = $3
   AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
 `
@@ -121,13 +122,14 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 		&i.Sha256,
 		&i.BlobKey,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
 }
 
 const getAttachmentByRequestID = `-- name: GetAttachmentByRequestID :one
-SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time FROM assets.attachments WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint, create_time FROM assets.attachments WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetAttachmentByRequestIDParams struct {
@@ -149,6 +151,7 @@ func (q *Queries) GetAttachmentByRequestID(ctx context.Context, arg GetAttachmen
 		&i.Sha256,
 		&i.BlobKey,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
@@ -184,7 +187,7 @@ func (q *Queries) ListAttachmentBlobKeys(ctx context.Context, arg ListAttachment
 }
 
 const listAttachments = `-- name: ListAttachments :many
-SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.request_fingerprint, t.create_time FROM assets.attachments t
 WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id > $3
   AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
 ORDER BY t.attachment_id
@@ -226,6 +229,7 @@ func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams
 			&i.Sha256,
 			&i.BlobKey,
 			&i.RequestID,
+			&i.RequestFingerprint,
 			&i.CreateTime,
 		); err != nil {
 			return nil, err

@@ -15,7 +15,7 @@ const createHome = `-- name: CreateHome :one
 INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id)
 VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type CreateHomeParams struct {
@@ -45,6 +45,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 		&i.Address,
 		&i.TimeZone,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -70,7 +71,7 @@ func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) (int64, 
 }
 
 const getHome = `-- name: GetHome :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
 `
 
 type GetHomeParams struct {
@@ -88,6 +89,7 @@ func (q *Queries) GetHome(ctx context.Context, arg GetHomeParams) (AssetsHome, e
 		&i.Address,
 		&i.TimeZone,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -96,7 +98,7 @@ func (q *Queries) GetHome(ctx context.Context, arg GetHomeParams) (AssetsHome, e
 }
 
 const getHomeByRequestID = `-- name: GetHomeByRequestID :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetHomeByRequestIDParams struct {
@@ -114,6 +116,7 @@ func (q *Queries) GetHomeByRequestID(ctx context.Context, arg GetHomeByRequestID
 		&i.Address,
 		&i.TimeZone,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -122,7 +125,7 @@ func (q *Queries) GetHomeByRequestID(ctx context.Context, arg GetHomeByRequestID
 }
 
 const getHomeForUpdate = `-- name: GetHomeForUpdate :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2 FOR UPDATE
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2 FOR UPDATE
 `
 
 type GetHomeForUpdateParams struct {
@@ -140,6 +143,7 @@ func (q *Queries) GetHomeForUpdate(ctx context.Context, arg GetHomeForUpdatePara
 		&i.Address,
 		&i.TimeZone,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -165,7 +169,7 @@ func (q *Queries) HomeExists(ctx context.Context, arg HomeExistsParams) (bool, e
 }
 
 const listHomes = `-- name: ListHomes :many
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time FROM assets.homes
 WHERE tenant_id = $1 AND home_id > $2
 ORDER BY home_id
 LIMIT $3
@@ -193,6 +197,7 @@ func (q *Queries) ListHomes(ctx context.Context, arg ListHomesParams) ([]AssetsH
 			&i.Address,
 			&i.TimeZone,
 			&i.RequestID,
+			&i.RequestFingerprint,
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
@@ -212,7 +217,7 @@ UPDATE assets.homes
 SET display_name = $1, address = $2, time_zone = $3,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $4 AND home_id = $5
-RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type UpdateHomeParams struct {
@@ -239,6 +244,7 @@ func (q *Queries) UpdateHome(ctx context.Context, arg UpdateHomeParams) (AssetsH
 		&i.Address,
 		&i.TimeZone,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,

@@ -15,7 +15,7 @@ const createLocation = `-- name: CreateLocation :one
 INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type CreateLocationParams struct {
@@ -47,6 +47,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 		&i.Kind,
 		&i.Floor,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -72,7 +73,7 @@ func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) 
 }
 
 const getLocation = `-- name: GetLocation :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
 `
 
 type GetLocationParams struct {
@@ -92,6 +93,7 @@ func (q *Queries) GetLocation(ctx context.Context, arg GetLocationParams) (Asset
 		&i.Kind,
 		&i.Floor,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -100,7 +102,7 @@ func (q *Queries) GetLocation(ctx context.Context, arg GetLocationParams) (Asset
 }
 
 const getLocationByRequestID = `-- name: GetLocationByRequestID :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetLocationByRequestIDParams struct {
@@ -119,6 +121,7 @@ func (q *Queries) GetLocationByRequestID(ctx context.Context, arg GetLocationByR
 		&i.Kind,
 		&i.Floor,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -127,7 +130,7 @@ func (q *Queries) GetLocationByRequestID(ctx context.Context, arg GetLocationByR
 }
 
 const getLocationForUpdate = `-- name: GetLocationForUpdate :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time FROM assets.locations
 WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
 FOR UPDATE
 `
@@ -149,6 +152,7 @@ func (q *Queries) GetLocationForUpdate(ctx context.Context, arg GetLocationForUp
 		&i.Kind,
 		&i.Floor,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
@@ -157,7 +161,7 @@ func (q *Queries) GetLocationForUpdate(ctx context.Context, arg GetLocationForUp
 }
 
 const listLocations = `-- name: ListLocations :many
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time FROM assets.locations
 WHERE tenant_id = $1 AND home_id = $2 AND location_id > $3
 ORDER BY location_id
 LIMIT $4
@@ -192,6 +196,7 @@ func (q *Queries) ListLocations(ctx context.Context, arg ListLocationsParams) ([
 			&i.Kind,
 			&i.Floor,
 			&i.RequestID,
+			&i.RequestFingerprint,
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
@@ -211,7 +216,7 @@ UPDATE assets.locations
 SET display_name = $1, kind = $2, floor = $3,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $4 AND location_id = $5
-RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type UpdateLocationParams struct {
@@ -239,6 +244,7 @@ func (q *Queries) UpdateLocation(ctx context.Context, arg UpdateLocationParams) 
 		&i.Kind,
 		&i.Floor,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,

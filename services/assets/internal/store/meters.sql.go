@@ -17,7 +17,7 @@ const createMeterReading = `-- name: CreateMeterReading :one
 INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time
+RETURNING tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint, create_time
 `
 
 type CreateMeterReadingParams struct {
@@ -58,13 +58,14 @@ func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReading
 		&i.Reset,
 		&i.Note,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
 }
 
 const getMeterReadingByRequestID = `-- name: GetMeterReadingByRequestID :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint, create_time FROM assets.meter_readings WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetMeterReadingByRequestIDParams struct {
@@ -86,13 +87,14 @@ func (q *Queries) GetMeterReadingByRequestID(ctx context.Context, arg GetMeterRe
 		&i.Reset,
 		&i.Note,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
 }
 
 const listMeterReadings = `-- name: ListMeterReadings :many
-SELECT r.tenant_id, r.asset_id, r.reading_id, r.meter, r.unit, r.value, r.read_time, r.reset, r.note, r.request_id, r.create_time FROM assets.meter_readings r
+SELECT r.tenant_id, r.asset_id, r.reading_id, r.meter, r.unit, r.value, r.read_time, r.reset, r.note, r.request_id, r.request_fingerprint, r.create_time FROM assets.meter_readings r
 WHERE r.tenant_id = $1 AND r.asset_id = $2
   AND ($3::text IS NULL OR r.meter = $3)
   AND (r.read_time, r.reading_id) < ($4::timestamptz, $5::uuid)
@@ -141,6 +143,7 @@ func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsPa
 			&i.Reset,
 			&i.Note,
 			&i.RequestID,
+			&i.RequestFingerprint,
 			&i.CreateTime,
 		); err != nil {
 			return nil, err
@@ -154,7 +157,7 @@ func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsPa
 }
 
 const nextMeterReading = `-- name: NextMeterReading :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint, create_time FROM assets.meter_readings
 WHERE tenant_id = $1 AND asset_id = $2 AND meter = $3 AND read_time > $4
 ORDER BY read_time, reading_id
 LIMIT 1
@@ -186,13 +189,14 @@ func (q *Queries) NextMeterReading(ctx context.Context, arg NextMeterReadingPara
 		&i.Reset,
 		&i.Note,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err
 }
 
 const previousMeterReading = `-- name: PreviousMeterReading :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint, create_time FROM assets.meter_readings
 WHERE tenant_id = $1 AND asset_id = $2 AND meter = $3 AND read_time <= $4
 ORDER BY read_time DESC, reading_id DESC
 LIMIT 1
@@ -225,6 +229,7 @@ func (q *Queries) PreviousMeterReading(ctx context.Context, arg PreviousMeterRea
 		&i.Reset,
 		&i.Note,
 		&i.RequestID,
+		&i.RequestFingerprint,
 		&i.CreateTime,
 	)
 	return i, err

@@ -6,12 +6,13 @@ CREATE SCHEMA devidp;
 GRANT USAGE ON SCHEMA devidp TO steward_app;
 
 CREATE TABLE devidp.users (
-  subject       text PRIMARY KEY,
-  email         text NOT NULL UNIQUE,
+  subject       text CONSTRAINT users_pkey PRIMARY KEY,
+  email         text NOT NULL CONSTRAINT users_email_key UNIQUE,
   display_name  text NOT NULL,
   password_hash text NOT NULL -- bcrypt
 );
 GRANT SELECT ON devidp.users TO steward_app;
 
 -- +goose Down
-DROP SCHEMA devidp CASCADE;
+DROP TABLE devidp.users;
+DROP SCHEMA devidp;

@@ -28,29 +28,29 @@ LANGUAGE sql STABLE PARALLEL SAFE
 AS $$ SELECT nullif(current_setting('app.user_id', true), '')::uuid $$;
 
 CREATE TABLE accounts.tenants (
-  tenant_id    uuid PRIMARY KEY,
-  kind         text NOT NULL CHECK (kind IN ('household', 'school')),
-  display_name text NOT NULL CHECK (display_name <> ''),
+  tenant_id    uuid CONSTRAINT tenants_pkey PRIMARY KEY,
+  kind         text NOT NULL CONSTRAINT tenants_kind_check CHECK (kind IN ('household', 'school')),
+  display_name text NOT NULL CONSTRAINT tenants_display_name_check CHECK (display_name <> ''),
   create_time  timestamptz NOT NULL DEFAULT now()
 );
 
 -- A person as the identity provider knows them.
 CREATE TABLE accounts.users (
-  user_id      uuid PRIMARY KEY,
+  user_id      uuid CONSTRAINT users_pkey PRIMARY KEY,
   issuer       text NOT NULL,
   subject      text NOT NULL,
   email        text NOT NULL,
   display_name text NOT NULL,
   create_time  timestamptz NOT NULL DEFAULT now(),
-  UNIQUE (issuer, subject)
+  CONSTRAINT users_issuer_subject_key UNIQUE (issuer, subject)
 );
 
 CREATE TABLE accounts.memberships (
-  tenant_id   uuid NOT NULL REFERENCES accounts.tenants (tenant_id),
-  user_id     uuid NOT NULL REFERENCES accounts.users (user_id),
-  roles       text[] NOT NULL CHECK (cardinality(roles) > 0 AND roles <@ ARRAY['owner', 'member', 'admin', 'teacher', 'parent', 'student']),
+  tenant_id   uuid NOT NULL CONSTRAINT memberships_tenant_id_fkey REFERENCES accounts.tenants (tenant_id),
+  user_id     uuid NOT NULL CONSTRAINT memberships_user_id_fkey REFERENCES accounts.users (user_id),
+  roles       text[] NOT NULL CONSTRAINT memberships_roles_check CHECK (cardinality(roles) > 0 AND roles <@ ARRAY['owner', 'member', 'admin', 'teacher', 'parent', 'student']),
   create_time timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (tenant_id, user_id)
+  CONSTRAINT memberships_pkey PRIMARY KEY (tenant_id, user_id)
 );
 CREATE INDEX memberships_user_idx ON accounts.memberships (user_id, tenant_id);
 
@@ -86,4 +86,15 @@ REVOKE ALL ON FUNCTION accounts.lookup_user(text, text) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION accounts.lookup_user(text, text) TO steward_app;
 
 -- +goose Down
-DROP SCHEMA accounts CASCADE;
+-- Object by object and without CASCADE: while another schema still refers to
+-- accounts (assets does), this fails instead of quietly dropping that schema's
+-- foreign keys and policies. steward_app stays: roles belong to the cluster,
+-- and other databases in it may use the role.
+DROP FUNCTION accounts.lookup_user(text, text);
+DROP POLICY tenants_scope ON accounts.tenants; -- it reads memberships
+DROP TABLE accounts.memberships;
+DROP TABLE accounts.users;
+DROP TABLE accounts.tenants;
+DROP FUNCTION accounts.current_user_id();
+DROP FUNCTION accounts.current_tenant_id();
+DROP SCHEMA accounts;

@@ -50,4 +50,13 @@ INSERT INTO assets.categories (category_id, display_name, description, typical_l
   ('other',               'Other',                  'Anything else worth looking after',                       120);
 
 -- +goose Down
-DELETE FROM assets.categories;
+-- Exactly the rows above; an asset still in one of them makes this fail.
+DELETE FROM assets.categories WHERE category_id IN (
+  'hvac-furnace', 'hvac-air-conditioner', 'hvac-heat-pump', 'hvac-boiler', 'hvac-mini-split', 'water-heater',
+  'water-softener', 'water-filtration', 'sump-pump', 'well-pump', 'septic-system', 'plumbing-fixture',
+  'plumbing-supply', 'roof', 'gutters', 'siding', 'windows', 'doors', 'garage-door-opener', 'foundation',
+  'electrical-panel', 'electrical-generator', 'solar-pv', 'ev-charger', 'smoke-detector', 'co-detector',
+  'fire-extinguisher', 'security-system', 'appliance-refrigerator', 'appliance-dishwasher', 'appliance-range',
+  'appliance-microwave', 'appliance-washer', 'appliance-dryer', 'appliance-disposal', 'range-hood', 'ventilation',
+  'fireplace', 'flooring', 'deck', 'irrigation', 'pool-equipment', 'lawn-equipment', 'vehicle', 'other'
+);
