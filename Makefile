@@ -6,8 +6,12 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/bin
 BUF_VERSION := 1.75.0
 GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc
-MODULES := gen platform db services bench
-SERVICES := steward-issuer steward-accounts steward-assets steward-gateway steward-dev
+# Nothing below lists modules, services or stores by hand: the modules are
+# go.work's, the generated stores sqlc.yaml's `out:`s, and the binaries the
+# services catalog's (services/catalog, printed by steward-catalog).
+MODULES := $(shell go work edit -json | sed -n 's|^[[:space:]]*"DiskPath": "\./\(.*\)"$$|\1|p')
+$(if $(MODULES),,$(error no modules read from go.work))
+STORES := $(shell sed -n 's/^[[:space:]]*out:[[:space:]]*//p' sqlc.yaml)
 PKGS := $(addsuffix /...,$(addprefix ./,$(MODULES)))
 
 .PHONY: help
@@ -51,10 +55,10 @@ generate: $(GO_TOOLS) $(BIN)/buf ## regenerate gen/ (buf) and the sqlc stores
 
 .PHONY: verify
 verify: generate $(BIN)/golangci-lint ## fail on stale generated code, buf lint/format/breaking, sqlc vet, go vet, golangci-lint
-	@git diff --exit-code -- gen proto platform/accountsstore services/assets/internal/store || \
+	@git diff --exit-code -- gen proto $(STORES) || \
 	  { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
-	@test -z "$$(git status --porcelain -- gen platform/accountsstore services/assets/internal/store)" || \
-	  { git status --porcelain -- gen; echo "generated files not committed"; exit 1; }
+	@test -z "$$(git status --porcelain -- gen $(STORES))" || \
+	  { git status --porcelain -- gen $(STORES); echo "generated files not committed"; exit 1; }
 	$(BIN)/buf lint
 	$(BIN)/buf format -d --exit-code
 	$(BIN)/sqlc vet
@@ -69,8 +73,7 @@ verify: generate $(BIN)/golangci-lint ## fail on stale generated code, buf lint/
 .PHONY: build
 build: ## build every binary into bin/
 	mkdir -p $(BIN)
-	go build -o $(BIN)/ ./services/issuer/cmd/steward-issuer ./services/accounts/cmd/steward-accounts \
-	  ./services/assets/cmd/steward-assets ./services/gateway/cmd/steward-gateway ./services/devstack/cmd/steward-dev
+	pkgs="$$(go run ./services/catalog/cmd/steward-catalog binaries)"; go build -o $(BIN)/ $$pkgs
 
 .PHONY: run
 run: postgres build ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service

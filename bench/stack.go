@@ -23,9 +23,9 @@ import (
 
 	"steward.dev/db/seed"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/tenantdb"
-	"steward.dev/services/assets"
+	"steward.dev/services/catalog"
 	"steward.dev/services/gateway/edge"
 	"steward.dev/services/issuer/idp"
 )
@@ -64,8 +64,8 @@ const assetSelect = `SELECT display_name, category_id, make, model, serial_numbe
   location_id, status, attributes, revision, create_time, update_time
 FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3`
 
-// startStack seeds the database behind ownerURL and starts the issuer, the
-// assets service, the gateway and the bare server on loopback.
+// startStack seeds the database behind ownerURL and starts the issuer, every
+// gRPC service of the catalog, the gateway and the bare server on loopback.
 func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err error) {
 	s := &stack{}
 	defer func() {
@@ -114,23 +114,30 @@ func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err err
 	}
 
 	boot := grpcserver.BootstrapConfig{DatabaseURL: appURL, OIDCIssuer: issuerURL, OIDCAudience: "steward", Logger: logger}
-	blobDir, err := tempDir()
+	dataDir, err := tempDir()
 	if err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, removeAll(blobDir))
-	assetsAddr, err := s.serve(ctx, boot, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return assets.Services(db, blobDir, logger)
-	})
+	s.closers = append(s.closers, removeAll(dataDir))
+	addrs, err := platformcatalog.ServeAll(catalog.Services(), platformcatalog.Env{Logger: logger, DataDir: dataDir},
+		func(_ platformcatalog.Service, register platformcatalog.Registrar) (string, error) {
+			return s.serve(ctx, boot, register)
+		})
 	if err != nil {
 		return nil, err
 	}
-	if s.chainConn, err = dial(assetsAddr); err != nil {
+	var backends []edge.Backend
+	for _, svc := range catalog.GRPCServices() {
+		if len(svc.Gateway) > 0 {
+			backends = append(backends, edge.Backend{Name: svc.Name, Addr: addrs[svc.Name]})
+		}
+	}
+	if s.chainConn, err = dial(addrs["assets"]); err != nil {
 		return nil, err
 	}
 
 	gw, err := edge.New(ctx, edge.Config{
-		Backends: []edge.Backend{{Name: "assets", Addr: assetsAddr}},
+		Backends: backends,
 		OpenAPI:  []byte(`{"swagger":"2.0","info":{"title":"bench","version":"0"},"paths":{}}`),
 		Logger:   logger,
 	})
@@ -161,7 +168,7 @@ func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err err
 	return s, nil
 }
 
-func (s *stack) serve(ctx context.Context, cfg grpcserver.BootstrapConfig, register func(*tenantdb.DB) ([]grpcserver.Service, error)) (string, error) {
+func (s *stack) serve(ctx context.Context, cfg grpcserver.BootstrapConfig, register platformcatalog.Registrar) (string, error) {
 	srv, closePool, err := grpcserver.Bootstrap(ctx, cfg, register)
 	if err != nil {
 		return "", err

@@ -89,12 +89,18 @@ func NewProvider(ctx context.Context, sqlDB *sql.DB, schema string) (*goose.Prov
 // Migrate applies every pending migration of every schema, in Schemas order,
 // connected as the owner role.
 func Migrate(ctx context.Context, ownerURL string) error {
+	return MigrateSchemas(ctx, ownerURL, schemas)
+}
+
+// MigrateSchemas applies every pending migration of each schema, in the
+// order given (the services catalog's), connected as the owner role.
+func MigrateSchemas(ctx context.Context, ownerURL string, order []string) error {
 	sqlDB, err := sql.Open("pgx", ownerURL)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)
 	}
 	defer sqlDB.Close()
-	for _, schema := range schemas {
+	for _, schema := range order {
 		provider, err := NewProvider(ctx, sqlDB, schema)
 		if err != nil {
 			return err

@@ -35,7 +35,7 @@ func Load(name, defaultAddr string) (Service, error) {
 		DatabaseURL:  os.Getenv("APP_DATABASE_URL"),
 		OIDCIssuer:   Get("OIDC_ISSUER", DefaultOIDCIssuer),
 		OIDCAudience: Get("OIDC_AUDIENCE", DefaultOIDCAudience),
-		ListenAddr:   Get(strings.ToUpper(name)+"_GRPC_ADDR", defaultAddr),
+		ListenAddr:   Get(GRPCAddrEnv(name), defaultAddr),
 	}
 	if s.DatabaseURL == "" {
 		return s, fmt.Errorf("APP_DATABASE_URL is not set (a connection string for the runtime role)")
@@ -45,6 +45,14 @@ func Load(name, defaultAddr string) (Service, error) {
 	}
 	return s, nil
 }
+
+// GRPCAddrEnv names the variable the gRPC address of the service called
+// name is read from: ASSETS_GRPC_ADDR for "assets".
+func GRPCAddrEnv(name string) string { return strings.ToUpper(name) + "_GRPC_ADDR" }
+
+// HTTPAddrEnv names the variable the listen address of the HTTP server
+// called name is read from: ISSUER_ADDR for "issuer".
+func HTTPAddrEnv(name string) string { return strings.ToUpper(name) + "_ADDR" }
 
 // Logger returns a structured logger tagged with the service name.
 func (s Service) Logger(name string) *slog.Logger {

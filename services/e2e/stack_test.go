@@ -28,10 +28,9 @@ import (
 	"steward.dev/db/seed"
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/tenantdb"
-	"steward.dev/services/accounts"
-	"steward.dev/services/assets"
+	"steward.dev/services/catalog"
 	"steward.dev/services/gateway/edge"
 	"steward.dev/services/issuer/idp"
 )
@@ -102,39 +101,41 @@ func newStack(t *testing.T) (*stack, error) {
 	}
 	go func() { _ = http.Serve(issuerLis, issuer) }()
 
+	// Every gRPC service of the catalog, in dependency order, each told the
+	// addresses of those it dials.
 	boot := grpcserver.BootstrapConfig{DatabaseURL: d.AppURL, OIDCIssuer: s.issuerURL, OIDCAudience: "steward", Logger: logger}
-	accountsAddr, err := serve(ctx, boot, accounts.Services)
+	dataDir, err := os.MkdirTemp("", "stw-data-")
 	if err != nil {
 		return nil, err
 	}
-	blobDir, err := os.MkdirTemp("", "stw-blobs-")
+	addrs, err := platformcatalog.ServeAll(catalog.Services(), platformcatalog.Env{Logger: logger, DataDir: dataDir},
+		func(_ platformcatalog.Service, register platformcatalog.Registrar) (string, error) {
+			return serve(ctx, boot, register)
+		})
 	if err != nil {
 		return nil, err
 	}
-	assetsAddr, err := serve(ctx, boot, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return assets.Services(db, blobDir, logger)
-	})
-	if err != nil {
-		return nil, err
+	var backends []edge.Backend
+	for _, svc := range catalog.GRPCServices() {
+		if len(svc.Gateway) > 0 {
+			backends = append(backends, edge.Backend{Name: svc.Name, Addr: addrs[svc.Name]})
+		}
 	}
 	openapi, err := os.ReadFile("../../gen/openapi/steward.swagger.json")
 	if err != nil {
 		return nil, err
 	}
-	gw, err := edge.New(ctx, edge.Config{
-		Backends: []edge.Backend{{Name: "accounts", Addr: accountsAddr}, {Name: "assets", Addr: assetsAddr}},
-		OpenAPI:  openapi,
-	})
+	gw, err := edge.New(ctx, edge.Config{Backends: backends, OpenAPI: openapi})
 	if err != nil {
 		return nil, err
 	}
 	s.gatewayURL = httptest.NewServer(gw).URL
 
-	accountsConn, err := grpc.NewClient(accountsAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	accountsConn, err := grpc.NewClient(addrs["accounts"], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, err
 	}
-	assetsConn, err := grpc.NewClient(assetsAddr, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	assetsConn, err := grpc.NewClient(addrs["assets"], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		return nil, err
 	}
@@ -143,7 +144,7 @@ func newStack(t *testing.T) (*stack, error) {
 	return s, nil
 }
 
-func serve(ctx context.Context, cfg grpcserver.BootstrapConfig, register func(*tenantdb.DB) ([]grpcserver.Service, error)) (string, error) {
+func serve(ctx context.Context, cfg grpcserver.BootstrapConfig, register platformcatalog.Registrar) (string, error) {
 	srv, _, err := grpcserver.Bootstrap(ctx, cfg, register)
 	if err != nil {
 		return "", err

@@ -24,8 +24,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
-	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
-	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/services/catalog"
 )
 
 // Defaults used when the matching Config field is zero.
@@ -44,19 +43,10 @@ const (
 // reports an oversized attachment.
 const maxMsgSize = 16 << 20
 
-// registerFunc attaches one service's HTTP routes to the mux.
-type registerFunc func(ctx context.Context, mux *runtime.ServeMux, conn *grpc.ClientConn) error
-
-// registrars lists, per backend name, the services that backend serves. A new
-// service slots in by adding its generated Register…Handler here.
-var registrars = map[string][]registerFunc{
-	"accounts": {accountsv1.RegisterTenantServiceHandler},
-	"assets":   {assetsv1.RegisterAssetServiceHandler},
-}
-
 // Backend is one gRPC server the edge forwards to.
 type Backend struct {
-	// Name selects the services routed to this backend: "accounts" or "assets".
+	// Name selects the routes of this backend: the Gateway handlers of the
+	// service of that name in the services catalog.
 	Name string
 	// Addr is the gRPC target, e.g. "127.0.0.1:9100".
 	Addr string
@@ -133,9 +123,9 @@ func New(ctx context.Context, cfg Config) (*Edge, error) {
 
 // addBackend dials b and registers the routes of the services it serves.
 func (e *Edge) addBackend(ctx context.Context, b Backend, seen map[string]bool) error {
-	regs, ok := registrars[b.Name]
+	svc, ok := catalog.Lookup(b.Name)
 	switch {
-	case !ok:
+	case !ok || len(svc.Gateway) == 0:
 		return fmt.Errorf("edge: unknown backend %q", b.Name)
 	case seen[b.Name]:
 		return fmt.Errorf("edge: backend %q listed twice", b.Name)
@@ -149,7 +139,7 @@ func (e *Edge) addBackend(ctx context.Context, b Backend, seen map[string]bool) 
 		return fmt.Errorf("edge: dialing backend %q at %s: %w", b.Name, b.Addr, err)
 	}
 	e.conns = append(e.conns, namedConn{name: b.Name, conn: conn})
-	for _, register := range regs {
+	for _, register := range svc.Gateway {
 		if err := register(ctx, e.mux, conn); err != nil {
 			return fmt.Errorf("edge: registering backend %q: %w", b.Name, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -22,14 +23,53 @@ import (
 	"steward.dev/db"
 	"steward.dev/db/cluster"
 	"steward.dev/db/seed"
+	"steward.dev/services/catalog"
 )
 
 const (
-	issuerURL   = "http://127.0.0.1:8081"
-	gatewayURL  = "http://127.0.0.1:8080"
-	accountsRPC = "127.0.0.1:9100"
-	assetsRPC   = "127.0.0.1:9101"
+	gatewayAddr = "127.0.0.1:8080"
+	gatewayURL  = "http://" + gatewayAddr
 )
+
+// process is one binary make run starts, with its own environment.
+type process struct {
+	name string
+	env  []string
+}
+
+// processes lists every service of the catalog, each at its default
+// address and told the address of each service it dials, then the gateway,
+// told the address of each service it routes to.
+func processes() []process {
+	var procs []process
+	gateway := process{name: "steward-gateway", env: []string{"GATEWAY_ADDR=" + gatewayAddr}}
+	for _, svc := range catalog.Services() {
+		p := process{name: svc.Binary(), env: []string{svc.AddrEnv() + "=" + svc.Addr()}}
+		for _, d := range svc.Dials {
+			dep, _ := catalog.Lookup(d) // platform/catalog.Check, under test, guarantees it is there
+			p.env = append(p.env, dep.AddrEnv()+"="+dep.Addr())
+		}
+		procs = append(procs, p)
+		if len(svc.Gateway) > 0 {
+			gateway.env = append(gateway.env, svc.AddrEnv()+"="+svc.Addr())
+		}
+	}
+	return append(procs, gateway)
+}
+
+// grpcAddrs lists where each gRPC service listens: "accounts 127.0.0.1:9100, ...".
+func grpcAddrs() string {
+	var addrs []string
+	for _, svc := range catalog.GRPCServices() {
+		addrs = append(addrs, svc.Name+" "+svc.GRPCAddr)
+	}
+	return strings.Join(addrs, ", ")
+}
+
+func issuerURL() string {
+	issuer, _ := catalog.Lookup(catalog.IssuerName)
+	return "http://" + issuer.HTTPAddr
+}
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -69,11 +109,12 @@ func run(ctx context.Context) error {
 			return err
 		}
 	}
-	fmt.Println("migrating ...")
-	if err := db.Migrate(ctx, ownerURL); err != nil {
+	fmt.Println("migrating", strings.Join(catalog.Schemas(), ", "), "...")
+	if err := db.MigrateSchemas(ctx, ownerURL, catalog.Schemas()); err != nil {
 		return err
 	}
 	fmt.Println("seeding demo data ...")
+	issuerURL := issuerURL()
 	summary, err := seed.Seed(ctx, ownerURL, seed.Options{Issuer: issuerURL})
 	if err != nil {
 		return err
@@ -81,15 +122,7 @@ func run(ctx context.Context) error {
 	fmt.Println(summary)
 
 	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward"}
-	procs := []struct {
-		name string
-		env  []string
-	}{
-		{"steward-issuer", []string{"ISSUER_ADDR=127.0.0.1:8081"}},
-		{"steward-accounts", []string{"ACCOUNTS_GRPC_ADDR=" + accountsRPC}},
-		{"steward-assets", []string{"ASSETS_GRPC_ADDR=" + assetsRPC, "ASSETS_BLOB_DIR=var/blobs"}},
-		{"steward-gateway", []string{"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=" + accountsRPC, "ASSETS_GRPC_ADDR=" + assetsRPC}},
-	}
+	procs := processes()
 	var wg sync.WaitGroup
 	procCtx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
@@ -132,9 +165,9 @@ func run(ctx context.Context) error {
 Steward is running.
 
   JSON API + docs   %[1]s/docs        (OpenAPI: %[1]s/openapi.json)
-  gRPC              accounts %[3]s, assets %[4]s (reflection on)
+  gRPC              %[3]s (reflection on)
   OIDC issuer       %[2]s/.well-known/openid-configuration
-  DATABASE_URL      %[5]s
+  DATABASE_URL      %[4]s
 
 Log in (password grant, client_id=steward-cli):
   household owner   admin@example.com    / homeportal
@@ -146,7 +179,7 @@ Log in (password grant, client_id=steward-cli):
   curl -s -H "Authorization: Bearer $TOKEN" %[1]s/v1/tenants
 
 Ctrl-C stops everything.
-`, gatewayURL, issuerURL, accountsRPC, assetsRPC, shownURL)
+`, gatewayURL, issuerURL, grpcAddrs(), shownURL)
 	select {
 	case <-ctx.Done():
 		fmt.Println("\nstopping ...")

@@ -17,6 +17,7 @@ import (
 
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/httpserver"
+	"steward.dev/services/catalog"
 	"steward.dev/services/gateway/edge"
 )
 
@@ -42,10 +43,24 @@ func main() {
 
 func run(logger *slog.Logger) error {
 	addr := flag.String("addr", envconfig.Get("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
-	accounts := flag.String("accounts", envconfig.Get("ACCOUNTS_GRPC_ADDR", "127.0.0.1:9100"), "accounts gRPC address (env ACCOUNTS_GRPC_ADDR)")
-	assets := flag.String("assets", envconfig.Get("ASSETS_GRPC_ADDR", "127.0.0.1:9101"), "assets gRPC address (env ASSETS_GRPC_ADDR)")
+	// One flag per service the gateway routes to: -assets, env ASSETS_GRPC_ADDR.
+	var backends []edge.Backend
+	var addrs []*string
+	for _, svc := range catalog.GRPCServices() {
+		if len(svc.Gateway) == 0 {
+			continue
+		}
+		backends = append(backends, edge.Backend{Name: svc.Name})
+		addrs = append(addrs, flag.String(svc.Name, envconfig.Get(svc.AddrEnv(), svc.GRPCAddr),
+			fmt.Sprintf("%s gRPC address (env %s)", svc.Name, svc.AddrEnv())))
+	}
 	openAPIPath := flag.String("openapi", envconfig.Get("GATEWAY_OPENAPI", "gen/openapi/steward.swagger.json"), "merged OpenAPI document (env GATEWAY_OPENAPI)")
 	flag.Parse()
+	logged := []any{}
+	for i := range backends {
+		backends[i].Addr = *addrs[i]
+		logged = append(logged, backends[i].Name, backends[i].Addr)
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -55,10 +70,7 @@ func run(logger *slog.Logger) error {
 		return fmt.Errorf("reading the OpenAPI document (set GATEWAY_OPENAPI): %w", err)
 	}
 	e, err := edge.New(ctx, edge.Config{
-		Backends: []edge.Backend{
-			{Name: "accounts", Addr: *accounts},
-			{Name: "assets", Addr: *assets},
-		},
+		Backends:     backends,
 		OpenAPI:      doc,
 		MaxBodyBytes: edge.DefaultMaxBodyBytes,
 		Logger:       logger,
@@ -78,6 +90,6 @@ func run(logger *slog.Logger) error {
 	}
 	context.AfterFunc(ctx, stop) // once shutting down, a second signal ends the process at once
 	return httpserver.Run(ctx, srv, *addr, shutdownTimeout, logger, func(a net.Addr) {
-		logger.Info("steward-gateway listening", "addr", a.String(), "accounts", *accounts, "assets", *assets)
+		logger.Info("steward-gateway listening", append([]any{"addr", a.String()}, logged...)...)
 	})
 }

@@ -25,7 +25,7 @@ type config struct {
 // touch the process environment.
 func loadConfig(getenv func(string) string) (config, error) {
 	cfg := config{
-		addr:        envOr(getenv, "ISSUER_ADDR", "127.0.0.1:8081"),
+		addr:        envOr(getenv, entry.AddrEnv(), entry.Addr()),
 		issuer:      envOr(getenv, "OIDC_ISSUER", envconfig.DefaultOIDCIssuer),
 		audience:    envOr(getenv, "OIDC_AUDIENCE", envconfig.DefaultOIDCAudience),
 		databaseURL: getenv("APP_DATABASE_URL"),

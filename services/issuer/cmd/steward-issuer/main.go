@@ -14,8 +14,13 @@ import (
 
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/httpserver"
+	"steward.dev/services/catalog"
 	"steward.dev/services/issuer/idp"
 )
+
+// entry is the issuer's catalog entry, which names its listen address
+// variable and default.
+var entry, _ = catalog.Lookup(catalog.IssuerName)
 
 const (
 	readHeaderTimeout = 5 * time.Second

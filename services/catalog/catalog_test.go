@@ -1,0 +1,120 @@
+package catalog_test
+
+import (
+	"log/slog"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"steward.dev/db"
+	platformcatalog "steward.dev/platform/catalog"
+	"steward.dev/services/catalog"
+)
+
+func TestCatalogIsConsistent(t *testing.T) {
+	t.Parallel()
+	if err := platformcatalog.Check(catalog.Services()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestCatalogMigratesInDBOrder: package db cannot import the catalog, so it
+// keeps the migration order dbtest uses itself; it must be the catalog's.
+func TestCatalogMigratesInDBOrder(t *testing.T) {
+	t.Parallel()
+	if got, want := db.Schemas(), catalog.Schemas(); !slices.Equal(got, want) {
+		t.Errorf("db.Schemas() = %v, the catalog's schemas in order are %v: make the list in db/db.go the catalog's", got, want)
+	}
+}
+
+// TestEveryBinaryIsBuilt: every binary under services/ is a catalog entry's
+// or one of the stack's own, so `make build` (which builds Binaries) builds
+// them all, and every entry has its binary.
+func TestEveryBinaryIsBuilt(t *testing.T) {
+	t.Parallel()
+	dirs, err := filepath.Glob("../*/cmd/steward-*/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found []string
+	for _, d := range dirs {
+		found = append(found, "./services/"+filepath.ToSlash(filepath.Dir(d))[len("../"):])
+	}
+	found = slices.DeleteFunc(found, func(p string) bool { return p == "./services/catalog/cmd/steward-catalog" })
+	want := catalog.Binaries()
+	slices.Sort(found)
+	slices.Sort(want)
+	if !slices.Equal(found, want) {
+		t.Errorf("binaries under services/: %v\ncatalog.Binaries(): %v", found, want)
+	}
+}
+
+func TestGRPCServicesAndTheIssuerAreListed(t *testing.T) {
+	t.Parallel()
+	grpc := catalog.GRPCServices()
+	if len(grpc) == 0 {
+		t.Fatal("no gRPC services")
+	}
+	for _, s := range grpc {
+		if s.Register == nil || s.GRPCAddr == "" {
+			t.Errorf("%s: a gRPC service without Register or GRPCAddr", s.Name)
+		}
+	}
+	if _, ok := catalog.Lookup(catalog.IssuerName); !ok {
+		t.Errorf("no %q entry: make run needs the development issuer", catalog.IssuerName)
+	}
+}
+
+var (
+	protoPackage = regexp.MustCompile(`(?m)^package ([\w.]+);`)
+	protoService = regexp.MustCompile(`(?m)^service (\w+) \{`)
+)
+
+// TestEveryProtoServiceIsServed: every service declared under proto/ is
+// served by a catalog entry, and each entry the gateway exposes has one
+// gateway handler per gRPC service it serves. So a new contract cannot be
+// left out of make run, the gateway or the end-to-end stack, where the
+// server refuses to start an RPC without an access policy.
+func TestEveryProtoServiceIsServed(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("../../proto/steward/*/*/*.proto")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no proto files (%v)", err)
+	}
+	declared := map[string]string{} // full service name → file
+	for _, f := range files {
+		text, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pkg := protoPackage.FindSubmatch(text)
+		for _, m := range protoService.FindAllSubmatch(text, -1) {
+			declared[string(pkg[1])+"."+string(m[1])] = f
+		}
+	}
+	served := map[string]string{} // full service name → catalog entry
+	for _, s := range catalog.GRPCServices() {
+		svcs, err := s.Register(platformcatalog.Env{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+		if err != nil {
+			t.Fatalf("%s: %v", s.Name, err)
+		}
+		for _, gs := range svcs {
+			served[gs.Desc.ServiceName] = s.Name
+		}
+		if len(s.Gateway) > 0 && len(s.Gateway) != len(svcs) {
+			t.Errorf("%s serves %d gRPC services but has %d gateway handlers", s.Name, len(svcs), len(s.Gateway))
+		}
+	}
+	for name, file := range declared {
+		if _, ok := served[name]; !ok {
+			t.Errorf("%s (%s) is served by no catalog entry", name, file)
+		}
+	}
+	for name, entry := range served {
+		if _, ok := declared[name]; !ok {
+			t.Errorf("%s serves %s, which no proto under proto/steward declares", entry, name)
+		}
+	}
+}

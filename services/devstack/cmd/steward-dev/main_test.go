@@ -1,0 +1,34 @@
+package main
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestProcessesComeFromTheCatalog: make run starts every service at its
+// default address and tells the gateway where each backend listens, with
+// the variable names the binaries read.
+func TestProcessesComeFromTheCatalog(t *testing.T) {
+	t.Parallel()
+	want := map[string][]string{
+		"steward-accounts": {"ACCOUNTS_GRPC_ADDR=127.0.0.1:9100"},
+		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081"},
+		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101"},
+		"steward-gateway":  {"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "ASSETS_GRPC_ADDR=127.0.0.1:9101"},
+	}
+	procs := processes()
+	if len(procs) != len(want) || procs[len(procs)-1].name != "steward-gateway" {
+		t.Fatalf("processes %v: want %d, the gateway last", procs, len(want))
+	}
+	for _, p := range procs {
+		if !slices.Equal(p.env, want[p.name]) {
+			t.Errorf("%s: env %v, want %v", p.name, p.env, want[p.name])
+		}
+	}
+	if got, want := grpcAddrs(), "accounts 127.0.0.1:9100, assets 127.0.0.1:9101"; got != want {
+		t.Errorf("grpcAddrs() = %q, want %q", got, want)
+	}
+	if got := issuerURL(); got != "http://127.0.0.1:8081" {
+		t.Errorf("issuerURL() = %q", got)
+	}
+}
