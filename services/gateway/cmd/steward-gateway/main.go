@@ -12,9 +12,11 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
+	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/httpserver"
 	"steward.dev/services/catalog"
@@ -44,23 +46,15 @@ func main() {
 func run(logger *slog.Logger) error {
 	addr := flag.String("addr", envconfig.Get("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
 	// One flag per service the gateway routes to: -assets, env ASSETS_GRPC_ADDR.
-	var backends []edge.Backend
-	var addrs []*string
-	for _, svc := range catalog.GRPCServices() {
-		if len(svc.Gateway) == 0 {
-			continue
-		}
-		backends = append(backends, edge.Backend{Name: svc.Name})
-		addrs = append(addrs, flag.String(svc.Name, envconfig.Get(svc.AddrEnv(), svc.GRPCAddr),
-			fmt.Sprintf("%s gRPC address (env %s)", svc.Name, svc.AddrEnv())))
+	routed := slices.DeleteFunc(catalog.GRPCServices(), func(s platformcatalog.Service) bool { return len(s.Gateway) == 0 })
+	backends := make([]edge.Backend, len(routed))
+	for i, svc := range routed {
+		backends[i].Name = svc.Name
+		flag.StringVar(&backends[i].Addr, svc.Name, envconfig.Get(svc.AddrEnv(), svc.GRPCAddr),
+			fmt.Sprintf("%s gRPC address (env %s)", svc.Name, svc.AddrEnv()))
 	}
 	openAPIPath := flag.String("openapi", envconfig.Get("GATEWAY_OPENAPI", "gen/openapi/steward.swagger.json"), "merged OpenAPI document (env GATEWAY_OPENAPI)")
 	flag.Parse()
-	logged := []any{}
-	for i := range backends {
-		backends[i].Addr = *addrs[i]
-		logged = append(logged, backends[i].Name, backends[i].Addr)
-	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -90,6 +84,10 @@ func run(logger *slog.Logger) error {
 	}
 	context.AfterFunc(ctx, stop) // once shutting down, a second signal ends the process at once
 	return httpserver.Run(ctx, srv, *addr, shutdownTimeout, logger, func(a net.Addr) {
-		logger.Info("steward-gateway listening", append([]any{"addr", a.String()}, logged...)...)
+		attrs := []any{"addr", a.String()}
+		for _, b := range backends {
+			attrs = append(attrs, b.Name, b.Addr)
+		}
+		logger.Info("steward-gateway listening", attrs...)
 	})
 }
