@@ -81,3 +81,15 @@ func RolesAllow(kind string, roles []typev1.Role, p Permission) bool {
 
 // GrantedToServices reports whether service principals hold p.
 func GrantedToServices(p Permission) bool { return slices.Contains(servicePermissions, p) }
+
+// TenantHeader is the gRPC metadata key in which a service principal names
+// the one tenant it acts for ("tenants/{uuid}"). A service call without it is
+// refused (PERMISSION_DENIED, ReasonServiceTenantRequired); a request naming
+// another tenant than the header is NOT_FOUND. Users' values are ignored: a
+// user's tenant is the one the request names, checked against their
+// memberships. The gateway never forwards it from a client.
+const TenantHeader = "x-steward-tenant"
+
+// ReasonServiceTenantRequired is the ErrorInfo reason of a service call that
+// names no tenant in TenantHeader.
+const ReasonServiceTenantRequired = "SERVICE_TENANT_REQUIRED"

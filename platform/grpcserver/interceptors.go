@@ -182,16 +182,6 @@ func bearerToken(ctx context.Context) (string, bool) {
 	return strings.TrimSpace(token), true
 }
 
-// TenantHeader is the gRPC metadata key in which a service principal names
-// the one tenant it acts for ("tenants/{uuid}"). Users' values are ignored:
-// a user's tenant is the one the request names, checked against their
-// memberships. The gateway never forwards it from a client.
-const TenantHeader = "x-steward-tenant"
-
-// ReasonServiceTenantRequired is the ErrorInfo reason of a service call that
-// names no tenant in TenantHeader.
-const ReasonServiceTenantRequired = "SERVICE_TENANT_REQUIRED"
-
 // scopeTenant puts the tenant the request names, and the caller's standing in
 // it, into the context. A caller who is not a member learns nothing: the
 // answer is NOT_FOUND for the very name they sent.
@@ -225,20 +215,20 @@ func scopeTenant(members *access.Members, policies access.Policies) grpc.UnarySe
 }
 
 // scopeService scopes a service principal's call to the tenant it names in
-// TenantHeader, on every RPC, tenant-scoped or not: a service always acts
+// access.TenantHeader, on every RPC, tenant-scoped or not: a service always acts
 // for exactly one tenant. The tenant must exist, and a request naming
 // another tenant is NOT_FOUND, as it is for a non-member.
 func scopeService(ctx context.Context, members *access.Members, p access.Policy, req any, handler grpc.UnaryHandler) (any, error) {
 	md, _ := metadata.FromIncomingContext(ctx)
-	v := md.Get(TenantHeader)
+	v := md.Get(access.TenantHeader)
 	if len(v) != 1 {
-		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: ReasonServiceTenantRequired,
-			Message: "a service must name the one tenant it acts for in " + TenantHeader + " metadata (tenants/{tenant})"}
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+			Message: "a service must name the one tenant it acts for in " + access.TenantHeader + " metadata (tenants/{tenant})"}
 	}
 	headerTenant, ok := access.TenantOf(v[0])
 	if !ok || v[0] != "tenants/"+headerTenant.String() {
-		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: ReasonServiceTenantRequired,
-			Message: TenantHeader + " must be exactly tenants/{tenant}"}
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+			Message: access.TenantHeader + " must be exactly tenants/{tenant}"}
 	}
 	if p.TenantField != nil {
 		name, tenantID, err := requestTenant(p, req)
