@@ -112,7 +112,7 @@ var testServices = sync.OnceValue(func() error {
 		{"PermissionWithoutField", &typev1.AccessPolicy{Permission: "assets.read"}},
 		{"FieldWithoutPermission", &typev1.AccessPolicy{TenantField: "name"}},
 		{"UnknownPermission", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.own"}},
-		{"Roles", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.read", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
+		{"Roles", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.read", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}}, //nolint:staticcheck // the deprecated field, set to see it refused
 		{"MissingField", &typev1.AccessPolicy{TenantField: "parent", Permission: "assets.read"}},
 		{"NotString", &typev1.AccessPolicy{TenantField: "count", Permission: "assets.read"}},
 		{"Repeated", &typev1.AccessPolicy{TenantField: "names", Permission: "assets.read"}},

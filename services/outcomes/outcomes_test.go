@@ -172,12 +172,11 @@ type world struct {
 }
 
 type matrix struct {
-	env        *servertest.Env
-	clients    clients
-	household  *world
-	school     *world
-	users      [principals]servertest.User
-	otherAdmin servertest.User
+	env       *servertest.Env
+	clients   clients
+	household *world
+	school    *world
+	users     [principals]servertest.User
 }
 
 func setup(t *testing.T) *matrix {
