@@ -66,6 +66,16 @@ func NewServiceIdentity(creds ClientCredentials) *ServiceIdentity {
 	return &ServiceIdentity{tokens: cfg.TokenSource(context.Background())}
 }
 
+// AccessToken returns a current token of the identity, fetching one if none
+// is cached or it is about to expire.
+func (s *ServiceIdentity) AccessToken() (string, error) {
+	tok, err := s.tokens.Token()
+	if err != nil {
+		return "", err
+	}
+	return tok.AccessToken, nil
+}
+
 // Options configure a connection.
 type Options struct {
 	// Identity is used for calls made outside a request (ForTenant). Nil
@@ -148,11 +158,11 @@ func outgoing(ctx context.Context, identity *ServiceIdentity) (metadata.MD, erro
 			}
 		}
 	case identity != nil:
-		tok, err := identity.tokens.Token()
+		token, err := identity.AccessToken()
 		if err != nil {
 			return nil, err
 		}
-		md.Set("authorization", "Bearer "+tok.AccessToken)
+		md.Set("authorization", "Bearer "+token)
 		if isJob && jobTenant != uuid.Nil {
 			md.Set(access.TenantHeader, "tenants/"+jobTenant.String())
 		}

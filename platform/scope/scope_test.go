@@ -121,3 +121,42 @@ func TestRoleFromString(t *testing.T) {
 		}
 	}
 }
+
+func TestCallerKind(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind    scope.Kind
+		name    string
+		service bool
+	}{
+		{scope.KindUnknown, "unknown", false},
+		{scope.KindUser, "user", false},
+		{scope.KindService, "service", true},
+	} {
+		c := scope.Caller{Kind: tc.kind}
+		if c.IsService() != tc.service || tc.kind.String() != tc.name {
+			t.Errorf("Kind %d: IsService = %v, String = %q; want %v, %q", tc.kind, c.IsService(), tc.kind.String(), tc.service, tc.name)
+		}
+	}
+}
+
+func TestTenantHasRole(t *testing.T) {
+	t.Parallel()
+	parent := scope.Tenant{Roles: []typev1.Role{typev1.Role_ROLE_PARENT}}
+	if !parent.HasRole(typev1.Role_ROLE_PARENT) || parent.HasRole(typev1.Role_ROLE_STUDENT) || (scope.Tenant{}).HasRole(typev1.Role_ROLE_UNSPECIFIED) {
+		t.Error("HasRole answers wrongly")
+	}
+}
+
+func TestRequestIDRoundTrip(t *testing.T) {
+	t.Parallel()
+	if _, ok := scope.RequestIDFrom(context.Background()); ok {
+		t.Error("RequestIDFrom on a bare context reports an id")
+	}
+	if _, ok := scope.RequestIDFrom(scope.WithRequestID(context.Background(), "")); ok {
+		t.Error("an empty request id counts as one")
+	}
+	if id, ok := scope.RequestIDFrom(scope.WithRequestID(context.Background(), "req-1")); !ok || id != "req-1" {
+		t.Errorf("RequestIDFrom = %q, %v; want req-1", id, ok)
+	}
+}
