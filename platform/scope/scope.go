@@ -71,16 +71,6 @@ type Tenant struct {
 	Roles    []typev1.Role
 }
 
-// HasAnyRole reports whether the caller holds one of roles in the tenant.
-func (t Tenant) HasAnyRole(roles []typev1.Role) bool {
-	for _, r := range roles {
-		if slices.Contains(t.Roles, r) {
-			return true
-		}
-	}
-	return false
-}
-
 // HasRole reports whether the caller holds role in the tenant.
 func (t Tenant) HasRole(role typev1.Role) bool { return slices.Contains(t.Roles, role) }
 
