@@ -15,8 +15,9 @@ import (
 	"steward.dev/platform/tenantdb"
 )
 
-// Members resolves a user's membership of a tenant, caching answers briefly:
-// a revoked membership stops working within TTL.
+// Members resolves a caller's standing in a tenant, caching answers briefly:
+// a revoked membership stops working within TTL. A user's standing is their
+// membership; a service principal's is the tenant's existence, with no roles.
 type Members struct {
 	db  *tenantdb.DB
 	ttl time.Duration
@@ -26,7 +27,12 @@ type Members struct {
 	cache map[memberKey]memberEntry
 }
 
-type memberKey struct{ user, tenant uuid.UUID }
+// memberKey keys the cache; service answers never collide with a user's
+// because the principal kind is part of the key.
+type memberKey struct {
+	kind         scope.Kind
+	user, tenant uuid.UUID
+}
 
 type memberEntry struct {
 	tenant  scope.Tenant
@@ -45,7 +51,45 @@ func (m *Members) Resolve(ctx context.Context, userID, tenantID uuid.UUID) (scop
 	if userID == uuid.Nil {
 		return scope.Tenant{}, false, nil
 	}
-	key := memberKey{userID, tenantID}
+	return m.cached(memberKey{scope.KindUser, userID, tenantID}, func() (memberEntry, error) {
+		row, err := accountsstore.New(m.db.AsUser(userID)).GetMembership(ctx, accountsstore.GetMembershipParams{TenantID: tenantID, UserID: userID})
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return memberEntry{member: false}, nil
+		case err != nil:
+			return memberEntry{}, err
+		}
+		roles := make([]typev1.Role, 0, len(row.Roles))
+		for _, r := range row.Roles {
+			roles = append(roles, scope.RoleFromString(r))
+		}
+		return memberEntry{member: true, tenant: scope.Tenant{TenantID: tenantID, Kind: row.Kind, Roles: roles}}, nil
+	})
+}
+
+// ResolveService returns a service principal's standing in the tenant it
+// names: the tenant's kind and no roles, and false if no such tenant exists.
+// What a service may do comes from the permissions granted to services, never
+// from roles.
+func (m *Members) ResolveService(ctx context.Context, tenantID uuid.UUID) (scope.Tenant, bool, error) {
+	return m.cached(memberKey{kind: scope.KindService, tenant: tenantID}, func() (memberEntry, error) {
+		// The tenant in scope is what lets RLS show the row: a service has
+		// no memberships to reach it through.
+		scoped := scope.WithTenant(ctx, scope.Tenant{TenantID: tenantID})
+		row, err := accountsstore.New(m.db.Scoped(scoped)).GetTenantByID(ctx, tenantID)
+		switch {
+		case errors.Is(err, pgx.ErrNoRows):
+			return memberEntry{member: false}, nil
+		case err != nil:
+			return memberEntry{}, err
+		}
+		return memberEntry{member: true, tenant: scope.Tenant{TenantID: tenantID, Kind: row.Kind, Roles: []typev1.Role{}}}, nil
+	})
+}
+
+// cached answers key from the cache while fresh, else from load; errors are
+// not cached.
+func (m *Members) cached(key memberKey, load func() (memberEntry, error)) (scope.Tenant, bool, error) {
 	now := m.now()
 	m.mu.RLock()
 	e, ok := m.cache[key]
@@ -53,18 +97,9 @@ func (m *Members) Resolve(ctx context.Context, userID, tenantID uuid.UUID) (scop
 	if ok && now.Before(e.expires) {
 		return e.tenant, e.member, nil
 	}
-	row, err := accountsstore.New(m.db.AsUser(userID)).GetMembership(ctx, accountsstore.GetMembershipParams{TenantID: tenantID, UserID: userID})
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		e = memberEntry{member: false}
-	case err != nil:
+	e, err := load()
+	if err != nil {
 		return scope.Tenant{}, false, err
-	default:
-		roles := make([]typev1.Role, 0, len(row.Roles))
-		for _, r := range row.Roles {
-			roles = append(roles, scope.RoleFromString(r))
-		}
-		e = memberEntry{member: true, tenant: scope.Tenant{TenantID: tenantID, Kind: row.Kind, Roles: roles}}
 	}
 	e.expires = now.Add(m.ttl)
 	m.mu.Lock()

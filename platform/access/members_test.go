@@ -267,3 +267,47 @@ func TestUserLookup(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveService: a service principal stands in any existing tenant with
+// its kind and no roles, in none that does not exist, and its answers are
+// cached like a member's but apart from them.
+func TestResolveService(t *testing.T) {
+	t.Parallel()
+	f := newAccountsFixture(t)
+	ctx := context.Background()
+	school := f.tenant(t, "school")
+	m, clock := newMembers(f, time.Minute)
+
+	got, ok, err := m.ResolveService(ctx, school)
+	if err != nil || !ok || got.TenantID != school || got.Kind != "school" || len(got.Roles) != 0 {
+		t.Fatalf("ResolveService(school) = %+v, %v, %v; want the school, no roles", got, ok, err)
+	}
+	missing := uuid.New()
+	if got, ok, err := m.ResolveService(ctx, missing); err != nil || ok || got.TenantID != uuid.Nil {
+		t.Fatalf("ResolveService(missing) = %+v, %v, %v; want nothing", got, ok, err)
+	}
+	if n := f.pool.Stat().AcquireCount(); n != 2 {
+		t.Fatalf("%d database calls, want 2", n)
+	}
+	for range 3 {
+		_, _, _ = m.ResolveService(ctx, school)
+		_, _, _ = m.ResolveService(ctx, missing)
+	}
+	if n := f.pool.Stat().AcquireCount(); n != 2 {
+		t.Errorf("cached answers cost %d database calls, want none beyond the first 2", n)
+	}
+	// A tenant created after the refusal is seen once the TTL is over.
+	f.exec(t, missing, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Late')", missing)
+	if _, ok, _ := m.ResolveService(ctx, missing); ok {
+		t.Error("a refusal was not cached for the TTL")
+	}
+	clock.advance(time.Minute)
+	if got, ok, err := m.ResolveService(ctx, missing); err != nil || !ok || got.Kind != "household" {
+		t.Errorf("after the TTL: %+v, %v, %v; want the new household", got, ok, err)
+	}
+	// A user's membership answer is not a service's, nor the reverse.
+	u := f.user(t, "https://issuer.test", "u")
+	if _, member, err := m.Resolve(ctx, u, school); err != nil || member {
+		t.Errorf("a user who is not a member resolved as one (%v, %v) after a service resolved the tenant", member, err)
+	}
+}

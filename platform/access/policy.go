@@ -22,7 +22,9 @@ type Policy struct {
 	// for RPCs that are not tenant-scoped.
 	TenantField []protoreflect.FieldDescriptor
 	FieldPath   string
-	Roles       []typev1.Role
+	// Permission is what the caller needs in that tenant; empty for RPCs
+	// that are not tenant-scoped, which any authenticated caller may call.
+	Permission Permission
 }
 
 // Policies maps full method names ("/pkg.Service/Method") to policies.
@@ -60,15 +62,21 @@ func policyOf(md protoreflect.MethodDescriptor) (Policy, error) {
 		return Policy{}, fmt.Errorf("no (steward.type.v1.access) policy declared")
 	}
 	ap := proto.GetExtension(opts, typev1.E_Access).(*typev1.AccessPolicy)
-	p := Policy{Roles: ap.GetRoles(), FieldPath: ap.GetTenantField()}
+	if len(ap.GetRoles()) > 0 { //nolint:staticcheck // reading the deprecated field is how it is refused
+		return Policy{}, fmt.Errorf("roles are no longer read: declare a permission instead")
+	}
+	p := Policy{Permission: Permission(ap.GetPermission()), FieldPath: ap.GetTenantField()}
+	if p.Permission != "" && !Known(p.Permission) {
+		return Policy{}, fmt.Errorf("unknown permission %q: add it to the tables in platform/access", p.Permission)
+	}
 	if ap.GetTenantField() == "" {
-		if len(p.Roles) > 0 {
-			return Policy{}, fmt.Errorf("roles without a tenant_field cannot be checked")
+		if p.Permission != "" {
+			return Policy{}, fmt.Errorf("a permission without a tenant_field cannot be checked")
 		}
 		return p, nil
 	}
-	if len(p.Roles) == 0 {
-		return Policy{}, fmt.Errorf("a tenant-scoped RPC must name the roles that may call it")
+	if p.Permission == "" {
+		return Policy{}, fmt.Errorf("a tenant-scoped RPC must name the permission it needs")
 	}
 	msg := md.Input()
 	parts := strings.Split(ap.GetTenantField(), ".")

@@ -23,8 +23,9 @@ import (
 var _ = []any{accountsv1.TenantService_ServiceDesc, assetsv1.AssetService_ServiceDesc}
 
 // TestEveryStewardRPCDeclaresAPolicy walks every steward.* service in the
-// registry, so an RPC added without an access policy fails here, not only
-// when a server that registers it starts.
+// registry, so an RPC added without an access policy, or naming a permission
+// the tables of this package do not know, fails here, not only when a server
+// that registers it starts.
 func TestEveryStewardRPCDeclaresAPolicy(t *testing.T) {
 	t.Parallel()
 	services := 0
@@ -62,7 +63,7 @@ func TestResourceNameOfGeneratedRequest(t *testing.T) {
 	if !ok {
 		t.Fatal("no policy for UpdateAsset")
 	}
-	if p.FieldPath != "asset.name" || len(p.TenantField) != 2 || len(p.Roles) == 0 {
+	if p.FieldPath != "asset.name" || len(p.TenantField) != 2 || p.Permission != access.AssetsWrite {
 		t.Fatalf("UpdateAsset policy = %+v", p)
 	}
 	if got := p.ResourceName(&assetsv1.UpdateAssetRequest{}); got != "" {
@@ -105,17 +106,19 @@ var testServices = sync.OnceValue(func() error {
 		policy  *typev1.AccessPolicy // nil: none declared
 	}{
 		{"Public", &typev1.AccessPolicy{}},
-		{"Scoped", &typev1.AccessPolicy{TenantField: "name", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"Nested", &typev1.AccessPolicy{TenantField: "inner.name", Roles: []typev1.Role{typev1.Role_ROLE_MEMBER}}},
+		{"Scoped", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.write"}},
+		{"Nested", &typev1.AccessPolicy{TenantField: "inner.name", Permission: "assets.read"}},
 		{"NoPolicy", nil},
-		{"RolesWithoutField", &typev1.AccessPolicy{Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"FieldWithoutRoles", &typev1.AccessPolicy{TenantField: "name"}},
-		{"MissingField", &typev1.AccessPolicy{TenantField: "parent", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"NotString", &typev1.AccessPolicy{TenantField: "count", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"Repeated", &typev1.AccessPolicy{TenantField: "names", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"ThroughScalar", &typev1.AccessPolicy{TenantField: "name.x", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"MessageNotString", &typev1.AccessPolicy{TenantField: "inner", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
-		{"MissingNested", &typev1.AccessPolicy{TenantField: "inner.nope", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}},
+		{"PermissionWithoutField", &typev1.AccessPolicy{Permission: "assets.read"}},
+		{"FieldWithoutPermission", &typev1.AccessPolicy{TenantField: "name"}},
+		{"UnknownPermission", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.own"}},
+		{"Roles", &typev1.AccessPolicy{TenantField: "name", Permission: "assets.read", Roles: []typev1.Role{typev1.Role_ROLE_OWNER}}}, //nolint:staticcheck // the deprecated field, set to see it refused
+		{"MissingField", &typev1.AccessPolicy{TenantField: "parent", Permission: "assets.read"}},
+		{"NotString", &typev1.AccessPolicy{TenantField: "count", Permission: "assets.read"}},
+		{"Repeated", &typev1.AccessPolicy{TenantField: "names", Permission: "assets.read"}},
+		{"ThroughScalar", &typev1.AccessPolicy{TenantField: "name.x", Permission: "assets.read"}},
+		{"MessageNotString", &typev1.AccessPolicy{TenantField: "inner", Permission: "assets.read"}},
+		{"MissingNested", &typev1.AccessPolicy{TenantField: "inner.nope", Permission: "assets.read"}},
 	} {
 		opts := &descriptorpb.MethodOptions{}
 		if s.policy != nil {
@@ -154,15 +157,17 @@ func loadTestService(t *testing.T, service string) (access.Policy, error) {
 func TestLoadPoliciesRejectsUncheckablePolicies(t *testing.T) {
 	t.Parallel()
 	for service, wantErr := range map[string]string{
-		"NoPolicy":          "no (steward.type.v1.access) policy",
-		"RolesWithoutField": "roles without a tenant_field",
-		"FieldWithoutRoles": "must name the roles",
-		"MissingField":      `no singular field "parent"`,
-		"NotString":         "is not a string",
-		"Repeated":          `no singular field "names"`,
-		"ThroughScalar":     `"name" is not a message`,
-		"MessageNotString":  "is not a string",
-		"MissingNested":     `no singular field "nope"`,
+		"NoPolicy":               "no (steward.type.v1.access) policy",
+		"PermissionWithoutField": "permission without a tenant_field",
+		"FieldWithoutPermission": "must name the permission",
+		"UnknownPermission":      `unknown permission "assets.own"`,
+		"Roles":                  "roles are no longer read",
+		"MissingField":           `no singular field "parent"`,
+		"NotString":              "is not a string",
+		"Repeated":               `no singular field "names"`,
+		"ThroughScalar":          `"name" is not a message`,
+		"MessageNotString":       "is not a string",
+		"MissingNested":          `no singular field "nope"`,
 	} {
 		_, err := loadTestService(t, service)
 		if err == nil || !strings.Contains(err.Error(), wantErr) || !strings.Contains(err.Error(), "accesstest.v1."+service+".Do") {
@@ -186,8 +191,8 @@ func TestLoadPoliciesAcceptsCheckablePolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if public.TenantField != nil || len(public.Roles) != 0 {
-		t.Errorf("Public = %+v; want no tenant field and no roles", public)
+	if public.TenantField != nil || public.Permission != "" {
+		t.Errorf("Public = %+v; want no tenant field and no permission", public)
 	}
 
 	req := dynamicpb.NewMessage(mustMessage(t, "accesstest.v1.Req"))
@@ -199,7 +204,7 @@ func TestLoadPoliciesAcceptsCheckablePolicies(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if scoped.FieldPath != "name" || len(scoped.Roles) != 1 || scoped.Roles[0] != typev1.Role_ROLE_OWNER {
+	if scoped.FieldPath != "name" || scoped.Permission != access.AssetsWrite {
 		t.Errorf("Scoped = %+v", scoped)
 	}
 	if got := scoped.ResourceName(req); got != "tenants/top" {

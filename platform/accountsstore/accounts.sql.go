@@ -66,6 +66,27 @@ func (q *Queries) GetTenant(ctx context.Context, arg GetTenantParams) (GetTenant
 	return i, err
 }
 
+const getTenantByID = `-- name: GetTenantByID :one
+SELECT t.tenant_id, t.kind, t.display_name
+FROM accounts.tenants t
+WHERE t.tenant_id = $1
+`
+
+type GetTenantByIDRow struct {
+	TenantID    uuid.UUID
+	Kind        string
+	DisplayName string
+}
+
+// A tenant by id alone, for a service principal: it has no membership, so
+// the tenant in scope is the only thing that lets it see the row.
+func (q *Queries) GetTenantByID(ctx context.Context, tenantID uuid.UUID) (GetTenantByIDRow, error) {
+	row := q.db.QueryRow(ctx, getTenantByID, tenantID)
+	var i GetTenantByIDRow
+	err := row.Scan(&i.TenantID, &i.Kind, &i.DisplayName)
+	return i, err
+}
+
 const listTenantsForUser = `-- name: ListTenantsForUser :many
 SELECT t.tenant_id, t.kind, t.display_name, m.roles
 FROM accounts.memberships m

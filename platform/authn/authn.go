@@ -30,6 +30,11 @@ type Config struct {
 	// CacheSize bounds the verified-token cache (default 10000).
 	CacheSize int
 	Now       func() time.Time
+	// ServiceClients are the OAuth client ids of Steward's own services
+	// (SERVICE_CLIENTS). A token issued to one of them (its client_id, or
+	// azp, names it) is a service principal, never looked up as a user
+	// whatever its subject; every other token is a user's.
+	ServiceClients []string
 }
 
 // Authenticator verifies each distinct token once and caches the result
@@ -37,6 +42,7 @@ type Config struct {
 type Authenticator struct {
 	verifier  *oidc.IDTokenVerifier
 	lookup    UserLookup
+	services  map[string]bool
 	now       func() time.Time
 	cacheSize int
 
@@ -73,7 +79,13 @@ func New(cfg Config, lookup UserLookup) *Authenticator {
 		SupportedSigningAlgs: algNames(),
 		Now:                  cfg.Now,
 	})
-	return &Authenticator{verifier: verifier, lookup: lookup, now: cfg.Now, cacheSize: cfg.CacheSize, cache: map[string]cached{}}
+	services := map[string]bool{}
+	for _, id := range cfg.ServiceClients {
+		if id != "" {
+			services[id] = true
+		}
+	}
+	return &Authenticator{verifier: verifier, lookup: lookup, services: services, now: cfg.Now, cacheSize: cfg.CacheSize, cache: map[string]cached{}}
 }
 
 // Authenticate verifies a raw bearer token and returns the caller.
@@ -89,8 +101,24 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Cal
 	if err != nil {
 		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
 	}
-	caller := scope.Caller{Issuer: tok.Issuer, Subject: tok.Subject}
-	if caller.UserID, err = a.lookup(ctx, tok.Issuer, tok.Subject); err != nil {
+	var client struct {
+		ClientID string `json:"client_id"` // RFC 9068
+		AZP      string `json:"azp"`       // OIDC's authorized party, where client_id is absent
+	}
+	if err := tok.Claims(&client); err != nil {
+		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
+	}
+	caller := scope.Caller{Kind: scope.KindUser, Issuer: tok.Issuer, Subject: tok.Subject, ClientID: client.ClientID}
+	if caller.ClientID == "" {
+		caller.ClientID = client.AZP
+	}
+	if a.services[caller.ClientID] {
+		// The subject of a client-credentials token is the issuer's to pick
+		// (often the client id, but anything): it must never reach the user
+		// lookup, or a service whose subject equals a person's would act as
+		// that person.
+		caller.Kind = scope.KindService
+	} else if caller.UserID, err = a.lookup(ctx, tok.Issuer, tok.Subject); err != nil {
 		return scope.Caller{}, err
 	}
 	a.store(raw, cached{caller: caller, expiry: tok.Expiry})

@@ -23,6 +23,7 @@ import (
 	"github.com/google/uuid"
 
 	"steward.dev/platform/authn"
+	"steward.dev/platform/scope"
 )
 
 const audience = "steward-api"
@@ -506,4 +507,46 @@ func TestDiscovery(t *testing.T) {
 			t.Errorf("%d JWKS requests, want 2 (the failure and one retry)", j)
 		}
 	})
+}
+
+// TestServiceClientsAreServicePrincipals: a token issued to a configured
+// service client is a service principal and never reaches the user lookup,
+// even when its subject is a real user's; every other token is a user's.
+func TestServiceClientsAreServicePrincipals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, func(c *authn.Config) { c.ServiceClients = []string{"svc-reminders", "svc-billing"} })
+	ctx := context.Background()
+	type clientClaims struct {
+		jwt.Claims
+		ClientID string `json:"client_id,omitempty"`
+		AZP      string `json:"azp,omitempty"`
+	}
+	for _, tc := range []struct {
+		name       string
+		claims     clientClaims
+		wantKind   scope.Kind
+		wantClient string
+		wantUser   uuid.UUID
+	}{
+		{"service client_id", clientClaims{Claims: e.claims("svc-reminders"), ClientID: "svc-reminders"}, scope.KindService, "svc-reminders", uuid.Nil},
+		{"service with a user's subject", clientClaims{Claims: e.claims("alice"), ClientID: "svc-billing"}, scope.KindService, "svc-billing", uuid.Nil},
+		{"service named by azp", clientClaims{Claims: e.claims("alice"), AZP: "svc-billing"}, scope.KindService, "svc-billing", uuid.Nil},
+		{"user through a public client", clientClaims{Claims: e.claims("alice"), ClientID: "steward-cli"}, scope.KindUser, "steward-cli", e.users.ids["alice"]},
+		{"client_id wins over azp", clientClaims{Claims: e.claims("alice"), ClientID: "steward-cli", AZP: "svc-billing"}, scope.KindUser, "steward-cli", e.users.ids["alice"]},
+		{"no client at all", clientClaims{Claims: e.claims("alice")}, scope.KindUser, "", e.users.ids["alice"]},
+	} {
+		before := e.users.calls.Load()
+		c, err := e.auth.Authenticate(ctx, sign(t, e.key, tc.claims))
+		if err != nil {
+			t.Errorf("%s: %v", tc.name, err)
+			continue
+		}
+		if c.Kind != tc.wantKind || c.ClientID != tc.wantClient || c.UserID != tc.wantUser || c.IsService() != (tc.wantKind == scope.KindService) {
+			t.Errorf("%s: caller %+v; want kind %v, client %q, user %s", tc.name, c, tc.wantKind, tc.wantClient, tc.wantUser)
+		}
+		lookups := e.users.calls.Load() - before
+		if tc.wantKind == scope.KindService && lookups != 0 {
+			t.Errorf("%s: a service principal was looked up as a user", tc.name)
+		}
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
 	"time"
 
 	"steward.dev/platform/access"
@@ -18,8 +19,11 @@ type BootstrapConfig struct {
 	DatabaseURL  string // runtime role
 	OIDCIssuer   string
 	OIDCAudience string
-	Logger       *slog.Logger
-	LameDuck     time.Duration // see Options.LameDuck
+	// ServiceClients are the client ids whose tokens are service
+	// principals (SERVICE_CLIENTS); see authn.Config.ServiceClients.
+	ServiceClients []string
+	Logger         *slog.Logger
+	LameDuck       time.Duration // see Options.LameDuck
 }
 
 // Bootstrap opens the database, builds authentication and membership
@@ -38,7 +42,7 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	}
 	srv, err := New(Options{
 		Logger:        cfg.Logger,
-		Authenticator: authn.New(authn.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience}, access.UserLookup(db)),
+		Authenticator: authn.New(authn.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, ServiceClients: cfg.ServiceClients}, access.UserLookup(db)),
 		Members:       access.NewMembers(db, membershipTTL),
 		Services:      services,
 		LameDuck:      cfg.LameDuck,
@@ -48,6 +52,19 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 		return nil, nil, err
 	}
 	return srv, pool.Close, nil
+}
+
+// ServiceClients parses SERVICE_CLIENTS: comma-separated OAuth client ids of
+// Steward's own services, the ids of the issuer's client-credentials clients
+// (ISSUER_CLIENTS without the secrets).
+func ServiceClients(list string) []string {
+	var ids []string
+	for id := range strings.SplitSeq(list, ",") {
+		if id = strings.TrimSpace(id); id != "" {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
 
 // membershipTTL bounds how long a revoked membership keeps working.
@@ -70,7 +87,8 @@ func Run(ctx context.Context, name, defaultAddr string, register func(db *tenant
 	logger := cfg.Logger(name)
 	srv, closeDB, err := Bootstrap(ctx, BootstrapConfig{
 		DatabaseURL: cfg.DatabaseURL, OIDCIssuer: cfg.OIDCIssuer, OIDCAudience: cfg.OIDCAudience, Logger: logger,
-		LameDuck: shutdownLameDuck,
+		ServiceClients: ServiceClients(envconfig.Get("SERVICE_CLIENTS", "")),
+		LameDuck:       shutdownLameDuck,
 	}, func(db *tenantdb.DB) ([]Service, error) { return register(db, logger) })
 	if err != nil {
 		return err

@@ -76,7 +76,7 @@ func logging(logger *slog.Logger) grpc.UnaryServerInterceptor {
 		start := time.Now()
 		ri := &requestInfo{id: incomingRequestID(ctx)}
 		_ = grpc.SetHeader(ctx, metadata.Pairs("x-request-id", ri.id))
-		resp, err := handler(context.WithValue(ctx, infoKey{}, ri), req)
+		resp, err := handler(scope.WithRequestID(context.WithValue(ctx, infoKey{}, ri), ri.id), req)
 		code := status.Code(err)
 		level := slog.LevelInfo
 		if strings.HasPrefix(info.FullMethod, "/grpc.health.v1.Health/") {
@@ -157,9 +157,12 @@ func authenticate(a *authn.Authenticator, policies access.Policies) grpc.UnarySe
 		if err != nil {
 			return nil, err
 		}
-		if caller.UserID != uuid.Nil {
+		switch {
+		case caller.IsService():
+			infoFrom(ctx).caller = "service:" + caller.ClientID
+		case caller.UserID != uuid.Nil:
 			infoFrom(ctx).caller = caller.UserID.String()
-		} else {
+		default:
 			infoFrom(ctx).caller = caller.Subject
 		}
 		return handler(scope.WithCaller(ctx, caller), req)
@@ -185,19 +188,20 @@ func bearerToken(ctx context.Context) (string, bool) {
 func scopeTenant(members *access.Members, policies access.Policies) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		p, ok := policies[info.FullMethod]
-		if !ok || p.TenantField == nil {
+		if !ok {
 			return handler(ctx, req)
 		}
-		msg, ok := req.(proto.Message)
-		if !ok {
-			return nil, fmt.Errorf("request %T is not a proto message", req)
-		}
-		name := p.ResourceName(msg)
-		tenantID, ok := access.TenantOf(name)
-		if !ok {
-			return nil, apierror.InvalidField(p.FieldPath, "must be a resource name starting with tenants/{tenant}")
-		}
 		caller, _ := scope.CallerFrom(ctx)
+		if caller.IsService() {
+			return scopeService(ctx, members, p, req, handler)
+		}
+		if p.TenantField == nil {
+			return handler(ctx, req)
+		}
+		name, tenantID, err := requestTenant(p, req)
+		if err != nil {
+			return nil, err
+		}
 		t, member, err := members.Resolve(ctx, caller.UserID, tenantID)
 		if err != nil {
 			return nil, err
@@ -208,6 +212,56 @@ func scopeTenant(members *access.Members, policies access.Policies) grpc.UnarySe
 		infoFrom(ctx).tenant = tenantID.String()
 		return handler(scope.WithTenant(ctx, t), req)
 	}
+}
+
+// scopeService scopes a service principal's call to the tenant it names in
+// access.TenantHeader, on every RPC, tenant-scoped or not: a service always acts
+// for exactly one tenant. The tenant must exist, and a request naming
+// another tenant is NOT_FOUND, as it is for a non-member.
+func scopeService(ctx context.Context, members *access.Members, p access.Policy, req any, handler grpc.UnaryHandler) (any, error) {
+	md, _ := metadata.FromIncomingContext(ctx)
+	v := md.Get(access.TenantHeader)
+	if len(v) != 1 {
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+			Message: "a service must name the one tenant it acts for in " + access.TenantHeader + " metadata (tenants/{tenant})"}
+	}
+	headerTenant, ok := access.TenantOf(v[0])
+	if !ok || v[0] != "tenants/"+headerTenant.String() {
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+			Message: access.TenantHeader + " must be exactly tenants/{tenant}"}
+	}
+	if p.TenantField != nil {
+		name, tenantID, err := requestTenant(p, req)
+		if err != nil {
+			return nil, err
+		}
+		if tenantID != headerTenant {
+			return nil, apierror.NotFound(name)
+		}
+	}
+	t, exists, err := members.ResolveService(ctx, headerTenant)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, apierror.NotFound(v[0])
+	}
+	infoFrom(ctx).tenant = headerTenant.String()
+	return handler(scope.WithTenant(ctx, t), req)
+}
+
+// requestTenant reads the tenant the request names in its policy's field.
+func requestTenant(p access.Policy, req any) (string, uuid.UUID, error) {
+	msg, ok := req.(proto.Message)
+	if !ok {
+		return "", uuid.Nil, fmt.Errorf("request %T is not a proto message", req)
+	}
+	name := p.ResourceName(msg)
+	tenantID, ok := access.TenantOf(name)
+	if !ok {
+		return "", uuid.Nil, apierror.InvalidField(p.FieldPath, "must be a resource name starting with tenants/{tenant}")
+	}
+	return name, tenantID, nil
 }
 
 // validate enforces the protovalidate rules declared in the contract.
@@ -250,19 +304,33 @@ func violationField(viol *protovalidate.Violation) string {
 	return ""
 }
 
-// authorize checks the caller's roles against the RPC's declared policy.
+// authorize checks the RPC's declared permission: a user must hold it
+// through a role in the tenant (the tables of platform/access), a service
+// principal must have been granted it. RPCs without a permission are open to
+// any authenticated caller.
 func authorize(policies access.Policies) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		p, ok := policies[info.FullMethod]
-		if !ok || p.TenantField == nil {
+		if !ok || p.Permission == "" {
 			return handler(ctx, req)
 		}
 		t, ok := scope.TenantFrom(ctx)
 		if !ok {
 			return nil, errors.New("authorize: tenant-scoped RPC without a scope")
 		}
-		if !t.HasAnyRole(p.Roles) {
-			return nil, apierror.PermissionDenied("your roles in this tenant do not allow " + info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:])
+		method := info.FullMethod[strings.LastIndex(info.FullMethod, "/")+1:]
+		caller, _ := scope.CallerFrom(ctx)
+		switch {
+		case caller.IsService():
+			if !access.GrantedToServices(p.Permission) {
+				return nil, apierror.PermissionDenied(fmt.Sprintf("services are not granted %s, which %s needs; call it while serving a user, with the user's credentials", p.Permission, method))
+			}
+		case caller.Kind == scope.KindUser:
+			if !access.RolesAllow(t.Kind, t.Roles, p.Permission) {
+				return nil, apierror.PermissionDenied("your roles in this tenant do not allow " + method)
+			}
+		default:
+			return nil, errors.New("authorize: caller of unknown kind")
 		}
 		return handler(ctx, req)
 	}

@@ -67,29 +67,27 @@ func TestTenantRoundTrip(t *testing.T) {
 	}
 }
 
-func TestHasAnyRole(t *testing.T) {
+func TestHasRole(t *testing.T) {
 	t.Parallel()
 	owner, teacher, parent := typev1.Role_ROLE_OWNER, typev1.Role_ROLE_TEACHER, typev1.Role_ROLE_PARENT
 	tests := []struct {
-		name  string
-		held  []typev1.Role
-		allow []typev1.Role
-		want  bool
+		name string
+		held []typev1.Role
+		role typev1.Role
+		want bool
 	}{
-		{"holds the one allowed", []typev1.Role{owner}, []typev1.Role{owner}, true},
-		{"holds one of several", []typev1.Role{teacher}, []typev1.Role{owner, teacher}, true},
-		{"several held, one allowed", []typev1.Role{parent, teacher}, []typev1.Role{teacher}, true},
-		{"holds another", []typev1.Role{parent}, []typev1.Role{owner, teacher}, false},
-		{"holds none", nil, []typev1.Role{owner}, false},
-		{"nothing allowed", []typev1.Role{owner}, nil, false},
+		{"holds it", []typev1.Role{owner}, owner, true},
+		{"one of several held", []typev1.Role{parent, teacher}, teacher, true},
+		{"holds another", []typev1.Role{parent}, teacher, false},
+		{"holds none", nil, owner, false},
 		// UNSPECIFIED stands for an unknown stored role; it must not match anything real.
-		{"unspecified held", []typev1.Role{typev1.Role_ROLE_UNSPECIFIED}, []typev1.Role{owner}, false},
+		{"unspecified held", []typev1.Role{typev1.Role_ROLE_UNSPECIFIED}, owner, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			if got := (scope.Tenant{Roles: tt.held}).HasAnyRole(tt.allow); got != tt.want {
-				t.Errorf("HasAnyRole(%v) with %v = %v, want %v", tt.allow, tt.held, got, tt.want)
+			if got := (scope.Tenant{Roles: tt.held}).HasRole(tt.role); got != tt.want {
+				t.Errorf("HasRole(%v) with %v = %v, want %v", tt.role, tt.held, got, tt.want)
 			}
 		})
 	}
@@ -119,5 +117,36 @@ func TestRoleFromString(t *testing.T) {
 		if got := scope.RoleFromString(tt.in); got != tt.want {
 			t.Errorf("RoleFromString(%q) = %v, want %v", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestCallerKind(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind    scope.Kind
+		name    string
+		service bool
+	}{
+		{scope.KindUnknown, "unknown", false},
+		{scope.KindUser, "user", false},
+		{scope.KindService, "service", true},
+	} {
+		c := scope.Caller{Kind: tc.kind}
+		if c.IsService() != tc.service || tc.kind.String() != tc.name {
+			t.Errorf("Kind %d: IsService = %v, String = %q; want %v, %q", tc.kind, c.IsService(), tc.kind.String(), tc.service, tc.name)
+		}
+	}
+}
+
+func TestRequestIDRoundTrip(t *testing.T) {
+	t.Parallel()
+	if _, ok := scope.RequestIDFrom(context.Background()); ok {
+		t.Error("RequestIDFrom on a bare context reports an id")
+	}
+	if _, ok := scope.RequestIDFrom(scope.WithRequestID(context.Background(), "")); ok {
+		t.Error("an empty request id counts as one")
+	}
+	if id, ok := scope.RequestIDFrom(scope.WithRequestID(context.Background(), "req-1")); !ok || id != "req-1" {
+		t.Errorf("RequestIDFrom = %q, %v; want req-1", id, ok)
 	}
 }

@@ -24,3 +24,10 @@ SELECT t.tenant_id, t.kind, t.display_name, m.roles
 FROM accounts.tenants t
 JOIN accounts.memberships m ON m.tenant_id = t.tenant_id AND m.user_id = @user_id
 WHERE t.tenant_id = @tenant_id;
+
+-- name: GetTenantByID :one
+-- A tenant by id alone, for a service principal: it has no membership, so
+-- the tenant in scope is the only thing that lets it see the row.
+SELECT t.tenant_id, t.kind, t.display_name
+FROM accounts.tenants t
+WHERE t.tenant_id = @tenant_id;

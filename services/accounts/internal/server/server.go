@@ -62,6 +62,13 @@ func (s *Server) ListTenants(ctx context.Context, req *accountsv1.ListTenantsReq
 func (s *Server) GetTenant(ctx context.Context, req *accountsv1.GetTenantRequest) (*accountsv1.Tenant, error) {
 	t, _ := scope.TenantFrom(ctx)
 	caller, _ := scope.CallerFrom(ctx)
+	if caller.IsService() { // no membership to join; it holds no roles
+		row, err := accountsstore.New(s.db.Scoped(ctx)).GetTenantByID(ctx, t.TenantID)
+		if err != nil {
+			return nil, err
+		}
+		return tenantToProto(row.TenantID, row.Kind, row.DisplayName, nil), nil
+	}
 	row, err := accountsstore.New(s.db.Scoped(ctx)).GetTenant(ctx, accountsstore.GetTenantParams{TenantID: t.TenantID, UserID: caller.UserID})
 	if err != nil {
 		return nil, err

@@ -319,11 +319,11 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"`\n" +
 	"\x10GetTenantRequest\x12L\n" +
 	"\x04name\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x04name2\x8b\x02\n" +
+	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x04name2\x92\x02\n" +
 	"\rTenantService\x12y\n" +
-	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x7f\n" +
-	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\".\xc2\xf3\x18\x0e\n" +
-	"\x04name\x12\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xa1\x01\x92Ak\x12\x11\n" +
+	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x85\x01\n" +
+	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +
+	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xa1\x01\x92Ak\x12\x11\n" +
 	"\vSteward API2\x02v1ZH\n" +
 	"F\n" +
 	"\x06bearer\x12<\b\x02\x12'An OIDC access token: \"Bearer <token>\".\x1a\rAuthorization \x02b\f\n" +

@@ -1766,62 +1766,58 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
 	"\x17DeleteAttachmentRequest\x12\x93\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\xde\x1c\n" +
-	"\fAssetService\x12\x87\x01\n" +
+	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\x9c\x1e\n" +
+	"\fAssetService\x12\x91\x01\n" +
 	"\n" +
-	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\":\xc2\xf3\x18\f\n" +
-	"\x06parent\x12\x02\x01\x03\x82\xd3\xe4\x93\x02$:\x04home\"\x1c/v1/{parent=tenants/*}/homes\x12{\n" +
-	"\aGetHome\x12!.steward.assets.v1.GetHomeRequest\x1a\x17.steward.assets.v1.Home\"4\xc2\xf3\x18\f\n" +
-	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/homes/*}\x12\x8e\x01\n" +
-	"\tListHomes\x12#.steward.assets.v1.ListHomesRequest\x1a$.steward.assets.v1.ListHomesResponse\"6\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/homes\x12\x8f\x01\n" +
+	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\"D\xc2\xf3\x18\x16\n" +
+	"\x06parent\x1a\fassets.write\x82\xd3\xe4\x93\x02$:\x04home\"\x1c/v1/{parent=tenants/*}/homes\x12\x82\x01\n" +
+	"\aGetHome\x12!.steward.assets.v1.GetHomeRequest\x1a\x17.steward.assets.v1.Home\";\xc2\xf3\x18\x13\n" +
+	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{name=tenants/*/homes/*}\x12\x95\x01\n" +
+	"\tListHomes\x12#.steward.assets.v1.ListHomesRequest\x1a$.steward.assets.v1.ListHomesResponse\"=\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/{parent=tenants/*}/homes\x12\x99\x01\n" +
 	"\n" +
-	"UpdateHome\x12$.steward.assets.v1.UpdateHomeRequest\x1a\x17.steward.assets.v1.Home\"B\xc2\xf3\x18\x0f\n" +
-	"\thome.name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02):\x04home2!/v1/{home.name=tenants/*/homes/*}\x12~\n" +
+	"UpdateHome\x12$.steward.assets.v1.UpdateHomeRequest\x1a\x17.steward.assets.v1.Home\"L\xc2\xf3\x18\x19\n" +
+	"\thome.name\x1a\fassets.write\x82\xd3\xe4\x93\x02):\x04home2!/v1/{home.name=tenants/*/homes/*}\x12\x88\x01\n" +
 	"\n" +
-	"DeleteHome\x12$.steward.assets.v1.DeleteHomeRequest\x1a\x16.google.protobuf.Empty\"2\xc2\xf3\x18\n" +
+	"DeleteHome\x12$.steward.assets.v1.DeleteHomeRequest\x1a\x16.google.protobuf.Empty\"<\xc2\xf3\x18\x14\n" +
+	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/homes/*}\x12\xad\x01\n" +
+	"\x0eCreateLocation\x12(.steward.assets.v1.CreateLocationRequest\x1a\x1b.steward.assets.v1.Location\"T\xc2\xf3\x18\x16\n" +
+	"\x06parent\x1a\fassets.write\x82\xd3\xe4\x93\x024:\blocation\"(/v1/{parent=tenants/*/homes/*}/locations\x12\x9a\x01\n" +
+	"\vGetLocation\x12%.steward.assets.v1.GetLocationRequest\x1a\x1b.steward.assets.v1.Location\"G\xc2\xf3\x18\x13\n" +
+	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/homes/*/locations/*}\x12\xad\x01\n" +
+	"\rListLocations\x12'.steward.assets.v1.ListLocationsRequest\x1a(.steward.assets.v1.ListLocationsResponse\"I\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*/homes/*}/locations\x12\xbd\x01\n" +
+	"\x0eUpdateLocation\x12(.steward.assets.v1.UpdateLocationRequest\x1a\x1b.steward.assets.v1.Location\"d\xc2\xf3\x18\x1d\n" +
+	"\rlocation.name\x1a\fassets.write\x82\xd3\xe4\x93\x02=:\blocation21/v1/{location.name=tenants/*/homes/*/locations/*}\x12\x9c\x01\n" +
+	"\x0eDeleteLocation\x12(.steward.assets.v1.DeleteLocationRequest\x1a\x16.google.protobuf.Empty\"H\xc2\xf3\x18\x14\n" +
+	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x02**(/v1/{name=tenants/*/homes/*/locations/*}\x12\x95\x01\n" +
+	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\x9e\x01\n" +
+	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"N\xc2\xf3\x18\x16\n" +
+	"\x06parent\x1a\fassets.write\x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x8e\x01\n" +
+	"\bGetAsset\x12\".steward.assets.v1.GetAssetRequest\x1a\x18.steward.assets.v1.Asset\"D\xc2\xf3\x18\x13\n" +
+	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x02'\x12%/v1/{name=tenants/*/homes/*/assets/*}\x12\xa1\x01\n" +
 	"\n" +
-	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02\x1e*\x1c/v1/{name=tenants/*/homes/*}\x12\xa3\x01\n" +
-	"\x0eCreateLocation\x12(.steward.assets.v1.CreateLocationRequest\x1a\x1b.steward.assets.v1.Location\"J\xc2\xf3\x18\f\n" +
-	"\x06parent\x12\x02\x01\x03\x82\xd3\xe4\x93\x024:\blocation\"(/v1/{parent=tenants/*/homes/*}/locations\x12\x93\x01\n" +
-	"\vGetLocation\x12%.steward.assets.v1.GetLocationRequest\x1a\x1b.steward.assets.v1.Location\"@\xc2\xf3\x18\f\n" +
-	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02*\x12(/v1/{name=tenants/*/homes/*/locations/*}\x12\xa6\x01\n" +
-	"\rListLocations\x12'.steward.assets.v1.ListLocationsRequest\x1a(.steward.assets.v1.ListLocationsResponse\"B\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02*\x12(/v1/{parent=tenants/*/homes/*}/locations\x12\xb3\x01\n" +
-	"\x0eUpdateLocation\x12(.steward.assets.v1.UpdateLocationRequest\x1a\x1b.steward.assets.v1.Location\"Z\xc2\xf3\x18\x13\n" +
-	"\rlocation.name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02=:\blocation21/v1/{location.name=tenants/*/homes/*/locations/*}\x12\x92\x01\n" +
-	"\x0eDeleteLocation\x12(.steward.assets.v1.DeleteLocationRequest\x1a\x16.google.protobuf.Empty\">\xc2\xf3\x18\n" +
+	"ListAssets\x12$.steward.assets.v1.ListAssetsRequest\x1a%.steward.assets.v1.ListAssetsResponse\"F\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\xa8\x01\n" +
+	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"X\xc2\xf3\x18\x1a\n" +
 	"\n" +
-	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02**(/v1/{name=tenants/*/homes/*/locations/*}\x12\x95\x01\n" +
-	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\x94\x01\n" +
-	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"D\xc2\xf3\x18\f\n" +
-	"\x06parent\x12\x02\x01\x03\x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x87\x01\n" +
-	"\bGetAsset\x12\".steward.assets.v1.GetAssetRequest\x1a\x18.steward.assets.v1.Asset\"=\xc2\xf3\x18\f\n" +
-	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{name=tenants/*/homes/*/assets/*}\x12\x9a\x01\n" +
-	"\n" +
-	"ListAssets\x12$.steward.assets.v1.ListAssetsRequest\x1a%.steward.assets.v1.ListAssetsResponse\"?\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\x9e\x01\n" +
-	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"N\xc2\xf3\x18\x10\n" +
-	"\n" +
-	"asset.name\x12\x02\x01\x03\x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x89\x01\n" +
-	"\vDeleteAsset\x12%.steward.assets.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\";\xc2\xf3\x18\n" +
-	"\n" +
-	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02'*%/v1/{name=tenants/*/homes/*/assets/*}\x12\xc3\x01\n" +
-	"\x12CreateMeterReading\x12,.steward.assets.v1.CreateMeterReadingRequest\x1a\x1f.steward.assets.v1.MeterReading\"^\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02F:\rmeter_reading\"5/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xbf\x01\n" +
-	"\x11ListMeterReadings\x12+.steward.assets.v1.ListMeterReadingsRequest\x1a,.steward.assets.v1.ListMeterReadingsResponse\"O\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xaf\x01\n" +
-	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"P\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xa4\x01\n" +
-	"\rGetAttachment\x12'.steward.assets.v1.GetAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"K\xc2\xf3\x18\f\n" +
-	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x025\x123/v1/{name=tenants/*/homes/*/assets/*/attachments/*}\x12\xb1\x01\n" +
-	"\x14GetAttachmentContent\x12..steward.assets.v1.GetAttachmentContentRequest\x1a\x14.google.api.HttpBody\"S\xc2\xf3\x18\f\n" +
-	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02=\x12;/v1/{name=tenants/*/homes/*/assets/*/attachments/*}:content\x12\xb7\x01\n" +
-	"\x0fListAttachments\x12).steward.assets.v1.ListAttachmentsRequest\x1a*.steward.assets.v1.ListAttachmentsResponse\"M\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x025\x123/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xa1\x01\n" +
-	"\x10DeleteAttachment\x12*.steward.assets.v1.DeleteAttachmentRequest\x1a\x16.google.protobuf.Empty\"I\xc2\xf3\x18\n" +
-	"\n" +
-	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x025*3/v1/{name=tenants/*/homes/*/assets/*/attachments/*}B/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
+	"asset.name\x1a\fassets.write\x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x93\x01\n" +
+	"\vDeleteAsset\x12%.steward.assets.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\"E\xc2\xf3\x18\x14\n" +
+	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x02'*%/v1/{name=tenants/*/homes/*/assets/*}\x12\xcc\x01\n" +
+	"\x12CreateMeterReading\x12,.steward.assets.v1.CreateMeterReadingRequest\x1a\x1f.steward.assets.v1.MeterReading\"g\xc2\xf3\x18\x17\n" +
+	"\x06parent\x1a\rassets.record\x82\xd3\xe4\x93\x02F:\rmeter_reading\"5/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xc6\x01\n" +
+	"\x11ListMeterReadings\x12+.steward.assets.v1.ListMeterReadingsRequest\x1a,.steward.assets.v1.ListMeterReadingsResponse\"V\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xb8\x01\n" +
+	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"Y\xc2\xf3\x18\x17\n" +
+	"\x06parent\x1a\rassets.record\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xab\x01\n" +
+	"\rGetAttachment\x12'.steward.assets.v1.GetAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"R\xc2\xf3\x18\x13\n" +
+	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x025\x123/v1/{name=tenants/*/homes/*/assets/*/attachments/*}\x12\xb8\x01\n" +
+	"\x14GetAttachmentContent\x12..steward.assets.v1.GetAttachmentContentRequest\x1a\x14.google.api.HttpBody\"Z\xc2\xf3\x18\x13\n" +
+	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x02=\x12;/v1/{name=tenants/*/homes/*/assets/*/attachments/*}:content\x12\xbe\x01\n" +
+	"\x0fListAttachments\x12).steward.assets.v1.ListAttachmentsRequest\x1a*.steward.assets.v1.ListAttachmentsResponse\"T\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x025\x123/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xab\x01\n" +
+	"\x10DeleteAttachment\x12*.steward.assets.v1.DeleteAttachmentRequest\x1a\x16.google.protobuf.Empty\"S\xc2\xf3\x18\x14\n" +
+	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x025*3/v1/{name=tenants/*/homes/*/assets/*/attachments/*}B/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
 
 var (
 	file_steward_assets_v1_assets_proto_rawDescOnce sync.Once

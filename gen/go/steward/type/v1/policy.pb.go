@@ -92,9 +92,18 @@ type AccessPolicy struct {
 	// segment of the string field at this path in the request (e.g. "parent",
 	// "name", "asset.name"). Empty means the RPC is not tenant-scoped.
 	TenantField string `protobuf:"bytes,1,opt,name=tenant_field,json=tenantField,proto3" json:"tenant_field,omitempty"`
-	// Roles that may call the RPC in that tenant. Empty with an empty
-	// tenant_field means any authenticated caller.
-	Roles         []Role `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=steward.type.v1.Role" json:"roles,omitempty"`
+	// Replaced by permission: a role list on every RPC meant editing every
+	// contract to change what a role may do. Services refuse to start when it
+	// is set.
+	//
+	// Deprecated: Marked as deprecated in steward/type/v1/policy.proto.
+	Roles []Role `protobuf:"varint,2,rep,packed,name=roles,proto3,enum=steward.type.v1.Role" json:"roles,omitempty"`
+	// The permission a caller needs in that tenant, e.g. "assets.read". Which
+	// roles hold it, per kind of tenant, and which permissions services are
+	// granted, is one table in platform/access; an unknown name fails a test
+	// and keeps the service from starting. Required with tenant_field; empty
+	// with an empty tenant_field means any authenticated caller.
+	Permission    string `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -136,11 +145,19 @@ func (x *AccessPolicy) GetTenantField() string {
 	return ""
 }
 
+// Deprecated: Marked as deprecated in steward/type/v1/policy.proto.
 func (x *AccessPolicy) GetRoles() []Role {
 	if x != nil {
 		return x.Roles
 	}
 	return nil
+}
+
+func (x *AccessPolicy) GetPermission() string {
+	if x != nil {
+		return x.Permission
+	}
+	return ""
 }
 
 var file_steward_type_v1_policy_proto_extTypes = []protoimpl.ExtensionInfo{
@@ -164,10 +181,13 @@ var File_steward_type_v1_policy_proto protoreflect.FileDescriptor
 
 const file_steward_type_v1_policy_proto_rawDesc = "" +
 	"\n" +
-	"\x1csteward/type/v1/policy.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto\"^\n" +
+	"\x1csteward/type/v1/policy.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto\"\x82\x01\n" +
 	"\fAccessPolicy\x12!\n" +
-	"\ftenant_field\x18\x01 \x01(\tR\vtenantField\x12+\n" +
-	"\x05roles\x18\x02 \x03(\x0e2\x15.steward.type.v1.RoleR\x05roles*\x82\x01\n" +
+	"\ftenant_field\x18\x01 \x01(\tR\vtenantField\x12/\n" +
+	"\x05roles\x18\x02 \x03(\x0e2\x15.steward.type.v1.RoleB\x02\x18\x01R\x05roles\x12\x1e\n" +
+	"\n" +
+	"permission\x18\x03 \x01(\tR\n" +
+	"permission*\x82\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

@@ -1,0 +1,95 @@
+package access
+
+import (
+	"slices"
+
+	typev1 "steward.dev/gen/go/steward/type/v1"
+)
+
+// Permission names something a caller may do in a tenant. An RPC declares the
+// one it needs in its (steward.type.v1.access) option; the tables below say
+// who holds it. Names are "<resource family>.<verb>".
+type Permission string
+
+// The permissions RPCs may declare. A name not listed here keeps a server
+// from starting (LoadPolicies) and fails TestEveryStewardRPCDeclaresAPolicy.
+const (
+	TenantsRead  Permission = "tenants.read"
+	AssetsRead   Permission = "assets.read"
+	AssetsWrite  Permission = "assets.write"
+	AssetsRecord Permission = "assets.record" // meter readings and attachment uploads
+)
+
+// Tenant kinds, as stored in accounts.tenants.kind.
+const (
+	KindHousehold = "household"
+	KindSchool    = "school"
+)
+
+// rolePermissions is the one table of what each role may do, per kind of
+// tenant. A role not listed for a kind holds nothing there (a stored "owner"
+// membership of a school grants nothing), and so does a kind not listed.
+//
+// Relationship rules finer than a role (a PARENT acts only for their own
+// family, a STUDENT only for themselves) are not expressible here: the
+// service that owns the relationship enforces them with the caller's
+// identity from the scope (scope.CallerFrom, scope.TenantFrom) and answers
+// NOT_FOUND for the wrong family, exactly as for another tenant.
+var rolePermissions = map[string]map[typev1.Role][]Permission{
+	KindHousehold: {
+		typev1.Role_ROLE_OWNER:  {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord},
+		typev1.Role_ROLE_MEMBER: {TenantsRead, AssetsRead, AssetsRecord},
+	},
+	KindSchool: {
+		typev1.Role_ROLE_ADMIN:   {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord},
+		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord},
+		typev1.Role_ROLE_PARENT:  {TenantsRead},
+		typev1.Role_ROLE_STUDENT: {TenantsRead},
+	},
+}
+
+// servicePermissions are what a service principal (a background job acting
+// with its own client-credentials identity, for the one tenant it names) may
+// do. Anything else it must do while serving a user, with that user's
+// credentials relayed (platform/rpcclient).
+var servicePermissions = []Permission{TenantsRead, AssetsRead}
+
+// Known reports whether p is a permission of the tables above.
+func Known(p Permission) bool {
+	if slices.Contains(servicePermissions, p) {
+		return true
+	}
+	for _, roles := range rolePermissions {
+		for _, ps := range roles {
+			if slices.Contains(ps, p) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// RolesAllow reports whether any of roles holds p in a tenant of kind.
+func RolesAllow(kind string, roles []typev1.Role, p Permission) bool {
+	for _, r := range roles {
+		if slices.Contains(rolePermissions[kind][r], p) {
+			return true
+		}
+	}
+	return false
+}
+
+// GrantedToServices reports whether service principals hold p.
+func GrantedToServices(p Permission) bool { return slices.Contains(servicePermissions, p) }
+
+// TenantHeader is the gRPC metadata key in which a service principal names
+// the one tenant it acts for ("tenants/{uuid}"). A service call without it is
+// refused (PERMISSION_DENIED, ReasonServiceTenantRequired); a request naming
+// another tenant than the header is NOT_FOUND. Users' values are ignored: a
+// user's tenant is the one the request names, checked against their
+// memberships. The gateway never forwards it from a client.
+const TenantHeader = "x-steward-tenant"
+
+// ReasonServiceTenantRequired is the ErrorInfo reason of a service call that
+// names no tenant in TenantHeader.
+const ReasonServiceTenantRequired = "SERVICE_TENANT_REQUIRED"
