@@ -1,6 +1,6 @@
 -- name: CreateLocation :one
-INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id)
-VALUES (@tenant_id, @home_id, @location_id, @display_name, @kind, @floor, sqlc.narg(request_id))
+INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint)
+VALUES (@tenant_id, @home_id, @location_id, @display_name, @kind, @floor, sqlc.narg(request_id), sqlc.narg(request_fingerprint))
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 

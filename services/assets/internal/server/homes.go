@@ -2,39 +2,45 @@ package server
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
-	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets/internal/store"
 )
 
-func homeName(tenantID, homeID uuid.UUID) string {
-	return "tenants/" + tenantID.String() + "/homes/" + homeID.String()
+var homes = aip.Resource[*store.Queries, store.AssetsHome]{
+	Pattern: homePattern,
+	Queries: queries,
+	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsHome, error) {
+		return q.GetHome(ctx, store.GetHomeParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
+	},
+	Lock: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsHome, error) {
+		return q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
+	},
+	Revision: func(h store.AssetsHome) int64 { return h.Revision },
 }
 
 func homeToProto(h store.AssetsHome) *assetsv1.Home {
 	addr := &assetsv1.PostalAddress{}
 	_ = protojson.Unmarshal(h.Address, addr) // written by us from the same message
 	return &assetsv1.Home{
-		Name:        homeName(h.TenantID, h.HomeID),
+		Name:        homePattern.Format(h.TenantID, h.HomeID),
 		DisplayName: h.DisplayName,
 		Address:     addr,
 		TimeZone:    h.TimeZone,
 		CreateTime:  timestamppb.New(h.CreateTime),
 		UpdateTime:  timestamppb.New(h.UpdateTime),
-		Etag:        etag(h.Revision),
+		Etag:        aip.Etag(h.Revision),
 	}
 }
 
@@ -65,7 +71,7 @@ func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *as
 	}
 	out := &assetsv1.PostalAddress{}
 	_ = protojson.Unmarshal(stored, out) // written by us from the same message
-	patchFields(out, in, parts)
+	aip.PatchFields(out, in, parts)
 	return out
 }
 
@@ -77,14 +83,19 @@ func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
-	rid := requestID(req.GetRequestId())
-	row, err := q.CreateHome(ctx, store.CreateHomeParams{
-		TenantID: t.TenantID, HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
-		Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(), RequestID: rid,
-	})
-	if errors.Is(err, pgx.ErrNoRows) && rid.Valid {
-		row, err = q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: t.TenantID, RequestID: rid})
-	}
+	row, err := aip.Create[store.AssetsHome]{
+		Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsHome, error) {
+			return q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: t.TenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
+		},
+		Fingerprint: func(h store.AssetsHome) []byte { return h.RequestFingerprint },
+		Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsHome, error) {
+			return q.CreateHome(ctx, store.CreateHomeParams{
+				TenantID: t.TenantID, HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
+				Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(),
+				RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+			})
+		},
+	}.Run(ctx, req)
 	if err != nil {
 		return nil, err
 	}
@@ -92,19 +103,15 @@ func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest
 }
 
 func (s *Server) GetHome(ctx context.Context, req *assetsv1.GetHomeRequest) (*assetsv1.Home, error) {
-	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
+	row, err := homes.Get(ctx, s.db, "name", req.GetName())
 	if err != nil {
 		return nil, err
-	}
-	row, err := store.New(s.db.Scoped(ctx)).GetHome(ctx, store.GetHomeParams{TenantID: ids[0], HomeID: ids[1]})
-	if err != nil {
-		return nil, notFoundAs(err, req.GetName())
 	}
 	return homeToProto(row), nil
 }
 
 func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) (*assetsv1.ListHomesResponse, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants")
+	parent, err := tenantPattern.Parse("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -113,15 +120,12 @@ func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) 
 		return nil, err
 	}
 	size := pagetoken.Size(req.GetPageSize())
-	rows, err := store.New(s.db.Scoped(ctx)).ListHomes(ctx, store.ListHomesParams{TenantID: ids[0], AfterID: after, PageLimit: size + 1})
+	rows, err := store.New(s.db.Scoped(ctx)).ListHomes(ctx, store.ListHomesParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1})
 	if err != nil {
 		return nil, err
 	}
-	rows, next := pagetoken.Page(rows, size, func(r store.AssetsHome) []string { return []string{r.HomeID.String()} }, req.GetParent())
-	resp := &assetsv1.ListHomesResponse{NextPageToken: next}
-	for _, r := range rows {
-		resp.Homes = append(resp.Homes, homeToProto(r))
-	}
+	resp := &assetsv1.ListHomesResponse{}
+	resp.Homes, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsHome) []string { return []string{r.HomeID.String()} }, homeToProto, req.GetParent())
 	return resp, nil
 }
 
@@ -142,42 +146,28 @@ func checkHomeExists(ctx context.Context, q *store.Queries, tenantID, homeID uui
 
 func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
 	in := req.GetHome()
-	ids, err := resname.Parse("home.name", in.GetName(), false, "tenants", "homes")
+	mask, err := aip.ResolveMask(req.GetUpdateMask(), in, "display_name", "address", "time_zone")
 	if err != nil {
 		return nil, err
 	}
-	mask, err := resolveMask(req.GetUpdateMask(), in, "display_name", "address", "time_zone")
-	if err != nil {
-		return nil, err
-	}
-	var out store.AssetsHome
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
-		if err != nil {
-			return notFoundAs(err, in.GetName())
-		}
-		if err := checkEtag(in.GetEtag(), cur.Revision, in.GetName()); err != nil {
-			return err
-		}
+	out, err := homes.Update(ctx, s.db, "home.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsHome) (store.AssetsHome, error) {
 		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
-		if mask.has("display_name") {
+		if mask.Has("display_name") {
 			if in.GetDisplayName() == "" {
-				return apierror.InvalidField("home.display_name", "cannot be empty")
+				return cur, apierror.InvalidField("home.display_name", "cannot be empty")
 			}
 			p.DisplayName = in.GetDisplayName()
 		}
 		if sub, ok := mask["address"]; ok {
 			p.Address = marshalAddress(patchAddress(cur.Address, in.GetAddress(), sub))
 		}
-		if mask.has("time_zone") {
+		if mask.Has("time_zone") {
 			if err := checkTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
-				return err
+				return cur, err
 			}
 			p.TimeZone = in.GetTimeZone()
 		}
-		out, err = q.UpdateHome(ctx, p)
-		return err
+		return q.UpdateHome(ctx, p)
 	})
 	if err != nil {
 		return nil, err
@@ -185,24 +175,11 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 	return homeToProto(out), nil
 }
 
+// DeleteHome refuses a home that still has locations or assets: their
+// foreign keys say so (HOME_NOT_EMPTY, in Constraints).
 func (s *Server) DeleteHome(ctx context.Context, req *assetsv1.DeleteHomeRequest) (*emptypb.Empty, error) {
-	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
-		if err != nil {
-			return notFoundAs(err, req.GetName())
-		}
-		if err := checkEtag(req.GetEtag(), cur.Revision, req.GetName()); err != nil {
-			return err
-		}
-		_, err = q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: ids[0], HomeID: ids[1]})
-		if violatesConstraint(err, "locations_tenant_id_home_id_fkey") || violatesConstraint(err, "assets_tenant_id_home_id_fkey") {
-			return apierror.FailedPrecondition("HOME_NOT_EMPTY", req.GetName()+" still has locations or assets; delete them first")
-		}
+	err := homes.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsHome) error {
+		_, err := q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID})
 		return err
 	})
 	if err != nil {

@@ -13,9 +13,9 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
-	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets/internal/store"
 )
@@ -23,19 +23,14 @@ import (
 // maxClockSkew is how far in the future a reading may be dated.
 const maxClockSkew = 5 * time.Minute
 
-func unitToDB(u assetsv1.MeterReading_Unit) string {
-	return strings.ToLower(strings.TrimPrefix(u.String(), "UNIT_"))
-}
-
-func unitFromDB(s string) assetsv1.MeterReading_Unit {
-	return assetsv1.MeterReading_Unit(assetsv1.MeterReading_Unit_value["UNIT_"+strings.ToUpper(s)])
-}
+// units has no default: the contract refuses an unspecified unit.
+var units = aip.NewEnum(assetsv1.MeterReading_UNIT_UNSPECIFIED)
 
 func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.MeterReading {
 	return &assetsv1.MeterReading{
-		Name:       assetName(r.TenantID, homeID, r.AssetID) + "/meterReadings/" + r.ReadingID.String(),
+		Name:       readingPattern.Format(r.TenantID, homeID, r.AssetID, r.ReadingID),
 		Meter:      r.Meter,
-		Unit:       unitFromDB(r.Unit),
+		Unit:       units.FromDB(r.Unit),
 		Value:      r.Value,
 		ReadTime:   timestamppb.New(r.ReadTime),
 		MeterReset: r.Reset,
@@ -48,7 +43,7 @@ func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.Mete
 // serialised by locking the asset row, so two concurrent readings cannot both
 // pass the check against the same predecessor.
 func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMeterReadingRequest) (*assetsv1.MeterReading, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
+	parent, err := assetPattern.Parse("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -65,40 +60,35 @@ func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMet
 			return nil, apierror.InvalidField("meter_reading.read_time", "cannot be in the future")
 		}
 	}
-	rid := requestID(req.GetRequestId())
+	tenantID, assetID := parent.ID("tenant"), parent.ID("asset")
 	var out store.AssetsMeterReading
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		if _, err := q.GetAssetForUpdate(ctx, store.GetAssetForUpdateParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-			return notFoundAs(err, req.GetParent())
+		if _, err := lockAsset(ctx, q, parent); err != nil {
+			return aip.NotFoundAs(err, req.GetParent())
 		}
-		if rid.Valid {
-			prior, err := q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: ids[0], RequestID: rid})
-			if err == nil {
-				if prior.AssetID != ids[2] {
-					return apierror.FailedPrecondition("REQUEST_ID_REUSED", "request_id was already used for a reading of another asset")
+		out, err = aip.Create[store.AssetsMeterReading]{
+			Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsMeterReading, error) {
+				return q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: tenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
+			},
+			Fingerprint: func(r store.AssetsMeterReading) []byte { return r.RequestFingerprint },
+			Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsMeterReading, error) {
+				if err := checkMonotonic(ctx, q, tenantID, assetID, in, readTime); err != nil {
+					return store.AssetsMeterReading{}, err
 				}
-				out = prior
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		if err := checkMonotonic(ctx, q, ids[0], ids[2], in, readTime); err != nil {
-			return err
-		}
-		out, err = q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
-			TenantID: ids[0], AssetID: ids[2], ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
-			Unit: unitToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
-			Note: in.GetNote(), RequestID: rid,
-		})
+				return q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
+					TenantID: tenantID, AssetID: assetID, ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
+					Unit: units.ToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
+					Note: in.GetNote(), RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+				})
+			},
+		}.Run(ctx, req)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return readingToProto(out, ids[1]), nil
+	return readingToProto(out, parent.ID("home")), nil
 }
 
 func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uuid.UUID, in *assetsv1.MeterReading, at time.Time) error {
@@ -108,11 +98,11 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 	case err != nil:
 		return err
 	default:
-		if prev.Unit != unitToDB(in.GetUnit()) {
+		if prev.Unit != units.ToDB(in.GetUnit()) {
 			return apierror.InvalidField("meter_reading.unit", fmt.Sprintf("meter %q is measured in %s", in.GetMeter(), strings.ToUpper(prev.Unit)))
 		}
 		if !in.GetMeterReset() && in.GetValue() < prev.Value {
-			return apierror.FailedPrecondition("METER_WENT_BACKWARDS", fmt.Sprintf(
+			return apierror.FailedPrecondition(assetsv1.ErrorReason_ERROR_REASON_METER_WENT_BACKWARDS, fmt.Sprintf(
 				"meter %q read %g at %s; a lower value needs reset=true", in.GetMeter(), prev.Value, prev.ReadTime.Format(time.RFC3339)))
 		}
 	}
@@ -123,7 +113,7 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 		return err
 	default:
 		if !next.Reset && next.Value < in.GetValue() {
-			return apierror.FailedPrecondition("METER_WENT_BACKWARDS", fmt.Sprintf(
+			return apierror.FailedPrecondition(assetsv1.ErrorReason_ERROR_REASON_METER_WENT_BACKWARDS, fmt.Sprintf(
 				"meter %q read only %g later, at %s", in.GetMeter(), next.Value, next.ReadTime.Format(time.RFC3339)))
 		}
 	}
@@ -131,7 +121,7 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 }
 
 func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterReadingsRequest) (*assetsv1.ListMeterReadingsResponse, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
+	parent, err := assetPattern.Parse("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +141,8 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 	}
 	q := store.New(s.db.Scoped(ctx))
 	size := pagetoken.Size(req.GetPageSize())
-	p := store.ListMeterReadingsParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
+	tenantID, homeID, assetID := parent.ID("tenant"), parent.ID("home"), parent.ID("asset")
+	p := store.ListMeterReadingsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID, BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
 	if req.GetMeter() != "" {
 		p.Meter = pgtype.Text{String: req.GetMeter(), Valid: true}
 	}
@@ -162,16 +153,13 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 		return nil, err
 	}
 	if len(rows) == 0 {
-		if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
+		if err := checkAssetExists(ctx, q, tenantID, homeID, assetID, req.GetParent()); err != nil {
 			return nil, err
 		}
 	}
-	rows, next := pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
+	resp := &assetsv1.ListMeterReadingsResponse{}
+	resp.MeterReadings, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
 		return []string{r.ReadTime.Format(time.RFC3339Nano), r.ReadingID.String()}
-	}, req.GetParent(), req.GetMeter())
-	resp := &assetsv1.ListMeterReadingsResponse{NextPageToken: next}
-	for _, r := range rows {
-		resp.MeterReadings = append(resp.MeterReadings, readingToProto(r, ids[1]))
-	}
+	}, func(r store.AssetsMeterReading) *assetsv1.MeterReading { return readingToProto(r, homeID) }, req.GetParent(), req.GetMeter())
 	return resp, nil
 }

@@ -35,14 +35,14 @@ const createAsset = `-- name: CreateAsset :one
 INSERT INTO assets.assets (
   tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number,
   install_date, purchase_date, purchase_cost_minor, purchase_cost_currency,
-  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id
+  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint
 ) VALUES (
   $1, $2, $3, $4, $5, $6, $7, $8,
   $9, $10, $11, $12,
-  $13, $14, $15, $16, $17, $18
+  $13, $14, $15, $16, $17, $18, $19
 )
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type CreateAssetParams struct {
@@ -64,6 +64,7 @@ type CreateAssetParams struct {
 	Status                 string
 	Attributes             []byte
 	RequestID              uuid.NullUUID
+	RequestFingerprint     []byte
 }
 
 func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (AssetsAsset, error) {
@@ -86,6 +87,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 		arg.Status,
 		arg.Attributes,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsAsset
 	err := row.Scan(
@@ -110,6 +112,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -132,7 +135,7 @@ func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) (int64
 }
 
 const getAsset = `-- name: GetAsset :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
 `
 
 type GetAssetParams struct {
@@ -166,12 +169,13 @@ func (q *Queries) GetAsset(ctx context.Context, arg GetAssetParams) (AssetsAsset
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getAssetByRequestID = `-- name: GetAssetByRequestID :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint FROM assets.assets WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetAssetByRequestIDParams struct {
@@ -204,12 +208,13 @@ func (q *Queries) GetAssetByRequestID(ctx context.Context, arg GetAssetByRequest
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getAssetForUpdate = `-- name: GetAssetForUpdate :one
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint FROM assets.assets
 WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3
 FOR UPDATE
 `
@@ -245,12 +250,13 @@ func (q *Queries) GetAssetForUpdate(ctx context.Context, arg GetAssetForUpdatePa
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const listAssets = `-- name: ListAssets :many
-SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time FROM assets.assets
+SELECT tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint FROM assets.assets
 WHERE tenant_id = $1
   AND asset_id > $2
   AND ($3::uuid IS NULL OR home_id = $3)
@@ -335,6 +341,7 @@ func (q *Queries) ListAssets(ctx context.Context, arg ListAssetsParams) ([]Asset
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
+			&i.RequestFingerprint,
 		); err != nil {
 			return nil, err
 		}
@@ -389,7 +396,7 @@ SET display_name = $1, category_id = $2, make = $3, model = $4,
     location_id = $12, status = $13, attributes = $14,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $15 AND asset_id = $16
-RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type UpdateAssetParams struct {
@@ -453,6 +460,7 @@ func (q *Queries) UpdateAsset(ctx context.Context, arg UpdateAssetParams) (Asset
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }

@@ -12,23 +12,24 @@ import (
 )
 
 const createAttachment = `-- name: CreateAttachment :one
-INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time
+RETURNING tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time, request_fingerprint
 `
 
 type CreateAttachmentParams struct {
-	TenantID     uuid.UUID
-	AssetID      uuid.UUID
-	AttachmentID uuid.UUID
-	Kind         string
-	Filename     string
-	ContentType  string
-	SizeBytes    int64
-	Sha256       string
-	BlobKey      string
-	RequestID    uuid.NullUUID
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	AttachmentID       uuid.UUID
+	Kind               string
+	Filename           string
+	ContentType        string
+	SizeBytes          int64
+	Sha256             string
+	BlobKey            string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentParams) (AssetsAttachment, error) {
@@ -43,6 +44,7 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 		arg.Sha256,
 		arg.BlobKey,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsAttachment
 	err := row.Scan(
@@ -57,6 +59,7 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 		&i.BlobKey,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -89,7 +92,7 @@ func (q *Queries) DeleteAttachment(ctx context.Context, arg DeleteAttachmentPara
 }
 
 const getAttachment = `-- name: GetAttachment :one
-SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time, t.request_fingerprint FROM assets.attachments t
 WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id = $3
   AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
 `
@@ -122,12 +125,13 @@ func (q *Queries) GetAttachment(ctx context.Context, arg GetAttachmentParams) (A
 		&i.BlobKey,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getAttachmentByRequestID = `-- name: GetAttachmentByRequestID :one
-SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time FROM assets.attachments WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, create_time, request_fingerprint FROM assets.attachments WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetAttachmentByRequestIDParams struct {
@@ -150,6 +154,7 @@ func (q *Queries) GetAttachmentByRequestID(ctx context.Context, arg GetAttachmen
 		&i.BlobKey,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -184,7 +189,7 @@ func (q *Queries) ListAttachmentBlobKeys(ctx context.Context, arg ListAttachment
 }
 
 const listAttachments = `-- name: ListAttachments :many
-SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time FROM assets.attachments t
+SELECT t.tenant_id, t.asset_id, t.attachment_id, t.kind, t.filename, t.content_type, t.size_bytes, t.sha256, t.blob_key, t.request_id, t.create_time, t.request_fingerprint FROM assets.attachments t
 WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.attachment_id > $3
   AND EXISTS (SELECT 1 FROM assets.assets a WHERE a.tenant_id = $1 AND a.home_id = $4 AND a.asset_id = $2)
 ORDER BY t.attachment_id
@@ -227,6 +232,7 @@ func (q *Queries) ListAttachments(ctx context.Context, arg ListAttachmentsParams
 			&i.BlobKey,
 			&i.RequestID,
 			&i.CreateTime,
+			&i.RequestFingerprint,
 		); err != nil {
 			return nil, err
 		}

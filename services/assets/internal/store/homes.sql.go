@@ -12,19 +12,20 @@ import (
 )
 
 const createHome = `-- name: CreateHome :one
-INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type CreateHomeParams struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	DisplayName string
-	Address     []byte
-	TimeZone    string
-	RequestID   uuid.NullUUID
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	DisplayName        string
+	Address            []byte
+	TimeZone           string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 // A retry with the same request_id inserts nothing (and returns no row).
@@ -36,6 +37,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 		arg.Address,
 		arg.TimeZone,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsHome
 	err := row.Scan(
@@ -48,6 +50,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -70,7 +73,7 @@ func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) (int64, 
 }
 
 const getHome = `-- name: GetHome :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
 `
 
 type GetHomeParams struct {
@@ -91,12 +94,13 @@ func (q *Queries) GetHome(ctx context.Context, arg GetHomeParams) (AssetsHome, e
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getHomeByRequestID = `-- name: GetHomeByRequestID :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint FROM assets.homes WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetHomeByRequestIDParams struct {
@@ -117,12 +121,13 @@ func (q *Queries) GetHomeByRequestID(ctx context.Context, arg GetHomeByRequestID
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getHomeForUpdate = `-- name: GetHomeForUpdate :one
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes WHERE tenant_id = $1 AND home_id = $2 FOR UPDATE
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint FROM assets.homes WHERE tenant_id = $1 AND home_id = $2 FOR UPDATE
 `
 
 type GetHomeForUpdateParams struct {
@@ -143,6 +148,7 @@ func (q *Queries) GetHomeForUpdate(ctx context.Context, arg GetHomeForUpdatePara
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -165,7 +171,7 @@ func (q *Queries) HomeExists(ctx context.Context, arg HomeExistsParams) (bool, e
 }
 
 const listHomes = `-- name: ListHomes :many
-SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time FROM assets.homes
+SELECT tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint FROM assets.homes
 WHERE tenant_id = $1 AND home_id > $2
 ORDER BY home_id
 LIMIT $3
@@ -196,6 +202,7 @@ func (q *Queries) ListHomes(ctx context.Context, arg ListHomesParams) ([]AssetsH
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
+			&i.RequestFingerprint,
 		); err != nil {
 			return nil, err
 		}
@@ -212,7 +219,7 @@ UPDATE assets.homes
 SET display_name = $1, address = $2, time_zone = $3,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $4 AND home_id = $5
-RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type UpdateHomeParams struct {
@@ -242,6 +249,7 @@ func (q *Queries) UpdateHome(ctx context.Context, arg UpdateHomeParams) (AssetsH
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }

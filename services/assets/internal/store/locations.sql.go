@@ -12,20 +12,21 @@ import (
 )
 
 const createLocation = `-- name: CreateLocation :one
-INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type CreateLocationParams struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	LocationID  uuid.UUID
-	DisplayName string
-	Kind        string
-	Floor       string
-	RequestID   uuid.NullUUID
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	LocationID         uuid.UUID
+	DisplayName        string
+	Kind               string
+	Floor              string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) (AssetsLocation, error) {
@@ -37,6 +38,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 		arg.Kind,
 		arg.Floor,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsLocation
 	err := row.Scan(
@@ -50,6 +52,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
@@ -72,7 +75,7 @@ func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) 
 }
 
 const getLocation = `-- name: GetLocation :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint FROM assets.locations WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
 `
 
 type GetLocationParams struct {
@@ -95,12 +98,13 @@ func (q *Queries) GetLocation(ctx context.Context, arg GetLocationParams) (Asset
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getLocationByRequestID = `-- name: GetLocationByRequestID :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint FROM assets.locations WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetLocationByRequestIDParams struct {
@@ -122,12 +126,13 @@ func (q *Queries) GetLocationByRequestID(ctx context.Context, arg GetLocationByR
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getLocationForUpdate = `-- name: GetLocationForUpdate :one
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint FROM assets.locations
 WHERE tenant_id = $1 AND home_id = $2 AND location_id = $3
 FOR UPDATE
 `
@@ -152,12 +157,13 @@ func (q *Queries) GetLocationForUpdate(ctx context.Context, arg GetLocationForUp
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const listLocations = `-- name: ListLocations :many
-SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time FROM assets.locations
+SELECT tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint FROM assets.locations
 WHERE tenant_id = $1 AND home_id = $2 AND location_id > $3
 ORDER BY location_id
 LIMIT $4
@@ -195,6 +201,7 @@ func (q *Queries) ListLocations(ctx context.Context, arg ListLocationsParams) ([
 			&i.Revision,
 			&i.CreateTime,
 			&i.UpdateTime,
+			&i.RequestFingerprint,
 		); err != nil {
 			return nil, err
 		}
@@ -211,7 +218,7 @@ UPDATE assets.locations
 SET display_name = $1, kind = $2, floor = $3,
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $4 AND location_id = $5
-RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time
+RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, revision, create_time, update_time, request_fingerprint
 `
 
 type UpdateLocationParams struct {
@@ -242,6 +249,7 @@ func (q *Queries) UpdateLocation(ctx context.Context, arg UpdateLocationParams) 
 		&i.Revision,
 		&i.CreateTime,
 		&i.UpdateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }

@@ -14,23 +14,24 @@ import (
 )
 
 const createMeterReading = `-- name: CreateMeterReading :one
-INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time
+RETURNING tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time, request_fingerprint
 `
 
 type CreateMeterReadingParams struct {
-	TenantID  uuid.UUID
-	AssetID   uuid.UUID
-	ReadingID uuid.UUID
-	Meter     string
-	Unit      string
-	Value     float64
-	ReadTime  time.Time
-	Reset     bool
-	Note      string
-	RequestID uuid.NullUUID
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	ReadingID          uuid.UUID
+	Meter              string
+	Unit               string
+	Value              float64
+	ReadTime           time.Time
+	Reset              bool
+	Note               string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReadingParams) (AssetsMeterReading, error) {
@@ -45,6 +46,7 @@ func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReading
 		arg.Reset,
 		arg.Note,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsMeterReading
 	err := row.Scan(
@@ -59,12 +61,13 @@ func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReading
 		&i.Note,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const getMeterReadingByRequestID = `-- name: GetMeterReadingByRequestID :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings WHERE tenant_id = $1 AND request_id = $2
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time, request_fingerprint FROM assets.meter_readings WHERE tenant_id = $1 AND request_id = $2
 `
 
 type GetMeterReadingByRequestIDParams struct {
@@ -87,12 +90,13 @@ func (q *Queries) GetMeterReadingByRequestID(ctx context.Context, arg GetMeterRe
 		&i.Note,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const listMeterReadings = `-- name: ListMeterReadings :many
-SELECT r.tenant_id, r.asset_id, r.reading_id, r.meter, r.unit, r.value, r.read_time, r.reset, r.note, r.request_id, r.create_time FROM assets.meter_readings r
+SELECT r.tenant_id, r.asset_id, r.reading_id, r.meter, r.unit, r.value, r.read_time, r.reset, r.note, r.request_id, r.create_time, r.request_fingerprint FROM assets.meter_readings r
 WHERE r.tenant_id = $1 AND r.asset_id = $2
   AND ($3::text IS NULL OR r.meter = $3)
   AND (r.read_time, r.reading_id) < ($4::timestamptz, $5::uuid)
@@ -142,6 +146,7 @@ func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsPa
 			&i.Note,
 			&i.RequestID,
 			&i.CreateTime,
+			&i.RequestFingerprint,
 		); err != nil {
 			return nil, err
 		}
@@ -154,7 +159,7 @@ func (q *Queries) ListMeterReadings(ctx context.Context, arg ListMeterReadingsPa
 }
 
 const nextMeterReading = `-- name: NextMeterReading :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time, request_fingerprint FROM assets.meter_readings
 WHERE tenant_id = $1 AND asset_id = $2 AND meter = $3 AND read_time > $4
 ORDER BY read_time, reading_id
 LIMIT 1
@@ -187,12 +192,13 @@ func (q *Queries) NextMeterReading(ctx context.Context, arg NextMeterReadingPara
 		&i.Note,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }
 
 const previousMeterReading = `-- name: PreviousMeterReading :one
-SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time FROM assets.meter_readings
+SELECT tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, create_time, request_fingerprint FROM assets.meter_readings
 WHERE tenant_id = $1 AND asset_id = $2 AND meter = $3 AND read_time <= $4
 ORDER BY read_time DESC, reading_id DESC
 LIMIT 1
@@ -226,6 +232,7 @@ func (q *Queries) PreviousMeterReading(ctx context.Context, arg PreviousMeterRea
 		&i.Note,
 		&i.RequestID,
 		&i.CreateTime,
+		&i.RequestFingerprint,
 	)
 	return i, err
 }

@@ -33,20 +33,22 @@ type AssetsAsset struct {
 	Revision               int64
 	CreateTime             time.Time
 	UpdateTime             time.Time
+	RequestFingerprint     []byte
 }
 
 type AssetsAttachment struct {
-	TenantID     uuid.UUID
-	AssetID      uuid.UUID
-	AttachmentID uuid.UUID
-	Kind         string
-	Filename     string
-	ContentType  string
-	SizeBytes    int64
-	Sha256       string
-	BlobKey      string
-	RequestID    uuid.NullUUID
-	CreateTime   time.Time
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	AttachmentID       uuid.UUID
+	Kind               string
+	Filename           string
+	ContentType        string
+	SizeBytes          int64
+	Sha256             string
+	BlobKey            string
+	RequestID          uuid.NullUUID
+	CreateTime         time.Time
+	RequestFingerprint []byte
 }
 
 type AssetsCategory struct {
@@ -57,40 +59,43 @@ type AssetsCategory struct {
 }
 
 type AssetsHome struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	DisplayName string
-	Address     []byte
-	TimeZone    string
-	RequestID   uuid.NullUUID
-	Revision    int64
-	CreateTime  time.Time
-	UpdateTime  time.Time
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	DisplayName        string
+	Address            []byte
+	TimeZone           string
+	RequestID          uuid.NullUUID
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+	RequestFingerprint []byte
 }
 
 type AssetsLocation struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	LocationID  uuid.UUID
-	DisplayName string
-	Kind        string
-	Floor       string
-	RequestID   uuid.NullUUID
-	Revision    int64
-	CreateTime  time.Time
-	UpdateTime  time.Time
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	LocationID         uuid.UUID
+	DisplayName        string
+	Kind               string
+	Floor              string
+	RequestID          uuid.NullUUID
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+	RequestFingerprint []byte
 }
 
 type AssetsMeterReading struct {
-	TenantID   uuid.UUID
-	AssetID    uuid.UUID
-	ReadingID  uuid.UUID
-	Meter      string
-	Unit       string
-	Value      float64
-	ReadTime   time.Time
-	Reset      bool
-	Note       string
-	RequestID  uuid.NullUUID
-	CreateTime time.Time
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	ReadingID          uuid.UUID
+	Meter              string
+	Unit               string
+	Value              float64
+	ReadTime           time.Time
+	Reset              bool
+	Note               string
+	RequestID          uuid.NullUUID
+	CreateTime         time.Time
+	RequestFingerprint []byte
 }

@@ -983,9 +983,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"postalCode\x125\n" +
 	"\vregion_code\x18\x05 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{2}$R\n" +
-	"regionCode\"\xba\x03\n" +
-	"\x04Home\x12L\n" +
-	"\x04name\x18\x01 \x01(\tB8\xe0A\b\xbaH2\xd8\x01\x01r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12+\n" +
+	"regionCode\"\x85\x03\n" +
+	"\x04Home\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12:\n" +
 	"\aaddress\x18\x03 \x01(\v2 .steward.assets.v1.PostalAddressR\aaddress\x12$\n" +
 	"\ttime_zone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12@\n" +
@@ -994,9 +994,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1b\n" +
 	"\x04etag\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:4\xeaA1\n" +
-	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xba\x04\n" +
-	"\bLocation\x12d\n" +
-	"\x04name\x18\x01 \x01(\tBP\xe0A\b\xbaHJ\xd8\x01\x01rE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12+\n" +
+	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xed\x03\n" +
+	"\bLocation\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12>\n" +
 	"\x04kind\x18\x03 \x01(\x0e2 .steward.assets.v1.Location.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1d\n" +
 	"\x05floor\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18(R\x05floor\x12@\n" +
@@ -1016,9 +1016,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x126\n" +
 	"\x17typical_lifespan_months\x18\x04 \x01(\x05R\x15typicalLifespanMonths:@\xeaA=\n" +
-	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\"\xf7\v\n" +
-	"\x05Asset\x12a\n" +
-	"\x04name\x18\x01 \x01(\tBM\xe0A\b\xbaHG\xd8\x01\x01rB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12+\n" +
+	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\"\xad\v\n" +
+	"\x05Asset\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12e\n" +
 	"\bcategory\x18\x03 \x01(\tBI\xfaA\x1b\n" +
 	"\x19steward.dev/AssetCategory\xbaH(\xd8\x01\x01r#2!^assetCategories/[a-z0-9-]{1,63}$R\bcategory\x12\x1b\n" +
