@@ -15,7 +15,7 @@ import (
 
 // nameCheck is one request field that must hold a name of pattern.
 type nameCheck struct {
-	path     string                       // "parent", "home.name"
+	path     string                         // "parent", "home.name"
 	fields   []protoreflect.FieldDescriptor // the way to it from the request
 	pattern  Pattern
 	optional bool // empty passes: an IDENTIFIER that a create ignores

@@ -106,4 +106,3 @@ func TestFilterErrorsAreUTF8(t *testing.T) {
 		}
 	}
 }
-

@@ -31,7 +31,7 @@ var assets = aip.Resource[*store.Queries, store.AssetsAsset]{
 	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsAsset, error) {
 		return q.GetAsset(ctx, store.GetAssetParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset")})
 	},
-	Lock: lockAsset,
+	Lock:     lockAsset,
 	Revision: func(a store.AssetsAsset) int64 { return a.Revision },
 }
 
