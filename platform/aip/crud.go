@@ -12,23 +12,46 @@ import (
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 )
 
-// Resource is what the standard methods need to know of one resource: its
-// name pattern and how its store reads it. Q is the service's sqlc Queries,
-// Row the row type of the resource.
-type Resource[Q, Row any] struct {
+// Resource is what the standard methods (AIP-131..135) need to know of one
+// resource, so that a service writes only its proto, its SQL and its domain
+// rules. Q is the service's sqlc Queries, Row the resource's row type and M
+// its message. A field left nil is a method the resource does not have.
+type Resource[Q, Row any, M proto.Message] struct {
 	Pattern resname.Pattern
+	// Parent is the pattern of the parent a Create or List names.
+	Parent resname.Pattern
 	// Queries opens the store on a connection or transaction.
 	Queries func(tenantdb.DBTX) Q
-	// Read returns the row the name names; pgx.ErrNoRows when there is none.
+	// Read returns the row a name names; pgx.ErrNoRows when there is none.
 	Read func(ctx context.Context, q Q, name resname.Name) (Row, error)
 	// Lock is Read with the row locked for the rest of the transaction.
 	Lock func(ctx context.Context, q Q, name resname.Name) (Row, error)
 	// Revision is the row's revision, of which the etag is made.
 	Revision func(Row) int64
+	// ByRequestID returns the row a create under parent with requestID made
+	// (AIP-155); pgx.ErrNoRows when none did.
+	ByRequestID func(ctx context.Context, q Q, parent resname.Name, requestID uuid.NullUUID) (Row, error)
+	// Fingerprint is the request fingerprint stored with a row.
+	Fingerprint func(Row) []byte
+	// ListParent, when set, is the pattern of the parent a List names where
+	// it differs from Parent, such as one with a wildcard (AIP-159).
+	ListParent *resname.Pattern
+	// ParentExists reports whether the parent exists: a List of a missing
+	// parent is NOT_FOUND (AIP-132), not an empty page. Lists ask only when a
+	// page comes back empty, so the common case stays one round trip.
+	ParentExists func(ctx context.Context, q Q, parent resname.Name) (bool, error)
+	// CheckParent, when set, runs first in a Create, also for a retry: the
+	// parent must exist (NOT_FOUND otherwise) where no foreign key says so,
+	// and may be locked to serialise the creates under it.
+	CheckParent func(ctx context.Context, q Q, parent resname.Name) error
+	// Proto converts a row. asked is the name (or parent) the request named,
+	// for parts of the name that the row does not hold.
+	Proto func(row Row, asked resname.Name) M
 }
 
 // NotFoundAs turns a missing row into NOT_FOUND for name.
@@ -39,9 +62,9 @@ func NotFoundAs(err error, name string) error {
 	return err
 }
 
-// Get reads the resource field names (AIP-131).
-func (r Resource[Q, Row]) Get(ctx context.Context, db *tenantdb.DB, field, name string) (Row, error) {
-	var zero Row
+// Get reads the resource the request field names (AIP-131).
+func (r Resource[Q, Row, M]) Get(ctx context.Context, db *tenantdb.DB, field, name string) (M, error) {
+	var zero M
 	n, err := r.Pattern.Parse(field, name)
 	if err != nil {
 		return zero, err
@@ -50,28 +73,31 @@ func (r Resource[Q, Row]) Get(ctx context.Context, db *tenantdb.DB, field, name 
 	if err != nil {
 		return zero, NotFoundAs(err, name)
 	}
-	return row, nil
+	return r.Proto(row, n), nil
 }
 
-// Update changes the resource field names (AIP-134) in one transaction:
-// the row is locked, NOT_FOUND when missing, ABORTED when etag is stale,
-// then apply computes and stores the new row.
-func (r Resource[Q, Row]) Update(ctx context.Context, db *tenantdb.DB, field, name, etag string, apply func(q Q, cur Row) (Row, error)) (Row, error) {
-	var out Row
-	err := r.locked(ctx, db, field, name, etag, func(q Q, cur Row) (err error) {
-		out, err = apply(q, cur)
+// Update changes the resource the request field names (AIP-134) in one
+// transaction: the row is locked, NOT_FOUND when missing, ABORTED when etag
+// is stale; then apply computes and stores the new row.
+func (r Resource[Q, Row, M]) Update(ctx context.Context, db *tenantdb.DB, field, name, etag string, apply func(q Q, cur Row) (Row, error)) (M, error) {
+	var out M
+	err := r.locked(ctx, db, field, name, etag, func(q Q, cur Row, n resname.Name) error {
+		row, err := apply(q, cur)
+		if err == nil {
+			out = r.Proto(row, n)
+		}
 		return err
 	})
 	return out, err
 }
 
-// Delete removes the resource field names (AIP-135) as Update changes one;
-// remove deletes the locked row.
-func (r Resource[Q, Row]) Delete(ctx context.Context, db *tenantdb.DB, field, name, etag string, remove func(q Q, cur Row) error) error {
-	return r.locked(ctx, db, field, name, etag, remove)
+// Delete removes the resource the request field names (AIP-135) as Update
+// changes one; remove deletes the locked row.
+func (r Resource[Q, Row, M]) Delete(ctx context.Context, db *tenantdb.DB, field, name, etag string, remove func(q Q, cur Row) error) error {
+	return r.locked(ctx, db, field, name, etag, func(q Q, cur Row, _ resname.Name) error { return remove(q, cur) })
 }
 
-func (r Resource[Q, Row]) locked(ctx context.Context, db *tenantdb.DB, field, name, etag string, fn func(q Q, cur Row) error) error {
+func (r Resource[Q, Row, M]) locked(ctx context.Context, db *tenantdb.DB, field, name, etag string, fn func(q Q, cur Row, n resname.Name) error) error {
 	n, err := r.Pattern.Parse(field, name)
 	if err != nil {
 		return err
@@ -85,8 +111,63 @@ func (r Resource[Q, Row]) locked(ctx context.Context, db *tenantdb.DB, field, na
 		if err := CheckEtag(etag, r.Revision(cur), name); err != nil {
 			return err
 		}
-		return fn(q, cur)
+		return fn(q, cur, n)
 	})
+}
+
+// ListRequest is what every List request (AIP-132) carries.
+type ListRequest interface {
+	GetParent() string
+	GetPageToken() string
+	GetPageSize() int32
+}
+
+// Page is the page a List by id asks the store for.
+type Page struct {
+	Parent resname.Name
+	// After is the id the page starts after; uuid.Nil on the first page.
+	After uuid.UUID
+	// Limit is the number of rows to fetch: one more than the page size, to
+	// know whether another page follows.
+	Limit int32
+}
+
+// List answers a List whose rows are in id order: it reads the parent and
+// page token (bound to the parent and to bound, e.g. the filter), fetches
+// the page and converts it within pagetoken's limits.
+func (r Resource[Q, Row, M]) List(ctx context.Context, db *tenantdb.DB, req ListRequest, id func(Row) uuid.UUID,
+	fetch func(q Q, page Page) ([]Row, error), bound ...string) ([]M, string, error) {
+	parentPattern := r.Parent
+	if r.ListParent != nil {
+		parentPattern = *r.ListParent
+	}
+	parent, err := parentPattern.Parse("parent", req.GetParent())
+	if err != nil {
+		return nil, "", err
+	}
+	request := append([]string{req.GetParent()}, bound...)
+	after, err := pagetoken.DecodeUUID(req.GetPageToken(), request...)
+	if err != nil {
+		return nil, "", err
+	}
+	size := pagetoken.Size(req.GetPageSize())
+	q := r.Queries(db.Scoped(ctx))
+	rows, err := fetch(q, Page{Parent: parent, After: after, Limit: size + 1})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) == 0 && r.ParentExists != nil {
+		ok, err := r.ParentExists(ctx, q, parent)
+		if err != nil {
+			return nil, "", err
+		}
+		if !ok {
+			return nil, "", apierror.NotFound(req.GetParent())
+		}
+	}
+	page, next := pagetoken.Page(rows, size, func(row Row) []string { return []string{id(row).String()} },
+		func(row Row) M { return r.Proto(row, parent) }, request...)
+	return page, next, nil
 }
 
 // Idempotency is what a create stores with its row so that a retry finds it
@@ -96,50 +177,62 @@ type Idempotency struct {
 	Fingerprint []byte
 }
 
-// Create is an idempotent create of a Row (AIP-155).
-type Create[Row any] struct {
-	// Find returns the row created with requestID; pgx.ErrNoRows when none.
-	Find func(ctx context.Context, requestID uuid.UUID) (Row, error)
-	// Fingerprint returns the fingerprint stored with row.
-	Fingerprint func(row Row) []byte
-	// Insert checks the domain rules and stores the new row with key. When a
-	// concurrent create with the same request_id got there first (ON
-	// CONFLICT DO NOTHING) it returns pgx.ErrNoRows.
-	Insert func(ctx context.Context, key Idempotency) (Row, error)
+// Create makes the resource req asks for under its parent field (AIP-133),
+// in one transaction. req's request_id (already validated as a UUID, or
+// empty) makes it idempotent: a retry of the same request returns what the
+// first one created, and the same request_id with a different request is
+// ALREADY_EXISTS with reason REQUEST_ID_REUSED. insert checks the domain
+// rules and stores the row with key; when a concurrent create with the same
+// request_id got there first (ON CONFLICT DO NOTHING) it returns
+// pgx.ErrNoRows.
+func (r Resource[Q, Row, M]) Create(ctx context.Context, db *tenantdb.DB, req proto.Message, parentField, parent string,
+	insert func(ctx context.Context, q Q, parent resname.Name, key Idempotency) (Row, error)) (M, error) {
+	var out M
+	p, err := r.Parent.Parse(parentField, parent)
+	if err != nil {
+		return out, err
+	}
+	key := Idempotency{RequestID: requestID(req)}
+	if key.RequestID.Valid {
+		key.Fingerprint = Fingerprint(req)
+	}
+	err = db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		q := r.Queries(tx)
+		row, err := r.createOnce(ctx, q, p, key, insert)
+		if err == nil {
+			out = r.Proto(row, p)
+		}
+		return err
+	})
+	return out, err
 }
 
-// Run creates the row for req, whose request_id field (already validated
-// as a UUID, or empty) makes the create idempotent: a retry of the same
-// request returns the row the first one created, and the same request_id
-// with a different request is ALREADY_EXISTS with reason REQUEST_ID_REUSED.
-func (c Create[Row]) Run(ctx context.Context, req proto.Message) (Row, error) {
-	var zero Row
-	key := Idempotency{RequestID: requestID(req)}
-	if !key.RequestID.Valid {
-		return c.Insert(ctx, key)
-	}
-	key.Fingerprint = Fingerprint(req)
-	prior, err := c.Find(ctx, key.RequestID.UUID)
-	switch {
-	case err == nil:
-		return c.replay(prior, key)
-	case !errors.Is(err, pgx.ErrNoRows):
-		return zero, err
-	}
-	row, err := c.Insert(ctx, key)
-	if errors.Is(err, pgx.ErrNoRows) { // a concurrent retry won
-		if prior, err = c.Find(ctx, key.RequestID.UUID); err != nil {
+func (r Resource[Q, Row, M]) createOnce(ctx context.Context, q Q, parent resname.Name, key Idempotency,
+	insert func(ctx context.Context, q Q, parent resname.Name, key Idempotency) (Row, error)) (Row, error) {
+	if r.CheckParent != nil {
+		if err := r.CheckParent(ctx, q, parent); err != nil {
+			var zero Row
 			return zero, err
 		}
-		return c.replay(prior, key)
 	}
-	return row, err
-}
-
-func (c Create[Row]) replay(prior Row, key Idempotency) (Row, error) {
-	if !bytes.Equal(c.Fingerprint(prior), key.Fingerprint) {
-		var zero Row
-		return zero, apierror.RequestIDReused()
+	if !key.RequestID.Valid {
+		return insert(ctx, q, parent, key)
+	}
+	prior, err := r.ByRequestID(ctx, q, parent, key.RequestID)
+	if errors.Is(err, pgx.ErrNoRows) {
+		prior, err = insert(ctx, q, parent, key)
+		if err == nil {
+			return prior, nil
+		}
+		if errors.Is(err, pgx.ErrNoRows) { // a concurrent retry won; READ COMMITTED sees it now
+			prior, err = r.ByRequestID(ctx, q, parent, key.RequestID)
+		}
+	}
+	if err != nil {
+		return prior, err
+	}
+	if !bytes.Equal(r.Fingerprint(prior), key.Fingerprint) {
+		return prior, apierror.RequestIDReused()
 	}
 	return prior, nil
 }

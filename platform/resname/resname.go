@@ -169,3 +169,20 @@ func (n Name) ID(variable string) uuid.UUID { return n.ids[n.pattern.index(varia
 
 // IsWildcard reports whether the name holds "-" for variable.
 func (n Name) IsWildcard(variable string) bool { return n.wild[n.pattern.index(variable)] }
+
+// String writes the name back, as the pattern formats it.
+func (n Name) String() string {
+	var b strings.Builder
+	for i, c := range n.pattern.collections {
+		if i > 0 {
+			b.WriteByte('/')
+		}
+		b.WriteString(c + "/")
+		if n.wild[i] {
+			b.WriteString(Wildcard)
+		} else {
+			b.WriteString(n.ids[i].String())
+		}
+	}
+	return b.String()
+}

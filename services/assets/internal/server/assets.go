@@ -25,21 +25,37 @@ const categoryPrefix = "assetCategories/"
 
 var assetStatuses = aip.NewEnum(assetsv1.Asset_STATUS_IN_SERVICE)
 
-var assets = aip.Resource[*store.Queries, store.AssetsAsset]{
-	Pattern: assetPattern,
-	Queries: queries,
+var assets = aip.Resource[*store.Queries, store.AssetsAsset, *assetsv1.Asset]{
+	Pattern:    assetPattern,
+	Parent:     homePattern,
+	ListParent: &anyHomePattern,
+	Queries:    queries,
 	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsAsset, error) {
 		return q.GetAsset(ctx, store.GetAssetParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset")})
 	},
 	Lock:     lockAsset,
 	Revision: func(a store.AssetsAsset) int64 { return a.Revision },
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsAsset, error) {
+		return q.GetAssetByRequestID(ctx, store.GetAssetByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(a store.AssetsAsset) []byte { return a.RequestFingerprint },
+	ParentExists: func(ctx context.Context, q *store.Queries, parent resname.Name) (bool, error) {
+		if parent.IsWildcard("home") {
+			return true, nil // every home of the tenant: an empty list is an answer
+		}
+		return homeExists(ctx, q, parent)
+	},
+	Proto: assetToProto,
 }
+
+// anyHomePattern is a home, or "-" for every home of the tenant (AIP-159).
+var anyHomePattern = homePattern.WithWildcards("home")
 
 func lockAsset(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsAsset, error) {
 	return q.GetAssetForUpdate(ctx, store.GetAssetForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset")})
 }
 
-func assetToProto(a store.AssetsAsset) *assetsv1.Asset {
+func assetToProto(a store.AssetsAsset, _ resname.Name) *assetsv1.Asset {
 	out := &assetsv1.Asset{
 		Name:                   assetPattern.Format(a.TenantID, a.HomeID, a.AssetID),
 		DisplayName:            a.DisplayName,
@@ -211,78 +227,40 @@ func (s *Server) ListAssetCategories(ctx context.Context, req *assetsv1.ListAsse
 }
 
 func (s *Server) CreateAsset(ctx context.Context, req *assetsv1.CreateAssetRequest) (*assetsv1.Asset, error) {
-	parent, err := homePattern.Parse("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	tenantID, homeID := parent.ID("tenant"), parent.ID("home")
-	f := assetFields{}
-	if err := f.apply(req.GetAsset(), aip.AllFields(mutableAssetFields...), tenantID, homeID); err != nil {
-		return nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	row, err := aip.Create[store.AssetsAsset]{
-		Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsAsset, error) {
-			return q.GetAssetByRequestID(ctx, store.GetAssetByRequestIDParams{TenantID: tenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
-		},
-		Fingerprint: func(a store.AssetsAsset) []byte { return a.RequestFingerprint },
-		Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsAsset, error) {
-			return q.CreateAsset(ctx, store.CreateAssetParams{
-				TenantID: tenantID, HomeID: homeID, AssetID: uuid.Must(uuid.NewV7()),
-				DisplayName: f.displayName, CategoryID: f.categoryID, Make: f.make, Model: f.model, SerialNumber: f.serial,
-				InstallDate: f.install, PurchaseDate: f.purchase, PurchaseCostMinor: f.costMinor, PurchaseCostCurrency: f.costCurrency,
-				ExpectedLifespanMonths: f.lifespan, WarrantyExpiryDate: f.warranty, LocationID: f.locationID,
-				Status: f.status, Attributes: f.attributes, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
-			})
-		},
-	}.Run(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return assetToProto(row), nil
+	return assets.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsAsset, error) {
+		f := assetFields{}
+		if err := f.apply(req.GetAsset(), aip.AllFields(mutableAssetFields...), parent.ID("tenant"), parent.ID("home")); err != nil {
+			return store.AssetsAsset{}, err
+		}
+		return q.CreateAsset(ctx, store.CreateAssetParams{
+			TenantID: parent.ID("tenant"), HomeID: parent.ID("home"), AssetID: uuid.Must(uuid.NewV7()),
+			DisplayName: f.displayName, CategoryID: f.categoryID, Make: f.make, Model: f.model, SerialNumber: f.serial,
+			InstallDate: f.install, PurchaseDate: f.purchase, PurchaseCostMinor: f.costMinor, PurchaseCostCurrency: f.costCurrency,
+			ExpectedLifespanMonths: f.lifespan, WarrantyExpiryDate: f.warranty, LocationID: f.locationID,
+			Status: f.status, Attributes: f.attributes, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
+	})
 }
 
 func (s *Server) GetAsset(ctx context.Context, req *assetsv1.GetAssetRequest) (*assetsv1.Asset, error) {
-	row, err := assets.Get(ctx, s.db, "name", req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return assetToProto(row), nil
+	return assets.Get(ctx, s.db, "name", req.GetName())
 }
 
-// anyHomePattern is a home, or "-" for every home of the tenant (AIP-159).
-var anyHomePattern = homePattern.WithWildcards("home")
-
 func (s *Server) ListAssets(ctx context.Context, req *assetsv1.ListAssetsRequest) (*assetsv1.ListAssetsResponse, error) {
-	parent, err := anyHomePattern.Parse("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent(), req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	size := pagetoken.Size(req.GetPageSize())
-	p := store.ListAssetsParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1}
-	if !parent.IsWildcard("home") {
-		p.HomeID = uuid.NullUUID{UUID: parent.ID("home"), Valid: true}
-	}
-	if err := applyAssetFilter(req.GetFilter(), p.TenantID, &p); err != nil {
-		return nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	rows, err := q.ListAssets(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	if len(rows) == 0 && p.HomeID.Valid {
-		if err := checkHomeExists(ctx, q, p.TenantID, p.HomeID.UUID, req.GetParent()); err != nil {
+	page, next, err := assets.List(ctx, s.db, req, func(a store.AssetsAsset) uuid.UUID { return a.AssetID }, func(q *store.Queries, pg aip.Page) ([]store.AssetsAsset, error) {
+		p := store.ListAssetsParams{TenantID: pg.Parent.ID("tenant"), AfterID: pg.After, PageLimit: pg.Limit}
+		if !pg.Parent.IsWildcard("home") {
+			p.HomeID = uuid.NullUUID{UUID: pg.Parent.ID("home"), Valid: true}
+		}
+		if err := applyAssetFilter(req.GetFilter(), p.TenantID, &p); err != nil {
 			return nil, err
 		}
+		return q.ListAssets(ctx, p)
+	}, req.GetFilter())
+	if err != nil {
+		return nil, err
 	}
-	resp := &assetsv1.ListAssetsResponse{}
-	resp.Assets, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsAsset) []string { return []string{r.AssetID.String()} }, assetToProto, req.GetParent(), req.GetFilter())
-	return resp, nil
+	return &assetsv1.ListAssetsResponse{Assets: page, NextPageToken: next}, nil
 }
 
 func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetRequest) (*assetsv1.Asset, error) {
@@ -291,7 +269,7 @@ func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetReque
 	if err != nil {
 		return nil, err
 	}
-	out, err := assets.Update(ctx, s.db, "asset.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsAsset) (store.AssetsAsset, error) {
+	return assets.Update(ctx, s.db, "asset.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsAsset) (store.AssetsAsset, error) {
 		f := fieldsFromRow(cur)
 		if err := f.apply(in, mask, cur.TenantID, cur.HomeID); err != nil {
 			return cur, err
@@ -304,10 +282,6 @@ func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetReque
 			Status: f.status, Attributes: f.attributes,
 		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return assetToProto(out), nil
 }
 
 func (s *Server) DeleteAsset(ctx context.Context, req *assetsv1.DeleteAssetRequest) (*emptypb.Empty, error) {

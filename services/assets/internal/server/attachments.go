@@ -15,7 +15,7 @@ import (
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
-	"steward.dev/platform/pagetoken"
+	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/blob"
 	"steward.dev/services/assets/internal/store"
 )
@@ -23,9 +23,30 @@ import (
 // attachmentKinds has no default: the contract refuses an unspecified kind.
 var attachmentKinds = aip.NewEnum(assetsv1.Attachment_KIND_UNSPECIFIED)
 
-func attachmentToProto(a store.AssetsAttachment, homeID uuid.UUID) *assetsv1.Attachment {
+var attachments = aip.Resource[*store.Queries, store.AssetsAttachment, *assetsv1.Attachment]{
+	Pattern: attachmentPattern,
+	Parent:  assetPattern,
+	Queries: queries,
+	// No row also when the asset is missing or in another home.
+	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsAttachment, error) {
+		return q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset"), AttachmentID: n.ID("attachment")})
+	},
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsAttachment, error) {
+		return q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(a store.AssetsAttachment) []byte { return a.RequestFingerprint },
+	// The parent first, also for a retry: it must be an asset of that home,
+	// which the attachment's own foreign key (tenant and asset) cannot say.
+	CheckParent:  requireAsset,
+	ParentExists: assetExists,
+	Proto:        attachmentToProto,
+}
+
+// attachmentToProto converts a, whose row has no home: asked, the asset or
+// attachment the request named, has it.
+func attachmentToProto(a store.AssetsAttachment, asked resname.Name) *assetsv1.Attachment {
 	return &assetsv1.Attachment{
-		Name:        attachmentPattern.Format(a.TenantID, homeID, a.AssetID, a.AttachmentID),
+		Name:        attachmentPattern.Format(a.TenantID, asked.ID("home"), a.AssetID, a.AttachmentID),
 		Kind:        attachmentKinds.FromDB(a.Kind),
 		Filename:    a.Filename,
 		ContentType: a.ContentType,
@@ -38,44 +59,24 @@ func attachmentToProto(a store.AssetsAttachment, homeID uuid.UUID) *assetsv1.Att
 // CreateAttachment stores the content first and the row second: a failure in
 // between leaves at worst an unreferenced file, never a row without content.
 func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttachmentRequest) (*assetsv1.Attachment, error) {
-	parent, err := assetPattern.Parse("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	tenantID, homeID, assetID := parent.ID("tenant"), parent.ID("home"), parent.ID("asset")
-	q := store.New(s.db.Scoped(ctx))
-	// The parent first, also for a retry: it must be an asset of that home.
-	if err := checkAssetExists(ctx, q, tenantID, homeID, assetID, req.GetParent()); err != nil {
-		return nil, err
-	}
 	in := req.GetAttachment()
-	row, err := aip.Create[store.AssetsAttachment]{
-		Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsAttachment, error) {
-			return q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: tenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
-		},
-		Fingerprint: func(a store.AssetsAttachment) []byte { return a.RequestFingerprint },
-		Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsAttachment, error) {
-			id := uuid.Must(uuid.NewV7())
-			blobKey := "tenants/" + tenantID.String() + "/attachments/" + id.String()
-			sum := sha256.Sum256(req.GetContent())
-			if err := s.blobs.Put(ctx, blobKey, req.GetContent()); err != nil {
-				return store.AssetsAttachment{}, err
-			}
-			row, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
-				TenantID: tenantID, AssetID: assetID, AttachmentID: id, Kind: attachmentKinds.ToDB(in.GetKind()),
-				Filename: in.GetFilename(), ContentType: in.GetContentType(), SizeBytes: int64(len(req.GetContent())),
-				Sha256: hex.EncodeToString(sum[:]), BlobKey: blobKey, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
-			})
-			if err != nil { // also when a concurrent retry won: keep its content, drop ours
-				s.deleteBlobs(ctx, blobKey)
-			}
-			return row, err
-		},
-	}.Run(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return attachmentToProto(row, homeID), nil
+	return attachments.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsAttachment, error) {
+		id := uuid.Must(uuid.NewV7())
+		blobKey := "tenants/" + parent.ID("tenant").String() + "/attachments/" + id.String()
+		sum := sha256.Sum256(req.GetContent())
+		if err := s.blobs.Put(ctx, blobKey, req.GetContent()); err != nil {
+			return store.AssetsAttachment{}, err
+		}
+		row, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
+			TenantID: parent.ID("tenant"), AssetID: parent.ID("asset"), AttachmentID: id, Kind: attachmentKinds.ToDB(in.GetKind()),
+			Filename: in.GetFilename(), ContentType: in.GetContentType(), SizeBytes: int64(len(req.GetContent())),
+			Sha256: hex.EncodeToString(sum[:]), BlobKey: blobKey, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
+		if err != nil { // also when a concurrent retry won: keep its content, drop ours
+			s.deleteBlobs(ctx, blobKey)
+		}
+		return row, err
+	})
 }
 
 // deleteBlobs removes content whose rows are gone; a failure leaves an
@@ -88,44 +89,34 @@ func (s *Server) deleteBlobs(ctx context.Context, keys ...string) {
 	}
 }
 
-// checkAssetExists answers NOT_FOUND for parent unless the asset exists in
-// that home of the tenant: the tables of an asset's children have no home_id.
-// Lists call it only when a page comes back empty, so the common case stays
-// one round trip.
-func checkAssetExists(ctx context.Context, q *store.Queries, tenantID, homeID, assetID uuid.UUID, parent string) error {
-	ok, err := q.AssetExists(ctx, store.AssetExistsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apierror.NotFound(parent)
-	}
-	return nil
+// assetExists tells an empty list of an asset's children from a list of a
+// missing asset: the tables of an asset's children have no home_id, so the
+// asset must be asked whether it is in the home the name says.
+func assetExists(ctx context.Context, q *store.Queries, parent resname.Name) (bool, error) {
+	return q.AssetExists(ctx, store.AssetExistsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home"), AssetID: parent.ID("asset")})
 }
 
-func (s *Server) getAttachment(ctx context.Context, name string) (store.AssetsAttachment, uuid.UUID, error) {
-	n, err := attachmentPattern.Parse("name", name)
-	if err != nil {
-		return store.AssetsAttachment{}, uuid.Nil, err
+// requireAsset is NOT_FOUND for parent unless the asset is in its home.
+func requireAsset(ctx context.Context, q *store.Queries, parent resname.Name) error {
+	ok, err := assetExists(ctx, q, parent)
+	if err == nil && !ok {
+		err = apierror.NotFound(parent.String())
 	}
-	q := store.New(s.db.Scoped(ctx))
-	// No row also when the asset is missing or in another home.
-	row, err := q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset"), AttachmentID: n.ID("attachment")})
-	return row, n.ID("home"), aip.NotFoundAs(err, name)
+	return err
 }
 
 func (s *Server) GetAttachment(ctx context.Context, req *assetsv1.GetAttachmentRequest) (*assetsv1.Attachment, error) {
-	row, homeID, err := s.getAttachment(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return attachmentToProto(row, homeID), nil
+	return attachments.Get(ctx, s.db, "name", req.GetName())
 }
 
 func (s *Server) GetAttachmentContent(ctx context.Context, req *assetsv1.GetAttachmentContentRequest) (*httpbody.HttpBody, error) {
-	row, _, err := s.getAttachment(ctx, req.GetName())
+	n, err := attachmentPattern.Parse("name", req.GetName())
 	if err != nil {
 		return nil, err
+	}
+	row, err := attachments.Read(ctx, store.New(s.db.Scoped(ctx)), n)
+	if err != nil {
+		return nil, aip.NotFoundAs(err, req.GetName())
 	}
 	data, err := s.blobs.Get(ctx, row.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
@@ -138,31 +129,14 @@ func (s *Server) GetAttachmentContent(ctx context.Context, req *assetsv1.GetAtta
 }
 
 func (s *Server) ListAttachments(ctx context.Context, req *assetsv1.ListAttachmentsRequest) (*assetsv1.ListAttachmentsResponse, error) {
-	parent, err := assetPattern.Parse("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	size := pagetoken.Size(req.GetPageSize())
-	tenantID, homeID, assetID := parent.ID("tenant"), parent.ID("home"), parent.ID("asset")
 	// Empty unless the asset is in that home; only then ask which it was.
-	rows, err := q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID, AfterID: after, PageLimit: size + 1})
+	page, next, err := attachments.List(ctx, s.db, req, func(a store.AssetsAttachment) uuid.UUID { return a.AttachmentID }, func(q *store.Queries, p aip.Page) ([]store.AssetsAttachment, error) {
+		return q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: p.Parent.ID("tenant"), HomeID: p.Parent.ID("home"), AssetID: p.Parent.ID("asset"), AfterID: p.After, PageLimit: p.Limit})
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		if err := checkAssetExists(ctx, q, tenantID, homeID, assetID, req.GetParent()); err != nil {
-			return nil, err
-		}
-	}
-	resp := &assetsv1.ListAttachmentsResponse{}
-	resp.Attachments, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsAttachment) []string { return []string{r.AttachmentID.String()} },
-		func(r store.AssetsAttachment) *assetsv1.Attachment { return attachmentToProto(r, homeID) }, req.GetParent())
-	return resp, nil
+	return &assetsv1.ListAttachmentsResponse{Attachments: page, NextPageToken: next}, nil
 }
 
 func (s *Server) DeleteAttachment(ctx context.Context, req *assetsv1.DeleteAttachmentRequest) (*emptypb.Empty, error) {

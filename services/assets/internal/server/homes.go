@@ -12,14 +12,13 @@ import (
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
-	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
-	"steward.dev/platform/scope"
 	"steward.dev/services/assets/internal/store"
 )
 
-var homes = aip.Resource[*store.Queries, store.AssetsHome]{
+var homes = aip.Resource[*store.Queries, store.AssetsHome, *assetsv1.Home]{
 	Pattern: homePattern,
+	Parent:  tenantPattern,
 	Queries: queries,
 	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsHome, error) {
 		return q.GetHome(ctx, store.GetHomeParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
@@ -28,9 +27,14 @@ var homes = aip.Resource[*store.Queries, store.AssetsHome]{
 		return q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
 	},
 	Revision: func(h store.AssetsHome) int64 { return h.Revision },
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsHome, error) {
+		return q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(h store.AssetsHome) []byte { return h.RequestFingerprint },
+	Proto:       homeToProto,
 }
 
-func homeToProto(h store.AssetsHome) *assetsv1.Home {
+func homeToProto(h store.AssetsHome, _ resname.Name) *assetsv1.Home {
 	addr := &assetsv1.PostalAddress{}
 	_ = protojson.Unmarshal(h.Address, addr) // written by us from the same message
 	return &assetsv1.Home{
@@ -77,71 +81,37 @@ func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *as
 
 // CreateHome implements AIP-133 with request_id idempotency.
 func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
-	t, _ := scope.TenantFrom(ctx)
 	h := req.GetHome() // display name and time zone presence: checked by the contract
 	if err := checkTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
 		return nil, err
 	}
-	q := store.New(s.db.Scoped(ctx))
-	row, err := aip.Create[store.AssetsHome]{
-		Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsHome, error) {
-			return q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: t.TenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
-		},
-		Fingerprint: func(h store.AssetsHome) []byte { return h.RequestFingerprint },
-		Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsHome, error) {
-			return q.CreateHome(ctx, store.CreateHomeParams{
-				TenantID: t.TenantID, HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
-				Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(),
-				RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
-			})
-		},
-	}.Run(ctx, req)
-	if err != nil {
-		return nil, err
-	}
-	return homeToProto(row), nil
+	return homes.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsHome, error) {
+		return q.CreateHome(ctx, store.CreateHomeParams{
+			TenantID: parent.ID("tenant"), HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
+			Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(),
+			RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
+	})
 }
 
 func (s *Server) GetHome(ctx context.Context, req *assetsv1.GetHomeRequest) (*assetsv1.Home, error) {
-	row, err := homes.Get(ctx, s.db, "name", req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return homeToProto(row), nil
+	return homes.Get(ctx, s.db, "name", req.GetName())
 }
 
 func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) (*assetsv1.ListHomesResponse, error) {
-	parent, err := tenantPattern.Parse("parent", req.GetParent())
+	page, next, err := homes.List(ctx, s.db, req, func(h store.AssetsHome) uuid.UUID { return h.HomeID }, func(q *store.Queries, p aip.Page) ([]store.AssetsHome, error) {
+		return q.ListHomes(ctx, store.ListHomesParams{TenantID: p.Parent.ID("tenant"), AfterID: p.After, PageLimit: p.Limit})
+	})
 	if err != nil {
 		return nil, err
 	}
-	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	size := pagetoken.Size(req.GetPageSize())
-	rows, err := store.New(s.db.Scoped(ctx)).ListHomes(ctx, store.ListHomesParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1})
-	if err != nil {
-		return nil, err
-	}
-	resp := &assetsv1.ListHomesResponse{}
-	resp.Homes, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsHome) []string { return []string{r.HomeID.String()} }, homeToProto, req.GetParent())
-	return resp, nil
+	return &assetsv1.ListHomesResponse{Homes: page, NextPageToken: next}, nil
 }
 
-// checkHomeExists answers NOT_FOUND for parent unless the home exists in the
-// tenant: a List of a missing parent is NOT_FOUND (AIP-132), not an empty
-// page. Lists call it only when a page comes back empty, so the common case
-// stays one round trip.
-func checkHomeExists(ctx context.Context, q *store.Queries, tenantID, homeID uuid.UUID, parent string) error {
-	ok, err := q.HomeExists(ctx, store.HomeExistsParams{TenantID: tenantID, HomeID: homeID})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apierror.NotFound(parent)
-	}
-	return nil
+// homeExists tells an empty list of a home's children from a list of a
+// missing home.
+func homeExists(ctx context.Context, q *store.Queries, parent resname.Name) (bool, error) {
+	return q.HomeExists(ctx, store.HomeExistsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home")})
 }
 
 func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
@@ -150,7 +120,7 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 	if err != nil {
 		return nil, err
 	}
-	out, err := homes.Update(ctx, s.db, "home.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsHome) (store.AssetsHome, error) {
+	return homes.Update(ctx, s.db, "home.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsHome) (store.AssetsHome, error) {
 		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
 		if mask.Has("display_name") {
 			if in.GetDisplayName() == "" {
@@ -169,10 +139,6 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 		}
 		return q.UpdateHome(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return homeToProto(out), nil
 }
 
 // DeleteHome refuses a home that still has locations or assets: their

@@ -16,7 +16,7 @@ import (
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
-	"steward.dev/platform/tenantdb"
+	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/store"
 )
 
@@ -26,9 +26,29 @@ const maxClockSkew = 5 * time.Minute
 // units has no default: the contract refuses an unspecified unit.
 var units = aip.NewEnum(assetsv1.MeterReading_UNIT_UNSPECIFIED)
 
-func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.MeterReading {
+var readings = aip.Resource[*store.Queries, store.AssetsMeterReading, *assetsv1.MeterReading]{
+	Pattern: readingPattern,
+	Parent:  assetPattern,
+	Queries: queries,
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsMeterReading, error) {
+		return q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(r store.AssetsMeterReading) []byte { return r.RequestFingerprint },
+	// Readings of one asset are serialised by locking the asset row, so two
+	// concurrent readings cannot both pass the check against the same
+	// predecessor.
+	CheckParent: func(ctx context.Context, q *store.Queries, parent resname.Name) error {
+		_, err := lockAsset(ctx, q, parent)
+		return aip.NotFoundAs(err, parent.String())
+	},
+	Proto: readingToProto,
+}
+
+// readingToProto converts r, whose row has no home: asked, the asset or
+// reading the request named, has it.
+func readingToProto(r store.AssetsMeterReading, asked resname.Name) *assetsv1.MeterReading {
 	return &assetsv1.MeterReading{
-		Name:       readingPattern.Format(r.TenantID, homeID, r.AssetID, r.ReadingID),
+		Name:       readingPattern.Format(r.TenantID, asked.ID("home"), r.AssetID, r.ReadingID),
 		Meter:      r.Meter,
 		Unit:       units.FromDB(r.Unit),
 		Value:      r.Value,
@@ -39,14 +59,8 @@ func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.Mete
 	}
 }
 
-// CreateMeterReading keeps each meter monotonic. Readings of one asset are
-// serialised by locking the asset row, so two concurrent readings cannot both
-// pass the check against the same predecessor.
+// CreateMeterReading keeps each meter monotonic.
 func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMeterReadingRequest) (*assetsv1.MeterReading, error) {
-	parent, err := assetPattern.Parse("parent", req.GetParent())
-	if err != nil {
-		return nil, err
-	}
 	in := req.GetMeterReading()
 	readTime := s.now()
 	if in.GetReadTime() != nil {
@@ -60,35 +74,16 @@ func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMet
 			return nil, apierror.InvalidField("meter_reading.read_time", "cannot be in the future")
 		}
 	}
-	tenantID, assetID := parent.ID("tenant"), parent.ID("asset")
-	var out store.AssetsMeterReading
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		if _, err := lockAsset(ctx, q, parent); err != nil {
-			return aip.NotFoundAs(err, req.GetParent())
+	return readings.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsMeterReading, error) {
+		if err := checkMonotonic(ctx, q, parent.ID("tenant"), parent.ID("asset"), in, readTime); err != nil {
+			return store.AssetsMeterReading{}, err
 		}
-		out, err = aip.Create[store.AssetsMeterReading]{
-			Find: func(ctx context.Context, rid uuid.UUID) (store.AssetsMeterReading, error) {
-				return q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: tenantID, RequestID: uuid.NullUUID{UUID: rid, Valid: true}})
-			},
-			Fingerprint: func(r store.AssetsMeterReading) []byte { return r.RequestFingerprint },
-			Insert: func(ctx context.Context, key aip.Idempotency) (store.AssetsMeterReading, error) {
-				if err := checkMonotonic(ctx, q, tenantID, assetID, in, readTime); err != nil {
-					return store.AssetsMeterReading{}, err
-				}
-				return q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
-					TenantID: tenantID, AssetID: assetID, ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
-					Unit: units.ToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
-					Note: in.GetNote(), RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
-				})
-			},
-		}.Run(ctx, req)
-		return err
+		return q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
+			TenantID: parent.ID("tenant"), AssetID: parent.ID("asset"), ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
+			Unit: units.ToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
+			Note: in.GetNote(), RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return readingToProto(out, parent.ID("home")), nil
 }
 
 func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uuid.UUID, in *assetsv1.MeterReading, at time.Time) error {
@@ -141,8 +136,7 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 	}
 	q := store.New(s.db.Scoped(ctx))
 	size := pagetoken.Size(req.GetPageSize())
-	tenantID, homeID, assetID := parent.ID("tenant"), parent.ID("home"), parent.ID("asset")
-	p := store.ListMeterReadingsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID, BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
+	p := store.ListMeterReadingsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home"), AssetID: parent.ID("asset"), BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
 	if req.GetMeter() != "" {
 		p.Meter = pgtype.Text{String: req.GetMeter(), Valid: true}
 	}
@@ -153,13 +147,13 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 		return nil, err
 	}
 	if len(rows) == 0 {
-		if err := checkAssetExists(ctx, q, tenantID, homeID, assetID, req.GetParent()); err != nil {
+		if err := requireAsset(ctx, q, parent); err != nil {
 			return nil, err
 		}
 	}
 	resp := &assetsv1.ListMeterReadingsResponse{}
 	resp.MeterReadings, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
 		return []string{r.ReadTime.Format(time.RFC3339Nano), r.ReadingID.String()}
-	}, func(r store.AssetsMeterReading) *assetsv1.MeterReading { return readingToProto(r, homeID) }, req.GetParent(), req.GetMeter())
+	}, func(r store.AssetsMeterReading) *assetsv1.MeterReading { return readingToProto(r, parent) }, req.GetParent(), req.GetMeter())
 	return resp, nil
 }
