@@ -5,11 +5,14 @@ import (
 	"context"
 	"crypto/sha256"
 	"errors"
+	"fmt"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/known/emptypb"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
@@ -33,6 +36,10 @@ type Resource[Q, Row any, M proto.Message] struct {
 	Lock func(ctx context.Context, q Q, name resname.Name) (Row, error)
 	// Revision is the row's revision, of which the etag is made.
 	Revision func(Row) int64
+	// Mutable lists the fields an Update may change (AIP-134).
+	Mutable []string
+	// Required lists the mutable fields an Update may not empty.
+	Required []string
 	// ByRequestID returns the row a create under parent with requestID made
 	// (AIP-155); pgx.ErrNoRows when none did.
 	ByRequestID func(ctx context.Context, q Q, parent resname.Name, requestID uuid.NullUUID) (Row, error)
@@ -76,13 +83,26 @@ func (r Resource[Q, Row, M]) Get(ctx context.Context, db *tenantdb.DB, field, na
 	return r.Proto(row, n), nil
 }
 
-// Update changes the resource the request field names (AIP-134) in one
-// transaction: the row is locked, NOT_FOUND when missing, ABORTED when etag
-// is stale; then apply computes and stores the new row.
-func (r Resource[Q, Row, M]) Update(ctx context.Context, db *tenantdb.DB, field, name, etag string, apply func(q Q, cur Row) (Row, error)) (M, error) {
+// Update answers an Update request (AIP-134): req carries the resource M,
+// whose name and etag say which row and which revision, and its
+// update_mask, resolved against Mutable. In one transaction the row is
+// locked, NOT_FOUND when missing, ABORTED when the etag is stale; then apply
+// computes and stores the new row from the mask.
+func (r Resource[Q, Row, M]) Update(ctx context.Context, db *tenantdb.DB, req proto.Message, apply func(q Q, cur Row, mask Mask) (Row, error)) (M, error) {
 	var out M
-	err := r.locked(ctx, db, field, name, etag, func(q Q, cur Row, n resname.Name) error {
-		row, err := apply(q, cur)
+	field, in := r.resourceOf(req)
+	mask, err := ResolveMask(fieldMaskOf(req), in.Interface(), r.Mutable...)
+	if err != nil {
+		return out, err
+	}
+	for _, f := range r.Required {
+		if fd := in.Descriptor().Fields().ByName(protoreflect.Name(f)); mask.Has(f) && !in.Has(fd) {
+			return out, apierror.InvalidField(field+"."+f, "cannot be empty")
+		}
+	}
+	name, etag := stringField(in, "name"), stringField(in, "etag")
+	err = r.locked(ctx, db, field+".name", name, etag, func(q Q, cur Row, n resname.Name) error {
+		row, err := apply(q, cur, mask)
 		if err == nil {
 			out = r.Proto(row, n)
 		}
@@ -91,10 +111,44 @@ func (r Resource[Q, Row, M]) Update(ctx context.Context, db *tenantdb.DB, field,
 	return out, err
 }
 
+// resourceOf finds the field of req that holds an M.
+func (r Resource[Q, Row, M]) resourceOf(req proto.Message) (string, protoreflect.Message) {
+	var m M
+	want := m.ProtoReflect().Descriptor().FullName()
+	msg := req.ProtoReflect()
+	fields := msg.Descriptor().Fields()
+	for i := range fields.Len() {
+		if fd := fields.Get(i); fd.Message() != nil && fd.Message().FullName() == want {
+			return string(fd.Name()), msg.Get(fd).Message()
+		}
+	}
+	panic(fmt.Sprintf("aip: %s carries no %s", msg.Descriptor().FullName(), want))
+}
+
+func fieldMaskOf(req proto.Message) *fieldmaskpb.FieldMask {
+	msg := req.ProtoReflect()
+	if fd := msg.Descriptor().Fields().ByName("update_mask"); fd != nil && msg.Has(fd) {
+		mask, _ := msg.Get(fd).Message().Interface().(*fieldmaskpb.FieldMask)
+		return mask
+	}
+	return nil
+}
+
+func stringField(msg protoreflect.Message, name protoreflect.Name) string {
+	if fd := msg.Descriptor().Fields().ByName(name); fd != nil {
+		return msg.Get(fd).String()
+	}
+	return ""
+}
+
 // Delete removes the resource the request field names (AIP-135) as Update
-// changes one; remove deletes the locked row.
-func (r Resource[Q, Row, M]) Delete(ctx context.Context, db *tenantdb.DB, field, name, etag string, remove func(q Q, cur Row) error) error {
-	return r.locked(ctx, db, field, name, etag, func(q Q, cur Row, _ resname.Name) error { return remove(q, cur) })
+// changes one; remove deletes the locked row. The answer is Delete's
+// (google.protobuf.Empty).
+func (r Resource[Q, Row, M]) Delete(ctx context.Context, db *tenantdb.DB, field, name, etag string, remove func(q Q, cur Row) error) (*emptypb.Empty, error) {
+	if err := r.locked(ctx, db, field, name, etag, func(q Q, cur Row, _ resname.Name) error { return remove(q, cur) }); err != nil {
+		return nil, err
+	}
+	return &emptypb.Empty{}, nil
 }
 
 func (r Resource[Q, Row, M]) locked(ctx context.Context, db *tenantdb.DB, field, name, etag string, fn func(q Q, cur Row, n resname.Name) error) error {

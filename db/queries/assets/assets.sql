@@ -61,5 +61,5 @@ SET display_name = @display_name, category_id = @category_id, make = @make, mode
 WHERE tenant_id = @tenant_id AND asset_id = @asset_id
 RETURNING *;
 
--- name: DeleteAsset :execrows
+-- name: DeleteAsset :exec
 DELETE FROM assets.assets WHERE tenant_id = @tenant_id AND asset_id = @asset_id;

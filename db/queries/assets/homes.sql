@@ -27,7 +27,7 @@ SET display_name = @display_name, address = @address, time_zone = @time_zone,
 WHERE tenant_id = @tenant_id AND home_id = @home_id
 RETURNING *;
 
--- name: DeleteHome :execrows
+-- name: DeleteHome :exec
 DELETE FROM assets.homes WHERE tenant_id = @tenant_id AND home_id = @home_id;
 
 -- name: HomeExists :one

@@ -28,5 +28,5 @@ SET display_name = @display_name, kind = @kind, floor = @floor,
 WHERE tenant_id = @tenant_id AND location_id = @location_id
 RETURNING *;
 
--- name: DeleteLocation :execrows
+-- name: DeleteLocation :exec
 DELETE FROM assets.locations WHERE tenant_id = @tenant_id AND location_id = @location_id;

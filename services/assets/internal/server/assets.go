@@ -35,6 +35,7 @@ var assets = aip.Resource[*store.Queries, store.AssetsAsset, *assetsv1.Asset]{
 	},
 	Lock:     lockAsset,
 	Revision: func(a store.AssetsAsset) int64 { return a.Revision },
+	Mutable:  mutableAssetFields,
 	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsAsset, error) {
 		return q.GetAssetByRequestID(ctx, store.GetAssetByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
 	},
@@ -264,14 +265,9 @@ func (s *Server) ListAssets(ctx context.Context, req *assetsv1.ListAssetsRequest
 }
 
 func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetRequest) (*assetsv1.Asset, error) {
-	in := req.GetAsset()
-	mask, err := aip.ResolveMask(req.GetUpdateMask(), in, mutableAssetFields...)
-	if err != nil {
-		return nil, err
-	}
-	return assets.Update(ctx, s.db, "asset.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsAsset) (store.AssetsAsset, error) {
+	return assets.Update(ctx, s.db, req, func(q *store.Queries, cur store.AssetsAsset, mask aip.Mask) (store.AssetsAsset, error) {
 		f := fieldsFromRow(cur)
-		if err := f.apply(in, mask, cur.TenantID, cur.HomeID); err != nil {
+		if err := f.apply(req.GetAsset(), mask, cur.TenantID, cur.HomeID); err != nil {
 			return cur, err
 		}
 		return q.UpdateAsset(ctx, store.UpdateAssetParams{
@@ -286,12 +282,11 @@ func (s *Server) UpdateAsset(ctx context.Context, req *assetsv1.UpdateAssetReque
 
 func (s *Server) DeleteAsset(ctx context.Context, req *assetsv1.DeleteAssetRequest) (*emptypb.Empty, error) {
 	var blobKeys []string
-	err := assets.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsAsset) (err error) {
+	resp, err := assets.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsAsset) (err error) {
 		if blobKeys, err = q.ListAttachmentBlobKeys(ctx, store.ListAttachmentBlobKeysParams{TenantID: cur.TenantID, AssetID: cur.AssetID}); err != nil {
 			return err
 		}
-		_, err = q.DeleteAsset(ctx, store.DeleteAssetParams{TenantID: cur.TenantID, AssetID: cur.AssetID})
-		return err
+		return q.DeleteAsset(ctx, store.DeleteAssetParams{TenantID: cur.TenantID, AssetID: cur.AssetID})
 	})
 	if err != nil {
 		return nil, err
@@ -299,5 +294,5 @@ func (s *Server) DeleteAsset(ctx context.Context, req *assetsv1.DeleteAssetReque
 	// Content goes only after the rows are gone; a failure leaves an orphan
 	// file, never a row pointing at nothing.
 	s.deleteBlobs(ctx, blobKeys...)
-	return &emptypb.Empty{}, nil
+	return resp, nil
 }

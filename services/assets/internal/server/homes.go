@@ -27,6 +27,8 @@ var homes = aip.Resource[*store.Queries, store.AssetsHome, *assetsv1.Home]{
 		return q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
 	},
 	Revision: func(h store.AssetsHome) int64 { return h.Revision },
+	Mutable:  []string{"display_name", "address", "time_zone"},
+	Required: []string{"display_name"},
 	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsHome, error) {
 		return q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
 	},
@@ -116,16 +118,9 @@ func homeExists(ctx context.Context, q *store.Queries, parent resname.Name) (boo
 
 func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
 	in := req.GetHome()
-	mask, err := aip.ResolveMask(req.GetUpdateMask(), in, "display_name", "address", "time_zone")
-	if err != nil {
-		return nil, err
-	}
-	return homes.Update(ctx, s.db, "home.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsHome) (store.AssetsHome, error) {
+	return homes.Update(ctx, s.db, req, func(q *store.Queries, cur store.AssetsHome, mask aip.Mask) (store.AssetsHome, error) {
 		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
 		if mask.Has("display_name") {
-			if in.GetDisplayName() == "" {
-				return cur, apierror.InvalidField("home.display_name", "cannot be empty")
-			}
 			p.DisplayName = in.GetDisplayName()
 		}
 		if sub, ok := mask["address"]; ok {
@@ -144,12 +139,7 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 // DeleteHome refuses a home that still has locations or assets: their
 // foreign keys say so (HOME_NOT_EMPTY, in Constraints).
 func (s *Server) DeleteHome(ctx context.Context, req *assetsv1.DeleteHomeRequest) (*emptypb.Empty, error) {
-	err := homes.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsHome) error {
-		_, err := q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID})
-		return err
+	return homes.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsHome) error {
+		return q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
 }

@@ -9,7 +9,6 @@ import (
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/aip"
-	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/store"
 )
@@ -27,6 +26,8 @@ var locations = aip.Resource[*store.Queries, store.AssetsLocation, *assetsv1.Loc
 		return q.GetLocationForUpdate(ctx, store.GetLocationForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), LocationID: n.ID("location")})
 	},
 	Revision: func(l store.AssetsLocation) int64 { return l.Revision },
+	Mutable:  []string{"display_name", "kind", "floor"},
+	Required: []string{"display_name"},
 	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsLocation, error) {
 		return q.GetLocationByRequestID(ctx, store.GetLocationByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
 	},
@@ -74,16 +75,9 @@ func (s *Server) ListLocations(ctx context.Context, req *assetsv1.ListLocationsR
 
 func (s *Server) UpdateLocation(ctx context.Context, req *assetsv1.UpdateLocationRequest) (*assetsv1.Location, error) {
 	in := req.GetLocation()
-	mask, err := aip.ResolveMask(req.GetUpdateMask(), in, "display_name", "kind", "floor")
-	if err != nil {
-		return nil, err
-	}
-	return locations.Update(ctx, s.db, "location.name", in.GetName(), in.GetEtag(), func(q *store.Queries, cur store.AssetsLocation) (store.AssetsLocation, error) {
+	return locations.Update(ctx, s.db, req, func(q *store.Queries, cur store.AssetsLocation, mask aip.Mask) (store.AssetsLocation, error) {
 		p := store.UpdateLocationParams{TenantID: cur.TenantID, LocationID: cur.LocationID, DisplayName: cur.DisplayName, Kind: cur.Kind, Floor: cur.Floor}
 		if mask.Has("display_name") {
-			if in.GetDisplayName() == "" {
-				return cur, apierror.InvalidField("location.display_name", "cannot be empty")
-			}
 			p.DisplayName = in.GetDisplayName()
 		}
 		if mask.Has("kind") {
@@ -97,12 +91,7 @@ func (s *Server) UpdateLocation(ctx context.Context, req *assetsv1.UpdateLocatio
 }
 
 func (s *Server) DeleteLocation(ctx context.Context, req *assetsv1.DeleteLocationRequest) (*emptypb.Empty, error) {
-	err := locations.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsLocation) error {
-		_, err := q.DeleteLocation(ctx, store.DeleteLocationParams{TenantID: cur.TenantID, LocationID: cur.LocationID})
-		return err
+	return locations.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsLocation) error {
+		return q.DeleteLocation(ctx, store.DeleteLocationParams{TenantID: cur.TenantID, LocationID: cur.LocationID})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
 }

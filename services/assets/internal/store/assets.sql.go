@@ -117,7 +117,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 	return i, err
 }
 
-const deleteAsset = `-- name: DeleteAsset :execrows
+const deleteAsset = `-- name: DeleteAsset :exec
 DELETE FROM assets.assets WHERE tenant_id = $1 AND asset_id = $2
 `
 
@@ -126,12 +126,9 @@ type DeleteAssetParams struct {
 	AssetID  uuid.UUID
 }
 
-func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteAsset, arg.TenantID, arg.AssetID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) error {
+	_, err := q.db.Exec(ctx, deleteAsset, arg.TenantID, arg.AssetID)
+	return err
 }
 
 const getAsset = `-- name: GetAsset :one

@@ -55,7 +55,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 	return i, err
 }
 
-const deleteHome = `-- name: DeleteHome :execrows
+const deleteHome = `-- name: DeleteHome :exec
 DELETE FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
 `
 
@@ -64,12 +64,9 @@ type DeleteHomeParams struct {
 	HomeID   uuid.UUID
 }
 
-func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteHome, arg.TenantID, arg.HomeID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) error {
+	_, err := q.db.Exec(ctx, deleteHome, arg.TenantID, arg.HomeID)
+	return err
 }
 
 const getHome = `-- name: GetHome :one

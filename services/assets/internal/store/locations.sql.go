@@ -57,7 +57,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 	return i, err
 }
 
-const deleteLocation = `-- name: DeleteLocation :execrows
+const deleteLocation = `-- name: DeleteLocation :exec
 DELETE FROM assets.locations WHERE tenant_id = $1 AND location_id = $2
 `
 
@@ -66,12 +66,9 @@ type DeleteLocationParams struct {
 	LocationID uuid.UUID
 }
 
-func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteLocation, arg.TenantID, arg.LocationID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) error {
+	_, err := q.db.Exec(ctx, deleteLocation, arg.TenantID, arg.LocationID)
+	return err
 }
 
 const getLocation = `-- name: GetLocation :one
