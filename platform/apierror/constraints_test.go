@@ -65,7 +65,7 @@ func TestConstraintTable(t *testing.T) {
 	}
 	// What the table does not name falls through to the SQLSTATE mapping.
 	for _, err := range []error{violation("other_fkey"), errors.New("boom"), &pgconn.PgError{Code: "23P01"}} {
-		if got := table.Translate(err, "/s.S/M", nil); got != err {
+		if got := table.Translate(err, "/s.S/M", nil); !errors.Is(got, err) || got.Error() != err.Error() {
 			t.Errorf("Translate(%v) = %v, want it unchanged", err, got)
 		}
 	}
