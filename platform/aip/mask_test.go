@@ -1,20 +1,17 @@
 package aip
 
 import (
-	"errors"
 	"maps"
 	"slices"
-	"strings"
 	"testing"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
-	"steward.dev/platform/apierror"
+	"steward.dev/platform/aip/aiptest"
 )
 
 // The mutable fields of two real resources, as their services declare them.
@@ -95,28 +92,13 @@ func TestResolveMaskRejects(t *testing.T) {
 		{""},
 	} {
 		_, err := ResolveMask(&fieldmaskpb.FieldMask{Paths: paths}, &assetsv1.Home{}, homeMutable...)
-		requireInvalidField(t, err, "update_mask")
+		aiptest.RequireInvalidField(t, err, "update_mask")
 	}
 	// Known but not mutable: a resource with such a field, checked through
 	// a smaller mutable list.
 	_, err := ResolveMask(&fieldmaskpb.FieldMask{Paths: []string{"time_zone"}}, &assetsv1.Home{}, "display_name")
-	requireInvalidField(t, err, "update_mask")
+	aiptest.RequireInvalidField(t, err, "update_mask")
 	// An implied mask is checked the same way.
 	_, err = ResolveMask(nil, &assetsv1.Home{TimeZone: "UTC"}, "display_name")
-	requireInvalidField(t, err, "update_mask")
-}
-
-// requireInvalidField checks err is INVALID_ARGUMENT naming field.
-func requireInvalidField(t *testing.T, err error, field string) {
-	t.Helper()
-	var e *apierror.Error
-	if !errors.As(err, &e) || e.Code != codes.InvalidArgument {
-		t.Fatalf("error %v, want INVALID_ARGUMENT on %s", err, field)
-	}
-	for _, v := range e.Violations {
-		if v.Field == field || strings.HasPrefix(v.Field, field+".") {
-			return
-		}
-	}
-	t.Fatalf("error %v does not name %s: %+v", err, field, e.Violations)
+	aiptest.RequireInvalidField(t, err, "update_mask")
 }

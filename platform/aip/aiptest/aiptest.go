@@ -1,15 +1,37 @@
-// Package aiptest checks a service's aip mappings against its migrated
-// database, for the service's tests.
+// Package aiptest helps a service's tests check what it builds on
+// platform/aip: its enum mappings against the migrated database, and the
+// INVALID_ARGUMENT answers of its rules.
 package aiptest
 
 import (
 	"context"
+	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc/codes"
+
+	"steward.dev/platform/apierror"
 )
+
+// RequireInvalidField fails t unless err is INVALID_ARGUMENT naming field
+// (or a field inside it).
+func RequireInvalidField(t *testing.T, err error, field string) {
+	t.Helper()
+	var e *apierror.Error
+	if !errors.As(err, &e) || e.Code != codes.InvalidArgument {
+		t.Fatalf("error %v, want INVALID_ARGUMENT on %s", err, field)
+	}
+	for _, v := range e.Violations {
+		if v.Field == field || strings.HasPrefix(v.Field, field+".") {
+			return
+		}
+	}
+	t.Fatalf("error %v does not name %s: %+v", err, field, e.Violations)
+}
 
 // Stored is what an aip.Enum stores.
 type Stored interface{ Stored() []string }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"steward.dev/platform/aip/aiptest"
 	"steward.dev/platform/apierror"
 	"steward.dev/services/assets/internal/store"
 )
@@ -69,7 +70,7 @@ func TestApplyAssetFilterRefusesRepeats(t *testing.T) {
 		`location = ` + loc + ` AND location = ` + loc,
 	} {
 		var p store.ListAssetsParams
-		requireInvalidField(t, applyAssetFilter(f, tenant, &p), "filter")
+		aiptest.RequireInvalidField(t, applyAssetFilter(f, tenant, &p), "filter")
 	}
 }
 

@@ -1,16 +1,12 @@
 package server
 
 import (
-	"errors"
-	"strings"
 	"testing"
 
-	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
-	"steward.dev/platform/apierror"
 )
 
 func TestPatchAddress(t *testing.T) {
@@ -47,19 +43,4 @@ func TestPatchAddress(t *testing.T) {
 	if !proto.Equal(in, &assetsv1.PostalAddress{AddressLines: []string{"1 New Road", "Flat 2"}, Locality: "Bath"}) {
 		t.Errorf("patchAddress changed its input: %v", in)
 	}
-}
-
-// requireInvalidField checks err is INVALID_ARGUMENT naming field.
-func requireInvalidField(t *testing.T, err error, field string) {
-	t.Helper()
-	var e *apierror.Error
-	if !errors.As(err, &e) || e.Code != codes.InvalidArgument {
-		t.Fatalf("error %v, want INVALID_ARGUMENT on %s", err, field)
-	}
-	for _, v := range e.Violations {
-		if v.Field == field || strings.HasPrefix(v.Field, field+".") {
-			return
-		}
-	}
-	t.Fatalf("error %v does not name %s: %+v", err, field, e.Violations)
 }
