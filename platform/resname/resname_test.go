@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
@@ -145,6 +146,30 @@ func TestNameFieldsCarryNoRegex(t *testing.T) {
 					t.Errorf("%s keeps a regex %q beside its resource pattern", f.FullName(), rules.GetString().GetPattern())
 				}
 			}
+		}
+	}
+}
+
+// TestEveryRequestOfTheContractResolves: every resource_reference in a
+// request names a resource type some message declares, so no request can
+// make Violations fail at run time.
+func TestEveryRequestOfTheContractResolves(t *testing.T) {
+	t.Parallel()
+	for _, fd := range []protoreflect.FileDescriptor{assetsv1.File_steward_assets_v1_assets_proto, accountsv1.File_steward_accounts_v1_tenants_proto} {
+		msgs := fd.Messages()
+		for i := range msgs.Len() {
+			md := msgs.Get(i)
+			if !strings.HasSuffix(string(md.Name()), "Request") {
+				continue
+			}
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s: %v", md.FullName(), r)
+					}
+				}()
+				resname.Violations(dynamicpb.NewMessage(md))
+			}()
 		}
 	}
 }

@@ -64,6 +64,9 @@ const (
 	// The resource would overlap an existing one where overlaps are not
 	// allowed, such as two bookings of one room at one time (HTTP 400).
 	ErrorReason_ERROR_REASON_RESOURCE_OVERLAPS ErrorReason = 14
+	// A service principal called without naming the tenant it acts for in
+	// the x-steward-tenant metadata (HTTP 403).
+	ErrorReason_ERROR_REASON_SERVICE_TENANT_REQUIRED ErrorReason = 15
 )
 
 // Enum value maps for ErrorReason.
@@ -84,6 +87,7 @@ var (
 		12: "ERROR_REASON_CANCELED",
 		13: "ERROR_REASON_REQUEST_ID_REUSED",
 		14: "ERROR_REASON_RESOURCE_OVERLAPS",
+		15: "ERROR_REASON_SERVICE_TENANT_REQUIRED",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":             0,
@@ -101,6 +105,7 @@ var (
 		"ERROR_REASON_CANCELED":                12,
 		"ERROR_REASON_REQUEST_ID_REUSED":       13,
 		"ERROR_REASON_RESOURCE_OVERLAPS":       14,
+		"ERROR_REASON_SERVICE_TENANT_REQUIRED": 15,
 	}
 )
 
@@ -135,7 +140,7 @@ var File_steward_type_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_type_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1csteward/type/v1/errors.proto\x12\x0fsteward.type.v1*\x93\x04\n" +
+	"\x1csteward/type/v1/errors.proto\x12\x0fsteward.type.v1*\xbd\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12#\n" +
@@ -152,7 +157,8 @@ const file_steward_type_v1_errors_proto_rawDesc = "" +
 	"\x1eERROR_REASON_DEADLINE_EXCEEDED\x10\v\x12\x19\n" +
 	"\x15ERROR_REASON_CANCELED\x10\f\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\r\x12\"\n" +
-	"\x1eERROR_REASON_RESOURCE_OVERLAPS\x10\x0eB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
+	"\x1eERROR_REASON_RESOURCE_OVERLAPS\x10\x0e\x12(\n" +
+	"$ERROR_REASON_SERVICE_TENANT_REQUIRED\x10\x0fB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
 
 var (
 	file_steward_type_v1_errors_proto_rawDescOnce sync.Once
