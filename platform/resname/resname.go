@@ -4,7 +4,9 @@
 //
 // Patterns are alternating collection ids and variables
 // ("tenants/{tenant}/homes/{home}"); every variable is a lowercase canonical
-// UUID, or "-" where the pattern allows a wildcard (AIP-159).
+// UUID, or "-" where the pattern allows a wildcard (AIP-159), except the
+// resource's own id where its message declares another syntax
+// (steward.type.v1.resource_id, for slugs such as a category's).
 package resname
 
 import (
@@ -18,6 +20,7 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
+	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/apierror"
 )
 
@@ -32,6 +35,7 @@ type Pattern struct {
 	text        string
 	collections []string // the literal before each variable
 	variables   []string
+	segments    []string // what each variable matches, a regexp
 	wildcards   []string
 	re          *regexp.Regexp
 }
@@ -51,7 +55,18 @@ func fromDescriptor(md protoreflect.MessageDescriptor) (Pattern, error) {
 	if len(res.GetPattern()) == 0 {
 		return Pattern{}, fmt.Errorf("resname: %s has no google.api.resource pattern", md.FullName())
 	}
-	return parsePattern(res.GetPattern()[0])
+	p, err := parsePattern(res.GetPattern()[0])
+	if err != nil {
+		return Pattern{}, err
+	}
+	if ids, _ := proto.GetExtension(md.Options(), typev1.E_ResourceId).(*typev1.ResourceIDRules); ids.GetPattern() != "" {
+		if _, err := regexp.Compile(ids.GetPattern()); err != nil {
+			return Pattern{}, fmt.Errorf("resname: %s: id pattern: %w", md.FullName(), err)
+		}
+		p.segments[len(p.segments)-1] = "(?:" + ids.GetPattern() + ")"
+		p.compile()
+	}
+	return p, nil
 }
 
 func parsePattern(text string) (Pattern, error) {
@@ -68,6 +83,7 @@ func parsePattern(text string) (Pattern, error) {
 		}
 		p.collections = append(p.collections, segs[i])
 		p.variables = append(p.variables, v)
+		p.segments = append(p.segments, idSegment)
 	}
 	p.compile()
 	return p, nil
@@ -82,9 +98,9 @@ func (p *Pattern) compile() {
 		}
 		b.WriteString(regexp.QuoteMeta(c) + "/")
 		if slices.Contains(p.wildcards, p.variables[i]) {
-			b.WriteString("(" + idSegment + "|-)")
+			b.WriteString("(" + p.segments[i] + "|-)")
 		} else {
-			b.WriteString(idSegment)
+			b.WriteString(p.segments[i])
 		}
 	}
 	b.WriteByte('$')
@@ -97,6 +113,7 @@ func (p Pattern) WithWildcards(variables ...string) Pattern {
 		p.index(v) // a variable the pattern lacks is a programming error
 	}
 	p.wildcards = slices.Concat(p.wildcards, variables)
+	p.segments = slices.Clone(p.segments)
 	p.compile()
 	return p
 }
@@ -121,6 +138,15 @@ func (p Pattern) index(variable string) int {
 // Format writes the name with ids, one per variable in the pattern's order
 // (as AIP client libraries' path helpers do).
 func (p Pattern) Format(ids ...uuid.UUID) string {
+	segs := make([]string, len(ids))
+	for i, id := range ids {
+		segs[i] = id.String()
+	}
+	return p.FormatIDs(segs...)
+}
+
+// FormatIDs is Format for ids that are not all UUIDs, such as slugs.
+func (p Pattern) FormatIDs(ids ...string) string {
 	if len(ids) != len(p.variables) {
 		panic(fmt.Sprintf("resname: pattern %s takes %d ids, got %d", p.text, len(p.variables), len(ids)))
 	}
@@ -129,7 +155,7 @@ func (p Pattern) Format(ids ...uuid.UUID) string {
 		if i > 0 {
 			b.WriteByte('/')
 		}
-		b.WriteString(c + "/" + ids[i].String())
+		b.WriteString(c + "/" + ids[i])
 	}
 	return b.String()
 }
@@ -141,12 +167,11 @@ func (p Pattern) Parse(field, name string) (Name, error) {
 		return Name{}, apierror.InvalidArgument(p.violation(field))
 	}
 	segs := strings.Split(name, "/")
-	n := Name{pattern: p, ids: make([]uuid.UUID, len(p.variables)), wild: make([]bool, len(p.variables))}
+	n := Name{pattern: p, segs: make([]string, len(p.variables)), ids: make([]uuid.UUID, len(p.variables))}
 	for i := range p.variables {
-		if s := segs[2*i+1]; s == Wildcard {
-			n.wild[i] = true
-		} else {
-			n.ids[i] = uuid.MustParse(s) // the regexp admits only UUIDs
+		n.segs[i] = segs[2*i+1]
+		if n.segs[i] != Wildcard && p.segments[i] == idSegment {
+			n.ids[i] = uuid.MustParse(n.segs[i]) // the regexp admits only UUIDs
 		}
 	}
 	return n, nil
@@ -159,30 +184,20 @@ func (p Pattern) violation(field string) apierror.FieldViolation {
 // Name is a parsed resource name.
 type Name struct {
 	pattern Pattern
+	segs    []string
 	ids     []uuid.UUID
-	wild    []bool
 }
 
-// ID returns the id the name holds for variable ("home"); uuid.Nil where it
-// holds the wildcard.
+// ID returns the UUID the name holds for variable ("home"); uuid.Nil where
+// it holds the wildcard, or an id that is not a UUID (see IDText).
 func (n Name) ID(variable string) uuid.UUID { return n.ids[n.pattern.index(variable)] }
 
+// IDText returns the id the name holds for variable as written, such as a
+// slug.
+func (n Name) IDText(variable string) string { return n.segs[n.pattern.index(variable)] }
+
 // IsWildcard reports whether the name holds "-" for variable.
-func (n Name) IsWildcard(variable string) bool { return n.wild[n.pattern.index(variable)] }
+func (n Name) IsWildcard(variable string) bool { return n.segs[n.pattern.index(variable)] == Wildcard }
 
 // String writes the name back, as the pattern formats it.
-func (n Name) String() string {
-	var b strings.Builder
-	for i, c := range n.pattern.collections {
-		if i > 0 {
-			b.WriteByte('/')
-		}
-		b.WriteString(c + "/")
-		if n.wild[i] {
-			b.WriteString(Wildcard)
-		} else {
-			b.WriteString(n.ids[i].String())
-		}
-	}
-	return b.String()
-}
+func (n Name) String() string { return n.pattern.FormatIDs(n.segs...) }

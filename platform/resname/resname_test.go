@@ -40,6 +40,17 @@ func TestPatternFromTheContract(t *testing.T) {
 	if got := resname.Of(&accountsv1.Tenant{}).Format(tenant); got != "tenants/"+tenant.String() {
 		t.Fatalf("tenant name %q", got)
 	}
+	// A resource whose ids are slugs declares their syntax.
+	category := resname.Of(&assetsv1.AssetCategory{})
+	c, err := category.Parse("asset.category", "assetCategories/water-heater")
+	if err != nil || c.IDText("asset_category") != "water-heater" || c.String() != "assetCategories/water-heater" {
+		t.Fatalf("category: %v %v", c, err)
+	}
+	for _, bad := range []string{"assetCategories/Water", "assetCategories/", "assetCategories/" + strings.Repeat("a", 64)} {
+		if _, err := category.Parse("asset.category", bad); err == nil {
+			t.Errorf("category %q accepted", bad)
+		}
+	}
 }
 
 func TestParseRefusesWhatThePatternDoesNotName(t *testing.T) {
@@ -101,6 +112,11 @@ func TestViolationsCheckEveryNameOfARequest(t *testing.T) {
 		{"update names its resource", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{Name: home + "/assets/not-a-uuid"}}, []string{"asset.name"}},
 		{"two at once", &assetsv1.CreateLocationRequest{Parent: "x", Location: &assetsv1.Location{Name: "y"}}, []string{"parent", "location.name"}},
 		{"accounts too", &accountsv1.GetTenantRequest{Name: tenant + "/"}, []string{"name"}},
+		{"references inside a resource", &assetsv1.CreateAssetRequest{Parent: home, Asset: &assetsv1.Asset{
+			Category: "assetCategories/water-heater", Location: home + "/locations/" + uuid.NewString()}}, nil},
+		{"a reference inside a resource may be empty", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{Name: asset, Location: ""}}, nil},
+		{"malformed references inside a resource", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{
+			Name: asset, Category: "roof", Location: home + "/locations/x"}}, []string{"asset.category", "asset.location"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -137,8 +153,7 @@ func TestNameFieldsCarryNoRegex(t *testing.T) {
 				ref, _ := proto.GetExtension(f.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
 				behaviors, _ := proto.GetExtension(f.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
 				identifier := res != nil && len(behaviors) > 0 && behaviors[0] == annotations.FieldBehavior_IDENTIFIER
-				requestName := ref.GetType() != "" && strings.HasSuffix(string(md.Name()), "Request")
-				if !identifier && !requestName {
+				if !identifier && ref.GetType() == "" {
 					continue
 				}
 				rules, _ := proto.GetExtension(f.Options(), validate.E_Field).(*validate.FieldRules)

@@ -29,10 +29,11 @@ var (
 )
 
 // Violations checks the resource names in a request against the patterns of
-// the contract: every top-level string field with a
-// google.api.resource_reference, and the IDENTIFIER name of every resource
-// message the request carries. An empty IDENTIFIER passes (a create ignores
-// it); any other empty name does not.
+// the contract: every string field of the request with a
+// google.api.resource_reference, and of every resource message the request
+// carries its IDENTIFIER name and its references. A request's own references
+// are required; inside a resource an empty one passes (a create leaves the
+// name to the service, an asset may have no location).
 func Violations(req proto.Message) []apierror.FieldViolation {
 	msg := req.ProtoReflect()
 	checks, err := checksFor(msg.Descriptor())
@@ -64,41 +65,69 @@ func checksFor(md protoreflect.MessageDescriptor) ([]nameCheck, error) {
 	if c, ok := checksByMessage.Load(md.FullName()); ok {
 		return c.([]nameCheck), nil
 	}
-	var checks []nameCheck
+	checks, err := referenceChecks(md, nil)
+	if err != nil {
+		return nil, err
+	}
 	fields := md.Fields()
 	for i := range fields.Len() {
 		fd := fields.Get(i)
-		switch {
-		case fd.Kind() == protoreflect.StringKind && !fd.IsList() && !fd.IsMap():
-			ref, _ := proto.GetExtension(fd.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
-			if ref.GetType() == "" {
-				continue
-			}
-			p, err := patternOfType(ref.GetType())
-			if err != nil {
-				return nil, fmt.Errorf("resname: %s: %w", fd.FullName(), err)
-			}
-			rules, _ := proto.GetExtension(fd.Options(), typev1.E_ResourceName).(*typev1.ResourceNameRules)
-			if len(rules.GetWildcards()) > 0 {
-				p = p.WithWildcards(rules.GetWildcards()...)
-			}
-			checks = append(checks, nameCheck{path: string(fd.Name()), fields: []protoreflect.FieldDescriptor{fd}, pattern: p})
-		case fd.Message() != nil && !fd.IsList() && !fd.IsMap():
-			p, err := fromDescriptor(fd.Message())
-			if err != nil {
-				continue // not a resource
-			}
-			name := identifier(fd.Message())
-			if name == nil {
-				continue
-			}
+		if fd.Message() == nil || fd.IsList() || fd.IsMap() {
+			continue
+		}
+		p, err := fromDescriptor(fd.Message())
+		if err != nil {
+			continue // not a resource
+		}
+		// A resource in a request: its name, and the references it holds,
+		// which may be empty (a create leaves the name to the service).
+		if name := identifier(fd.Message()); name != nil {
 			checks = append(checks, nameCheck{
 				path: string(fd.Name()) + "." + string(name.Name()), fields: []protoreflect.FieldDescriptor{fd, name},
 				pattern: p, optional: true,
 			})
 		}
+		nested, err := referenceChecks(fd.Message(), fd)
+		if err != nil {
+			return nil, err
+		}
+		checks = append(checks, nested...)
 	}
 	checksByMessage.Store(md.FullName(), checks)
+	return checks, nil
+}
+
+// referenceChecks checks the string fields of md with a
+// google.api.resource_reference; within is the field of the request that
+// holds md, or nil for the request itself.
+func referenceChecks(md protoreflect.MessageDescriptor, within protoreflect.FieldDescriptor) ([]nameCheck, error) {
+	var checks []nameCheck
+	fields := md.Fields()
+	for i := range fields.Len() {
+		fd := fields.Get(i)
+		if fd.Kind() != protoreflect.StringKind || fd.IsList() || fd.IsMap() {
+			continue
+		}
+		ref, _ := proto.GetExtension(fd.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+		if ref.GetType() == "" {
+			continue
+		}
+		p, err := patternOfType(ref.GetType())
+		if err != nil {
+			return nil, fmt.Errorf("resname: %s: %w", fd.FullName(), err)
+		}
+		rules, _ := proto.GetExtension(fd.Options(), typev1.E_ResourceName).(*typev1.ResourceNameRules)
+		if len(rules.GetWildcards()) > 0 {
+			p = p.WithWildcards(rules.GetWildcards()...)
+		}
+		c := nameCheck{path: string(fd.Name()), fields: []protoreflect.FieldDescriptor{fd}, pattern: p}
+		if within != nil {
+			c.path = string(within.Name()) + "." + c.path
+			c.fields = []protoreflect.FieldDescriptor{within, fd}
+			c.optional = true
+		}
+		checks = append(checks, c)
+	}
 	return checks, nil
 }
 

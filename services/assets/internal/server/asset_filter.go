@@ -1,8 +1,6 @@
 package server
 
 import (
-	"strings"
-
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
@@ -15,9 +13,9 @@ import (
 func applyAssetFilter(filter string, tenantID uuid.UUID, p *store.ListAssetsParams) error {
 	return aip.ApplyFilter(filter,
 		aip.FilterField{Name: "category", Bind: func(f *aip.Filter, t aip.Term) error {
-			id, ok := strings.CutPrefix(t.Value, categoryPrefix)
-			if !ok {
-				id = t.Value
+			id := t.Value // a bare id, or the category's name
+			if c, err := categoryPattern.Parse("filter", t.Value); err == nil {
+				id = c.IDText("asset_category")
 			}
 			return aip.EqOrNe(f, t, &p.CategoryID, &p.CategoryIDNot, pgtype.Text{String: id, Valid: true})
 		}},

@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -18,10 +17,6 @@ import (
 	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/store"
 )
-
-// categoryPrefix starts an asset category's name: its id is a slug, not a
-// UUID, so it is no resname.Pattern.
-const categoryPrefix = "assetCategories/"
 
 var assetStatuses = aip.NewEnum(assetsv1.Asset_STATUS_IN_SERVICE)
 
@@ -60,7 +55,7 @@ func assetToProto(a store.AssetsAsset, _ resname.Name) *assetsv1.Asset {
 	out := &assetsv1.Asset{
 		Name:                   assetPattern.Format(a.TenantID, a.HomeID, a.AssetID),
 		DisplayName:            a.DisplayName,
-		Category:               categoryPrefix + a.CategoryID,
+		Category:               categoryPattern.FormatIDs(a.CategoryID),
 		Make:                   a.Make,
 		Model:                  a.Model,
 		SerialNumber:           a.SerialNumber,
@@ -133,11 +128,12 @@ func (f *assetFields) apply(in *assetsv1.Asset, mask aip.Mask, tenantID, homeID 
 		f.displayName = in.GetDisplayName()
 	}
 	if mask.Has("category") {
-		id, ok := strings.CutPrefix(in.GetCategory(), categoryPrefix)
-		if !ok || id == "" {
+		c, err := categoryPattern.Parse("asset.category", in.GetCategory())
+		if err != nil {
 			bad("category", "is required, e.g. assetCategories/water-heater")
+		} else {
+			f.categoryID = c.IDText("asset_category")
 		}
-		f.categoryID = id
 	}
 	if mask.Has("make") {
 		f.make = in.GetMake()
@@ -203,7 +199,7 @@ func (f *assetFields) apply(in *assetsv1.Asset, mask aip.Mask, tenantID, homeID 
 
 func categoryToProto(r store.AssetsCategory) *assetsv1.AssetCategory {
 	return &assetsv1.AssetCategory{
-		Name: categoryPrefix + r.CategoryID, DisplayName: r.DisplayName,
+		Name: categoryPattern.FormatIDs(r.CategoryID), DisplayName: r.DisplayName,
 		Description: r.Description, TypicalLifespanMonths: r.TypicalLifespanMonths,
 	}
 }

@@ -41,6 +41,7 @@ var (
 	assetPattern      = resname.Of(&assetsv1.Asset{})
 	readingPattern    = resname.Of(&assetsv1.MeterReading{})
 	attachmentPattern = resname.Of(&assetsv1.Attachment{})
+	categoryPattern   = resname.Of(&assetsv1.AssetCategory{})
 )
 
 // Constraints is what a violation of each of Assets' constraints answers.

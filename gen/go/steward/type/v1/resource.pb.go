@@ -70,6 +70,54 @@ func (x *ResourceNameRules) GetWildcards() []string {
 	return nil
 }
 
+// How the ids of a resource are written, for resources whose ids are not
+// the UUIDs Steward assigns (a catalogue's slugs, say).
+type ResourceIDRules struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// An RE2 expression, without anchors, that the resource's own id (the
+	// last variable of its pattern) matches in full.
+	Pattern       string `protobuf:"bytes,1,opt,name=pattern,proto3" json:"pattern,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResourceIDRules) Reset() {
+	*x = ResourceIDRules{}
+	mi := &file_steward_type_v1_resource_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResourceIDRules) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResourceIDRules) ProtoMessage() {}
+
+func (x *ResourceIDRules) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_type_v1_resource_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResourceIDRules.ProtoReflect.Descriptor instead.
+func (*ResourceIDRules) Descriptor() ([]byte, []int) {
+	return file_steward_type_v1_resource_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *ResourceIDRules) GetPattern() string {
+	if x != nil {
+		return x.Pattern
+	}
+	return ""
+}
+
 var file_steward_type_v1_resource_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.FieldOptions)(nil),
@@ -77,6 +125,14 @@ var file_steward_type_v1_resource_proto_extTypes = []protoimpl.ExtensionInfo{
 		Field:         51001,
 		Name:          "steward.type.v1.resource_name",
 		Tag:           "bytes,51001,opt,name=resource_name",
+		Filename:      "steward/type/v1/resource.proto",
+	},
+	{
+		ExtendedType:  (*descriptorpb.MessageOptions)(nil),
+		ExtensionType: (*ResourceIDRules)(nil),
+		Field:         51002,
+		Name:          "steward.type.v1.resource_id",
+		Tag:           "bytes,51002,opt,name=resource_id",
 		Filename:      "steward/type/v1/resource.proto",
 	},
 }
@@ -87,14 +143,24 @@ var (
 	E_ResourceName = &file_steward_type_v1_resource_proto_extTypes[0]
 )
 
+// Extension fields to descriptorpb.MessageOptions.
+var (
+	// optional steward.type.v1.ResourceIDRules resource_id = 51002;
+	E_ResourceId = &file_steward_type_v1_resource_proto_extTypes[1]
+)
+
 var File_steward_type_v1_resource_proto protoreflect.FileDescriptor
 
 const file_steward_type_v1_resource_proto_rawDesc = "" +
 	"\n" +
 	"\x1esteward/type/v1/resource.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto\"1\n" +
 	"\x11ResourceNameRules\x12\x1c\n" +
-	"\twildcards\x18\x01 \x03(\tR\twildcards:h\n" +
-	"\rresource_name\x12\x1d.google.protobuf.FieldOptions\x18\xb9\x8e\x03 \x01(\v2\".steward.type.v1.ResourceNameRulesR\fresourceNameB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
+	"\twildcards\x18\x01 \x03(\tR\twildcards\"+\n" +
+	"\x0fResourceIDRules\x12\x18\n" +
+	"\apattern\x18\x01 \x01(\tR\apattern:h\n" +
+	"\rresource_name\x12\x1d.google.protobuf.FieldOptions\x18\xb9\x8e\x03 \x01(\v2\".steward.type.v1.ResourceNameRulesR\fresourceName:d\n" +
+	"\vresource_id\x12\x1f.google.protobuf.MessageOptions\x18\xba\x8e\x03 \x01(\v2 .steward.type.v1.ResourceIDRulesR\n" +
+	"resourceIdB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
 
 var (
 	file_steward_type_v1_resource_proto_rawDescOnce sync.Once
@@ -108,18 +174,22 @@ func file_steward_type_v1_resource_proto_rawDescGZIP() []byte {
 	return file_steward_type_v1_resource_proto_rawDescData
 }
 
-var file_steward_type_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 1)
+var file_steward_type_v1_resource_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
 var file_steward_type_v1_resource_proto_goTypes = []any{
-	(*ResourceNameRules)(nil),         // 0: steward.type.v1.ResourceNameRules
-	(*descriptorpb.FieldOptions)(nil), // 1: google.protobuf.FieldOptions
+	(*ResourceNameRules)(nil),           // 0: steward.type.v1.ResourceNameRules
+	(*ResourceIDRules)(nil),             // 1: steward.type.v1.ResourceIDRules
+	(*descriptorpb.FieldOptions)(nil),   // 2: google.protobuf.FieldOptions
+	(*descriptorpb.MessageOptions)(nil), // 3: google.protobuf.MessageOptions
 }
 var file_steward_type_v1_resource_proto_depIdxs = []int32{
-	1, // 0: steward.type.v1.resource_name:extendee -> google.protobuf.FieldOptions
-	0, // 1: steward.type.v1.resource_name:type_name -> steward.type.v1.ResourceNameRules
-	2, // [2:2] is the sub-list for method output_type
-	2, // [2:2] is the sub-list for method input_type
-	1, // [1:2] is the sub-list for extension type_name
-	0, // [0:1] is the sub-list for extension extendee
+	2, // 0: steward.type.v1.resource_name:extendee -> google.protobuf.FieldOptions
+	3, // 1: steward.type.v1.resource_id:extendee -> google.protobuf.MessageOptions
+	0, // 2: steward.type.v1.resource_name:type_name -> steward.type.v1.ResourceNameRules
+	1, // 3: steward.type.v1.resource_id:type_name -> steward.type.v1.ResourceIDRules
+	4, // [4:4] is the sub-list for method output_type
+	4, // [4:4] is the sub-list for method input_type
+	2, // [2:4] is the sub-list for extension type_name
+	0, // [0:2] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
 }
 
@@ -134,8 +204,8 @@ func file_steward_type_v1_resource_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_type_v1_resource_proto_rawDesc), len(file_steward_type_v1_resource_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   1,
-			NumExtensions: 1,
+			NumMessages:   2,
+			NumExtensions: 2,
 			NumServices:   0,
 		},
 		GoTypes:           file_steward_type_v1_resource_proto_goTypes,
