@@ -17,26 +17,41 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/protoadapt"
+	"google.golang.org/protobuf/reflect/protoreflect"
+
+	typev1 "steward.dev/gen/go/steward/type/v1"
 )
 
 // Domain is the ErrorInfo domain of every Steward error.
 const Domain = "steward.dev"
 
-// Stable ErrorInfo reasons. Clients may switch on these; never rename one.
-const (
-	ReasonInvalidArgument    = "INVALID_ARGUMENT"
-	ReasonNotFound           = "RESOURCE_NOT_FOUND"
-	ReasonAlreadyExists      = "RESOURCE_ALREADY_EXISTS"
-	ReasonEtagMismatch       = "ETAG_MISMATCH"
-	ReasonFailedPrecondition = "FAILED_PRECONDITION"
-	ReasonUnauthenticated    = "UNAUTHENTICATED"
-	ReasonPermissionDenied   = "PERMISSION_DENIED"
-	ReasonConflict           = "CONCURRENT_MODIFICATION"
-	ReasonUnavailable        = "UNAVAILABLE"
-	ReasonInternal           = "INTERNAL"
-	ReasonDeadlineExceeded   = "DEADLINE_EXCEEDED"
-	ReasonCanceled           = "CANCELED"
+// The platform's ErrorInfo reasons, declared in the contract
+// (steward.type.v1.ErrorReason). Clients may switch on these; never rename one.
+var (
+	ReasonInvalidArgument    = Reason(typev1.ErrorReason_ERROR_REASON_INVALID_ARGUMENT)
+	ReasonNotFound           = Reason(typev1.ErrorReason_ERROR_REASON_RESOURCE_NOT_FOUND)
+	ReasonAlreadyExists      = Reason(typev1.ErrorReason_ERROR_REASON_RESOURCE_ALREADY_EXISTS)
+	ReasonEtagMismatch       = Reason(typev1.ErrorReason_ERROR_REASON_ETAG_MISMATCH)
+	ReasonFailedPrecondition = Reason(typev1.ErrorReason_ERROR_REASON_FAILED_PRECONDITION)
+	ReasonUnauthenticated    = Reason(typev1.ErrorReason_ERROR_REASON_UNAUTHENTICATED)
+	ReasonPermissionDenied   = Reason(typev1.ErrorReason_ERROR_REASON_PERMISSION_DENIED)
+	ReasonConflict           = Reason(typev1.ErrorReason_ERROR_REASON_CONCURRENT_MODIFICATION)
+	ReasonUnavailable        = Reason(typev1.ErrorReason_ERROR_REASON_UNAVAILABLE)
+	ReasonInternal           = Reason(typev1.ErrorReason_ERROR_REASON_INTERNAL)
+	ReasonDeadlineExceeded   = Reason(typev1.ErrorReason_ERROR_REASON_DEADLINE_EXCEEDED)
+	ReasonCanceled           = Reason(typev1.ErrorReason_ERROR_REASON_CANCELED)
+	ReasonRequestIDReused    = Reason(typev1.ErrorReason_ERROR_REASON_REQUEST_ID_REUSED)
+	ReasonOverlaps           = Reason(typev1.ErrorReason_ERROR_REASON_RESOURCE_OVERLAPS)
 )
+
+// Reason returns the wire reason of a value of an ErrorReason enum of the
+// contract: its name without the enum's prefix, the part its zero value
+// ("ERROR_REASON_UNSPECIFIED") has before UNSPECIFIED.
+func Reason(value protoreflect.Enum) string {
+	values := value.Descriptor().Values()
+	prefix := strings.TrimSuffix(string(values.ByNumber(0).Name()), "UNSPECIFIED")
+	return strings.TrimPrefix(string(values.ByNumber(value.Number()).Name()), prefix)
+}
 
 // FieldViolation names a request field (dotted path, e.g. "asset.install_date")
 // and says what is wrong with it.
@@ -84,9 +99,17 @@ func EtagMismatch(resourceName string) *Error {
 		Metadata: map[string]string{"resource": resourceName}}
 }
 
-// FailedPrecondition reports a request that cannot be done in the current state.
-func FailedPrecondition(reason, message string) *Error {
-	return &Error{Code: codes.FailedPrecondition, Reason: reason, Message: message}
+// FailedPrecondition reports a request that cannot be done in the current
+// state, with a reason from the contract's ErrorReason enums.
+func FailedPrecondition(reason protoreflect.Enum, message string) *Error {
+	return &Error{Code: codes.FailedPrecondition, Reason: Reason(reason), Message: message}
+}
+
+// RequestIDReused reports a create whose request_id an earlier, different
+// request used (AIP-155): a retry must repeat the request exactly.
+func RequestIDReused() *Error {
+	return &Error{Code: codes.AlreadyExists, Reason: ReasonRequestIDReused,
+		Message: "request_id was already used for a different request; send a new request_id, or repeat the first request exactly"}
 }
 
 // Unauthenticated reports a missing or unacceptable credential.
@@ -162,8 +185,8 @@ func fromPostgres(pgErr *pgconn.PgError) (*status.Status, bool) {
 	switch pgErr.Code {
 	case "23505": // unique_violation
 		return (&Error{Code: codes.AlreadyExists, Reason: ReasonAlreadyExists, Message: "a resource with these values already exists"}).Status(), false
-	case "23P01": // exclusion_violation
-		return (&Error{Code: codes.AlreadyExists, Reason: ReasonConflict, Message: "conflicts with an existing resource"}).Status(), false
+	case "23P01": // exclusion_violation: an overlap, not a duplicate
+		return (&Error{Code: codes.FailedPrecondition, Reason: ReasonOverlaps, Message: "overlaps an existing resource"}).Status(), false
 	case "23503": // foreign_key_violation
 		return (&Error{Code: codes.FailedPrecondition, Reason: ReasonFailedPrecondition, Message: "the resource is still referenced, or references something that does not exist"}).Status(), false
 	case "23514": // check_violation

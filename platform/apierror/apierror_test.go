@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
 )
 
@@ -57,7 +58,7 @@ func TestFromErrorPostgres(t *testing.T) {
 		unexpected bool
 	}{
 		{"23505", codes.AlreadyExists, apierror.ReasonAlreadyExists, false},
-		{"23P01", codes.AlreadyExists, apierror.ReasonConflict, false},
+		{"23P01", codes.FailedPrecondition, apierror.ReasonOverlaps, false},
 		{"23503", codes.FailedPrecondition, apierror.ReasonFailedPrecondition, false},
 		{"23514", codes.InvalidArgument, apierror.ReasonInvalidArgument, false},
 		{"22001", codes.InvalidArgument, apierror.ReasonInvalidArgument, false},
@@ -291,7 +292,7 @@ func TestErrorStatusDetails(t *testing.T) {
 		},
 		{
 			name:    "failed precondition keeps its reason",
-			err:     apierror.FailedPrecondition("HOME_NOT_EMPTY", "the home still has assets"),
+			err:     apierror.FailedPrecondition(assetsv1.ErrorReason_ERROR_REASON_HOME_NOT_EMPTY, "the home still has assets"),
 			code:    codes.FailedPrecondition,
 			reason:  "HOME_NOT_EMPTY",
 			message: "the home still has assets",

@@ -20,6 +20,7 @@ import (
 	"steward.dev/platform/access"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/authn"
+	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
 )
 
@@ -264,25 +265,28 @@ func requestTenant(p access.Policy, req any) (string, uuid.UUID, error) {
 	return name, tenantID, nil
 }
 
-// validate enforces the protovalidate rules declared in the contract.
+// validate enforces the protovalidate rules declared in the contract and
+// the resource name patterns of its resources.
 func validate(v protovalidate.Validator) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
 		msg, ok := req.(proto.Message)
 		if !ok {
 			return handler(ctx, req)
 		}
+		violations := resname.Violations(msg) // resource names against their patterns
 		if err := v.Validate(msg); err != nil {
 			var verr *protovalidate.ValidationError
 			if !errors.As(err, &verr) {
 				return nil, fmt.Errorf("validate %s: %w", info.FullMethod, err)
 			}
-			violations := make([]apierror.FieldViolation, 0, len(verr.Violations))
 			for _, viol := range verr.Violations {
 				violations = append(violations, apierror.FieldViolation{
 					Field:       violationField(viol),
 					Description: viol.Proto.GetMessage(),
 				})
 			}
+		}
+		if len(violations) > 0 {
 			return nil, apierror.InvalidArgument(violations...)
 		}
 		return handler(ctx, req)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/google/uuid"
+	"google.golang.org/protobuf/proto"
 
 	"steward.dev/platform/apierror"
 )
@@ -82,12 +83,33 @@ func DecodeUUID(tok string, request ...string) (uuid.UUID, error) {
 	return id, nil
 }
 
-// Page trims rows, fetched with a limit of size+1, to one page and returns
-// the token resuming after the page's last row, or "" on the last page.
-func Page[T any](rows []T, size int32, key func(T) []string, request ...string) ([]T, string) {
-	if int32(len(rows)) <= size {
-		return rows, ""
+// MaxBytes bounds the encoded size of one page's items: a page of fat
+// resources stops filling before it reaches page_size, so no List answer
+// takes a server's memory (or a client's) up by more than this.
+const MaxBytes = 4 << 20
+
+// Page converts rows, fetched with a limit of size+1, into one page of at
+// most size items and MaxBytes of their encoded size (at least one item,
+// whatever its size). It returns the token resuming after the page's last
+// row, or "" when no row was left out.
+func Page[T any, M proto.Message](rows []T, size int32, key func(T) []string, convert func(T) M, request ...string) ([]M, string) {
+	return page(rows, size, MaxBytes, key, convert, request...)
+}
+
+func page[T any, M proto.Message](rows []T, size int32, budget int, key func(T) []string, convert func(T) M, request ...string) ([]M, string) {
+	n := min(len(rows), int(size))
+	out := make([]M, 0, n)
+	used := 0
+	for _, r := range rows[:n] {
+		m := convert(r)
+		used += proto.Size(m)
+		if used > budget && len(out) > 0 {
+			break
+		}
+		out = append(out, m)
 	}
-	rows = rows[:size]
-	return rows, Encode(key(rows[size-1]), request...)
+	if len(out) == len(rows) {
+		return out, ""
+	}
+	return out, Encode(key(rows[len(out)-1]), request...)
 }

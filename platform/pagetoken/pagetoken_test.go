@@ -4,10 +4,12 @@ import (
 	"encoding/base64"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/wrapperspb"
 
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
@@ -185,16 +187,56 @@ func TestDecodeRejectsEveryByteFlip(t *testing.T) {
 func TestPage(t *testing.T) {
 	t.Parallel()
 	key := func(s string) []string { return []string{s} }
-	rows, next := pagetoken.Page([]string{"a", "b", "c"}, 2, key, "parent")
-	if !slices.Equal(rows, []string{"a", "b"}) || next == "" {
-		t.Fatalf("a full page plus one: %v, token %q", rows, next)
+	rows, next := pagetoken.Page([]string{"a", "b", "c"}, 2, key, wrapperspb.String, "parent")
+	if !slices.Equal(values(rows), []string{"a", "b"}) || next == "" {
+		t.Fatalf("a full page plus one: %v, token %q", values(rows), next)
 	}
 	if got, err := pagetoken.Decode(next, 1, "parent"); err != nil || got[0] != "b" {
 		t.Fatalf("the token resumes after %v (%v), want b", got, err)
 	}
-	if rows, next := pagetoken.Page([]string{"a", "b"}, 2, key); len(rows) != 2 || next != "" {
-		t.Fatalf("the last page: %v, token %q", rows, next)
+	if rows, next := pagetoken.Page([]string{"a", "b"}, 2, key, wrapperspb.String); len(rows) != 2 || next != "" {
+		t.Fatalf("the last page: %v, token %q", values(rows), next)
 	}
+}
+
+// TestPageStopsAtByteBudget: fat items end a page before page_size, and the
+// page still resumes exactly after its last item.
+func TestPageStopsAtByteBudget(t *testing.T) {
+	t.Parallel()
+	key := func(s string) []string { return []string{s[:1]} }
+	fat := func(c string) string { return c + strings.Repeat("x", 99) } // 102 bytes encoded
+	rows := []string{fat("a"), fat("b"), fat("c"), fat("d")}
+	page, next := pagetoken.PageWithin(rows, 10, 250, key, wrapperspb.String, "parent")
+	if len(page) != 2 || next == "" {
+		t.Fatalf("a page of 10 within 250 bytes: %d items, token %q; want 2 and a token", len(page), next)
+	}
+	if got, err := pagetoken.Decode(next, 1, "parent"); err != nil || got[0] != "b" {
+		t.Fatalf("the token resumes after %v (%v), want b", got, err)
+	}
+	// One item larger than the budget still makes a page: never an empty
+	// page with a token, which a client would follow forever.
+	page, next = pagetoken.PageWithin(rows, 10, 50, key, wrapperspb.String, "parent")
+	if len(page) != 1 || next == "" {
+		t.Fatalf("items above the budget: %d items, token %q; want 1 and a token", len(page), next)
+	}
+	// The budget that holds everything ends the list.
+	if page, next = pagetoken.PageWithin(rows, 10, 1000, key, wrapperspb.String); len(page) != 4 || next != "" {
+		t.Fatalf("everything fits: %d items, token %q", len(page), next)
+	}
+	// The default budget cuts a page of 4 MiB items at the real limit.
+	huge := strings.Repeat("y", 1<<20)
+	big := []string{"a" + huge, "b" + huge, "c" + huge, "d" + huge, "e" + huge}
+	if page, next = pagetoken.Page(big, 50, key, wrapperspb.String); len(page) != 3 || next == "" {
+		t.Fatalf("five 1 MiB items under %d bytes: %d items, token %q; want 3 and a token", pagetoken.MaxBytes, len(page), next)
+	}
+}
+
+func values(page []*wrapperspb.StringValue) []string {
+	out := make([]string, len(page))
+	for i, v := range page {
+		out[i] = v.GetValue()
+	}
+	return out
 }
 
 func TestDecodeUUID(t *testing.T) {

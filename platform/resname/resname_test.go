@@ -2,112 +2,189 @@ package resname_test
 
 import (
 	"errors"
-	"slices"
 	"strings"
 	"testing"
 
+	"buf.build/gen/go/bufbuild/protovalidate/protocolbuffers/go/buf/validate"
 	"github.com/google/uuid"
+	"google.golang.org/genproto/googleapis/api/annotations"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/dynamicpb"
 
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 )
 
-const (
-	t1 = "0193a5c2-7d1e-7b3f-9c2a-1f2e3d4c5b6a"
-	h1 = "0193a5c2-8e2f-7c40-8d3b-2a3b4c5d6e7f"
-	a1 = "0193a5c2-9f30-7d51-9e4c-3b4c5d6e7f80"
-)
-
-func TestParseValid(t *testing.T) {
+func TestPatternFromTheContract(t *testing.T) {
 	t.Parallel()
+	p := resname.Of(&assetsv1.Asset{})
+	if p.String() != "tenants/{tenant}/homes/{home}/assets/{asset}" {
+		t.Fatalf("pattern %q", p)
+	}
+	tenant, home, asset := uuid.New(), uuid.New(), uuid.New()
+	name := p.Format(tenant, home, asset)
+	if want := "tenants/" + tenant.String() + "/homes/" + home.String() + "/assets/" + asset.String(); name != want {
+		t.Fatalf("Format = %q, want %q", name, want)
+	}
+	n, err := p.Parse("name", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.ID("tenant") != tenant || n.ID("home") != home || n.ID("asset") != asset || n.IsWildcard("home") {
+		t.Fatalf("Parse(%q) = %v %v %v", name, n.ID("tenant"), n.ID("home"), n.ID("asset"))
+	}
+	if got := resname.Of(&accountsv1.Tenant{}).Format(tenant); got != "tenants/"+tenant.String() {
+		t.Fatalf("tenant name %q", got)
+	}
+	// A resource whose ids are slugs declares their syntax.
+	category := resname.Of(&assetsv1.AssetCategory{})
+	c, err := category.Parse("asset.category", "assetCategories/water-heater")
+	if err != nil || c.IDText("asset_category") != "water-heater" || c.String() != "assetCategories/water-heater" {
+		t.Fatalf("category: %v %v", c, err)
+	}
+	for _, bad := range []string{"assetCategories/Water", "assetCategories/", "assetCategories/" + strings.Repeat("a", 64)} {
+		if _, err := category.Parse("asset.category", bad); err == nil {
+			t.Errorf("category %q accepted", bad)
+		}
+	}
+}
+
+func TestParseRefusesWhatThePatternDoesNotName(t *testing.T) {
+	t.Parallel()
+	p := resname.Of(&assetsv1.Home{})
+	id := uuid.NewString()
+	for _, name := range []string{
+		"",
+		"tenants/" + id,
+		"tenants/" + id + "/homes/" + id + "/",
+		"tenants/" + id + "/homes/" + id + "/assets/" + id,
+		"tenants/" + id + "/rooms/" + id,
+		"tenants/" + id + "/homes/not-a-uuid",
+		"tenants/" + id + "/homes/" + strings.ToUpper(id),
+		"tenants/" + id + "/homes/" + strings.ReplaceAll(id, "-", ""),
+		"tenants/" + id + "/homes/------------------------------------",
+		"tenants/" + id + "/homes/-", // no wildcard unless the pattern allows it
+		"tenants/-/homes/" + id,
+	} {
+		_, err := p.Parse("home.name", name)
+		var e *apierror.Error
+		if !errors.As(err, &e) || e.Code != codes.InvalidArgument || len(e.Violations) != 1 ||
+			e.Violations[0].Field != "home.name" || !strings.Contains(e.Violations[0].Description, "regex pattern") {
+			t.Errorf("Parse(%q) = %v, want INVALID_ARGUMENT on home.name", name, err)
+		}
+	}
+}
+
+func TestWildcards(t *testing.T) {
+	t.Parallel()
+	p := resname.Of(&assetsv1.Home{}).WithWildcards("home")
+	tenant := uuid.New()
+	n, err := p.Parse("parent", "tenants/"+tenant.String()+"/homes/-")
+	if err != nil || !n.IsWildcard("home") || n.ID("home") != uuid.Nil || n.ID("tenant") != tenant || n.IsWildcard("tenant") {
+		t.Fatalf("wildcard home: %v %v", n, err)
+	}
+	if _, err := p.Parse("parent", "tenants/-/homes/-"); err == nil {
+		t.Fatal("a wildcard tenant was accepted where only the home may be one")
+	}
+}
+
+func TestViolationsCheckEveryNameOfARequest(t *testing.T) {
+	t.Parallel()
+	tenant := "tenants/" + uuid.NewString()
+	home := tenant + "/homes/" + uuid.NewString()
+	asset := home + "/assets/" + uuid.NewString()
 	tests := []struct {
-		name        string
-		in          string
-		wildcard    bool
-		collections []string
-		want        []uuid.UUID
+		name   string
+		req    proto.Message
+		fields []string
 	}{
-		{"tenant", "tenants/" + t1, false, []string{"tenants"}, []uuid.UUID{uuid.MustParse(t1)}},
-		{"home", "tenants/" + t1 + "/homes/" + h1, false, []string{"tenants", "homes"},
-			[]uuid.UUID{uuid.MustParse(t1), uuid.MustParse(h1)}},
-		{"asset", "tenants/" + t1 + "/homes/" + h1 + "/assets/" + a1, false, []string{"tenants", "homes", "assets"},
-			[]uuid.UUID{uuid.MustParse(t1), uuid.MustParse(h1), uuid.MustParse(a1)}},
-		{"upper-case uuid", "tenants/" + strings.ToUpper(t1), false, []string{"tenants"}, []uuid.UUID{uuid.MustParse(t1)}},
-		{"wildcard home", "tenants/" + t1 + "/homes/-", true, []string{"tenants", "homes"},
-			[]uuid.UUID{uuid.MustParse(t1), uuid.Nil}},
-		{"wildcard everywhere", "tenants/-/homes/-", true, []string{"tenants", "homes"}, []uuid.UUID{uuid.Nil, uuid.Nil}},
-		{"wildcard allowed but unused", "tenants/" + t1 + "/homes/" + h1, true, []string{"tenants", "homes"},
-			[]uuid.UUID{uuid.MustParse(t1), uuid.MustParse(h1)}},
+		{"good get", &assetsv1.GetAssetRequest{Name: asset}, nil},
+		{"get of a home's name", &assetsv1.GetAssetRequest{Name: home}, []string{"name"}},
+		{"empty required parent", &assetsv1.CreateHomeRequest{}, []string{"parent"}},
+		{"list of every home", &assetsv1.ListAssetsRequest{Parent: tenant + "/homes/-"}, nil},
+		{"a wildcard only where declared", &assetsv1.ListLocationsRequest{Parent: tenant + "/homes/-"}, []string{"parent"}},
+		{"create ignores an empty name", &assetsv1.CreateAssetRequest{Parent: home, Asset: &assetsv1.Asset{}}, nil},
+		{"create with a malformed name", &assetsv1.CreateAssetRequest{Parent: home, Asset: &assetsv1.Asset{Name: "boiler"}}, []string{"asset.name"}},
+		{"update names its resource", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{Name: home + "/assets/not-a-uuid"}}, []string{"asset.name"}},
+		{"two at once", &assetsv1.CreateLocationRequest{Parent: "x", Location: &assetsv1.Location{Name: "y"}}, []string{"parent", "location.name"}},
+		{"accounts too", &accountsv1.GetTenantRequest{Name: tenant + "/"}, []string{"name"}},
+		{"references inside a resource", &assetsv1.CreateAssetRequest{Parent: home, Asset: &assetsv1.Asset{
+			Category: "assetCategories/water-heater", Location: home + "/locations/" + uuid.NewString()}}, nil},
+		{"a reference inside a resource may be empty", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{Name: asset, Location: ""}}, nil},
+		{"malformed references inside a resource", &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{
+			Name: asset, Category: "roof", Location: home + "/locations/x"}}, []string{"asset.category", "asset.location"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := resname.Parse("name", tt.in, tt.wildcard, tt.collections...)
-			if err != nil {
-				t.Fatalf("Parse(%q): %v", tt.in, err)
+			got := resname.Violations(tt.req)
+			if len(got) != len(tt.fields) {
+				t.Fatalf("violations %+v, want on %v", got, tt.fields)
 			}
-			if !slices.Equal(got, tt.want) {
-				t.Errorf("Parse(%q) = %v, want %v", tt.in, got, tt.want)
+			for i, v := range got {
+				if v.Field != tt.fields[i] || !strings.Contains(v.Description, "regex pattern") {
+					t.Errorf("violation %+v, want one on %s", v, tt.fields[i])
+				}
 			}
 		})
 	}
 }
 
-func TestParseInvalid(t *testing.T) {
+// TestNameFieldsCarryNoRegex: a name is spelled once, in the resource's
+// pattern; a regex beside a resource_reference or an IDENTIFIER would be a
+// second spelling that can drift from it.
+func TestNameFieldsCarryNoRegex(t *testing.T) {
 	t.Parallel()
-	home := []string{"tenants", "homes"}
-	tests := []struct {
-		name        string
-		field       string
-		in          string
-		wildcard    bool
-		collections []string
-		pattern     string
-	}{
-		{"empty", "parent", "", false, home, "tenants/{tenant}/homes/{home}"},
-		{"wrong collection", "name", "tenants/" + t1 + "/schools/" + h1, false, home, "tenants/{tenant}/homes/{home}"},
-		{"collections swapped", "name", "homes/" + h1 + "/tenants/" + t1, false, home, ""},
-		{"collection case", "name", "Tenants/" + t1, false, []string{"tenants"}, "tenants/{tenant}"},
-		{"too short", "name", "tenants/" + t1, false, home, ""},
-		{"too long", "name", "tenants/" + t1 + "/homes/" + h1 + "/assets/" + a1, false, home, ""},
-		{"trailing slash", "name", "tenants/" + t1 + "/homes/" + h1 + "/", false, home, ""},
-		{"leading slash", "name", "/tenants/" + t1 + "/homes/" + h1, false, home, ""},
-		{"full resource name", "name", "//assets.steward.dev/tenants/" + t1, false, []string{"tenants"}, ""},
-		{"empty id", "name", "tenants//homes/" + h1, false, home, ""},
-		{"not a uuid", "name", "tenants/acme/homes/" + h1, false, home, ""},
-		{"truncated uuid", "name", "tenants/" + t1[:35], false, []string{"tenants"}, ""},
-		{"uuid without hyphens", "name", "tenants/" + strings.ReplaceAll(t1, "-", ""), false, []string{"tenants"}, ""},
-		{"braced uuid", "name", "tenants/{" + t1 + "}", false, []string{"tenants"}, ""},
-		{"urn uuid", "name", "tenants/urn:uuid:" + t1, false, []string{"tenants"}, ""},
-		{"uuid with space", "name", "tenants/ " + t1, false, []string{"tenants"}, ""},
-		{"wildcard not allowed", "asset.location", "tenants/" + t1 + "/homes/-", false, home, "tenants/{tenant}/homes/{home}"},
-		{"wildcard collection", "parent", "-/" + t1 + "/homes/" + h1, true, home, ""},
-		{"double dash", "parent", "tenants/" + t1 + "/homes/--", true, home, ""},
-		{"star", "parent", "tenants/" + t1 + "/homes/*", true, home, ""},
-		// The nil UUID is what a wildcard parses to; spelled out it must not act as one.
-		{"nil uuid as wildcard", "parent", "tenants/" + t1 + "/homes/00000000-0000-0000-0000-000000000000", true, home, ""},
+	for _, fd := range []protoreflect.FileDescriptor{
+		assetsv1.File_steward_assets_v1_assets_proto, assetsv1.File_steward_assets_v1_resources_proto,
+		accountsv1.File_steward_accounts_v1_tenants_proto,
+	} {
+		msgs := fd.Messages()
+		for i := range msgs.Len() {
+			md := msgs.Get(i)
+			res, _ := proto.GetExtension(md.Options(), annotations.E_Resource).(*annotations.ResourceDescriptor)
+			fields := md.Fields()
+			for j := range fields.Len() {
+				f := fields.Get(j)
+				ref, _ := proto.GetExtension(f.Options(), annotations.E_ResourceReference).(*annotations.ResourceReference)
+				behaviors, _ := proto.GetExtension(f.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+				identifier := res != nil && len(behaviors) > 0 && behaviors[0] == annotations.FieldBehavior_IDENTIFIER
+				if !identifier && ref.GetType() == "" {
+					continue
+				}
+				rules, _ := proto.GetExtension(f.Options(), validate.E_Field).(*validate.FieldRules)
+				if rules.GetString().GetPattern() != "" {
+					t.Errorf("%s keeps a regex %q beside its resource pattern", f.FullName(), rules.GetString().GetPattern())
+				}
+			}
+		}
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			ids, err := resname.Parse(tt.field, tt.in, tt.wildcard, tt.collections...)
-			if ids != nil {
-				t.Errorf("Parse(%q) returned ids %v with an error", tt.in, ids)
+}
+
+// TestEveryRequestOfTheContractResolves: every resource_reference in a
+// request names a resource type some message declares, so no request can
+// make Violations fail at run time.
+func TestEveryRequestOfTheContractResolves(t *testing.T) {
+	t.Parallel()
+	for _, fd := range []protoreflect.FileDescriptor{assetsv1.File_steward_assets_v1_assets_proto, accountsv1.File_steward_accounts_v1_tenants_proto} {
+		msgs := fd.Messages()
+		for i := range msgs.Len() {
+			md := msgs.Get(i)
+			if !strings.HasSuffix(string(md.Name()), "Request") {
+				continue
 			}
-			var e *apierror.Error
-			if !errors.As(err, &e) {
-				t.Fatalf("Parse(%q) error = %v, want an *apierror.Error", tt.in, err)
-			}
-			if e.Code != codes.InvalidArgument || e.Reason != apierror.ReasonInvalidArgument {
-				t.Errorf("error = %v/%s, want InvalidArgument", e.Code, e.Reason)
-			}
-			if len(e.Violations) != 1 || e.Violations[0].Field != tt.field {
-				t.Fatalf("violations = %v, want one naming %q", e.Violations, tt.field)
-			}
-			if tt.pattern != "" && !strings.Contains(e.Violations[0].Description, tt.pattern) {
-				t.Errorf("description %q does not show the pattern %q", e.Violations[0].Description, tt.pattern)
-			}
-		})
+			func() {
+				defer func() {
+					if r := recover(); r != nil {
+						t.Errorf("%s: %v", md.FullName(), r)
+					}
+				}()
+				resname.Violations(dynamicpb.NewMessage(md))
+			}()
+		}
 	}
 }

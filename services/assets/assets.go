@@ -19,5 +19,5 @@ func Services(db *tenantdb.DB, blobDir string, logger *slog.Logger) ([]grpcserve
 	if err != nil {
 		return nil, err
 	}
-	return []grpcserver.Service{{Desc: &assetsv1.AssetService_ServiceDesc, Impl: server.New(db, blobs, logger)}}, nil
+	return []grpcserver.Service{{Desc: server.Constraints.Register(&assetsv1.AssetService_ServiceDesc), Impl: server.New(db, blobs, logger)}}, nil
 }

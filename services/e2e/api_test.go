@@ -295,8 +295,8 @@ func TestAttachmentRequestIDIsBoundToItsAsset(t *testing.T) {
 		t.Fatalf("retry: %v %v, want %s", again.GetName(), err, first.GetName())
 	}
 	other, err := create(assets[1].GetName(), rid)
-	if status.Code(err) != codes.FailedPrecondition || errorReason(err) != "REQUEST_ID_REUSED" {
-		t.Fatalf("request_id reused for another asset: %v %v, want FailedPrecondition REQUEST_ID_REUSED", other.GetName(), err)
+	if status.Code(err) != codes.AlreadyExists || errorReason(err) != "REQUEST_ID_REUSED" {
+		t.Fatalf("request_id reused for another asset: %v %v, want AlreadyExists REQUEST_ID_REUSED", other.GetName(), err)
 	}
 	// Nor does a retry find the attachment under another home's name.
 	elsewhere := newHome(t, s, ctx) + "/assets/" + strings.TrimPrefix(assets[0].GetName(), home+"/assets/")
@@ -328,7 +328,7 @@ func TestAttachmentRequestIDIsBoundToItsAsset(t *testing.T) {
 				t.Fatalf("call %d for %s got %s (others got %s)", i, assets[i%2].GetName(), names[i], winner)
 			}
 			winner = names[i]
-		case status.Code(errs[i]) != codes.FailedPrecondition || errorReason(errs[i]) != "REQUEST_ID_REUSED":
+		case status.Code(errs[i]) != codes.AlreadyExists || errorReason(errs[i]) != "REQUEST_ID_REUSED":
 			t.Fatalf("call %d: %v", i, errs[i])
 		}
 	}

@@ -5,11 +5,11 @@ SELECT * FROM assets.categories WHERE category_id > @after_id ORDER BY category_
 INSERT INTO assets.assets (
   tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number,
   install_date, purchase_date, purchase_cost_minor, purchase_cost_currency,
-  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id
+  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint
 ) VALUES (
   @tenant_id, @home_id, @asset_id, @display_name, @category_id, @make, @model, @serial_number,
   @install_date, @purchase_date, @purchase_cost_minor, @purchase_cost_currency,
-  @expected_lifespan_months, @warranty_expiry_date, sqlc.narg(location_id), @status, @attributes, sqlc.narg(request_id)
+  @expected_lifespan_months, @warranty_expiry_date, sqlc.narg(location_id), @status, @attributes, sqlc.narg(request_id), sqlc.narg(request_fingerprint)
 )
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
@@ -61,5 +61,5 @@ SET display_name = @display_name, category_id = @category_id, make = @make, mode
 WHERE tenant_id = @tenant_id AND asset_id = @asset_id
 RETURNING *;
 
--- name: DeleteAsset :execrows
+-- name: DeleteAsset :exec
 DELETE FROM assets.assets WHERE tenant_id = @tenant_id AND asset_id = @asset_id;

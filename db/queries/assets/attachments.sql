@@ -1,6 +1,6 @@
 -- name: CreateAttachment :one
-INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
-VALUES (@tenant_id, @asset_id, @attachment_id, @kind, @filename, @content_type, @size_bytes, @sha256, @blob_key, sqlc.narg(request_id))
+INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint)
+VALUES (@tenant_id, @asset_id, @attachment_id, @kind, @filename, @content_type, @size_bytes, @sha256, @blob_key, sqlc.narg(request_id), sqlc.narg(request_fingerprint))
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 

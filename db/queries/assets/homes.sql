@@ -1,7 +1,7 @@
 -- name: CreateHome :one
 -- A retry with the same request_id inserts nothing (and returns no row).
-INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id)
-VALUES (@tenant_id, @home_id, @display_name, @address, @time_zone, sqlc.narg(request_id))
+INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint)
+VALUES (@tenant_id, @home_id, @display_name, @address, @time_zone, sqlc.narg(request_id), sqlc.narg(request_fingerprint))
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 
@@ -27,7 +27,7 @@ SET display_name = @display_name, address = @address, time_zone = @time_zone,
 WHERE tenant_id = @tenant_id AND home_id = @home_id
 RETURNING *;
 
--- name: DeleteHome :execrows
+-- name: DeleteHome :exec
 DELETE FROM assets.homes WHERE tenant_id = @tenant_id AND home_id = @home_id;
 
 -- name: HomeExists :one

@@ -1,6 +1,6 @@
 -- name: CreateLocation :one
-INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id)
-VALUES (@tenant_id, @home_id, @location_id, @display_name, @kind, @floor, sqlc.narg(request_id))
+INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint)
+VALUES (@tenant_id, @home_id, @location_id, @display_name, @kind, @floor, sqlc.narg(request_id), sqlc.narg(request_fingerprint))
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 
@@ -28,5 +28,5 @@ SET display_name = @display_name, kind = @kind, floor = @floor,
 WHERE tenant_id = @tenant_id AND location_id = @location_id
 RETURNING *;
 
--- name: DeleteLocation :execrows
+-- name: DeleteLocation :exec
 DELETE FROM assets.locations WHERE tenant_id = @tenant_id AND location_id = @location_id;

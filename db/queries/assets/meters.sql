@@ -1,6 +1,6 @@
 -- name: CreateMeterReading :one
-INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id)
-VALUES (@tenant_id, @asset_id, @reading_id, @meter, @unit, @value, @read_time, @reset, @note, sqlc.narg(request_id))
+INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint)
+VALUES (@tenant_id, @asset_id, @reading_id, @meter, @unit, @value, @read_time, @reset, @note, sqlc.narg(request_id), sqlc.narg(request_fingerprint))
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 

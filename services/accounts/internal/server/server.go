@@ -3,16 +3,26 @@ package server
 
 import (
 	"context"
-	"strings"
 
 	"github.com/google/uuid"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/accountsstore"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/pagetoken"
+	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
 )
+
+// How tenant kinds and roles are stored; neither has a default.
+var (
+	tenantKinds = aip.NewEnum(accountsv1.Tenant_KIND_UNSPECIFIED)
+	roles       = aip.NewEnum(typev1.Role_ROLE_UNSPECIFIED)
+)
+
+var tenantPattern = resname.Of(&accountsv1.Tenant{})
 
 // Server implements accountsv1.TenantServiceServer.
 type Server struct {
@@ -23,14 +33,14 @@ type Server struct {
 // New returns a Server reading accounts through db.
 func New(db *tenantdb.DB) *Server { return &Server{db: db} }
 
-func tenantToProto(id uuid.UUID, kind, displayName string, roles []string) *accountsv1.Tenant {
+func tenantToProto(id uuid.UUID, kind, displayName string, stored []string) *accountsv1.Tenant {
 	t := &accountsv1.Tenant{
-		Name:        "tenants/" + id.String(),
+		Name:        tenantPattern.Format(id),
 		DisplayName: displayName,
-		Kind:        accountsv1.Tenant_Kind(accountsv1.Tenant_Kind_value["KIND_"+strings.ToUpper(kind)]),
+		Kind:        tenantKinds.FromDB(kind),
 	}
-	for _, r := range roles {
-		t.Roles = append(t.Roles, scope.RoleFromString(r))
+	for _, r := range stored {
+		t.Roles = append(t.Roles, roles.FromDB(r))
 	}
 	return t
 }
@@ -52,10 +62,10 @@ func (s *Server) ListTenants(ctx context.Context, req *accountsv1.ListTenantsReq
 	if err != nil {
 		return nil, err
 	}
-	rows, resp.NextPageToken = pagetoken.Page(rows, size, func(r accountsstore.ListTenantsForUserRow) []string { return []string{r.TenantID.String()} })
-	for _, r := range rows {
-		resp.Tenants = append(resp.Tenants, tenantToProto(r.TenantID, r.Kind, r.DisplayName, r.Roles))
-	}
+	resp.Tenants, resp.NextPageToken = pagetoken.Page(rows, size, func(r accountsstore.ListTenantsForUserRow) []string { return []string{r.TenantID.String()} },
+		func(r accountsstore.ListTenantsForUserRow) *accountsv1.Tenant {
+			return tenantToProto(r.TenantID, r.Kind, r.DisplayName, r.Roles)
+		})
 	return resp, nil
 }
 

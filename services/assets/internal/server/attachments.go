@@ -5,7 +5,6 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"strings"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -14,17 +13,41 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
-	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/blob"
 	"steward.dev/services/assets/internal/store"
 )
 
-func attachmentToProto(a store.AssetsAttachment, homeID uuid.UUID) *assetsv1.Attachment {
+// attachmentKinds has no default: the contract refuses an unspecified kind.
+var attachmentKinds = aip.NewEnum(assetsv1.Attachment_KIND_UNSPECIFIED)
+
+var attachments = aip.Resource[*store.Queries, store.AssetsAttachment, *assetsv1.Attachment]{
+	Pattern: attachmentPattern,
+	Parent:  assetPattern,
+	Queries: queries,
+	// No row also when the asset is missing or in another home.
+	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsAttachment, error) {
+		return q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset"), AttachmentID: n.ID("attachment")})
+	},
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsAttachment, error) {
+		return q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(a store.AssetsAttachment) []byte { return a.RequestFingerprint },
+	// The parent first, also for a retry: it must be an asset of that home,
+	// which the attachment's own foreign key (tenant and asset) cannot say.
+	CheckParent:  requireAsset,
+	ParentExists: assetExists,
+	Proto:        attachmentToProto,
+}
+
+// attachmentToProto converts a, whose row has no home: asked, the asset or
+// attachment the request named, has it.
+func attachmentToProto(a store.AssetsAttachment, asked resname.Name) *assetsv1.Attachment {
 	return &assetsv1.Attachment{
-		Name:        assetName(a.TenantID, homeID, a.AssetID) + "/attachments/" + a.AttachmentID.String(),
-		Kind:        assetsv1.Attachment_Kind(assetsv1.Attachment_Kind_value["KIND_"+strings.ToUpper(a.Kind)]),
+		Name:        attachmentPattern.Format(a.TenantID, asked.ID("home"), a.AssetID, a.AttachmentID),
+		Kind:        attachmentKinds.FromDB(a.Kind),
 		Filename:    a.Filename,
 		ContentType: a.ContentType,
 		SizeBytes:   a.SizeBytes,
@@ -36,108 +59,68 @@ func attachmentToProto(a store.AssetsAttachment, homeID uuid.UUID) *assetsv1.Att
 // CreateAttachment stores the content first and the row second: a failure in
 // between leaves at worst an unreferenced file, never a row without content.
 func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttachmentRequest) (*assetsv1.Attachment, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
-	if err != nil {
-		return nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	// The parent first, also for a retry: it must be an asset of that home.
-	if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
-		return nil, err
-	}
-	rid := requestID(req.GetRequestId())
-	if rid.Valid {
-		prior, err := q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: ids[0], RequestID: rid})
-		if err == nil {
-			return createdAttachment(prior, ids[1], ids[2])
-		}
-		if !errors.Is(err, pgx.ErrNoRows) {
-			return nil, err
-		}
-	}
 	in := req.GetAttachment()
-	id := uuid.Must(uuid.NewV7())
-	key := "tenants/" + ids[0].String() + "/attachments/" + id.String()
-	sum := sha256.Sum256(req.GetContent())
-	if err := s.blobs.Put(ctx, key, req.GetContent()); err != nil {
-		return nil, err
-	}
-	row, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
-		TenantID: ids[0], AssetID: ids[2], AttachmentID: id,
-		Kind:     strings.ToLower(strings.TrimPrefix(in.GetKind().String(), "KIND_")),
-		Filename: in.GetFilename(), ContentType: in.GetContentType(), SizeBytes: int64(len(req.GetContent())),
-		Sha256: hex.EncodeToString(sum[:]), BlobKey: key, RequestID: rid,
+	return attachments.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsAttachment, error) {
+		id := uuid.Must(uuid.NewV7())
+		blobKey := "tenants/" + parent.ID("tenant").String() + "/attachments/" + id.String()
+		sum := sha256.Sum256(req.GetContent())
+		if err := s.blobs.Put(ctx, blobKey, req.GetContent()); err != nil {
+			return store.AssetsAttachment{}, err
+		}
+		row, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
+			TenantID: parent.ID("tenant"), AssetID: parent.ID("asset"), AttachmentID: id, Kind: attachmentKinds.ToDB(in.GetKind()),
+			Filename: in.GetFilename(), ContentType: in.GetContentType(), SizeBytes: int64(len(req.GetContent())),
+			Sha256: hex.EncodeToString(sum[:]), BlobKey: blobKey, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
+		if err != nil { // also when a concurrent retry won: keep its content, drop ours
+			s.deleteBlobs(ctx, blobKey)
+		}
+		return row, err
 	})
-	if errors.Is(err, pgx.ErrNoRows) && rid.Valid {
-		// A concurrent retry won the race; keep its content, drop ours.
-		row, err = q.GetAttachmentByRequestID(ctx, store.GetAttachmentByRequestIDParams{TenantID: ids[0], RequestID: rid})
-	}
-	if err != nil || row.AttachmentID != id {
-		if derr := s.blobs.Delete(context.WithoutCancel(ctx), key); derr != nil {
-			s.logger.Warn("orphaned attachment content", "key", key, "error", derr)
+}
+
+// deleteBlobs removes content whose rows are gone; a failure leaves an
+// orphan file, which is logged, never a row pointing at nothing.
+func (s *Server) deleteBlobs(ctx context.Context, keys ...string) {
+	for _, k := range keys {
+		if err := s.blobs.Delete(context.WithoutCancel(ctx), k); err != nil {
+			s.logger.Warn("orphaned attachment content", "key", k, "error", err)
 		}
 	}
-	if violatesConstraint(err, "attachments_tenant_id_asset_id_fkey") {
-		return nil, notFoundAs(pgx.ErrNoRows, req.GetParent())
-	}
-	if err != nil {
-		return nil, err
-	}
-	return createdAttachment(row, ids[1], ids[2])
 }
 
-// createdAttachment answers a create with row: ours, or an earlier request's
-// with the same request_id, which is a retry only if it was for the same
-// asset (the asset's home was checked already).
-func createdAttachment(row store.AssetsAttachment, homeID, assetID uuid.UUID) (*assetsv1.Attachment, error) {
-	if row.AssetID != assetID {
-		return nil, apierror.FailedPrecondition("REQUEST_ID_REUSED", "request_id was already used to attach a file to another asset")
-	}
-	return attachmentToProto(row, homeID), nil
+// assetExists tells an empty list of an asset's children from a list of a
+// missing asset: the tables of an asset's children have no home_id, so the
+// asset must be asked whether it is in the home the name says.
+func assetExists(ctx context.Context, q *store.Queries, parent resname.Name) (bool, error) {
+	return q.AssetExists(ctx, store.AssetExistsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home"), AssetID: parent.ID("asset")})
 }
 
-// checkAssetExists answers NOT_FOUND for parent unless the asset exists in
-// that home of the tenant: the tables of an asset's children have no home_id.
-// Lists call it only when a page comes back empty, so the common case stays
-// one round trip.
-func checkAssetExists(ctx context.Context, q *store.Queries, tenantID, homeID, assetID uuid.UUID, parent string) error {
-	ok, err := q.AssetExists(ctx, store.AssetExistsParams{TenantID: tenantID, HomeID: homeID, AssetID: assetID})
-	if err != nil {
-		return err
+// requireAsset is NOT_FOUND for parent unless the asset is in its home.
+func requireAsset(ctx context.Context, q *store.Queries, parent resname.Name) error {
+	ok, err := assetExists(ctx, q, parent)
+	if err == nil && !ok {
+		err = apierror.NotFound(parent.String())
 	}
-	if !ok {
-		return apierror.NotFound(parent)
-	}
-	return nil
-}
-
-func (s *Server) getAttachment(ctx context.Context, name string) (store.AssetsAttachment, uuid.UUID, error) {
-	ids, err := resname.Parse("name", name, false, "tenants", "homes", "assets", "attachments")
-	if err != nil {
-		return store.AssetsAttachment{}, uuid.Nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	// No row also when the asset is missing or in another home.
-	row, err := q.GetAttachment(ctx, store.GetAttachmentParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AttachmentID: ids[3]})
-	return row, ids[1], notFoundAs(err, name)
+	return err
 }
 
 func (s *Server) GetAttachment(ctx context.Context, req *assetsv1.GetAttachmentRequest) (*assetsv1.Attachment, error) {
-	row, homeID, err := s.getAttachment(ctx, req.GetName())
-	if err != nil {
-		return nil, err
-	}
-	return attachmentToProto(row, homeID), nil
+	return attachments.Get(ctx, s.db, "name", req.GetName())
 }
 
 func (s *Server) GetAttachmentContent(ctx context.Context, req *assetsv1.GetAttachmentContentRequest) (*httpbody.HttpBody, error) {
-	row, _, err := s.getAttachment(ctx, req.GetName())
+	n, err := attachmentPattern.Parse("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
+	row, err := attachments.Read(ctx, store.New(s.db.Scoped(ctx)), n)
+	if err != nil {
+		return nil, aip.NotFoundAs(err, req.GetName())
+	}
 	data, err := s.blobs.Get(ctx, row.BlobKey)
 	if errors.Is(err, blob.ErrNotFound) {
-		return nil, notFoundAs(pgx.ErrNoRows, req.GetName())
+		return nil, aip.NotFoundAs(pgx.ErrNoRows, req.GetName())
 	}
 	if err != nil {
 		return nil, err
@@ -146,47 +129,27 @@ func (s *Server) GetAttachmentContent(ctx context.Context, req *assetsv1.GetAtta
 }
 
 func (s *Server) ListAttachments(ctx context.Context, req *assetsv1.ListAttachmentsRequest) (*assetsv1.ListAttachmentsResponse, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
-	if err != nil {
-		return nil, err
-	}
-	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	q := store.New(s.db.Scoped(ctx))
-	size := pagetoken.Size(req.GetPageSize())
 	// Empty unless the asset is in that home; only then ask which it was.
-	rows, err := q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AfterID: after, PageLimit: size + 1})
+	page, next, err := attachments.List(ctx, s.db, req, func(a store.AssetsAttachment) uuid.UUID { return a.AttachmentID }, func(q *store.Queries, p aip.Page) ([]store.AssetsAttachment, error) {
+		return q.ListAttachments(ctx, store.ListAttachmentsParams{TenantID: p.Parent.ID("tenant"), HomeID: p.Parent.ID("home"), AssetID: p.Parent.ID("asset"), AfterID: p.After, PageLimit: p.Limit})
+	})
 	if err != nil {
 		return nil, err
 	}
-	if len(rows) == 0 {
-		if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
-			return nil, err
-		}
-	}
-	rows, next := pagetoken.Page(rows, size, func(r store.AssetsAttachment) []string { return []string{r.AttachmentID.String()} }, req.GetParent())
-	resp := &assetsv1.ListAttachmentsResponse{NextPageToken: next}
-	for _, r := range rows {
-		resp.Attachments = append(resp.Attachments, attachmentToProto(r, ids[1]))
-	}
-	return resp, nil
+	return &assetsv1.ListAttachmentsResponse{Attachments: page, NextPageToken: next}, nil
 }
 
 func (s *Server) DeleteAttachment(ctx context.Context, req *assetsv1.DeleteAttachmentRequest) (*emptypb.Empty, error) {
-	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes", "assets", "attachments")
+	n, err := attachmentPattern.Parse("name", req.GetName())
 	if err != nil {
 		return nil, err
 	}
 	q := store.New(s.db.Scoped(ctx))
 	// Deletes nothing also when the asset is missing or in another home.
-	key, err := q.DeleteAttachment(ctx, store.DeleteAttachmentParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], AttachmentID: ids[3]})
+	key, err := q.DeleteAttachment(ctx, store.DeleteAttachmentParams{TenantID: n.ID("tenant"), HomeID: n.ID("home"), AssetID: n.ID("asset"), AttachmentID: n.ID("attachment")})
 	if err != nil {
-		return nil, notFoundAs(err, req.GetName())
+		return nil, aip.NotFoundAs(err, req.GetName())
 	}
-	if err := s.blobs.Delete(context.WithoutCancel(ctx), key); err != nil {
-		s.logger.Warn("orphaned attachment content", "key", key, "error", err)
-	}
+	s.deleteBlobs(ctx, key)
 	return &emptypb.Empty{}, nil
 }

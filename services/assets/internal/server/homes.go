@@ -2,39 +2,51 @@ package server
 
 import (
 	"context"
-	"errors"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/types/known/emptypb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
-	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
-	"steward.dev/platform/scope"
-	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets/internal/store"
 )
 
-func homeName(tenantID, homeID uuid.UUID) string {
-	return "tenants/" + tenantID.String() + "/homes/" + homeID.String()
+var homes = aip.Resource[*store.Queries, store.AssetsHome, *assetsv1.Home]{
+	Pattern: homePattern,
+	Parent:  tenantPattern,
+	Queries: queries,
+	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsHome, error) {
+		return q.GetHome(ctx, store.GetHomeParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
+	},
+	Lock: func(ctx context.Context, q *store.Queries, n resname.Name) (store.AssetsHome, error) {
+		return q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: n.ID("tenant"), HomeID: n.ID("home")})
+	},
+	Revision: func(h store.AssetsHome) int64 { return h.Revision },
+	Mutable:  []string{"display_name", "address", "time_zone"},
+	Required: []string{"display_name"},
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsHome, error) {
+		return q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(h store.AssetsHome) []byte { return h.RequestFingerprint },
+	Proto:       homeToProto,
 }
 
-func homeToProto(h store.AssetsHome) *assetsv1.Home {
+func homeToProto(h store.AssetsHome, _ resname.Name) *assetsv1.Home {
 	addr := &assetsv1.PostalAddress{}
 	_ = protojson.Unmarshal(h.Address, addr) // written by us from the same message
 	return &assetsv1.Home{
-		Name:        homeName(h.TenantID, h.HomeID),
+		Name:        homePattern.Format(h.TenantID, h.HomeID),
 		DisplayName: h.DisplayName,
 		Address:     addr,
 		TimeZone:    h.TimeZone,
 		CreateTime:  timestamppb.New(h.CreateTime),
 		UpdateTime:  timestamppb.New(h.UpdateTime),
-		Etag:        etag(h.Revision),
+		Etag:        aip.Etag(h.Revision),
 	}
 }
 
@@ -65,148 +77,69 @@ func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *as
 	}
 	out := &assetsv1.PostalAddress{}
 	_ = protojson.Unmarshal(stored, out) // written by us from the same message
-	patchFields(out, in, parts)
+	aip.PatchFields(out, in, parts)
 	return out
 }
 
 // CreateHome implements AIP-133 with request_id idempotency.
 func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
-	t, _ := scope.TenantFrom(ctx)
 	h := req.GetHome() // display name and time zone presence: checked by the contract
 	if err := checkTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
 		return nil, err
 	}
-	q := store.New(s.db.Scoped(ctx))
-	rid := requestID(req.GetRequestId())
-	row, err := q.CreateHome(ctx, store.CreateHomeParams{
-		TenantID: t.TenantID, HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
-		Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(), RequestID: rid,
+	return homes.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsHome, error) {
+		return q.CreateHome(ctx, store.CreateHomeParams{
+			TenantID: parent.ID("tenant"), HomeID: uuid.Must(uuid.NewV7()), DisplayName: h.GetDisplayName(),
+			Address: marshalAddress(h.GetAddress()), TimeZone: h.GetTimeZone(),
+			RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
+		})
 	})
-	if errors.Is(err, pgx.ErrNoRows) && rid.Valid {
-		row, err = q.GetHomeByRequestID(ctx, store.GetHomeByRequestIDParams{TenantID: t.TenantID, RequestID: rid})
-	}
-	if err != nil {
-		return nil, err
-	}
-	return homeToProto(row), nil
 }
 
 func (s *Server) GetHome(ctx context.Context, req *assetsv1.GetHomeRequest) (*assetsv1.Home, error) {
-	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
-	if err != nil {
-		return nil, err
-	}
-	row, err := store.New(s.db.Scoped(ctx)).GetHome(ctx, store.GetHomeParams{TenantID: ids[0], HomeID: ids[1]})
-	if err != nil {
-		return nil, notFoundAs(err, req.GetName())
-	}
-	return homeToProto(row), nil
+	return homes.Get(ctx, s.db, "name", req.GetName())
 }
 
 func (s *Server) ListHomes(ctx context.Context, req *assetsv1.ListHomesRequest) (*assetsv1.ListHomesResponse, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants")
+	page, next, err := homes.List(ctx, s.db, req, func(h store.AssetsHome) uuid.UUID { return h.HomeID }, func(q *store.Queries, p aip.Page) ([]store.AssetsHome, error) {
+		return q.ListHomes(ctx, store.ListHomesParams{TenantID: p.Parent.ID("tenant"), AfterID: p.After, PageLimit: p.Limit})
+	})
 	if err != nil {
 		return nil, err
 	}
-	after, err := pagetoken.DecodeUUID(req.GetPageToken(), req.GetParent())
-	if err != nil {
-		return nil, err
-	}
-	size := pagetoken.Size(req.GetPageSize())
-	rows, err := store.New(s.db.Scoped(ctx)).ListHomes(ctx, store.ListHomesParams{TenantID: ids[0], AfterID: after, PageLimit: size + 1})
-	if err != nil {
-		return nil, err
-	}
-	rows, next := pagetoken.Page(rows, size, func(r store.AssetsHome) []string { return []string{r.HomeID.String()} }, req.GetParent())
-	resp := &assetsv1.ListHomesResponse{NextPageToken: next}
-	for _, r := range rows {
-		resp.Homes = append(resp.Homes, homeToProto(r))
-	}
-	return resp, nil
+	return &assetsv1.ListHomesResponse{Homes: page, NextPageToken: next}, nil
 }
 
-// checkHomeExists answers NOT_FOUND for parent unless the home exists in the
-// tenant: a List of a missing parent is NOT_FOUND (AIP-132), not an empty
-// page. Lists call it only when a page comes back empty, so the common case
-// stays one round trip.
-func checkHomeExists(ctx context.Context, q *store.Queries, tenantID, homeID uuid.UUID, parent string) error {
-	ok, err := q.HomeExists(ctx, store.HomeExistsParams{TenantID: tenantID, HomeID: homeID})
-	if err != nil {
-		return err
-	}
-	if !ok {
-		return apierror.NotFound(parent)
-	}
-	return nil
+// homeExists tells an empty list of a home's children from a list of a
+// missing home.
+func homeExists(ctx context.Context, q *store.Queries, parent resname.Name) (bool, error) {
+	return q.HomeExists(ctx, store.HomeExistsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home")})
 }
 
 func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest) (*assetsv1.Home, error) {
 	in := req.GetHome()
-	ids, err := resname.Parse("home.name", in.GetName(), false, "tenants", "homes")
-	if err != nil {
-		return nil, err
-	}
-	mask, err := resolveMask(req.GetUpdateMask(), in, "display_name", "address", "time_zone")
-	if err != nil {
-		return nil, err
-	}
-	var out store.AssetsHome
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
-		if err != nil {
-			return notFoundAs(err, in.GetName())
-		}
-		if err := checkEtag(in.GetEtag(), cur.Revision, in.GetName()); err != nil {
-			return err
-		}
+	return homes.Update(ctx, s.db, req, func(q *store.Queries, cur store.AssetsHome, mask aip.Mask) (store.AssetsHome, error) {
 		p := store.UpdateHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID, DisplayName: cur.DisplayName, Address: cur.Address, TimeZone: cur.TimeZone}
-		if mask.has("display_name") {
-			if in.GetDisplayName() == "" {
-				return apierror.InvalidField("home.display_name", "cannot be empty")
-			}
+		if mask.Has("display_name") {
 			p.DisplayName = in.GetDisplayName()
 		}
 		if sub, ok := mask["address"]; ok {
 			p.Address = marshalAddress(patchAddress(cur.Address, in.GetAddress(), sub))
 		}
-		if mask.has("time_zone") {
+		if mask.Has("time_zone") {
 			if err := checkTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
-				return err
+				return cur, err
 			}
 			p.TimeZone = in.GetTimeZone()
 		}
-		out, err = q.UpdateHome(ctx, p)
-		return err
+		return q.UpdateHome(ctx, p)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return homeToProto(out), nil
 }
 
+// DeleteHome refuses a home that still has locations or assets: their
+// foreign keys say so (HOME_NOT_EMPTY, in Constraints).
 func (s *Server) DeleteHome(ctx context.Context, req *assetsv1.DeleteHomeRequest) (*emptypb.Empty, error) {
-	ids, err := resname.Parse("name", req.GetName(), false, "tenants", "homes")
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		cur, err := q.GetHomeForUpdate(ctx, store.GetHomeForUpdateParams{TenantID: ids[0], HomeID: ids[1]})
-		if err != nil {
-			return notFoundAs(err, req.GetName())
-		}
-		if err := checkEtag(req.GetEtag(), cur.Revision, req.GetName()); err != nil {
-			return err
-		}
-		_, err = q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: ids[0], HomeID: ids[1]})
-		if violatesConstraint(err, "locations_tenant_id_home_id_fkey") || violatesConstraint(err, "assets_tenant_id_home_id_fkey") {
-			return apierror.FailedPrecondition("HOME_NOT_EMPTY", req.GetName()+" still has locations or assets; delete them first")
-		}
-		return err
+	return homes.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.AssetsHome) error {
+		return q.DeleteHome(ctx, store.DeleteHomeParams{TenantID: cur.TenantID, HomeID: cur.HomeID})
 	})
-	if err != nil {
-		return nil, err
-	}
-	return &emptypb.Empty{}, nil
 }

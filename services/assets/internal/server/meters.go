@@ -13,29 +13,44 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
-	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets/internal/store"
 )
 
 // maxClockSkew is how far in the future a reading may be dated.
 const maxClockSkew = 5 * time.Minute
 
-func unitToDB(u assetsv1.MeterReading_Unit) string {
-	return strings.ToLower(strings.TrimPrefix(u.String(), "UNIT_"))
+// units has no default: the contract refuses an unspecified unit.
+var units = aip.NewEnum(assetsv1.MeterReading_UNIT_UNSPECIFIED)
+
+var readings = aip.Resource[*store.Queries, store.AssetsMeterReading, *assetsv1.MeterReading]{
+	Pattern: readingPattern,
+	Parent:  assetPattern,
+	Queries: queries,
+	ByRequestID: func(ctx context.Context, q *store.Queries, parent resname.Name, rid uuid.NullUUID) (store.AssetsMeterReading, error) {
+		return q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: parent.ID("tenant"), RequestID: rid})
+	},
+	Fingerprint: func(r store.AssetsMeterReading) []byte { return r.RequestFingerprint },
+	// Readings of one asset are serialised by locking the asset row, so two
+	// concurrent readings cannot both pass the check against the same
+	// predecessor.
+	CheckParent: func(ctx context.Context, q *store.Queries, parent resname.Name) error {
+		_, err := lockAsset(ctx, q, parent)
+		return aip.NotFoundAs(err, parent.String())
+	},
+	Proto: readingToProto,
 }
 
-func unitFromDB(s string) assetsv1.MeterReading_Unit {
-	return assetsv1.MeterReading_Unit(assetsv1.MeterReading_Unit_value["UNIT_"+strings.ToUpper(s)])
-}
-
-func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.MeterReading {
+// readingToProto converts r, whose row has no home: asked, the asset or
+// reading the request named, has it.
+func readingToProto(r store.AssetsMeterReading, asked resname.Name) *assetsv1.MeterReading {
 	return &assetsv1.MeterReading{
-		Name:       assetName(r.TenantID, homeID, r.AssetID) + "/meterReadings/" + r.ReadingID.String(),
+		Name:       readingPattern.Format(r.TenantID, asked.ID("home"), r.AssetID, r.ReadingID),
 		Meter:      r.Meter,
-		Unit:       unitFromDB(r.Unit),
+		Unit:       units.FromDB(r.Unit),
 		Value:      r.Value,
 		ReadTime:   timestamppb.New(r.ReadTime),
 		MeterReset: r.Reset,
@@ -44,14 +59,8 @@ func readingToProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.Mete
 	}
 }
 
-// CreateMeterReading keeps each meter monotonic. Readings of one asset are
-// serialised by locking the asset row, so two concurrent readings cannot both
-// pass the check against the same predecessor.
+// CreateMeterReading keeps each meter monotonic.
 func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMeterReadingRequest) (*assetsv1.MeterReading, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
-	if err != nil {
-		return nil, err
-	}
 	in := req.GetMeterReading()
 	readTime := s.now()
 	if in.GetReadTime() != nil {
@@ -65,40 +74,16 @@ func (s *Server) CreateMeterReading(ctx context.Context, req *assetsv1.CreateMet
 			return nil, apierror.InvalidField("meter_reading.read_time", "cannot be in the future")
 		}
 	}
-	rid := requestID(req.GetRequestId())
-	var out store.AssetsMeterReading
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := store.New(tx)
-		if _, err := q.GetAssetForUpdate(ctx, store.GetAssetForUpdateParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2]}); err != nil {
-			return notFoundAs(err, req.GetParent())
+	return readings.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsMeterReading, error) {
+		if err := checkMonotonic(ctx, q, parent.ID("tenant"), parent.ID("asset"), in, readTime); err != nil {
+			return store.AssetsMeterReading{}, err
 		}
-		if rid.Valid {
-			prior, err := q.GetMeterReadingByRequestID(ctx, store.GetMeterReadingByRequestIDParams{TenantID: ids[0], RequestID: rid})
-			if err == nil {
-				if prior.AssetID != ids[2] {
-					return apierror.FailedPrecondition("REQUEST_ID_REUSED", "request_id was already used for a reading of another asset")
-				}
-				out = prior
-				return nil
-			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		if err := checkMonotonic(ctx, q, ids[0], ids[2], in, readTime); err != nil {
-			return err
-		}
-		out, err = q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
-			TenantID: ids[0], AssetID: ids[2], ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
-			Unit: unitToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
-			Note: in.GetNote(), RequestID: rid,
+		return q.CreateMeterReading(ctx, store.CreateMeterReadingParams{
+			TenantID: parent.ID("tenant"), AssetID: parent.ID("asset"), ReadingID: uuid.Must(uuid.NewV7()), Meter: in.GetMeter(),
+			Unit: units.ToDB(in.GetUnit()), Value: in.GetValue(), ReadTime: readTime, Reset: in.GetMeterReset(),
+			Note: in.GetNote(), RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
 		})
-		return err
 	})
-	if err != nil {
-		return nil, err
-	}
-	return readingToProto(out, ids[1]), nil
 }
 
 func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uuid.UUID, in *assetsv1.MeterReading, at time.Time) error {
@@ -108,11 +93,11 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 	case err != nil:
 		return err
 	default:
-		if prev.Unit != unitToDB(in.GetUnit()) {
+		if prev.Unit != units.ToDB(in.GetUnit()) {
 			return apierror.InvalidField("meter_reading.unit", fmt.Sprintf("meter %q is measured in %s", in.GetMeter(), strings.ToUpper(prev.Unit)))
 		}
 		if !in.GetMeterReset() && in.GetValue() < prev.Value {
-			return apierror.FailedPrecondition("METER_WENT_BACKWARDS", fmt.Sprintf(
+			return apierror.FailedPrecondition(assetsv1.ErrorReason_ERROR_REASON_METER_WENT_BACKWARDS, fmt.Sprintf(
 				"meter %q read %g at %s; a lower value needs reset=true", in.GetMeter(), prev.Value, prev.ReadTime.Format(time.RFC3339)))
 		}
 	}
@@ -123,7 +108,7 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 		return err
 	default:
 		if !next.Reset && next.Value < in.GetValue() {
-			return apierror.FailedPrecondition("METER_WENT_BACKWARDS", fmt.Sprintf(
+			return apierror.FailedPrecondition(assetsv1.ErrorReason_ERROR_REASON_METER_WENT_BACKWARDS, fmt.Sprintf(
 				"meter %q read only %g later, at %s", in.GetMeter(), next.Value, next.ReadTime.Format(time.RFC3339)))
 		}
 	}
@@ -131,7 +116,7 @@ func checkMonotonic(ctx context.Context, q *store.Queries, tenantID, assetID uui
 }
 
 func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterReadingsRequest) (*assetsv1.ListMeterReadingsResponse, error) {
-	ids, err := resname.Parse("parent", req.GetParent(), false, "tenants", "homes", "assets")
+	parent, err := assetPattern.Parse("parent", req.GetParent())
 	if err != nil {
 		return nil, err
 	}
@@ -151,7 +136,7 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 	}
 	q := store.New(s.db.Scoped(ctx))
 	size := pagetoken.Size(req.GetPageSize())
-	p := store.ListMeterReadingsParams{TenantID: ids[0], HomeID: ids[1], AssetID: ids[2], BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
+	p := store.ListMeterReadingsParams{TenantID: parent.ID("tenant"), HomeID: parent.ID("home"), AssetID: parent.ID("asset"), BeforeTime: before, BeforeID: beforeID, PageLimit: size + 1}
 	if req.GetMeter() != "" {
 		p.Meter = pgtype.Text{String: req.GetMeter(), Valid: true}
 	}
@@ -162,16 +147,13 @@ func (s *Server) ListMeterReadings(ctx context.Context, req *assetsv1.ListMeterR
 		return nil, err
 	}
 	if len(rows) == 0 {
-		if err := checkAssetExists(ctx, q, ids[0], ids[1], ids[2], req.GetParent()); err != nil {
+		if err := requireAsset(ctx, q, parent); err != nil {
 			return nil, err
 		}
 	}
-	rows, next := pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
+	resp := &assetsv1.ListMeterReadingsResponse{}
+	resp.MeterReadings, resp.NextPageToken = pagetoken.Page(rows, size, func(r store.AssetsMeterReading) []string {
 		return []string{r.ReadTime.Format(time.RFC3339Nano), r.ReadingID.String()}
-	}, req.GetParent(), req.GetMeter())
-	resp := &assetsv1.ListMeterReadingsResponse{NextPageToken: next}
-	for _, r := range rows {
-		resp.MeterReadings = append(resp.MeterReadings, readingToProto(r, ids[1]))
-	}
+	}, func(r store.AssetsMeterReading) *assetsv1.MeterReading { return readingToProto(r, parent) }, req.GetParent(), req.GetMeter())
 	return resp, nil
 }

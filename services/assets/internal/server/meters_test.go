@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/aip/aiptest"
 )
 
 // TestCreateMeterReadingRefusesInvalidReadTime checks the handler's own
@@ -25,6 +26,6 @@ func TestCreateMeterReadingRefusesInvalidReadTime(t *testing.T) {
 	} {
 		_, err := s.CreateMeterReading(context.Background(), &assetsv1.CreateMeterReadingRequest{Parent: parent,
 			MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 1, ReadTime: ts}})
-		requireInvalidField(t, err, "meter_reading.read_time")
+		aiptest.RequireInvalidField(t, err, "meter_reading.read_time")
 	}
 }

@@ -1,23 +1,22 @@
 // Package server implements the AssetService RPCs: it turns requests into
 // store calls inside the request's tenant scope and rows back into resources.
+// The standard-method skeleton (names, etags, idempotent creates, masks,
+// filters) is the platform's (platform/aip); what is here is Assets' own.
 package server
 
 import (
-	"errors"
 	"log/slog"
-	"strconv"
-	"strings"
 	"time"
 
-	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
-	"github.com/jackc/pgx/v5/pgconn"
-	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/grpc/codes"
 
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets/internal/blob"
+	"steward.dev/services/assets/internal/store"
 )
 
 // Server implements assetsv1.AssetServiceServer.
@@ -34,70 +33,30 @@ func New(db *tenantdb.DB, blobs blob.Store, logger *slog.Logger) *Server {
 	return &Server{db: db, blobs: blobs, logger: logger, now: time.Now}
 }
 
-func etag(revision int64) string { return strconv.FormatInt(revision, 10) }
+// The resource names of the contract.
+var (
+	tenantPattern     = resname.Of(&accountsv1.Tenant{})
+	homePattern       = resname.Of(&assetsv1.Home{})
+	locationPattern   = resname.Of(&assetsv1.Location{})
+	assetPattern      = resname.Of(&assetsv1.Asset{})
+	readingPattern    = resname.Of(&assetsv1.MeterReading{})
+	attachmentPattern = resname.Of(&assetsv1.Attachment{})
+	categoryPattern   = resname.Of(&assetsv1.AssetCategory{})
+)
 
-// checkEtag passes when the client sent no etag or the current one.
-func checkEtag(sent string, revision int64, name string) error {
-	if sent != "" && sent != etag(revision) {
-		return apierror.EtagMismatch(name)
-	}
-	return nil
+// Constraints is what a violation of each of Assets' constraints answers.
+var Constraints = apierror.Constraints{
+	"locations_tenant_id_home_id_fkey": {Code: codes.NotFound, Field: "parent", OnDelete: &homeNotEmpty},
+	"assets_tenant_id_home_id_fkey":    {Code: codes.NotFound, Field: "parent", OnDelete: &homeNotEmpty},
+	"assets_category_id_fkey": {Code: codes.InvalidArgument, Field: "asset.category",
+		Description: "is not in the catalogue (see ListAssetCategories)"},
+	"assets_tenant_id_home_id_location_id_fkey": {Code: codes.InvalidArgument, Field: "asset.location",
+		Description: "no such location in this home"},
+	"attachments_tenant_id_asset_id_fkey": {Code: codes.NotFound, Field: "parent"},
 }
 
-// notFoundAs turns a missing row into NOT_FOUND for name.
-func notFoundAs(err error, name string) error {
-	if errors.Is(err, pgx.ErrNoRows) {
-		return apierror.NotFound(name)
-	}
-	return err
-}
+var homeNotEmpty = apierror.Constraint{Code: codes.FailedPrecondition, Reason: assetsv1.ErrorReason_ERROR_REASON_HOME_NOT_EMPTY,
+	Field: "name", Description: "still has locations or assets; delete them first"}
 
-// requestID parses an optional request_id (already validated as a UUID).
-func requestID(s string) uuid.NullUUID {
-	if s == "" {
-		return uuid.NullUUID{}
-	}
-	id, err := uuid.Parse(s)
-	return uuid.NullUUID{UUID: id, Valid: err == nil}
-}
-
-// violatesConstraint reports whether err is a PostgreSQL error on constraint.
-func violatesConstraint(err error, constraint string) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.ConstraintName == constraint
-}
-
-// parseDate parses an optional YYYY-MM-DD date field.
-// parseDate reads YYYY-MM-DD; "" is no date (Valid false) and not an error.
-// Callers word the error for their field.
-func parseDate(s string) (pgtype.Date, bool) {
-	if s == "" {
-		return pgtype.Date{}, true
-	}
-	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
-		return pgtype.Date{}, false
-	}
-	return pgtype.Date{Time: t, Valid: true}, true
-}
-
-func formatDate(d pgtype.Date) string {
-	if !d.Valid {
-		return ""
-	}
-	return d.Time.Format(time.DateOnly)
-}
-
-// snakeCase accepts JSON-style mask paths ("displayName") as well as proto
-// names ("display_name"): clients of the JSON gateway write the former.
-func snakeCase(path string) string {
-	var b strings.Builder
-	for _, r := range path {
-		if 'A' <= r && r <= 'Z' {
-			b.WriteByte('_')
-			r += 'a' - 'A'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
+// queries opens the store on a connection or transaction.
+func queries(tx tenantdb.DBTX) *store.Queries { return store.New(tx) }

@@ -35,11 +35,11 @@ const createAsset = `-- name: CreateAsset :one
 INSERT INTO assets.assets (
   tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number,
   install_date, purchase_date, purchase_cost_minor, purchase_cost_currency,
-  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id
+  expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint
 ) VALUES (
   $1, $2, $3, $4, $5, $6, $7, $8,
   $9, $10, $11, $12,
-  $13, $14, $15, $16, $17, $18
+  $13, $14, $15, $16, $17, $18, $19
 )
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING tenant_id, home_id, asset_id, display_name, category_id, make, model, serial_number, install_date, purchase_date, purchase_cost_minor, purchase_cost_currency, expected_lifespan_months, warranty_expiry_date, location_id, status, attributes, request_id, request_fingerprint, revision, create_time, update_time
@@ -64,6 +64,7 @@ type CreateAssetParams struct {
 	Status                 string
 	Attributes             []byte
 	RequestID              uuid.NullUUID
+	RequestFingerprint     []byte
 }
 
 func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (AssetsAsset, error) {
@@ -86,6 +87,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 		arg.Status,
 		arg.Attributes,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsAsset
 	err := row.Scan(
@@ -115,7 +117,7 @@ func (q *Queries) CreateAsset(ctx context.Context, arg CreateAssetParams) (Asset
 	return i, err
 }
 
-const deleteAsset = `-- name: DeleteAsset :execrows
+const deleteAsset = `-- name: DeleteAsset :exec
 DELETE FROM assets.assets WHERE tenant_id = $1 AND asset_id = $2
 `
 
@@ -124,12 +126,9 @@ type DeleteAssetParams struct {
 	AssetID  uuid.UUID
 }
 
-func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteAsset, arg.TenantID, arg.AssetID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteAsset(ctx context.Context, arg DeleteAssetParams) error {
+	_, err := q.db.Exec(ctx, deleteAsset, arg.TenantID, arg.AssetID)
+	return err
 }
 
 const getAsset = `-- name: GetAsset :one

@@ -12,23 +12,24 @@ import (
 )
 
 const createAttachment = `-- name: CreateAttachment :one
-INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id, request_fingerprint, create_time
 `
 
 type CreateAttachmentParams struct {
-	TenantID     uuid.UUID
-	AssetID      uuid.UUID
-	AttachmentID uuid.UUID
-	Kind         string
-	Filename     string
-	ContentType  string
-	SizeBytes    int64
-	Sha256       string
-	BlobKey      string
-	RequestID    uuid.NullUUID
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	AttachmentID       uuid.UUID
+	Kind               string
+	Filename           string
+	ContentType        string
+	SizeBytes          int64
+	Sha256             string
+	BlobKey            string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentParams) (AssetsAttachment, error) {
@@ -43,6 +44,7 @@ func (q *Queries) CreateAttachment(ctx context.Context, arg CreateAttachmentPara
 		arg.Sha256,
 		arg.BlobKey,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsAttachment
 	err := row.Scan(

@@ -12,19 +12,20 @@ import (
 )
 
 const createHome = `-- name: CreateHome :one
-INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO assets.homes (tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING tenant_id, home_id, display_name, address, time_zone, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type CreateHomeParams struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	DisplayName string
-	Address     []byte
-	TimeZone    string
-	RequestID   uuid.NullUUID
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	DisplayName        string
+	Address            []byte
+	TimeZone           string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 // A retry with the same request_id inserts nothing (and returns no row).
@@ -36,6 +37,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 		arg.Address,
 		arg.TimeZone,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsHome
 	err := row.Scan(
@@ -53,7 +55,7 @@ func (q *Queries) CreateHome(ctx context.Context, arg CreateHomeParams) (AssetsH
 	return i, err
 }
 
-const deleteHome = `-- name: DeleteHome :execrows
+const deleteHome = `-- name: DeleteHome :exec
 DELETE FROM assets.homes WHERE tenant_id = $1 AND home_id = $2
 `
 
@@ -62,12 +64,9 @@ type DeleteHomeParams struct {
 	HomeID   uuid.UUID
 }
 
-func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteHome, arg.TenantID, arg.HomeID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteHome(ctx context.Context, arg DeleteHomeParams) error {
+	_, err := q.db.Exec(ctx, deleteHome, arg.TenantID, arg.HomeID)
+	return err
 }
 
 const getHome = `-- name: GetHome :one

@@ -12,20 +12,21 @@ import (
 )
 
 const createLocation = `-- name: CreateLocation :one
-INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING tenant_id, home_id, location_id, display_name, kind, floor, request_id, request_fingerprint, revision, create_time, update_time
 `
 
 type CreateLocationParams struct {
-	TenantID    uuid.UUID
-	HomeID      uuid.UUID
-	LocationID  uuid.UUID
-	DisplayName string
-	Kind        string
-	Floor       string
-	RequestID   uuid.NullUUID
+	TenantID           uuid.UUID
+	HomeID             uuid.UUID
+	LocationID         uuid.UUID
+	DisplayName        string
+	Kind               string
+	Floor              string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) (AssetsLocation, error) {
@@ -37,6 +38,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 		arg.Kind,
 		arg.Floor,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsLocation
 	err := row.Scan(
@@ -55,7 +57,7 @@ func (q *Queries) CreateLocation(ctx context.Context, arg CreateLocationParams) 
 	return i, err
 }
 
-const deleteLocation = `-- name: DeleteLocation :execrows
+const deleteLocation = `-- name: DeleteLocation :exec
 DELETE FROM assets.locations WHERE tenant_id = $1 AND location_id = $2
 `
 
@@ -64,12 +66,9 @@ type DeleteLocationParams struct {
 	LocationID uuid.UUID
 }
 
-func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) (int64, error) {
-	result, err := q.db.Exec(ctx, deleteLocation, arg.TenantID, arg.LocationID)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+func (q *Queries) DeleteLocation(ctx context.Context, arg DeleteLocationParams) error {
+	_, err := q.db.Exec(ctx, deleteLocation, arg.TenantID, arg.LocationID)
+	return err
 }
 
 const getLocation = `-- name: GetLocation :one

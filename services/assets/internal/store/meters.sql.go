@@ -14,23 +14,24 @@ import (
 )
 
 const createMeterReading = `-- name: CreateMeterReading :one
-INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
 ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset, note, request_id, request_fingerprint, create_time
 `
 
 type CreateMeterReadingParams struct {
-	TenantID  uuid.UUID
-	AssetID   uuid.UUID
-	ReadingID uuid.UUID
-	Meter     string
-	Unit      string
-	Value     float64
-	ReadTime  time.Time
-	Reset     bool
-	Note      string
-	RequestID uuid.NullUUID
+	TenantID           uuid.UUID
+	AssetID            uuid.UUID
+	ReadingID          uuid.UUID
+	Meter              string
+	Unit               string
+	Value              float64
+	ReadTime           time.Time
+	Reset              bool
+	Note               string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
 }
 
 func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReadingParams) (AssetsMeterReading, error) {
@@ -45,6 +46,7 @@ func (q *Queries) CreateMeterReading(ctx context.Context, arg CreateMeterReading
 		arg.Reset,
 		arg.Note,
 		arg.RequestID,
+		arg.RequestFingerprint,
 	)
 	var i AssetsMeterReading
 	err := row.Scan(

@@ -316,10 +316,10 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tR\tpageToken\"t\n" +
 	"\x13ListTenantsResponse\x125\n" +
 	"\atenants\x18\x01 \x03(\v2\x1b.steward.accounts.v1.TenantR\atenants\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"`\n" +
-	"\x10GetTenantRequest\x12L\n" +
-	"\x04name\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x04name2\x92\x02\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
+	"\x10GetTenantRequest\x12.\n" +
+	"\x04name\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
+	"\x12steward.dev/TenantR\x04name2\x92\x02\n" +
 	"\rTenantService\x12y\n" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x85\x01\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +

@@ -1632,21 +1632,21 @@ var File_steward_assets_v1_assets_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\n" +
-	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\"\x88\x03\n" +
-	"\x11CreateHomeRequest\x12P\n" +
-	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x126\n" +
+	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"\xea\x02\n" +
+	"\x11CreateHomeRequest\x122\n" +
+	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
+	"\x12steward.dev/TenantR\x06parent\x126\n" +
 	"\x04home\x18\x02 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xbc\x01\xbaH\xb8\x01\x1aG\n" +
 	"\x1ahome.display_name-required\x12\vis required\x1a\x1cthis.home.display_name != ''\x1am\n" +
-	"\x17home.time_zone-required\x127is required (an IANA time zone such as America/Chicago)\x1a\x19this.home.time_zone != ''\"p\n" +
-	"\x0eGetHomeRequest\x12^\n" +
-	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
-	"\x10ListHomesRequest\x12P\n" +
-	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\x17home.time_zone-required\x127is required (an IANA time zone such as America/Chicago)\x1a\x19this.home.time_zone != ''\">\n" +
+	"\x0eGetHomeRequest\x12,\n" +
+	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/HomeR\x04name\"\x95\x01\n" +
+	"\x10ListHomesRequest\x122\n" +
+	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
+	"\x12steward.dev/TenantR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"j\n" +
@@ -1656,24 +1656,24 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x11UpdateHomeRequest\x126\n" +
 	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\x90\x01\n" +
-	"\x11DeleteHomeRequest\x12^\n" +
-	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xc1\x02\n" +
-	"\x15CreateLocationRequest\x12b\n" +
-	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12B\n" +
+	"updateMask\"^\n" +
+	"\x11DeleteHomeRequest\x12,\n" +
+	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/HomeR\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x8f\x02\n" +
+	"\x15CreateLocationRequest\x120\n" +
+	"\x06parent\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/HomeR\x06parent\x12B\n" +
 	"\blocation\x18\x02 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:T\xbaHQ\x1aO\n" +
-	"\x1elocation.display_name-required\x12\vis required\x1a this.location.display_name != ''\"\x90\x01\n" +
-	"\x12GetLocationRequest\x12z\n" +
-	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\"\xc9\x01\n" +
-	"\x14ListLocationsRequest\x12b\n" +
-	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"\x1elocation.display_name-required\x12\vis required\x1a this.location.display_name != ''\"F\n" +
+	"\x12GetLocationRequest\x120\n" +
+	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
+	"\x14steward.dev/LocationR\x04name\"\x97\x01\n" +
+	"\x14ListLocationsRequest\x120\n" +
+	"\x06parent\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/HomeR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"z\n" +
@@ -1683,10 +1683,10 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x15UpdateLocationRequest\x12B\n" +
 	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xb0\x01\n" +
-	"\x15DeleteLocationRequest\x12z\n" +
-	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHGrE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
+	"updateMask\"f\n" +
+	"\x15DeleteLocationRequest\x120\n" +
+	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
+	"\x14steward.dev/LocationR\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"k\n" +
 	"\x1aListAssetCategoriesRequest\x12$\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
@@ -1694,21 +1694,22 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x92\x01\n" +
 	"\x1bListAssetCategoriesResponse\x12K\n" +
 	"\x10asset_categories\x18\x01 \x03(\v2 .steward.assets.v1.AssetCategoryR\x0fassetCategories\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x97\x03\n" +
-	"\x12CreateAssetRequest\x12b\n" +
-	"\x06parent\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH/r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x06parent\x129\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xe5\x02\n" +
+	"\x12CreateAssetRequest\x120\n" +
+	"\x06parent\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/HomeR\x06parent\x129\n" +
 	"\x05asset\x18\x02 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12*\n" +
 	"\n" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xb5\x01\xbaH\xb1\x01\x1aI\n" +
 	"\x1basset.display_name-required\x12\vis required\x1a\x1dthis.asset.display_name != ''\x1ad\n" +
-	"\x17asset.category-required\x12.is required, e.g. assetCategories/water-heater\x1a\x19this.asset.category != ''\"\x87\x01\n" +
-	"\x0fGetAssetRequest\x12t\n" +
-	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\"\xec\x01\n" +
-	"\x11ListAssetsRequest\x12f\n" +
-	"\x06parent\x18\x01 \x01(\tBN\xe0A\x02\xfaA\x12\n" +
-	"\x10steward.dev/Home\xbaH3r12/^tenants/[0-9a-f-]{36}/homes/([0-9a-f-]{36}|-)$R\x06parent\x12$\n" +
+	"\x17asset.category-required\x12.is required, e.g. assetCategories/water-heater\x1a\x19this.asset.category != ''\"@\n" +
+	"\x0fGetAssetRequest\x12-\n" +
+	"\x04name\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x04name\"\xc0\x01\n" +
+	"\x11ListAssetsRequest\x12:\n" +
+	"\x06parent\x18\x01 \x01(\tB\"\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/Home\xca\xf3\x18\x06\n" +
+	"\x04homeR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
@@ -1719,54 +1720,54 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x12UpdateAssetRequest\x129\n" +
 	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12;\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
-	"updateMask\"\xa7\x01\n" +
-	"\x12DeleteAssetRequest\x12t\n" +
-	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\x92\x02\n" +
-	"\x19CreateMeterReadingRequest\x12x\n" +
-	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12O\n" +
+	"updateMask\"`\n" +
+	"\x12DeleteAssetRequest\x12-\n" +
+	"\x04name\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x04name\x12\x1b\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xcb\x01\n" +
+	"\x19CreateMeterReadingRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x06parent\x12O\n" +
 	"\rmeter_reading\x18\x02 \x01(\v2\x1f.steward.assets.v1.MeterReadingB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\fmeterReading\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\x9b\x02\n" +
-	"\x18ListMeterReadingsRequest\x12x\n" +
-	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xd4\x01\n" +
+	"\x18ListMeterReadingsRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x126\n" +
 	"\x05meter\x18\x04 \x01(\tB \xbaH\x1d\xd8\x01\x01r\x182\x16^[a-z][a-z0-9-]{0,62}$R\x05meter\"\x8b\x01\n" +
 	"\x19ListMeterReadingsResponse\x12F\n" +
 	"\x0emeter_readings\x18\x01 \x03(\v2\x1f.steward.assets.v1.MeterReadingR\rmeterReadings\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb4\x02\n" +
-	"\x17CreateAttachmentRequest\x12x\n" +
-	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12H\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xed\x01\n" +
+	"\x17CreateAttachmentRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x06parent\x12H\n" +
 	"\n" +
 	"attachment\x18\x02 \x01(\v2\x1d.steward.assets.v1.AttachmentB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\n" +
 	"attachment\x12)\n" +
 	"\acontent\x18\x03 \x01(\fB\x0f\xe0A\x02\xbaH\tz\a\x10\x01\x18\x80\x80\x80\x04R\acontent\x12*\n" +
 	"\n" +
-	"request_id\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"\xac\x01\n" +
-	"\x14GetAttachmentRequest\x12\x93\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xb3\x01\n" +
-	"\x1bGetAttachmentContentRequest\x12\x93\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name\"\xe1\x01\n" +
-	"\x16ListAttachmentsRequest\x12x\n" +
-	"\x06parent\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/Asset\xbaHDrB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x06parent\x12$\n" +
+	"request_id\x18\x04 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"J\n" +
+	"\x14GetAttachmentRequest\x122\n" +
+	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
+	"\x16steward.dev/AttachmentR\x04name\"Q\n" +
+	"\x1bGetAttachmentContentRequest\x122\n" +
+	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
+	"\x16steward.dev/AttachmentR\x04name\"\x9a\x01\n" +
+	"\x16ListAttachmentsRequest\x121\n" +
+	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/AssetR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x82\x01\n" +
 	"\x17ListAttachmentsResponse\x12?\n" +
 	"\vattachments\x18\x01 \x03(\v2\x1d.steward.assets.v1.AttachmentR\vattachments\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
-	"\x17DeleteAttachmentRequest\x12\x93\x01\n" +
-	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\x9c\x1e\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
+	"\x17DeleteAttachmentRequest\x122\n" +
+	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
+	"\x16steward.dev/AttachmentR\x04name2\x9c\x1e\n" +
 	"\fAssetService\x12\x91\x01\n" +
 	"\n" +
 	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\"D\xc2\xf3\x18\x16\n" +

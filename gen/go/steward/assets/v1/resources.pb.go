@@ -974,7 +974,7 @@ var File_steward_assets_v1_resources_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\n" +
-	"!steward/assets/v1/resources.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsteward/type/v1/money.proto\"\x85\x02\n" +
+	"!steward/assets/v1/resources.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsteward/type/v1/money.proto\x1a\x1esteward/type/v1/resource.proto\"\x85\x02\n" +
 	"\rPostalAddress\x124\n" +
 	"\raddress_lines\x18\x01 \x03(\tB\x0f\xbaH\f\x92\x01\t\x10\x04\"\x05r\x03\x18\xc8\x01R\faddressLines\x12#\n" +
 	"\blocality\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\blocality\x128\n" +
@@ -983,9 +983,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"postalCode\x125\n" +
 	"\vregion_code\x18\x05 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{2}$R\n" +
-	"regionCode\"\xba\x03\n" +
-	"\x04Home\x12L\n" +
-	"\x04name\x18\x01 \x01(\tB8\xe0A\b\xbaH2\xd8\x01\x01r-2+^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}$R\x04name\x12+\n" +
+	"regionCode\"\x85\x03\n" +
+	"\x04Home\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12:\n" +
 	"\aaddress\x18\x03 \x01(\v2 .steward.assets.v1.PostalAddressR\aaddress\x12$\n" +
 	"\ttime_zone\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18@R\btimeZone\x12@\n" +
@@ -994,9 +994,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\vupdate_time\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1b\n" +
 	"\x04etag\x18\a \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:4\xeaA1\n" +
-	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xba\x04\n" +
-	"\bLocation\x12d\n" +
-	"\x04name\x18\x01 \x01(\tBP\xe0A\b\xbaHJ\xd8\x01\x01rE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\x04name\x12+\n" +
+	"\x10steward.dev/Home\x12\x1dtenants/{tenant}/homes/{home}\"\xed\x03\n" +
+	"\bLocation\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12>\n" +
 	"\x04kind\x18\x03 \x01(\x0e2 .steward.assets.v1.Location.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1d\n" +
 	"\x05floor\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18(R\x05floor\x12@\n" +
@@ -1010,18 +1010,20 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\tKIND_ROOM\x10\x01\x12\r\n" +
 	"\tKIND_AREA\x10\x02\x12\x10\n" +
 	"\fKIND_OUTDOOR\x10\x03:M\xeaAJ\n" +
-	"\x14steward.dev/Location\x122tenants/{tenant}/homes/{home}/locations/{location}\"\xe7\x01\n" +
+	"\x14steward.dev/Location\x122tenants/{tenant}/homes/{home}/locations/{location}\"\xfc\x01\n" +
 	"\rAssetCategory\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12!\n" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12 \n" +
 	"\vdescription\x18\x03 \x01(\tR\vdescription\x126\n" +
-	"\x17typical_lifespan_months\x18\x04 \x01(\x05R\x15typicalLifespanMonths:@\xeaA=\n" +
-	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\"\xf7\v\n" +
-	"\x05Asset\x12a\n" +
-	"\x04name\x18\x01 \x01(\tBM\xe0A\b\xbaHG\xd8\x01\x01rB2@^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}$R\x04name\x12+\n" +
-	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12e\n" +
-	"\bcategory\x18\x03 \x01(\tBI\xfaA\x1b\n" +
-	"\x19steward.dev/AssetCategory\xbaH(\xd8\x01\x01r#2!^assetCategories/[a-z0-9-]{1,63}$R\bcategory\x12\x1b\n" +
+	"\x17typical_lifespan_months\x18\x04 \x01(\x05R\x15typicalLifespanMonths:U\xeaA=\n" +
+	"\x19steward.dev/AssetCategory\x12 assetCategories/{asset_category}\xd2\xf3\x18\x11\n" +
+	"\x0f[a-z0-9-]{1,63}\"\xb4\n" +
+	"\n" +
+	"\x05Asset\x12\x17\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12:\n" +
+	"\bcategory\x18\x03 \x01(\tB\x1e\xfaA\x1b\n" +
+	"\x19steward.dev/AssetCategoryR\bcategory\x12\x1b\n" +
 	"\x04make\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\x04make\x12\x1d\n" +
 	"\x05model\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\x05model\x12,\n" +
 	"\rserial_number\x18\x06 \x01(\tB\a\xbaH\x04r\x02\x18dR\fserialNumber\x12I\n" +
@@ -1032,9 +1034,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\x18expected_lifespan_months\x18\n" +
 	" \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\xb0\t(\x00R\x16expectedLifespanMonths\x12X\n" +
-	"\x14warranty_expiry_date\x18\v \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x12warrantyExpiryDate\x12\x82\x01\n" +
-	"\blocation\x18\f \x01(\tBf\xfaA\x16\n" +
-	"\x14steward.dev/Location\xbaHJ\xd8\x01\x01rE2C^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/locations/[0-9a-f-]{36}$R\blocation\x12A\n" +
+	"\x14warranty_expiry_date\x18\v \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\x12warrantyExpiryDate\x125\n" +
+	"\blocation\x18\f \x01(\tB\x19\xfaA\x16\n" +
+	"\x14steward.dev/LocationR\blocation\x12A\n" +
 	"\x06status\x18\r \x01(\x0e2\x1f.steward.assets.v1.Asset.StatusB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06status\x12a\n" +
 	"\n" +
 	"attributes\x18\x0e \x03(\v2(.steward.assets.v1.Asset.AttributesEntryB\x17\xbaH\x14\x9a\x01\x11\x10@\"\x06r\x04\x10\x01\x18@*\x05r\x03\x18\x80\bR\n" +

@@ -1,4 +1,8 @@
-package server
+// Package aip holds what every resource-oriented service needs of Google's
+// API Improvement Proposals: update masks (AIP-134), filters (AIP-160),
+// etags (AIP-154), idempotent creates (AIP-155), the Create/Update/Delete
+// skeleton, and the mapping of enums and dates to database values.
+package aip
 
 import (
 	"fmt"
@@ -13,26 +17,27 @@ import (
 	"steward.dev/platform/apierror"
 )
 
-// updateMask is an update_mask resolved against the resource: each mutable
+// Mask is an update_mask resolved against the resource: each mutable
 // top-level field the update changes, mapped to nil when the field changes
 // whole, or to the sub-paths named ("locality" for "address.locality").
-type updateMask map[string][]string
+type Mask map[string][]string
 
-func (m updateMask) has(field string) bool {
+// Has reports whether the mask changes field, whole or in part.
+func (m Mask) Has(field string) bool {
 	_, ok := m[field]
 	return ok
 }
 
-// allFields is the mask "*": every mutable field, whole.
-func allFields(mutable ...string) updateMask {
-	m := make(updateMask, len(mutable))
+// AllFields is the mask "*": every mutable field, whole.
+func AllFields(mutable ...string) Mask {
+	m := make(Mask, len(mutable))
 	for _, f := range mutable {
 		m[f] = nil
 	}
 	return m
 }
 
-// resolveMask reads an Update request's mask as AIP-134 does:
+// ResolveMask reads an Update request's mask as AIP-134 does:
 //   - "*" alone replaces every mutable field;
 //   - an empty mask means the fields populated in resource;
 //   - name, etag and OUTPUT_ONLY fields are skipped: a client that sends back
@@ -42,10 +47,10 @@ func allFields(mutable ...string) updateMask {
 //     a sub-path of that field; each handler decides whether it honours it
 //     or replaces the field whole;
 //   - any other path is INVALID_ARGUMENT on update_mask.
-func resolveMask(mask *fieldmaskpb.FieldMask, resource proto.Message, mutable ...string) (updateMask, error) {
+func ResolveMask(mask *fieldmaskpb.FieldMask, resource proto.Message, mutable ...string) (Mask, error) {
 	paths := mask.GetPaths()
 	if len(paths) == 1 && paths[0] == "*" {
-		return allFields(mutable...), nil
+		return AllFields(mutable...), nil
 	}
 	msg := resource.ProtoReflect()
 	if len(paths) == 0 {
@@ -56,7 +61,7 @@ func resolveMask(mask *fieldmaskpb.FieldMask, resource proto.Message, mutable ..
 		})
 		paths = populated
 	}
-	m := updateMask{}
+	m := Mask{}
 	for _, p := range paths {
 		p = snakeCase(p)
 		top, sub, nested := strings.Cut(p, ".")
@@ -109,9 +114,9 @@ func skippedInMask(fd protoreflect.FieldDescriptor) bool {
 	return false
 }
 
-// patchFields copies the named fields of src into dst, clearing those src
+// PatchFields copies the named fields of src into dst, clearing those src
 // leaves unset. A deeper path ("a.b") copies its first field whole.
-func patchFields(dst, src proto.Message, names []string) {
+func PatchFields(dst, src proto.Message, names []string) {
 	d, s := dst.ProtoReflect(), src.ProtoReflect()
 	for _, name := range names {
 		name, _, _ = strings.Cut(name, ".")
@@ -122,4 +127,18 @@ func patchFields(dst, src proto.Message, names []string) {
 			d.Clear(fd)
 		}
 	}
+}
+
+// snakeCase accepts JSON-style mask paths ("displayName") as well as proto
+// names ("display_name"): clients of the JSON gateway write the former.
+func snakeCase(path string) string {
+	var b strings.Builder
+	for _, r := range path {
+		if 'A' <= r && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"steward.dev/platform/aip/aiptest"
 	"steward.dev/platform/apierror"
 	"steward.dev/services/assets/internal/store"
 )
@@ -69,7 +70,7 @@ func TestApplyAssetFilterRefusesRepeats(t *testing.T) {
 		`location = ` + loc + ` AND location = ` + loc,
 	} {
 		var p store.ListAssetsParams
-		requireInvalidField(t, applyAssetFilter(f, tenant, &p), "filter")
+		aiptest.RequireInvalidField(t, applyAssetFilter(f, tenant, &p), "filter")
 	}
 }
 
@@ -104,16 +105,5 @@ func TestFilterErrorsAreUTF8(t *testing.T) {
 		if !utf8.ValidString(e.Message) {
 			t.Errorf("%s: message %q is not valid UTF-8", f, e.Message)
 		}
-	}
-}
-
-func TestWordAndValueKeepRunesWhole(t *testing.T) {
-	t.Parallel()
-	if w, rest, ok := word(`façade = "x"`); w != "façade" || rest != ` = "x"` || !ok {
-		t.Errorf("word = %q %q %v", w, rest, ok)
-	}
-	// U+00E0 is C3 A0 in UTF-8, and A0 alone would read as a no-break space.
-	if v, rest, ok := value(`à AND b`); v != "à" || rest != " AND b" || !ok {
-		t.Errorf("value = %q %q %v", v, rest, ok)
 	}
 }
