@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 )
@@ -663,15 +664,5 @@ func (s *stack) ownerQuery(t *testing.T, tenant uuid.UUID, sql string, args []an
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	dbtest.QueryRowAsTenant(t, conn, tenant, sql, args, dest...)
 }
