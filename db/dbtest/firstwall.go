@@ -47,12 +47,21 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		TenantID: uuid.New(), UserID: uuid.New(), HomeID: uuid.New(), LocationID: uuid.New(), AssetID: uuid.New(),
 		ReadingID: uuid.New(), AttachmentID: uuid.New(), RequestID: uuid.New(), Meter: "runtime", CategoryID: "hvac-boiler",
 	}
+	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
+		v.UserID, v.UserID.String())
+	writeTenantRows(t, db, v)
+	return v
+}
+
+// writeTenantRows writes v's tenant and one row of it in every tenant table;
+// v's user must exist.
+func writeTenantRows(t testing.TB, db Beginner, v Victim) {
+	t.Helper()
 	stmts := []struct {
 		sql  string
 		args []any
 	}{
 		{"INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Victim')", []any{v.TenantID}},
-		{"INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')", []any{v.UserID, v.UserID.String()}},
 		{"INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, '{owner}')", []any{v.TenantID, v.UserID}},
 		{"INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone, request_id) VALUES ($1, $2, 'Victim home', 'UTC', $3)",
 			[]any{v.TenantID, v.HomeID, v.RequestID}},
@@ -76,9 +85,8 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		return nil
 	})
 	if err != nil {
-		t.Fatalf("dbtest: victim fixture: %v", err)
+		t.Fatalf("dbtest: tenant fixture: %v", err)
 	}
-	return v
 }
 
 // TenantSnapshot is every row of one tenant, by table, as text.
@@ -141,19 +149,26 @@ type FirstWall struct {
 
 // CheckFirstWall runs every method of the store's *Queries (found by
 // reflection, so a new query is covered without touching the test) over a
-// connection that bypasses row-level security, with an empty tenant A in
-// scope and as the TenantID parameter, and every other parameter naming
-// victim's rows. Each query must return nothing, and every victim row must
-// be unchanged afterwards: the tenant_id predicate alone, the first of the two
-// walls, must keep tenants apart. Each call runs in a transaction rolled back
+// connection that bypasses row-level security, with tenant A in scope and as
+// the TenantID parameter, and every other parameter naming tenant B's rows:
+// the tenant_id predicate alone, the first of the two walls, must keep
+// tenants apart. It does so twice: with an empty tenant A, where every query
+// must return nothing at all, and with a tenant A holding rows under the
+// very ids of B's (which the API never lets a client choose), so a query
+// whose only other tenant check is on a joined row is caught too; there A's
+// own rows may come back, never B's. Either way every row of B must be
+// unchanged afterwards. Each call runs in a transaction rolled back
 // afterwards, so the calls do not disturb each other.
 func CheckFirstWall(t *testing.T, d *Database, store FirstWall) {
 	t.Helper()
 	ctx := context.Background()
 	bypass := d.BypassRLSPool(t)
 	victim := NewVictim(t, bypass)
-	attacker := uuid.New()
-	ExecAsTenant(t, bypass, attacker, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Attacker')", attacker)
+	empty := uuid.New()
+	ExecAsTenant(t, bypass, empty, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Attacker')", empty)
+	mirror := victim
+	mirror.TenantID = uuid.New()
+	writeTenantRows(t, bypass, mirror)
 	before, err := SnapshotTenant(ctx, bypass, victim.TenantID)
 	if err != nil {
 		t.Fatal(err)
@@ -164,6 +179,7 @@ func CheckFirstWall(t *testing.T, d *Database, store FirstWall) {
 		}
 	}
 	values := victim.Values()
+	attackers := []attacker{{empty, emptyTenant}, {mirror.TenantID, mirroringTenant}}
 
 	probe := reflect.TypeOf(store.New(nil))
 	ran := 0
@@ -184,21 +200,46 @@ func CheckFirstWall(t *testing.T, d *Database, store FirstWall) {
 			}
 			continue
 		}
-		for _, v := range variants {
-			arg, err := fill(params, attacker, values, v)
-			if err != nil {
-				t.Errorf("%s: %v", name, err)
-				break
-			}
-			ran++
-			if why := runAgainstVictim(ctx, bypass, store, name, arg, attacker, before, victim.TenantID); why != "" {
-				t.Errorf("%s (%s) with tenant A %s and tenant B's ids %+v: %s", name, v, attacker, arg.Interface(), why)
+	variants:
+		for _, a := range attackers {
+			for _, v := range variants {
+				arg, err := fill(params, a.tenant, values, v)
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					break variants
+				}
+				ran++
+				if why := runAgainstVictim(ctx, bypass, store, name, arg, a, before, victim.TenantID); why != "" {
+					t.Errorf("%s (%s; %s) with tenant A %s and tenant B's ids %+v: %s", name, a.kind, v, a.tenant, arg.Interface(), why)
+				}
 			}
 		}
 	}
 	if ran == 0 {
 		t.Fatal("no query ran: the reflection is broken")
 	}
+}
+
+// attacker is the tenant in scope for a first-wall call.
+type attacker struct {
+	tenant uuid.UUID
+	kind   attackerKind
+}
+
+type attackerKind int
+
+const (
+	// emptyTenant owns no rows, so anything a query returns is B's.
+	emptyTenant attackerKind = iota
+	// mirroringTenant owns rows under B's ids, which may come back.
+	mirroringTenant
+)
+
+func (k attackerKind) String() string {
+	if k == mirroringTenant {
+		return "tenant A holds rows under B's ids"
+	}
+	return "tenant A is empty"
 }
 
 func queryParams(m reflect.Type) (reflect.Type, bool) {
@@ -325,14 +366,14 @@ func set(dst reflect.Value, val any, nullOff bool) error {
 // runAgainstVictim calls the query in a savepoint of a transaction that is
 // rolled back, and says what is wrong, or "".
 func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name string, arg reflect.Value,
-	attacker uuid.UUID, before TenantSnapshot, victim uuid.UUID) string {
+	a attacker, before TenantSnapshot, victim uuid.UUID) string {
 	tx, err := db.Begin(ctx)
 	if err != nil {
 		return err.Error()
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 	// Tenant A in scope, as a service would set it; this role ignores it.
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", attacker.String()); err != nil {
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.tenant.String()); err != nil {
 		return err.Error()
 	}
 	sp, err := tx.Begin(ctx)
@@ -348,9 +389,9 @@ func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name st
 	why := ""
 	if callErr, _ := out[1].Interface().(error); callErr != nil {
 		_ = sp.Rollback(ctx)
-		why = refused(name, callErr)
+		why = refused(name, callErr, a.kind)
 	} else {
-		why = leak(out[0], attacker)
+		why = leak(out[0], a)
 		if err := sp.Commit(ctx); err != nil {
 			return err.Error()
 		}
@@ -368,15 +409,15 @@ func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name st
 // refused says what is wrong with a query's error, or "" when the error
 // means the query found nothing. A constraint may refuse an insert (a
 // foreign key into another tenant's row, say: inserts are named Create*),
-// but any other statement that trips one has reached a row, and tenant A
-// has none.
-func refused(name string, err error) string {
+// but any other statement that trips one has reached a row, and an empty
+// tenant A has none (a mirroring one has: the snapshot judges those).
+func refused(name string, err error, kind attackerKind) string {
 	if errors.Is(err, pgx.ErrNoRows) {
 		return ""
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "23") {
-		if strings.HasPrefix(name, "Create") {
+		if strings.HasPrefix(name, "Create") || kind == mirroringTenant {
 			return ""
 		}
 		return fmt.Sprintf("tripped a constraint (%v), so it reached a row of another tenant", err)
@@ -385,9 +426,14 @@ func refused(name string, err error) string {
 }
 
 // leak says what a successful query returned that it must not have, or "".
-// A row of tenant A is fine (a create writes one); anything else that is
-// not empty came from another tenant.
-func leak(result reflect.Value, attacker uuid.UUID) string {
+// A row of tenant A is fine (a create writes one; a mirroring tenant has
+// some); from an empty tenant A anything else that is not empty came from
+// another tenant. A mirroring tenant's counts and flags may be its own, so
+// there only rows that carry another tenant_id count.
+func leak(result reflect.Value, a attacker) string {
+	if a.kind == mirroringTenant && !carriesTenant(result) {
+		return ""
+	}
 	switch result.Kind() {
 	case reflect.Bool:
 		if result.Bool() {
@@ -398,15 +444,16 @@ func leak(result reflect.Value, attacker uuid.UUID) string {
 			return fmt.Sprintf("returned %d (rows affected)", result.Int())
 		}
 	case reflect.Slice:
-		if result.Len() > 0 && result.Type().Elem().Kind() != reflect.Uint8 {
-			for i := range result.Len() {
-				if why := leak(result.Index(i), attacker); why != "" {
-					return fmt.Sprintf("returned %d rows, such as %+v", result.Len(), result.Index(i).Interface())
-				}
+		if result.Type().Elem().Kind() == reflect.Uint8 {
+			break
+		}
+		for i := range result.Len() {
+			if why := leak(result.Index(i), a); why != "" {
+				return fmt.Sprintf("returned %d rows, such as %+v", result.Len(), result.Index(i).Interface())
 			}
 		}
 	case reflect.Struct:
-		if tenant := result.FieldByName("TenantID"); tenant.IsValid() && tenant.Interface() == attacker {
+		if tenant := result.FieldByName("TenantID"); tenant.IsValid() && tenant.Interface() == a.tenant {
 			return ""
 		}
 		return fmt.Sprintf("returned a row %+v", result.Interface())
@@ -414,4 +461,17 @@ func leak(result reflect.Value, attacker uuid.UUID) string {
 		return fmt.Sprintf("returned %v", result.Interface())
 	}
 	return ""
+}
+
+// carriesTenant says whether result is a row, or rows, with a TenantID.
+func carriesTenant(result reflect.Value) bool {
+	t := result.Type()
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	_, ok := t.FieldByName("TenantID")
+	return ok
 }
