@@ -1,29 +1,15 @@
 package e2e_test
 
 import (
-	"context"
-	"io"
-	"log/slog"
-	"net"
-	"os"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
-	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
-	assetsv1 "steward.dev/gen/go/steward/assets/v1"
-	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/tenantdb"
-	"steward.dev/services/accounts"
-	"steward.dev/services/assets"
 )
 
 // TestOwnTenantInFrontOfAnotherTenantsIDs names, on every Get, Update and
@@ -151,36 +137,12 @@ var (
 func (s *stack) withoutRLS(t *testing.T) *stack {
 	t.Helper()
 	withoutRLSOnce.Do(func() {
-		ctx := context.Background() // lives as long as the test binary
-		logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-		boot := grpcserver.BootstrapConfig{DatabaseURL: s.db.BypassRLSURL(), OIDCIssuer: s.issuerURL, OIDCAudience: "steward", Logger: logger}
-		blobDir, err := os.MkdirTemp("", "stw-blobs-")
-		if err != nil {
-			withoutRLSErr = err
+		var b backends
+		if b, withoutRLSErr = s.startBackends(s.db.BypassRLSURL(), nil); withoutRLSErr != nil {
 			return
 		}
-		var conns [2]*grpc.ClientConn
-		for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){
-			accounts.Services,
-			func(db *tenantdb.DB) ([]grpcserver.Service, error) { return assets.Services(db, blobDir, logger) },
-		} {
-			srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
-			if err != nil {
-				withoutRLSErr = err
-				return
-			}
-			lis, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				withoutRLSErr = err
-				return
-			}
-			go func() { _ = srv.Serve(ctx, lis, time.Second) }()
-			if conns[i], err = grpc.NewClient(lis.Addr().String(), grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
-				withoutRLSErr = err
-				return
-			}
-		}
-		withoutRLSStack = &stack{db: s.db, accounts: accountsv1.NewTenantServiceClient(conns[0]), assets: assetsv1.NewAssetServiceClient(conns[1])}
+		withoutRLSStack = &stack{db: s.db}
+		withoutRLSStack.accounts, withoutRLSStack.assets, withoutRLSErr = b.clients()
 	})
 	if withoutRLSErr != nil {
 		t.Fatalf("services without RLS: %v", withoutRLSErr)
