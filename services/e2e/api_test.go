@@ -98,19 +98,9 @@ func TestBadInputIs400NamingTheField(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var e struct {
-				Status  string
-				Details []struct {
-					FieldViolations []struct{ Field string } `json:"fieldViolations"`
-				}
-			}
+			var e apiError
 			code := s.httpDo(t, c.method, c.path, tok, c.body, &e)
-			var fields []string
-			for _, d := range e.Details {
-				for _, v := range d.FieldViolations {
-					fields = append(fields, v.Field)
-				}
-			}
+			fields := e.fields()
 			if code != http.StatusBadRequest || !containsPrefix(fields, c.field) {
 				t.Fatalf("%s %s: %d %s fields %v, want 400 naming %s", c.method, c.path, code, e.Status, fields, c.field)
 			}
@@ -135,6 +125,7 @@ func containsPrefix(list []string, prefix string) bool {
 
 // apiError is the gateway's JSON answer for an error.
 type apiError struct {
+	Status  string
 	Details []struct {
 		Reason          string
 		FieldViolations []struct{ Field string } `json:"fieldViolations"`
