@@ -9,7 +9,6 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
-
 )
 
 // TestOwnTenantInFrontOfAnotherTenantsIDs names, on every Get, Update and
