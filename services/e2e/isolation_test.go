@@ -158,10 +158,10 @@ func TestSchoolAdminCannotReachHousehold(t *testing.T) {
 		})
 	}
 	// The household's things are still there, unchanged.
+	s.assertUnchanged(t, victim.ID, before)
 	if _, err := s.assets.GetAsset(victim.ctx(t), &assetsv1.GetAssetRequest{Name: r.asset}); err != nil {
 		t.Fatalf("household asset after the attempts: %v", err)
 	}
-	s.assertUnchanged(t, victim.ID, before)
 }
 
 // freshHousehold creates one resource of each type in a household the test
