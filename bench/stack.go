@@ -21,6 +21,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"steward.dev/db/dbtest"
 	"steward.dev/db/seed"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	platformcatalog "steward.dev/platform/catalog"
@@ -205,12 +206,11 @@ func pickAsset(ctx context.Context, ownerURL string, tenant uuid.UUID) (Target, 
 	}
 	defer conn.Close(ctx)
 	t := Target{TenantID: tenant}
-	// The owner is subject to FORCE RLS too, so scope the session first.
-	if _, err := conn.Exec(ctx, "SELECT set_config('app.tenant_id', $1, false)", tenant.String()); err != nil {
-		return Target{}, err
-	}
-	err = conn.QueryRow(ctx, "SELECT home_id, asset_id FROM assets.assets WHERE tenant_id = $1 ORDER BY asset_id LIMIT 1",
-		tenant).Scan(&t.HomeID, &t.AssetID)
+	// The owner is subject to FORCE RLS too, so scope the transaction first.
+	err = dbtest.InScope(ctx, conn, dbtest.Scope{TenantID: tenant}, func(tx pgx.Tx) error {
+		return tx.QueryRow(ctx, "SELECT home_id, asset_id FROM assets.assets WHERE tenant_id = $1 ORDER BY asset_id LIMIT 1",
+			tenant).Scan(&t.HomeID, &t.AssetID)
+	})
 	if err != nil {
 		return Target{}, fmt.Errorf("pick an asset: %w", err)
 	}

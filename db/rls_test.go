@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	"steward.dev/db/dbtest"
@@ -118,43 +119,29 @@ func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
 	}
 	conn := connect(t, d.AppURL)
 	ctx := context.Background()
-	count := func(tenant, table string) (total, foreign int) {
+	count := func(tenant uuid.UUID, table string) (total, foreign int) {
 		t.Helper()
-		tx, err := conn.Begin(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer func() { _ = tx.Rollback(ctx) }()
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant); err != nil {
-			t.Fatal(err)
-		}
-		if err := tx.QueryRow(ctx, "SELECT count(*), count(*) FILTER (WHERE tenant_id::text <> $1) FROM "+table, tenant).Scan(&total, &foreign); err != nil {
-			t.Fatal(err)
-		}
+		dbtest.QueryRowAsTenant(t, conn, tenant, "SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1) FROM "+table,
+			[]any{tenant}, &total, &foreign)
 		return total, foreign
 	}
 	for _, table := range []string{"assets.homes", "assets.locations", "assets.assets", "assets.meter_readings", "accounts.memberships", "accounts.tenants"} {
-		total, foreign := count(sum.HouseholdTenantID.String(), table)
+		total, foreign := count(sum.HouseholdTenantID, table)
 		if foreign != 0 || total == 0 {
 			t.Errorf("%s scoped to the household: %d rows, %d of another tenant", table, total, foreign)
 		}
-		if total, _ := count(sum.SchoolTenantID.String(), table); table == "assets.assets" && total != 0 {
+		if total, _ := count(sum.SchoolTenantID, table); table == "assets.assets" && total != 0 {
 			t.Errorf("%s scoped to the school: %d rows, want 0", table, total)
 		}
-		if total, _ := count("", table); total != 0 {
+		if total, _ := count(uuid.Nil, table); total != 0 {
 			t.Errorf("%s with no scope: %d rows, want 0", table, total)
 		}
 	}
 	// Writing a row for another tenant fails the policy's WITH CHECK.
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", sum.SchoolTenantID.String()); err != nil {
-		t.Fatal(err)
-	}
-	_, err = tx.Exec(ctx, "INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone) VALUES ($1, gen_random_uuid(), 'Sneaky', 'UTC')", sum.HouseholdTenantID)
+	err = dbtest.InScope(ctx, conn, dbtest.Scope{TenantID: sum.SchoolTenantID}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone) VALUES ($1, gen_random_uuid(), 'Sneaky', 'UTC')", sum.HouseholdTenantID)
+		return err
+	})
 	if err == nil {
 		t.Fatal("inserted a row into another tenant")
 	}

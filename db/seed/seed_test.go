@@ -189,21 +189,10 @@ func connect(t *testing.T, url string) *pgx.Conn {
 
 func inTenant(t *testing.T, conn *pgx.Conn, tenant, user uuid.UUID, fn func(pgx.Tx)) {
 	t.Helper()
-	ctx := context.Background()
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	userID := ""
-	if user != uuid.Nil {
-		userID = user.String()
-	}
-	if _, err := tx.Exec(ctx, `SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)`,
-		tenant.String(), userID); err != nil {
-		t.Fatal(err)
-	}
-	fn(tx)
+	dbtest.InScopeT(t, conn, dbtest.Scope{TenantID: tenant, UserID: user}, func(tx pgx.Tx) error {
+		fn(tx)
+		return nil
+	})
 }
 
 type querier interface {

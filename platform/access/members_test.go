@@ -44,17 +44,7 @@ func newAccountsFixture(t *testing.T) *accountsFixture {
 // exec runs sql as the owner in tenant's scope (FORCE RLS binds the owner too).
 func (f *accountsFixture) exec(t *testing.T, tenant uuid.UUID, sql string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, f.owner, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbtest.ExecAsTenant(t, f.owner, tenant, sql, args...)
 }
 
 func (f *accountsFixture) tenant(t *testing.T, kind string) uuid.UUID {

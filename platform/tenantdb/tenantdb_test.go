@@ -64,33 +64,14 @@ func newFixture(t *testing.T) *fixture {
 // ownerExec runs one statement as the owner in tenant's scope.
 func (f *fixture) ownerExec(t *testing.T, tenant uuid.UUID, sql string, args ...any) {
 	t.Helper()
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, f.ownerConn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbtest.ExecAsTenant(t, f.ownerConn, tenant, sql, args...)
 }
 
 // ownerCount counts tenant's homes as the owner, bypassing tenantdb.
 func (f *fixture) ownerCount(t *testing.T, tenant uuid.UUID) int {
 	t.Helper()
-	ctx := context.Background()
 	var n int
-	err := pgx.BeginFunc(ctx, f.ownerConn, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-			return err
-		}
-		return tx.QueryRow(ctx, "SELECT count(*) FROM assets.homes").Scan(&n)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dbtest.QueryRowAsTenant(t, f.ownerConn, tenant, "SELECT count(*) FROM assets.homes", nil, &n)
 	return n
 }
 

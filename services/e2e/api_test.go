@@ -19,6 +19,7 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 )
@@ -97,19 +98,9 @@ func TestBadInputIs400NamingTheField(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var e struct {
-				Status  string
-				Details []struct {
-					FieldViolations []struct{ Field string } `json:"fieldViolations"`
-				}
-			}
+			var e apiError
 			code := s.httpDo(t, c.method, c.path, tok, c.body, &e)
-			var fields []string
-			for _, d := range e.Details {
-				for _, v := range d.FieldViolations {
-					fields = append(fields, v.Field)
-				}
-			}
+			fields := e.fields()
 			if code != http.StatusBadRequest || !containsPrefix(fields, c.field) {
 				t.Fatalf("%s %s: %d %s fields %v, want 400 naming %s", c.method, c.path, code, e.Status, fields, c.field)
 			}
@@ -134,6 +125,7 @@ func containsPrefix(list []string, prefix string) bool {
 
 // apiError is the gateway's JSON answer for an error.
 type apiError struct {
+	Status  string
 	Details []struct {
 		Reason          string
 		FieldViolations []struct{ Field string } `json:"fieldViolations"`
@@ -663,15 +655,5 @@ func (s *stack) ownerQuery(t *testing.T, tenant uuid.UUID, sql string, args []an
 		t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	tx, err := conn.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = tx.Rollback(ctx) }()
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", tenant.String()); err != nil {
-		t.Fatal(err)
-	}
-	if err := tx.QueryRow(ctx, sql, args...).Scan(dest...); err != nil {
-		t.Fatalf("%s: %v", sql, err)
-	}
+	dbtest.QueryRowAsTenant(t, conn, tenant, sql, args, dest...)
 }

@@ -53,19 +53,9 @@ func TestContractRulesAre400NamingTheField(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			var e struct {
-				Status  string
-				Details []struct {
-					FieldViolations []struct{ Field string } `json:"fieldViolations"`
-				}
-			}
+			var e apiError
 			code := s.httpDo(t, c.method, c.path, tok, c.body, &e)
-			var fields []string
-			for _, d := range e.Details {
-				for _, v := range d.FieldViolations {
-					fields = append(fields, v.Field)
-				}
-			}
+			fields := e.fields()
 			if code != http.StatusBadRequest || e.Status != "INVALID_ARGUMENT" || !containsPrefix(fields, c.field) {
 				t.Fatalf("%s %s: %d %s fields %v, want 400 INVALID_ARGUMENT naming %s", c.method, c.path, code, e.Status, fields, c.field)
 			}

@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"testing"
 
 	"google.golang.org/grpc/codes"
@@ -54,13 +56,17 @@ func seededHousehold(t *testing.T, s *stack) householdResources {
 	return householdResources{tenant: tenant, home: home, location: locs.GetLocations()[0].GetName(), asset: asset, attachment: att.GetName()}
 }
 
-// TestSchoolAdminCannotReachHousehold aims every tenant-scoped RPC at the
+// TestSchoolAdminCannotReachHousehold aims every tenant-scoped RPC at a
 // household's resources as the school's admin: each must be NOT_FOUND,
-// exactly as if the resources did not exist.
+// exactly as if the resources did not exist. The household is created by
+// the test, the calls run in a fixed order, and the household's rows must be
+// exactly as before them.
 func TestSchoolAdminCannotReachHousehold(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	r := seededHousehold(t, s)
+	victim := s.newTenant(t, "household", "owner")
+	r := freshHousehold(t, s, victim)
+	before := s.snapshot(t, victim.ID)
 	ctx := s.as(t, schoolAdmin)
 	a := s.assets
 	calls := map[string]func(context.Context) (proto.Message, error){
@@ -142,7 +148,8 @@ func TestSchoolAdminCannotReachHousehold(t *testing.T) {
 			t.Errorf("no isolation case for %s", name)
 		}
 	}
-	for name, call := range calls {
+	for _, name := range slices.Sorted(maps.Keys(calls)) {
+		call := calls[name]
 		t.Run(name, func(t *testing.T) {
 			_, err := call(ctx)
 			if got := status.Code(err); got != codes.NotFound {
@@ -151,9 +158,19 @@ func TestSchoolAdminCannotReachHousehold(t *testing.T) {
 		})
 	}
 	// The household's things are still there, unchanged.
-	if _, err := s.assets.GetAsset(s.as(t, householdOwner), &assetsv1.GetAssetRequest{Name: r.asset}); err != nil {
+	s.assertUnchanged(t, victim.ID, before)
+	if _, err := s.assets.GetAsset(victim.ctx(t), &assetsv1.GetAssetRequest{Name: r.asset}); err != nil {
 		t.Fatalf("household asset after the attempts: %v", err)
 	}
+}
+
+// freshHousehold creates one resource of each type in a household the test
+// made itself.
+func freshHousehold(t *testing.T, s *stack, f freshTenant) householdResources {
+	t.Helper()
+	n := s.newResources(t, f)
+	return householdResources{tenant: f.Name, home: n["steward.dev/Home"], location: n["steward.dev/Location"],
+		asset: n["steward.dev/Asset"], attachment: n["steward.dev/Attachment"]}
 }
 
 // TestSchoolAdminSeesOnlyOwnTenant checks the lists a school admin gets.

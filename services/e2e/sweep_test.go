@@ -354,6 +354,10 @@ type sweepRequest struct {
 	chunked     bool   // send the body without a Content-Length
 	contentType string // "" means application/json when there is a body
 	note        string
+	// want is the exact HTTP status the request must get, for callers who
+	// must be refused (and the member's allowed calls beside them); 0 means
+	// any success or 4xx with the gateway's error body.
+	want int
 }
 
 type sweepPlanner struct {
@@ -444,7 +448,17 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 				values[k] = x
 			}
 			values[prm.Name] = v.value
-			add(mk(householdOwner, fillPath(op, values), body, prm.Name+": "+v.note))
+			r := mk(householdOwner, fillPath(op, values), body, prm.Name+": "+v.note)
+			// Another tenant's resource, or its ids under the caller's own
+			// tenant: not found, as if it did not exist. (Unless the body
+			// names a location of the owner's home under another home: that
+			// is a 400 the name alone decides, which reveals nothing.)
+			ownLoc := p.fx.owner["tenants/homes/locations"]
+			inconsistent := strings.Contains(body, ownLoc) && !strings.Contains(v.value, ownLoc[:strings.Index(ownLoc, "/locations/")])
+			if (v.note == noteSchoolResource || v.note == noteSchoolIDsUnderHousehold) && !inconsistent {
+				r.want = http.StatusNotFound
+			}
+			add(r)
 		}
 	}
 	// Garbage query parameters on a valid name.
@@ -494,6 +508,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	} {
 		r := mk("", validPath, body, a.note)
 		r.auth = a.auth
+		r.want = http.StatusUnauthorized
 		add(r)
 	}
 
@@ -513,18 +528,45 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 		p.sanity = append(p.sanity, mk(householdOwner, validPath, body, "well-formed"))
 		p.parallel = append(p.parallel, mine...)
 	}
-	// Well-formed requests as callers with fewer roles or of another tenant.
-	p.others = append(p.others,
-		mk(householdMember, validPath, body, "well-formed, as the member"),
-		mk(schoolAdmin, validPath, body, "well-formed, household names as the school"),
-	)
+	// Well-formed requests as callers with fewer roles or of another tenant,
+	// each with the one answer it must get.
+	asMember := mk(householdMember, validPath, body, "well-formed, as the member")
+	asMember.want = memberStatus(op)
+	asSchool := mk(schoolAdmin, validPath, body, "well-formed, household names as the school")
+	asSchool.want = http.StatusOK
+	if len(op.path) > 0 {
+		asSchool.want = http.StatusNotFound // every named resource is the household's
+	}
+	p.others = append(p.others, asMember, asSchool)
 	if len(op.path) > 0 && op.method == http.MethodGet {
 		// Reads only: the school is to have no assets (see schoolNames).
 		p.others = append(p.others, mk(schoolAdmin, fillPath(op, names(t, op, p.fx.school)), body, "well-formed, school names as the school"))
 	}
 }
 
+// memberWrites are the writes a household MEMBER may make (they record
+// meter readings and attachments). Written by hand, never derived from the
+// descriptors, so widening a role in a proto fails the sweep.
+var memberWrites = map[string]bool{
+	"AssetService_CreateMeterReading": true,
+	"AssetService_CreateAttachment":   true,
+}
+
+// memberStatus is what the household member's well-formed request gets:
+// every read and the recording writes succeed, any other write is 403.
+func memberStatus(op sweepOperation) int {
+	if op.method == http.MethodGet || memberWrites[op.id] {
+		return http.StatusOK
+	}
+	return http.StatusForbidden
+}
+
 type variant struct{ value, note string }
+
+const (
+	noteSchoolResource          = "the school's resource"
+	noteSchoolIDsUnderHousehold = "the school's ids under the household"
+)
 
 // nameVariants breaks a valid resource name in every way a client might.
 // Values are escaped as they go on the wire.
@@ -574,11 +616,11 @@ func nameVariants(valid, foreign string) []variant {
 		variant{valid + "%00", "trailing NUL"},
 	)
 	if foreign != "" {
-		out = append(out, variant{foreign, "the school's resource"})
+		out = append(out, variant{foreign, noteSchoolResource})
 		// The household's tenant with the school's ids below it.
 		if fsegs := strings.Split(foreign, "/"); len(fsegs) > 2 {
 			fsegs[1] = segs[1]
-			out = append(out, variant{strings.Join(fsegs, "/"), "the school's ids under the household"})
+			out = append(out, variant{strings.Join(fsegs, "/"), noteSchoolIDsUnderHousehold})
 		}
 	}
 	return out
@@ -919,11 +961,15 @@ func (r *sweepRunner) parallel(reqs []sweepRequest) {
 }
 
 // check records a failure unless the answer is a success or a 4xx with the
-// gateway's error body.
+// gateway's error body, and unless it is exactly the status the request
+// wants, if it wants one.
 func (r *sweepRunner) check(req sweepRequest, res sweepResult) {
 	r.mu.Lock()
 	r.statuses[res.status]++
 	r.mu.Unlock()
+	if req.want != 0 && res.err == nil && res.status != req.want {
+		r.fail(req, res, fmt.Sprintf("HTTP %d, want exactly %d", res.status, req.want))
+	}
 	switch {
 	case res.err != nil:
 		r.fail(req, res, "transport error: "+res.err.Error())

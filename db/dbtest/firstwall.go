@@ -1,0 +1,477 @@
+package dbtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+// Victim is a tenant with one row in every tenant table, all created with
+// the same request_id, so that any id a query can take names one of its
+// rows. See NewVictim.
+type Victim struct {
+	TenantID, UserID                                     uuid.UUID
+	HomeID, LocationID, AssetID, ReadingID, AttachmentID uuid.UUID
+	RequestID                                            uuid.UUID
+	Meter, CategoryID                                    string
+}
+
+// Values are the victim's values by the field names sqlc gives query
+// parameters.
+func (v Victim) Values() map[string]any {
+	return map[string]any{
+		"UserID": v.UserID, "HomeID": v.HomeID, "LocationID": v.LocationID, "AssetID": v.AssetID,
+		"ReadingID": v.ReadingID, "AttachmentID": v.AttachmentID, "RequestID": v.RequestID, "Meter": v.Meter,
+		"CategoryID": v.CategoryID,
+		// The negated filters name the victim's rows too; the variant with
+		// optional filters off (NULL) is the one that matters for them.
+		"LocationIDNot": v.LocationID,
+	}
+}
+
+// NewVictim writes a fresh victim tenant over db, a connection that may
+// write every tenant's rows (BypassRLSPool). A new tenant table needs a row
+// here, or CheckFirstWall fails.
+func NewVictim(t testing.TB, db Beginner) Victim {
+	t.Helper()
+	v := Victim{
+		TenantID: uuid.New(), UserID: uuid.New(), HomeID: uuid.New(), LocationID: uuid.New(), AssetID: uuid.New(),
+		ReadingID: uuid.New(), AttachmentID: uuid.New(), RequestID: uuid.New(), Meter: "runtime", CategoryID: "hvac-boiler",
+	}
+	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
+		v.UserID, v.UserID.String())
+	writeTenantRows(t, db, v)
+	return v
+}
+
+// writeTenantRows writes v's tenant and one row of it in every tenant table;
+// v's user must exist.
+func writeTenantRows(t testing.TB, db Beginner, v Victim) {
+	t.Helper()
+	stmts := []struct {
+		sql  string
+		args []any
+	}{
+		{"INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Victim')", []any{v.TenantID}},
+		{"INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, '{owner}')", []any{v.TenantID, v.UserID}},
+		{"INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone, request_id) VALUES ($1, $2, 'Victim home', 'UTC', $3)",
+			[]any{v.TenantID, v.HomeID, v.RequestID}},
+		{"INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, request_id) VALUES ($1, $2, $3, 'Victim room', $4)",
+			[]any{v.TenantID, v.HomeID, v.LocationID, v.RequestID}},
+		{`INSERT INTO assets.assets (tenant_id, home_id, asset_id, display_name, category_id, location_id, warranty_expiry_date, request_id)
+			VALUES ($1, $2, $3, 'Victim boiler', $4, $5, '2030-01-01', $6)`,
+			[]any{v.TenantID, v.HomeID, v.AssetID, v.CategoryID, v.LocationID, v.RequestID}},
+		{`INSERT INTO assets.meter_readings (tenant_id, asset_id, reading_id, meter, unit, value, read_time, request_id)
+			VALUES ($1, $2, $3, $4, 'hours', 10, now(), $5)`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter, v.RequestID}},
+		{`INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
+			VALUES ($1, $2, $3, 'manual', 'm.pdf', 'application/pdf', 1, repeat('a', 64), 'victim-blob', $4)`,
+			[]any{v.TenantID, v.AssetID, v.AttachmentID, v.RequestID}},
+	}
+	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
+		for _, s := range stmts {
+			if _, err := tx.Exec(context.Background(), s.sql, s.args...); err != nil {
+				return fmt.Errorf("%s: %w", s.sql, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("dbtest: tenant fixture: %v", err)
+	}
+}
+
+// TenantSnapshot is every row of one tenant, by table, as text.
+type TenantSnapshot map[string]string
+
+// SnapshotTenant reads every row of tenant in every table with a tenant_id
+// column. db must see every tenant (BypassRLSPool, or a transaction on it).
+func SnapshotTenant(ctx context.Context, db interface {
+	Query(context.Context, string, ...any) (pgx.Rows, error)
+	QueryRow(context.Context, string, ...any) pgx.Row
+}, tenant uuid.UUID) (TenantSnapshot, error) {
+	rows, err := db.Query(ctx, `SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+		WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+		  AND EXISTS (SELECT FROM pg_attribute a WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped)
+		ORDER BY 1`)
+	if err != nil {
+		return nil, err
+	}
+	tables, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return nil, err
+	}
+	snap := TenantSnapshot{}
+	for _, table := range tables {
+		var text string
+		if err := db.QueryRow(ctx, "SELECT coalesce(string_agg(t::text, E'\\n' ORDER BY t::text), '') FROM "+table+" t WHERE tenant_id = $1",
+			tenant).Scan(&text); err != nil {
+			return nil, fmt.Errorf("%s: %w", table, err)
+		}
+		snap[table] = text
+	}
+	return snap, nil
+}
+
+// Diff says which tables differ between two snapshots, or "".
+func (s TenantSnapshot) Diff(after TenantSnapshot) string {
+	var out []string
+	for table, before := range s {
+		if after[table] != before {
+			out = append(out, fmt.Sprintf("%s:\n\tbefore %q\n\tafter  %q", table, before, after[table]))
+		}
+	}
+	for table := range after {
+		if _, ok := s[table]; !ok {
+			out = append(out, table+": appeared")
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+// FirstWall is one sqlc store for CheckFirstWall.
+type FirstWall struct {
+	// New is the store's constructor (sqlc's New) over a transaction.
+	New func(pgx.Tx) any
+	// NotTenantScoped names the queries that take no tenant_id, with why;
+	// Unscoped* queries (tenant-less reference data) are skipped by name.
+	// Any other query without a TenantID parameter fails the check.
+	NotTenantScoped map[string]string
+}
+
+// CheckFirstWall runs every method of the store's *Queries (found by
+// reflection, so a new query is covered without touching the test) over a
+// connection that bypasses row-level security, with tenant A in scope and as
+// the TenantID parameter, and every other parameter naming tenant B's rows:
+// the tenant_id predicate alone, the first of the two walls, must keep
+// tenants apart. It does so twice: with an empty tenant A, where every query
+// must return nothing at all, and with a tenant A holding rows under the
+// very ids of B's (which the API never lets a client choose), so a query
+// whose only other tenant check is on a joined row is caught too; there A's
+// own rows may come back, never B's. Either way every row of B must be
+// unchanged afterwards. Each call runs in a transaction rolled back
+// afterwards, so the calls do not disturb each other.
+func CheckFirstWall(t *testing.T, d *Database, store FirstWall) {
+	t.Helper()
+	ctx := context.Background()
+	bypass := d.BypassRLSPool(t)
+	victim := NewVictim(t, bypass)
+	empty := uuid.New()
+	ExecAsTenant(t, bypass, empty, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Attacker')", empty)
+	mirror := victim
+	mirror.TenantID = uuid.New()
+	writeTenantRows(t, bypass, mirror)
+	before, err := SnapshotTenant(ctx, bypass, victim.TenantID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for table, rows := range before {
+		if rows == "" {
+			t.Errorf("the victim has no row in %s: add one to dbtest.NewVictim", table)
+		}
+	}
+	values := victim.Values()
+	attackers := []attacker{{empty, emptyTenant}, {mirror.TenantID, mirroringTenant}}
+
+	probe := reflect.TypeOf(store.New(nil))
+	ran := 0
+	for i := range probe.NumMethod() {
+		m := probe.Method(i)
+		name := m.Name
+		if name == "WithTx" || strings.HasPrefix(name, "Unscoped") {
+			continue
+		}
+		params, ok := queryParams(m.Type)
+		if !ok {
+			t.Errorf("%s: not a query method (ctx, params) (result, error); teach CheckFirstWall its shape", name)
+			continue
+		}
+		if params == nil || !hasField(params, "TenantID") {
+			if _, exempt := store.NotTenantScoped[name]; !exempt {
+				t.Errorf("%s takes no TenantID: name it Unscoped* or list it in NotTenantScoped with a reason", name)
+			}
+			continue
+		}
+	variants:
+		for _, a := range attackers {
+			for _, v := range variants {
+				arg, err := fill(params, a.tenant, values, v)
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+					break variants
+				}
+				ran++
+				if why := runAgainstVictim(ctx, bypass, store, name, arg, a, before, victim.TenantID); why != "" {
+					t.Errorf("%s (%s; %s) with tenant A %s and tenant B's ids %+v: %s", name, a.kind, v, a.tenant, arg.Interface(), why)
+				}
+			}
+		}
+	}
+	if ran == 0 {
+		t.Fatal("no query ran: the reflection is broken")
+	}
+}
+
+// attacker is the tenant in scope for a first-wall call.
+type attacker struct {
+	tenant uuid.UUID
+	kind   attackerKind
+}
+
+type attackerKind int
+
+const (
+	// emptyTenant owns no rows, so anything a query returns is B's.
+	emptyTenant attackerKind = iota
+	// mirroringTenant owns rows under B's ids, which may come back.
+	mirroringTenant
+)
+
+func (k attackerKind) String() string {
+	if k == mirroringTenant {
+		return "tenant A holds rows under B's ids"
+	}
+	return "tenant A is empty"
+}
+
+func queryParams(m reflect.Type) (reflect.Type, bool) {
+	// m includes the receiver.
+	ctxType := reflect.TypeFor[context.Context]()
+	errType := reflect.TypeFor[error]()
+	if m.NumOut() != 2 || m.Out(1) != errType || m.NumIn() < 2 || m.In(1) != ctxType || m.NumIn() > 3 {
+		return nil, false
+	}
+	if m.NumIn() == 2 {
+		return nil, true
+	}
+	p := m.In(2)
+	if p.Kind() == reflect.Struct {
+		return p, true
+	}
+	// A single parameter: sqlc passes it bare, named only in the SQL.
+	return nil, true
+}
+
+func hasField(t reflect.Type, name string) bool {
+	_, ok := t.FieldByName(name)
+	return ok
+}
+
+// variant is one way of filling the parameters that have more than one
+// sensible probe value.
+type variant struct {
+	optionalOff bool // nullable parameters (optional filters) NULL
+	late        bool // time parameters far in the future rather than the past
+}
+
+func (v variant) String() string {
+	opt, tm := "optional filters on the victim's values", "times in the past"
+	if v.optionalOff {
+		opt = "optional filters off"
+	}
+	if v.late {
+		tm = "times in the future"
+	}
+	return opt + ", " + tm
+}
+
+var variants = []variant{{false, false}, {false, true}, {true, false}, {true, true}}
+
+var (
+	uuidType     = reflect.TypeFor[uuid.UUID]()
+	nullUUIDType = reflect.TypeFor[uuid.NullUUID]()
+	timeType     = reflect.TypeFor[time.Time]()
+	textType     = reflect.TypeFor[pgtype.Text]()
+	maxUUID      = uuid.MustParse("ffffffff-ffff-ffff-ffff-ffffffffffff")
+)
+
+// fill builds a parameter struct: TenantID is the attacker, ids are the
+// victim's, keyset cursors start before everything, limits are generous.
+func fill(params reflect.Type, attacker uuid.UUID, victim map[string]any, v variant) (reflect.Value, error) {
+	arg := reflect.New(params).Elem()
+	for i := range params.NumField() {
+		f := params.Field(i)
+		dst := arg.Field(i)
+		switch {
+		case f.Name == "TenantID":
+			if err := set(dst, attacker, false); err != nil {
+				return arg, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+		case strings.HasPrefix(f.Name, "After"):
+			// The zero value sorts first: the page after nothing is everything.
+		case strings.HasPrefix(f.Name, "Before"):
+			switch f.Type {
+			case uuidType:
+				dst.Set(reflect.ValueOf(maxUUID))
+			case timeType:
+				dst.Set(reflect.ValueOf(time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)))
+			default:
+				return arg, fmt.Errorf("keyset field %s of type %s: teach CheckFirstWall its largest value", f.Name, f.Type)
+			}
+		case strings.HasSuffix(f.Name, "Limit"):
+			dst.SetInt(1000)
+		case f.Type == timeType:
+			when := time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)
+			if v.late {
+				when = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+			}
+			dst.Set(reflect.ValueOf(when))
+		default:
+			val, known := victim[f.Name]
+			if !known {
+				if f.Type == uuidType || f.Type == nullUUIDType || strings.HasSuffix(f.Name, "ID") {
+					return arg, fmt.Errorf("no victim value for the id field %s: add one to dbtest.Victim", f.Name)
+				}
+				continue // anything else stays zero (NULL for nullable types)
+			}
+			if err := set(dst, val, v.optionalOff); err != nil {
+				return arg, fmt.Errorf("field %s: %w", f.Name, err)
+			}
+		}
+	}
+	return arg, nil
+}
+
+// set stores val in dst, converting to sqlc's nullable types; with
+// nullOff a nullable dst stays NULL.
+func set(dst reflect.Value, val any, nullOff bool) error {
+	switch dst.Type() {
+	case nullUUIDType:
+		if !nullOff {
+			dst.Set(reflect.ValueOf(uuid.NullUUID{UUID: val.(uuid.UUID), Valid: true}))
+		}
+		return nil
+	case textType:
+		if !nullOff {
+			dst.Set(reflect.ValueOf(pgtype.Text{String: fmt.Sprint(val), Valid: true}))
+		}
+		return nil
+	}
+	rv := reflect.ValueOf(val)
+	if !rv.Type().AssignableTo(dst.Type()) {
+		return fmt.Errorf("victim value %T does not fit %s", val, dst.Type())
+	}
+	dst.Set(rv)
+	return nil
+}
+
+// runAgainstVictim calls the query in a savepoint of a transaction that is
+// rolled back, and says what is wrong, or "".
+func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name string, arg reflect.Value,
+	a attacker, before TenantSnapshot, victim uuid.UUID) string {
+	tx, err := db.Begin(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	defer func() { _ = tx.Rollback(ctx) }()
+	// Tenant A in scope, as a service would set it; this role ignores it.
+	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.tenant.String()); err != nil {
+		return err.Error()
+	}
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return err.Error()
+	}
+	method := reflect.ValueOf(store.New(sp)).MethodByName(name)
+	in := []reflect.Value{reflect.ValueOf(ctx)}
+	if method.Type().NumIn() == 2 {
+		in = append(in, arg)
+	}
+	out := method.Call(in)
+	why := ""
+	if callErr, _ := out[1].Interface().(error); callErr != nil {
+		_ = sp.Rollback(ctx)
+		why = refused(name, callErr, a.kind)
+	} else {
+		why = leak(out[0], a)
+		if err := sp.Commit(ctx); err != nil {
+			return err.Error()
+		}
+	}
+	after, err := SnapshotTenant(ctx, tx, victim)
+	if err != nil {
+		return err.Error()
+	}
+	if diff := before.Diff(after); diff != "" {
+		why = strings.TrimPrefix(why+"; ", "; ") + "changed tenant B's rows:\n" + diff
+	}
+	return why
+}
+
+// refused says what is wrong with a query's error, or "" when the error
+// means the query found nothing. A constraint may refuse an insert (a
+// foreign key into another tenant's row, say: inserts are named Create*),
+// but any other statement that trips one has reached a row, and an empty
+// tenant A has none (a mirroring one has: the snapshot judges those).
+func refused(name string, err error, kind attackerKind) string {
+	if errors.Is(err, pgx.ErrNoRows) {
+		return ""
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "23") {
+		if strings.HasPrefix(name, "Create") || kind == mirroringTenant {
+			return ""
+		}
+		return fmt.Sprintf("tripped a constraint (%v), so it reached a row of another tenant", err)
+	}
+	return fmt.Sprintf("failed (%v): fill its parameters so it runs", err)
+}
+
+// leak says what a successful query returned that it must not have, or "".
+// A row of tenant A is fine (a create writes one; a mirroring tenant has
+// some); from an empty tenant A anything else that is not empty came from
+// another tenant. A mirroring tenant's counts and flags may be its own, so
+// there only rows that carry another tenant_id count.
+func leak(result reflect.Value, a attacker) string {
+	if a.kind == mirroringTenant && !carriesTenant(result) {
+		return ""
+	}
+	switch result.Kind() {
+	case reflect.Bool:
+		if result.Bool() {
+			return "returned true"
+		}
+	case reflect.Int, reflect.Int32, reflect.Int64:
+		if result.Int() != 0 {
+			return fmt.Sprintf("returned %d (rows affected)", result.Int())
+		}
+	case reflect.Slice:
+		if result.Type().Elem().Kind() == reflect.Uint8 {
+			break
+		}
+		for i := range result.Len() {
+			if why := leak(result.Index(i), a); why != "" {
+				return fmt.Sprintf("returned %d rows, such as %+v", result.Len(), result.Index(i).Interface())
+			}
+		}
+	case reflect.Struct:
+		if tenant := result.FieldByName("TenantID"); tenant.IsValid() && tenant.Interface() == a.tenant {
+			return ""
+		}
+		return fmt.Sprintf("returned a row %+v", result.Interface())
+	default:
+		return fmt.Sprintf("returned %v", result.Interface())
+	}
+	return ""
+}
+
+// carriesTenant says whether result is a row, or rows, with a TenantID.
+func carriesTenant(result reflect.Value) bool {
+	t := result.Type()
+	if t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return false
+	}
+	_, ok := t.FieldByName("TenantID")
+	return ok
+}

@@ -1,0 +1,79 @@
+package e2e_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/accounts"
+	"steward.dev/services/assets"
+)
+
+// backends are the addresses of a set of Steward's gRPC services started
+// beside the stack's own, on the stack's database and issuer.
+type backends struct {
+	accounts, assets string
+}
+
+// startBackends starts the accounts and assets services connected to
+// PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
+// implementation (to observe what reaches it). They live as long as the
+// test binary.
+func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.AssetServiceServer) assetsv1.AssetServiceServer) (backends, error) {
+	ctx := context.Background()
+	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
+	boot := grpcserver.BootstrapConfig{DatabaseURL: databaseURL, OIDCIssuer: s.issuerURL, OIDCAudience: "steward", Logger: logger}
+	blobDir, err := os.MkdirTemp("", "stw-blobs-")
+	if err != nil {
+		return backends{}, err
+	}
+	withAssets := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		svcs, err := assets.Services(db, blobDir, logger)
+		if err != nil || wrapAssets == nil {
+			return svcs, err
+		}
+		for i, svc := range svcs {
+			if impl, ok := svc.Impl.(assetsv1.AssetServiceServer); ok {
+				svcs[i].Impl = wrapAssets(impl)
+			}
+		}
+		return svcs, nil
+	}
+	var addrs [2]string
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets} {
+		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
+		if err != nil {
+			return backends{}, err
+		}
+		lis, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return backends{}, err
+		}
+		go func() { _ = srv.Serve(ctx, lis, time.Second) }()
+		addrs[i] = lis.Addr().String()
+	}
+	return backends{accounts: addrs[0], assets: addrs[1]}, nil
+}
+
+// clients dials the backends.
+func (b backends) clients() (accountsv1.TenantServiceClient, assetsv1.AssetServiceClient, error) {
+	ac, err := grpc.NewClient(b.accounts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, err
+	}
+	as, err := grpc.NewClient(b.assets, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, nil, err
+	}
+	return accountsv1.NewTenantServiceClient(ac), assetsv1.NewAssetServiceClient(as), nil
+}
