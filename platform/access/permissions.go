@@ -84,12 +84,8 @@ func GrantedToServices(p Permission) bool { return slices.Contains(servicePermis
 
 // TenantHeader is the gRPC metadata key in which a service principal names
 // the one tenant it acts for ("tenants/{uuid}"). A service call without it is
-// refused (PERMISSION_DENIED, ReasonServiceTenantRequired); a request naming
+// refused (PERMISSION_DENIED, apierror.ReasonServiceTenantRequired); a request naming
 // another tenant than the header is NOT_FOUND. Users' values are ignored: a
 // user's tenant is the one the request names, checked against their
 // memberships. The gateway never forwards it from a client.
 const TenantHeader = "x-steward-tenant"
-
-// ReasonServiceTenantRequired is the ErrorInfo reason of a service call that
-// names no tenant in TenantHeader.
-const ReasonServiceTenantRequired = "SERVICE_TENANT_REQUIRED"

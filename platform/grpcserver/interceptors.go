@@ -223,12 +223,12 @@ func scopeService(ctx context.Context, members *access.Members, p access.Policy,
 	md, _ := metadata.FromIncomingContext(ctx)
 	v := md.Get(access.TenantHeader)
 	if len(v) != 1 {
-		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: apierror.ReasonServiceTenantRequired,
 			Message: "a service must name the one tenant it acts for in " + access.TenantHeader + " metadata (tenants/{tenant})"}
 	}
 	headerTenant, ok := access.TenantOf(v[0])
 	if !ok || v[0] != "tenants/"+headerTenant.String() {
-		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: access.ReasonServiceTenantRequired,
+		return nil, &apierror.Error{Code: codes.PermissionDenied, Reason: apierror.ReasonServiceTenantRequired,
 			Message: access.TenantHeader + " must be exactly tenants/{tenant}"}
 	}
 	if p.TenantField != nil {

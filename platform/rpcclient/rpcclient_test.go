@@ -19,6 +19,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/access"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/rpcclient"
 	"steward.dev/platform/scope"
@@ -274,16 +275,16 @@ func TestServiceIdentityWithoutTenantIsRefused(t *testing.T) {
 		},
 	} {
 		err := call()
-		if status.Code(err) != codes.PermissionDenied || reason(err) != access.ReasonServiceTenantRequired {
-			t.Errorf("%s without a tenant: %v (reason %q); want PERMISSION_DENIED %s", name, err, reason(err), access.ReasonServiceTenantRequired)
+		if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
+			t.Errorf("%s without a tenant: %v (reason %q); want PERMISSION_DENIED %s", name, err, reason(err), apierror.ReasonServiceTenantRequired)
 		}
 	}
 	// A tenant header that is not exactly tenants/{uuid} is no tenant.
 	for _, header := range []string{f.household.String(), "tenants/" + f.household.String() + "/homes/h1", "tenants/" + strings.ToUpper(f.household.String())} {
 		bad := metadata.AppendToOutgoingContext(servertest.WithBearer(ctx, f.env.ServiceToken(t)), access.TenantHeader, header)
 		_, err := f.downTenant.GetTenant(bad, &accountsv1.GetTenantRequest{Name: "tenants/" + f.household.String()})
-		if status.Code(err) != codes.PermissionDenied || reason(err) != access.ReasonServiceTenantRequired {
-			t.Errorf("tenant header %q: %v; want PERMISSION_DENIED %s", header, err, access.ReasonServiceTenantRequired)
+		if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
+			t.Errorf("tenant header %q: %v; want PERMISSION_DENIED %s", header, err, apierror.ReasonServiceTenantRequired)
 		}
 	}
 	if f.rec.n != 0 {
@@ -376,8 +377,8 @@ func TestServiceWithAUsersSubjectIsStillAService(t *testing.T) {
 	f := setup(t)
 	ctx := servertest.WithBearer(ctxWithTimeout(t, 30*time.Second), f.env.Token(t, f.owner.Subject, servertest.ServiceClient))
 	_, err := f.downTenant.GetTenant(ctx, &accountsv1.GetTenantRequest{Name: "tenants/" + f.household.String()})
-	if status.Code(err) != codes.PermissionDenied || reason(err) != access.ReasonServiceTenantRequired {
-		t.Errorf("without a tenant: %v; want PERMISSION_DENIED %s, as for any service", err, access.ReasonServiceTenantRequired)
+	if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
+		t.Errorf("without a tenant: %v; want PERMISSION_DENIED %s, as for any service", err, apierror.ReasonServiceTenantRequired)
 	}
 	withTenant := metadata.AppendToOutgoingContext(ctx, access.TenantHeader, "tenants/"+f.household.String())
 	_, err = f.downAssets.CreateHome(withTenant, validCreateHome("tenants/"+f.household.String()))
