@@ -21,6 +21,7 @@ func TestStoreQueriesKeepTenantsApartWithoutRLS(t *testing.T) {
 		New: func(tx pgx.Tx) any { return accountsstore.New(tx) },
 		NotTenantScoped: map[string]string{
 			"ListTenantsForUser": "the caller's own memberships, keyed by user_id before a tenant is in scope",
+			"GetTenantByID":      "its one parameter is the tenant id itself (sqlc passes a lone parameter bare), so it names no other tenant's row",
 		},
 	})
 }
