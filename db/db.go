@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io/fs"
 	"slices"
+	"strings"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
@@ -28,17 +29,83 @@ const RuntimeRole = "steward_app"
 // the schema, leaves the record of having done so.
 const VersionSchema = "goose"
 
-// schemas is the order schemas migrate in: each after every schema its
-// migrations refer to. It is the order of the services catalog
-// (services/catalog), which db cannot import; it is kept here because
-// dbtest migrates its template with it and is called from everywhere
-// without arguments. TestCatalogMigratesInDBOrder (services/catalog) fails
-// when the two differ, and TestEverySchemaFolderMigrates when a folder under
-// migrations/ is missing from it.
-var schemas = []string{"accounts", "devidp", "assets"}
+// Schemas returns every schema in migration order: each after every schema
+// it requires. A schema states what it requires in a line of its first
+// migration, "-- requires: accounts" (comma-separated), next to the SQL that
+// refers to those schemas; ties go by name. So the order lives with the
+// migrations and there is no list of schemas to keep: a new folder under
+// migrations/ is migrated, and TestCatalogMigratesInDBOrder (services/catalog)
+// checks that the catalog's services are listed in a compatible order.
+func Schemas() ([]string, error) {
+	folders, err := MigrationFolders()
+	if err != nil {
+		return nil, err
+	}
+	requires := map[string][]string{}
+	for _, schema := range folders {
+		if requires[schema], err = requiredSchemas(schema); err != nil {
+			return nil, err
+		}
+	}
+	var order []string
+	state := map[string]int{} // 1 visiting, 2 done
+	var visit func(schema string, path []string) error
+	visit = func(schema string, path []string) error {
+		switch state[schema] {
+		case 1:
+			return fmt.Errorf("migrations: schemas require each other in a cycle: %s", strings.Join(append(path, schema), " → "))
+		case 2:
+			return nil
+		}
+		if !slices.Contains(folders, schema) {
+			return fmt.Errorf("migrations: %s requires schema %q, which has no folder", path[len(path)-1], schema)
+		}
+		state[schema] = 1
+		for _, r := range requires[schema] {
+			if err := visit(r, append(path, schema)); err != nil {
+				return err
+			}
+		}
+		state[schema] = 2
+		order = append(order, schema)
+		return nil
+	}
+	for _, schema := range folders { // name order, so ties are stable
+		if err := visit(schema, nil); err != nil {
+			return nil, err
+		}
+	}
+	return order, nil
+}
 
-// Schemas returns every schema in migration order.
-func Schemas() []string { return slices.Clone(schemas) }
+// Requires returns the schemas schema requires, from the "-- requires:" line
+// of its first migration.
+func Requires(schema string) ([]string, error) { return requiredSchemas(schema) }
+
+func requiredSchemas(schema string) ([]string, error) {
+	files, err := fs.Glob(migrations, "migrations/"+schema+"/*.sql")
+	if err != nil || len(files) == 0 {
+		return nil, fmt.Errorf("migrations: schema %q has no .sql files", schema)
+	}
+	slices.Sort(files)
+	first, err := fs.ReadFile(migrations, files[0])
+	if err != nil {
+		return nil, err
+	}
+	var required []string
+	for line := range strings.Lines(string(first)) {
+		rest, ok := strings.CutPrefix(strings.TrimSpace(line), "-- requires:")
+		if !ok {
+			continue
+		}
+		for r := range strings.SplitSeq(rest, ",") {
+			if r = strings.TrimSpace(r); r != "" {
+				required = append(required, r)
+			}
+		}
+	}
+	return required, nil
+}
 
 //go:embed migrations
 var migrations embed.FS
@@ -89,12 +156,10 @@ func NewProvider(ctx context.Context, sqlDB *sql.DB, schema string) (*goose.Prov
 // Migrate applies every pending migration of every schema, in Schemas order,
 // connected as the owner role.
 func Migrate(ctx context.Context, ownerURL string) error {
-	return MigrateSchemas(ctx, ownerURL, schemas)
-}
-
-// MigrateSchemas applies every pending migration of each schema, in the
-// order given (the services catalog's), connected as the owner role.
-func MigrateSchemas(ctx context.Context, ownerURL string, order []string) error {
+	order, err := Schemas()
+	if err != nil {
+		return err
+	}
 	sqlDB, err := sql.Open("pgx", ownerURL)
 	if err != nil {
 		return fmt.Errorf("open database: %w", err)

@@ -1,6 +1,8 @@
 -- Asset Management: homes, locations, assets, meter readings, attachments.
 -- tenant_id leads every key, so no row can point into another tenant.
 
+-- requires: accounts
+
 -- +goose Up
 CREATE SCHEMA assets;
 GRANT USAGE ON SCHEMA assets TO steward_app;

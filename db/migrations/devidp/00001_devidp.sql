@@ -1,6 +1,8 @@
 -- The development OIDC issuer's user store. Never used in production, where
 -- OIDC_ISSUER points at a real identity provider.
 
+-- requires: accounts
+
 -- +goose Up
 CREATE SCHEMA devidp;
 GRANT USAGE ON SCHEMA devidp TO steward_app;

@@ -110,7 +110,7 @@ func run(ctx context.Context) error {
 		}
 	}
 	fmt.Println("migrating", strings.Join(catalog.Schemas(), ", "), "...")
-	if err := db.MigrateSchemas(ctx, ownerURL, catalog.Schemas()); err != nil {
+	if err := db.Migrate(ctx, ownerURL); err != nil {
 		return err
 	}
 	fmt.Println("seeding demo data ...")
