@@ -1632,7 +1632,7 @@ var File_steward_assets_v1_assets_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\n" +
-	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\"\x88\x03\n" +
+	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\"\x88\x03\n" +
 	"\x11CreateHomeRequest\x12P\n" +
 	"\x06parent\x18\x01 \x01(\tB8\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/Tenant\xbaH\x1br\x192\x17^tenants/[0-9a-f-]{36}$R\x06parent\x126\n" +
@@ -1652,10 +1652,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"j\n" +
 	"\x11ListHomesResponse\x12-\n" +
 	"\x05homes\x18\x01 \x03(\v2\x17.steward.assets.v1.HomeR\x05homes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x11UpdateHomeRequest\x126\n" +
-	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"\x90\x01\n" +
 	"\x11DeleteHomeRequest\x12^\n" +
 	"\x04name\x18\x01 \x01(\tBJ\xe0A\x02\xfaA\x12\n" +
@@ -1679,10 +1680,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"z\n" +
 	"\x15ListLocationsResponse\x129\n" +
 	"\tlocations\x18\x01 \x03(\v2\x1b.steward.assets.v1.LocationR\tlocations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x01\n" +
 	"\x15UpdateLocationRequest\x12B\n" +
-	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"\xb0\x01\n" +
 	"\x15DeleteLocationRequest\x12z\n" +
 	"\x04name\x18\x01 \x01(\tBf\xe0A\x02\xfaA\x16\n" +
@@ -1715,10 +1717,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"n\n" +
 	"\x12ListAssetsResponse\x120\n" +
 	"\x06assets\x18\x01 \x03(\v2\x18.steward.assets.v1.AssetR\x06assets\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
 	"\x12UpdateAssetRequest\x129\n" +
-	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"\xa7\x01\n" +
 	"\x12DeleteAssetRequest\x12t\n" +
 	"\x04name\x18\x01 \x01(\tB`\xe0A\x02\xfaA\x13\n" +
@@ -1766,7 +1769,7 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
 	"\x17DeleteAttachmentRequest\x12\x93\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\xde\x1c\n" +
+	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\xe5\x1c\n" +
 	"\fAssetService\x12\x87\x01\n" +
 	"\n" +
 	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\":\xc2\xf3\x18\f\n" +
@@ -1810,9 +1813,9 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x12CreateMeterReading\x12,.steward.assets.v1.CreateMeterReadingRequest\x1a\x1f.steward.assets.v1.MeterReading\"^\xc2\xf3\x18\x0e\n" +
 	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02F:\rmeter_reading\"5/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xbf\x01\n" +
 	"\x11ListMeterReadings\x12+.steward.assets.v1.ListMeterReadingsRequest\x1a,.steward.assets.v1.ListMeterReadingsResponse\"O\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xaf\x01\n" +
-	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"P\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xa4\x01\n" +
+	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xb6\x01\n" +
+	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"W\xc2\xf3\x18\x0e\n" +
+	"\x06parent\x12\x04\x01\x02\x03\x04\x90\xf4\x18\x80\x80\x80\x06\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xa4\x01\n" +
 	"\rGetAttachment\x12'.steward.assets.v1.GetAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"K\xc2\xf3\x18\f\n" +
 	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x025\x123/v1/{name=tenants/*/homes/*/assets/*/attachments/*}\x12\xb1\x01\n" +
 	"\x14GetAttachmentContent\x12..steward.assets.v1.GetAttachmentContentRequest\x1a\x14.google.api.HttpBody\"S\xc2\xf3\x18\f\n" +
