@@ -2,7 +2,9 @@ package edge_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -316,6 +318,68 @@ func TestRequestBodyTooLarge(t *testing.T) {
 			t.Errorf("status = %d, want 413 (body %s)", r.status, r.body)
 		}
 		decodeError(t, r)
+	})
+}
+
+// TestBodyLimitIsPerRoute: routes get edge.DefaultMaxBodyBytes unless their
+// RPC declares (steward.type.v1.max_request_body_bytes), as CreateAttachment
+// does for its 8 MiB of content.
+func TestBodyLimitIsPerRoute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	homes := f.url + "/v1/tenants/0b9f5a3c-0000-4000-8000-000000000001/homes"
+	attachments := homes + "/h1/assets/a1/attachments"
+	homeOf := func(size int) string {
+		return `{"displayName":"` + strings.Repeat("a", size-len(`{"displayName":""}`)) + `"}`
+	}
+	attachmentOf := func(content []byte) string {
+		return `{"attachment":{"kind":"KIND_MANUAL","filename":"manual.pdf","contentType":"application/pdf"},"content":"` +
+			base64.StdEncoding.EncodeToString(content) + `"}`
+	}
+	tooLarge := func(t *testing.T, r response, limit int) {
+		t.Helper()
+		if r.status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status = %d, want 413 (body %.200s)", r.status, r.body)
+		}
+		e := decodeError(t, r)
+		if want := fmt.Sprintf("request body is larger than %d bytes", limit); e.Status != "INVALID_ARGUMENT" || !strings.Contains(e.Message, want) {
+			t.Errorf("error = %+v, want INVALID_ARGUMENT saying %q", e, want)
+		}
+	}
+
+	t.Run("default limit admits an ordinary body", func(t *testing.T) {
+		t.Parallel()
+		if r := postJSON(t, homes, homeOf(edge.DefaultMaxBodyBytes)); r.status != http.StatusOK {
+			t.Errorf("status = %d, want 200 (body %.200s)", r.status, r.body)
+		}
+	})
+	t.Run("over the default limit is 413", func(t *testing.T) {
+		t.Parallel()
+		tooLarge(t, postJSON(t, homes, homeOf(edge.DefaultMaxBodyBytes+1)), edge.DefaultMaxBodyBytes)
+	})
+	t.Run("a route without the option cannot take an attachment-sized body", func(t *testing.T) {
+		t.Parallel()
+		tooLarge(t, postJSON(t, homes, homeOf(1<<20)), edge.DefaultMaxBodyBytes)
+		// Sent chunked, only reading reveals the size.
+		r := do(t, http.MethodPost, homes, io.MultiReader(strings.NewReader(homeOf(1<<20))), map[string]string{"Content-Type": "application/json"})
+		tooLarge(t, r, edge.DefaultMaxBodyBytes)
+	})
+	t.Run("attachment upload accepts 8 MiB of content", func(t *testing.T) {
+		t.Parallel()
+		r := postJSON(t, attachments, attachmentOf(make([]byte, 8<<20)))
+		if r.status != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (body %.200s)", r.status, r.body)
+		}
+		if m := decodeJSON(t, r.body); m["sizeBytes"] != fmt.Sprint(8<<20) {
+			t.Errorf("sizeBytes = %v, want %d", m["sizeBytes"], 8<<20)
+		}
+	})
+	t.Run("attachment upload has its own limit", func(t *testing.T) {
+		t.Parallel()
+		const declared = 12 << 20 // assets.proto, CreateAttachment
+		r := do(t, http.MethodPost, attachments, io.MultiReader(strings.NewReader(attachmentOf(make([]byte, 9<<20)))),
+			map[string]string{"Content-Type": "application/json"})
+		tooLarge(t, r, declared)
 	})
 }
 

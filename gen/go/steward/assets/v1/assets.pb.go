@@ -1769,7 +1769,7 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xaf\x01\n" +
 	"\x17DeleteAttachmentRequest\x12\x93\x01\n" +
 	"\x04name\x18\x01 \x01(\tB\x7f\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\xe5\x1c\n" +
+	"\x16steward.dev/Attachment\xbaH^r\\2Z^tenants/[0-9a-f-]{36}/homes/[0-9a-f-]{36}/assets/[0-9a-f-]{36}/attachments/[0-9a-f-]{36}$R\x04name2\xf1\x1c\n" +
 	"\fAssetService\x12\x87\x01\n" +
 	"\n" +
 	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\":\xc2\xf3\x18\f\n" +
@@ -1796,17 +1796,17 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0eDeleteLocation\x12(.steward.assets.v1.DeleteLocationRequest\x1a\x16.google.protobuf.Empty\">\xc2\xf3\x18\n" +
 	"\n" +
 	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02**(/v1/{name=tenants/*/homes/*/locations/*}\x12\x95\x01\n" +
-	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\x94\x01\n" +
-	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"D\xc2\xf3\x18\f\n" +
-	"\x06parent\x12\x02\x01\x03\x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x87\x01\n" +
+	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\x9a\x01\n" +
+	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"J\xc2\xf3\x18\f\n" +
+	"\x06parent\x12\x02\x01\x03\x90\xf4\x18\x80\x80 \x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x87\x01\n" +
 	"\bGetAsset\x12\".steward.assets.v1.GetAssetRequest\x1a\x18.steward.assets.v1.Asset\"=\xc2\xf3\x18\f\n" +
 	"\x04name\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{name=tenants/*/homes/*/assets/*}\x12\x9a\x01\n" +
 	"\n" +
 	"ListAssets\x12$.steward.assets.v1.ListAssetsRequest\x1a%.steward.assets.v1.ListAssetsResponse\"?\xc2\xf3\x18\x0e\n" +
-	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\x9e\x01\n" +
-	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"N\xc2\xf3\x18\x10\n" +
+	"\x06parent\x12\x04\x01\x02\x03\x04\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\xa4\x01\n" +
+	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"T\xc2\xf3\x18\x10\n" +
 	"\n" +
-	"asset.name\x12\x02\x01\x03\x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x89\x01\n" +
+	"asset.name\x12\x02\x01\x03\x90\xf4\x18\x80\x80 \x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x89\x01\n" +
 	"\vDeleteAsset\x12%.steward.assets.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\";\xc2\xf3\x18\n" +
 	"\n" +
 	"\x04name\x12\x02\x01\x03\x82\xd3\xe4\x93\x02'*%/v1/{name=tenants/*/homes/*/assets/*}\x12\xc3\x01\n" +
