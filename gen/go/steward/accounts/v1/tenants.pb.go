@@ -325,7 +325,7 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x7f\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\".\xc2\xf3\x18\x0e\n" +
 	"\x04name\x12\x06\x01\x02\x03\x04\x05\x06\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xd9\x06\x92A\xa2\x06\x12\xe4\x01\n" +
-	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as \"Authorization: Bearer <token>\".2\x02v1R\xe0\x03\n" +
+	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xe0\x03\n" +
 	"\adefault\x12\xd4\x03\n" +
 	"\xb9\x03An error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong, e.g. ETAG_MISMATCH (HTTP 412), REQUEST_ID_REUSED (409) or HOME_NOT_EMPTY; for bad input, also a google.rpc.BadRequest naming each field. The reasons are declared in the contract: the platform's in steward.type.v1.ErrorReason, each service's in steward.<service>.v1.ErrorReason.\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusZH\n" +
