@@ -16,6 +16,8 @@ import (
 	"testing"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"steward.dev/services/gateway/edge"
 )
@@ -635,5 +637,60 @@ func TestAccessLog(t *testing.T) {
 	}
 	if s := logs.String(); strings.Contains(s, "s3cr3t") || strings.Contains(s, "secret-query") {
 		t.Errorf("log leaks a secret: %s", s)
+	}
+}
+
+// TestOpenAPIDocumentsErrorReasons: the default error response of the
+// generated document names every reason a steward.*.ErrorReason enum
+// declares (DESIGN decision 4: the wire reason is the value name without the
+// enum's prefix), so a frontend reads them in /docs. openapiv2 emits only
+// definitions something references, so the reasons are listed in the
+// response's description (tenants.proto); this keeps that list whole.
+func TestOpenAPIDocumentsErrorReasons(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../../gen/openapi/steward.swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Description string `json:"description"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var enums []protoreflect.EnumDescriptor
+	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		if strings.HasPrefix(string(fd.Package()), "steward.") {
+			if ed := fd.Enums().ByName("ErrorReason"); ed != nil {
+				enums = append(enums, ed)
+			}
+		}
+		return true
+	})
+	t.Logf("%d ErrorReason enums in the contract", len(enums))
+	missing := map[protoreflect.FullName]int{} // reason → operations not naming it
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			desc := op.Responses["default"].Description
+			if desc == "" {
+				t.Errorf("%s %s has no documented default (error) response", method, path)
+				continue
+			}
+			for _, ed := range enums {
+				for i := range ed.Values().Len() {
+					v := ed.Values().Get(i)
+					if v.Number() != 0 && !strings.Contains(desc, strings.TrimPrefix(string(v.Name()), "ERROR_REASON_")) {
+						missing[v.FullName()]++
+					}
+				}
+			}
+		}
+	}
+	for reason, n := range missing {
+		t.Errorf("the error response of %d operations does not name %s; list it in the default response of tenants.proto", n, reason)
 	}
 }
