@@ -36,6 +36,16 @@ $(BIN)/.buf-$(BUF_VERSION):
 	$(BIN)/buf --version | grep -qx $(BUF_VERSION)
 	rm -f $(BIN)/.buf-* && touch $@
 
+# Spectral, the OpenAPI linter, in a prefix of its own: npm --no-save prunes what else a prefix holds.
+SPECTRAL_VERSION := 6.16.3
+$(BIN)/spectral: $(BIN)/.spectral-$(SPECTRAL_VERSION)
+$(BIN)/.spectral-$(SPECTRAL_VERSION):
+	mkdir -p $(BIN) tools/.npm/spectral
+	npm install --prefix tools/.npm/spectral --no-save --no-package-lock --no-audit --no-fund --silent @stoplight/spectral-cli@$(SPECTRAL_VERSION)
+	ln -sf $(CURDIR)/tools/.npm/spectral/node_modules/.bin/spectral $(BIN)/spectral
+	$(BIN)/spectral --version | grep -qx $(SPECTRAL_VERSION)
+	rm -f $(BIN)/.spectral-* && touch $@
+
 .PHONY: tools
 tools: $(GO_TOOLS) $(BIN)/buf $(BIN)/golangci-lint ## install the pinned code generators and linter into bin/
 
@@ -54,7 +64,7 @@ generate: $(GO_TOOLS) $(BIN)/buf ## regenerate gen/ (buf) and the sqlc stores
 	$(BIN)/sqlc generate
 
 .PHONY: verify
-verify: generate $(BIN)/golangci-lint ## fail on stale generated code, buf lint/format/breaking, sqlc vet, go vet, golangci-lint
+verify: generate $(BIN)/golangci-lint $(BIN)/spectral ## fail on stale generated code, buf lint/format/breaking, sqlc vet, go vet, golangci-lint, spectral
 	@git diff --exit-code -- gen proto $(STORES) || \
 	  { echo "generated code is stale: run 'make generate' and commit"; exit 1; }
 	@test -z "$$(git status --porcelain -- gen $(STORES))" || \
@@ -62,6 +72,7 @@ verify: generate $(BIN)/golangci-lint ## fail on stale generated code, buf lint/
 	$(BIN)/buf lint
 	$(BIN)/buf format -d --exit-code
 	$(BIN)/sqlc vet
+	$(BIN)/spectral lint -r .spectral.yaml gen/openapi/steward.swagger.json
 	@if git rev-parse -q --verify HEAD~1 >/dev/null && git cat-file -e HEAD~1:buf.yaml 2>/dev/null; then \
 	  echo "buf breaking against HEAD~1"; $(BIN)/buf breaking --against '.git#ref=HEAD~1'; \
 	else echo "buf breaking: no previous commit with a buf module; skipped"; fi

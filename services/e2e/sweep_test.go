@@ -156,6 +156,7 @@ func loadSweepOperations(t *testing.T) []sweepOperation {
 	if err := json.Unmarshal(raw, &spec); err != nil {
 		t.Fatalf("OpenAPI document: %v", err)
 	}
+	spec.collapseNamePaths()
 	var ops []sweepOperation
 	for template, methods := range spec.Paths {
 		for method, o := range methods {

@@ -124,6 +124,14 @@ func (s *assetServer) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRe
 	return home, nil
 }
 
+func (s *assetServer) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttachmentRequest) (*assetsv1.Attachment, error) {
+	s.record(ctx)
+	a := req.GetAttachment()
+	a.Name = req.GetParent() + "/attachments/a1"
+	a.SizeBytes = int64(len(req.GetContent()))
+	return a, nil
+}
+
 type backend struct {
 	addr   string
 	health *health.Server
@@ -138,7 +146,8 @@ func startBackend(t *testing.T, register func(*grpc.Server)) *backend {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer()
+	// Room for an 8 MiB attachment, as the real services have.
+	srv := grpc.NewServer(grpc.MaxRecvMsgSize(16 << 20))
 	register(srv)
 	hs := health.NewServer() // answers SERVING for "" until told otherwise
 	healthpb.RegisterHealthServer(srv, hs)

@@ -29,9 +29,13 @@ import (
 
 // Defaults used when the matching Config field is zero.
 const (
-	// DefaultMaxBodyBytes leaves room for an 8 MiB attachment, which grows by a
-	// third when base64-encoded in JSON, plus the rest of the request.
-	DefaultMaxBodyBytes = 12 << 20
+	// DefaultMaxBodyBytes limits the body of every route whose RPC declares
+	// no (steward.type.v1.max_request_body_bytes). The largest ordinary
+	// request, a home or location with every field at its limit, is a few
+	// KiB of JSON; 64 KiB leaves ample room for that while one request can
+	// no longer make the edge buffer megabytes. RPCs that take more (an
+	// asset's attribute map, an attachment's content) declare their own.
+	DefaultMaxBodyBytes = 64 << 10
 	// DefaultRequestTimeout bounds every call to a backend.
 	DefaultRequestTimeout = 30 * time.Second
 	// DefaultHealthTimeout bounds the health probe of each backend.
@@ -60,7 +64,8 @@ type Config struct {
 	// OpenAPI is the merged OpenAPI (Swagger 2.0) document served at
 	// /openapi.json and shown at /docs. Required.
 	OpenAPI []byte
-	// MaxBodyBytes limits request bodies; zero means DefaultMaxBodyBytes.
+	// MaxBodyBytes limits the request bodies of routes whose RPC declares no
+	// limit of its own; zero means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
 	// RequestTimeout bounds each backend call; zero means DefaultRequestTimeout.
 	RequestTimeout time.Duration
@@ -77,6 +82,7 @@ type Edge struct {
 	mux            *runtime.ServeMux
 	conns          []namedConn
 	maxBodyBytes   int64
+	routeLimits    routeLimits
 	requestTimeout time.Duration
 	healthTimeout  time.Duration
 	openAPIFile    docFile
@@ -95,8 +101,13 @@ func New(ctx context.Context, cfg Config) (*Edge, error) {
 	if err != nil {
 		return nil, err
 	}
+	limits, err := declaredBodyLimits()
+	if err != nil {
+		return nil, err
+	}
 	e := &Edge{
 		maxBodyBytes:   orDefault(cfg.MaxBodyBytes, DefaultMaxBodyBytes),
+		routeLimits:    limits,
 		requestTimeout: orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
 		healthTimeout:  orDefault(cfg.HealthTimeout, DefaultHealthTimeout),
 		openAPIFile:    doc,
@@ -194,8 +205,8 @@ func (e *Edge) registerOwnRoutes() error {
 	return nil
 }
 
-// ServeHTTP serves one request: it fixes the request id, limits the body and
-// the time spent on backends, and hands the request to the gateway mux.
+// ServeHTTP serves one request: it fixes the request id and the time spent
+// on backends, and hands the request to the gateway mux.
 func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	id := requestID(r.Header.Get(requestIDHeader))
 	w.Header().Set(requestIDHeader, id)
@@ -212,14 +223,8 @@ func (e *Edge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		e.writeError(ctx, w, r, status.Errorf(codes.InvalidArgument, "%s is not valid UTF-8 once percent-decoded", field))
 		return
 	}
-	if r.ContentLength > e.maxBodyBytes {
-		st.bodyTooLarge = true
-		e.writeError(ctx, w, r, tooLargeError(e.maxBodyBytes))
-		return
-	}
-	if r.Body != nil && r.Body != http.NoBody {
-		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, e.maxBodyBytes), state: st}
-	}
+	// The body limit depends on the route, so limitBody applies it once the
+	// mux has matched one.
 	e.mux.ServeHTTP(w, r)
 }
 

@@ -2,7 +2,9 @@ package edge_test
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -14,6 +16,8 @@ import (
 	"testing"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"steward.dev/services/gateway/edge"
 )
@@ -319,6 +323,68 @@ func TestRequestBodyTooLarge(t *testing.T) {
 	})
 }
 
+// TestBodyLimitIsPerRoute: routes get edge.DefaultMaxBodyBytes unless their
+// RPC declares (steward.type.v1.max_request_body_bytes), as CreateAttachment
+// does for its 8 MiB of content.
+func TestBodyLimitIsPerRoute(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t, nil)
+	homes := f.url + "/v1/tenants/0b9f5a3c-0000-4000-8000-000000000001/homes"
+	attachments := homes + "/h1/assets/a1/attachments"
+	homeOf := func(size int) string {
+		return `{"displayName":"` + strings.Repeat("a", size-len(`{"displayName":""}`)) + `"}`
+	}
+	attachmentOf := func(content []byte) string {
+		return `{"attachment":{"kind":"KIND_MANUAL","filename":"manual.pdf","contentType":"application/pdf"},"content":"` +
+			base64.StdEncoding.EncodeToString(content) + `"}`
+	}
+	tooLarge := func(t *testing.T, r response, limit int) {
+		t.Helper()
+		if r.status != http.StatusRequestEntityTooLarge {
+			t.Fatalf("status = %d, want 413 (body %.200s)", r.status, r.body)
+		}
+		e := decodeError(t, r)
+		if want := fmt.Sprintf("request body is larger than %d bytes", limit); e.Status != "INVALID_ARGUMENT" || !strings.Contains(e.Message, want) {
+			t.Errorf("error = %+v, want INVALID_ARGUMENT saying %q", e, want)
+		}
+	}
+
+	t.Run("default limit admits an ordinary body", func(t *testing.T) {
+		t.Parallel()
+		if r := postJSON(t, homes, homeOf(edge.DefaultMaxBodyBytes)); r.status != http.StatusOK {
+			t.Errorf("status = %d, want 200 (body %.200s)", r.status, r.body)
+		}
+	})
+	t.Run("over the default limit is 413", func(t *testing.T) {
+		t.Parallel()
+		tooLarge(t, postJSON(t, homes, homeOf(edge.DefaultMaxBodyBytes+1)), edge.DefaultMaxBodyBytes)
+	})
+	t.Run("a route without the option cannot take an attachment-sized body", func(t *testing.T) {
+		t.Parallel()
+		tooLarge(t, postJSON(t, homes, homeOf(1<<20)), edge.DefaultMaxBodyBytes)
+		// Sent chunked, only reading reveals the size.
+		r := do(t, http.MethodPost, homes, io.MultiReader(strings.NewReader(homeOf(1<<20))), map[string]string{"Content-Type": "application/json"})
+		tooLarge(t, r, edge.DefaultMaxBodyBytes)
+	})
+	t.Run("attachment upload accepts 8 MiB of content", func(t *testing.T) {
+		t.Parallel()
+		r := postJSON(t, attachments, attachmentOf(make([]byte, 8<<20)))
+		if r.status != http.StatusOK {
+			t.Fatalf("status = %d, want 200 (body %.200s)", r.status, r.body)
+		}
+		if m := decodeJSON(t, r.body); m["sizeBytes"] != fmt.Sprint(8<<20) {
+			t.Errorf("sizeBytes = %v, want %d", m["sizeBytes"], 8<<20)
+		}
+	})
+	t.Run("attachment upload has its own limit", func(t *testing.T) {
+		t.Parallel()
+		const declared = 12 << 20 // assets.proto, CreateAttachment
+		r := do(t, http.MethodPost, attachments, io.MultiReader(strings.NewReader(attachmentOf(make([]byte, 9<<20)))),
+			map[string]string{"Content-Type": "application/json"})
+		tooLarge(t, r, declared)
+	})
+}
+
 func TestRoutingErrors(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t, nil)
@@ -571,5 +637,60 @@ func TestAccessLog(t *testing.T) {
 	}
 	if s := logs.String(); strings.Contains(s, "s3cr3t") || strings.Contains(s, "secret-query") {
 		t.Errorf("log leaks a secret: %s", s)
+	}
+}
+
+// TestOpenAPIDocumentsErrorReasons: the default error response of the
+// generated document names every reason a steward.*.ErrorReason enum
+// declares (DESIGN decision 4: the wire reason is the value name without the
+// enum's prefix), so a frontend reads them in /docs. openapiv2 emits only
+// definitions something references, so the reasons are listed in the
+// response's description (tenants.proto); this keeps that list whole.
+func TestOpenAPIDocumentsErrorReasons(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile("../../../gen/openapi/steward.swagger.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]struct {
+				Description string `json:"description"`
+			} `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(raw, &doc); err != nil {
+		t.Fatal(err)
+	}
+	var enums []protoreflect.EnumDescriptor
+	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		if strings.HasPrefix(string(fd.Package()), "steward.") {
+			if ed := fd.Enums().ByName("ErrorReason"); ed != nil {
+				enums = append(enums, ed)
+			}
+		}
+		return true
+	})
+	t.Logf("%d ErrorReason enums in the contract", len(enums))
+	missing := map[protoreflect.FullName]int{} // reason → operations not naming it
+	for path, ops := range doc.Paths {
+		for method, op := range ops {
+			desc := op.Responses["default"].Description
+			if desc == "" {
+				t.Errorf("%s %s has no documented default (error) response", method, path)
+				continue
+			}
+			for _, ed := range enums {
+				for i := range ed.Values().Len() {
+					v := ed.Values().Get(i)
+					if v.Number() != 0 && !strings.Contains(desc, strings.TrimPrefix(string(v.Name()), "ERROR_REASON_")) {
+						missing[v.FullName()]++
+					}
+				}
+			}
+		}
+	}
+	for reason, n := range missing {
+		t.Errorf("the error response of %d operations does not name %s; list it in the default response of tenants.proto", n, reason)
 	}
 }

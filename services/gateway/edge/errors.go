@@ -48,7 +48,7 @@ func (e *Edge) handleRoutingError(ctx context.Context, _ *runtime.ServeMux, _ ru
 }
 
 func tooLargeError(limit int64) error {
-	return status.Errorf(codes.InvalidArgument, "request body is larger than %d bytes", limit)
+	return status.Errorf(codes.InvalidArgument, "request body is larger than %d bytes, the most this route accepts", limit)
 }
 
 func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, r *http.Request, err error) {

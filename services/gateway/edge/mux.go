@@ -47,6 +47,7 @@ func (e *Edge) newServeMux() *runtime.ServeMux {
 		runtime.WithForwardResponseOption(forwardHeaders),
 		runtime.WithErrorHandler(e.handleError),
 		runtime.WithRoutingErrorHandler(e.handleRoutingError),
+		runtime.WithMiddlewares(e.limitBody),
 		// A public API answers one method per route; no POST-as-GET.
 		runtime.WithDisablePathLengthFallback(),
 		runtime.WithDisableHTTPMethodOverride(),

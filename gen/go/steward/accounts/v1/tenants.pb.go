@@ -149,7 +149,8 @@ func (x *Tenant) GetRoles() []v1.Role {
 type ListTenantsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 0 means 50; above 1000 means 1000.
-	PageSize      int32  `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageSize int32 `protobuf:"varint,1,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous page, unchanged.
 	PageToken     string `protobuf:"bytes,2,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -309,11 +310,11 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eKIND_HOUSEHOLD\x10\x01\x12\x0f\n" +
 	"\vKIND_SCHOOL\x10\x02:)\xeaA&\n" +
-	"\x12steward.dev/Tenant\x12\x10tenants/{tenant}\"Y\n" +
+	"\x12steward.dev/Tenant\x12\x10tenants/{tenant}\"c\n" +
 	"\x12ListTenantsRequest\x12$\n" +
-	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12\x1d\n" +
+	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
-	"page_token\x18\x02 \x01(\tR\tpageToken\"t\n" +
+	"page_token\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"t\n" +
 	"\x13ListTenantsResponse\x125\n" +
 	"\atenants\x18\x01 \x03(\v2\x1b.steward.accounts.v1.TenantR\atenants\x12&\n" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
@@ -323,8 +324,15 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\rTenantService\x12y\n" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x85\x01\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +
-	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xa1\x01\x92Ak\x12\x11\n" +
-	"\vSteward API2\x02v1ZH\n" +
+	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xde\t\x92A\xa7\t\x12\xe4\x01\n" +
+	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xe5\x06\n" +
+	"\adefault\x12\xd9\x06\n" +
+	"\xbe\x06An error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
+	"\n" +
+	"Every service (steward.type.v1.ErrorReason): INVALID_ARGUMENT (400), RESOURCE_NOT_FOUND (404, also for another tenant's resources), RESOURCE_ALREADY_EXISTS (409), ETAG_MISMATCH (412), FAILED_PRECONDITION (400), UNAUTHENTICATED (401), PERMISSION_DENIED (403), CONCURRENT_MODIFICATION (409), UNAVAILABLE (503), INTERNAL (500), DEADLINE_EXCEEDED (504), CANCELED (499), REQUEST_ID_REUSED (409), RESOURCE_OVERLAPS (400), SERVICE_TENANT_REQUIRED (403).\n" +
+	"\n" +
+	"Asset Management (steward.assets.v1.ErrorReason): HOME_NOT_EMPTY (400), METER_WENT_BACKWARDS (400).\x12\x16\n" +
+	"\x14\x1a\x12.google.rpc.StatusZH\n" +
 	"F\n" +
 	"\x06bearer\x12<\b\x02\x12'An OIDC access token: \"Bearer <token>\".\x1a\rAuthorization \x02b\f\n" +
 	"\n" +

@@ -29,9 +29,15 @@ const (
 //
 // Tenants the caller belongs to: households and music schools.
 type TenantServiceClient interface {
-	// Lists the tenants the caller is a member of, with the caller's roles.
+	// Lists the tenants the caller is a member of.
+	//
+	// Each tenant comes with the caller's roles in it. Needs only a valid token:
+	// a caller who belongs to no tenant gets an empty list.
 	ListTenants(ctx context.Context, in *ListTenantsRequest, opts ...grpc.CallOption) (*ListTenantsResponse, error)
 	// Gets one tenant the caller is a member of.
+	//
+	// A tenant the caller does not belong to is NOT_FOUND, exactly like one that
+	// does not exist.
 	GetTenant(ctx context.Context, in *GetTenantRequest, opts ...grpc.CallOption) (*Tenant, error)
 }
 
@@ -69,9 +75,15 @@ func (c *tenantServiceClient) GetTenant(ctx context.Context, in *GetTenantReques
 //
 // Tenants the caller belongs to: households and music schools.
 type TenantServiceServer interface {
-	// Lists the tenants the caller is a member of, with the caller's roles.
+	// Lists the tenants the caller is a member of.
+	//
+	// Each tenant comes with the caller's roles in it. Needs only a valid token:
+	// a caller who belongs to no tenant gets an empty list.
 	ListTenants(context.Context, *ListTenantsRequest) (*ListTenantsResponse, error)
 	// Gets one tenant the caller is a member of.
+	//
+	// A tenant the caller does not belong to is NOT_FOUND, exactly like one that
+	// does not exist.
 	GetTenant(context.Context, *GetTenantRequest) (*Tenant, error)
 	mustEmbedUnimplementedTenantServiceServer()
 }

@@ -1632,7 +1632,7 @@ var File_steward_assets_v1_assets_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\n" +
-	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"\xea\x02\n" +
+	"\x1esteward/assets/v1/assets.proto\x12\x11steward.assets.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/httpbody.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/assets/v1/resources.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"\xea\x02\n" +
 	"\x11CreateHomeRequest\x122\n" +
 	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/TenantR\x06parent\x126\n" +
@@ -1652,10 +1652,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"j\n" +
 	"\x11ListHomesResponse\x12-\n" +
 	"\x05homes\x18\x01 \x03(\v2\x17.steward.assets.v1.HomeR\x05homes\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x94\x01\n" +
 	"\x11UpdateHomeRequest\x126\n" +
-	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\x04home\x18\x01 \x01(\v2\x17.steward.assets.v1.HomeB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04home\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"^\n" +
 	"\x11DeleteHomeRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
@@ -1679,10 +1680,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"z\n" +
 	"\x15ListLocationsResponse\x129\n" +
 	"\tlocations\x18\x01 \x03(\v2\x1b.steward.assets.v1.LocationR\tlocations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x01\n" +
 	"\x15UpdateLocationRequest\x12B\n" +
-	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\blocation\x18\x01 \x01(\v2\x1b.steward.assets.v1.LocationB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\blocation\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"f\n" +
 	"\x15DeleteLocationRequest\x120\n" +
 	"\x04name\x18\x01 \x01(\tB\x1c\xe0A\x02\xfaA\x16\n" +
@@ -1716,10 +1718,11 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"n\n" +
 	"\x12ListAssetsResponse\x120\n" +
 	"\x06assets\x18\x01 \x03(\v2\x18.steward.assets.v1.AssetR\x06assets\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x8c\x01\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x98\x01\n" +
 	"\x12UpdateAssetRequest\x129\n" +
-	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12;\n" +
-	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskR\n" +
+	"\x05asset\x18\x01 \x01(\v2\x18.steward.assets.v1.AssetB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x05asset\x12G\n" +
+	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
+	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
 	"updateMask\"`\n" +
 	"\x12DeleteAssetRequest\x12-\n" +
 	"\x04name\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
@@ -1767,7 +1770,7 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
 	"\x17DeleteAttachmentRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/AttachmentR\x04name2\x9c\x1e\n" +
+	"\x16steward.dev/AttachmentR\x04name2\xaf\x1e\n" +
 	"\fAssetService\x12\x91\x01\n" +
 	"\n" +
 	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\"D\xc2\xf3\x18\x16\n" +
@@ -1792,25 +1795,25 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\rlocation.name\x1a\fassets.write\x82\xd3\xe4\x93\x02=:\blocation21/v1/{location.name=tenants/*/homes/*/locations/*}\x12\x9c\x01\n" +
 	"\x0eDeleteLocation\x12(.steward.assets.v1.DeleteLocationRequest\x1a\x16.google.protobuf.Empty\"H\xc2\xf3\x18\x14\n" +
 	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x02**(/v1/{name=tenants/*/homes/*/locations/*}\x12\x95\x01\n" +
-	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\x9e\x01\n" +
-	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"N\xc2\xf3\x18\x16\n" +
-	"\x06parent\x1a\fassets.write\x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x8e\x01\n" +
+	"\x13ListAssetCategories\x12-.steward.assets.v1.ListAssetCategoriesRequest\x1a..steward.assets.v1.ListAssetCategoriesResponse\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/assetCategories\x12\xa4\x01\n" +
+	"\vCreateAsset\x12%.steward.assets.v1.CreateAssetRequest\x1a\x18.steward.assets.v1.Asset\"T\xc2\xf3\x18\x16\n" +
+	"\x06parent\x1a\fassets.write\x90\xf4\x18\x80\x80 \x82\xd3\xe4\x93\x02.:\x05asset\"%/v1/{parent=tenants/*/homes/*}/assets\x12\x8e\x01\n" +
 	"\bGetAsset\x12\".steward.assets.v1.GetAssetRequest\x1a\x18.steward.assets.v1.Asset\"D\xc2\xf3\x18\x13\n" +
 	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x02'\x12%/v1/{name=tenants/*/homes/*/assets/*}\x12\xa1\x01\n" +
 	"\n" +
 	"ListAssets\x12$.steward.assets.v1.ListAssetsRequest\x1a%.steward.assets.v1.ListAssetsResponse\"F\xc2\xf3\x18\x15\n" +
-	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\xa8\x01\n" +
-	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"X\xc2\xf3\x18\x1a\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02'\x12%/v1/{parent=tenants/*/homes/*}/assets\x12\xae\x01\n" +
+	"\vUpdateAsset\x12%.steward.assets.v1.UpdateAssetRequest\x1a\x18.steward.assets.v1.Asset\"^\xc2\xf3\x18\x1a\n" +
 	"\n" +
-	"asset.name\x1a\fassets.write\x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x93\x01\n" +
+	"asset.name\x1a\fassets.write\x90\xf4\x18\x80\x80 \x82\xd3\xe4\x93\x024:\x05asset2+/v1/{asset.name=tenants/*/homes/*/assets/*}\x12\x93\x01\n" +
 	"\vDeleteAsset\x12%.steward.assets.v1.DeleteAssetRequest\x1a\x16.google.protobuf.Empty\"E\xc2\xf3\x18\x14\n" +
 	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x02'*%/v1/{name=tenants/*/homes/*/assets/*}\x12\xcc\x01\n" +
 	"\x12CreateMeterReading\x12,.steward.assets.v1.CreateMeterReadingRequest\x1a\x1f.steward.assets.v1.MeterReading\"g\xc2\xf3\x18\x17\n" +
 	"\x06parent\x1a\rassets.record\x82\xd3\xe4\x93\x02F:\rmeter_reading\"5/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xc6\x01\n" +
 	"\x11ListMeterReadings\x12+.steward.assets.v1.ListMeterReadingsRequest\x1a,.steward.assets.v1.ListMeterReadingsResponse\"V\xc2\xf3\x18\x15\n" +
-	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xb8\x01\n" +
-	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"Y\xc2\xf3\x18\x17\n" +
-	"\x06parent\x1a\rassets.record\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xab\x01\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x027\x125/v1/{parent=tenants/*/homes/*/assets/*}/meterReadings\x12\xbf\x01\n" +
+	"\x10CreateAttachment\x12*.steward.assets.v1.CreateAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"`\xc2\xf3\x18\x17\n" +
+	"\x06parent\x1a\rassets.record\x90\xf4\x18\x80\x80\x80\x06\x82\xd3\xe4\x93\x028:\x01*\"3/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xab\x01\n" +
 	"\rGetAttachment\x12'.steward.assets.v1.GetAttachmentRequest\x1a\x1d.steward.assets.v1.Attachment\"R\xc2\xf3\x18\x13\n" +
 	"\x04name\x1a\vassets.read\x82\xd3\xe4\x93\x025\x123/v1/{name=tenants/*/homes/*/assets/*/attachments/*}\x12\xb8\x01\n" +
 	"\x14GetAttachmentContent\x12..steward.assets.v1.GetAttachmentContentRequest\x1a\x14.google.api.HttpBody\"Z\xc2\xf3\x18\x13\n" +

@@ -55,39 +55,122 @@ const (
 // paperwork. Owners and school admins change things; members and teachers
 // read them and record readings and files; parents and students have no access.
 type AssetServiceClient interface {
+	// Creates a home in a household tenant.
+	//
+	// display_name and time_zone are required. With request_id set, a retry
+	// returns the home the first attempt created; the same request_id with a
+	// different request is ALREADY_EXISTS (REQUEST_ID_REUSED).
 	CreateHome(ctx context.Context, in *CreateHomeRequest, opts ...grpc.CallOption) (*Home, error)
+	// Gets one home.
+	//
+	// Another tenant's home is NOT_FOUND, exactly like one that does not exist.
 	GetHome(ctx context.Context, in *GetHomeRequest, opts ...grpc.CallOption) (*Home, error)
+	// Lists the homes of a tenant.
+	//
+	// Page with page_size and page_token.
 	ListHomes(ctx context.Context, in *ListHomesRequest, opts ...grpc.CallOption) (*ListHomesResponse, error)
+	// Updates a home.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// home). With home.etag set, a stale etag fails with ABORTED (ETAG_MISMATCH,
+	// HTTP 412) instead of overwriting someone else's change.
 	UpdateHome(ctx context.Context, in *UpdateHomeRequest, opts ...grpc.CallOption) (*Home, error)
-	// Deletes a home. Fails with FAILED_PRECONDITION while it still has assets
-	// or locations.
+	// Deletes a home.
+	//
+	// Fails with FAILED_PRECONDITION (HOME_NOT_EMPTY) while it still has assets
+	// or locations. With etag set, the delete happens only if the home is still
+	// at that etag.
 	DeleteHome(ctx context.Context, in *DeleteHomeRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Creates a location (a room or area) in a home.
+	//
+	// display_name is required. With request_id set, a retry returns the location
+	// the first attempt created.
 	CreateLocation(ctx context.Context, in *CreateLocationRequest, opts ...grpc.CallOption) (*Location, error)
+	// Gets one location of a home.
+	//
+	// Another tenant's location is NOT_FOUND, exactly like one that does not
+	// exist.
 	GetLocation(ctx context.Context, in *GetLocationRequest, opts ...grpc.CallOption) (*Location, error)
+	// Lists the locations of a home.
+	//
+	// Page with page_size and page_token.
 	ListLocations(ctx context.Context, in *ListLocationsRequest, opts ...grpc.CallOption) (*ListLocationsResponse, error)
+	// Updates a location.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// location). A stale location.etag fails with ABORTED (ETAG_MISMATCH, HTTP
+	// 412).
 	UpdateLocation(ctx context.Context, in *UpdateLocationRequest, opts ...grpc.CallOption) (*Location, error)
-	// Deletes a location; assets in it keep existing with no location.
+	// Deletes a location.
+	//
+	// Assets in it keep existing with no location. With etag set, the delete
+	// happens only if the location is still at that etag.
 	DeleteLocation(ctx context.Context, in *DeleteLocationRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// The shared catalogue of asset categories (HVAC, water heater, roof, ...).
+	// Lists the shared catalogue of asset categories.
+	//
+	// HVAC, water heater, roof, ...: the same for every tenant, so any
+	// authenticated caller may read it. An asset names its category as
+	// assetCategories/{asset_category}.
 	ListAssetCategories(ctx context.Context, in *ListAssetCategoriesRequest, opts ...grpc.CallOption) (*ListAssetCategoriesResponse, error)
+	// Creates an asset in a home.
+	//
+	// display_name and category are required; location, when set, must be in the
+	// same home. With request_id set, a retry returns the asset the first attempt
+	// created.
 	CreateAsset(ctx context.Context, in *CreateAssetRequest, opts ...grpc.CallOption) (*Asset, error)
+	// Gets one asset.
+	//
+	// Another tenant's asset is NOT_FOUND, exactly like one that does not exist.
 	GetAsset(ctx context.Context, in *GetAssetRequest, opts ...grpc.CallOption) (*Asset, error)
-	// Lists assets of one home, or of every home of the tenant when the parent
-	// is "tenants/{tenant}/homes/-".
+	// Lists the assets of a home, or of every home of the tenant.
+	//
+	// Use "tenants/{tenant}/homes/-" as the parent for every home. filter narrows
+	// the list (AIP-160, see the filter parameter); page with page_size and
+	// page_token.
 	ListAssets(ctx context.Context, in *ListAssetsRequest, opts ...grpc.CallOption) (*ListAssetsResponse, error)
+	// Updates an asset.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// asset). A stale asset.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412).
 	UpdateAsset(ctx context.Context, in *UpdateAssetRequest, opts ...grpc.CallOption) (*Asset, error)
-	// Deletes an asset with its meter readings and attachments.
+	// Deletes an asset.
+	//
+	// Its meter readings and attachments go with it. With etag set, the delete
+	// happens only if the asset is still at that etag.
 	DeleteAsset(ctx context.Context, in *DeleteAssetRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// Records a meter reading. Readings of one meter never go down unless the
-	// reading says the meter was reset (FAILED_PRECONDITION otherwise).
+	// Records a meter reading of an asset.
+	//
+	// Readings of one meter never go down unless the reading says the meter was
+	// reset: a lower value fails with FAILED_PRECONDITION (METER_WENT_BACKWARDS).
+	// read_time defaults to now and may not be in the future.
 	CreateMeterReading(ctx context.Context, in *CreateMeterReadingRequest, opts ...grpc.CallOption) (*MeterReading, error)
-	// Lists readings newest first.
+	// Lists an asset's meter readings, newest first.
+	//
+	// Optionally of one meter only; page with page_size and page_token.
 	ListMeterReadings(ctx context.Context, in *ListMeterReadingsRequest, opts ...grpc.CallOption) (*ListMeterReadingsResponse, error)
+	// Uploads a file kept with an asset: a manual, receipt, photo or warranty.
+	//
+	// The content travels base64-encoded in the JSON body and may be at most 8
+	// MiB; this route accepts a body of up to 12 MiB, where every other route
+	// takes 64 KiB.
 	CreateAttachment(ctx context.Context, in *CreateAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
+	// Gets an attachment's metadata.
+	//
+	// The content itself comes from GetAttachmentContent.
 	GetAttachment(ctx context.Context, in *GetAttachmentRequest, opts ...grpc.CallOption) (*Attachment, error)
-	// Downloads an attachment's content with its content type.
+	// Downloads an attachment's content.
+	//
+	// The response body is the file itself, with the content type it was uploaded
+	// with.
 	GetAttachmentContent(ctx context.Context, in *GetAttachmentContentRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// Lists the attachments of an asset.
+	//
+	// Metadata only; page with page_size and page_token.
 	ListAttachments(ctx context.Context, in *ListAttachmentsRequest, opts ...grpc.CallOption) (*ListAttachmentsResponse, error)
+	// Deletes an attachment and its content.
+	//
+	// Another tenant's attachment is NOT_FOUND, exactly like one that does not
+	// exist.
 	DeleteAttachment(ctx context.Context, in *DeleteAttachmentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -338,39 +421,122 @@ func (c *assetServiceClient) DeleteAttachment(ctx context.Context, in *DeleteAtt
 // paperwork. Owners and school admins change things; members and teachers
 // read them and record readings and files; parents and students have no access.
 type AssetServiceServer interface {
+	// Creates a home in a household tenant.
+	//
+	// display_name and time_zone are required. With request_id set, a retry
+	// returns the home the first attempt created; the same request_id with a
+	// different request is ALREADY_EXISTS (REQUEST_ID_REUSED).
 	CreateHome(context.Context, *CreateHomeRequest) (*Home, error)
+	// Gets one home.
+	//
+	// Another tenant's home is NOT_FOUND, exactly like one that does not exist.
 	GetHome(context.Context, *GetHomeRequest) (*Home, error)
+	// Lists the homes of a tenant.
+	//
+	// Page with page_size and page_token.
 	ListHomes(context.Context, *ListHomesRequest) (*ListHomesResponse, error)
+	// Updates a home.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// home). With home.etag set, a stale etag fails with ABORTED (ETAG_MISMATCH,
+	// HTTP 412) instead of overwriting someone else's change.
 	UpdateHome(context.Context, *UpdateHomeRequest) (*Home, error)
-	// Deletes a home. Fails with FAILED_PRECONDITION while it still has assets
-	// or locations.
+	// Deletes a home.
+	//
+	// Fails with FAILED_PRECONDITION (HOME_NOT_EMPTY) while it still has assets
+	// or locations. With etag set, the delete happens only if the home is still
+	// at that etag.
 	DeleteHome(context.Context, *DeleteHomeRequest) (*emptypb.Empty, error)
+	// Creates a location (a room or area) in a home.
+	//
+	// display_name is required. With request_id set, a retry returns the location
+	// the first attempt created.
 	CreateLocation(context.Context, *CreateLocationRequest) (*Location, error)
+	// Gets one location of a home.
+	//
+	// Another tenant's location is NOT_FOUND, exactly like one that does not
+	// exist.
 	GetLocation(context.Context, *GetLocationRequest) (*Location, error)
+	// Lists the locations of a home.
+	//
+	// Page with page_size and page_token.
 	ListLocations(context.Context, *ListLocationsRequest) (*ListLocationsResponse, error)
+	// Updates a location.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// location). A stale location.etag fails with ABORTED (ETAG_MISMATCH, HTTP
+	// 412).
 	UpdateLocation(context.Context, *UpdateLocationRequest) (*Location, error)
-	// Deletes a location; assets in it keep existing with no location.
+	// Deletes a location.
+	//
+	// Assets in it keep existing with no location. With etag set, the delete
+	// happens only if the location is still at that etag.
 	DeleteLocation(context.Context, *DeleteLocationRequest) (*emptypb.Empty, error)
-	// The shared catalogue of asset categories (HVAC, water heater, roof, ...).
+	// Lists the shared catalogue of asset categories.
+	//
+	// HVAC, water heater, roof, ...: the same for every tenant, so any
+	// authenticated caller may read it. An asset names its category as
+	// assetCategories/{asset_category}.
 	ListAssetCategories(context.Context, *ListAssetCategoriesRequest) (*ListAssetCategoriesResponse, error)
+	// Creates an asset in a home.
+	//
+	// display_name and category are required; location, when set, must be in the
+	// same home. With request_id set, a retry returns the asset the first attempt
+	// created.
 	CreateAsset(context.Context, *CreateAssetRequest) (*Asset, error)
+	// Gets one asset.
+	//
+	// Another tenant's asset is NOT_FOUND, exactly like one that does not exist.
 	GetAsset(context.Context, *GetAssetRequest) (*Asset, error)
-	// Lists assets of one home, or of every home of the tenant when the parent
-	// is "tenants/{tenant}/homes/-".
+	// Lists the assets of a home, or of every home of the tenant.
+	//
+	// Use "tenants/{tenant}/homes/-" as the parent for every home. filter narrows
+	// the list (AIP-160, see the filter parameter); page with page_size and
+	// page_token.
 	ListAssets(context.Context, *ListAssetsRequest) (*ListAssetsResponse, error)
+	// Updates an asset.
+	//
+	// Changes the fields named in update_mask (or, without one, the fields set in
+	// asset). A stale asset.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412).
 	UpdateAsset(context.Context, *UpdateAssetRequest) (*Asset, error)
-	// Deletes an asset with its meter readings and attachments.
+	// Deletes an asset.
+	//
+	// Its meter readings and attachments go with it. With etag set, the delete
+	// happens only if the asset is still at that etag.
 	DeleteAsset(context.Context, *DeleteAssetRequest) (*emptypb.Empty, error)
-	// Records a meter reading. Readings of one meter never go down unless the
-	// reading says the meter was reset (FAILED_PRECONDITION otherwise).
+	// Records a meter reading of an asset.
+	//
+	// Readings of one meter never go down unless the reading says the meter was
+	// reset: a lower value fails with FAILED_PRECONDITION (METER_WENT_BACKWARDS).
+	// read_time defaults to now and may not be in the future.
 	CreateMeterReading(context.Context, *CreateMeterReadingRequest) (*MeterReading, error)
-	// Lists readings newest first.
+	// Lists an asset's meter readings, newest first.
+	//
+	// Optionally of one meter only; page with page_size and page_token.
 	ListMeterReadings(context.Context, *ListMeterReadingsRequest) (*ListMeterReadingsResponse, error)
+	// Uploads a file kept with an asset: a manual, receipt, photo or warranty.
+	//
+	// The content travels base64-encoded in the JSON body and may be at most 8
+	// MiB; this route accepts a body of up to 12 MiB, where every other route
+	// takes 64 KiB.
 	CreateAttachment(context.Context, *CreateAttachmentRequest) (*Attachment, error)
+	// Gets an attachment's metadata.
+	//
+	// The content itself comes from GetAttachmentContent.
 	GetAttachment(context.Context, *GetAttachmentRequest) (*Attachment, error)
-	// Downloads an attachment's content with its content type.
+	// Downloads an attachment's content.
+	//
+	// The response body is the file itself, with the content type it was uploaded
+	// with.
 	GetAttachmentContent(context.Context, *GetAttachmentContentRequest) (*httpbody.HttpBody, error)
+	// Lists the attachments of an asset.
+	//
+	// Metadata only; page with page_size and page_token.
 	ListAttachments(context.Context, *ListAttachmentsRequest) (*ListAttachmentsResponse, error)
+	// Deletes an attachment and its content.
+	//
+	// Another tenant's attachment is NOT_FOUND, exactly like one that does not
+	// exist.
 	DeleteAttachment(context.Context, *DeleteAttachmentRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedAssetServiceServer()
 }

@@ -1074,7 +1074,7 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\vUNIT_CYCLES\x10\x02\x12\x13\n" +
 	"\x0fUNIT_KILOMETERS\x10\x03\x12\x17\n" +
 	"\x13UNIT_KILOWATT_HOURS\x10\x04:i\xeaAf\n" +
-	"\x18steward.dev/MeterReading\x12Jtenants/{tenant}/homes/{home}/assets/{asset}/meterReadings/{meter_reading}\"\xc1\x04\n" +
+	"\x18steward.dev/MeterReading\x12Jtenants/{tenant}/homes/{home}/assets/{asset}/meterReadings/{meter_reading}\"\xc8\x04\n" +
 	"\n" +
 	"Attachment\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12B\n" +
@@ -1083,8 +1083,9 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\bfilename\x18\x03 \x01(\tB\x19\xbaH\x16r\x14\x10\x01\x18\xff\x012\r^[^/\\\\\\x00]+$R\bfilename\x12D\n" +
 	"\fcontent_type\x18\x04 \x01(\tB!\xbaH\x1er\x1c\x18\x7f2\x18^[a-z]+/[a-zA-Z0-9.+-]+$R\vcontentType\x12\"\n" +
 	"\n" +
-	"size_bytes\x18\x05 \x01(\x03B\x03\xe0A\x03R\tsizeBytes\x12\x1b\n" +
-	"\x06sha256\x18\x06 \x01(\tB\x03\xe0A\x03R\x06sha256\x12@\n" +
+	"size_bytes\x18\x05 \x01(\x03B\x03\xe0A\x03R\tsizeBytes\x12\"\n" +
+	"\x06sha256\x18\x06 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18@R\x06sha256\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"r\n" +
 	"\x04Kind\x12\x14\n" +
