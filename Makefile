@@ -4,7 +4,6 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 BIN := $(CURDIR)/bin
-BUF_VERSION := 1.75.0
 GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc
 # Nothing below lists modules, services or stores by hand: the modules are
 # go.work's, the generated stores sqlc.yaml's `out:`s, and the binaries the
@@ -27,27 +26,18 @@ $(BIN)/golangci-lint: tools/lint/go.mod tools/lint/go.sum
 	GOWORK=off GOBIN=$(BIN) go -C tools/lint install tool
 	@touch $@
 
-# The stamp names the version, so changing BUF_VERSION reinstalls buf.
-$(BIN)/buf: $(BIN)/.buf-$(BUF_VERSION)
-$(BIN)/.buf-$(BUF_VERSION):
-	mkdir -p $(BIN) tools/.npm
-	npm install --prefix tools/.npm --no-save --no-package-lock --no-audit --no-fund --silent @bufbuild/buf@$(BUF_VERSION)
-	ln -sf $(CURDIR)/tools/.npm/node_modules/.bin/buf $(BIN)/buf
-	$(BIN)/buf --version | grep -qx $(BUF_VERSION)
-	rm -f $(BIN)/.buf-* && touch $@
-
-# Spectral, the OpenAPI linter, in a prefix of its own: npm --no-save prunes what else a prefix holds.
-SPECTRAL_VERSION := 6.16.3
-$(BIN)/spectral: $(BIN)/.spectral-$(SPECTRAL_VERSION)
-$(BIN)/.spectral-$(SPECTRAL_VERSION):
-	mkdir -p $(BIN) tools/.npm/spectral
-	npm install --prefix tools/.npm/spectral --no-save --no-package-lock --no-audit --no-fund --silent @stoplight/spectral-cli@$(SPECTRAL_VERSION)
-	ln -sf $(CURDIR)/tools/.npm/spectral/node_modules/.bin/spectral $(BIN)/spectral
-	$(BIN)/spectral --version | grep -qx $(SPECTRAL_VERSION)
-	rm -f $(BIN)/.spectral-* && touch $@
+# buf (prebuilt) and spectral come from npm, pinned with their whole dependency tree by
+# tools/npm/package-lock.json; npm ci installs exactly that, again whenever either file changes.
+NPM_TOOLS := $(BIN)/buf $(BIN)/spectral
+$(NPM_TOOLS) &: tools/npm/package.json tools/npm/package-lock.json
+	mkdir -p $(BIN)
+	npm ci --prefix tools/npm --no-audit --no-fund --silent
+	ln -sf $(CURDIR)/tools/npm/node_modules/.bin/buf $(BIN)/buf
+	ln -sf $(CURDIR)/tools/npm/node_modules/.bin/spectral $(BIN)/spectral
+	@touch $(NPM_TOOLS)
 
 .PHONY: tools
-tools: $(GO_TOOLS) $(BIN)/buf $(BIN)/golangci-lint ## install the pinned code generators and linter into bin/
+tools: $(GO_TOOLS) $(NPM_TOOLS) $(BIN)/golangci-lint ## install the pinned code generators and linter into bin/
 
 .PHONY: postgres
 postgres: ## install Debian's PostgreSQL binaries if missing
