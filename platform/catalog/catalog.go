@@ -48,8 +48,9 @@ type Service struct {
 	// generated Register…Handler of each of its gRPC services. Empty for a
 	// service the gateway does not expose.
 	Gateway []GatewayHandler
-	// Dials names the services this one calls. Each comes earlier in the
-	// catalog, whose order is also the order schemas migrate in.
+	// Dials names the services this one calls (through platform/rpcclient,
+	// at the addresses Env.Targets gives). Each comes earlier in the catalog,
+	// so stacks start a service after those it calls.
 	Dials []string
 }
 

@@ -22,8 +22,9 @@ import (
 const IssuerName = "issuer"
 
 // services, in dependency order: a service comes after every service it
-// dials and every service whose schema its migrations refer to. Schemas
-// migrate in this order.
+// dials and every service whose schema its migrations require (db migrates
+// in the order those "-- requires:" lines give; TestCatalogMigratesInDBOrder
+// checks the two agree).
 var services = []catalog.Service{
 	{
 		Name: "accounts", Schema: "accounts", GRPCAddr: "127.0.0.1:9100",
@@ -51,7 +52,7 @@ func GRPCServices() []catalog.Service {
 // Lookup returns the service called name.
 func Lookup(name string) (catalog.Service, bool) { return catalog.Lookup(services, name) }
 
-// Schemas returns the schemas the services own, in migration order.
+// Schemas returns the schemas the services own, in catalog order.
 func Schemas() []string {
 	var schemas []string
 	for _, s := range services {
