@@ -84,6 +84,14 @@ run: postgres build ## start PostgreSQL (unless DATABASE_URL is set), migrate, s
 test: postgres verify ## the whole suite, with -race, against real PostgreSQL
 	go test -race -count=1 -timeout 20m $(PKGS)
 
+.PHONY: docs-screenshot
+docs-screenshot: ## a picture of /docs from headless Chromium (Debian's chromium, installed if missing), in /tmp/steward-docs.png
+	@command -v chromium >/dev/null || \
+	  { echo "installing Chromium (Debian package)"; \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) apt-get update -qq && \
+	    $$( [ "$$(id -u)" = 0 ] || echo sudo ) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	scripts/docs-screenshot.sh /tmp/steward-docs.png
+
 .PHONY: bench
 bench: postgres build ## the measured hot paths (see bench/README.md)
 	go run ./bench/cmd/steward-bench -out bench/README.md
