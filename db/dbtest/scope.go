@@ -60,12 +60,19 @@ type Scope struct {
 // has no testing.TB, such as the benchmark harness.
 func InScope(ctx context.Context, db Beginner, s Scope, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-			orEmpty(s.TenantID), orEmpty(s.UserID)); err != nil {
+		if err := setScope(ctx, tx, s); err != nil {
 			return err
 		}
 		return fn(tx)
 	})
+}
+
+// setScope sets s in tx, transaction-locally: the one place tests set the
+// settings row-level security reads (the product's is platform/tenantdb).
+func setScope(ctx context.Context, tx pgx.Tx, s Scope) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+		orEmpty(s.TenantID), orEmpty(s.UserID))
+	return err
 }
 
 func orEmpty(id uuid.UUID) string {

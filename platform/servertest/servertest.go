@@ -46,7 +46,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -74,7 +73,8 @@ type Env struct {
 	// DB is the test's own database.
 	DB *dbtest.Database
 	// Owner connects as the owner role, for fixtures and assertions. Forced
-	// row-level security binds it too: write tenant rows with AsTenant.
+	// row-level security binds it too: write and read tenant rows with
+	// dbtest.ExecAsTenant, AsTenant or QueryRowAsTenant.
 	Owner *pgxpool.Pool
 	// Issuer is the identity provider's URL (OIDC_ISSUER).
 	Issuer string
@@ -96,11 +96,6 @@ func (e *Env) TokenRequests() int64 { return e.tokenRequests.Load() }
 func New(t testing.TB) *Env {
 	t.Helper()
 	d := dbtest.New(t)
-	owner, err := pgxpool.New(context.Background(), d.OwnerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
@@ -110,7 +105,7 @@ func New(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	e := &Env{DB: d, Owner: owner, key: key, signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e := &Env{DB: d, Owner: d.OwnerPool(t), key: key, signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(e.issuerHandler())
 	t.Cleanup(srv.Close)
 	e.Issuer = srv.URL
@@ -170,7 +165,7 @@ func (e *Env) ServeAt(t testing.TB, register Register) (*grpc.ClientConn, string
 func (e *Env) Tenant(t testing.TB, kind string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	e.AsTenant(t, id, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, $2, $3)", id, kind, "Test "+kind)
+	dbtest.ExecAsTenant(t, e.Owner, id, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, $2, $3)", id, kind, "Test "+kind)
 	return id
 }
 
@@ -184,7 +179,7 @@ type User struct {
 func (e *Env) NewUser(t testing.TB) User {
 	t.Helper()
 	u := User{ID: uuid.New(), Subject: "user-" + uuid.NewString()}
-	e.AsTenant(t, uuid.Nil, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, 'Test User')",
+	dbtest.ExecAsTenant(t, e.Owner, uuid.Nil, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, 'Test User')",
 		u.ID, e.Issuer, u.Subject, u.Subject+"@example.test")
 	return u
 }
@@ -200,27 +195,7 @@ func (e *Env) User(t testing.TB, tenant uuid.UUID, roles ...string) User {
 // Join makes u a member of tenant with roles.
 func (e *Env) Join(t testing.TB, tenant uuid.UUID, u User, roles ...string) {
 	t.Helper()
-	e.AsTenant(t, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)", tenant, u.ID, roles)
-}
-
-// AsTenant runs sql as the owner with tenant in scope (uuid.Nil for none).
-func (e *Env) AsTenant(t testing.TB, tenant uuid.UUID, sql string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, e.Owner, func(tx pgx.Tx) error {
-		scopeTo := ""
-		if tenant != uuid.Nil {
-			scopeTo = tenant.String()
-		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", scopeTo); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
+	dbtest.ExecAsTenant(t, e.Owner, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)", tenant, u.ID, roles)
 }
 
 // Token mints an access token for subject, issued to clientID, valid for
