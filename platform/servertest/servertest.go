@@ -30,9 +30,6 @@ package servertest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -53,6 +50,7 @@ import (
 
 	"steward.dev/db/dbtest"
 	"steward.dev/platform/access"
+	"steward.dev/platform/authn/authntest"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
 )
@@ -82,8 +80,7 @@ type Env struct {
 	// Serve.
 	Logger *slog.Logger
 
-	key           *ecdsa.PrivateKey
-	signer        jose.Signer
+	key           authntest.Key
 	tokenRequests atomic.Int64
 }
 
@@ -96,16 +93,7 @@ func (e *Env) TokenRequests() int64 { return e.tokenRequests.Load() }
 func New(t testing.TB) *Env {
 	t.Helper()
 	d := dbtest.New(t)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "servertest"}},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &Env{DB: d, Owner: d.OwnerPool(t), key: key, signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e := &Env{DB: d, Owner: d.OwnerPool(t), key: authntest.NewKey(t, "servertest"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(e.issuerHandler())
 	t.Cleanup(srv.Close)
 	e.Issuer = srv.URL
@@ -247,14 +235,14 @@ type claims struct {
 
 func (e *Env) sign(subject, clientID string) (string, error) {
 	now := time.Now()
-	return jwt.Signed(e.signer).Claims(claims{
+	return e.key.Sign(claims{
 		Claims: jwt.Claims{
 			Issuer: e.Issuer, Subject: subject, Audience: jwt.Audience{Audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
 			Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)), ID: uuid.NewString(),
 		},
 		ClientID: clientID,
-	}).Serialize()
+	})
 }
 
 // issuerHandler serves discovery, the JWKS and client_credentials tokens for
@@ -269,9 +257,7 @@ func (e *Env) issuerHandler() http.Handler {
 		})
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-			{Key: &e.key.PublicKey, KeyID: "servertest", Algorithm: string(jose.ES256), Use: "sig"},
-		}})
+		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{e.key.Public()}})
 	})
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		e.tokenRequests.Add(1)

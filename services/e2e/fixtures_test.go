@@ -67,7 +67,7 @@ func (s *stack) newTenant(t *testing.T, kind, role string) freshTenant {
 func (s *stack) mint(t *testing.T, user uuid.UUID) string {
 	t.Helper()
 	now := time.Now()
-	return sign(t, s.signingKey, issuerKid(t, s.signingKey), jwt.Claims{Issuer: s.issuerURL, Subject: user.String(),
+	return issuerKey(t, s).MustSign(t, jwt.Claims{Issuer: s.issuerURL, Subject: user.String(),
 		Audience: jwt.Audience{"steward"}, IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))})
 }
 
