@@ -31,6 +31,19 @@ func (d *Database) AppPool(t testing.TB) *pgxpool.Pool { return newPool(t, d.App
 // BypassRLSPool is a pool of the superuser (see BypassRLSURL), closed when t ends.
 func (d *Database) BypassRLSPool(t testing.TB) *pgxpool.Pool { return newPool(t, d.BypassRLSURL()) }
 
+// Connect opens one connection to url, closed when t ends: for tests of
+// what a session carries from one transaction to the next, which a pool
+// would spread over connections.
+func Connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
 func newPool(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
 	p, err := pgxpool.New(context.Background(), url)
