@@ -93,31 +93,6 @@ func TestDefaultDeadline(t *testing.T) {
 	}
 }
 
-func TestBearerToken(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		header []string
-		want   string
-		ok     bool
-	}{
-		{[]string{"Bearer abc.def.ghi"}, "abc.def.ghi", true},
-		{[]string{"bearer abc"}, "abc", true},
-		{nil, "", false},
-		{[]string{"Basic dXNlcjpwdw=="}, "", false},
-		{[]string{"Bearer "}, "", false},
-		{[]string{"Bearer a", "Bearer b"}, "", false}, // ambiguous: refuse rather than pick one
-	} {
-		md := metadata.MD{}
-		for _, v := range tc.header {
-			md.Append("authorization", v)
-		}
-		got, ok := bearerToken(metadata.NewIncomingContext(context.Background(), md))
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("%q: got %q, %v; want %q, %v", tc.header, got, ok, tc.want, tc.ok)
-		}
-	}
-}
-
 func TestNewRefusesServiceWithoutPolicies(t *testing.T) {
 	t.Parallel()
 	// The health service declares no Steward access policy, so registering it
