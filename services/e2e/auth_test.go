@@ -1,7 +1,6 @@
 package e2e_test
 
 import (
-	"crypto"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -14,18 +13,19 @@ import (
 
 	"steward.dev/db/seed"
 	"steward.dev/platform/authn/authntest"
+	"steward.dev/services/issuer/idp"
 )
 
 // issuerKey is the stack's issuer key under the id the issuer publishes it
-// with (its RFC 7638 thumbprint), so a token it signs differs from a real
-// one only where a test makes it.
+// with, so a token it signs differs from a real one only where a test makes
+// it.
 func issuerKey(t *testing.T, s *stack) authntest.Key {
 	t.Helper()
-	thumb, err := (&jose.JSONWebKey{Key: s.signingKey.Public()}).Thumbprint(crypto.SHA256)
+	kid, err := idp.KeyID(&s.signingKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return authntest.Key{ID: base64.RawURLEncoding.EncodeToString(thumb), Algorithm: jose.ES256, Private: s.signingKey}
+	return authntest.Key{ID: kid, Algorithm: jose.ES256, Private: s.signingKey}
 }
 
 // TestTokenAttacksGet401 sends forged, expired and misdirected tokens through
