@@ -2,18 +2,7 @@ package bench
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"log/slog"
-	"net"
-	"net/http"
-	"net/url"
-	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
@@ -22,13 +11,8 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 
 	"steward.dev/db/dbtest"
-	"steward.dev/db/seed"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
-	platformcatalog "steward.dev/platform/catalog"
-	"steward.dev/platform/grpcserver"
-	"steward.dev/services/catalog"
-	"steward.dev/services/gateway/edge"
-	"steward.dev/services/issuer/idp"
+	"steward.dev/services/inprocess"
 )
 
 // Target is what the benchmark reads: one seeded asset of the household.
@@ -65,8 +49,9 @@ const assetSelect = `SELECT display_name, category_id, make, model, serial_numbe
   location_id, status, attributes, revision, create_time, update_time
 FROM assets.assets WHERE tenant_id = $1 AND home_id = $2 AND asset_id = $3`
 
-// startStack seeds the database behind ownerURL and starts the issuer, every
-// gRPC service of the catalog, the gateway and the bare server on loopback.
+// startStack seeds the database behind ownerURL and starts Steward in this
+// process (the issuer, every gRPC service of the catalog, the gateway), and
+// beside it the bare server, on loopback.
 func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err error) {
 	s := &stack{}
 	defer func() {
@@ -74,86 +59,30 @@ func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err err
 			s.close()
 		}
 	}()
-	// Request logs are formatted as the services format them but not
-	// written, so the cost of logging counts without a terminal's.
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-
-	issuerLis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return nil, err
-	}
-	issuerURL := "http://" + issuerLis.Addr().String()
-	summary, err := seed.Seed(ctx, ownerURL, seed.Options{Issuer: issuerURL})
-	if err != nil {
-		return nil, fmt.Errorf("seed: %w", err)
-	}
-	if s.target, err = pickAsset(ctx, ownerURL, summary.HouseholdTenantID); err != nil {
-		return nil, err
-	}
-
-	appPool, err := pgxpool.New(ctx, appURL)
-	if err != nil {
-		return nil, err
-	}
-	s.closers = append(s.closers, appPool.Close)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		return nil, err
-	}
-	issuer, err := idp.New(idp.Config{
-		Issuer: issuerURL, Audience: "steward", Users: idp.NewPostgresStore(appPool), Key: key,
-		Clients: []idp.Client{{ID: "steward-cli", GrantTypes: []string{idp.GrantPassword}}},
-	})
-	if err != nil {
-		return nil, err
-	}
-	issuerSrv := &http.Server{Handler: issuer, ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = issuerSrv.Serve(issuerLis) }()
-	s.closers = append(s.closers, func() { _ = issuerSrv.Close() })
-	if s.token, err = login(issuerURL, "admin@example.com"); err != nil {
-		return nil, err
-	}
-
-	boot := grpcserver.BootstrapConfig{DatabaseURL: appURL, OIDCIssuer: issuerURL, OIDCAudience: "steward", Logger: logger}
 	dataDir, err := tempDir()
 	if err != nil {
 		return nil, err
 	}
 	s.closers = append(s.closers, removeAll(dataDir))
-	addrs, err := platformcatalog.ServeAll(catalog.Services(), platformcatalog.Env{Logger: logger, DataDir: dataDir},
-		func(_ platformcatalog.Service, register platformcatalog.Registrar) (string, error) {
-			return s.serve(ctx, boot, register)
-		})
+	// Request logs are formatted as the services format them but not
+	// written (inprocess's default), so the cost of logging counts without
+	// a terminal's.
+	steward, err := inprocess.Start(ctx, inprocess.Config{OwnerURL: ownerURL, AppURL: appURL, DataDir: dataDir,
+		OpenAPI: []byte(`{"swagger":"2.0","info":{"title":"bench","version":"0"},"paths":{}}`)})
 	if err != nil {
 		return nil, err
 	}
-	var backends []edge.Backend
-	for _, svc := range catalog.GRPCServices() {
-		if len(svc.Gateway) > 0 {
-			backends = append(backends, edge.Backend{Name: svc.Name, Addr: addrs[svc.Name]})
-		}
-	}
-	if s.chainConn, err = dial(addrs["assets"]); err != nil {
+	s.closers = append(s.closers, steward.Close)
+	s.gatewayURL = steward.GatewayURL
+	if s.target, err = pickAsset(ctx, ownerURL, steward.Summary.HouseholdTenantID); err != nil {
 		return nil, err
 	}
-
-	gw, err := edge.New(ctx, edge.Config{
-		Backends: backends,
-		OpenAPI:  []byte(`{"swagger":"2.0","info":{"title":"bench","version":"0"},"paths":{}}`),
-		Logger:   logger,
-	})
-	if err != nil {
+	if s.token, err = steward.Login("admin@example.com"); err != nil {
 		return nil, err
 	}
-	s.closers = append(s.closers, func() { _ = gw.Close() })
-	gwLis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
+	if s.chainConn, err = dial(steward.Addrs["assets"]); err != nil {
 		return nil, err
 	}
-	gwSrv := &http.Server{Handler: edge.AccessLog(logger, gw), ReadHeaderTimeout: 5 * time.Second}
-	go func() { _ = gwSrv.Serve(gwLis) }()
-	s.closers = append(s.closers, func() { _ = gwSrv.Close() })
-	s.gatewayURL = "http://" + gwLis.Addr().String()
 
 	if s.rawPool, err = rawPool(ctx, appURL, s.target.TenantID); err != nil {
 		return nil, err
@@ -167,23 +96,6 @@ func startStack(ctx context.Context, ownerURL, appURL string) (_ *stack, err err
 		return nil, err
 	}
 	return s, nil
-}
-
-func (s *stack) serve(ctx context.Context, cfg grpcserver.BootstrapConfig, register platformcatalog.Registrar) (string, error) {
-	srv, closePool, err := grpcserver.Bootstrap(ctx, cfg, register)
-	if err != nil {
-		return "", err
-	}
-	s.closers = append(s.closers, closePool)
-	lis, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	serveCtx, stop := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() { _ = srv.Serve(serveCtx, lis, time.Second); close(done) }()
-	s.closers = append(s.closers, func() { stop(); <-done })
-	return lis.Addr().String(), nil
 }
 
 // rawPool connects as the runtime role with the tenant set for the whole
@@ -215,26 +127,6 @@ func pickAsset(ctx context.Context, ownerURL string, tenant uuid.UUID) (Target, 
 		return Target{}, fmt.Errorf("pick an asset: %w", err)
 	}
 	return t, nil
-}
-
-func login(issuerURL, email string) (string, error) {
-	resp, err := http.PostForm(issuerURL+"/token", url.Values{
-		"grant_type": {"password"}, "client_id": {"steward-cli"}, "username": {email}, "password": {seed.Password},
-	})
-	if err != nil {
-		return "", err
-	}
-	defer resp.Body.Close()
-	var body struct {
-		AccessToken string `json:"access_token"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		return "", err
-	}
-	if body.AccessToken == "" {
-		return "", errors.New("login: no access token")
-	}
-	return body.AccessToken, nil
 }
 
 func dial(addr string) (*grpc.ClientConn, error) {

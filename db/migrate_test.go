@@ -237,7 +237,7 @@ var constraintSuffix = regexp.MustCompile(`_(pkey|key|fkey|check|excl)$`)
 func TestConstraintsAreNamedInTheirMigrations(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	conn := connect(t, d.OwnerURL)
+	conn := dbtest.Connect(t, d.OwnerURL)
 	rows, err := conn.Query(context.Background(), `SELECT n.nspname, c.relname, k.conname
 		FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE `+userSchemas+` ORDER BY 1, 2, 3`)
@@ -286,7 +286,7 @@ func TestConstraintsAreNamedInTheirMigrations(t *testing.T) {
 func TestEveryRequestIDHasAFingerprint(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	conn := connect(t, d.OwnerURL)
+	conn := dbtest.Connect(t, d.OwnerURL)
 	rows, err := conn.Query(context.Background(), `SELECT r.table_schema || '.' || r.table_name, coalesce(f.data_type, 'missing')
 		FROM information_schema.columns r
 		LEFT JOIN information_schema.columns f ON f.table_schema = r.table_schema AND f.table_name = r.table_name

@@ -13,21 +13,11 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-func connect(t *testing.T, url string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
-}
-
 // TestRuntimeRoleCannotBypassRLS: the services' role is an ordinary role.
 func TestRuntimeRoleCannotBypassRLS(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	conn := connect(t, d.AppURL)
+	conn := dbtest.Connect(t, d.AppURL)
 	var super, bypass, createRole, createDB bool
 	err := conn.QueryRow(context.Background(),
 		"SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb FROM pg_roles WHERE rolname = current_user").Scan(&super, &bypass, &createRole, &createDB)
@@ -44,7 +34,7 @@ func TestRuntimeRoleCannotBypassRLS(t *testing.T) {
 func TestRuntimeRoleIsDMLOnly(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	conn := connect(t, d.AppURL)
+	conn := dbtest.Connect(t, d.AppURL)
 	ctx := context.Background()
 	var creatable []string
 	err := conn.QueryRow(ctx, `SELECT coalesce(array_agg(nspname::text), '{}') FROM pg_namespace
@@ -72,7 +62,7 @@ func TestRuntimeRoleIsDMLOnly(t *testing.T) {
 func TestEveryTenantTableIsWalled(t *testing.T) {
 	t.Parallel()
 	d := dbtest.New(t)
-	conn := connect(t, d.OwnerURL)
+	conn := dbtest.Connect(t, d.OwnerURL)
 	rows, err := conn.Query(context.Background(), `
 		SELECT c.oid::regclass::text, c.relrowsecurity, c.relforcerowsecurity,
 		       (SELECT count(*) FROM pg_policy p WHERE p.polrelid = c.oid),
@@ -117,7 +107,7 @@ func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	conn := connect(t, d.AppURL)
+	conn := dbtest.Connect(t, d.AppURL)
 	ctx := context.Background()
 	count := func(tenant uuid.UUID, table string) (total, foreign int) {
 		t.Helper()

@@ -375,7 +375,7 @@ func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name st
 	}
 	defer func() { _ = tx.Rollback(ctx) }()
 	// Tenant A in scope, as a service would set it; this role ignores it.
-	if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", a.tenant.String()); err != nil {
+	if err := setScope(ctx, tx, Scope{TenantID: a.tenant}); err != nil {
 		return err.Error()
 	}
 	sp, err := tx.Begin(ctx)

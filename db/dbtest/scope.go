@@ -31,6 +31,19 @@ func (d *Database) AppPool(t testing.TB) *pgxpool.Pool { return newPool(t, d.App
 // BypassRLSPool is a pool of the superuser (see BypassRLSURL), closed when t ends.
 func (d *Database) BypassRLSPool(t testing.TB) *pgxpool.Pool { return newPool(t, d.BypassRLSURL()) }
 
+// Connect opens one connection to url, closed when t ends: for tests of
+// what a session carries from one transaction to the next, which a pool
+// would spread over connections.
+func Connect(t testing.TB, url string) *pgx.Conn {
+	t.Helper()
+	conn, err := pgx.Connect(context.Background(), url)
+	if err != nil {
+		t.Fatalf("dbtest: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close(context.Background()) })
+	return conn
+}
+
 func newPool(t testing.TB, url string) *pgxpool.Pool {
 	t.Helper()
 	p, err := pgxpool.New(context.Background(), url)
@@ -60,12 +73,19 @@ type Scope struct {
 // has no testing.TB, such as the benchmark harness.
 func InScope(ctx context.Context, db Beginner, s Scope, fn func(pgx.Tx) error) error {
 	return pgx.BeginFunc(ctx, db, func(tx pgx.Tx) error {
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
-			orEmpty(s.TenantID), orEmpty(s.UserID)); err != nil {
+		if err := setScope(ctx, tx, s); err != nil {
 			return err
 		}
 		return fn(tx)
 	})
+}
+
+// setScope sets s in tx, transaction-locally: the one place tests set the
+// settings row-level security reads (the product's is platform/tenantdb).
+func setScope(ctx context.Context, tx pgx.Tx, s Scope) error {
+	_, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true), set_config('app.user_id', $2, true)",
+		orEmpty(s.TenantID), orEmpty(s.UserID))
+	return err
 }
 
 func orEmpty(id uuid.UUID) string {

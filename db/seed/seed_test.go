@@ -39,7 +39,7 @@ func TestSeed(t *testing.T) {
 		t.Errorf("logins = %d, want %d", first.Logins, want)
 	}
 
-	owner := connect(t, d.OwnerURL)
+	owner := dbtest.Connect(t, d.OwnerURL)
 	checkHousehold(t, owner, now)
 	checkUsers(t, owner)
 	before := snapshot(t, owner)
@@ -60,7 +60,7 @@ func TestSeed(t *testing.T) {
 	}
 
 	// The runtime role sees the household's assets only in the household.
-	app := connect(t, d.AppURL)
+	app := dbtest.Connect(t, d.AppURL)
 	var assets, homes, readings, parents int
 	inTenant(t, app, seed.SchoolTenantID, seed.UserID("admin@school.example"), func(tx pgx.Tx) {
 		scan(t, tx, `SELECT (SELECT count(*) FROM assets.assets), (SELECT count(*) FROM assets.homes),
@@ -175,16 +175,6 @@ func snapshot(t *testing.T, conn *pgx.Conn) map[string]string {
 		})
 	}
 	return out
-}
-
-func connect(t *testing.T, url string) *pgx.Conn {
-	t.Helper()
-	conn, err := pgx.Connect(context.Background(), url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close(context.Background()) })
-	return conn
 }
 
 func inTenant(t *testing.T, conn *pgx.Conn, tenant, user uuid.UUID, fn func(pgx.Tx)) {

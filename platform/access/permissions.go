@@ -12,7 +12,8 @@ import (
 type Permission string
 
 // The permissions RPCs may declare. A name not listed here keeps a server
-// from starting (LoadPolicies) and fails TestEveryStewardRPCDeclaresAPolicy.
+// from starting (LoadPolicies) and fails TestEveryStewardRPCDeclaresAPolicy
+// (services/catalog, where every service's contract is linked in).
 const (
 	TenantsRead  Permission = "tenants.read"
 	AssetsRead   Permission = "assets.read"

@@ -141,6 +141,68 @@ func (e *Error) Status() *status.Status {
 	return withDetails
 }
 
+// InfoOf returns the ErrorInfo detail of err's gRPC status (or of the status
+// an *Error in its chain becomes): the one detail
+// AIP-193 requires of every error, which says why it failed in words a
+// program can switch on. It returns nil when err carries no status, or a
+// status with no ErrorInfo or with more than one (then none of them is the
+// reason).
+func InfoOf(err error) *errdetails.ErrorInfo {
+	var found *errdetails.ErrorInfo
+	for _, d := range statusOf(err).Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok {
+			if found != nil {
+				return nil
+			}
+			found = info
+		}
+	}
+	return found
+}
+
+// ReasonOf returns the ErrorInfo reason of err's gRPC status, "" if it has
+// none (see InfoOf). A service that calls another switches on this, never on
+// the code or message, to tell e.g. REQUEST_ID_REUSED from a plain
+// RESOURCE_ALREADY_EXISTS; compare it with the Reason* values or Reason(enum).
+func ReasonOf(err error) string {
+	return InfoOf(err).GetReason()
+}
+
+// ViolationsOf returns the field violations in the BadRequest details of err's
+// gRPC status, in order; nil if there are none.
+func ViolationsOf(err error) []FieldViolation {
+	var out []FieldViolation
+	for _, d := range statusOf(err).Details() {
+		if br, ok := d.(*errdetails.BadRequest); ok {
+			for _, v := range br.GetFieldViolations() {
+				out = append(out, FieldViolation{Field: v.GetField(), Description: v.GetDescription()})
+			}
+		}
+	}
+	return out
+}
+
+// statusOf is the status a client would be sent for an *Error, else the
+// status err carries (none for a plain error: its details are not the
+// client's, so there is nothing to read).
+func statusOf(err error) *status.Status {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Status()
+	}
+	return status.Convert(err)
+}
+
+// ViolatedFields returns the fields ViolationsOf names, in order: what a
+// caller needs to point at the input it must correct.
+func ViolatedFields(err error) []string {
+	var fields []string
+	for _, v := range ViolationsOf(err) {
+		fields = append(fields, v.Field)
+	}
+	return fields
+}
+
 // FromError maps any error to a status. It reports whether the error was
 // unexpected (a bug or an outage), which callers log in full; the client then
 // sees only a generic message.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
+	"google.golang.org/protobuf/protoadapt"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/apierror"
@@ -20,25 +22,11 @@ import (
 // errorInfo returns the ErrorInfo detail of st, failing if there is not exactly one.
 func errorInfo(t *testing.T, st *status.Status) *errdetails.ErrorInfo {
 	t.Helper()
-	var found []*errdetails.ErrorInfo
-	for _, d := range st.Details() {
-		if ei, ok := d.(*errdetails.ErrorInfo); ok {
-			found = append(found, ei)
-		}
+	ei := apierror.InfoOf(st.Err())
+	if ei == nil {
+		t.Fatalf("status %v: want exactly one ErrorInfo detail (details %v)", st, st.Details())
 	}
-	if len(found) != 1 {
-		t.Fatalf("status %v: want exactly one ErrorInfo detail, got %d (details %v)", st, len(found), st.Details())
-	}
-	return found[0]
-}
-
-func badRequest(st *status.Status) *errdetails.BadRequest {
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			return br
-		}
-	}
-	return nil
+	return ei
 }
 
 func TestFromErrorNil(t *testing.T) {
@@ -341,23 +329,22 @@ func TestErrorStatusDetails(t *testing.T) {
 					t.Errorf("metadata[%q] = %q, want %q", k, ei.GetMetadata()[k], v)
 				}
 			}
-			br := badRequest(st)
+			got := apierror.ViolationsOf(st.Err())
 			if len(tt.violations) == 0 {
-				if br != nil {
-					t.Errorf("unexpected BadRequest detail %v", br)
+				if len(st.Details()) != 1 {
+					t.Errorf("details %v, want the ErrorInfo alone: no BadRequest detail", st.Details())
 				}
 				return
 			}
-			if br == nil {
+			if got == nil {
 				t.Fatal("no BadRequest detail")
 			}
-			got := br.GetFieldViolations()
 			if len(got) != len(tt.violations) {
 				t.Fatalf("violations = %v, want %v", got, tt.violations)
 			}
 			for i, v := range tt.violations {
-				if got[i].GetField() != v.Field || got[i].GetDescription() != v.Description {
-					t.Errorf("violation %d = %s: %s, want %s: %s", i, got[i].GetField(), got[i].GetDescription(), v.Field, v.Description)
+				if got[i].Field != v.Field || got[i].Description != v.Description {
+					t.Errorf("violation %d = %s: %s, want %s: %s", i, got[i].Field, got[i].Description, v.Field, v.Description)
 				}
 			}
 		})
@@ -373,5 +360,71 @@ func TestErrorString(t *testing.T) {
 	var target *apierror.Error
 	if !errors.As(fmt.Errorf("x: %w", err), &target) || target != err {
 		t.Error("errors.As does not find a wrapped *Error")
+	}
+}
+
+// TestDetailAccessors: what a caller (a test, or a service calling another)
+// reads of an error's details, whatever wraps the status.
+func TestDetailAccessors(t *testing.T) {
+	t.Parallel()
+	withDetails := func(t *testing.T, details ...protoadapt.MessageV1) error {
+		t.Helper()
+		st, err := status.New(codes.InvalidArgument, "bad").WithDetails(details...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return st.Err()
+	}
+	info := func(reason string) *errdetails.ErrorInfo {
+		return &errdetails.ErrorInfo{Reason: reason, Domain: apierror.Domain}
+	}
+	badRequest := func(fields ...string) *errdetails.BadRequest {
+		br := &errdetails.BadRequest{}
+		for _, f := range fields {
+			br.FieldViolations = append(br.FieldViolations, &errdetails.BadRequest_FieldViolation{Field: f, Description: "wrong " + f})
+		}
+		return br
+	}
+	tests := []struct {
+		name   string
+		err    error
+		reason string
+		fields []string
+	}{
+		{"nil", nil, "", nil},
+		{"not a status", errors.New("boom"), "", nil},
+		{"status without details", status.Error(codes.NotFound, "gone"), "", nil},
+		{"an Error", apierror.RequestIDReused(), apierror.ReasonRequestIDReused, nil},
+		{"an Error, wrapped", fmt.Errorf("calling assets: %w", apierror.RequestIDReused().Status().Err()), apierror.ReasonRequestIDReused, nil},
+		{"violations", apierror.InvalidArgument(
+			apierror.FieldViolation{Field: "home.display_name", Description: "wrong home.display_name"},
+			apierror.FieldViolation{Field: "home.time_zone", Description: "wrong home.time_zone"}).Status().Err(),
+			apierror.ReasonInvalidArgument, []string{"home.display_name", "home.time_zone"}},
+		{"two BadRequests, in order", withDetails(t, badRequest("a"), info("X"), badRequest("b", "c")), "X", []string{"a", "b", "c"}},
+		// AIP-193: one ErrorInfo. With two, neither is the reason.
+		{"two ErrorInfos", withDetails(t, info("X"), info("Y")), "", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := apierror.ReasonOf(tt.err); got != tt.reason {
+				t.Errorf("ReasonOf = %q, want %q", got, tt.reason)
+			}
+			if got := apierror.InfoOf(tt.err); (got == nil) != (tt.reason == "") || got.GetReason() != tt.reason {
+				t.Errorf("InfoOf = %v, want reason %q", got, tt.reason)
+			}
+			if got := apierror.ViolatedFields(tt.err); !slices.Equal(got, tt.fields) {
+				t.Errorf("ViolatedFields = %q, want %q", got, tt.fields)
+			}
+			violations := apierror.ViolationsOf(tt.err)
+			if len(violations) != len(tt.fields) {
+				t.Fatalf("ViolationsOf = %v, want %d", violations, len(tt.fields))
+			}
+			for i, v := range violations {
+				if v.Field != tt.fields[i] || v.Description != "wrong "+tt.fields[i] {
+					t.Errorf("violation %d = %+v, want %s: wrong %s", i, v, tt.fields[i], tt.fields[i])
+				}
+			}
+		})
 	}
 }

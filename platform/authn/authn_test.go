@@ -2,9 +2,6 @@ package authn_test
 
 import (
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"encoding/base64"
@@ -23,29 +20,26 @@ import (
 	"github.com/google/uuid"
 
 	"steward.dev/platform/authn"
+	"steward.dev/platform/authn/authntest"
 	"steward.dev/platform/scope"
 )
 
 const audience = "steward-api"
 
-// signingKey is a private key the test identity provider signs with.
+// signingKey is a private key the test identity provider signs with, and
+// what its JWKS says about it (which a test may make lie).
 type signingKey struct {
-	kid  string
-	alg  jose.SignatureAlgorithm
-	priv crypto.Signer
-	// published is what the JWKS says about the key.
+	authntest.Key
 	published jose.JSONWebKey
 }
 
 func newECKey(t *testing.T, kid string) signingKey {
 	t.Helper()
-	priv, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signingKey{kid: kid, alg: jose.ES256, priv: priv,
-		published: jose.JSONWebKey{Key: &priv.PublicKey, KeyID: kid, Algorithm: string(jose.ES256), Use: "sig"}}
+	return published(authntest.NewKey(t, kid))
 }
+
+// published is k with its true JWKS entry.
+func published(k authntest.Key) signingKey { return signingKey{Key: k, published: k.Public()} }
 
 // idp serves discovery and a JWKS, counting requests.
 type idp struct {
@@ -163,21 +157,7 @@ func (e *env) claims(subject string) jwt.Claims {
 	}
 }
 
-func sign(t testing.TB, k signingKey, claims any) string {
-	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: k.alg, Key: jose.JSONWebKey{Key: k.priv, KeyID: k.kid}},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	raw, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return raw
-}
-
-func (e *env) token(t testing.TB, subject string) string { return sign(t, e.key, e.claims(subject)) }
+func (e *env) token(t testing.TB, subject string) string { return e.key.MustSign(t, e.claims(subject)) }
 
 func TestValidTokenAuthenticates(t *testing.T) {
 	t.Parallel()
@@ -208,13 +188,12 @@ func TestInvalidTokensAreRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rsKey := signingKey{kid: "rsa-1", alg: jose.RS256, priv: rsaKey,
-		published: jose.JSONWebKey{Key: &rsaKey.PublicKey, KeyID: "rsa-1", Algorithm: string(jose.RS256), Use: "sig"}}
+	rsKey := published(authntest.Key{ID: "rsa-1", Algorithm: jose.RS256, Private: rsaKey})
 	encKey := newECKey(t, "enc-1")
 	encKey.published.Use = "enc"
 	e.idp.publish(e.key, rsKey, encKey)
 	// Load the keys and prove the RSA key works with its declared algorithm.
-	if _, err := e.auth.Authenticate(ctx, sign(t, rsKey, e.claims("alice"))); err != nil {
+	if _, err := e.auth.Authenticate(ctx, rsKey.MustSign(t, e.claims("alice"))); err != nil {
 		t.Fatalf("RS256 token: %v", err)
 	}
 	calls := e.users.calls.Load()
@@ -222,9 +201,9 @@ func TestInvalidTokensAreRejected(t *testing.T) {
 	with := func(edit func(*jwt.Claims)) string {
 		c := e.claims("alice")
 		edit(&c)
-		return sign(t, e.key, c)
+		return e.key.MustSign(t, c)
 	}
-	forged := newECKey(t, e.key.kid) // same kid, different key
+	forged := newECKey(t, e.key.ID) // same kid, different key
 	valid := e.token(t, "alice")
 	parts := strings.Split(valid, ".")
 	otherPayload := strings.Split(e.token(t, "mallory"), ".")[1]
@@ -233,7 +212,7 @@ func TestInvalidTokensAreRejected(t *testing.T) {
 		t.Fatal(err)
 	}
 	b64 := base64.RawURLEncoding.EncodeToString
-	hmacSigner, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: e.key.kid}}, nil)
+	hmacSigner, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: jose.JSONWebKey{Key: []byte("0123456789abcdef0123456789abcdef"), KeyID: e.key.ID}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -241,7 +220,7 @@ func TestInvalidTokensAreRejected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	psToken := sign(t, signingKey{kid: rsKey.kid, alg: jose.PS256, priv: rsaKey}, e.claims("alice"))
+	psToken := authntest.Key{ID: rsKey.ID, Algorithm: jose.PS256, Private: rsaKey}.MustSign(t, e.claims("alice"))
 
 	for name, raw := range map[string]string{
 		"expired":           with(func(c *jwt.Claims) { c.Expiry = jwt.NewNumericDate(e.clock.Now().Add(-time.Second)) }),
@@ -252,11 +231,11 @@ func TestInvalidTokensAreRejected(t *testing.T) {
 		"no audience":       with(func(c *jwt.Claims) { c.Audience = nil }),
 		"alg none":          b64([]byte(`{"alg":"none","kid":"key-1","typ":"at+jwt"}`)) + "." + b64(payload) + ".",
 		"HS256":             hmacToken,
-		"bad signature":     sign(t, forged, e.claims("alice")),
+		"bad signature":     forged.MustSign(t, e.claims("alice")),
 		"tampered claims":   parts[0] + "." + otherPayload + "." + parts[2],
 		"truncated":         parts[0] + "." + parts[1] + ".",
 		"alg not the key's": psToken,
-		"encryption key":    sign(t, encKey, e.claims("alice")),
+		"encryption key":    encKey.MustSign(t, e.claims("alice")),
 		"garbage":           "not-a-token",
 		"empty":             "",
 	} {
@@ -305,7 +284,7 @@ func TestUnknownKeyRefetchIsRateLimited(t *testing.T) {
 	ctx := context.Background()
 	const n = 20
 	stranger := newECKey(t, "never-published")
-	strangers := func() []string { return tokens(t, n, func() string { return sign(t, stranger, e.claims("alice")) }) }
+	strangers := func() []string { return tokens(t, n, func() string { return stranger.MustSign(t, e.claims("alice")) }) }
 
 	if ok := authenticateAll(ctx, e.auth, strangers()); ok != 0 {
 		t.Fatalf("%d tokens of an unpublished key accepted", ok)
@@ -318,7 +297,7 @@ func TestUnknownKeyRefetchIsRateLimited(t *testing.T) {
 	rotated := newECKey(t, "key-2")
 	e.idp.publish(e.key, rotated)
 	e.clock.advance(59 * time.Second)
-	if ok := authenticateAll(ctx, e.auth, tokens(t, n, func() string { return sign(t, rotated, e.claims("alice")) })); ok != 0 {
+	if ok := authenticateAll(ctx, e.auth, tokens(t, n, func() string { return rotated.MustSign(t, e.claims("alice")) })); ok != 0 {
 		t.Errorf("%d tokens of the new key accepted within the window; the keys were refetched early", ok)
 	}
 	if _, j := e.idp.hits(); j != 1 {
@@ -327,7 +306,7 @@ func TestUnknownKeyRefetchIsRateLimited(t *testing.T) {
 
 	// After the window the first unknown key id refetches, once.
 	e.clock.advance(time.Second)
-	if ok := authenticateAll(ctx, e.auth, tokens(t, n, func() string { return sign(t, rotated, e.claims("alice")) })); ok != n {
+	if ok := authenticateAll(ctx, e.auth, tokens(t, n, func() string { return rotated.MustSign(t, e.claims("alice")) })); ok != n {
 		t.Errorf("%d of %d tokens of the rotated key accepted after the window", ok, n)
 	}
 	if ok := authenticateAll(ctx, e.auth, strangers()); ok != 0 {
@@ -343,13 +322,13 @@ func TestUnknownKeyRefetchIsRateLimited(t *testing.T) {
 	// Retiring the old key: once refetched, its tokens no longer verify.
 	e.idp.publish(rotated)
 	e.clock.advance(time.Minute)
-	if _, err := e.auth.Authenticate(ctx, sign(t, newECKey(t, "key-3"), e.claims("alice"))); err == nil {
+	if _, err := e.auth.Authenticate(ctx, newECKey(t, "key-3").MustSign(t, e.claims("alice"))); err == nil {
 		t.Error("token of an unpublished key accepted")
 	}
 	if _, err := e.auth.Authenticate(ctx, e.token(t, "alice")); !errors.Is(err, authn.ErrUnauthenticated) {
 		t.Errorf("token of a retired key: %v, want ErrUnauthenticated", err)
 	}
-	if _, err := e.auth.Authenticate(ctx, sign(t, rotated, e.claims("alice"))); err != nil {
+	if _, err := e.auth.Authenticate(ctx, rotated.MustSign(t, e.claims("alice"))); err != nil {
 		t.Errorf("token of the current key: %v", err)
 	}
 	if _, j := e.idp.hits(); j != 3 {
@@ -367,7 +346,7 @@ func TestMinKeyRefetchIsConfigurable(t *testing.T) {
 	rotated := newECKey(t, "key-2")
 	e.idp.publish(e.key, rotated)
 	e.clock.advance(10 * time.Second)
-	if _, err := e.auth.Authenticate(ctx, sign(t, rotated, e.claims("alice"))); err != nil {
+	if _, err := e.auth.Authenticate(ctx, rotated.MustSign(t, e.claims("alice"))); err != nil {
 		t.Errorf("rotated key after a 10s window: %v", err)
 	}
 }
@@ -436,7 +415,7 @@ func TestCacheIsBounded(t *testing.T) {
 
 	short := e.claims("alice")
 	short.Expiry = jwt.NewNumericDate(e.clock.Now().Add(time.Minute))
-	t1, t2 := sign(t, e.key, short), e.token(t, "alice")
+	t1, t2 := e.key.MustSign(t, short), e.token(t, "alice")
 	auth(t1)
 	auth(t2)
 	e.clock.advance(2 * time.Minute) // t1 expires; t2 lives
@@ -536,7 +515,7 @@ func TestServiceClientsAreServicePrincipals(t *testing.T) {
 		{"no client at all", clientClaims{Claims: e.claims("alice")}, scope.KindUser, "", e.users.ids["alice"]},
 	} {
 		before := e.users.calls.Load()
-		c, err := e.auth.Authenticate(ctx, sign(t, e.key, tc.claims))
+		c, err := e.auth.Authenticate(ctx, e.key.MustSign(t, tc.claims))
 		if err != nil {
 			t.Errorf("%s: %v", tc.name, err)
 			continue

@@ -147,7 +147,7 @@ func authenticate(a *authn.Authenticator, policies access.Policies) grpc.UnarySe
 		if _, ok := policies[info.FullMethod]; !ok {
 			return handler(ctx, req)
 		}
-		raw, ok := bearerToken(ctx)
+		raw, ok := authn.IncomingBearer(ctx)
 		if !ok {
 			return nil, apierror.Unauthenticated("missing bearer token: send \"authorization: Bearer <access token>\"")
 		}
@@ -168,19 +168,6 @@ func authenticate(a *authn.Authenticator, policies access.Policies) grpc.UnarySe
 		}
 		return handler(scope.WithCaller(ctx, caller), req)
 	}
-}
-
-func bearerToken(ctx context.Context) (string, bool) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	v := md.Get("authorization")
-	if len(v) != 1 {
-		return "", false
-	}
-	scheme, token, ok := strings.Cut(v[0], " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || token == "" {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
 }
 
 // scopeTenant puts the tenant the request names, and the caller's standing in

@@ -13,7 +13,6 @@ import (
 
 	"buf.build/go/protovalidate"
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -40,13 +39,7 @@ func TestRecoveryTurnsPanicIntoInternal(t *testing.T) {
 	if st.Code() != codes.Internal || strings.Contains(st.Message(), "nil map") {
 		t.Fatalf("got %v %q, want INTERNAL without the panic's text", st.Code(), st.Message())
 	}
-	var reason string
-	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			reason = info.GetReason()
-		}
-	}
-	if reason != apierror.ReasonInternal {
+	if reason := apierror.ReasonOf(err); reason != apierror.ReasonInternal {
 		t.Fatalf("ErrorInfo reason %q, want %s like every other error", reason, apierror.ReasonInternal)
 	}
 }
@@ -97,31 +90,6 @@ func TestDefaultDeadline(t *testing.T) {
 	defer cancel()
 	if left := deadlineOf(ctx); left < 50*time.Second {
 		t.Errorf("the caller's own deadline was shortened to %v", left)
-	}
-}
-
-func TestBearerToken(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		header []string
-		want   string
-		ok     bool
-	}{
-		{[]string{"Bearer abc.def.ghi"}, "abc.def.ghi", true},
-		{[]string{"bearer abc"}, "abc", true},
-		{nil, "", false},
-		{[]string{"Basic dXNlcjpwdw=="}, "", false},
-		{[]string{"Bearer "}, "", false},
-		{[]string{"Bearer a", "Bearer b"}, "", false}, // ambiguous: refuse rather than pick one
-	} {
-		md := metadata.MD{}
-		for _, v := range tc.header {
-			md.Append("authorization", v)
-		}
-		got, ok := bearerToken(metadata.NewIncomingContext(context.Background(), md))
-		if got != tc.want || ok != tc.ok {
-			t.Errorf("%q: got %q, %v; want %q, %v", tc.header, got, ok, tc.want, tc.ok)
-		}
 	}
 }
 
@@ -265,15 +233,7 @@ func TestValidateNamesTheFieldOfMessageRules(t *testing.T) {
 	req := &assetsv1.CreateHomeRequest{Parent: "tenants/" + uuid.NewString(), Home: &assetsv1.Home{TimeZone: "Europe/Oslo"}}
 	_, err = validate(v)(context.Background(), req, testInfo, func(context.Context, any) (any, error) { return nil, nil })
 	st, _ := apierror.FromError(err) // as translateErrors renders it
-	var fields []string
-	for _, d := range st.Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, fv := range br.GetFieldViolations() {
-				fields = append(fields, fv.GetField())
-			}
-		}
-	}
-	if st.Code() != codes.InvalidArgument || !slices.Equal(fields, []string{"home.display_name"}) {
+	if fields := apierror.ViolatedFields(st.Err()); st.Code() != codes.InvalidArgument || !slices.Equal(fields, []string{"home.display_name"}) {
 		t.Fatalf("got %v with violations on %q, want INVALID_ARGUMENT on home.display_name", err, fields)
 	}
 }

@@ -22,7 +22,6 @@ package rpcclient
 import (
 	"context"
 	"errors"
-	"strings"
 
 	"github.com/google/uuid"
 	"golang.org/x/oauth2"
@@ -32,6 +31,7 @@ import (
 	"google.golang.org/grpc/metadata"
 
 	"steward.dev/platform/access"
+	"steward.dev/platform/authn"
 	"steward.dev/platform/scope"
 )
 
@@ -145,7 +145,7 @@ func outgoing(ctx context.Context, identity *ServiceIdentity) (metadata.MD, erro
 	case serving && isJob:
 		return nil, ErrRelayAndJob
 	case serving:
-		token, ok := incomingBearer(ctx)
+		token, ok := authn.IncomingBearer(ctx)
 		if !ok {
 			return nil, ErrNoRelayToken
 		}
@@ -170,19 +170,4 @@ func outgoing(ctx context.Context, identity *ServiceIdentity) (metadata.MD, erro
 		return nil, ErrNoCredentials
 	}
 	return md, nil
-}
-
-// incomingBearer returns the token the request being served was
-// authenticated with (grpcserver accepts exactly one authorization value).
-func incomingBearer(ctx context.Context) (string, bool) {
-	md, _ := metadata.FromIncomingContext(ctx)
-	v := md.Get("authorization")
-	if len(v) != 1 {
-		return "", false
-	}
-	scheme, token, ok := strings.Cut(v[0], " ")
-	if !ok || !strings.EqualFold(scheme, "bearer") || strings.TrimSpace(token) == "" {
-		return "", false
-	}
-	return strings.TrimSpace(token), true
 }

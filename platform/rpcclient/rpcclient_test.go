@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/metadata"
@@ -203,15 +202,6 @@ func ctxWithTimeout(t *testing.T, d time.Duration) context.Context {
 	return ctx
 }
 
-func reason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
-	}
-	return ""
-}
-
 // TestRelayCarriesTheCallersCredentials: a call made while serving a user
 // reaches the downstream as that user, and the downstream checks scope and
 // permission again, exactly as for a partner calling it directly.
@@ -275,15 +265,15 @@ func TestServiceIdentityWithoutTenantIsRefused(t *testing.T) {
 		},
 	} {
 		err := call()
-		if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
-			t.Errorf("%s without a tenant: %v (reason %q); want PERMISSION_DENIED %s", name, err, reason(err), apierror.ReasonServiceTenantRequired)
+		if status.Code(err) != codes.PermissionDenied || apierror.ReasonOf(err) != apierror.ReasonServiceTenantRequired {
+			t.Errorf("%s without a tenant: %v (reason %q); want PERMISSION_DENIED %s", name, err, apierror.ReasonOf(err), apierror.ReasonServiceTenantRequired)
 		}
 	}
 	// A tenant header that is not exactly tenants/{uuid} is no tenant.
 	for _, header := range []string{f.household.String(), "tenants/" + f.household.String() + "/homes/h1", "tenants/" + strings.ToUpper(f.household.String())} {
 		bad := metadata.AppendToOutgoingContext(servertest.WithBearer(ctx, f.env.ServiceToken(t)), access.TenantHeader, header)
 		_, err := f.downTenant.GetTenant(bad, &accountsv1.GetTenantRequest{Name: "tenants/" + f.household.String()})
-		if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
+		if status.Code(err) != codes.PermissionDenied || apierror.ReasonOf(err) != apierror.ReasonServiceTenantRequired {
 			t.Errorf("tenant header %q: %v; want PERMISSION_DENIED %s", header, err, apierror.ReasonServiceTenantRequired)
 		}
 	}
@@ -313,7 +303,7 @@ func TestServiceIdentityOutsideItsGrantsIsRefused(t *testing.T) {
 	f.rec.get(t)
 
 	_, err := f.jobAssets.CreateHome(job, validCreateHome("tenants/"+f.household.String()))
-	if status.Code(err) != codes.PermissionDenied || reason(err) != "PERMISSION_DENIED" {
+	if status.Code(err) != codes.PermissionDenied || apierror.ReasonOf(err) != "PERMISSION_DENIED" {
 		t.Errorf("CreateHome (assets.write, not granted): %v; want PERMISSION_DENIED", err)
 	}
 	// Another tenant than the one named is NOT_FOUND, like a non-member's;
@@ -377,7 +367,7 @@ func TestServiceWithAUsersSubjectIsStillAService(t *testing.T) {
 	f := setup(t)
 	ctx := servertest.WithBearer(ctxWithTimeout(t, 30*time.Second), f.env.Token(t, f.owner.Subject, servertest.ServiceClient))
 	_, err := f.downTenant.GetTenant(ctx, &accountsv1.GetTenantRequest{Name: "tenants/" + f.household.String()})
-	if status.Code(err) != codes.PermissionDenied || reason(err) != apierror.ReasonServiceTenantRequired {
+	if status.Code(err) != codes.PermissionDenied || apierror.ReasonOf(err) != apierror.ReasonServiceTenantRequired {
 		t.Errorf("without a tenant: %v; want PERMISSION_DENIED %s, as for any service", err, apierror.ReasonServiceTenantRequired)
 	}
 	withTenant := metadata.AppendToOutgoingContext(ctx, access.TenantHeader, "tenants/"+f.household.String())

@@ -30,9 +30,6 @@ package servertest
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -46,7 +43,6 @@ import (
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
@@ -54,6 +50,7 @@ import (
 
 	"steward.dev/db/dbtest"
 	"steward.dev/platform/access"
+	"steward.dev/platform/authn/authntest"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
 )
@@ -74,7 +71,8 @@ type Env struct {
 	// DB is the test's own database.
 	DB *dbtest.Database
 	// Owner connects as the owner role, for fixtures and assertions. Forced
-	// row-level security binds it too: write tenant rows with AsTenant.
+	// row-level security binds it too: write and read tenant rows with
+	// dbtest.ExecAsTenant, AsTenant or QueryRowAsTenant.
 	Owner *pgxpool.Pool
 	// Issuer is the identity provider's URL (OIDC_ISSUER).
 	Issuer string
@@ -82,8 +80,7 @@ type Env struct {
 	// Serve.
 	Logger *slog.Logger
 
-	key           *ecdsa.PrivateKey
-	signer        jose.Signer
+	key           authntest.Key
 	tokenRequests atomic.Int64
 }
 
@@ -96,21 +93,7 @@ func (e *Env) TokenRequests() int64 { return e.tokenRequests.Load() }
 func New(t testing.TB) *Env {
 	t.Helper()
 	d := dbtest.New(t)
-	owner, err := pgxpool.New(context.Background(), d.OwnerURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(owner.Close)
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: "servertest"}},
-		(&jose.SignerOptions{}).WithType("at+jwt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &Env{DB: d, Owner: owner, key: key, signer: signer, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	e := &Env{DB: d, Owner: d.OwnerPool(t), key: authntest.NewKey(t, "servertest"), Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	srv := httptest.NewServer(e.issuerHandler())
 	t.Cleanup(srv.Close)
 	e.Issuer = srv.URL
@@ -170,7 +153,7 @@ func (e *Env) ServeAt(t testing.TB, register Register) (*grpc.ClientConn, string
 func (e *Env) Tenant(t testing.TB, kind string) uuid.UUID {
 	t.Helper()
 	id := uuid.New()
-	e.AsTenant(t, id, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, $2, $3)", id, kind, "Test "+kind)
+	dbtest.ExecAsTenant(t, e.Owner, id, "INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, $2, $3)", id, kind, "Test "+kind)
 	return id
 }
 
@@ -184,7 +167,7 @@ type User struct {
 func (e *Env) NewUser(t testing.TB) User {
 	t.Helper()
 	u := User{ID: uuid.New(), Subject: "user-" + uuid.NewString()}
-	e.AsTenant(t, uuid.Nil, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, 'Test User')",
+	dbtest.ExecAsTenant(t, e.Owner, uuid.Nil, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, 'Test User')",
 		u.ID, e.Issuer, u.Subject, u.Subject+"@example.test")
 	return u
 }
@@ -200,27 +183,7 @@ func (e *Env) User(t testing.TB, tenant uuid.UUID, roles ...string) User {
 // Join makes u a member of tenant with roles.
 func (e *Env) Join(t testing.TB, tenant uuid.UUID, u User, roles ...string) {
 	t.Helper()
-	e.AsTenant(t, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)", tenant, u.ID, roles)
-}
-
-// AsTenant runs sql as the owner with tenant in scope (uuid.Nil for none).
-func (e *Env) AsTenant(t testing.TB, tenant uuid.UUID, sql string, args ...any) {
-	t.Helper()
-	ctx := context.Background()
-	err := pgx.BeginFunc(ctx, e.Owner, func(tx pgx.Tx) error {
-		scopeTo := ""
-		if tenant != uuid.Nil {
-			scopeTo = tenant.String()
-		}
-		if _, err := tx.Exec(ctx, "SELECT set_config('app.tenant_id', $1, true)", scopeTo); err != nil {
-			return err
-		}
-		_, err := tx.Exec(ctx, sql, args...)
-		return err
-	})
-	if err != nil {
-		t.Fatalf("servertest: %v", err)
-	}
+	dbtest.ExecAsTenant(t, e.Owner, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)", tenant, u.ID, roles)
 }
 
 // Token mints an access token for subject, issued to clientID, valid for
@@ -272,14 +235,14 @@ type claims struct {
 
 func (e *Env) sign(subject, clientID string) (string, error) {
 	now := time.Now()
-	return jwt.Signed(e.signer).Claims(claims{
+	return e.key.Sign(claims{
 		Claims: jwt.Claims{
 			Issuer: e.Issuer, Subject: subject, Audience: jwt.Audience{Audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
 			Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)), ID: uuid.NewString(),
 		},
 		ClientID: clientID,
-	}).Serialize()
+	})
 }
 
 // issuerHandler serves discovery, the JWKS and client_credentials tokens for
@@ -294,9 +257,7 @@ func (e *Env) issuerHandler() http.Handler {
 		})
 	})
 	mux.HandleFunc("GET /jwks", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
-			{Key: &e.key.PublicKey, KeyID: "servertest", Algorithm: string(jose.ES256), Use: "sig"},
-		}})
+		writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{e.key.Public()}})
 	})
 	mux.HandleFunc("POST /token", func(w http.ResponseWriter, r *http.Request) {
 		e.tokenRequests.Add(1)

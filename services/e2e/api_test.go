@@ -13,7 +13,6 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -22,6 +21,7 @@ import (
 	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/apierror"
 )
 
 func newHome(t *testing.T, s *stack, ctx context.Context) string {
@@ -142,29 +142,6 @@ func (e apiError) fields() []string {
 	return fields
 }
 
-// violationFields lists the fields a gRPC error's BadRequest names.
-func violationFields(err error) []string {
-	var fields []string
-	for _, d := range status.Convert(err).Details() {
-		if br, ok := d.(*errdetails.BadRequest); ok {
-			for _, v := range br.GetFieldViolations() {
-				fields = append(fields, v.GetField())
-			}
-		}
-	}
-	return fields
-}
-
-// errorReason is a gRPC error's ErrorInfo reason.
-func errorReason(err error) string {
-	for _, d := range status.Convert(err).Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok {
-			return info.GetReason()
-		}
-	}
-	return ""
-}
-
 // TestPageSizeAboveMaximumIsCoerced: AIP-158, a page_size above the
 // maximum is read as the maximum, not refused.
 func TestPageSizeAboveMaximumIsCoerced(t *testing.T) {
@@ -227,7 +204,7 @@ func TestFilterRefusesRepeatedConditions(t *testing.T) {
 	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
 	_, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent,
 		Filter: `warranty_expiry_date < "2025-01-01" AND warranty_expiry_date < "2030-01-01"`})
-	if status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "filter") {
+	if status.Code(err) != codes.InvalidArgument || !containsPrefix(apierror.ViolatedFields(err), "filter") {
 		t.Fatalf("repeated condition: %v, want InvalidArgument naming filter", err)
 	}
 	// A range uses the field twice with different operators.
@@ -246,7 +223,7 @@ func TestFilterErrorsKeepCharactersWhole(t *testing.T) {
 	parent := "tenants/" + s.summary.HouseholdTenantID.String() + "/homes/-"
 	for _, filter := range []string{`colouré = "red"`, `façade = "x"`, `make = "x" ANDé make = "y"`} {
 		_, err := s.assets.ListAssets(ctx, &assetsv1.ListAssetsRequest{Parent: parent, Filter: filter})
-		if status.Code(err) != codes.InvalidArgument || !utf8.ValidString(status.Convert(err).Message()) || !containsPrefix(violationFields(err), "filter") {
+		if status.Code(err) != codes.InvalidArgument || !utf8.ValidString(status.Convert(err).Message()) || !containsPrefix(apierror.ViolatedFields(err), "filter") {
 			t.Errorf("filter %s: %v, want InvalidArgument naming filter, in valid UTF-8", filter, err)
 		}
 		var e apiError
@@ -287,7 +264,7 @@ func TestAttachmentRequestIDIsBoundToItsAsset(t *testing.T) {
 		t.Fatalf("retry: %v %v, want %s", again.GetName(), err, first.GetName())
 	}
 	other, err := create(assets[1].GetName(), rid)
-	if status.Code(err) != codes.AlreadyExists || errorReason(err) != "REQUEST_ID_REUSED" {
+	if status.Code(err) != codes.AlreadyExists || apierror.ReasonOf(err) != "REQUEST_ID_REUSED" {
 		t.Fatalf("request_id reused for another asset: %v %v, want AlreadyExists REQUEST_ID_REUSED", other.GetName(), err)
 	}
 	// Nor does a retry find the attachment under another home's name.
@@ -320,7 +297,7 @@ func TestAttachmentRequestIDIsBoundToItsAsset(t *testing.T) {
 				t.Fatalf("call %d for %s got %s (others got %s)", i, assets[i%2].GetName(), names[i], winner)
 			}
 			winner = names[i]
-		case status.Code(errs[i]) != codes.AlreadyExists || errorReason(errs[i]) != "REQUEST_ID_REUSED":
+		case status.Code(errs[i]) != codes.AlreadyExists || apierror.ReasonOf(errs[i]) != "REQUEST_ID_REUSED":
 			t.Fatalf("call %d: %v", i, errs[i])
 		}
 	}
@@ -349,7 +326,7 @@ func TestMeterReadingReadTimeMustBeValid(t *testing.T) {
 	} {
 		_, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(),
 			MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 1, ReadTime: ts}})
-		if status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "meter_reading.read_time") {
+		if status.Code(err) != codes.InvalidArgument || !containsPrefix(apierror.ViolatedFields(err), "meter_reading.read_time") {
 			t.Errorf("read_time %v: %v, want InvalidArgument naming meter_reading.read_time", ts, err)
 		}
 	}

@@ -1,10 +1,6 @@
 package e2e_test
 
 import (
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"encoding/base64"
 	"net/http"
 	"strconv"
@@ -16,31 +12,20 @@ import (
 	"github.com/google/uuid"
 
 	"steward.dev/db/seed"
+	"steward.dev/platform/authn/authntest"
+	"steward.dev/services/issuer/idp"
 )
 
-// sign makes a JWT with key, using the issuer's key id so that only the
-// signature (or a claim) is wrong.
-func sign(t *testing.T, key *ecdsa.PrivateKey, kid string, claims jwt.Claims) string {
+// issuerKey is the stack's issuer key under the id the issuer publishes it
+// with, so a token it signs differs from a real one only where a test makes
+// it.
+func issuerKey(t *testing.T, s *stack) authntest.Key {
 	t.Helper()
-	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.ES256, Key: key},
-		(&jose.SignerOptions{}).WithType("at+jwt").WithHeader("kid", kid))
+	kid, err := idp.KeyID(&s.signingKey.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := jwt.Signed(signer).Claims(claims).Serialize()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok
-}
-
-func issuerKid(t *testing.T, key *ecdsa.PrivateKey) string {
-	t.Helper()
-	thumb, err := (&jose.JSONWebKey{Key: key.Public()}).Thumbprint(crypto.SHA256)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.RawURLEncoding.EncodeToString(thumb)
+	return authntest.Key{ID: kid, Algorithm: jose.ES256, Private: s.signingKey}
 }
 
 // TestTokenAttacksGet401 sends forged, expired and misdirected tokens through
@@ -48,18 +33,18 @@ func issuerKid(t *testing.T, key *ecdsa.PrivateKey) string {
 func TestTokenAttacksGet401(t *testing.T) {
 	t.Parallel()
 	s := startStack(t)
-	kid := issuerKid(t, s.signingKey)
+	key := issuerKey(t, s)
 	now := time.Now()
 	sub := seed.UserID(householdOwner).String()
 	valid := jwt.Claims{Issuer: s.issuerURL, Subject: sub, Audience: jwt.Audience{"steward"},
 		IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))}
 
 	// The control: a token we sign with the issuer's own key is accepted.
-	if code := s.httpDo(t, http.MethodGet, "/v1/tenants", sign(t, s.signingKey, kid, valid), "", nil); code != http.StatusOK {
+	if code := s.httpDo(t, http.MethodGet, "/v1/tenants", key.MustSign(t, valid), "", nil); code != http.StatusOK {
 		t.Fatalf("control token: %d, want 200", code)
 	}
 
-	otherKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	otherKey := authntest.NewKey(t, key.ID) // the issuer's kid, another key
 	expired, wrongIss, wrongAud := valid, valid, valid
 	expired.IssuedAt, expired.Expiry = jwt.NewNumericDate(now.Add(-2*time.Hour)), jwt.NewNumericDate(now.Add(-time.Hour))
 	wrongIss.Issuer = "http://evil.example"
@@ -71,11 +56,11 @@ func TestTokenAttacksGet401(t *testing.T) {
 		"missing":        "",
 		"garbage":        "not-a-jwt",
 		"alg none":       header + "." + payload + ".",
-		"bad signature":  sign(t, otherKey, kid, valid),
-		"unknown kid":    sign(t, otherKey, uuid.NewString(), valid),
-		"expired":        sign(t, s.signingKey, kid, expired),
-		"wrong issuer":   sign(t, s.signingKey, kid, wrongIss),
-		"wrong audience": sign(t, s.signingKey, kid, wrongAud),
+		"bad signature":  otherKey.MustSign(t, valid),
+		"unknown kid":    authntest.Key{ID: uuid.NewString(), Algorithm: otherKey.Algorithm, Private: otherKey.Private}.MustSign(t, valid),
+		"expired":        key.MustSign(t, expired),
+		"wrong issuer":   key.MustSign(t, wrongIss),
+		"wrong audience": key.MustSign(t, wrongAud),
 	}
 	for name, tok := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -11,6 +11,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	"steward.dev/platform/apierror"
 )
 
 // TestContractRulesAre400NamingTheField: every rule the contract states
@@ -64,7 +65,7 @@ func TestContractRulesAre400NamingTheField(t *testing.T) {
 	// The name rule is the contract's (protovalidate), not only the handler's.
 	_, err := s.assets.UpdateAsset(s.as(t, householdOwner), &assetsv1.UpdateAssetRequest{
 		Asset: &assetsv1.Asset{Name: home + "/assets/not-a-uuid", DisplayName: "y"}})
-	if d := status.Convert(err).Details(); status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "asset.name") ||
+	if d := status.Convert(err).Details(); status.Code(err) != codes.InvalidArgument || !containsPrefix(apierror.ViolatedFields(err), "asset.name") ||
 		!strings.Contains(status.Convert(err).Message(), "regex pattern") {
 		t.Fatalf("UpdateAsset with a malformed name: %v %v, want the contract's pattern violation on asset.name", err, d)
 	}

@@ -11,6 +11,8 @@ import (
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
+
+	"steward.dev/platform/apierror"
 )
 
 // TestStaleEtagChangesNothing sends a stale etag to every request that takes
@@ -77,8 +79,8 @@ func TestStaleEtagChangesNothing(t *testing.T) {
 		}
 		covered++
 		_, err := s.invoke(t, ctx, md, req)
-		if status.Code(err) != codes.Aborted || errorReason(err) != "ETAG_MISMATCH" {
-			t.Errorf("%s with a stale etag: %v (reason %q), want Aborted ETAG_MISMATCH\n\trequest %s", md.Name(), err, errorReason(err), describe(req))
+		if status.Code(err) != codes.Aborted || apierror.ReasonOf(err) != "ETAG_MISMATCH" {
+			t.Errorf("%s with a stale etag: %v (reason %q), want Aborted ETAG_MISMATCH\n\trequest %s", md.Name(), err, apierror.ReasonOf(err), describe(req))
 		}
 	}
 	if covered < 6 {

@@ -67,7 +67,7 @@ func (s *stack) newTenant(t *testing.T, kind, role string) freshTenant {
 func (s *stack) mint(t *testing.T, user uuid.UUID) string {
 	t.Helper()
 	now := time.Now()
-	return sign(t, s.signingKey, issuerKid(t, s.signingKey), jwt.Claims{Issuer: s.issuerURL, Subject: user.String(),
+	return issuerKey(t, s).MustSign(t, jwt.Claims{Issuer: s.issuerURL, Subject: user.String(),
 		Audience: jwt.Audience{"steward"}, IssuedAt: jwt.NewNumericDate(now), Expiry: jwt.NewNumericDate(now.Add(time.Hour))})
 }
 
@@ -105,8 +105,32 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 			t.Fatalf("fixture: %s in %s: %v", what, f.Name, err)
 		}
 	}
-	home, err := s.assets.CreateHome(ctx, &assetsv1.CreateHomeRequest{Parent: f.Name,
-		Home: &assetsv1.Home{DisplayName: "Fresh home", TimeZone: "Europe/London"}})
+	tree := s.newAssetTree(t, ctx, f.Name, "Fresh home", must)
+	reading, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: tree.asset,
+		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
+	must("CreateMeterReading", err)
+	return resourceNames{
+		"steward.dev/Tenant":       f.Name,
+		"steward.dev/Home":         tree.home,
+		"steward.dev/Location":     tree.location,
+		"steward.dev/Asset":        tree.asset,
+		"steward.dev/MeterReading": reading.GetName(),
+		"steward.dev/Attachment":   tree.attachment,
+	}
+}
+
+// assetTree names a home, a location in it, an asset in that location and
+// an attachment of the asset.
+type assetTree struct{ home, location, asset, attachment string }
+
+// newAssetTree creates an assetTree in tenant through ctx, the resources
+// every fixture of this package starts from: a home called homeName, its
+// kitchen, a boiler there and the boiler's manual. must is told of each
+// create, so each fixture reports failures in its own words.
+func (s *stack) newAssetTree(t *testing.T, ctx context.Context, tenant, homeName string, must func(what string, err error)) assetTree {
+	t.Helper()
+	home, err := s.assets.CreateHome(ctx, &assetsv1.CreateHomeRequest{Parent: tenant,
+		Home: &assetsv1.Home{DisplayName: homeName, TimeZone: "Europe/London"}})
 	must("CreateHome", err)
 	loc, err := s.assets.CreateLocation(ctx, &assetsv1.CreateLocationRequest{Parent: home.GetName(),
 		Location: &assetsv1.Location{DisplayName: "Kitchen", Kind: assetsv1.Location_KIND_ROOM}})
@@ -114,20 +138,10 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 	asset, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home.GetName(),
 		Asset: &assetsv1.Asset{DisplayName: "Boiler", Category: "assetCategories/hvac-boiler", Location: loc.GetName()}})
 	must("CreateAsset", err)
-	reading, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: asset.GetName(),
-		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
-	must("CreateMeterReading", err)
 	att, err := s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: asset.GetName(), Content: []byte("manual"),
 		Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_MANUAL, Filename: "manual.txt", ContentType: "text/plain"}})
 	must("CreateAttachment", err)
-	return resourceNames{
-		"steward.dev/Tenant":       f.Name,
-		"steward.dev/Home":         home.GetName(),
-		"steward.dev/Location":     loc.GetName(),
-		"steward.dev/Asset":        asset.GetName(),
-		"steward.dev/MeterReading": reading.GetName(),
-		"steward.dev/Attachment":   att.GetName(),
-	}
+	return assetTree{home: home.GetName(), location: loc.GetName(), asset: asset.GetName(), attachment: att.GetName()}
 }
 
 // --- RPCs from the descriptors -------------------------------------------

@@ -309,37 +309,26 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 			t.Fatalf("sweep fixture: %s as %s: %v", what, who, err)
 		}
 	}
-	home, err := s.assets.CreateHome(ctx, &assetsv1.CreateHomeRequest{Parent: tenant,
-		Home: &assetsv1.Home{DisplayName: "Sweep home", TimeZone: "Europe/London"}})
-	must("CreateHome", err)
-	loc, err := s.assets.CreateLocation(ctx, &assetsv1.CreateLocationRequest{Parent: home.GetName(),
-		Location: &assetsv1.Location{DisplayName: "Kitchen", Kind: assetsv1.Location_KIND_ROOM}})
-	must("CreateLocation", err)
-	asset, err := s.assets.CreateAsset(ctx, &assetsv1.CreateAssetRequest{Parent: home.GetName(),
-		Asset: &assetsv1.Asset{DisplayName: "Boiler", Category: "assetCategories/hvac-boiler", Location: loc.GetName()}})
-	must("CreateAsset", err)
-	att, err := s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: asset.GetName(), Content: []byte("manual"),
-		Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_MANUAL, Filename: "manual.txt", ContentType: "text/plain"}})
-	must("CreateAttachment", err)
+	tree := s.newAssetTree(t, ctx, tenant, "Sweep home", must)
 	if extra {
-		_, err = s.assets.CreateLocation(ctx, &assetsv1.CreateLocationRequest{Parent: home.GetName(),
+		_, err := s.assets.CreateLocation(ctx, &assetsv1.CreateLocationRequest{Parent: tree.home,
 			Location: &assetsv1.Location{DisplayName: "Loft", Kind: assetsv1.Location_KIND_ROOM}})
 		must("CreateLocation", err)
 		for _, v := range []float64{1, 2} {
-			_, err = s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: asset.GetName(),
+			_, err = s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: tree.asset,
 				MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: v}})
 			must("CreateMeterReading", err)
 		}
-		_, err = s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: asset.GetName(), Content: []byte("receipt"),
+		_, err = s.assets.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: tree.asset, Content: []byte("receipt"),
 			Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_RECEIPT, Filename: "receipt.txt", ContentType: "text/plain"}})
 		must("CreateAttachment", err)
 	}
 	return map[string]string{
 		"tenants":                          tenant,
-		"tenants/homes":                    home.GetName(),
-		"tenants/homes/locations":          loc.GetName(),
-		"tenants/homes/assets":             asset.GetName(),
-		"tenants/homes/assets/attachments": att.GetName(),
+		"tenants/homes":                    tree.home,
+		"tenants/homes/locations":          tree.location,
+		"tenants/homes/assets":             tree.asset,
+		"tenants/homes/assets/attachments": tree.attachment,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/apierror"
 )
 
 // updateFixture is a home with an address, a location in it and an asset
@@ -175,7 +176,7 @@ func TestUpdateMaskSubPaths(t *testing.T) {
 	}
 	_, err = s.assets.UpdateAsset(ctx, &assetsv1.UpdateAssetRequest{Asset: &assetsv1.Asset{Name: f.asset.GetName()},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"purchase_cost.colour"}}})
-	if status.Code(err) != codes.InvalidArgument || !containsPrefix(violationFields(err), "update_mask") {
+	if status.Code(err) != codes.InvalidArgument || !containsPrefix(apierror.ViolatedFields(err), "update_mask") {
 		t.Errorf("purchase_cost.colour: %v, want InvalidArgument naming update_mask", err)
 	}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
-	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -111,12 +110,8 @@ func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, r *http.Re
 // httpStatusFor is grpc-gateway's mapping, except that an ETag mismatch is
 // 412 Precondition Failed as HTTP clients expect (AIP-154), not 409.
 func httpStatusFor(st *status.Status) int {
-	if st.Code() == codes.Aborted {
-		for _, d := range st.Details() {
-			if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == apierror.ReasonEtagMismatch {
-				return http.StatusPreconditionFailed
-			}
-		}
+	if st.Code() == codes.Aborted && apierror.ReasonOf(st.Err()) == apierror.ReasonEtagMismatch {
+		return http.StatusPreconditionFailed
 	}
 	return runtime.HTTPStatusFromCode(st.Code())
 }

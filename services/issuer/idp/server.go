@@ -117,13 +117,11 @@ func New(cfg Config) (*Server, error) {
 	} else if key.Curve != elliptic.P256() {
 		return nil, errors.New("idp: ES256 needs a P-256 key")
 	}
-	pub := jose.JSONWebKey{Key: &key.PublicKey, Use: "sig", Algorithm: string(jose.ES256)}
-	thumb, err := pub.Thumbprint(crypto.SHA256)
+	kid, err := KeyID(&key.PublicKey)
 	if err != nil {
 		return nil, fmt.Errorf("idp: key thumbprint: %w", err)
 	}
-	// The RFC 7638 thumbprint is a stable kid: the same key always gets it.
-	pub.KeyID = base64.RawURLEncoding.EncodeToString(thumb)
+	pub := jose.JSONWebKey{Key: &key.PublicKey, KeyID: kid, Use: "sig", Algorithm: string(jose.ES256)}
 	s.signer, err = jose.NewSigner(
 		jose.SigningKey{Algorithm: jose.ES256, Key: jose.JSONWebKey{Key: key, KeyID: pub.KeyID}},
 		(&jose.SignerOptions{}).WithType("at+jwt"),
@@ -232,4 +230,16 @@ func (s *Server) serveStatic(body []byte) http.HandlerFunc {
 		h.Set("Cache-Control", "public, max-age=60")
 		_, _ = w.Write(body)
 	}
+}
+
+// KeyID is the key id the issuer publishes key under: its RFC 7638
+// thumbprint, a stable kid (the same key always gets it). Tests that forge
+// tokens with the issuer's key use it to differ from a real token only
+// where they mean to.
+func KeyID(key *ecdsa.PublicKey) (string, error) {
+	thumb, err := (&jose.JSONWebKey{Key: key}).Thumbprint(crypto.SHA256)
+	if err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(thumb), nil
 }

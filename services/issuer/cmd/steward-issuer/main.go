@@ -6,10 +6,7 @@ import (
 	"context"
 	"log/slog"
 	"net"
-	"net/http"
 	"os"
-	"os/signal"
-	"syscall"
 	"time"
 
 	"steward.dev/platform/envconfig"
@@ -22,32 +19,22 @@ import (
 // variable and default.
 var entry, _ = catalog.Lookup(catalog.IssuerName)
 
-const (
-	readHeaderTimeout = 5 * time.Second
-	readTimeout       = 10 * time.Second // token requests are tiny
-	writeTimeout      = 10 * time.Second
-	idleTimeout       = time.Minute
-	maxHeaderBytes    = 16 << 10
-	shutdownTimeout   = 10 * time.Second
-)
-
-func main() {
-	logger := slog.New(slog.NewJSONHandler(os.Stderr, nil))
-	slog.SetDefault(logger)
-	if err := run(logger); err != nil {
-		logger.Error("steward-issuer failed", "err", err)
-		os.Exit(1)
-	}
+var limits = httpserver.Limits{
+	ReadHeaderTimeout: 5 * time.Second,
+	ReadTimeout:       10 * time.Second, // token requests are tiny
+	WriteTimeout:      10 * time.Second,
+	IdleTimeout:       time.Minute,
+	MaxHeaderBytes:    16 << 10,
+	ShutdownGrace:     10 * time.Second,
 }
 
-func run(logger *slog.Logger) error {
+func main() { httpserver.Main("steward-issuer", run) }
+
+func run(ctx context.Context, logger *slog.Logger) error {
 	cfg, err := loadConfig(os.Getenv)
 	if err != nil {
 		return err
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
 	pool, err := envconfig.OpenPool(ctx, cfg.databaseURL)
 	if err != nil {
 		return err
@@ -64,16 +51,7 @@ func run(logger *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Handler:           issuer,
-		ReadHeaderTimeout: readHeaderTimeout,
-		ReadTimeout:       readTimeout,
-		WriteTimeout:      writeTimeout,
-		IdleTimeout:       idleTimeout,
-		MaxHeaderBytes:    maxHeaderBytes,
-	}
-	context.AfterFunc(ctx, stop) // once shutting down, a second signal ends the process at once
-	return httpserver.Run(ctx, srv, cfg.addr, shutdownTimeout, logger, func(a net.Addr) {
+	return httpserver.Serve(ctx, cfg.addr, issuer, limits, logger, func(a net.Addr) {
 		logger.Info("steward-issuer listening", "addr", a.String(), "issuer", cfg.issuer,
 			"audience", cfg.audience, "clients", cfg.clientIDs())
 	})
