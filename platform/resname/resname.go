@@ -125,7 +125,11 @@ func (p Pattern) String() string { return p.text }
 func (p Pattern) Regexp() string { return p.re.String() }
 
 // Matches reports whether name is a name of p.
-func (p Pattern) Matches(name string) bool { return p.re.MatchString(name) }
+func (p Pattern) Matches(name string) bool {
+	// The nil UUID is never an id (ids are minted as UUIDv7), and naming it
+	// stays the client's mistake rather than a NOT_FOUND.
+	return p.re.MatchString(name) && !strings.Contains(name, "/"+uuid.Nil.String())
+}
 
 func (p Pattern) index(variable string) int {
 	i := slices.Index(p.variables, variable)
@@ -163,7 +167,7 @@ func (p Pattern) FormatIDs(ids ...string) string {
 // Parse reads name as a name of p. A mismatch is INVALID_ARGUMENT on field,
 // worded as the contract's other pattern rules are.
 func (p Pattern) Parse(field, name string) (Name, error) {
-	if !p.re.MatchString(name) {
+	if !p.Matches(name) {
 		return Name{}, apierror.InvalidArgument(p.violation(field))
 	}
 	segs := strings.Split(name, "/")

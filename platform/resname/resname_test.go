@@ -69,10 +69,23 @@ func TestParseRefusesWhatThePatternDoesNotName(t *testing.T) {
 		"tenants/" + id + "/homes/------------------------------------",
 		"tenants/" + id + "/homes/-", // no wildcard unless the pattern allows it
 		"tenants/-/homes/" + id,
+		"homes/" + id + "/tenants/" + id,                // collections swapped
+		"Tenants/" + id + "/homes/" + id,                // collection case
+		"/tenants/" + id + "/homes/" + id,               // leading slash
+		"//assets.steward.dev/tenants/" + id,            // full resource name
+		"tenants//homes/" + id,                          // empty id
+		"tenants/" + id[:35] + "/homes/" + id,           // truncated
+		"tenants/{" + id + "}/homes/" + id,              // braced
+		"tenants/urn:uuid:" + id + "/homes/" + id,       // urn
+		"tenants/ " + id + "/homes/" + id,               // space
+		"-/" + id + "/homes/" + id,                      // wildcard collection
+		"tenants/" + id + "/homes/--",                   // double dash
+		"tenants/" + id + "/homes/*",                    // star
+		"tenants/" + id + "/homes/" + uuid.Nil.String(), // the nil UUID is no id
 	} {
 		_, err := p.Parse("home.name", name)
 		var e *apierror.Error
-		if !errors.As(err, &e) || e.Code != codes.InvalidArgument || len(e.Violations) != 1 ||
+		if !errors.As(err, &e) || e.Code != codes.InvalidArgument || e.Reason != apierror.ReasonInvalidArgument || len(e.Violations) != 1 ||
 			e.Violations[0].Field != "home.name" || !strings.Contains(e.Violations[0].Description, "regex pattern") {
 			t.Errorf("Parse(%q) = %v, want INVALID_ARGUMENT on home.name", name, err)
 		}
@@ -89,6 +102,10 @@ func TestWildcards(t *testing.T) {
 	}
 	if _, err := p.Parse("parent", "tenants/-/homes/-"); err == nil {
 		t.Fatal("a wildcard tenant was accepted where only the home may be one")
+	}
+	// The nil UUID spelled out is refused, not read as the wildcard.
+	if _, err := p.Parse("parent", "tenants/"+tenant.String()+"/homes/"+uuid.Nil.String()); err == nil {
+		t.Fatal("the nil UUID was accepted as a home id")
 	}
 }
 

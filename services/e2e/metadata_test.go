@@ -143,6 +143,13 @@ func TestGrpcMetadataHeadersDoNotReachBackends(t *testing.T) {
 					t.Errorf("backend %s = %q, want none", key, got)
 				}
 			}
+			// Nor under their own names: a backend never sees a client's
+			// Grpc-Metadata-* header in any form.
+			for key := range md {
+				if strings.HasPrefix(key, "grpc-metadata-") {
+					t.Errorf("backend received %s = %q, want no grpc-metadata-* key", key, md[key])
+				}
+			}
 		}
 	})
 }

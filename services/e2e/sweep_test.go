@@ -348,6 +348,9 @@ type sweepRequest struct {
 	// must be refused (and the member's allowed calls beside them); 0 means
 	// any success or 4xx with the gateway's error body.
 	want int
+	// refused, where no single status is right (the handler decides which
+	// of its checks comes first), still means no 2xx.
+	refused bool
 }
 
 type sweepPlanner struct {
@@ -440,12 +443,18 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 			values[prm.Name] = v.value
 			r := mk(householdOwner, fillPath(op, values), body, prm.Name+": "+v.note)
 			// Another tenant's resource, or its ids under the caller's own
-			// tenant: not found, as if it did not exist. (Unless the body
-			// names a location of the owner's home under another home: that
-			// is a 400 the name alone decides, which reveals nothing.)
+			// tenant: not found, as if it did not exist. (Unless, in the
+			// caller's own tenant, the body names a location of the owner's
+			// home under another home: that is a 400 the names alone decide,
+			// which reveals nothing.)
 			ownLoc := p.fx.owner["tenants/homes/locations"]
 			inconsistent := strings.Contains(body, ownLoc) && !strings.Contains(v.value, ownLoc[:strings.Index(ownLoc, "/locations/")])
-			if (v.note == noteSchoolResource || v.note == noteSchoolIDsUnderHousehold) && !inconsistent {
+			switch {
+			case v.note == noteSchoolResource: // not a member: nothing else is looked at
+				r.want = http.StatusNotFound
+			case v.note == noteSchoolIDsUnderHousehold && inconsistent:
+				r.refused = true // 400 for the location or 404 for the name, whichever the method checks first
+			case v.note == noteSchoolIDsUnderHousehold:
 				r.want = http.StatusNotFound
 			}
 			add(r)
@@ -959,6 +968,9 @@ func (r *sweepRunner) check(req sweepRequest, res sweepResult) {
 	r.mu.Unlock()
 	if req.want != 0 && res.err == nil && res.status != req.want {
 		r.fail(req, res, fmt.Sprintf("HTTP %d, want exactly %d", res.status, req.want))
+	}
+	if req.refused && res.err == nil && res.status < 300 {
+		r.fail(req, res, fmt.Sprintf("HTTP %d, want a refusal", res.status))
 	}
 	switch {
 	case res.err != nil:
