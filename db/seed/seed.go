@@ -23,6 +23,10 @@ import (
 // Password is the password of every seeded login.
 const Password = "homeportal"
 
+// UnverifiedEmail is the seeded login whose email the development issuer
+// does not vouch for (email_verified false); it belongs to no tenant.
+const UnverifiedEmail = "unverified@example.com"
+
 // bcryptCost is deliberately production-strength so that the development
 // identity provider exercises the same hashing cost as a real one.
 const bcryptCost = 12
@@ -169,6 +173,15 @@ func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed: school: %w", err)
+	}
+
+	// A login whose email the issuer has not verified, and which belongs to
+	// no tenant: its tokens say email_verified false, so it can sign up but
+	// never accept an invitation.
+	if _, err := conn.Exec(ctx, `INSERT INTO devidp.users (subject, email, display_name, password_hash, email_verified)
+		VALUES ($1, $2, 'Unverified Newcomer', $3, false) ON CONFLICT DO NOTHING`,
+		UserID(UnverifiedEmail).String(), UnverifiedEmail, string(hash)); err != nil {
+		return Summary{}, fmt.Errorf("seed: unverified login: %w", err)
 	}
 
 	var subjects []string

@@ -5,12 +5,14 @@ import (
 	"errors"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/accountsstore"
+	"steward.dev/platform/authn"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
 )
@@ -114,14 +116,41 @@ func (m *Members) cached(key memberKey, load func() (memberEntry, error)) (scope
 	return e.tenant, e.member, nil
 }
 
-// UserLookup finds Steward accounts by token identity, for authn.
-func UserLookup(db *tenantdb.DB) func(ctx context.Context, issuer, subject string) (uuid.UUID, error) {
+// Bounds of what a token's profile claims may store: an address is at most
+// 254 characters (RFC 5321's path limit less the brackets), a name is kept
+// to a display-friendly length.
+const (
+	maxEmailLen = 254
+	maxNameLen  = 200
+)
+
+// UserLookup finds Steward accounts by token identity, for authn, creating
+// the account of a person on their first valid token (just-in-time): issuer
+// and subject name it, email and name come from the token's claims and are
+// kept current. It runs accounts.join_user, a SECURITY DEFINER function, so
+// the runtime role never writes accounts.users itself; concurrent first
+// requests create one account (the unique issuer + subject decides). Only
+// users reach it: authn never looks a service principal up.
+func UserLookup(db *tenantdb.DB) func(ctx context.Context, id authn.Identity) (uuid.UUID, error) {
 	q := accountsstore.New(db.Unscoped())
-	return func(ctx context.Context, issuer, subject string) (uuid.UUID, error) {
-		id, err := q.UnscopedLookupUser(ctx, accountsstore.UnscopedLookupUserParams{Issuer: issuer, Subject: subject})
-		if errors.Is(err, pgx.ErrNoRows) {
+	return func(ctx context.Context, id authn.Identity) (uuid.UUID, error) {
+		if id.Issuer == "" || id.Subject == "" {
 			return uuid.Nil, nil
 		}
-		return id, err
+		name := id.Name
+		if name == "" {
+			name = id.Email
+		}
+		return q.UnscopedJoinUser(ctx, accountsstore.UnscopedJoinUserParams{
+			Issuer: id.Issuer, Subject: id.Subject, Email: truncate(id.Email, maxEmailLen), DisplayName: truncate(name, maxNameLen),
+		})
 	}
+}
+
+// truncate cuts s to at most n runes.
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	return string([]rune(s)[:n])
 }

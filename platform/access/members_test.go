@@ -13,6 +13,7 @@ import (
 
 	"steward.dev/db/dbtest"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/authn"
 	"steward.dev/platform/tenantdb"
 )
 
@@ -237,24 +238,63 @@ func TestResolveConcurrently(t *testing.T) {
 	wg.Wait()
 }
 
+// TestUserLookup: a known identity is its account; an unknown one gets an
+// account on its first token (just-in-time), the same one afterwards, with
+// email and name from the claims; a subject is its issuer's.
 func TestUserLookup(t *testing.T) {
 	t.Parallel()
 	f := newAccountsFixture(t)
 	ctx := context.Background()
 	u := f.user(t, "https://issuer.test", "alice")
 	lookup := UserLookup(f.db)
-	for _, tc := range []struct {
-		issuer, subject string
-		want            uuid.UUID
-	}{
-		{"https://issuer.test", "alice", u},
-		{"https://issuer.test", "bob", uuid.Nil},
-		{"https://other.test", "alice", uuid.Nil}, // the subject is the issuer's
-	} {
-		got, err := lookup(ctx, tc.issuer, tc.subject)
-		if err != nil || got != tc.want {
-			t.Errorf("lookup(%s, %s) = %s, %v; want %s", tc.issuer, tc.subject, got, err, tc.want)
+	if got, err := lookup(ctx, authn.Identity{Issuer: "https://issuer.test", Subject: "alice", Email: "u@example.com", Name: "U"}); err != nil || got != u {
+		t.Errorf("lookup(alice) = %s, %v; want %s", got, err, u)
+	}
+	bob, err := lookup(ctx, authn.Identity{Issuer: "https://issuer.test", Subject: "bob", Email: "bob@example.com", EmailVerified: true, Name: "Bob"})
+	if err != nil || bob == uuid.Nil || bob == u {
+		t.Fatalf("lookup(bob) = %s, %v; want a new account", bob, err)
+	}
+	again, err := lookup(ctx, authn.Identity{Issuer: "https://issuer.test", Subject: "bob", Email: "robert@example.com", Name: "Robert"})
+	if err != nil || again != bob {
+		t.Errorf("lookup(bob) again = %s, %v; want %s", again, err, bob)
+	}
+	var email, name string
+	if err := f.owner.QueryRow(ctx, "SELECT email, display_name FROM accounts.users WHERE user_id = $1", bob).Scan(&email, &name); err != nil || email != "robert@example.com" || name != "Robert" {
+		t.Errorf("bob's row: %q %q %v; want the latest token's claims", email, name, err)
+	}
+	other, err := lookup(ctx, authn.Identity{Issuer: "https://other.test", Subject: "alice"})
+	if err != nil || other == uuid.Nil || other == u {
+		t.Errorf("lookup(other issuer, alice) = %s, %v; want an account of its own", other, err)
+	}
+}
+
+// TestUserLookupConcurrentFirstRequests: many first requests of one identity
+// at once create one account, and all of them get its id.
+func TestUserLookupConcurrentFirstRequests(t *testing.T) {
+	t.Parallel()
+	f := newAccountsFixture(t)
+	lookup := UserLookup(f.db)
+	const n = 32
+	ids := make([]uuid.UUID, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			id, err := lookup(context.Background(), authn.Identity{Issuer: "https://issuer.test", Subject: "carol", Email: "carol@example.com", Name: "Carol"})
+			if err != nil {
+				t.Error(err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	for _, id := range ids {
+		if id == uuid.Nil || id != ids[0] {
+			t.Fatalf("ids %v; want one account for all", ids)
 		}
+	}
+	var count int
+	if err := f.owner.QueryRow(context.Background(), "SELECT count(*) FROM accounts.users WHERE issuer = 'https://issuer.test' AND subject = 'carol'").Scan(&count); err != nil || count != 1 {
+		t.Errorf("%d rows for carol (%v), want 1", count, err)
 	}
 }
 

@@ -7,9 +7,373 @@ package accountsstore
 
 import (
 	"context"
+	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const addToMembership = `-- name: AddToMembership :exec
+INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id)
+VALUES ($1, $2, $3::text[], $4, $5)
+ON CONFLICT ON CONSTRAINT memberships_pkey DO UPDATE
+SET roles = (SELECT array_agg(DISTINCT r ORDER BY r) FROM unnest(accounts.memberships.roles || EXCLUDED.roles) AS r),
+    family_id = coalesce(EXCLUDED.family_id, accounts.memberships.family_id),
+    student_id = coalesce(EXCLUDED.student_id, accounts.memberships.student_id),
+    revision = accounts.memberships.revision + 1, update_time = now()
+`
+
+type AddToMembershipParams struct {
+	TenantID  uuid.UUID
+	UserID    uuid.UUID
+	Roles     []string
+	FamilyID  uuid.NullUUID
+	StudentID uuid.NullUUID
+}
+
+// Accepting an invitation: the membership, or the invitation's roles added
+// to an existing one (and its family and student where it names them).
+func (q *Queries) AddToMembership(ctx context.Context, arg AddToMembershipParams) error {
+	_, err := q.db.Exec(ctx, addToMembership,
+		arg.TenantID,
+		arg.UserID,
+		arg.Roles,
+		arg.FamilyID,
+		arg.StudentID,
+	)
+	return err
+}
+
+const countManagers = `-- name: CountManagers :one
+SELECT count(*) FROM accounts.memberships
+WHERE tenant_id = $1 AND roles && ARRAY['owner', 'admin']::text[]
+`
+
+// The tenant's members who may manage members (OWNER, ADMIN).
+func (q *Queries) CountManagers(ctx context.Context, tenantID uuid.UUID) (int64, error) {
+	row := q.db.QueryRow(ctx, countManagers, tenantID)
+	var count int64
+	err := row.Scan(&count)
+	return count, err
+}
+
+const createInvitation = `-- name: CreateInvitation :one
+INSERT INTO accounts.invitations (tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, expire_time, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (tenant_id, request_id) DO NOTHING
+RETURNING tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint
+`
+
+type CreateInvitationParams struct {
+	TenantID           uuid.UUID
+	InvitationID       uuid.UUID
+	Email              string
+	Roles              []string
+	FamilyID           uuid.NullUUID
+	StudentID          uuid.NullUUID
+	InviterUserID      uuid.UUID
+	ExpireTime         time.Time
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+}
+
+func (q *Queries) CreateInvitation(ctx context.Context, arg CreateInvitationParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, createInvitation,
+		arg.TenantID,
+		arg.InvitationID,
+		arg.Email,
+		arg.Roles,
+		arg.FamilyID,
+		arg.StudentID,
+		arg.InviterUserID,
+		arg.ExpireTime,
+		arg.RequestID,
+		arg.RequestFingerprint,
+	)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const createMembership = `-- name: CreateMembership :one
+INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING tenant_id
+`
+
+type CreateMembershipParams struct {
+	TenantID  uuid.UUID
+	UserID    uuid.UUID
+	Roles     []string
+	FamilyID  uuid.NullUUID
+	StudentID uuid.NullUUID
+}
+
+func (q *Queries) CreateMembership(ctx context.Context, arg CreateMembershipParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, createMembership,
+		arg.TenantID,
+		arg.UserID,
+		arg.Roles,
+		arg.FamilyID,
+		arg.StudentID,
+	)
+	var tenant_id uuid.UUID
+	err := row.Scan(&tenant_id)
+	return tenant_id, err
+}
+
+const createTenant = `-- name: CreateTenant :one
+INSERT INTO accounts.tenants (tenant_id, kind, display_name, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING tenant_id, kind, display_name, request_fingerprint
+`
+
+type CreateTenantParams struct {
+	TenantID           uuid.UUID
+	Kind               string
+	DisplayName        string
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+}
+
+type CreateTenantRow struct {
+	TenantID           uuid.UUID
+	Kind               string
+	DisplayName        string
+	RequestFingerprint []byte
+}
+
+// Sign-up; runs scoped to the new tenant, which the RLS check requires.
+func (q *Queries) CreateTenant(ctx context.Context, arg CreateTenantParams) (CreateTenantRow, error) {
+	row := q.db.QueryRow(ctx, createTenant,
+		arg.TenantID,
+		arg.Kind,
+		arg.DisplayName,
+		arg.RequestID,
+		arg.RequestFingerprint,
+	)
+	var i CreateTenantRow
+	err := row.Scan(
+		&i.TenantID,
+		&i.Kind,
+		&i.DisplayName,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const deleteMember = `-- name: DeleteMember :exec
+DELETE FROM accounts.memberships WHERE tenant_id = $1 AND user_id = $2
+`
+
+type DeleteMemberParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+func (q *Queries) DeleteMember(ctx context.Context, arg DeleteMemberParams) error {
+	_, err := q.db.Exec(ctx, deleteMember, arg.TenantID, arg.UserID)
+	return err
+}
+
+const getInvitation = `-- name: GetInvitation :one
+SELECT tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint FROM accounts.invitations WHERE tenant_id = $1 AND invitation_id = $2
+`
+
+type GetInvitationParams struct {
+	TenantID     uuid.UUID
+	InvitationID uuid.UUID
+}
+
+func (q *Queries) GetInvitation(ctx context.Context, arg GetInvitationParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, getInvitation, arg.TenantID, arg.InvitationID)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const getInvitationByRequestID = `-- name: GetInvitationByRequestID :one
+SELECT tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint FROM accounts.invitations WHERE tenant_id = $1 AND request_id = $2
+`
+
+type GetInvitationByRequestIDParams struct {
+	TenantID  uuid.UUID
+	RequestID uuid.NullUUID
+}
+
+func (q *Queries) GetInvitationByRequestID(ctx context.Context, arg GetInvitationByRequestIDParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, getInvitationByRequestID, arg.TenantID, arg.RequestID)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const getInvitationForUpdate = `-- name: GetInvitationForUpdate :one
+SELECT tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint FROM accounts.invitations WHERE tenant_id = $1 AND invitation_id = $2 FOR UPDATE
+`
+
+type GetInvitationForUpdateParams struct {
+	TenantID     uuid.UUID
+	InvitationID uuid.UUID
+}
+
+func (q *Queries) GetInvitationForUpdate(ctx context.Context, arg GetInvitationForUpdateParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, getInvitationForUpdate, arg.TenantID, arg.InvitationID)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const getMember = `-- name: GetMember :one
+SELECT m.tenant_id, m.user_id, m.roles, m.family_id, m.student_id, m.create_time, m.update_time, m.revision, u.email, u.display_name
+FROM accounts.memberships m
+JOIN accounts.users u ON u.user_id = m.user_id
+WHERE m.tenant_id = $1 AND m.user_id = $2
+`
+
+type GetMemberParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+type GetMemberRow struct {
+	TenantID    uuid.UUID
+	UserID      uuid.UUID
+	Roles       []string
+	FamilyID    uuid.NullUUID
+	StudentID   uuid.NullUUID
+	CreateTime  time.Time
+	UpdateTime  time.Time
+	Revision    int64
+	Email       string
+	DisplayName string
+}
+
+func (q *Queries) GetMember(ctx context.Context, arg GetMemberParams) (GetMemberRow, error) {
+	row := q.db.QueryRow(ctx, getMember, arg.TenantID, arg.UserID)
+	var i GetMemberRow
+	err := row.Scan(
+		&i.TenantID,
+		&i.UserID,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.CreateTime,
+		&i.UpdateTime,
+		&i.Revision,
+		&i.Email,
+		&i.DisplayName,
+	)
+	return i, err
+}
+
+const getMemberForUpdate = `-- name: GetMemberForUpdate :one
+SELECT m.tenant_id, m.user_id, m.roles, m.family_id, m.student_id, m.create_time, m.update_time, m.revision, u.email, u.display_name
+FROM accounts.memberships m
+JOIN accounts.users u ON u.user_id = m.user_id
+WHERE m.tenant_id = $1 AND m.user_id = $2
+FOR UPDATE OF m
+`
+
+type GetMemberForUpdateParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+type GetMemberForUpdateRow struct {
+	TenantID    uuid.UUID
+	UserID      uuid.UUID
+	Roles       []string
+	FamilyID    uuid.NullUUID
+	StudentID   uuid.NullUUID
+	CreateTime  time.Time
+	UpdateTime  time.Time
+	Revision    int64
+	Email       string
+	DisplayName string
+}
+
+func (q *Queries) GetMemberForUpdate(ctx context.Context, arg GetMemberForUpdateParams) (GetMemberForUpdateRow, error) {
+	row := q.db.QueryRow(ctx, getMemberForUpdate, arg.TenantID, arg.UserID)
+	var i GetMemberForUpdateRow
+	err := row.Scan(
+		&i.TenantID,
+		&i.UserID,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.CreateTime,
+		&i.UpdateTime,
+		&i.Revision,
+		&i.Email,
+		&i.DisplayName,
+	)
+	return i, err
+}
 
 const getMembership = `-- name: GetMembership :one
 SELECT m.roles, t.kind, m.family_id, m.student_id
@@ -94,6 +458,165 @@ func (q *Queries) GetTenantByID(ctx context.Context, tenantID uuid.UUID) (GetTen
 	return i, err
 }
 
+const getTenantByRequestID = `-- name: GetTenantByRequestID :one
+SELECT t.tenant_id, t.kind, t.display_name, t.request_fingerprint
+FROM accounts.memberships m
+JOIN accounts.tenants t ON t.tenant_id = m.tenant_id
+WHERE m.user_id = $1 AND t.request_id = $2
+`
+
+type GetTenantByRequestIDParams struct {
+	UserID    uuid.UUID
+	RequestID uuid.NullUUID
+}
+
+type GetTenantByRequestIDRow struct {
+	TenantID           uuid.UUID
+	Kind               string
+	DisplayName        string
+	RequestFingerprint []byte
+}
+
+// A sign-up's retry: the tenant the caller created with request_id, while
+// they are still its member.
+func (q *Queries) GetTenantByRequestID(ctx context.Context, arg GetTenantByRequestIDParams) (GetTenantByRequestIDRow, error) {
+	row := q.db.QueryRow(ctx, getTenantByRequestID, arg.UserID, arg.RequestID)
+	var i GetTenantByRequestIDRow
+	err := row.Scan(
+		&i.TenantID,
+		&i.Kind,
+		&i.DisplayName,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const listInvitations = `-- name: ListInvitations :many
+SELECT tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint FROM accounts.invitations
+WHERE tenant_id = $1 AND invitation_id > $2
+ORDER BY invitation_id
+LIMIT $3
+`
+
+type ListInvitationsParams struct {
+	TenantID  uuid.UUID
+	AfterID   uuid.UUID
+	PageLimit int32
+}
+
+func (q *Queries) ListInvitations(ctx context.Context, arg ListInvitationsParams) ([]AccountsInvitation, error) {
+	rows, err := q.db.Query(ctx, listInvitations, arg.TenantID, arg.AfterID, arg.PageLimit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []AccountsInvitation
+	for rows.Next() {
+		var i AccountsInvitation
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.InvitationID,
+			&i.Email,
+			&i.Roles,
+			&i.FamilyID,
+			&i.StudentID,
+			&i.InviterUserID,
+			&i.CreateTime,
+			&i.ExpireTime,
+			&i.RevokeTime,
+			&i.AcceptTime,
+			&i.AcceptedUserID,
+			&i.Revision,
+			&i.RequestID,
+			&i.RequestFingerprint,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listMembers = `-- name: ListMembers :many
+SELECT m.tenant_id, m.user_id, m.roles, m.family_id, m.student_id, m.create_time, m.update_time, m.revision, u.email, u.display_name
+FROM accounts.memberships m
+JOIN accounts.users u ON u.user_id = m.user_id
+WHERE m.tenant_id = $1
+  AND m.user_id > $2
+  AND ($3::text IS NULL OR $3::text = ANY (m.roles))
+  AND ($4::text IS NULL OR NOT ($4::text = ANY (m.roles)))
+  AND ($5::uuid IS NULL OR m.family_id = $5)
+  AND ($6::uuid IS NULL OR m.family_id IS DISTINCT FROM $6)
+ORDER BY m.user_id
+LIMIT $7
+`
+
+type ListMembersParams struct {
+	TenantID    uuid.UUID
+	AfterID     uuid.UUID
+	Role        pgtype.Text
+	RoleNot     pgtype.Text
+	FamilyID    uuid.NullUUID
+	FamilyIDNot uuid.NullUUID
+	PageLimit   int32
+}
+
+type ListMembersRow struct {
+	TenantID    uuid.UUID
+	UserID      uuid.UUID
+	Roles       []string
+	FamilyID    uuid.NullUUID
+	StudentID   uuid.NullUUID
+	CreateTime  time.Time
+	UpdateTime  time.Time
+	Revision    int64
+	Email       string
+	DisplayName string
+}
+
+// Keyset pagination on user_id; the filters are optional (NULL = none).
+func (q *Queries) ListMembers(ctx context.Context, arg ListMembersParams) ([]ListMembersRow, error) {
+	rows, err := q.db.Query(ctx, listMembers,
+		arg.TenantID,
+		arg.AfterID,
+		arg.Role,
+		arg.RoleNot,
+		arg.FamilyID,
+		arg.FamilyIDNot,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListMembersRow
+	for rows.Next() {
+		var i ListMembersRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.UserID,
+			&i.Roles,
+			&i.FamilyID,
+			&i.StudentID,
+			&i.CreateTime,
+			&i.UpdateTime,
+			&i.Revision,
+			&i.Email,
+			&i.DisplayName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listTenantsForUser = `-- name: ListTenantsForUser :many
 SELECT t.tenant_id, t.kind, t.display_name, m.roles
 FROM accounts.memberships m
@@ -141,22 +664,133 @@ func (q *Queries) ListTenantsForUser(ctx context.Context, arg ListTenantsForUser
 	return items, nil
 }
 
-const unscopedLookupUser = `-- name: UnscopedLookupUser :one
-SELECT found.user_id::uuid AS user_id
-FROM (SELECT accounts.lookup_user($1::text, $2::text) AS user_id) AS found
-WHERE found.user_id IS NOT NULL
+const lockTenant = `-- name: LockTenant :exec
+SELECT tenant_id FROM accounts.tenants WHERE tenant_id = $1 FOR UPDATE
 `
 
-type UnscopedLookupUserParams struct {
-	Issuer  string
-	Subject string
+// Serialises the changes of a tenant's members, so that the check for its
+// last OWNER/ADMIN sees every other change committed.
+func (q *Queries) LockTenant(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, lockTenant, tenantID)
+	return err
 }
 
-// Finds the caller by token issuer and subject, before any scope exists
-// (SECURITY DEFINER). No row when the identity has no Steward account.
-func (q *Queries) UnscopedLookupUser(ctx context.Context, arg UnscopedLookupUserParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, unscopedLookupUser, arg.Issuer, arg.Subject)
+const markInvitationAccepted = `-- name: MarkInvitationAccepted :one
+UPDATE accounts.invitations SET accept_time = now(), accepted_user_id = $1, revision = revision + 1
+WHERE tenant_id = $2 AND invitation_id = $3
+RETURNING tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint
+`
+
+type MarkInvitationAcceptedParams struct {
+	AcceptedUserID uuid.NullUUID
+	TenantID       uuid.UUID
+	InvitationID   uuid.UUID
+}
+
+func (q *Queries) MarkInvitationAccepted(ctx context.Context, arg MarkInvitationAcceptedParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, markInvitationAccepted, arg.AcceptedUserID, arg.TenantID, arg.InvitationID)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const revokeInvitation = `-- name: RevokeInvitation :one
+UPDATE accounts.invitations SET revoke_time = now(), revision = revision + 1
+WHERE tenant_id = $1 AND invitation_id = $2
+RETURNING tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, create_time, expire_time, revoke_time, accept_time, accepted_user_id, revision, request_id, request_fingerprint
+`
+
+type RevokeInvitationParams struct {
+	TenantID     uuid.UUID
+	InvitationID uuid.UUID
+}
+
+func (q *Queries) RevokeInvitation(ctx context.Context, arg RevokeInvitationParams) (AccountsInvitation, error) {
+	row := q.db.QueryRow(ctx, revokeInvitation, arg.TenantID, arg.InvitationID)
+	var i AccountsInvitation
+	err := row.Scan(
+		&i.TenantID,
+		&i.InvitationID,
+		&i.Email,
+		&i.Roles,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.InviterUserID,
+		&i.CreateTime,
+		&i.ExpireTime,
+		&i.RevokeTime,
+		&i.AcceptTime,
+		&i.AcceptedUserID,
+		&i.Revision,
+		&i.RequestID,
+		&i.RequestFingerprint,
+	)
+	return i, err
+}
+
+const unscopedJoinUser = `-- name: UnscopedJoinUser :one
+SELECT accounts.join_user($1::text, $2::text, $3::text, $4::text)::uuid AS user_id
+`
+
+type UnscopedJoinUserParams struct {
+	Issuer      string
+	Subject     string
+	Email       string
+	DisplayName string
+}
+
+// Finds the caller by token issuer and subject, creating the account on the
+// first valid token (SECURITY DEFINER: the runtime role cannot write users).
+func (q *Queries) UnscopedJoinUser(ctx context.Context, arg UnscopedJoinUserParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, unscopedJoinUser,
+		arg.Issuer,
+		arg.Subject,
+		arg.Email,
+		arg.DisplayName,
+	)
 	var user_id uuid.UUID
 	err := row.Scan(&user_id)
 	return user_id, err
+}
+
+const updateMember = `-- name: UpdateMember :exec
+UPDATE accounts.memberships
+SET roles = $1, family_id = $2, student_id = $3,
+    revision = revision + 1, update_time = now()
+WHERE tenant_id = $4 AND user_id = $5
+`
+
+type UpdateMemberParams struct {
+	Roles     []string
+	FamilyID  uuid.NullUUID
+	StudentID uuid.NullUUID
+	TenantID  uuid.UUID
+	UserID    uuid.UUID
+}
+
+func (q *Queries) UpdateMember(ctx context.Context, arg UpdateMemberParams) error {
+	_, err := q.db.Exec(ctx, updateMember,
+		arg.Roles,
+		arg.FamilyID,
+		arg.StudentID,
+		arg.TenantID,
+		arg.UserID,
+	)
+	return err
 }

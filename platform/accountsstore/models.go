@@ -3,3 +3,28 @@
 //   sqlc v1.31.1
 
 package accountsstore
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
+)
+
+type AccountsInvitation struct {
+	TenantID           uuid.UUID
+	InvitationID       uuid.UUID
+	Email              string
+	Roles              []string
+	FamilyID           uuid.NullUUID
+	StudentID          uuid.NullUUID
+	InviterUserID      uuid.UUID
+	CreateTime         time.Time
+	ExpireTime         time.Time
+	RevokeTime         pgtype.Timestamptz
+	AcceptTime         pgtype.Timestamptz
+	AcceptedUserID     uuid.NullUUID
+	Revision           int64
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+}

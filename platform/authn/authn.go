@@ -15,8 +15,21 @@ import (
 	"steward.dev/platform/scope"
 )
 
+// Identity is a person as a verified token presents them: the issuer and
+// subject that name them, and the profile claims (OIDC's email,
+// email_verified and name) the issuer vouches for.
+type Identity struct {
+	Issuer, Subject string
+	Email           string
+	EmailVerified   bool
+	Name            string
+}
+
 // UserLookup finds the Steward account of an identity; uuid.Nil if none.
-type UserLookup func(ctx context.Context, issuer, subject string) (uuid.UUID, error)
+// The platform's (platform/access.UserLookup) creates the account of a
+// person signing in for the first time (just-in-time), so it answers
+// uuid.Nil only for an identity without one it could create.
+type UserLookup func(ctx context.Context, id Identity) (uuid.UUID, error)
 
 // Config configures an Authenticator.
 type Config struct {
@@ -102,13 +115,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Cal
 		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
 	}
 	var client struct {
-		ClientID string `json:"client_id"` // RFC 9068
-		AZP      string `json:"azp"`       // OIDC's authorized party, where client_id is absent
+		ClientID      string `json:"client_id"` // RFC 9068
+		AZP           string `json:"azp"`       // OIDC's authorized party, where client_id is absent
+		Email         string `json:"email"`
+		EmailVerified bool   `json:"email_verified"`
+		Name          string `json:"name"`
 	}
 	if err := tok.Claims(&client); err != nil {
 		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
 	}
-	caller := scope.Caller{Kind: scope.KindUser, Issuer: tok.Issuer, Subject: tok.Subject, ClientID: client.ClientID}
+	caller := scope.Caller{Kind: scope.KindUser, Issuer: tok.Issuer, Subject: tok.Subject, ClientID: client.ClientID,
+		Email: client.Email, EmailVerified: client.EmailVerified && client.Email != "", Name: client.Name}
 	if caller.ClientID == "" {
 		caller.ClientID = client.AZP
 	}
@@ -118,7 +135,10 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Cal
 		// lookup, or a service whose subject equals a person's would act as
 		// that person.
 		caller.Kind = scope.KindService
-	} else if caller.UserID, err = a.lookup(ctx, tok.Issuer, tok.Subject); err != nil {
+		caller.Email, caller.EmailVerified, caller.Name = "", false, ""
+	} else if caller.UserID, err = a.lookup(ctx, Identity{
+		Issuer: tok.Issuer, Subject: tok.Subject, Email: caller.Email, EmailVerified: caller.EmailVerified, Name: caller.Name,
+	}); err != nil {
 		return scope.Caller{}, err
 	}
 	a.store(raw, cached{caller: caller, expiry: tok.Expiry})

@@ -116,7 +116,8 @@ type users struct {
 	ids   map[string]uuid.UUID // by subject
 }
 
-func (u *users) lookup(_ context.Context, _, subject string) (uuid.UUID, error) {
+func (u *users) lookup(_ context.Context, id authn.Identity) (uuid.UUID, error) {
+	subject := id.Subject
 	u.calls.Add(1)
 	if subject == "broken" {
 		return uuid.Nil, errors.New("database down")

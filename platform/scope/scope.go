@@ -56,9 +56,15 @@ type Caller struct {
 	// ClientID is the OAuth client the token was issued to (client_id or
 	// azp); for a service principal it is the service's identity.
 	ClientID string
-	// UserID is the Steward account of a user; uuid.Nil for a service, or a
-	// person not yet invited.
+	// UserID is the Steward account of a user, created on their first
+	// request (just-in-time); uuid.Nil for a service.
 	UserID uuid.UUID
+	// Email, EmailVerified and Name are the token's OIDC claims (email,
+	// email_verified, name) for a user; empty for a service. An invitation is
+	// accepted only by a caller whose Email is the invited one and verified.
+	Email         string
+	EmailVerified bool
+	Name          string
 }
 
 // IsService reports whether the caller is a service principal.

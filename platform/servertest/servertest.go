@@ -251,19 +251,53 @@ func (e *Env) TokenURL() string { return e.Issuer + "/token" }
 
 type claims struct {
 	jwt.Claims
-	ClientID string `json:"client_id"`
+	ClientID      string `json:"client_id"`
+	Email         string `json:"email,omitempty"`
+	EmailVerified *bool  `json:"email_verified,omitempty"`
+	Name          string `json:"name,omitempty"`
+}
+
+// Profile is what a user's token says of them besides the subject: OIDC's
+// email, email_verified and name claims.
+type Profile struct {
+	Email    string
+	Verified bool
+	Name     string
+}
+
+// ProfileToken mints a user's token (client steward-cli) for subject with
+// the profile claims p, such as a person who has no account yet (their
+// first request creates it) or whose email is not verified.
+func (e *Env) ProfileToken(t testing.TB, subject string, p Profile) string {
+	t.Helper()
+	raw, err := e.signClaims(subject, "steward-cli", func(c *claims) {
+		c.Email, c.Name = p.Email, p.Name
+		c.EmailVerified = &p.Verified
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return raw
 }
 
 func (e *Env) sign(subject, clientID string) (string, error) {
+	return e.signClaims(subject, clientID, nil)
+}
+
+func (e *Env) signClaims(subject, clientID string, profile func(*claims)) (string, error) {
 	now := time.Now()
-	return e.key.Sign(claims{
+	c := claims{
 		Claims: jwt.Claims{
 			Issuer: e.Issuer, Subject: subject, Audience: jwt.Audience{Audience},
 			IssuedAt: jwt.NewNumericDate(now), NotBefore: jwt.NewNumericDate(now.Add(-time.Minute)),
 			Expiry: jwt.NewNumericDate(now.Add(5 * time.Minute)), ID: uuid.NewString(),
 		},
 		ClientID: clientID,
-	})
+	}
+	if profile != nil {
+		profile(&c)
+	}
+	return e.key.Sign(c)
 }
 
 // issuerHandler serves discovery, the JWKS and client_credentials tokens for

@@ -69,7 +69,23 @@ func TestPostgresStore(t *testing.T) {
 	if err := parsePayload(reply.AccessToken, &c); err != nil {
 		t.Fatal(err)
 	}
-	if c.Email != "Alice@Example.com" || c.Name != a.DisplayName {
+	if c.Email != "Alice@Example.com" || c.Name != a.DisplayName || c.EmailVerified == nil || !*c.EmailVerified {
 		t.Errorf("claims = %+v", c)
+	}
+
+	// A user whose email the issuer does not vouch for says so in the token.
+	if _, err := owner.Exec(ctx, `INSERT INTO devidp.users (subject, email, display_name, password_hash, email_verified) VALUES ('sub-unverified', 'unverified@example.com', 'U', $1, false)`, a.PasswordHash); err != nil {
+		t.Fatal(err)
+	}
+	resp, reply = postToken(t, ts, passwordForm("unverified@example.com", alicePassword), nil)
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("unverified: status = %d, want 200", resp.StatusCode)
+	}
+	c = accessClaims{}
+	if err := parsePayload(reply.AccessToken, &c); err != nil {
+		t.Fatal(err)
+	}
+	if c.EmailVerified == nil || *c.EmailVerified {
+		t.Errorf("unverified user's claims = %+v; want email_verified false", c)
 	}
 }

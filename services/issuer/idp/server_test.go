@@ -44,7 +44,7 @@ var aliceHash = sync.OnceValue(func() string {
 })
 
 func alice() idp.User {
-	return idp.User{Subject: "user-alice", Email: "alice@example.com", DisplayName: "Alice Liddell", PasswordHash: aliceHash()}
+	return idp.User{Subject: "user-alice", Email: "alice@example.com", DisplayName: "Alice Liddell", PasswordHash: aliceHash(), EmailVerified: true}
 }
 
 func testClients() []idp.Client {
@@ -157,11 +157,13 @@ type accessClaims struct {
 	ClientID string `json:"client_id"`
 	Scope    string `json:"scope"`
 	Email    string `json:"email"`
-	Name     string `json:"name"`
-	JTI      string `json:"jti"`
-	IAT      int64  `json:"iat"`
-	NBF      int64  `json:"nbf"`
-	EXP      int64  `json:"exp"`
+	// EmailVerified is nil when the claim is absent.
+	EmailVerified *bool  `json:"email_verified"`
+	Name          string `json:"name"`
+	JTI           string `json:"jti"`
+	IAT           int64  `json:"iat"`
+	NBF           int64  `json:"nbf"`
+	EXP           int64  `json:"exp"`
 }
 
 func TestPasswordGrantTokenVerifiesWithGoOIDC(t *testing.T) {
@@ -191,7 +193,8 @@ func TestPasswordGrantTokenVerifiesWithGoOIDC(t *testing.T) {
 	if err := tok.Claims(&c); err != nil {
 		t.Fatal(err)
 	}
-	if c.ClientID != cliClient || c.Scope != "openid assets:read" || c.Email != "alice@example.com" || c.Name != "Alice Liddell" {
+	if c.ClientID != cliClient || c.Scope != "openid assets:read" || c.Email != "alice@example.com" || c.Name != "Alice Liddell" ||
+		c.EmailVerified == nil || !*c.EmailVerified {
 		t.Errorf("claims = %+v", c)
 	}
 	if c.JTI == "" || c.IAT == 0 || c.NBF != c.IAT || c.EXP != c.IAT+3600 {
@@ -254,7 +257,7 @@ func TestClientCredentialsGrant(t *testing.T) {
 			if err := tok.Claims(&c); err != nil {
 				t.Fatal(err)
 			}
-			if tok.Subject != svcClient || c.ClientID != svcClient || c.Email != "" || c.Name != "" {
+			if tok.Subject != svcClient || c.ClientID != svcClient || c.Email != "" || c.Name != "" || c.EmailVerified != nil {
 				t.Errorf("sub = %q, claims = %+v; want the client and no user claims", tok.Subject, c)
 			}
 		})

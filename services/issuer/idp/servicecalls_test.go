@@ -24,7 +24,8 @@ func TestClientCredentialsTokenIsAServicePrincipal(t *testing.T) {
 	lookups := 0
 	namesake := uuid.New() // a person whose subject is the client's id
 	auth := authn.New(authn.Config{Issuer: ts.URL, Audience: audience, ServiceClients: []string{svcClient}},
-		func(_ context.Context, _, subject string) (uuid.UUID, error) {
+		func(_ context.Context, id authn.Identity) (uuid.UUID, error) {
+			subject := id.Subject
 			lookups++
 			if subject == svcClient {
 				return namesake, nil

@@ -55,6 +55,10 @@ type accessTokenClaims struct {
 	Scope    string `json:"scope,omitempty"`
 	Email    string `json:"email,omitempty"`
 	Name     string `json:"name,omitempty"`
+	// EmailVerified is OIDC's email_verified: whether the issuer has checked
+	// that the user controls Email. Steward accepts an invitation only with a
+	// verified email. Absent from client-credentials tokens.
+	EmailVerified *bool `json:"email_verified,omitempty"`
 }
 
 // grantLog collects what a token request's log record says about it.
@@ -131,6 +135,7 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request, gl *grantLog) (to
 			return tokenResponse{}, errInvalidGrant("invalid username or password")
 		}
 		claims.Subject, claims.Email, claims.Name = u.Subject, u.Email, u.DisplayName
+		claims.EmailVerified = &u.EmailVerified
 	case GrantClientCredentials:
 		claims.Subject = client.ID
 	}

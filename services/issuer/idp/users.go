@@ -20,6 +20,8 @@ type User struct {
 	Email        string
 	DisplayName  string
 	PasswordHash string // bcrypt, see HashPassword
+	// EmailVerified is the email_verified claim of the user's tokens.
+	EmailVerified bool
 }
 
 // UserStore finds users by email, ignoring case. It returns ErrUnknownUser
@@ -71,7 +73,7 @@ func NewPostgresStore(pool *pgxpool.Pool) *PostgresStore {
 // The UNIQUE constraint on email is case-sensitive, so two rows may differ
 // only in case; LIMIT 2 lets us refuse that instead of picking one at random.
 const userByEmailSQL = `
-SELECT subject, email, display_name, password_hash
+SELECT subject, email, display_name, password_hash, email_verified
 FROM devidp.users
 WHERE lower(email) = lower($1)
 LIMIT 2`
@@ -84,7 +86,7 @@ func (s *PostgresStore) UserByEmail(ctx context.Context, email string) (User, er
 	}
 	u, err := pgx.CollectExactlyOneRow(rows, func(row pgx.CollectableRow) (User, error) {
 		var u User
-		err := row.Scan(&u.Subject, &u.Email, &u.DisplayName, &u.PasswordHash)
+		err := row.Scan(&u.Subject, &u.Email, &u.DisplayName, &u.PasswordHash, &u.EmailVerified)
 		return u, err
 	})
 	switch {
