@@ -19,6 +19,8 @@ const (
 	AssetsRead   Permission = "assets.read"
 	AssetsWrite  Permission = "assets.write"
 	AssetsRecord Permission = "assets.record" // meter readings and attachment uploads
+	MembersRead  Permission = "members.read"  // a tenant's members and invitations
+	MembersWrite Permission = "members.write" // invite, revoke, change roles, remove members
 )
 
 // Tenant kinds, as stored in accounts.tenants.kind.
@@ -38,11 +40,11 @@ const (
 // NOT_FOUND for the wrong family, exactly as for another tenant.
 var rolePermissions = map[string]map[typev1.Role][]Permission{
 	KindHousehold: {
-		typev1.Role_ROLE_OWNER:  {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord},
+		typev1.Role_ROLE_OWNER:  {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite},
 		typev1.Role_ROLE_MEMBER: {TenantsRead, AssetsRead, AssetsRecord},
 	},
 	KindSchool: {
-		typev1.Role_ROLE_ADMIN:   {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord},
+		typev1.Role_ROLE_ADMIN:   {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite},
 		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord},
 		typev1.Role_ROLE_PARENT:  {TenantsRead},
 		typev1.Role_ROLE_STUDENT: {TenantsRead},

@@ -1,6 +1,7 @@
 package grpcserver
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -24,6 +25,10 @@ type BootstrapConfig struct {
 	ServiceClients []string
 	Logger         *slog.Logger
 	LameDuck       time.Duration // see Options.LameDuck
+	// MembershipTTL is how long a resolved membership (or its absence) is
+	// cached: the bound on how long a removed member keeps access, or a
+	// changed role its old permissions. 0 means DefaultMembershipTTL.
+	MembershipTTL time.Duration
 }
 
 // Bootstrap opens the database, builds authentication and membership
@@ -43,7 +48,7 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 	srv, err := New(Options{
 		Logger:        cfg.Logger,
 		Authenticator: authn.New(authn.Config{Issuer: cfg.OIDCIssuer, Audience: cfg.OIDCAudience, ServiceClients: cfg.ServiceClients}, access.UserLookup(db)),
-		Members:       access.NewMembers(db, membershipTTL),
+		Members:       access.NewMembers(db, cmp.Or(cfg.MembershipTTL, DefaultMembershipTTL)),
 		Services:      services,
 		LameDuck:      cfg.LameDuck,
 	})
@@ -67,8 +72,10 @@ func ServiceClients(list string) []string {
 	return ids
 }
 
-// membershipTTL bounds how long a revoked membership keeps working.
-const membershipTTL = 10 * time.Second
+// DefaultMembershipTTL bounds how long a removed membership keeps working,
+// and a changed one its old roles: each service caches a caller's standing
+// in a tenant for this long (platform/access.Members).
+const DefaultMembershipTTL = 10 * time.Second
 
 // Shutdown timing of service binaries: a short lame-duck period for health
 // checkers to notice, then up to shutdownDrain for in-flight calls.

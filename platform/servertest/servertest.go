@@ -79,6 +79,10 @@ type Env struct {
 	// Logger is what served services log to; discarded unless set before
 	// Serve.
 	Logger *slog.Logger
+	// MembershipTTL, when set before Serve, replaces the servers' membership
+	// cache lifetime (grpcserver.DefaultMembershipTTL), so that a test can
+	// watch a removed member's access end.
+	MembershipTTL time.Duration
 
 	key           authntest.Key
 	tokenRequests atomic.Int64
@@ -120,7 +124,7 @@ func (e *Env) ServeAt(t testing.TB, register Register) (*grpc.ClientConn, string
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, closeDB, err := grpcserver.Bootstrap(ctx, grpcserver.BootstrapConfig{
 		DatabaseURL: e.DB.AppURL, OIDCIssuer: e.Issuer, OIDCAudience: Audience,
-		ServiceClients: []string{ServiceClient}, Logger: e.Logger,
+		ServiceClients: []string{ServiceClient}, Logger: e.Logger, MembershipTTL: e.MembershipTTL,
 	}, register)
 	if err != nil {
 		cancel()

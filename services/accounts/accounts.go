@@ -11,5 +11,9 @@ import (
 
 // Services returns the gRPC services of the tenant directory.
 func Services(db *tenantdb.DB) ([]grpcserver.Service, error) {
-	return []grpcserver.Service{{Desc: &accountsv1.TenantService_ServiceDesc, Impl: server.New(db)}}, nil
+	s := server.New(db)
+	return []grpcserver.Service{
+		{Desc: server.Constraints.Register(&accountsv1.TenantService_ServiceDesc), Impl: s},
+		{Desc: server.Constraints.Register(&accountsv1.MemberService_ServiceDesc), Impl: server.Members{Server: s}},
+	}, nil
 }

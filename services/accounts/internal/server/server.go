@@ -3,6 +3,9 @@ package server
 
 import (
 	"context"
+	"time"
+
+	"google.golang.org/grpc/codes"
 
 	"github.com/google/uuid"
 
@@ -10,6 +13,7 @@ import (
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/accountsstore"
 	"steward.dev/platform/aip"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
@@ -27,11 +31,24 @@ var tenantPattern = resname.Of(&accountsv1.Tenant{})
 // Server implements accountsv1.TenantServiceServer.
 type Server struct {
 	accountsv1.UnimplementedTenantServiceServer
-	db *tenantdb.DB
+	db  *tenantdb.DB
+	now func() time.Time
 }
 
 // New returns a Server reading accounts through db.
-func New(db *tenantdb.DB) *Server { return &Server{db: db} }
+func New(db *tenantdb.DB) *Server { return &Server{db: db, now: time.Now} }
+
+// Members implements accountsv1.MemberServiceServer on the same store.
+type Members struct {
+	accountsv1.UnimplementedMemberServiceServer
+	*Server
+}
+
+// Constraints is what a violation of each of accounts' constraints answers.
+var Constraints = apierror.Constraints{
+	// Two first attempts of one sign-up at once: the loser is told to retry.
+	"tenants_request_id_key": {Code: codes.AlreadyExists, Reason: typev1.ErrorReason_ERROR_REASON_REQUEST_ID_REUSED, Field: "request_id"},
+}
 
 func tenantToProto(id uuid.UUID, kind, displayName string, stored []string) *accountsv1.Tenant {
 	t := &accountsv1.Tenant{

@@ -79,9 +79,11 @@ func (Tenant_Kind) EnumDescriptor() ([]byte, []int) {
 type Tenant struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "tenants/{tenant}".
-	Name        string      `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	DisplayName string      `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	Kind        Tenant_Kind `protobuf:"varint,3,opt,name=kind,proto3,enum=steward.accounts.v1.Tenant_Kind" json:"kind,omitempty"`
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Required on create.
+	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Required on create; cannot change.
+	Kind Tenant_Kind `protobuf:"varint,3,opt,name=kind,proto3,enum=steward.accounts.v1.Tenant_Kind" json:"kind,omitempty"`
 	// The caller's roles in this tenant.
 	Roles         []v1.Role `protobuf:"varint,4,rep,packed,name=roles,proto3,enum=steward.type.v1.Role" json:"roles,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -146,6 +148,60 @@ func (x *Tenant) GetRoles() []v1.Role {
 	return nil
 }
 
+type CreateTenantRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Tenant *Tenant                `protobuf:"bytes,1,opt,name=tenant,proto3" json:"tenant,omitempty"`
+	// Makes the create idempotent: a retry with the same request_id returns
+	// the tenant the first attempt created.
+	RequestId     string `protobuf:"bytes,2,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTenantRequest) Reset() {
+	*x = CreateTenantRequest{}
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTenantRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTenantRequest) ProtoMessage() {}
+
+func (x *CreateTenantRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTenantRequest.ProtoReflect.Descriptor instead.
+func (*CreateTenantRequest) Descriptor() ([]byte, []int) {
+	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *CreateTenantRequest) GetTenant() *Tenant {
+	if x != nil {
+		return x.Tenant
+	}
+	return nil
+}
+
+func (x *CreateTenantRequest) GetRequestId() string {
+	if x != nil {
+		return x.RequestId
+	}
+	return ""
+}
+
 type ListTenantsRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// 0 means 50; above 1000 means 1000.
@@ -158,7 +214,7 @@ type ListTenantsRequest struct {
 
 func (x *ListTenantsRequest) Reset() {
 	*x = ListTenantsRequest{}
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[1]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -170,7 +226,7 @@ func (x *ListTenantsRequest) String() string {
 func (*ListTenantsRequest) ProtoMessage() {}
 
 func (x *ListTenantsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[1]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -183,7 +239,7 @@ func (x *ListTenantsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTenantsRequest.ProtoReflect.Descriptor instead.
 func (*ListTenantsRequest) Descriptor() ([]byte, []int) {
-	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{1}
+	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *ListTenantsRequest) GetPageSize() int32 {
@@ -210,7 +266,7 @@ type ListTenantsResponse struct {
 
 func (x *ListTenantsResponse) Reset() {
 	*x = ListTenantsResponse{}
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[2]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -222,7 +278,7 @@ func (x *ListTenantsResponse) String() string {
 func (*ListTenantsResponse) ProtoMessage() {}
 
 func (x *ListTenantsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[2]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -235,7 +291,7 @@ func (x *ListTenantsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTenantsResponse.ProtoReflect.Descriptor instead.
 func (*ListTenantsResponse) Descriptor() ([]byte, []int) {
-	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{2}
+	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *ListTenantsResponse) GetTenants() []*Tenant {
@@ -261,7 +317,7 @@ type GetTenantRequest struct {
 
 func (x *GetTenantRequest) Reset() {
 	*x = GetTenantRequest{}
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[3]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -273,7 +329,7 @@ func (x *GetTenantRequest) String() string {
 func (*GetTenantRequest) ProtoMessage() {}
 
 func (x *GetTenantRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[3]
+	mi := &file_steward_accounts_v1_tenants_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -286,7 +342,7 @@ func (x *GetTenantRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTenantRequest.ProtoReflect.Descriptor instead.
 func (*GetTenantRequest) Descriptor() ([]byte, []int) {
-	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{3}
+	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetTenantRequest) GetName() string {
@@ -300,17 +356,23 @@ var File_steward_accounts_v1_tenants_proto protoreflect.FileDescriptor
 
 const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\n" +
-	"!steward/accounts/v1/tenants.proto\x12\x13steward.accounts.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a\x1csteward/type/v1/policy.proto\"\x9a\x02\n" +
+	"!steward/accounts/v1/tenants.proto\x12\x13steward.accounts.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a.protoc-gen-openapiv2/options/annotations.proto\x1a\x1csteward/type/v1/policy.proto\"\xb6\x02\n" +
 	"\x06Tenant\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12!\n" +
-	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x124\n" +
-	"\x04kind\x18\x03 \x01(\x0e2 .steward.accounts.v1.Tenant.KindR\x04kind\x120\n" +
-	"\x05roles\x18\x04 \x03(\x0e2\x15.steward.type.v1.RoleB\x03\xe0A\x03R\x05roles\"A\n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12+\n" +
+	"\fdisplay_name\x18\x02 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12>\n" +
+	"\x04kind\x18\x03 \x01(\x0e2 .steward.accounts.v1.Tenant.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x128\n" +
+	"\x05roles\x18\x04 \x03(\x0e2\x15.steward.type.v1.RoleB\v\xe0A\x03\xbaH\x05\x92\x01\x02\x10\x06R\x05roles\"A\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eKIND_HOUSEHOLD\x10\x01\x12\x0f\n" +
 	"\vKIND_SCHOOL\x10\x02:)\xeaA&\n" +
-	"\x12steward.dev/Tenant\x12\x10tenants/{tenant}\"c\n" +
+	"\x12steward.dev/Tenant\x12\x10tenants/{tenant}\"\xb1\x02\n" +
+	"\x13CreateTenantRequest\x12>\n" +
+	"\x06tenant\x18\x01 \x01(\v2\x1b.steward.accounts.v1.TenantB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x06tenant\x12*\n" +
+	"\n" +
+	"request_id\x18\x02 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\xad\x01\xbaH\xa9\x01\x1aK\n" +
+	"\x1ctenant.display_name-required\x12\vis required\x1a\x1ethis.tenant.display_name != ''\x1aZ\n" +
+	"\x14tenant.kind-required\x12+is required (KIND_HOUSEHOLD or KIND_SCHOOL)\x1a\x15this.tenant.kind != 0\"c\n" +
 	"\x12ListTenantsRequest\x12$\n" +
 	"\tpage_size\x18\x01 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
@@ -320,16 +382,20 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"B\n" +
 	"\x10GetTenantRequest\x12.\n" +
 	"\x04name\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
-	"\x12steward.dev/TenantR\x04name2\x92\x02\n" +
+	"\x12steward.dev/TenantR\x04name2\x8a\x03\n" +
 	"\rTenantService\x12y\n" +
-	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x85\x01\n" +
+	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12v\n" +
+	"\fCreateTenant\x12(.steward.accounts.v1.CreateTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15:\x06tenant\"\v/v1/tenants\x12\x85\x01\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +
-	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xde\t\x92A\xa7\t\x12\xe4\x01\n" +
-	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xe5\x06\n" +
-	"\adefault\x12\xd9\x06\n" +
-	"\xbe\x06An error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
+	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xb1\v\x92A\xfa\n" +
+	"\x12\xe4\x01\n" +
+	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xb8\b\n" +
+	"\adefault\x12\xac\b\n" +
+	"\x91\bAn error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
 	"\n" +
 	"Every service (steward.type.v1.ErrorReason): INVALID_ARGUMENT (400), RESOURCE_NOT_FOUND (404, also for another tenant's resources), RESOURCE_ALREADY_EXISTS (409), ETAG_MISMATCH (412), FAILED_PRECONDITION (400), UNAUTHENTICATED (401), PERMISSION_DENIED (403), CONCURRENT_MODIFICATION (409), UNAVAILABLE (503), INTERNAL (500), DEADLINE_EXCEEDED (504), CANCELED (499), REQUEST_ID_REUSED (409), RESOURCE_OVERLAPS (400), SERVICE_TENANT_REQUIRED (403).\n" +
+	"\n" +
+	"Accounts (steward.accounts.v1.ErrorReason): EMAIL_NOT_VERIFIED (403), INVITATION_EMAIL_MISMATCH (403), INVITATION_EXPIRED (400), INVITATION_REVOKED (400), INVITATION_ALREADY_ACCEPTED (400), LAST_MANAGER (400).\n" +
 	"\n" +
 	"Asset Management (steward.assets.v1.ErrorReason): HOME_NOT_EMPTY (400), METER_WENT_BACKWARDS (400).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusZH\n" +
@@ -352,28 +418,32 @@ func file_steward_accounts_v1_tenants_proto_rawDescGZIP() []byte {
 }
 
 var file_steward_accounts_v1_tenants_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_steward_accounts_v1_tenants_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_steward_accounts_v1_tenants_proto_msgTypes = make([]protoimpl.MessageInfo, 5)
 var file_steward_accounts_v1_tenants_proto_goTypes = []any{
 	(Tenant_Kind)(0),            // 0: steward.accounts.v1.Tenant.Kind
 	(*Tenant)(nil),              // 1: steward.accounts.v1.Tenant
-	(*ListTenantsRequest)(nil),  // 2: steward.accounts.v1.ListTenantsRequest
-	(*ListTenantsResponse)(nil), // 3: steward.accounts.v1.ListTenantsResponse
-	(*GetTenantRequest)(nil),    // 4: steward.accounts.v1.GetTenantRequest
-	(v1.Role)(0),                // 5: steward.type.v1.Role
+	(*CreateTenantRequest)(nil), // 2: steward.accounts.v1.CreateTenantRequest
+	(*ListTenantsRequest)(nil),  // 3: steward.accounts.v1.ListTenantsRequest
+	(*ListTenantsResponse)(nil), // 4: steward.accounts.v1.ListTenantsResponse
+	(*GetTenantRequest)(nil),    // 5: steward.accounts.v1.GetTenantRequest
+	(v1.Role)(0),                // 6: steward.type.v1.Role
 }
 var file_steward_accounts_v1_tenants_proto_depIdxs = []int32{
 	0, // 0: steward.accounts.v1.Tenant.kind:type_name -> steward.accounts.v1.Tenant.Kind
-	5, // 1: steward.accounts.v1.Tenant.roles:type_name -> steward.type.v1.Role
-	1, // 2: steward.accounts.v1.ListTenantsResponse.tenants:type_name -> steward.accounts.v1.Tenant
-	2, // 3: steward.accounts.v1.TenantService.ListTenants:input_type -> steward.accounts.v1.ListTenantsRequest
-	4, // 4: steward.accounts.v1.TenantService.GetTenant:input_type -> steward.accounts.v1.GetTenantRequest
-	3, // 5: steward.accounts.v1.TenantService.ListTenants:output_type -> steward.accounts.v1.ListTenantsResponse
-	1, // 6: steward.accounts.v1.TenantService.GetTenant:output_type -> steward.accounts.v1.Tenant
-	5, // [5:7] is the sub-list for method output_type
-	3, // [3:5] is the sub-list for method input_type
-	3, // [3:3] is the sub-list for extension type_name
-	3, // [3:3] is the sub-list for extension extendee
-	0, // [0:3] is the sub-list for field type_name
+	6, // 1: steward.accounts.v1.Tenant.roles:type_name -> steward.type.v1.Role
+	1, // 2: steward.accounts.v1.CreateTenantRequest.tenant:type_name -> steward.accounts.v1.Tenant
+	1, // 3: steward.accounts.v1.ListTenantsResponse.tenants:type_name -> steward.accounts.v1.Tenant
+	3, // 4: steward.accounts.v1.TenantService.ListTenants:input_type -> steward.accounts.v1.ListTenantsRequest
+	2, // 5: steward.accounts.v1.TenantService.CreateTenant:input_type -> steward.accounts.v1.CreateTenantRequest
+	5, // 6: steward.accounts.v1.TenantService.GetTenant:input_type -> steward.accounts.v1.GetTenantRequest
+	4, // 7: steward.accounts.v1.TenantService.ListTenants:output_type -> steward.accounts.v1.ListTenantsResponse
+	1, // 8: steward.accounts.v1.TenantService.CreateTenant:output_type -> steward.accounts.v1.Tenant
+	1, // 9: steward.accounts.v1.TenantService.GetTenant:output_type -> steward.accounts.v1.Tenant
+	7, // [7:10] is the sub-list for method output_type
+	4, // [4:7] is the sub-list for method input_type
+	4, // [4:4] is the sub-list for extension type_name
+	4, // [4:4] is the sub-list for extension extendee
+	0, // [0:4] is the sub-list for field type_name
 }
 
 func init() { file_steward_accounts_v1_tenants_proto_init() }
@@ -387,7 +457,7 @@ func file_steward_accounts_v1_tenants_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_accounts_v1_tenants_proto_rawDesc), len(file_steward_accounts_v1_tenants_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   4,
+			NumMessages:   5,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,8 +19,9 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TenantService_ListTenants_FullMethodName = "/steward.accounts.v1.TenantService/ListTenants"
-	TenantService_GetTenant_FullMethodName   = "/steward.accounts.v1.TenantService/GetTenant"
+	TenantService_ListTenants_FullMethodName  = "/steward.accounts.v1.TenantService/ListTenants"
+	TenantService_CreateTenant_FullMethodName = "/steward.accounts.v1.TenantService/CreateTenant"
+	TenantService_GetTenant_FullMethodName    = "/steward.accounts.v1.TenantService/GetTenant"
 )
 
 // TenantServiceClient is the client API for TenantService service.
@@ -34,6 +35,13 @@ type TenantServiceClient interface {
 	// Each tenant comes with the caller's roles in it. Needs only a valid token:
 	// a caller who belongs to no tenant gets an empty list.
 	ListTenants(ctx context.Context, in *ListTenantsRequest, opts ...grpc.CallOption) (*ListTenantsResponse, error)
+	// Creates a tenant: signing up a household or a music school.
+	//
+	// Any signed-in person may call it (a service principal is refused with
+	// PERMISSION_DENIED). The caller becomes the new tenant's OWNER (a
+	// household) or ADMIN (a school). kind and display_name are required. With
+	// request_id set, a retry returns the tenant the first attempt created.
+	CreateTenant(ctx context.Context, in *CreateTenantRequest, opts ...grpc.CallOption) (*Tenant, error)
 	// Gets one tenant the caller is a member of.
 	//
 	// A tenant the caller does not belong to is NOT_FOUND, exactly like one that
@@ -53,6 +61,16 @@ func (c *tenantServiceClient) ListTenants(ctx context.Context, in *ListTenantsRe
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListTenantsResponse)
 	err := c.cc.Invoke(ctx, TenantService_ListTenants_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *tenantServiceClient) CreateTenant(ctx context.Context, in *CreateTenantRequest, opts ...grpc.CallOption) (*Tenant, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(Tenant)
+	err := c.cc.Invoke(ctx, TenantService_CreateTenant_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -80,6 +98,13 @@ type TenantServiceServer interface {
 	// Each tenant comes with the caller's roles in it. Needs only a valid token:
 	// a caller who belongs to no tenant gets an empty list.
 	ListTenants(context.Context, *ListTenantsRequest) (*ListTenantsResponse, error)
+	// Creates a tenant: signing up a household or a music school.
+	//
+	// Any signed-in person may call it (a service principal is refused with
+	// PERMISSION_DENIED). The caller becomes the new tenant's OWNER (a
+	// household) or ADMIN (a school). kind and display_name are required. With
+	// request_id set, a retry returns the tenant the first attempt created.
+	CreateTenant(context.Context, *CreateTenantRequest) (*Tenant, error)
 	// Gets one tenant the caller is a member of.
 	//
 	// A tenant the caller does not belong to is NOT_FOUND, exactly like one that
@@ -97,6 +122,9 @@ type UnimplementedTenantServiceServer struct{}
 
 func (UnimplementedTenantServiceServer) ListTenants(context.Context, *ListTenantsRequest) (*ListTenantsResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListTenants not implemented")
+}
+func (UnimplementedTenantServiceServer) CreateTenant(context.Context, *CreateTenantRequest) (*Tenant, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateTenant not implemented")
 }
 func (UnimplementedTenantServiceServer) GetTenant(context.Context, *GetTenantRequest) (*Tenant, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetTenant not implemented")
@@ -140,6 +168,24 @@ func _TenantService_ListTenants_Handler(srv interface{}, ctx context.Context, de
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TenantService_CreateTenant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateTenantRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TenantServiceServer).CreateTenant(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TenantService_CreateTenant_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TenantServiceServer).CreateTenant(ctx, req.(*CreateTenantRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _TenantService_GetTenant_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(GetTenantRequest)
 	if err := dec(in); err != nil {
@@ -168,6 +214,10 @@ var TenantService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListTenants",
 			Handler:    _TenantService_ListTenants_Handler,
+		},
+		{
+			MethodName: "CreateTenant",
+			Handler:    _TenantService_CreateTenant_Handler,
 		},
 		{
 			MethodName: "GetTenant",
