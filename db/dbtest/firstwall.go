@@ -23,6 +23,9 @@ type Victim struct {
 	HomeID, LocationID, AssetID, ReadingID, AttachmentID uuid.UUID
 	RequestID                                            uuid.UUID
 	Meter, CategoryID                                    string
+	// The accounts rows of joining: an invitation, and the directory family
+	// and student on the membership.
+	InvitationID, FamilyID, StudentID uuid.UUID
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -35,6 +38,8 @@ func (v Victim) Values() map[string]any {
 		// The negated filters name the victim's rows too; the variant with
 		// optional filters off (NULL) is the one that matters for them.
 		"LocationIDNot": v.LocationID,
+		"InvitationID":  v.InvitationID, "FamilyID": v.FamilyID, "FamilyIDNot": v.FamilyID, "StudentID": v.StudentID,
+		"AcceptedUserID": v.UserID, "InviterUserID": v.UserID,
 	}
 }
 
@@ -46,6 +51,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 	v := Victim{
 		TenantID: uuid.New(), UserID: uuid.New(), HomeID: uuid.New(), LocationID: uuid.New(), AssetID: uuid.New(),
 		ReadingID: uuid.New(), AttachmentID: uuid.New(), RequestID: uuid.New(), Meter: "runtime", CategoryID: "hvac-boiler",
+		InvitationID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -62,7 +68,10 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		args []any
 	}{
 		{"INSERT INTO accounts.tenants (tenant_id, kind, display_name) VALUES ($1, 'household', 'Victim')", []any{v.TenantID}},
-		{"INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, '{owner}')", []any{v.TenantID, v.UserID}},
+		{"INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id) VALUES ($1, $2, '{owner}', $3, $4)", []any{v.TenantID, v.UserID, v.FamilyID, v.StudentID}},
+		{`INSERT INTO accounts.invitations (tenant_id, invitation_id, email, roles, family_id, student_id, inviter_user_id, expire_time, request_id)
+			VALUES ($1, $2, 'victim@example.com', '{member}', $3, $4, $5, now() + interval '1 day', $6)`,
+			[]any{v.TenantID, v.InvitationID, v.FamilyID, v.StudentID, v.UserID, v.RequestID}},
 		{"INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone, request_id) VALUES ($1, $2, 'Victim home', 'UTC', $3)",
 			[]any{v.TenantID, v.HomeID, v.RequestID}},
 		{"INSERT INTO assets.locations (tenant_id, home_id, location_id, display_name, request_id) VALUES ($1, $2, $3, 'Victim room', $4)",

@@ -137,12 +137,8 @@ func UserLookup(db *tenantdb.DB) func(ctx context.Context, id authn.Identity) (u
 		if id.Issuer == "" || id.Subject == "" {
 			return uuid.Nil, nil
 		}
-		name := id.Name
-		if name == "" {
-			name = id.Email
-		}
 		return q.UnscopedJoinUser(ctx, accountsstore.UnscopedJoinUserParams{
-			Issuer: id.Issuer, Subject: id.Subject, Email: truncate(id.Email, maxEmailLen), DisplayName: truncate(name, maxNameLen),
+			Issuer: id.Issuer, Subject: id.Subject, Email: truncate(id.Email, maxEmailLen), DisplayName: truncate(id.Name, maxNameLen),
 		})
 	}
 }

@@ -86,3 +86,31 @@ func TestKnown(t *testing.T) {
 		}
 	}
 }
+
+// TestMembersPermissions: only a household's OWNER and a school's ADMIN read
+// and manage members and invitations; services are granted neither.
+func TestMembersPermissions(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		kind string
+		role typev1.Role
+		want bool
+	}{
+		{access.KindHousehold, typev1.Role_ROLE_OWNER, true},
+		{access.KindHousehold, typev1.Role_ROLE_MEMBER, false},
+		{access.KindSchool, typev1.Role_ROLE_ADMIN, true},
+		{access.KindSchool, typev1.Role_ROLE_TEACHER, false},
+		{access.KindSchool, typev1.Role_ROLE_PARENT, false},
+		{access.KindSchool, typev1.Role_ROLE_STUDENT, false},
+		{access.KindSchool, typev1.Role_ROLE_OWNER, false},
+	} {
+		for _, p := range []access.Permission{access.MembersRead, access.MembersWrite} {
+			if got := access.RolesAllow(tc.kind, []typev1.Role{tc.role}, p); got != tc.want {
+				t.Errorf("%s %v %s = %v; want %v", tc.kind, tc.role, p, got, tc.want)
+			}
+		}
+	}
+	if access.GrantedToServices(access.MembersRead) || access.GrantedToServices(access.MembersWrite) {
+		t.Error("services are granted members permissions")
+	}
+}

@@ -13,37 +13,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const addToMembership = `-- name: AddToMembership :exec
-INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id)
-VALUES ($1, $2, $3::text[], $4, $5)
-ON CONFLICT ON CONSTRAINT memberships_pkey DO UPDATE
-SET roles = (SELECT array_agg(DISTINCT r ORDER BY r) FROM unnest(accounts.memberships.roles || EXCLUDED.roles) AS r),
-    family_id = coalesce(EXCLUDED.family_id, accounts.memberships.family_id),
-    student_id = coalesce(EXCLUDED.student_id, accounts.memberships.student_id),
-    revision = accounts.memberships.revision + 1, update_time = now()
-`
-
-type AddToMembershipParams struct {
-	TenantID  uuid.UUID
-	UserID    uuid.UUID
-	Roles     []string
-	FamilyID  uuid.NullUUID
-	StudentID uuid.NullUUID
-}
-
-// Accepting an invitation: the membership, or the invitation's roles added
-// to an existing one (and its family and student where it names them).
-func (q *Queries) AddToMembership(ctx context.Context, arg AddToMembershipParams) error {
-	_, err := q.db.Exec(ctx, addToMembership,
-		arg.TenantID,
-		arg.UserID,
-		arg.Roles,
-		arg.FamilyID,
-		arg.StudentID,
-	)
-	return err
-}
-
 const countManagers = `-- name: CountManagers :one
 SELECT count(*) FROM accounts.memberships
 WHERE tenant_id = $1 AND roles && ARRAY['owner', 'admin']::text[]
@@ -136,6 +105,37 @@ func (q *Queries) CreateMembership(ctx context.Context, arg CreateMembershipPara
 	var tenant_id uuid.UUID
 	err := row.Scan(&tenant_id)
 	return tenant_id, err
+}
+
+const createMembershipOrAddRoles = `-- name: CreateMembershipOrAddRoles :exec
+INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id)
+VALUES ($1, $2, $3::text[], $4, $5)
+ON CONFLICT ON CONSTRAINT memberships_pkey DO UPDATE
+SET roles = (SELECT array_agg(DISTINCT r ORDER BY r) FROM unnest(accounts.memberships.roles || EXCLUDED.roles) AS r),
+    family_id = coalesce(EXCLUDED.family_id, accounts.memberships.family_id),
+    student_id = coalesce(EXCLUDED.student_id, accounts.memberships.student_id),
+    revision = accounts.memberships.revision + 1, update_time = now()
+`
+
+type CreateMembershipOrAddRolesParams struct {
+	TenantID  uuid.UUID
+	UserID    uuid.UUID
+	Roles     []string
+	FamilyID  uuid.NullUUID
+	StudentID uuid.NullUUID
+}
+
+// Accepting an invitation: the membership, or the invitation's roles added
+// to an existing one (and its family and student where it names them).
+func (q *Queries) CreateMembershipOrAddRoles(ctx context.Context, arg CreateMembershipOrAddRolesParams) error {
+	_, err := q.db.Exec(ctx, createMembershipOrAddRoles,
+		arg.TenantID,
+		arg.UserID,
+		arg.Roles,
+		arg.FamilyID,
+		arg.StudentID,
+	)
+	return err
 }
 
 const createTenant = `-- name: CreateTenant :one

@@ -20,8 +20,11 @@ func TestStoreQueriesKeepTenantsApartWithoutRLS(t *testing.T) {
 	dbtest.CheckFirstWall(t, dbtest.New(t), dbtest.FirstWall{
 		New: func(tx pgx.Tx) any { return accountsstore.New(tx) },
 		NotTenantScoped: map[string]string{
-			"ListTenantsForUser": "the caller's own memberships, keyed by user_id before a tenant is in scope",
-			"GetTenantByID":      "its one parameter is the tenant id itself (sqlc passes a lone parameter bare), so it names no other tenant's row",
+			"ListTenantsForUser":   "the caller's own memberships, keyed by user_id before a tenant is in scope",
+			"GetTenantByID":        "its one parameter is the tenant id itself (sqlc passes a lone parameter bare), so it names no other tenant's row",
+			"LockTenant":           "its one parameter is the tenant id itself (sqlc passes a lone parameter bare), so it names no other tenant's row",
+			"CountManagers":        "its one parameter is the tenant id itself (sqlc passes a lone parameter bare), so it names no other tenant's row",
+			"GetTenantByRequestID": "a sign-up's retry: the caller's own memberships, keyed by user_id before the tenant is known",
 		},
 	})
 }

@@ -29,7 +29,7 @@ var services = []catalog.Service{
 	{
 		Name: "accounts", Schema: "accounts", GRPCAddr: "127.0.0.1:9100",
 		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return accounts.Services(env.DB) },
-		Gateway:  []catalog.GatewayHandler{accountsv1.RegisterTenantServiceHandler},
+		Gateway:  []catalog.GatewayHandler{accountsv1.RegisterTenantServiceHandler, accountsv1.RegisterMemberServiceHandler},
 	},
 	{Name: IssuerName, Schema: "devidp", HTTPAddr: "127.0.0.1:8081"},
 	{

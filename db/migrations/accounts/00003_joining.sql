@@ -6,7 +6,8 @@
 -- not write accounts.users (it sees only the caller's row): this function,
 -- run as the owner, inserts the identity once, whatever the concurrency
 -- (the unique issuer + subject decides the race), keeps email and name as
--- the latest token says, and returns the id.
+-- the latest token that carries them says, and returns the id. The name
+-- falls back to the email, then the subject.
 -- +goose StatementBegin
 CREATE FUNCTION accounts.join_user(p_issuer text, p_subject text, p_email text, p_display_name text) RETURNS uuid
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
@@ -17,16 +18,21 @@ DECLARE
   found_email text;
   found_name text;
 BEGIN
+  -- A claim the token leaves out keeps what is stored.
   SELECT user_id, email, display_name INTO found_id, found_email, found_name
   FROM accounts.users WHERE issuer = p_issuer AND subject = p_subject;
   IF found_id IS NOT NULL THEN
-    IF found_email IS DISTINCT FROM p_email OR found_name IS DISTINCT FROM p_display_name THEN
-      UPDATE accounts.users SET email = p_email, display_name = p_display_name WHERE user_id = found_id;
+    IF coalesce(nullif(p_email, ''), found_email) <> found_email
+       OR coalesce(nullif(p_display_name, ''), found_name) <> found_name THEN
+      UPDATE accounts.users
+      SET email = coalesce(nullif(p_email, ''), email), display_name = coalesce(nullif(p_display_name, ''), display_name)
+      WHERE user_id = found_id;
     END IF;
     RETURN found_id;
   END IF;
   INSERT INTO accounts.users (user_id, issuer, subject, email, display_name)
-  VALUES (gen_random_uuid(), p_issuer, p_subject, p_email, p_display_name)
+  VALUES (gen_random_uuid(), p_issuer, p_subject, coalesce(p_email, ''),
+          coalesce(nullif(p_display_name, ''), nullif(p_email, ''), p_subject))
   ON CONFLICT ON CONSTRAINT users_issuer_subject_key DO NOTHING
   RETURNING user_id INTO found_id;
   IF found_id IS NULL THEN -- a concurrent first request won; its row is committed now

@@ -54,7 +54,7 @@ INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_
 VALUES (@tenant_id, @user_id, @roles, sqlc.narg(family_id), sqlc.narg(student_id))
 RETURNING tenant_id;
 
--- name: AddToMembership :exec
+-- name: CreateMembershipOrAddRoles :exec
 -- Accepting an invitation: the membership, or the invitation's roles added
 -- to an existing one (and its family and student where it names them).
 INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id)

@@ -409,11 +409,13 @@ func TestRoutingErrors(t *testing.T) {
 		}
 	}
 
-	// A form POST must not fall back to the GET route.
-	r := do(t, http.MethodPost, f.url+"/v1/tenants", strings.NewReader("pageSize=1"),
+	// A form POST must not fall back to the GET route (of a path with no
+	// POST route: POST /v1/tenants is CreateTenant since issue 7).
+	path := "/v1/tenants/0193a5c2-7d1e-7b3f-9c2a-1f2e3d4c5b6a"
+	r := do(t, http.MethodPost, f.url+path, strings.NewReader("pageSize=1"),
 		map[string]string{"Content-Type": "application/x-www-form-urlencoded"})
 	if r.status != http.StatusMethodNotAllowed {
-		t.Errorf("form POST /v1/tenants: status = %d, want 405", r.status)
+		t.Errorf("form POST %s: status = %d, want 405", path, r.status)
 	}
 }
 

@@ -214,7 +214,7 @@ func (s Members) AcceptInvitation(ctx context.Context, req *accountsv1.AcceptInv
 		case !s.now().Before(inv.ExpireTime):
 			return apierror.FailedPrecondition(accountsv1.ErrorReason_ERROR_REASON_INVITATION_EXPIRED, "the invitation expired; ask for a new one")
 		default:
-			if err := q.AddToMembership(ctx, accountsstore.AddToMembershipParams{
+			if err := q.CreateMembershipOrAddRoles(ctx, accountsstore.CreateMembershipOrAddRolesParams{
 				TenantID: tenant, UserID: caller.UserID, Roles: inv.Roles, FamilyID: inv.FamilyID, StudentID: inv.StudentID,
 			}); err != nil {
 				return err
