@@ -206,7 +206,8 @@ func (x *Member) GetEtag() string {
 	return ""
 }
 
-// An invitation of an email address into a tenant with roles.
+// An invitation of an email address into a tenant with roles. state is
+// output only: where the invitation stands (ignored on create).
 type Invitation struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The invitation's name; the invited person accepts it by this name. Its
@@ -973,7 +974,7 @@ const file_steward_accounts_v1_members_proto_rawDesc = "" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1b\n" +
 	"\x04etag\x18\t \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag::\xeaA7\n" +
-	"\x12steward.dev/Member\x12!tenants/{tenant}/members/{member}\"\x9e\t\n" +
+	"\x12steward.dev/Member\x12!tenants/{tenant}/members/{member}\"\x99\t\n" +
 	"\n" +
 	"Invitation\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12 \n" +
@@ -981,8 +982,8 @@ const file_steward_accounts_v1_members_proto_rawDesc = "" +
 	"\xbaH\ar\x05\x18\xfe\x01`\x01R\x05email\x12@\n" +
 	"\x05roles\x18\x03 \x03(\x0e2\x15.steward.type.v1.RoleB\x13\xbaH\x10\x92\x01\r\x10\x06\x18\x01\"\a\x82\x01\x04\x10\x01 \x00R\x05roles\x12\xb2\x01\n" +
 	"\x06family\x18\x04 \x01(\tB\x99\x01\xbaH\x95\x01r\x92\x012\x8f\x01^(tenants/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/families/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$R\x06family\x12\xfa\x01\n" +
-	"\astudent\x18\x05 \x01(\tB\xdf\x01\xbaH\xdb\x01r\xd8\x012\xd5\x01^(tenants/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/families/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/students/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$R\astudent\x12@\n" +
-	"\x05state\x18\x06 \x01(\x0e2%.steward.accounts.v1.Invitation.StateB\x03\xe0A\x03R\x05state\x12%\n" +
+	"\astudent\x18\x05 \x01(\tB\xdf\x01\xbaH\xdb\x01r\xd8\x012\xd5\x01^(tenants/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/families/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/students/[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})?$R\astudent\x12;\n" +
+	"\x05state\x18\x06 \x01(\x0e2%.steward.accounts.v1.Invitation.StateR\x05state\x12%\n" +
 	"\ainviter\x18\a \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xc8\x01R\ainviter\x12#\n" +
 	"\x06member\x18\b \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xc8\x01R\x06member\x12@\n" +
 	"\vcreate_time\x18\t \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +

@@ -75,15 +75,22 @@ type MemberServiceClient interface {
 	// needs to accept it. With request_id set, a retry returns the invitation
 	// the first attempt created.
 	CreateInvitation(ctx context.Context, in *CreateInvitationRequest, opts ...grpc.CallOption) (*Invitation, error)
-	// Gets one invitation of the tenant, with its state.
+	// Gets one invitation of the tenant.
+	//
+	// With its state: pending, accepted (and by which member), revoked or
+	// expired. Another tenant's invitation is NOT_FOUND.
 	GetInvitation(ctx context.Context, in *GetInvitationRequest, opts ...grpc.CallOption) (*Invitation, error)
-	// Lists the tenant's invitations, pending, accepted, revoked and expired.
+	// Lists the tenant's invitations.
+	//
+	// Pending, accepted, revoked and expired ones alike, in id order; page
+	// with page_size and page_token.
 	ListInvitations(ctx context.Context, in *ListInvitationsRequest, opts ...grpc.CallOption) (*ListInvitationsResponse, error)
 	// Revokes an invitation: it can no longer be accepted.
 	//
 	// The invitation stays readable with state REVOKED; accepting it fails with
-	// FAILED_PRECONDITION (INVITATION_REVOKED). Revoking an accepted invitation
-	// does not remove the member (DeleteMember does). Revoking twice is a no-op.
+	// FAILED_PRECONDITION (INVITATION_REVOKED). Revoking an accepted or an
+	// already revoked invitation changes nothing (DeleteMember removes a
+	// member).
 	DeleteInvitation(ctx context.Context, in *DeleteInvitationRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Accepts an invitation: the caller joins the tenant with its roles.
 	//
@@ -242,15 +249,22 @@ type MemberServiceServer interface {
 	// needs to accept it. With request_id set, a retry returns the invitation
 	// the first attempt created.
 	CreateInvitation(context.Context, *CreateInvitationRequest) (*Invitation, error)
-	// Gets one invitation of the tenant, with its state.
+	// Gets one invitation of the tenant.
+	//
+	// With its state: pending, accepted (and by which member), revoked or
+	// expired. Another tenant's invitation is NOT_FOUND.
 	GetInvitation(context.Context, *GetInvitationRequest) (*Invitation, error)
-	// Lists the tenant's invitations, pending, accepted, revoked and expired.
+	// Lists the tenant's invitations.
+	//
+	// Pending, accepted, revoked and expired ones alike, in id order; page
+	// with page_size and page_token.
 	ListInvitations(context.Context, *ListInvitationsRequest) (*ListInvitationsResponse, error)
 	// Revokes an invitation: it can no longer be accepted.
 	//
 	// The invitation stays readable with state REVOKED; accepting it fails with
-	// FAILED_PRECONDITION (INVITATION_REVOKED). Revoking an accepted invitation
-	// does not remove the member (DeleteMember does). Revoking twice is a no-op.
+	// FAILED_PRECONDITION (INVITATION_REVOKED). Revoking an accepted or an
+	// already revoked invitation changes nothing (DeleteMember removes a
+	// member).
 	DeleteInvitation(context.Context, *DeleteInvitationRequest) (*emptypb.Empty, error)
 	// Accepts an invitation: the caller joins the tenant with its roles.
 	//

@@ -75,15 +75,15 @@ func (Tenant_Kind) EnumDescriptor() ([]byte, []int) {
 	return file_steward_accounts_v1_tenants_proto_rawDescGZIP(), []int{0, 0}
 }
 
-// A household or a music school; every other resource lives under one.
+// A household or a music school; every other resource lives under one. kind
+// is required on create (CreateTenant) and cannot change.
 type Tenant struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "tenants/{tenant}".
 	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// Required on create.
-	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
-	// Required on create; cannot change.
-	Kind Tenant_Kind `protobuf:"varint,3,opt,name=kind,proto3,enum=steward.accounts.v1.Tenant_Kind" json:"kind,omitempty"`
+	DisplayName string      `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	Kind        Tenant_Kind `protobuf:"varint,3,opt,name=kind,proto3,enum=steward.accounts.v1.Tenant_Kind" json:"kind,omitempty"`
 	// The caller's roles in this tenant.
 	Roles         []v1.Role `protobuf:"varint,4,rep,packed,name=roles,proto3,enum=steward.type.v1.Role" json:"roles,omitempty"`
 	unknownFields protoimpl.UnknownFields
