@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-		"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
@@ -170,7 +170,7 @@ func TestInvitations(t *testing.T) {
 	parent := newPerson("Parent@Family.test", true)
 	inv := invite("parent@family.test", typev1.Role_ROLE_PARENT)
 	if inv.GetState() != accountsv1.Invitation_STATE_PENDING || inv.GetFamily() != family ||
-		(inv.GetExpireTime().AsTime().Sub(inv.GetCreateTime().AsTime()) - 7*24*time.Hour).Abs() > time.Second {
+		(inv.GetExpireTime().AsTime().Sub(inv.GetCreateTime().AsTime())-7*24*time.Hour).Abs() > time.Second {
 		t.Errorf("invitation = %v; want pending for 7 days with the family", inv)
 	}
 
