@@ -65,6 +65,15 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 	return backends{accounts: addrs[0], assets: addrs[1]}, nil
 }
 
+// membersClient dials the accounts backend's MemberService.
+func (b backends) membersClient() (accountsv1.MemberServiceClient, error) {
+	conn, err := grpc.NewClient(b.accounts, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	return accountsv1.NewMemberServiceClient(conn), nil
+}
+
 // clients dials the backends.
 func (b backends) clients() (accountsv1.TenantServiceClient, assetsv1.AssetServiceClient, error) {
 	ac, err := grpc.NewClient(b.accounts, grpc.WithTransportCredentials(insecure.NewCredentials()))

@@ -1,6 +1,7 @@
 package e2e_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"reflect"
@@ -19,7 +20,9 @@ import (
 	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"steward.dev/db/dbtest"
+	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
 )
 
 // Fresh fixtures: tenants and users created by the test itself, so that
@@ -109,7 +112,10 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 	reading, err := s.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: tree.asset,
 		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
 	must("CreateMeterReading", err)
+	member, invitation := s.newMemberAndInvitation(t, f.ID, f.ctx(t), "", typev1.Role_ROLE_MEMBER, must)
 	return resourceNames{
+		"steward.dev/Member":       member,
+		"steward.dev/Invitation":   invitation,
 		"steward.dev/Tenant":       f.Name,
 		"steward.dev/Home":         tree.home,
 		"steward.dev/Location":     tree.location,
@@ -117,6 +123,25 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		"steward.dev/MeterReading": reading.GetName(),
 		"steward.dev/Attachment":   tree.attachment,
 	}
+}
+
+// newMemberAndInvitation adds a member (a new account with role "member",
+// so that no fixture removes or demotes the tenant's only OWNER) to tenant,
+// and has ctx, its manager, invite email ("": an address nobody holds) with
+// role. It returns their names.
+func (s *stack) newMemberAndInvitation(t *testing.T, tenant uuid.UUID, ctx context.Context, email string, role typev1.Role,
+	must func(what string, err error)) (string, string) {
+	t.Helper()
+	db := s.bypassPool(t)
+	user := uuid.New()
+	dbtest.ExecAsTenant(t, db, tenant, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, $2, $3, $4, 'Fixture member')",
+		user, s.issuerURL, user.String(), user.String()+"@fresh.example")
+	dbtest.ExecAsTenant(t, db, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, '{member}')", tenant, user)
+	name := "tenants/" + tenant.String()
+	inv, err := s.members.CreateInvitation(ctx, &accountsv1.CreateInvitationRequest{Parent: name,
+		Invitation: &accountsv1.Invitation{Email: cmp.Or(email, "nobody-"+user.String()[:8]+"@fresh.example"), Roles: []typev1.Role{role}}})
+	must("CreateInvitation", err)
+	return name + "/members/" + user.String(), inv.GetName()
 }
 
 // assetTree names a home, a location in it, an asset in that location and
@@ -179,6 +204,7 @@ func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.Method
 	clients := map[protoreflect.FullName]any{
 		"steward.assets.v1.AssetService":    s.assets,
 		"steward.accounts.v1.TenantService": s.accounts,
+		"steward.accounts.v1.MemberService": s.members,
 	}
 	client, ok := clients[md.Parent().FullName()]
 	if !ok {

@@ -35,6 +35,7 @@ type stack struct {
 	gatewayURL string
 	signingKey *ecdsa.PrivateKey
 	accounts   accountsv1.TenantServiceClient
+	members    accountsv1.MemberServiceClient
 	assets     assetsv1.AssetServiceClient
 	summary    seed.Summary
 
@@ -86,6 +87,7 @@ func newStack(t *testing.T) (*stack, error) {
 		return nil, err
 	}
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)
+	s.members = accountsv1.NewMemberServiceClient(accountsConn)
 	s.assets = assetsv1.NewAssetServiceClient(assetsConn)
 	return s, nil
 }

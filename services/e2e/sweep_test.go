@@ -14,11 +14,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/google/uuid"
 	"sync"
 	"testing"
 	"time"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
 )
 
 // TestNoClientMistakeIsA5xx sweeps every operation of the merged OpenAPI
@@ -34,6 +37,7 @@ func TestNoClientMistakeIsA5xx(t *testing.T) {
 	ops := loadSweepOperations(t)
 	fx := newSweepFixtures(t, s)
 	p := &sweepPlanner{fx: fx, seenTemplate: map[string]bool{}, tokens: map[string]string{
+		fx.founder:      s.token(t, fx.founder),
 		householdOwner:  s.token(t, householdOwner),
 		householdMember: s.token(t, householdMember),
 		schoolAdmin:     s.token(t, schoolAdmin),
@@ -230,6 +234,7 @@ func collections(pattern string) string {
 
 // sweepFixtures are real resources, by the collection ids of their names.
 type sweepFixtures struct {
+	founder   string            // a login of its own that signs up (CreateTenant)
 	owner     map[string]string // the household's, for everything but deletes
 	deletable map[string]string // the household's, deleted by the sweep
 	school    map[string]string // the school's
@@ -240,6 +245,7 @@ type sweepFixtures struct {
 func newSweepFixtures(t *testing.T, s *stack) sweepFixtures {
 	t.Helper()
 	fx := sweepFixtures{
+		founder:   s.newLogin(t, "sweep-founder", true),
 		owner:     resourceSet(t, s, householdOwner, "tenants/"+s.summary.HouseholdTenantID.String(), true),
 		deletable: resourceSet(t, s, householdOwner, "tenants/"+s.summary.HouseholdTenantID.String(), false),
 		school:    schoolNames(t, s),
@@ -289,6 +295,8 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 	}
 	asset := home.GetName() + "/assets/" + sweepMissingID
 	return map[string]string{
+		"tenants/members":                  tenant + "/members/" + sweepMissingID,
+		"tenants/invitations":              tenant + "/invitations/" + sweepMissingID,
 		"tenants":                          tenant,
 		"tenants/homes":                    home.GetName(),
 		"tenants/homes/locations":          home.GetName() + "/locations/" + sweepMissingID,
@@ -323,7 +331,12 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 			Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_RECEIPT, Filename: "receipt.txt", ContentType: "text/plain"}})
 		must("CreateAttachment", err)
 	}
+	// The invitation is for who, as an OWNER, which who already is: the
+	// sweep's well-formed accept succeeds and changes no one's roles.
+	member, invitation := s.newMemberAndInvitation(t, uuid.MustParse(strings.TrimPrefix(tenant, "tenants/")), ctx, who, typev1.Role_ROLE_OWNER, must)
 	return map[string]string{
+		"tenants/members":                  member,
+		"tenants/invitations":              invitation,
 		"tenants":                          tenant,
 		"tenants/homes":                    tree.home,
 		"tenants/homes/locations":          tree.location,
@@ -387,6 +400,12 @@ func (p *sweepPlanner) baseBody(op sweepOperation) string {
 		return `{"meter":"sweep","unit":"UNIT_HOURS","value":1,"meterReset":true,"note":"sweep"}`
 	case "AssetService_CreateAttachment":
 		return `{"attachment":{"kind":"KIND_PHOTO","filename":"photo.txt","contentType":"text/plain"},"content":"aGVsbG8="}`
+	case "TenantService_CreateTenant":
+		return `{"displayName":"Sweep sign-up","kind":"KIND_HOUSEHOLD"}`
+	case "MemberService_CreateInvitation":
+		return `{"email":"sweep-invited@example.com","roles":["ROLE_MEMBER"]}`
+	case "MemberService_UpdateMember":
+		return `{"roles":["ROLE_MEMBER"]}`
 	}
 	return `{}`
 }
@@ -416,6 +435,12 @@ func fillPath(op sweepOperation, values map[string]string) string {
 
 func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	t.Helper()
+	// Signing up adds a tenant to the caller's list, which other tests of
+	// the seeded logins count: CreateTenant is swept as a login of its own.
+	owner := householdOwner
+	if op.id == "TenantService_CreateTenant" {
+		owner = p.fx.founder
+	}
 	isDelete := op.method == http.MethodDelete
 	set := p.fx.owner
 	if isDelete {
@@ -441,7 +466,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 				values[k] = x
 			}
 			values[prm.Name] = v.value
-			r := mk(householdOwner, fillPath(op, values), body, prm.Name+": "+v.note)
+			r := mk(owner, fillPath(op, values), body, prm.Name+": "+v.note)
 			// Another tenant's resource, or its ids under the caller's own
 			// tenant: not found, as if it did not exist. (Unless, in the
 			// caller's own tenant, the body names a location of the owner's
@@ -462,18 +487,18 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	}
 	// Garbage query parameters on a valid name.
 	for _, q := range p.queryVariants(op) {
-		add(mk(householdOwner, validPath+"?"+q, body, "query"))
+		add(mk(owner, validPath+"?"+q, body, "query"))
 	}
 	// Bodies of the wrong shape, and wrong values field by field.
 	if op.body != nil {
 		for _, b := range wholeBodyVariants(op.body) {
-			add(mk(householdOwner, validPath, b.value, "body: "+b.note))
+			add(mk(owner, validPath, b.value, "body: "+b.note))
 		}
 		for _, ct := range []struct{ ct, body string }{
 			{"text/plain", body}, {"application/x-www-form-urlencoded", "displayName=x"},
 			{"application/xml", "<home/>"}, {"application/json; charset=iso-8859-1", body}, {"multipart/form-data; boundary=x", "--x--"},
 		} {
-			r := mk(householdOwner, validPath, ct.body, "content type "+ct.ct)
+			r := mk(owner, validPath, ct.body, "content type "+ct.ct)
 			r.contentType = ct.ct
 			add(r)
 		}
@@ -484,20 +509,20 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 			t.Fatalf("%s: base body: %v", op, err)
 		}
 		for _, m := range fieldMutations(nil, op.body, 0) {
-			add(mk(householdOwner, validPath, mutate(t, base, m.path, m.value), "field "+strings.Join(m.path, ".")+": "+m.note))
+			add(mk(owner, validPath, mutate(t, base, m.path, m.value), "field "+strings.Join(m.path, ".")+": "+m.note))
 		}
 		if hasBytes(op.body) {
 			// Too big for the gateway: read without a Content-Length.
-			r := mk(householdOwner, validPath, `{"content":"`+strings.Repeat("A", 12<<20)+`"}`, "body over the gateway's limit, chunked")
+			r := mk(owner, validPath, `{"content":"`+strings.Repeat("A", 12<<20)+`"}`, "body over the gateway's limit, chunked")
 			r.chunked = true
 			add(r)
 			// Under the gateway's limit, over the service's 8 MiB.
 			big := base64.StdEncoding.EncodeToString(make([]byte, 8<<20+1))
-			add(mk(householdOwner, validPath, strings.Replace(body, `"aGVsbG8="`, `"`+big+`"`, 1), "content of 8 MiB + 1"))
+			add(mk(owner, validPath, strings.Replace(body, `"aGVsbG8="`, `"`+big+`"`, 1), "content of 8 MiB + 1"))
 		}
 	}
 	// Bad credentials.
-	tok := p.tokens[householdOwner]
+	tok := p.tokens[owner]
 	for _, a := range []struct{ auth, note string }{
 		{"-", "no Authorization"},
 		{"Bearer garbage", "garbage token"},
@@ -514,7 +539,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	// A method the path does not have, once per path.
 	if !p.seenTemplate[op.template] {
 		p.seenTemplate[op.template] = true
-		add(sweepRequest{op: op.String(), who: householdOwner, method: http.MethodPut,
+		add(sweepRequest{op: op.String(), who: owner, method: http.MethodPut,
 			target: fillPath(op, names(t, op, p.fx.owner)), body: []byte(`{}`), note: "PUT, which no path has"})
 	}
 
@@ -522,9 +547,9 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	// broken ones above meet a resource that still exists).
 	if isDelete {
 		p.deletes = append(p.deletes, mine...)
-		p.deletes = append(p.deletes, mk(householdOwner, validPath, body, "well-formed"))
+		p.deletes = append(p.deletes, mk(owner, validPath, body, "well-formed"))
 	} else {
-		p.sanity = append(p.sanity, mk(householdOwner, validPath, body, "well-formed"))
+		p.sanity = append(p.sanity, mk(owner, validPath, body, "well-formed"))
 		p.parallel = append(p.parallel, mine...)
 	}
 	// Well-formed requests as callers with fewer roles or of another tenant,
@@ -536,7 +561,14 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	if len(op.path) > 0 {
 		asSchool.want = http.StatusNotFound // every named resource is the household's
 	}
-	p.others = append(p.others, asMember, asSchool)
+	if op.id == "MemberService_AcceptInvitation" {
+		// Not a membership call: the invitation, for the owner's email,
+		// is refused to everyone else's verified email.
+		asSchool.want = http.StatusForbidden
+	}
+	if op.id != "TenantService_CreateTenant" { // see owner above
+		p.others = append(p.others, asMember, asSchool)
+	}
 	if len(op.path) > 0 && op.method == http.MethodGet {
 		// Reads only: the school is to have no assets (see schoolNames).
 		p.others = append(p.others, mk(schoolAdmin, fillPath(op, names(t, op, p.fx.school)), body, "well-formed, school names as the school"))
@@ -551,10 +583,17 @@ var memberWrites = map[string]bool{
 	"AssetService_CreateAttachment":   true,
 }
 
+// memberDeniedReads are the reads a household MEMBER may not make: members
+// and invitations are the OWNER's.
+var memberDeniedReads = map[string]bool{
+	"MemberService_ListMembers": true, "MemberService_GetMember": true,
+	"MemberService_ListInvitations": true, "MemberService_GetInvitation": true,
+}
+
 // memberStatus is what the household member's well-formed request gets:
 // every read and the recording writes succeed, any other write is 403.
 func memberStatus(op sweepOperation) int {
-	if op.method == http.MethodGet || memberWrites[op.id] {
+	if (op.method == http.MethodGet && !memberDeniedReads[op.id]) || memberWrites[op.id] {
 		return http.StatusOK
 	}
 	return http.StatusForbidden

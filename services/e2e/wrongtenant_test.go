@@ -142,6 +142,9 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 		}
 		withoutRLSStack = &stack{db: s.db}
 		withoutRLSStack.accounts, withoutRLSStack.assets, withoutRLSErr = b.clients()
+		if withoutRLSErr == nil {
+			withoutRLSStack.members, withoutRLSErr = b.membersClient()
+		}
 	})
 	if withoutRLSErr != nil {
 		t.Fatalf("services without RLS: %v", withoutRLSErr)

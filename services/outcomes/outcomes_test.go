@@ -388,7 +388,7 @@ var calls = map[string]func(t *testing.T, ctx context.Context, c clients, w *wor
 	},
 	"/steward.accounts.v1.MemberService/DeleteInvitation": func(t *testing.T, ctx context.Context, c clients, w *world) error {
 		inv := w.newInvitation(t)
-		_, err := c.members.DeleteInvitation(ctx, &accountsv1.DeleteInvitationRequest{Name: inv.GetName(), Etag: inv.GetEtag()})
+		_, err := c.members.DeleteInvitation(ctx, &accountsv1.DeleteInvitationRequest{Name: inv.GetName()})
 		return err
 	},
 	"/steward.accounts.v1.MemberService/AcceptInvitation": func(t *testing.T, ctx context.Context, c clients, w *world) error {

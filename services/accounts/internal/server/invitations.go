@@ -159,7 +159,7 @@ func (s Members) ListInvitations(ctx context.Context, req *accountsv1.ListInvita
 // accepting it says it was revoked. An accepted or revoked one is left as
 // it is.
 func (s Members) DeleteInvitation(ctx context.Context, req *accountsv1.DeleteInvitationRequest) (*emptypb.Empty, error) {
-	return s.invitations().Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *accountsstore.Queries, cur invitation) error {
+	return s.invitations().Delete(ctx, s.db, "name", req.GetName(), "", func(q *accountsstore.Queries, cur invitation) error {
 		if cur.AcceptTime.Valid || cur.RevokeTime.Valid {
 			return nil
 		}

@@ -237,8 +237,7 @@ type Invitation struct {
 	ExpireTime *timestamppb.Timestamp `protobuf:"bytes,10,opt,name=expire_time,json=expireTime,proto3" json:"expire_time,omitempty"`
 	AcceptTime *timestamppb.Timestamp `protobuf:"bytes,11,opt,name=accept_time,json=acceptTime,proto3" json:"accept_time,omitempty"`
 	RevokeTime *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=revoke_time,json=revokeTime,proto3" json:"revoke_time,omitempty"`
-	// Changes when the invitation is accepted or revoked; DeleteInvitation
-	// with etag set revokes only at that etag.
+	// Changes when the invitation is accepted or revoked.
 	Etag          string `protobuf:"bytes,13,opt,name=etag,proto3" json:"etag,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -861,10 +860,8 @@ func (x *ListInvitationsResponse) GetNextPageToken() string {
 }
 
 type DeleteInvitationRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// When set, the revoke happens only if the invitation is still at this etag.
-	Etag          string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -902,13 +899,6 @@ func (*DeleteInvitationRequest) Descriptor() ([]byte, []int) {
 func (x *DeleteInvitationRequest) GetName() string {
 	if x != nil {
 		return x.Name
-	}
-	return ""
-}
-
-func (x *DeleteInvitationRequest) GetEtag() string {
-	if x != nil {
-		return x.Etag
 	}
 	return ""
 }
@@ -1046,11 +1036,10 @@ const file_steward_accounts_v1_members_proto_rawDesc = "" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x84\x01\n" +
 	"\x17ListInvitationsResponse\x12A\n" +
 	"\vinvitations\x18\x01 \x03(\v2\x1f.steward.accounts.v1.InvitationR\vinvitations\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"j\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
 	"\x17DeleteInvitationRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/InvitationR\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"M\n" +
+	"\x16steward.dev/InvitationR\x04name\"M\n" +
 	"\x17AcceptInvitationRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
 	"\x16steward.dev/InvitationR\x04name2\xd1\v\n" +
