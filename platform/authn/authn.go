@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,17 +116,17 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Cal
 		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
 	}
 	var client struct {
-		ClientID      string `json:"client_id"` // RFC 9068
-		AZP           string `json:"azp"`       // OIDC's authorized party, where client_id is absent
-		Email         string `json:"email"`
-		EmailVerified bool   `json:"email_verified"`
-		Name          string `json:"name"`
+		ClientID      string    `json:"client_id"` // RFC 9068
+		AZP           string    `json:"azp"`       // OIDC's authorized party, where client_id is absent
+		Email         string    `json:"email"`
+		EmailVerified claimBool `json:"email_verified"`
+		Name          string    `json:"name"`
 	}
 	if err := tok.Claims(&client); err != nil {
 		return scope.Caller{}, errors.Join(ErrUnauthenticated, err)
 	}
 	caller := scope.Caller{Kind: scope.KindUser, Issuer: tok.Issuer, Subject: tok.Subject, ClientID: client.ClientID,
-		Email: client.Email, EmailVerified: client.EmailVerified && client.Email != "", Name: client.Name}
+		Email: client.Email, EmailVerified: bool(client.EmailVerified) && client.Email != "", Name: client.Name}
 	if caller.ClientID == "" {
 		caller.ClientID = client.AZP
 	}
@@ -143,6 +144,22 @@ func (a *Authenticator) Authenticate(ctx context.Context, raw string) (scope.Cal
 	}
 	a.store(raw, cached{caller: caller, expiry: tok.Expiry})
 	return caller, nil
+}
+
+// claimBool is a boolean claim as issuers write it: JSON true/false, or
+// (some, such as Amazon Cognito) the strings "true"/"false". Anything else is
+// false: a claim Steward cannot read vouches for nothing, and must not make
+// an otherwise valid token unusable.
+type claimBool bool
+
+func (b *claimBool) UnmarshalJSON(raw []byte) error {
+	switch strings.Trim(string(raw), `"`) {
+	case "true":
+		*b = true
+	default:
+		*b = false
+	}
+	return nil
 }
 
 func (a *Authenticator) store(raw string, c cached) {

@@ -530,3 +530,53 @@ func TestServiceClientsAreServicePrincipals(t *testing.T) {
 		}
 	}
 }
+
+// TestProfileClaimsReachTheCallerAndTheLookup: email, email_verified (JSON
+// or string boolean, as issuers write it) and name are in the caller and
+// handed to the user lookup; a service principal carries none of them.
+func TestProfileClaimsReachTheCallerAndTheLookup(t *testing.T) {
+	t.Parallel()
+	var got []authn.Identity
+	e := newEnv(t, func(c *authn.Config) { c.ServiceClients = []string{"svc"} })
+	lookup := e.users.lookup
+	e.auth = authn.New(authn.Config{Issuer: e.idp.srv.URL, Audience: audience, HTTPClient: e.idp.srv.Client(), Now: e.clock.Now, ServiceClients: []string{"svc"}},
+		func(ctx context.Context, id authn.Identity) (uuid.UUID, error) {
+			got = append(got, id)
+			return lookup(ctx, id)
+		})
+	type profile struct {
+		jwt.Claims
+		ClientID      string `json:"client_id,omitempty"`
+		Email         string `json:"email,omitempty"`
+		EmailVerified any    `json:"email_verified,omitempty"`
+		Name          string `json:"name,omitempty"`
+	}
+	for _, tc := range []struct {
+		verified any
+		email    string
+		want     bool
+	}{
+		{true, "a@example.com", true},
+		{"true", "a@example.com", true},
+		{false, "a@example.com", false},
+		{"yes", "a@example.com", false},
+		{nil, "a@example.com", false},
+		{true, "", false}, // verified, but no address to vouch for
+	} {
+		c, err := e.auth.Authenticate(context.Background(), e.key.MustSign(t, profile{Claims: e.claims("alice"), Email: tc.email, EmailVerified: tc.verified, Name: "Alice"}))
+		if err != nil {
+			t.Fatalf("email_verified %v: %v", tc.verified, err)
+		}
+		if c.Email != tc.email || c.EmailVerified != tc.want || c.Name != "Alice" {
+			t.Errorf("email_verified %v: caller %+v; want email %q verified %v", tc.verified, c, tc.email, tc.want)
+		}
+		if last := got[len(got)-1]; last.Email != tc.email || last.EmailVerified != tc.want || last.Name != "Alice" || last.Subject != "alice" {
+			t.Errorf("email_verified %v: lookup got %+v", tc.verified, last)
+		}
+	}
+	n := len(got)
+	c, err := e.auth.Authenticate(context.Background(), e.key.MustSign(t, profile{Claims: e.claims("svc"), ClientID: "svc", Email: "svc@example.com", EmailVerified: true}))
+	if err != nil || !c.IsService() || c.Email != "" || c.EmailVerified || len(got) != n {
+		t.Errorf("service: %+v, %v, %d lookups; want a service principal with no profile, never looked up", c, err, len(got)-n)
+	}
+}
