@@ -129,9 +129,29 @@ func TestCreateTenant(t *testing.T) {
 			t.Errorf("the founder cannot read the new tenant: %v", err)
 		}
 	}
+	// Concurrent first attempts of one sign-up create one tenant.
+	req := &accountsv1.CreateTenantRequest{Tenant: &accountsv1.Tenant{DisplayName: "Raced", Kind: accountsv1.Tenant_KIND_HOUSEHOLD}, RequestId: uuid.NewString()}
+	names := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range names {
+		wg.Go(func() {
+			got, err := c.tenants.CreateTenant(c.as(t, p), req)
+			if err != nil {
+				t.Errorf("concurrent sign-up: %v", err)
+			}
+			names[i] = got.GetName()
+		})
+	}
+	wg.Wait()
+	for _, n := range names {
+		if n != names[0] {
+			t.Errorf("concurrent sign-ups with one request_id made %v; want one tenant", names)
+			break
+		}
+	}
 	list, err := c.tenants.ListTenants(c.as(t, p), &accountsv1.ListTenantsRequest{})
-	if err != nil || len(list.GetTenants()) != 2 {
-		t.Errorf("ListTenants after two sign-ups = %v, %v", list, err)
+	if err != nil || len(list.GetTenants()) != 3 {
+		t.Errorf("ListTenants after three sign-ups = %v, %v", list, err)
 	}
 	_, err = c.tenants.CreateTenant(callContext(t), &accountsv1.CreateTenantRequest{Tenant: &accountsv1.Tenant{DisplayName: "x", Kind: accountsv1.Tenant_KIND_SCHOOL}})
 	if status.Code(err) != codes.Unauthenticated {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
@@ -43,15 +44,8 @@ func (s *Server) CreateTenant(ctx context.Context, req *accountsv1.CreateTenantR
 	key := aip.Idempotency{RequestID: uuid.NullUUID{UUID: rid, Valid: err == nil}}
 	if key.RequestID.Valid {
 		key.Fingerprint = aip.Fingerprint(req)
-		prior, err := accountsstore.New(s.db.AsUser(caller.UserID)).GetTenantByRequestID(ctx, accountsstore.GetTenantByRequestIDParams{UserID: caller.UserID, RequestID: key.RequestID})
-		switch {
-		case err == nil:
-			if !bytes.Equal(prior.RequestFingerprint, key.Fingerprint) {
-				return nil, apierror.RequestIDReused()
-			}
-			return s.GetTenant(scope.WithTenant(ctx, scope.Tenant{TenantID: prior.TenantID}), &accountsv1.GetTenantRequest{Name: tenantPattern.Format(prior.TenantID)})
-		case !errors.Is(err, pgx.ErrNoRows):
-			return nil, err
+		if prior, found, err := s.signedUp(ctx, caller.UserID, key); found || err != nil {
+			return prior, err
 		}
 	}
 	id := uuid.Must(uuid.NewV7())
@@ -67,8 +61,31 @@ func (s *Server) CreateTenant(ctx context.Context, req *accountsv1.CreateTenantR
 		_, err := q.CreateMembership(ctx, accountsstore.CreateMembershipParams{TenantID: id, UserID: caller.UserID, Roles: []string{roles.ToDB(role)}})
 		return err
 	})
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.ConstraintName == "tenants_request_id_key" {
+		// A concurrent first attempt of the same sign-up committed first.
+		if prior, found, err := s.signedUp(ctx, caller.UserID, key); found || err != nil {
+			return prior, err
+		}
+	}
 	if err != nil {
 		return nil, err
 	}
 	return tenantToProto(id, kind, in.GetDisplayName(), []string{roles.ToDB(role)}), nil
+}
+
+// signedUp returns the tenant user created with key's request_id, if they
+// did and still belong to it; REQUEST_ID_REUSED when the request differed.
+func (s *Server) signedUp(ctx context.Context, user uuid.UUID, key aip.Idempotency) (*accountsv1.Tenant, bool, error) {
+	prior, err := accountsstore.New(s.db.AsUser(user)).GetTenantByRequestID(ctx, accountsstore.GetTenantByRequestIDParams{UserID: user, RequestID: key.RequestID})
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return nil, false, nil
+	case err != nil:
+		return nil, false, err
+	case !bytes.Equal(prior.RequestFingerprint, key.Fingerprint):
+		return nil, true, apierror.RequestIDReused()
+	}
+	t, err := s.GetTenant(scope.WithTenant(ctx, scope.Tenant{TenantID: prior.TenantID}), &accountsv1.GetTenantRequest{Name: tenantPattern.Format(prior.TenantID)})
+	return t, true, err
 }
