@@ -492,3 +492,41 @@ func TestRemovedMemberAccessEndsWithinTheCacheTTL(t *testing.T) {
 		t.Errorf("GetTenant after the TTL: %v; want NOT_FOUND", err)
 	}
 }
+
+// TestAcceptingConcurrentlyJoinsOnce: many accepts of one invitation at once
+// (a double click, retries) all answer the one membership, made once.
+func TestAcceptingConcurrentlyJoinsOnce(t *testing.T) {
+	t.Parallel()
+	c := setupJoin(t, nil)
+	admin := newPerson("admin@home.test", true)
+	home := c.signUp(t, admin, accountsv1.Tenant_KIND_HOUSEHOLD)
+	inv, err := c.members.CreateInvitation(c.as(t, admin), &accountsv1.CreateInvitationRequest{Parent: home,
+		Invitation: &accountsv1.Invitation{Email: "kid@home.test", Roles: []typev1.Role{typev1.Role_ROLE_MEMBER}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kid := newPerson("kid@home.test", true)
+	etags := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range etags {
+		wg.Go(func() {
+			m, err := c.members.AcceptInvitation(c.as(t, kid), &accountsv1.AcceptInvitationRequest{Name: inv.GetName()})
+			if err != nil {
+				t.Errorf("accept: %v", err)
+			}
+			etags[i] = m.GetEtag()
+		})
+	}
+	wg.Wait()
+	for _, e := range etags {
+		if e != "1" {
+			t.Errorf("etags %v; want every accept to answer the membership as first made (etag 1)", etags)
+			break
+		}
+	}
+	var n int
+	if err := c.env.DB.BypassRLSPool(t).QueryRow(callContext(t), `SELECT count(*) FROM accounts.memberships m JOIN accounts.users u USING (user_id)
+		WHERE u.subject = $1`, kid.subject).Scan(&n); err != nil || n != 1 {
+		t.Errorf("%d memberships (%v); want 1", n, err)
+	}
+}
