@@ -63,7 +63,10 @@ func (m *Members) Resolve(ctx context.Context, userID, tenantID uuid.UUID) (scop
 		for _, r := range row.Roles {
 			roles = append(roles, scope.RoleFromString(r))
 		}
-		return memberEntry{member: true, tenant: scope.Tenant{TenantID: tenantID, Kind: row.Kind, Roles: roles}}, nil
+		return memberEntry{member: true, tenant: scope.Tenant{
+			TenantID: tenantID, Kind: row.Kind, Roles: roles,
+			FamilyID: row.FamilyID.UUID, StudentID: row.StudentID.UUID, // uuid.Nil when NULL
+		}}, nil
 	})
 }
 

@@ -301,3 +301,34 @@ func TestResolveService(t *testing.T) {
 		t.Errorf("a user who is not a member resolved as one (%v, %v) after a service resolved the tenant", member, err)
 	}
 }
+
+// TestResolveCarriesRelationships: the family and student on a membership
+// reach scope.Tenant, uuid.Nil when unset.
+func TestResolveCarriesRelationships(t *testing.T) {
+	t.Parallel()
+	f := newAccountsFixture(t)
+	ctx := context.Background()
+	school := f.tenant(t, "school")
+	family, student := uuid.New(), uuid.New()
+	parent := f.user(t, "https://issuer.test", "parent")
+	f.exec(t, school, "INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id) VALUES ($1, $2, '{parent}', $3)", school, parent, family)
+	pupil := f.user(t, "https://issuer.test", "pupil")
+	f.exec(t, school, "INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id) VALUES ($1, $2, '{student}', $3, $4)", school, pupil, family, student)
+	teacher := f.user(t, "https://issuer.test", "teacher")
+	f.join(t, school, teacher, "teacher")
+	m, _ := newMembers(f, time.Minute)
+	for _, tc := range []struct {
+		name            string
+		user            uuid.UUID
+		family, student uuid.UUID
+	}{
+		{"parent", parent, family, uuid.Nil},
+		{"student", pupil, family, student},
+		{"teacher", teacher, uuid.Nil, uuid.Nil},
+	} {
+		got, member, err := m.Resolve(ctx, tc.user, school)
+		if err != nil || !member || got.FamilyID != tc.family || got.StudentID != tc.student {
+			t.Errorf("%s: %+v, %v, %v; want family %s student %s", tc.name, got, member, err, tc.family, tc.student)
+		}
+	}
+}

@@ -12,7 +12,7 @@ import (
 )
 
 const getMembership = `-- name: GetMembership :one
-SELECT m.roles, t.kind
+SELECT m.roles, t.kind, m.family_id, m.student_id
 FROM accounts.memberships m
 JOIN accounts.tenants t ON t.tenant_id = m.tenant_id
 WHERE m.tenant_id = $1 AND m.user_id = $2
@@ -24,14 +24,21 @@ type GetMembershipParams struct {
 }
 
 type GetMembershipRow struct {
-	Roles []string
-	Kind  string
+	Roles     []string
+	Kind      string
+	FamilyID  uuid.NullUUID
+	StudentID uuid.NullUUID
 }
 
 func (q *Queries) GetMembership(ctx context.Context, arg GetMembershipParams) (GetMembershipRow, error) {
 	row := q.db.QueryRow(ctx, getMembership, arg.TenantID, arg.UserID)
 	var i GetMembershipRow
-	err := row.Scan(&i.Roles, &i.Kind)
+	err := row.Scan(
+		&i.Roles,
+		&i.Kind,
+		&i.FamilyID,
+		&i.StudentID,
+	)
 	return i, err
 }
 

@@ -69,6 +69,12 @@ type Tenant struct {
 	TenantID uuid.UUID
 	Kind     string // "household" or "school"
 	Roles    []typev1.Role
+	// FamilyID is the directory family the member acts for (a PARENT), and
+	// StudentID the directory student the member is (a STUDENT): opaque ids
+	// kept on the membership, uuid.Nil when unset. The service owning the
+	// relationship answers NOT_FOUND for any other family or student.
+	FamilyID  uuid.UUID
+	StudentID uuid.UUID
 }
 
 // HasRole reports whether the caller holds role in the tenant.

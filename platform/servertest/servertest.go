@@ -186,6 +186,27 @@ func (e *Env) Join(t testing.TB, tenant uuid.UUID, u User, roles ...string) {
 	dbtest.ExecAsTenant(t, e.Owner, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)", tenant, u.ID, roles)
 }
 
+// MemberSpec describes a membership for Member: its roles and, for a PARENT
+// or STUDENT, the directory family and student it is tied to (uuid.Nil for
+// none). The ids are opaque to accounts; scope.Tenant carries them.
+type MemberSpec struct {
+	Roles   []string
+	Family  uuid.UUID
+	Student uuid.UUID
+}
+
+// Member creates an account that is a member of tenant as spec says, e.g.
+// env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: family}).
+func (e *Env) Member(t testing.TB, tenant uuid.UUID, spec MemberSpec) User {
+	t.Helper()
+	u := e.NewUser(t)
+	dbtest.ExecAsTenant(t, e.Owner, tenant, "INSERT INTO accounts.memberships (tenant_id, user_id, roles, family_id, student_id) VALUES ($1, $2, $3, $4, $5)",
+		tenant, u.ID, spec.Roles, nullUUID(spec.Family), nullUUID(spec.Student))
+	return u
+}
+
+func nullUUID(id uuid.UUID) uuid.NullUUID { return uuid.NullUUID{UUID: id, Valid: id != uuid.Nil} }
+
 // Token mints an access token for subject, issued to clientID, valid for
 // five minutes.
 func (e *Env) Token(t testing.TB, subject, clientID string) string {

@@ -6,7 +6,7 @@ FROM (SELECT accounts.lookup_user(@issuer::text, @subject::text) AS user_id) AS 
 WHERE found.user_id IS NOT NULL;
 
 -- name: GetMembership :one
-SELECT m.roles, t.kind
+SELECT m.roles, t.kind, m.family_id, m.student_id
 FROM accounts.memberships m
 JOIN accounts.tenants t ON t.tenant_id = m.tenant_id
 WHERE m.tenant_id = @tenant_id AND m.user_id = @user_id;
