@@ -324,14 +324,18 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\rTenantService\x12y\n" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12\x85\x01\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +
-	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xde\t\x92A\xa7\t\x12\xe4\x01\n" +
-	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xe5\x06\n" +
-	"\adefault\x12\xd9\x06\n" +
-	"\xbe\x06An error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
+	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\xc3\n" +
+	"\x92A\x8c\n" +
+	"\x12\xe4\x01\n" +
+	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\xca\a\n" +
+	"\adefault\x12\xbe\a\n" +
+	"\xa3\aAn error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
 	"\n" +
 	"Every service (steward.type.v1.ErrorReason): INVALID_ARGUMENT (400), RESOURCE_NOT_FOUND (404, also for another tenant's resources), RESOURCE_ALREADY_EXISTS (409), ETAG_MISMATCH (412), FAILED_PRECONDITION (400), UNAUTHENTICATED (401), PERMISSION_DENIED (403), CONCURRENT_MODIFICATION (409), UNAVAILABLE (503), INTERNAL (500), DEADLINE_EXCEEDED (504), CANCELED (499), REQUEST_ID_REUSED (409), RESOURCE_OVERLAPS (400), SERVICE_TENANT_REQUIRED (403).\n" +
 	"\n" +
-	"Asset Management (steward.assets.v1.ErrorReason): HOME_NOT_EMPTY (400), METER_WENT_BACKWARDS (400).\x12\x16\n" +
+	"Asset Management (steward.assets.v1.ErrorReason): HOME_NOT_EMPTY (400), METER_WENT_BACKWARDS (400).\n" +
+	"\n" +
+	"School directory (steward.booking.v1.ErrorReason): FAMILY_NOT_EMPTY (400), INSTRUMENT_IN_USE (400).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusZH\n" +
 	"F\n" +
 	"\x06bearer\x12<\b\x02\x12'An OIDC access token: \"Bearer <token>\".\x1a\rAuthorization \x02b\f\n" +
