@@ -89,6 +89,24 @@ func (s *stack) assertUnchanged(t *testing.T, tenant uuid.UUID, before dbtest.Te
 	}
 }
 
+// schoolOnly are the services whose resources exist only in school tenants.
+// The generic checks built on household fixtures (a wrong tenant's ids,
+// stale etags, the HTTP sweep) skip them; the school directory's are covered
+// by services/booking's tests (visibility, other schools and households) and
+// the outcome matrix (services/outcomes).
+var schoolOnly = map[protoreflect.FullName]bool{"steward.booking.v1.DirectoryService": true}
+
+// schoolOnlyOperation reports whether an OpenAPI operation id
+// ("DirectoryService_GetRoom") is an RPC of a schoolOnly service.
+func schoolOnlyOperation(id string) bool {
+	for name := range schoolOnly {
+		if strings.HasPrefix(id, string(name.Name())+"_") {
+			return true
+		}
+	}
+	return false
+}
+
 // resourceNames are one resource of each type of a tenant, by resource type
 // (google.api.resource type, e.g. steward.dev/Home).
 type resourceNames map[string]string

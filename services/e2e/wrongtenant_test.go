@@ -44,6 +44,9 @@ func checkOwnTenantInFront(t *testing.T, s, backend *stack) {
 	ctx := attacker.ctx(t)
 	covered := 0
 	for _, md := range stewardMethods(t) {
+		if schoolOnly[md.Parent().FullName()] {
+			continue // household fixtures only: see schoolOnly
+		}
 		verb := verbOf(md)
 		if verb == "" {
 			continue
