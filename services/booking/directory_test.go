@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
@@ -16,6 +17,7 @@ import (
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/servertest"
 	"steward.dev/services/booking"
+	"steward.dev/services/booking/internal/store"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -366,4 +368,13 @@ func TestDirectoryVisibility(t *testing.T) {
 		nf(who, "lists the students", err)
 	}
 	_ = fb
+}
+
+// TestDirectoryStoreKeepsTenantsApartWithoutRLS: every query of the
+// directory's store, over a connection RLS does not apply to, with one
+// tenant as its tenant_id and another's ids, reaches nothing of the other
+// (the first wall alone).
+func TestDirectoryStoreKeepsTenantsApartWithoutRLS(t *testing.T) {
+	t.Parallel()
+	dbtest.CheckFirstWall(t, dbtest.New(t), dbtest.FirstWall{New: func(tx pgx.Tx) any { return store.New(tx) }})
 }
