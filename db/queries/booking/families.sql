@@ -27,6 +27,9 @@ RETURNING *;
 -- name: FamilyCreatedBy :one
 SELECT * FROM booking.families WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
+-- name: DeleteFamily :exec
+DELETE FROM booking.families WHERE tenant_id = @tenant_id AND family_id = @family_id;
+
 -- name: LockFamily :one
 SELECT * FROM booking.families
 WHERE tenant_id = @tenant_id AND family_id = @family_id
@@ -41,6 +44,3 @@ SET display_name = @display_name, billing_name = @billing_name, billing_email = 
     revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND family_id = @family_id
 RETURNING *;
-
--- name: DeleteFamily :exec
-DELETE FROM booking.families WHERE tenant_id = @tenant_id AND family_id = @family_id;

@@ -19,6 +19,9 @@ RETURNING *;
 -- name: InstrumentCreatedBy :one
 SELECT * FROM booking.instruments WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
+-- name: DeleteInstrument :exec
+DELETE FROM booking.instruments WHERE tenant_id = @tenant_id AND instrument_id = @instrument_id;
+
 -- name: LockInstrument :one
 SELECT * FROM booking.instruments WHERE tenant_id = @tenant_id AND instrument_id = @instrument_id FOR UPDATE;
 
@@ -28,8 +31,6 @@ SET display_name = @display_name, kind = @kind, revision = revision + 1, update_
 WHERE tenant_id = @tenant_id AND instrument_id = @instrument_id
 RETURNING *;
 
--- name: DeleteInstrument :exec
-DELETE FROM booking.instruments WHERE tenant_id = @tenant_id AND instrument_id = @instrument_id;
 
 -- name: ShareInstruments :one
 -- How many of ids are instruments of the tenant, each locked against a

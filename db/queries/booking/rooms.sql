@@ -19,6 +19,9 @@ RETURNING *;
 -- name: RoomCreatedBy :one
 SELECT * FROM booking.rooms WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
+-- name: DeleteRoom :exec
+DELETE FROM booking.rooms WHERE tenant_id = @tenant_id AND room_id = @room_id;
+
 -- name: LockRoom :one
 SELECT * FROM booking.rooms WHERE tenant_id = @tenant_id AND room_id = @room_id FOR UPDATE;
 
@@ -27,6 +30,3 @@ UPDATE booking.rooms
 SET display_name = @display_name, capacity = @capacity, revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND room_id = @room_id
 RETURNING *;
-
--- name: DeleteRoom :exec
-DELETE FROM booking.rooms WHERE tenant_id = @tenant_id AND room_id = @room_id;

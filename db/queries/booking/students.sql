@@ -42,6 +42,9 @@ RETURNING *;
 -- name: StudentCreatedBy :one
 SELECT * FROM booking.students WHERE tenant_id = @tenant_id AND family_id = @family_id AND request_id = @request_id;
 
+-- name: DeleteStudent :exec
+DELETE FROM booking.students WHERE tenant_id = @tenant_id AND student_id = @student_id;
+
 -- name: LockStudent :one
 SELECT * FROM booking.students
 WHERE tenant_id = @tenant_id AND family_id = @family_id AND student_id = @student_id
@@ -54,6 +57,3 @@ SET given_name = @given_name, family_name = @family_name, birth_year = sqlc.narg
     instrument_ids = @instrument_ids, level = @level, revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND student_id = @student_id
 RETURNING *;
-
--- name: DeleteStudent :exec
-DELETE FROM booking.students WHERE tenant_id = @tenant_id AND student_id = @student_id;

@@ -20,6 +20,9 @@ RETURNING *;
 -- name: TeacherCreatedBy :one
 SELECT * FROM booking.teachers WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
+-- name: DeleteTeacher :exec
+DELETE FROM booking.teachers WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id;
+
 -- name: LockTeacher :one
 SELECT * FROM booking.teachers WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id FOR UPDATE;
 
@@ -29,6 +32,3 @@ SET display_name = @display_name, instrument_ids = @instrument_ids, calendar_col
     revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id
 RETURNING *;
-
--- name: DeleteTeacher :exec
-DELETE FROM booking.teachers WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id;

@@ -56,9 +56,7 @@ func familyToProto(r store.BookingFamily, _ resname.Name) *bookingv1.Family {
 type familyColumns struct{ p store.UpdateFamilyParams }
 
 func (c *familyColumns) apply(in *bookingv1.Family, mask aip.Mask) {
-	if mask.Has("display_name") {
-		c.p.DisplayName = in.GetDisplayName()
-	}
+	take(mask, "display_name", &c.p.DisplayName, in.GetDisplayName())
 	b, a := in.GetBillingContact(), in.GetAddress()
 	if wants(mask, "address", "lines") {
 		c.p.AddressLines = append([]string{}, a.GetLines()...) // never NULL
@@ -113,10 +111,7 @@ func (s *Server) ListFamilies(ctx context.Context, req *bookingv1.ListFamiliesRe
 			return q.ListFamilies(ctx, store.ListFamiliesParams{TenantID: pg.Parent.ID("tenant"), AfterID: pg.After, PageLimit: pg.Limit,
 				ViewerAll: v.all, ViewerFamily: v.family})
 		})
-	if err != nil {
-		return nil, err
-	}
-	return &bookingv1.ListFamiliesResponse{Families: page, NextPageToken: next}, nil
+	return &bookingv1.ListFamiliesResponse{Families: page, NextPageToken: next}, err // the page is nil on error
 }
 
 func (s *Server) UpdateFamily(ctx context.Context, req *bookingv1.UpdateFamilyRequest) (*bookingv1.Family, error) {

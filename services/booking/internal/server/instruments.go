@@ -17,8 +17,6 @@ import (
 	"steward.dev/services/booking/internal/store"
 )
 
-var instrumentKinds = aip.NewEnum(bookingv1.Instrument_KIND_UNSPECIFIED)
-
 var instruments = aip.Resource[*store.Queries, store.BookingInstrument, *bookingv1.Instrument]{
 	Pattern: instrumentPattern, Parent: tenantPattern, Queries: queries,
 	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.BookingInstrument, error) {
@@ -41,6 +39,9 @@ var instruments = aip.Resource[*store.Queries, store.BookingInstrument, *booking
 		}
 	},
 }
+
+// instrumentKinds has no default: the contract refuses an unspecified kind.
+var instrumentKinds = aip.NewEnum(bookingv1.Instrument_KIND_UNSPECIFIED)
 
 func (s *Server) CreateInstrument(ctx context.Context, req *bookingv1.CreateInstrumentRequest) (*bookingv1.Instrument, error) {
 	in := req.GetInstrument() // name and kind: required by the contract
@@ -70,23 +71,16 @@ func (s *Server) ListInstruments(ctx context.Context, req *bookingv1.ListInstrum
 			}
 			return q.ListInstruments(ctx, p)
 		}, req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	return &bookingv1.ListInstrumentsResponse{Instruments: page, NextPageToken: next}, nil
+	return &bookingv1.ListInstrumentsResponse{Instruments: page, NextPageToken: next}, err // the page is nil on error
 }
 
 func (s *Server) UpdateInstrument(ctx context.Context, req *bookingv1.UpdateInstrumentRequest) (*bookingv1.Instrument, error) {
 	in := req.GetInstrument()
 	return instruments.Update(ctx, s.db, req, func(q *store.Queries, cur store.BookingInstrument, mask aip.Mask) (store.BookingInstrument, error) {
-		name, kind := cur.DisplayName, cur.Kind
-		if mask.Has("display_name") {
-			name = in.GetDisplayName()
-		}
-		if mask.Has("kind") {
-			kind = instrumentKinds.ToDB(in.GetKind())
-		}
-		return q.UpdateInstrument(ctx, store.UpdateInstrumentParams{TenantID: cur.TenantID, InstrumentID: cur.InstrumentID, DisplayName: name, Kind: kind})
+		next := store.UpdateInstrumentParams{TenantID: cur.TenantID, InstrumentID: cur.InstrumentID, DisplayName: cur.DisplayName, Kind: cur.Kind}
+		take(mask, "display_name", &next.DisplayName, in.GetDisplayName())
+		take(mask, "kind", &next.Kind, instrumentKinds.ToDB(in.GetKind()))
+		return q.UpdateInstrument(ctx, next)
 	})
 }
 

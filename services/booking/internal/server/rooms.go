@@ -66,22 +66,15 @@ func (s *Server) ListRooms(ctx context.Context, req *bookingv1.ListRoomsRequest)
 			}
 			return q.ListRooms(ctx, p)
 		}, req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	return &bookingv1.ListRoomsResponse{Rooms: page, NextPageToken: next}, nil
+	return &bookingv1.ListRoomsResponse{Rooms: page, NextPageToken: next}, err // the page is nil on error
 }
 
 func (s *Server) UpdateRoom(ctx context.Context, req *bookingv1.UpdateRoomRequest) (*bookingv1.Room, error) {
 	in := req.GetRoom()
 	return rooms.Update(ctx, s.db, req, func(q *store.Queries, cur store.BookingRoom, mask aip.Mask) (store.BookingRoom, error) {
 		next := store.UpdateRoomParams{TenantID: cur.TenantID, RoomID: cur.RoomID, DisplayName: cur.DisplayName, Capacity: cur.Capacity}
-		if mask.Has("display_name") {
-			next.DisplayName = in.GetDisplayName()
-		}
-		if mask.Has("capacity") {
-			next.Capacity = in.GetCapacity()
-		}
+		take(mask, "display_name", &next.DisplayName, in.GetDisplayName())
+		take(mask, "capacity", &next.Capacity, in.GetCapacity())
 		return q.UpdateRoom(ctx, next)
 	})
 }

@@ -12,6 +12,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
@@ -28,15 +29,14 @@ type Server struct {
 // New returns a Server storing rows through db.
 func New(db *tenantdb.DB) *Server { return &Server{db: db} }
 
-// The resource names of the contract.
+// The resource names of the contract: the tenant (accounts'), the school's
+// own resources under it, and the families' students.
+var tenantPattern = resname.Of(&accountsv1.Tenant{})
+
 var (
-	tenantPattern     = resname.Of(&accountsv1.Tenant{})
-	settingsPattern   = resname.Of(&bookingv1.SchoolSettings{})
-	roomPattern       = resname.Of(&bookingv1.Room{})
-	instrumentPattern = resname.Of(&bookingv1.Instrument{})
-	teacherPattern    = resname.Of(&bookingv1.Teacher{})
-	familyPattern     = resname.Of(&bookingv1.Family{})
-	studentPattern    = resname.Of(&bookingv1.Student{})
+	settingsPattern, roomPattern      = resname.Of(&bookingv1.SchoolSettings{}), resname.Of(&bookingv1.Room{})
+	instrumentPattern, teacherPattern = resname.Of(&bookingv1.Instrument{}), resname.Of(&bookingv1.Teacher{})
+	familyPattern, studentPattern     = resname.Of(&bookingv1.Family{}), resname.Of(&bookingv1.Student{})
 )
 
 // Constraints is what a violation of each of the directory's constraints
@@ -85,4 +85,11 @@ func viewerOf(ctx context.Context, writing bool) viewer {
 		v.student = uuid.NullUUID{UUID: t.StudentID, Valid: true}
 	}
 	return v
+}
+
+// take sets *dst to v when the update's mask changes field.
+func take[T any](mask aip.Mask, field string, dst *T, v T) {
+	if mask.Has(field) {
+		*dst = v
+	}
 }

@@ -76,12 +76,8 @@ func (s *Server) UpdateSchoolSettings(ctx context.Context, req *bookingv1.Update
 			}
 			next.TimeZone = in.GetTimeZone()
 		}
-		if mask.Has("currency_code") {
-			next.CurrencyCode = in.GetCurrencyCode() // ISO 4217 by the contract's pattern
-		}
-		if mask.Has("reschedule_notice_hours") {
-			next.RescheduleNoticeHours = in.GetRescheduleNoticeHours()
-		}
+		take(mask, "currency_code", &next.CurrencyCode, in.GetCurrencyCode()) // ISO 4217 by the contract's pattern
+		take(mask, "reschedule_notice_hours", &next.RescheduleNoticeHours, in.GetRescheduleNoticeHours())
 		return q.UpdateSettings(ctx, next)
 	})
 }

@@ -15,11 +15,6 @@ import (
 	"steward.dev/services/booking/internal/store"
 )
 
-var studentLevels = aip.NewEnum(bookingv1.Student_LEVEL_BEGINNER)
-
-// anyFamilyPattern is a family, or "-" for every family of the school.
-var anyFamilyPattern = familyPattern.WithWildcards("family")
-
 // students are seen through the caller's viewer: a PARENT's family's, a
 // STUDENT's own; creating one (CheckParent) needs a family the caller may
 // change.
@@ -63,6 +58,11 @@ var students = aip.Resource[*store.Queries, store.BookingStudent, *bookingv1.Stu
 	},
 }
 
+var studentLevels = aip.NewEnum(bookingv1.Student_LEVEL_BEGINNER)
+
+// anyFamilyPattern is a family, or "-" for every family of the school.
+var anyFamilyPattern = familyPattern.WithWildcards("family")
+
 // studentChange is the part of a student row a client sets.
 type studentChange struct {
 	givenName, familyName, level string
@@ -71,21 +71,15 @@ type studentChange struct {
 }
 
 func (c *studentChange) apply(ctx context.Context, q *store.Queries, tenant uuid.UUID, in *bookingv1.Student, mask aip.Mask) (err error) {
-	if mask.Has("given_name") {
-		c.givenName = in.GetGivenName()
-	}
-	if mask.Has("family_name") {
-		c.familyName = in.GetFamilyName()
-	}
+	take(mask, "given_name", &c.givenName, in.GetGivenName())
+	take(mask, "family_name", &c.familyName, in.GetFamilyName())
 	if mask.Has("birth_year") {
 		c.birthYear = pgtype.Int4{Int32: in.GetBirthYear(), Valid: in.GetBirthYear() >= 1900}
 		if y := in.GetBirthYear(); y != 0 && y < 1900 {
 			return apierror.InvalidField("student.birth_year", "must be 1900 or later, or 0 for not given")
 		}
 	}
-	if mask.Has("level") {
-		c.level = studentLevels.ToDB(in.GetLevel())
-	}
+	take(mask, "level", &c.level, studentLevels.ToDB(in.GetLevel()))
 	if mask.Has("instruments") {
 		c.instruments, err = instrumentIDs(ctx, q, tenant, "student.instruments", in.GetInstruments())
 	}
@@ -131,10 +125,7 @@ func (s *Server) ListStudents(ctx context.Context, req *bookingv1.ListStudentsRe
 			}
 			return q.ListStudents(ctx, p)
 		}, req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	return &bookingv1.ListStudentsResponse{Students: page, NextPageToken: next}, nil
+	return &bookingv1.ListStudentsResponse{Students: page, NextPageToken: next}, err // the page is nil on error
 }
 
 func (s *Server) UpdateStudent(ctx context.Context, req *bookingv1.UpdateStudentRequest) (*bookingv1.Student, error) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"cmp"
 	"context"
 	"strings"
 
@@ -68,15 +69,8 @@ type teacherChange struct {
 }
 
 func (c *teacherChange) apply(ctx context.Context, q *store.Queries, tenant uuid.UUID, in *bookingv1.Teacher, mask aip.Mask) (err error) {
-	if mask.Has("display_name") {
-		c.displayName = in.GetDisplayName()
-	}
-	if mask.Has("calendar_color") {
-		c.color = in.GetCalendarColor()
-		if c.color == "" {
-			c.color = defaultCalendarColor
-		}
-	}
+	take(mask, "display_name", &c.displayName, in.GetDisplayName())
+	take(mask, "calendar_color", &c.color, cmp.Or(in.GetCalendarColor(), defaultCalendarColor))
 	if mask.Has("instruments") {
 		c.instruments, err = instrumentIDs(ctx, q, tenant, "teacher.instruments", in.GetInstruments())
 	}
@@ -113,10 +107,7 @@ func (s *Server) ListTeachers(ctx context.Context, req *bookingv1.ListTeachersRe
 			}
 			return q.ListTeachers(ctx, p)
 		}, req.GetFilter())
-	if err != nil {
-		return nil, err
-	}
-	return &bookingv1.ListTeachersResponse{Teachers: page, NextPageToken: next}, nil
+	return &bookingv1.ListTeachersResponse{Teachers: page, NextPageToken: next}, err // the page is nil on error
 }
 
 func (s *Server) UpdateTeacher(ctx context.Context, req *bookingv1.UpdateTeacherRequest) (*bookingv1.Teacher, error) {
