@@ -90,10 +90,11 @@ func (s *stack) assertUnchanged(t *testing.T, tenant uuid.UUID, before dbtest.Te
 }
 
 // schoolOnly are the services whose resources exist only in school tenants.
-// The generic checks built on household fixtures (a wrong tenant's ids,
-// stale etags, the HTTP sweep) skip them; the school directory's are covered
-// by services/booking's tests (visibility, other schools and households) and
-// the outcome matrix (services/outcomes).
+// The HTTP sweep runs their operations as the school's admin, with the
+// directory's own fixtures (sweepSide). The generic checks built on household
+// fixtures (a wrong tenant's ids, stale etags) skip them; there the school
+// directory is covered by services/booking's tests (visibility, other schools
+// and households, the first wall without RLS) and the outcome matrix.
 var schoolOnly = map[protoreflect.FullName]bool{"steward.booking.v1.DirectoryService": true}
 
 // schoolOnlyOperation reports whether an OpenAPI operation id
