@@ -315,16 +315,21 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 }
 
 // directorySet creates, as the school's admin, one of each directory
-// resource of the school (tag keeps the names of two sets apart): a room,
-// an instrument, a teacher of it, a family and a student of the family who
-// plays nothing (so the instrument may go).
+// resource of the school (tag keeps the names of two sets apart).
 func directorySet(t *testing.T, s *stack, school, tag string) map[string]string {
 	t.Helper()
-	ctx, d := s.as(t, schoolAdmin), s.directory
+	return newDirectorySet(t, s.directory, s.as(t, schoolAdmin), school, tag)
+}
+
+// newDirectorySet creates through ctx, a school admin's, a room, an
+// instrument, a teacher, a family and a student of the family who plays
+// nothing (so the instrument may go), by the collections of their names.
+func newDirectorySet(t *testing.T, d bookingv1.DirectoryServiceClient, ctx context.Context, school, tag string) map[string]string {
+	t.Helper()
 	must := func(what string, err error) {
 		t.Helper()
 		if err != nil {
-			t.Fatalf("sweep fixture: %s as the school: %v", what, err)
+			t.Fatalf("directory fixture: %s in %s: %v", what, school, err)
 		}
 	}
 	room, err := d.CreateRoom(ctx, &bookingv1.CreateRoomRequest{Parent: school, Room: &bookingv1.Room{DisplayName: "Sweep " + tag + " studio", Capacity: 2}})
