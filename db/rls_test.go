@@ -136,3 +136,39 @@ func TestUnfilteredQueryReturnsOnlyScopedTenant(t *testing.T) {
 		t.Fatal("inserted a row into another tenant")
 	}
 }
+
+// TestDirectoryTablesReturnOnlyScopedTenant: the school directory's tables
+// (schema booking), read with no tenant_id filter as the runtime role, show
+// the school its own rows, the household none, no scope nothing; and a row
+// written for another tenant fails the policy.
+func TestDirectoryTablesReturnOnlyScopedTenant(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	sum, err := seed.Seed(context.Background(), d.OwnerURL, seed.Options{Issuer: "http://issuer.test"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	conn := dbtest.Connect(t, d.AppURL)
+	ctx := context.Background()
+	for _, table := range []string{"booking.settings", "booking.rooms", "booking.instruments", "booking.teachers", "booking.families", "booking.students"} {
+		var total, foreign int
+		dbtest.QueryRowAsTenant(t, conn, sum.SchoolTenantID, "SELECT count(*), count(*) FILTER (WHERE tenant_id <> $1) FROM "+table,
+			[]any{sum.SchoolTenantID}, &total, &foreign)
+		if total == 0 || foreign != 0 {
+			t.Errorf("%s scoped to the school: %d rows, %d of another tenant", table, total, foreign)
+		}
+		for _, other := range []uuid.UUID{sum.HouseholdTenantID, uuid.Nil} {
+			dbtest.QueryRowAsTenant(t, conn, other, "SELECT count(*), 0 FROM "+table, nil, &total, &foreign)
+			if total != 0 {
+				t.Errorf("%s scoped to %s: %d rows, want 0", table, other, total)
+			}
+		}
+	}
+	err = dbtest.InScope(ctx, conn, dbtest.Scope{TenantID: sum.HouseholdTenantID}, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "INSERT INTO booking.families (tenant_id, family_id, display_name) VALUES ($1, gen_random_uuid(), 'Sneaky')", sum.SchoolTenantID)
+		return err
+	})
+	if err == nil {
+		t.Fatal("inserted a family into another tenant")
+	}
+}

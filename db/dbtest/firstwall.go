@@ -23,9 +23,9 @@ type Victim struct {
 	HomeID, LocationID, AssetID, ReadingID, AttachmentID uuid.UUID
 	RequestID                                            uuid.UUID
 	Meter, CategoryID                                    string
-	// The accounts rows of joining: an invitation, and the directory family
-	// and student on the membership.
-	InvitationID, FamilyID, StudentID uuid.UUID
+	// The accounts rows of joining (an invitation; the directory family and
+	// student on the membership) and the school directory's (schema booking).
+	InvitationID, RoomID, InstrumentID, TeacherID, FamilyID, StudentID uuid.UUID
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -35,10 +35,15 @@ func (v Victim) Values() map[string]any {
 		"UserID": v.UserID, "HomeID": v.HomeID, "LocationID": v.LocationID, "AssetID": v.AssetID,
 		"ReadingID": v.ReadingID, "AttachmentID": v.AttachmentID, "RequestID": v.RequestID, "Meter": v.Meter,
 		"CategoryID": v.CategoryID,
+		"RoomID":     v.RoomID, "InstrumentID": v.InstrumentID, "TeacherID": v.TeacherID, "FamilyID": v.FamilyID, "StudentID": v.StudentID,
+		"Ids": []uuid.UUID{v.InstrumentID}, "InstrumentIds": []uuid.UUID{v.InstrumentID}, "AddressLines": []string{},
+		// The directory's callers who see every family: only tenant_id
+		// stands between them and another tenant's rows.
+		"ViewerAll": true, "ViewerFamily": v.FamilyID, "ViewerStudent": v.StudentID,
 		// The negated filters name the victim's rows too; the variant with
 		// optional filters off (NULL) is the one that matters for them.
 		"LocationIDNot": v.LocationID,
-		"InvitationID":  v.InvitationID, "FamilyID": v.FamilyID, "FamilyIDNot": v.FamilyID, "StudentID": v.StudentID,
+		"InvitationID":  v.InvitationID, "FamilyIDNot": v.FamilyID,
 		"AcceptedUserID": v.UserID, "InviterUserID": v.UserID,
 	}
 }
@@ -51,7 +56,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 	v := Victim{
 		TenantID: uuid.New(), UserID: uuid.New(), HomeID: uuid.New(), LocationID: uuid.New(), AssetID: uuid.New(),
 		ReadingID: uuid.New(), AttachmentID: uuid.New(), RequestID: uuid.New(), Meter: "runtime", CategoryID: "hvac-boiler",
-		InvitationID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
+		InvitationID: uuid.New(), RoomID: uuid.New(), InstrumentID: uuid.New(), TeacherID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -84,6 +89,17 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		{`INSERT INTO assets.attachments (tenant_id, asset_id, attachment_id, kind, filename, content_type, size_bytes, sha256, blob_key, request_id)
 			VALUES ($1, $2, $3, 'manual', 'm.pdf', 'application/pdf', 1, repeat('a', 64), 'victim-blob', $4)`,
 			[]any{v.TenantID, v.AssetID, v.AttachmentID, v.RequestID}},
+		{"INSERT INTO booking.settings (tenant_id) VALUES ($1)", []any{v.TenantID}},
+		{"INSERT INTO booking.rooms (tenant_id, room_id, display_name, capacity, request_id) VALUES ($1, $2, 'Victim studio', 2, $3)",
+			[]any{v.TenantID, v.RoomID, v.RequestID}},
+		{"INSERT INTO booking.instruments (tenant_id, instrument_id, display_name, kind, request_id) VALUES ($1, $2, 'Victim piano', 'keyboard', $3)",
+			[]any{v.TenantID, v.InstrumentID, v.RequestID}},
+		{`INSERT INTO booking.teachers (tenant_id, teacher_id, user_id, display_name, instrument_ids, request_id)
+			VALUES ($1, $2, $3, 'Victim teacher', $4, $5)`, []any{v.TenantID, v.TeacherID, v.UserID, []uuid.UUID{v.InstrumentID}, v.RequestID}},
+		{"INSERT INTO booking.families (tenant_id, family_id, display_name, request_id) VALUES ($1, $2, 'Victim family', $3)",
+			[]any{v.TenantID, v.FamilyID, v.RequestID}},
+		{`INSERT INTO booking.students (tenant_id, family_id, student_id, given_name, instrument_ids, request_id)
+			VALUES ($1, $2, $3, 'Victim student', $4, $5)`, []any{v.TenantID, v.FamilyID, v.StudentID, []uuid.UUID{v.InstrumentID}, v.RequestID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {
@@ -201,6 +217,17 @@ func CheckFirstWall(t *testing.T, d *Database, store FirstWall) {
 		params, ok := queryParams(m.Type)
 		if !ok {
 			t.Errorf("%s: not a query method (ctx, params) (result, error) or (ctx, params) error; teach CheckFirstWall its shape", name)
+			continue
+		}
+		if params == nil && m.Type.NumIn() == 3 && m.Type.In(2) == uuidType {
+			// One bare uuid: sqlc's way of passing a query's only
+			// parameter, which the sqlc vet rule makes its tenant_id.
+			for _, a := range attackers {
+				ran++
+				if why := runAgainstVictim(ctx, bypass, store, name, reflect.ValueOf(a.tenant), a, before, victim.TenantID); why != "" {
+					t.Errorf("%s (%s) with tenant A %s as its only parameter: %s", name, a.kind, a.tenant, why)
+				}
+			}
 			continue
 		}
 		if params == nil || !hasField(params, "TenantID") {

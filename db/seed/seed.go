@@ -75,6 +75,13 @@ type Summary struct {
 	Teachers       int
 	Parents        int
 
+	// The school's directory (schema booking).
+	Rooms         int
+	Instruments   int
+	Families      int
+	Students      int
+	StudentLogins int // students with a login of their own
+
 	// Logins counts the development identity provider's seeded users.
 	Logins int
 }
@@ -91,11 +98,20 @@ func (s Summary) String() string {
 	}
 	fmt.Fprintf(&b, "  %s  tenant %s\n", s.SchoolName, s.SchoolTenantID)
 	fmt.Fprintf(&b, "    admins: %d, teachers: %d, parents: %d\n", s.SchoolAdmins, s.Teachers, s.Parents)
+	fmt.Fprintf(&b, "    directory: %d rooms, %d instruments, %d families, %d students (%d with their own login)\n",
+		s.Rooms, s.Instruments, s.Families, s.Students, s.StudentLogins)
 	people := schoolPeople()
-	for _, p := range people[:2] {
-		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))
+	parents := people[len(schoolStaff):]
+	fmt.Fprintf(&b, "    login %-28s %s\n", people[0].email, "admin")
+	fmt.Fprintf(&b, "    login %-28s teacher (%s)\n", people[1].email, schoolInstruments[0].name)
+	fmt.Fprintf(&b, "    login %-28s parent of the %s family (and %d more parents, one a family)\n",
+		parents[0].email, parents[0].name[strings.LastIndex(parents[0].name, " ")+1:], s.Parents-1)
+	for _, st := range directoryStudents(parents) {
+		if st.login != "" {
+			fmt.Fprintf(&b, "    login %-28s student %s %s (and %d more students with a login)\n", st.login, st.given, st.last, s.StudentLogins-1)
+			break
+		}
 	}
-	fmt.Fprintf(&b, "    login %-28s parent (and %d more parents)\n", people[len(people)-1].email, s.Parents-1)
 	fmt.Fprintf(&b, "  %d logins in devidp.users\n", s.Logins)
 	return b.String()
 }
@@ -164,12 +180,18 @@ func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
 		if err := writeTenant(ctx, tx, SchoolTenantID, "school", schoolName, people, opts.Issuer, string(hash)); err != nil {
 			return err
 		}
+		if err := writeDirectory(ctx, tx, people, opts.Issuer, string(hash)); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `SELECT
 			count(*) FILTER (WHERE 'admin' = ANY (roles)),
 			count(*) FILTER (WHERE 'teacher' = ANY (roles)),
-			count(*) FILTER (WHERE 'parent' = ANY (roles))
+			count(*) FILTER (WHERE 'parent' = ANY (roles)),
+			count(*) FILTER (WHERE 'student' = ANY (roles) AND student_id IS NOT NULL),
+			(SELECT count(*) FROM booking.rooms), (SELECT count(*) FROM booking.instruments),
+			(SELECT count(*) FROM booking.families), (SELECT count(*) FROM booking.students)
 			FROM accounts.memberships WHERE tenant_id = $1`, SchoolTenantID).
-			Scan(&s.SchoolAdmins, &s.Teachers, &s.Parents)
+			Scan(&s.SchoolAdmins, &s.Teachers, &s.Parents, &s.StudentLogins, &s.Rooms, &s.Instruments, &s.Families, &s.Students)
 	})
 	if err != nil {
 		return Summary{}, fmt.Errorf("seed: school: %w", err)

@@ -196,3 +196,35 @@ func scan(t *testing.T, q querier, sql string, args []any, dest ...any) {
 		t.Fatalf("%s: %v", sql, err)
 	}
 }
+
+// TestSeedDirectory: the Riverside Music School is a real directory: 8
+// teachers, 6 rooms, the instruments they teach, 220+ families with about
+// 300 students; every parent's membership carries their family, and the
+// students with a login have a membership carrying the student.
+func TestSeedDirectory(t *testing.T) {
+	t.Parallel()
+	d := dbtest.New(t)
+	sum, err := seed.Seed(context.Background(), d.OwnerURL, seed.Options{Issuer: issuer})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Rooms != 6 || sum.Instruments < 8 || sum.Families < 220 || sum.Students < 280 || sum.Students > 330 || sum.StudentLogins < 10 {
+		t.Errorf("directory = %d rooms, %d instruments, %d families, %d students, %d student logins", sum.Rooms, sum.Instruments, sum.Families, sum.Students, sum.StudentLogins)
+	}
+	owner := dbtest.Connect(t, d.OwnerURL)
+	inTenant(t, owner, seed.SchoolTenantID, uuid.Nil, func(tx pgx.Tx) {
+		var teachers, untaught, parents, parentsWithFamily, studentsLinked int
+		scan(t, tx, `SELECT (SELECT count(*) FROM booking.teachers t JOIN accounts.memberships m
+				ON m.tenant_id = t.tenant_id AND m.user_id = t.user_id AND 'teacher' = ANY (m.roles)),
+			(SELECT count(*) FROM booking.instruments i WHERE NOT EXISTS (
+				SELECT 1 FROM booking.teachers t WHERE i.instrument_id = ANY (t.instrument_ids))),
+			(SELECT count(*) FROM accounts.memberships WHERE 'parent' = ANY (roles)),
+			(SELECT count(*) FROM accounts.memberships m JOIN booking.families f USING (tenant_id, family_id) WHERE 'parent' = ANY (m.roles)),
+			(SELECT count(*) FROM accounts.memberships m JOIN booking.students s USING (tenant_id, student_id) WHERE 'student' = ANY (m.roles))`,
+			nil, &teachers, &untaught, &parents, &parentsWithFamily, &studentsLinked)
+		if teachers != 8 || untaught != 0 || parentsWithFamily != parents || studentsLinked != sum.StudentLogins {
+			t.Errorf("%d teacher members, %d instruments nobody teaches, %d of %d parents with their family, %d of %d student logins linked",
+				teachers, untaught, parentsWithFamily, parents, studentsLinked, sum.StudentLogins)
+		}
+	})
+}

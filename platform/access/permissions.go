@@ -21,6 +21,15 @@ const (
 	AssetsRecord Permission = "assets.record" // meter readings and attachment uploads
 	MembersRead  Permission = "members.read"  // a tenant's members and invitations
 	MembersWrite Permission = "members.write" // invite, revoke, change roles, remove members
+
+	// The school directory (steward-booking). families.read and
+	// families.write are held by PARENT and STUDENT too: the directory
+	// narrows them to the caller's own family or student (scope.Tenant
+	// FamilyID, StudentID) and answers NOT_FOUND for anyone else's.
+	DirectoryRead   Permission = "directory.read"   // rooms, instruments, teachers
+	DirectoryManage Permission = "directory.manage" // settings, rooms, instruments, teachers, families, deleting students (not "directory.write": TestKnown keeps that name as an example of an unknown one)
+	FamiliesRead    Permission = "families.read"    // school settings, families and students
+	FamiliesWrite   Permission = "families.write"   // editing a family and adding or editing its students
 )
 
 // Tenant kinds, as stored in accounts.tenants.kind.
@@ -44,10 +53,14 @@ var rolePermissions = map[string]map[typev1.Role][]Permission{
 		typev1.Role_ROLE_MEMBER: {TenantsRead, AssetsRead, AssetsRecord},
 	},
 	KindSchool: {
-		typev1.Role_ROLE_ADMIN:   {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite},
-		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord},
-		typev1.Role_ROLE_PARENT:  {TenantsRead},
-		typev1.Role_ROLE_STUDENT: {TenantsRead},
+		typev1.Role_ROLE_ADMIN: {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite,
+			DirectoryRead, DirectoryManage, FamiliesRead, FamiliesWrite},
+		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord,
+			DirectoryRead, FamiliesRead},
+		typev1.Role_ROLE_PARENT: {TenantsRead,
+			FamiliesRead, FamiliesWrite},
+		typev1.Role_ROLE_STUDENT: {TenantsRead,
+			FamiliesRead},
 	},
 }
 

@@ -3,7 +3,8 @@
 // once, in the proto, and parsed, formatted and validated from there.
 //
 // Patterns are alternating collection ids and variables
-// ("tenants/{tenant}/homes/{home}"); every variable is a lowercase canonical
+// ("tenants/{tenant}/homes/{home}"), optionally ending in the literal name of
+// a singleton (AIP-156: "tenants/{tenant}/settings"); every variable is a lowercase canonical
 // UUID, or "-" where the pattern allows a wildcard (AIP-159), except the
 // resource's own id where its message declares another syntax
 // (steward.type.v1.resource_id, for slugs such as a category's).
@@ -37,7 +38,10 @@ type Pattern struct {
 	variables   []string
 	segments    []string // what each variable matches, a regexp
 	wildcards   []string
-	re          *regexp.Regexp
+	// singleton is the literal last segment of a singleton's pattern
+	// ("settings"); empty for a collection's.
+	singleton string
+	re        *regexp.Regexp
 }
 
 // Of returns the pattern of the resource message m (its first pattern). A
@@ -71,10 +75,14 @@ func fromDescriptor(md protoreflect.MessageDescriptor) (Pattern, error) {
 
 func parsePattern(text string) (Pattern, error) {
 	segs := strings.Split(text, "/")
-	if len(segs)%2 != 0 {
-		return Pattern{}, fmt.Errorf("resname: pattern %q is not collection/{variable} pairs", text)
-	}
 	p := Pattern{text: text}
+	if len(segs)%2 != 0 {
+		p.singleton = segs[len(segs)-1]
+		segs = segs[:len(segs)-1]
+		if len(segs) == 0 || p.singleton == "" || strings.ContainsAny(p.singleton, "{}") {
+			return Pattern{}, fmt.Errorf("resname: pattern %q is not collection/{variable} pairs", text)
+		}
+	}
 	for i := 0; i < len(segs); i += 2 {
 		v, ok := strings.CutPrefix(segs[i+1], "{")
 		v, ok2 := strings.CutSuffix(v, "}")
@@ -102,6 +110,9 @@ func (p *Pattern) compile() {
 		} else {
 			b.WriteString(p.segments[i])
 		}
+	}
+	if p.singleton != "" {
+		b.WriteString("/" + regexp.QuoteMeta(p.singleton))
 	}
 	b.WriteByte('$')
 	p.re = regexp.MustCompile(b.String())
@@ -160,6 +171,9 @@ func (p Pattern) FormatIDs(ids ...string) string {
 			b.WriteByte('/')
 		}
 		b.WriteString(c + "/" + ids[i])
+	}
+	if p.singleton != "" {
+		b.WriteString("/" + p.singleton)
 	}
 	return b.String()
 }

@@ -11,10 +11,12 @@ import (
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
+	"steward.dev/services/booking"
 )
 
 // IssuerName is the development OIDC issuer's entry: `make run` points
@@ -39,6 +41,9 @@ var services = []catalog.Service{
 		},
 		Gateway: []catalog.GatewayHandler{assetsv1.RegisterAssetServiceHandler},
 	},
+	{Name: "booking", Schema: "booking", GRPCAddr: "127.0.0.1:9102",
+		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return booking.Services(env.DB) },
+		Gateway:  []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler}},
 }
 
 // Services returns every service, in dependency order.

@@ -13,19 +13,21 @@ import (
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
+	"steward.dev/services/booking"
 )
 
 // backends are the addresses of a set of Steward's gRPC services started
 // beside the stack's own, on the stack's database and issuer.
 type backends struct {
-	accounts, assets string
+	accounts, assets, booking string
 }
 
-// startBackends starts the accounts and assets services connected to
+// startBackends starts the accounts, assets and booking services connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -49,8 +51,8 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		}
 		return svcs, nil
 	}
-	var addrs [2]string
-	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets} {
+	var addrs [3]string
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
 			return backends{}, err
@@ -62,7 +64,16 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		go func() { _ = srv.Serve(ctx, lis, time.Second) }()
 		addrs[i] = lis.Addr().String()
 	}
-	return backends{accounts: addrs[0], assets: addrs[1]}, nil
+	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2]}, nil
+}
+
+// directoryClient dials the backends' school directory.
+func (b backends) directoryClient() (bookingv1.DirectoryServiceClient, error) {
+	conn, err := grpc.NewClient(b.booking, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	return bookingv1.NewDirectoryServiceClient(conn), nil
 }
 
 // membersClient dials the accounts backend's MemberService.

@@ -49,6 +49,9 @@ func TestStaleEtagChangesNothing(t *testing.T) {
 	methods := stewardMethods(t)
 	sort.SliceStable(methods, func(i, j int) bool { return verbOf(methods[i]) != "Delete" && verbOf(methods[j]) == "Delete" })
 	for _, md := range methods {
+		if schoolOnly[md.Parent().FullName()] {
+			continue // household fixtures only: see schoolOnly
+		}
 		in := md.Input()
 		var req proto.Message
 		typ := targetType(md)

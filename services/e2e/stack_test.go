@@ -21,6 +21,7 @@ import (
 	"steward.dev/db/seed"
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/services/inprocess"
 )
 
@@ -37,6 +38,7 @@ type stack struct {
 	accounts   accountsv1.TenantServiceClient
 	members    accountsv1.MemberServiceClient
 	assets     assetsv1.AssetServiceClient
+	directory  bookingv1.DirectoryServiceClient
 	summary    seed.Summary
 
 	mu     sync.Mutex
@@ -86,9 +88,14 @@ func newStack(t *testing.T) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	bookingConn, err := grpc.NewClient(steward.Addrs["booking"], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)
 	s.members = accountsv1.NewMemberServiceClient(accountsConn)
 	s.assets = assetsv1.NewAssetServiceClient(assetsConn)
+	s.directory = bookingv1.NewDirectoryServiceClient(bookingConn)
 	return s, nil
 }
 
@@ -147,4 +154,5 @@ const (
 	householdOwner  = "admin@example.com"
 	householdMember = "jamie@example.com"
 	schoolAdmin     = "admin@school.example"
+	schoolTeacher   = "elena.vasquez@school.example"
 )

@@ -14,13 +14,14 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/google/uuid"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/uuid"
+
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 )
 
@@ -41,6 +42,7 @@ func TestNoClientMistakeIsA5xx(t *testing.T) {
 		householdOwner:  s.token(t, householdOwner),
 		householdMember: s.token(t, householdMember),
 		schoolAdmin:     s.token(t, schoolAdmin),
+		schoolTeacher:   s.token(t, schoolTeacher),
 	}}
 	for _, op := range ops {
 		p.plan(t, op)
@@ -87,6 +89,8 @@ const (
 	// sweepMissingID is well-formed and names nothing.
 	sweepMissingID = "6f1c2b7e-3d4a-4e5f-9a8b-7c6d5e4f3a21"
 	sweepNilID     = "00000000-0000-0000-0000-000000000000"
+	// sweepMemberID is the member the sweep's CreateTeacher names.
+	sweepMemberID = "3c2b1a09-8f7e-4d6c-9b5a-4e3d2c1b0a98"
 )
 
 // --- The OpenAPI document -------------------------------------------------
@@ -238,6 +242,10 @@ type sweepFixtures struct {
 	owner     map[string]string // the household's, for everything but deletes
 	deletable map[string]string // the household's, deleted by the sweep
 	school    map[string]string // the school's
+	// The school directory's, for its school-only operations (schoolOnly):
+	// the school's admin sweeps them as the household's owner sweeps the
+	// rest, with the household's names as another tenant's.
+	directory, directoryDeletable, householdDirectory map[string]string
 	// pageTokens are real tokens handed out by the List methods.
 	pageTokens []string
 }
@@ -249,6 +257,14 @@ func newSweepFixtures(t *testing.T, s *stack) sweepFixtures {
 		owner:     resourceSet(t, s, householdOwner, "tenants/"+s.summary.HouseholdTenantID.String(), true),
 		deletable: resourceSet(t, s, householdOwner, "tenants/"+s.summary.HouseholdTenantID.String(), false),
 		school:    schoolNames(t, s),
+	}
+	school, household := "tenants/"+s.summary.SchoolTenantID.String(), "tenants/"+s.summary.HouseholdTenantID.String()
+	fx.directory, fx.directoryDeletable = directorySet(t, s, school, "kept"), directorySet(t, s, school, "deleted")
+	fx.householdDirectory = map[string]string{"tenants": household}
+	for k, v := range fx.directory {
+		if k != "tenants" {
+			fx.householdDirectory[k] = household + strings.TrimPrefix(directoryMissing(v), school)
+		}
 	}
 	ctx := s.as(t, householdOwner)
 	tenant, home, asset := fx.owner["tenants"], fx.owner["tenants/homes"], fx.owner["tenants/homes/assets"]
@@ -303,6 +319,52 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/assets":             asset,
 		"tenants/homes/assets/attachments": asset + "/attachments/" + sweepMissingID,
 	}
+}
+
+// directorySet creates, as the school's admin, one of each directory
+// resource of the school (tag keeps the names of two sets apart).
+func directorySet(t *testing.T, s *stack, school, tag string) map[string]string {
+	t.Helper()
+	return newDirectorySet(t, s.directory, s.as(t, schoolAdmin), school, tag)
+}
+
+// newDirectorySet creates through ctx, a school admin's, a room, an
+// instrument, a teacher, a family and a student of the family who plays
+// nothing (so the instrument may go), by the collections of their names.
+func newDirectorySet(t *testing.T, d bookingv1.DirectoryServiceClient, ctx context.Context, school, tag string) map[string]string {
+	t.Helper()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("directory fixture: %s in %s: %v", what, school, err)
+		}
+	}
+	room, err := d.CreateRoom(ctx, &bookingv1.CreateRoomRequest{Parent: school, Room: &bookingv1.Room{DisplayName: "Sweep " + tag + " studio", Capacity: 2}})
+	must("CreateRoom", err)
+	inst, err := d.CreateInstrument(ctx, &bookingv1.CreateInstrumentRequest{Parent: school,
+		Instrument: &bookingv1.Instrument{DisplayName: "Sweep " + tag + " harp", Kind: bookingv1.Instrument_KIND_STRINGS}})
+	must("CreateInstrument", err)
+	teacher, err := d.CreateTeacher(ctx, &bookingv1.CreateTeacherRequest{Parent: school,
+		Teacher: &bookingv1.Teacher{Member: school + "/members/" + uuid.NewString(), DisplayName: "Sweep " + tag + " teacher"}})
+	must("CreateTeacher", err)
+	family, err := d.CreateFamily(ctx, &bookingv1.CreateFamilyRequest{Parent: school, Family: &bookingv1.Family{DisplayName: "The " + tag + " family"}})
+	must("CreateFamily", err)
+	student, err := d.CreateStudent(ctx, &bookingv1.CreateStudentRequest{Parent: family.GetName(), Student: &bookingv1.Student{GivenName: "Sweep"}})
+	must("CreateStudent", err)
+	return map[string]string{
+		"tenants": school, "tenants/rooms": room.GetName(), "tenants/instruments": inst.GetName(), "tenants/teachers": teacher.GetName(),
+		"tenants/families": family.GetName(), "tenants/families/students": student.GetName(),
+	}
+}
+
+// directoryMissing is name with every id below its tenant replaced by one
+// that names nothing.
+func directoryMissing(name string) string {
+	segs := strings.Split(name, "/")
+	for i := 3; i < len(segs); i += 2 {
+		segs[i] = sweepMissingID
+	}
+	return strings.Join(segs, "/")
 }
 
 // resourceSet creates a home, a location, an asset, an attachment and (with
@@ -398,6 +460,26 @@ func (p *sweepPlanner) baseBody(op sweepOperation) string {
 			`"expectedLifespanMonths":144,"warrantyExpiryDate":"2030-05-02","location":"` + loc + `","status":"STATUS_IN_SERVICE","attributes":{"capacity":"50 gal"}}`
 	case "AssetService_CreateMeterReading":
 		return `{"meter":"sweep","unit":"UNIT_HOURS","value":1,"meterReset":true,"note":"sweep"}`
+	case "DirectoryService_UpdateSchoolSettings":
+		return `{"timeZone":"America/Los_Angeles","currencyCode":"USD","rescheduleNoticeHours":24}`
+	case "DirectoryService_CreateRoom":
+		return `{"displayName":"Sweep created studio","capacity":4}`
+	case "DirectoryService_UpdateRoom":
+		return `{"displayName":"Sweep renamed studio","capacity":3}`
+	case "DirectoryService_CreateInstrument":
+		return `{"displayName":"Sweep oboe","kind":"KIND_WOODWIND"}`
+	case "DirectoryService_UpdateInstrument":
+		return `{"displayName":"Sweep cor anglais","kind":"KIND_WOODWIND"}`
+	case "DirectoryService_CreateTeacher":
+		return `{"member":"` + p.fx.directory["tenants"] + `/members/` + sweepMemberID + `","displayName":"Sweep teacher",` +
+			`"instruments":["` + p.fx.directory["tenants/instruments"] + `"],"calendarColor":"#123456"}`
+	case "DirectoryService_UpdateTeacher":
+		return `{"displayName":"Sweep renamed teacher","instruments":["` + p.fx.directory["tenants/instruments"] + `"],"calendarColor":"#654321"}`
+	case "DirectoryService_CreateFamily", "DirectoryService_UpdateFamily":
+		return `{"displayName":"The Sweep family","billingContact":{"displayName":"Sam Sweep","email":"sam@sweep.example","phone":"+15555550100"},` +
+			`"address":{"lines":["1 Magnolia Ave"],"locality":"Riverside","administrativeArea":"CA","postalCode":"92501","regionCode":"US"}}`
+	case "DirectoryService_CreateStudent", "DirectoryService_UpdateStudent":
+		return `{"givenName":"Sweepy","familyName":"Sweep","birthYear":2014,"instruments":["` + p.fx.directory["tenants/instruments"] + `"],"level":"LEVEL_BEGINNER"}`
 	case "AssetService_CreateAttachment":
 		return `{"attachment":{"kind":"KIND_PHOTO","filename":"photo.txt","contentType":"text/plain"},"content":"aGVsbG8="}`
 	case "TenantService_CreateTenant":
@@ -437,14 +519,15 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	t.Helper()
 	// Signing up adds a tenant to the caller's list, which other tests of
 	// the seeded logins count: CreateTenant is swept as a login of its own.
-	owner := householdOwner
+	sd := p.side(op)
+	owner := sd.owner
 	if op.id == "TenantService_CreateTenant" {
 		owner = p.fx.founder
 	}
 	isDelete := op.method == http.MethodDelete
-	set := p.fx.owner
+	set := sd.own
 	if isDelete {
-		set = p.fx.deletable
+		set = sd.deletable
 	}
 	valid := names(t, op, set)
 	validPath := fillPath(op, valid)
@@ -460,7 +543,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 
 	// Broken resource names, one parameter at a time, with a good body.
 	for _, prm := range op.path {
-		for _, v := range nameVariants(valid[prm.Name], p.fx.school[collections(prm.Pattern)]) {
+		for _, v := range nameVariants(valid[prm.Name], sd.foreign[collections(prm.Pattern)]) {
 			values := map[string]string{}
 			for k, x := range valid {
 				values[k] = x
@@ -540,7 +623,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	if !p.seenTemplate[op.template] {
 		p.seenTemplate[op.template] = true
 		add(sweepRequest{op: op.String(), who: owner, method: http.MethodPut,
-			target: fillPath(op, names(t, op, p.fx.owner)), body: []byte(`{}`), note: "PUT, which no path has"})
+			target: fillPath(op, names(t, op, sd.own)), body: []byte(`{}`), note: "PUT, which no path has"})
 	}
 
 	// The well-formed request, as the owner first (last for deletes, so the
@@ -554,9 +637,9 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	}
 	// Well-formed requests as callers with fewer roles or of another tenant,
 	// each with the one answer it must get.
-	asMember := mk(householdMember, validPath, body, "well-formed, as the member")
+	asMember := mk(sd.member, validPath, body, "well-formed, as the member")
 	asMember.want = memberStatus(op)
-	asSchool := mk(schoolAdmin, validPath, body, "well-formed, household names as the school")
+	asSchool := mk(sd.outsider, validPath, body, "well-formed, another tenant's names as its outsider")
 	asSchool.want = http.StatusOK
 	if len(op.path) > 0 {
 		asSchool.want = http.StatusNotFound // every named resource is the household's
@@ -569,10 +652,28 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	if op.id != "TenantService_CreateTenant" { // see owner above
 		p.others = append(p.others, asMember, asSchool)
 	}
-	if len(op.path) > 0 && op.method == http.MethodGet {
+	if len(op.path) > 0 && op.method == http.MethodGet && sd.owner == householdOwner {
 		// Reads only: the school is to have no assets (see schoolNames).
 		p.others = append(p.others, mk(schoolAdmin, fillPath(op, names(t, op, p.fx.school)), body, "well-formed, school names as the school"))
 	}
+}
+
+// sweepSide is who sweeps an operation and with which fixtures: the
+// household's owner, its member and the school's admin as the outsider for
+// most; the school's admin, a teacher (who reads the directory and writes
+// none of it) and the household's owner for the school-only directory.
+type sweepSide struct {
+	owner, member, outsider string
+	own, deletable, foreign map[string]string
+}
+
+func (p *sweepPlanner) side(op sweepOperation) sweepSide {
+	if schoolOnlyOperation(op.id) {
+		return sweepSide{owner: schoolAdmin, member: schoolTeacher, outsider: householdOwner,
+			own: p.fx.directory, deletable: p.fx.directoryDeletable, foreign: p.fx.householdDirectory}
+	}
+	return sweepSide{owner: householdOwner, member: householdMember, outsider: schoolAdmin,
+		own: p.fx.owner, deletable: p.fx.deletable, foreign: p.fx.school}
 }
 
 // memberWrites are the writes a household MEMBER may make (they record

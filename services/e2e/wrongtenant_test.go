@@ -38,12 +38,31 @@ func TestOwnTenantInFrontOfAnotherTenantsIDs(t *testing.T) {
 }
 
 func checkOwnTenantInFront(t *testing.T, s, backend *stack) {
-	attacker, victim := s.newTenant(t, "household", "owner"), s.newTenant(t, "household", "owner")
+	// Households for most services; schools, as their admins, for the
+	// school-only directory.
+	covered := 0
+	for _, school := range []bool{false, true} {
+		covered += checkOwnTenantInFrontOf(t, s, backend, school)
+	}
+	if covered == 0 {
+		t.Fatal("no Get, Update or Delete found in the descriptors")
+	}
+}
+
+func checkOwnTenantInFrontOf(t *testing.T, s, backend *stack, school bool) int {
+	kind, role := "household", "owner"
+	if school {
+		kind, role = "school", "admin"
+	}
+	attacker, victim := s.newTenant(t, kind, role), s.newTenant(t, kind, role)
 	mine, theirs := s.newResources(t, attacker), s.newResources(t, victim)
 	before := s.snapshot(t, victim.ID)
 	ctx := attacker.ctx(t)
 	covered := 0
 	for _, md := range stewardMethods(t) {
+		if schoolOnly[md.Parent().FullName()] != school {
+			continue // the other kind of tenant's pass
+		}
 		verb := verbOf(md)
 		if verb == "" {
 			continue
@@ -56,9 +75,10 @@ func checkOwnTenantInFront(t *testing.T, s, backend *stack) {
 		}
 		below := strings.TrimPrefix(victimName, victim.Name)
 		names := map[string]string{}
-		if below == "" {
-			// The tenant itself: no ids below it to put under the caller's
-			// tenant, so only the other tenant's name, as a non-member.
+		if below == "" || strings.Count(below, "/") == 1 {
+			// The tenant itself, or its singleton (tenants/{t}/settings):
+			// no ids below it to put under the caller's tenant, so only the
+			// other tenant's name, as a non-member.
 			names["their tenant"] = victimName
 		} else {
 			names["their ids under my tenant"] = attacker.Name + below
@@ -107,10 +127,9 @@ func checkOwnTenantInFront(t *testing.T, s, backend *stack) {
 			}
 		}
 	}
-	if covered == 0 {
-		t.Fatal("no Get, Update or Delete found in the descriptors")
-	}
 	s.assertUnchanged(t, victim.ID, before)
+	t.Logf("%s tenants: %d names of the victim's tried", kind, covered)
+	return covered
 }
 
 // verbOf is "Get", "Update" or "Delete" for the methods that name one
@@ -141,7 +160,9 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 			return
 		}
 		withoutRLSStack = &stack{db: s.db}
-		withoutRLSStack.accounts, withoutRLSStack.assets, withoutRLSErr = b.clients()
+		if withoutRLSStack.accounts, withoutRLSStack.assets, withoutRLSErr = b.clients(); withoutRLSErr == nil {
+			withoutRLSStack.directory, withoutRLSErr = b.directoryClient()
+		}
 		if withoutRLSErr == nil {
 			withoutRLSStack.members, withoutRLSErr = b.membersClient()
 		}

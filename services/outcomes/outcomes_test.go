@@ -17,12 +17,14 @@ import (
 	"steward.dev/db/dbtest"
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
+	"steward.dev/services/booking"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -33,8 +35,9 @@ const (
 	householdMember        // MEMBER of the household
 	schoolAdmin            // ADMIN of the school, calling into it
 	schoolTeacher          // TEACHER of the school
-	schoolParent           // PARENT of the school
-	schoolStudent          // STUDENT of the school
+	schoolParent           // PARENT of the school, for the family the directory's rows name
+	otherParent            // PARENT of the school, for another family
+	schoolStudent          // STUDENT of the school, the student the directory's rows name
 	otherAdmin             // ADMIN of another school, calling into the household
 	noToken                // no authorization at all, calling into the household
 	serviceTenant          // the service identity naming the household in x-steward-tenant
@@ -43,7 +46,7 @@ const (
 )
 
 var principalNames = [principals]string{
-	"household OWNER", "household MEMBER", "school ADMIN", "school TEACHER", "school PARENT", "school STUDENT",
+	"household OWNER", "household MEMBER", "school ADMIN", "school TEACHER", "the family's PARENT", "another family's PARENT", "school STUDENT",
 	"another tenant's ADMIN", "no token", "service with a tenant", "service without a tenant",
 }
 
@@ -60,52 +63,55 @@ const (
 // read and record; PARENT and STUDENT only see their tenant; services are
 // granted tenants.read and assets.read), never from the contracts.
 var outcomes = map[string][principals]codes.Code{
-	// Columns: household OWNER, MEMBER; school ADMIN, TEACHER, PARENT, STUDENT;
-	// another tenant's ADMIN; no token; service with a tenant; service without.
-	"/steward.accounts.v1.TenantService/ListTenants": {ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
-	"/steward.accounts.v1.TenantService/GetTenant":   {ok, ok, ok, ok, ok, ok, nf, una, ok, pd},
+	// Columns: household OWNER, MEMBER; school ADMIN, TEACHER, the family's
+	// PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
+	// token; service with a tenant; service without. (For the asset rows both
+	// PARENTs are alike: a family means nothing to assets.)
+	"/steward.accounts.v1.TenantService/ListTenants": {ok, ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
+	"/steward.accounts.v1.TenantService/GetTenant":   {ok, ok, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	// Joining (issue 7): any person may sign up (a service may not); members
 	// and invitations are the household OWNER's and the school ADMIN's;
 	// accepting needs the invited email, verified, which no principal here
 	// has (the accounts tests and services/e2e accept for real).
-	"/steward.accounts.v1.TenantService/CreateTenant":      {ok, ok, ok, ok, ok, ok, ok, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/UpdateMember":      {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/DeleteMember":      {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/CreateInvitation":  {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/DeleteInvitation":  {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/AcceptInvitation":  {pd, pd, pd, pd, pd, pd, pd, una, pd, pd},
-	"/steward.assets.v1.AssetService/CreateHome":           {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/GetHome":              {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/ListHomes":            {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/UpdateHome":           {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/DeleteHome":           {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/CreateLocation":       {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/GetLocation":          {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/ListLocations":        {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/UpdateLocation":       {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/DeleteLocation":       {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/ListAssetCategories":  {ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
-	"/steward.assets.v1.AssetService/CreateAsset":          {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/GetAsset":             {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/ListAssets":           {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/UpdateAsset":          {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/DeleteAsset":          {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/CreateMeterReading":   {ok, ok, ok, ok, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/ListMeterReadings":    {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/CreateAttachment":     {ok, ok, ok, ok, pd, pd, nf, una, pd, pd},
-	"/steward.assets.v1.AssetService/GetAttachment":        {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/GetAttachmentContent": {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/ListAttachments":      {ok, ok, ok, ok, pd, pd, nf, una, ok, pd},
-	"/steward.assets.v1.AssetService/DeleteAttachment":     {ok, pd, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.TenantService/CreateTenant":      {ok, ok, ok, ok, ok, ok, ok, ok, una, pd, pd},
+	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/UpdateMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/DeleteMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/CreateInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/DeleteInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/AcceptInvitation":  {pd, pd, pd, pd, pd, pd, pd, pd, una, pd, pd},
+	"/steward.assets.v1.AssetService/CreateHome":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/GetHome":              {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/ListHomes":            {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/UpdateHome":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/DeleteHome":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/CreateLocation":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/GetLocation":          {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/ListLocations":        {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/UpdateLocation":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/DeleteLocation":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/ListAssetCategories":  {ok, ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
+	"/steward.assets.v1.AssetService/CreateAsset":          {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/GetAsset":             {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/ListAssets":           {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/UpdateAsset":          {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/DeleteAsset":          {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/CreateMeterReading":   {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/ListMeterReadings":    {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/CreateAttachment":     {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.assets.v1.AssetService/GetAttachment":        {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/GetAttachmentContent": {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/ListAttachments":      {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
+	"/steward.assets.v1.AssetService/DeleteAttachment":     {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 }
 
 // services are the services the matrix walks, with their descriptors: the
 // RPCs to cover are enumerated from these, so a new RPC needs a row.
-var services = []*grpc.ServiceDesc{&accountsv1.TenantService_ServiceDesc, &accountsv1.MemberService_ServiceDesc, &assetsv1.AssetService_ServiceDesc}
+var services = []*grpc.ServiceDesc{&accountsv1.TenantService_ServiceDesc, &accountsv1.MemberService_ServiceDesc,
+	&assetsv1.AssetService_ServiceDesc, &bookingv1.DirectoryService_ServiceDesc}
 
 // TestOutcomeMatrix calls every RPC as every principal, with a well-formed
 // request aimed at a real fixture of the tenant the principal calls into,
@@ -170,9 +176,10 @@ func TestOutcomeTableCoversExactlyTheRPCs(t *testing.T) {
 }
 
 type clients struct {
-	tenants accountsv1.TenantServiceClient
-	members accountsv1.MemberServiceClient
-	assets  assetsv1.AssetServiceClient
+	tenants   accountsv1.TenantServiceClient
+	members   accountsv1.MemberServiceClient
+	assets    assetsv1.AssetServiceClient
+	directory bookingv1.DirectoryServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -184,8 +191,9 @@ type world struct {
 	asset      *assetsv1.Asset
 	attachment *assetsv1.Attachment
 	invitation *accountsv1.Invitation
-	adminName  string          // the OWNER's or ADMIN's member name
-	admin      context.Context //nolint:containedctx // a test fixture: the authority that makes fresh fixtures
+	adminName  string            // the OWNER's or ADMIN's member name
+	dir        directoryFixtures // the school directory's; names of nothing in a household
+	admin      context.Context   //nolint:containedctx // a test fixture: the authority that makes fresh fixtures
 	c          clients
 	// newMember makes a fresh member of the tenant (MEMBER or TEACHER).
 	newMember func(t *testing.T) *accountsv1.Member
@@ -207,19 +215,24 @@ func setup(t *testing.T) *matrix {
 	assetsConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return assets.Services(db, blobDir, env.Logger)
 	})
-	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn), assetsv1.NewAssetServiceClient(assetsConn)}}
+	bookingConn := env.Serve(t, booking.Services)
+	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
+		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")
 	m.users[householdMember] = env.User(t, household, "member")
 	m.users[schoolAdmin] = env.User(t, school, "admin")
 	m.users[schoolTeacher] = env.User(t, school, "teacher")
-	m.users[schoolParent] = env.User(t, school, "parent")
-	m.users[schoolStudent] = env.User(t, school, "student")
 	m.users[otherAdmin] = env.User(t, otherSchool, "admin")
 
 	m.household = m.newWorld(t, household, m.users[householdOwner], "member")
 	m.school = m.newWorld(t, school, m.users[schoolAdmin], "teacher")
+	// The PARENT acts for the family of the school's directory fixtures, the
+	// other PARENT for another family; the STUDENT is the fixtures' student.
+	m.users[schoolParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.dir.family)})
+	m.users[otherParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.newFamily(t))})
+	m.users[schoolStudent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(m.school.dir.student)})
 	return m
 }
 
@@ -237,6 +250,7 @@ func (m *matrix) newWorld(t *testing.T, tenant uuid.UUID, admin servertest.User,
 	w.location = w.newLocation(t)
 	w.asset = w.newAsset(t)
 	w.attachment = w.newAttachment(t)
+	w.dir = w.newDirectory(t, tenant, admin == m.users[schoolAdmin])
 	if _, err := m.clients.assets.CreateMeterReading(w.admin, meterReading(w.asset.GetName())); err != nil {
 		t.Fatal(err)
 	}
@@ -269,7 +283,7 @@ func (m *matrix) ctx(t *testing.T, p int) context.Context {
 // everyone else the household.
 func (m *matrix) target(p int) *world {
 	switch p {
-	case schoolAdmin, schoolTeacher, schoolParent, schoolStudent:
+	case schoolAdmin, schoolTeacher, schoolParent, otherParent, schoolStudent:
 		return m.school
 	}
 	return m.household
