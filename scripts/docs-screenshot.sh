@@ -28,6 +28,6 @@ done
 
 chromium --headless --no-sandbox --disable-gpu --disable-background-networking --disable-component-update \
   --disable-sync --no-first-run --user-data-dir="$work/profile" --hide-scrollbars \
-  --window-size=1280,2200 --virtual-time-budget=10000 --screenshot="$out" "http://$addr/docs" 2>"$work/chromium.log" ||
+  --window-size=1280,5000 --virtual-time-budget=10000 --screenshot="$out" "http://$addr/docs" 2>"$work/chromium.log" ||
   { cat "$work/chromium.log" >&2; exit 1; }
 echo "screenshot of http://$addr/docs: $out"
