@@ -100,20 +100,34 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "    admins: %d, teachers: %d, parents: %d\n", s.SchoolAdmins, s.Teachers, s.Parents)
 	fmt.Fprintf(&b, "    directory: %d rooms, %d instruments, %d families, %d students (%d with their own login)\n",
 		s.Rooms, s.Instruments, s.Families, s.Students, s.StudentLogins)
-	people := schoolPeople()
-	parents := people[len(schoolStaff):]
-	fmt.Fprintf(&b, "    login %-28s %s\n", people[0].email, "admin")
-	fmt.Fprintf(&b, "    login %-28s teacher (%s)\n", people[1].email, schoolInstruments[0].name)
-	fmt.Fprintf(&b, "    login %-28s parent of the %s family (and %d more parents, one a family)\n",
-		parents[0].email, parents[0].name[strings.LastIndex(parents[0].name, " ")+1:], s.Parents-1)
-	for _, st := range directoryStudents(parents) {
-		if st.login != "" {
-			fmt.Fprintf(&b, "    login %-28s student %s %s (and %d more students with a login)\n", st.login, st.given, st.last, s.StudentLogins-1)
-			break
-		}
+	for _, l := range s.SchoolLogins() {
+		fmt.Fprintf(&b, "    login %-28s %s\n", l.Email, l.What)
 	}
 	fmt.Fprintf(&b, "  %d logins in devidp.users\n", s.Logins)
 	return b.String()
+}
+
+// Login is a seeded login worth trying and who it is.
+type Login struct{ Email, What string }
+
+// SchoolLogins are one login of each school role: the admin, a teacher, a
+// family's parent and a student with a login of their own.
+func (s Summary) SchoolLogins() []Login {
+	people := schoolPeople()
+	parents := people[len(schoolStaff):]
+	logins := []Login{
+		{people[0].email, "admin"},
+		{people[1].email, "teacher (" + schoolInstruments[0].name + ")"},
+		{parents[0].email, fmt.Sprintf("parent of the %s family (and %d more parents, one a family)",
+			parents[0].name[strings.LastIndex(parents[0].name, " ")+1:], s.Parents-1)},
+	}
+	for _, st := range directoryStudents(parents) {
+		if st.login != "" {
+			logins = append(logins, Login{st.login, fmt.Sprintf("student %s %s (and %d more students with a login)", st.given, st.last, s.StudentLogins-1)})
+			break
+		}
+	}
+	return logins
 }
 
 // person is a seeded user and their roles in one tenant.

@@ -169,9 +169,9 @@ Steward is running.
   OIDC issuer       %[2]s/.well-known/openid-configuration
   DATABASE_URL      %[4]s
 
-Log in (password grant, client_id=steward-cli):
-  household owner   admin@example.com    / homeportal
-  school admin      admin@school.example / homeportal
+Log in (password grant, client_id=steward-cli, every password homeportal):
+  household owner   admin@example.com
+%[5]s
 
   TOKEN=$(curl -s %[2]s/token -d grant_type=password -d client_id=steward-cli \
       -d username=admin@example.com -d password=homeportal \
@@ -179,7 +179,7 @@ Log in (password grant, client_id=steward-cli):
   curl -s -H "Authorization: Bearer $TOKEN" %[1]s/v1/tenants
 
 Ctrl-C stops everything.
-`, gatewayURL, issuerURL, grpcAddrs(), shownURL)
+`, gatewayURL, issuerURL, grpcAddrs(), shownURL, schoolLogins(summary))
 	select {
 	case <-ctx.Done():
 		fmt.Println("\nstopping ...")
@@ -231,4 +231,13 @@ func waitHealthy(ctx context.Context, healthURL string, exited <-chan string) er
 		case <-time.After(200 * time.Millisecond):
 		}
 	}
+}
+
+// schoolLogins lists one login of each school role, as the seeder made them.
+func schoolLogins(s seed.Summary) string {
+	var lines []string
+	for _, l := range s.SchoolLogins() {
+		lines = append(lines, fmt.Sprintf("  school %-10s %s", strings.Fields(l.What)[0], l.Email))
+	}
+	return strings.Join(lines, "\n")
 }
