@@ -327,6 +327,18 @@ func TestMembers(t *testing.T) {
 	if f := apierror.ViolatedFields(err); !slices.Equal(f, []string{"filter"}) {
 		t.Errorf("bad filter: %v", err)
 	}
+	// A malformed family name in a filter is the client's mistake, never a panic.
+	for _, bad := range []string{"x", "00000000-0000-0000-0000-000000000000", "FAMILY"} {
+		for _, value := range []string{
+			"tenants/" + school.String() + "/families/" + bad,
+			"tenants/" + school.String() + "/rooms/" + family.String(),
+		} {
+			_, err := c.members.ListMembers(ctx, &accountsv1.ListMembersRequest{Parent: "tenants/" + school.String(), Filter: `family = "` + value + `"`})
+			if f := apierror.ViolatedFields(err); !slices.Equal(f, []string{"filter"}) {
+				t.Errorf("filter family = %q: %v, want INVALID_ARGUMENT on filter", value, err)
+			}
+		}
+	}
 
 	m, err := c.members.GetMember(ctx, &accountsv1.GetMemberRequest{Name: name(pupil)})
 	if err != nil || m.GetStudent() != familyName+"/students/"+student.String() || m.GetFamily() != familyName {

@@ -110,6 +110,21 @@ func sorted(ns ...string) []string { slices.Sort(ns); return ns }
 // TestDirectoryStandardMethods: every resource has the standard methods with
 // what Assets' have: idempotent creates, filters, pages, masks, etags, and the
 // directory's own reasons.
+// TestStudentRequestIDIsTheTenants: a student's request_id is unique in the
+// tenant, so reused under another family it is refused, not lost.
+func TestStudentRequestIDIsTheTenants(t *testing.T) {
+	t.Parallel()
+	env, c := setup(t)
+	s := newSchool(t, env, c)
+	rid := uuid.NewString()
+	first, second := s.family("The Reuse family"), s.family("The Other family")
+	must(c.CreateStudent(s.admin, &bookingv1.CreateStudentRequest{Parent: first.GetName(), RequestId: rid, Student: &bookingv1.Student{GivenName: "Ada"}}))(t)
+	_, err := c.CreateStudent(s.admin, &bookingv1.CreateStudentRequest{Parent: second.GetName(), RequestId: rid, Student: &bookingv1.Student{GivenName: "Ada"}})
+	if apierror.ReasonOf(err) != apierror.ReasonRequestIDReused {
+		t.Errorf("student request_id reused under another family: %v, want REQUEST_ID_REUSED", err)
+	}
+}
+
 func TestDirectoryStandardMethods(t *testing.T) {
 	t.Parallel()
 	env, c := setup(t)

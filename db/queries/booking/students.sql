@@ -40,7 +40,9 @@ ON CONFLICT (tenant_id, request_id) DO NOTHING
 RETURNING *;
 
 -- name: StudentCreatedBy :one
-SELECT * FROM booking.students WHERE tenant_id = @tenant_id AND family_id = @family_id AND request_id = @request_id;
+-- By tenant alone, as the unique key is: a request_id reused under another
+-- family is then REQUEST_ID_REUSED (its fingerprint names the other parent).
+SELECT * FROM booking.students WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
 -- name: DeleteStudent :exec
 DELETE FROM booking.students WHERE tenant_id = @tenant_id AND student_id = @student_id;

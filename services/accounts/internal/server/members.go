@@ -82,19 +82,31 @@ func studentName(tenant uuid.UUID, family, student uuid.NullUUID) string {
 	return familyName(tenant, family) + "/students/" + student.UUID.String()
 }
 
-// relation reads a family or student name of the directory (its shape is
-// checked by the contract): it must be of tenant. Empty is none.
+// relation reads a family or student name of the directory: it must be of
+// tenant. Empty is none.
 func relation(field, name string, tenant uuid.UUID, segments int) (family, student uuid.NullUUID, err error) {
 	if name == "" {
 		return uuid.NullUUID{}, uuid.NullUUID{}, nil
 	}
+	// A filter's value reaches here unchecked by the contract, so every
+	// segment is checked: a malformed name is the client's mistake.
+	refused := apierror.InvalidField(field, "must name a "+map[int]string{4: "family", 6: "student"}[segments]+" of this tenant")
 	parts := strings.Split(name, "/")
-	if len(parts) != segments || parts[1] != tenant.String() {
-		return family, student, apierror.InvalidField(field, "must name a "+map[int]string{4: "family", 6: "student"}[segments]+" of this tenant")
+	if len(parts) != segments || parts[0] != "tenants" || parts[1] != tenant.String() || parts[2] != "families" ||
+		(segments == 6 && parts[4] != "students") {
+		return family, student, refused
 	}
-	family = uuid.NullUUID{UUID: uuid.MustParse(parts[3]), Valid: true}
+	ids := make([]uuid.UUID, 0, 2)
+	for i := 3; i < segments; i += 2 {
+		id, err := uuid.Parse(parts[i])
+		if err != nil || id.String() != parts[i] || id == uuid.Nil {
+			return uuid.NullUUID{}, uuid.NullUUID{}, refused
+		}
+		ids = append(ids, id)
+	}
+	family = uuid.NullUUID{UUID: ids[0], Valid: true}
 	if segments == 6 {
-		student = uuid.NullUUID{UUID: uuid.MustParse(parts[5]), Valid: true}
+		student = uuid.NullUUID{UUID: ids[1], Valid: true}
 	}
 	return family, student, nil
 }

@@ -43,7 +43,7 @@ var students = aip.Resource[*store.Queries, store.BookingStudent, *bookingv1.Stu
 			ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student})
 	},
 	ByRequestID: func(ctx context.Context, q *store.Queries, p resname.Name, rid uuid.NullUUID) (store.BookingStudent, error) {
-		return q.StudentCreatedBy(ctx, store.StudentCreatedByParams{TenantID: p.ID("tenant"), FamilyID: p.ID("family"), RequestID: rid})
+		return q.StudentCreatedBy(ctx, store.StudentCreatedByParams{TenantID: p.ID("tenant"), RequestID: rid})
 	},
 	Revision:    func(r store.BookingStudent) int64 { return r.Revision },
 	Fingerprint: func(r store.BookingStudent) []byte { return r.RequestFingerprint },

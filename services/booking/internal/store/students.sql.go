@@ -244,17 +244,18 @@ func (q *Queries) LockStudent(ctx context.Context, arg LockStudentParams) (Booki
 }
 
 const studentCreatedBy = `-- name: StudentCreatedBy :one
-SELECT tenant_id, family_id, student_id, given_name, family_name, birth_year, instrument_ids, level, request_id, request_fingerprint, revision, create_time, update_time FROM booking.students WHERE tenant_id = $1 AND family_id = $2 AND request_id = $3
+SELECT tenant_id, family_id, student_id, given_name, family_name, birth_year, instrument_ids, level, request_id, request_fingerprint, revision, create_time, update_time FROM booking.students WHERE tenant_id = $1 AND request_id = $2
 `
 
 type StudentCreatedByParams struct {
 	TenantID  uuid.UUID
-	FamilyID  uuid.UUID
 	RequestID uuid.NullUUID
 }
 
+// By tenant alone, as the unique key is: a request_id reused under another
+// family is then REQUEST_ID_REUSED (its fingerprint names the other parent).
 func (q *Queries) StudentCreatedBy(ctx context.Context, arg StudentCreatedByParams) (BookingStudent, error) {
-	row := q.db.QueryRow(ctx, studentCreatedBy, arg.TenantID, arg.FamilyID, arg.RequestID)
+	row := q.db.QueryRow(ctx, studentCreatedBy, arg.TenantID, arg.RequestID)
 	var i BookingStudent
 	err := row.Scan(
 		&i.TenantID,
