@@ -110,17 +110,17 @@ func fieldValue(req proto.Message, path string) string {
 func (c Constraints) Register(desc *grpc.ServiceDesc) *grpc.ServiceDesc {
 	out := *desc
 	out.Methods = make([]grpc.MethodDesc, len(desc.Methods))
+	translate := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
+		resp, err := next(ctx, req)
+		if err != nil {
+			msg, _ := req.(proto.Message)
+			return nil, c.Translate(err, info.FullMethod, msg)
+		}
+		return resp, nil
+	}
 	for i, m := range desc.Methods {
 		handler := m.Handler
 		out.Methods[i] = grpc.MethodDesc{MethodName: m.MethodName, Handler: func(srv any, ctx context.Context, dec func(any) error, outer grpc.UnaryServerInterceptor) (any, error) {
-			translate := func(ctx context.Context, req any, info *grpc.UnaryServerInfo, next grpc.UnaryHandler) (any, error) {
-				resp, err := next(ctx, req)
-				if err != nil {
-					msg, _ := req.(proto.Message)
-					return nil, c.Translate(err, info.FullMethod, msg)
-				}
-				return resp, nil
-			}
 			if outer == nil {
 				return handler(srv, ctx, dec, translate)
 			}

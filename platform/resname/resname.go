@@ -139,8 +139,11 @@ func (p Pattern) Regexp() string { return p.re.String() }
 func (p Pattern) Matches(name string) bool {
 	// The nil UUID is never an id (ids are minted as UUIDv7), and naming it
 	// stays the client's mistake rather than a NOT_FOUND.
-	return p.re.MatchString(name) && !strings.Contains(name, "/"+uuid.Nil.String())
+	return p.re.MatchString(name) && !strings.Contains(name, nilIDSegment)
 }
+
+// nilIDSegment is the nil UUID as a name segment.
+var nilIDSegment = "/" + uuid.Nil.String()
 
 func (p Pattern) index(variable string) int {
 	i := slices.Index(p.variables, variable)

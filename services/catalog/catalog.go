@@ -54,6 +54,12 @@ func GRPCServices() []catalog.Service {
 	return slices.DeleteFunc(Services(), func(s catalog.Service) bool { return s.Register == nil })
 }
 
+// GatewayServices returns the gRPC services the gateway routes to, in
+// dependency order.
+func GatewayServices() []catalog.Service {
+	return slices.DeleteFunc(GRPCServices(), func(s catalog.Service) bool { return len(s.Gateway) == 0 })
+}
+
 // Lookup returns the service called name.
 func Lookup(name string) (catalog.Service, bool) { return catalog.Lookup(services, name) }
 

@@ -125,10 +125,8 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 
 	var backends []edge.Backend
-	for _, svc := range catalog.GRPCServices() {
-		if len(svc.Gateway) > 0 {
-			backends = append(backends, edge.Backend{Name: svc.Name, Addr: s.Addrs[svc.Name]})
-		}
+	for _, svc := range catalog.GatewayServices() {
+		backends = append(backends, edge.Backend{Name: svc.Name, Addr: s.Addrs[svc.Name]})
 	}
 	gw, err := edge.New(ctx, edge.Config{Backends: backends, OpenAPI: cfg.OpenAPI, Logger: logger})
 	if err != nil {

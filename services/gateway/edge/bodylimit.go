@@ -91,6 +91,10 @@ func canonicalTemplate(path string) string {
 // gets the limit its RPC declares, or the edge's default.
 func (e *Edge) limitBody(next runtime.HandlerFunc) runtime.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request, params map[string]string) {
+		if r.Body == nil || r.Body == http.NoBody { // GETs and DELETEs: nothing to limit, no route to look up
+			next(w, r, params)
+			return
+		}
 		limit := e.maxBodyBytes
 		if pat, ok := runtime.HTTPPattern(r.Context()); ok {
 			if declared, ok := e.routeLimits[r.Method+" "+pat.String()]; ok {
@@ -104,9 +108,7 @@ func (e *Edge) limitBody(next runtime.HandlerFunc) runtime.HandlerFunc {
 			e.writeError(r.Context(), w, r, tooLargeError(limit))
 			return
 		}
-		if r.Body != nil && r.Body != http.NoBody {
-			r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: st}
-		}
+		r.Body = &limitedBody{ReadCloser: http.MaxBytesReader(w, r.Body, limit), state: st}
 		next(w, r, params)
 	}
 }

@@ -58,25 +58,35 @@ func attachmentToProto(a store.AssetsAttachment, asked resname.Name) *assetsv1.A
 
 // CreateAttachment stores the content first and the row second: a failure in
 // between leaves at worst an unreferenced file, never a row without content.
+// The content is written before the create's transaction opens, so an upload
+// of megabytes never holds a database connection; when no row of ours comes
+// back (a retry, a concurrent retry that won, a missing asset), ours goes.
 func (s *Server) CreateAttachment(ctx context.Context, req *assetsv1.CreateAttachmentRequest) (*assetsv1.Attachment, error) {
+	parent, err := attachments.Parent.Parse("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
 	in := req.GetAttachment()
-	return attachments.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsAttachment, error) {
-		id := uuid.Must(uuid.NewV7())
-		blobKey := "tenants/" + parent.ID("tenant").String() + "/attachments/" + id.String()
+	id := uuid.Must(uuid.NewV7())
+	blobKey := "tenants/" + parent.ID("tenant").String() + "/attachments/" + id.String()
+	if err := s.blobs.Put(ctx, blobKey, req.GetContent()); err != nil {
+		return nil, err
+	}
+	ours := false
+	out, err := attachments.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsAttachment, error) {
 		sum := sha256.Sum256(req.GetContent())
-		if err := s.blobs.Put(ctx, blobKey, req.GetContent()); err != nil {
-			return store.AssetsAttachment{}, err
-		}
 		row, err := q.CreateAttachment(ctx, store.CreateAttachmentParams{
 			TenantID: parent.ID("tenant"), AssetID: parent.ID("asset"), AttachmentID: id, Kind: attachmentKinds.ToDB(in.GetKind()),
 			Filename: in.GetFilename(), ContentType: in.GetContentType(), SizeBytes: int64(len(req.GetContent())),
 			Sha256: hex.EncodeToString(sum[:]), BlobKey: blobKey, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
 		})
-		if err != nil { // also when a concurrent retry won: keep its content, drop ours
-			s.deleteBlobs(ctx, blobKey)
-		}
+		ours = err == nil
 		return row, err
 	})
+	if err != nil || !ours {
+		s.deleteBlobs(ctx, blobKey)
+	}
+	return out, err
 }
 
 // deleteBlobs removes content whose rows are gone; a failure leaves an

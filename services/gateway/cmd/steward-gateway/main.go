@@ -10,10 +10,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"slices"
 	"time"
 
-	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/httpserver"
 	"steward.dev/services/catalog"
@@ -36,7 +34,7 @@ func main() { httpserver.Main("steward-gateway", run) }
 func run(ctx context.Context, logger *slog.Logger) error {
 	addr := flag.String("addr", envconfig.Get("GATEWAY_ADDR", "127.0.0.1:8080"), "HTTP listen address (env GATEWAY_ADDR)")
 	// One flag per service the gateway routes to: -assets, env ASSETS_GRPC_ADDR.
-	routed := slices.DeleteFunc(catalog.GRPCServices(), func(s platformcatalog.Service) bool { return len(s.Gateway) == 0 })
+	routed := catalog.GatewayServices()
 	backends := make([]edge.Backend, len(routed))
 	for i, svc := range routed {
 		backends[i].Name = svc.Name
