@@ -129,3 +129,16 @@ func (m Enum[E]) Names() string {
 func (m Enum[E]) String() string {
 	return fmt.Sprintf("%s as %v", m.dflt.Descriptor().FullName(), m.Stored())
 }
+
+// CheckTimeZone refuses, on field, what is not an IANA time zone name: the
+// zones schedules, due dates and notice rules are computed in. "Local" (the
+// host's zone) is no answer either.
+func CheckTimeZone(field, tz string) error {
+	if tz == "" {
+		return apierror.InvalidField(field, "is required (an IANA time zone such as America/Chicago)")
+	}
+	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+		return apierror.InvalidField(field, "is not an IANA time zone such as America/Chicago")
+	}
+	return nil
+}

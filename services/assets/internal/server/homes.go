@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"time"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -11,7 +10,6 @@ import (
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	"steward.dev/platform/aip"
-	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/services/assets/internal/store"
 )
@@ -50,16 +48,6 @@ func homeToProto(h store.AssetsHome, _ resname.Name) *assetsv1.Home {
 	}
 }
 
-func checkTimeZone(field, tz string) error {
-	if tz == "" {
-		return apierror.InvalidField(field, "is required (an IANA time zone such as America/Chicago)")
-	}
-	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
-		return apierror.InvalidField(field, "is not an IANA time zone such as America/Chicago")
-	}
-	return nil
-}
-
 func marshalAddress(a *assetsv1.PostalAddress) []byte {
 	if a == nil {
 		return []byte("{}")
@@ -84,7 +72,7 @@ func patchAddress(stored []byte, in *assetsv1.PostalAddress, parts []string) *as
 // CreateHome implements AIP-133 with request_id idempotency.
 func (s *Server) CreateHome(ctx context.Context, req *assetsv1.CreateHomeRequest) (*assetsv1.Home, error) {
 	h := req.GetHome() // display name and time zone presence: checked by the contract
-	if err := checkTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
+	if err := aip.CheckTimeZone("home.time_zone", h.GetTimeZone()); err != nil {
 		return nil, err
 	}
 	return homes.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, parent resname.Name, key aip.Idempotency) (store.AssetsHome, error) {
@@ -127,7 +115,7 @@ func (s *Server) UpdateHome(ctx context.Context, req *assetsv1.UpdateHomeRequest
 			p.Address = marshalAddress(patchAddress(cur.Address, in.GetAddress(), sub))
 		}
 		if mask.Has("time_zone") {
-			if err := checkTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
+			if err := aip.CheckTimeZone("home.time_zone", in.GetTimeZone()); err != nil {
 				return cur, err
 			}
 			p.TimeZone = in.GetTimeZone()

@@ -3,14 +3,12 @@ package server
 import (
 	"context"
 	"errors"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/aip"
-	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/services/booking/internal/store"
 )
@@ -53,14 +51,6 @@ func settingsToProto(s store.BookingSetting, _ resname.Name) *bookingv1.SchoolSe
 	return out
 }
 
-// ianaZone refuses what is not an IANA zone name ("Local" is the host's).
-func ianaZone(field, tz string) error {
-	if _, err := time.LoadLocation(tz); err == nil && tz != "" && tz != "Local" {
-		return nil
-	}
-	return apierror.InvalidField(field, "must be an IANA time zone such as America/New_York")
-}
-
 func (s *Server) GetSchoolSettings(ctx context.Context, req *bookingv1.GetSchoolSettingsRequest) (*bookingv1.SchoolSettings, error) {
 	return schoolSettings.Get(ctx, s.db, "name", req.GetName())
 }
@@ -71,7 +61,7 @@ func (s *Server) UpdateSchoolSettings(ctx context.Context, req *bookingv1.Update
 		next := store.UpdateSettingsParams{TenantID: cur.TenantID, TimeZone: cur.TimeZone, CurrencyCode: cur.CurrencyCode,
 			RescheduleNoticeHours: cur.RescheduleNoticeHours}
 		if mask.Has("time_zone") {
-			if err := ianaZone("settings.time_zone", in.GetTimeZone()); err != nil {
+			if err := aip.CheckTimeZone("settings.time_zone", in.GetTimeZone()); err != nil {
 				return cur, err
 			}
 			next.TimeZone = in.GetTimeZone()
