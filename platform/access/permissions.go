@@ -30,6 +30,19 @@ const (
 	DirectoryManage Permission = "directory.manage" // settings, rooms, instruments, teachers, families, deleting students (not "directory.write": TestKnown keeps that name as an example of an unknown one)
 	FamiliesRead    Permission = "families.read"    // school settings, families and students
 	FamiliesWrite   Permission = "families.write"   // editing a family and adding or editing its students
+
+	// The schedule (steward-booking). schedule.read is held by every school
+	// role; the service narrows a PARENT to their family's sessions, bookings
+	// and enrolments and a STUDENT to their own. bookings.write lets a PARENT
+	// book, move and cancel their family's sessions under the notice rule,
+	// and a TEACHER their own sessions (overriding it with a reason).
+	ScheduleRead      Permission = "schedule.read"      // terms, classes, sessions, windows, availability, the calendar
+	ScheduleManage    Permission = "schedule.manage"    // terms, week patterns, classes, enrolments, booking windows
+	AvailabilityWrite Permission = "availability.write" // a TEACHER their own, ADMIN anyone's
+	BookingsWrite     Permission = "bookings.write"     // book, reschedule, cancel
+	AttendanceWrite   Permission = "attendance.write"   // a TEACHER at their own sessions, ADMIN at any
+	AuditRead         Permission = "audit.read"         // the sessions' audit trail
+	FeedsManage       Permission = "feeds.manage"       // calendar feeds: a TEACHER their own, a PARENT their family's
 )
 
 // Tenant kinds, as stored in accounts.tenants.kind.
@@ -54,13 +67,17 @@ var rolePermissions = map[string]map[typev1.Role][]Permission{
 	},
 	KindSchool: {
 		typev1.Role_ROLE_ADMIN: {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite,
-			DirectoryRead, DirectoryManage, FamiliesRead, FamiliesWrite},
+			DirectoryRead, DirectoryManage, FamiliesRead, FamiliesWrite,
+			ScheduleRead, ScheduleManage, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage},
 		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord,
-			DirectoryRead, FamiliesRead},
+			DirectoryRead, FamiliesRead,
+			ScheduleRead, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage},
 		typev1.Role_ROLE_PARENT: {TenantsRead,
-			FamiliesRead, FamiliesWrite},
+			FamiliesRead, FamiliesWrite,
+			ScheduleRead, BookingsWrite, FeedsManage},
 		typev1.Role_ROLE_STUDENT: {TenantsRead,
-			FamiliesRead},
+			FamiliesRead,
+			ScheduleRead},
 	},
 }
 

@@ -25,6 +25,10 @@ type Policy struct {
 	// Permission is what the caller needs in that tenant; empty for RPCs
 	// that are not tenant-scoped, which any authenticated caller may call.
 	Permission Permission
+	// AnonymousBecause is set on the few RPCs reached without credentials
+	// (a calendar feed's secret URL), saying why. They name a tenant and no
+	// permission; the service authenticates the request itself.
+	AnonymousBecause string
 }
 
 // Policies maps full method names ("/pkg.Service/Method") to policies.
@@ -70,12 +74,19 @@ func policyOf(md protoreflect.MethodDescriptor) (Policy, error) {
 		return Policy{}, fmt.Errorf("unknown permission %q: add it to the tables in platform/access", p.Permission)
 	}
 	if ap.GetTenantField() == "" {
+		if ap.GetAnonymousBecause() != "" {
+			return Policy{}, fmt.Errorf("an anonymous RPC must name its tenant (tenant_field)")
+		}
 		if p.Permission != "" {
 			return Policy{}, fmt.Errorf("a permission without a tenant_field cannot be checked")
 		}
 		return p, nil
 	}
-	if p.Permission == "" {
+	p.AnonymousBecause = ap.GetAnonymousBecause()
+	switch {
+	case p.AnonymousBecause != "" && p.Permission != "":
+		return Policy{}, fmt.Errorf("an anonymous RPC holds no permission to check")
+	case p.AnonymousBecause == "" && p.Permission == "":
 		return Policy{}, fmt.Errorf("a tenant-scoped RPC must name the permission it needs")
 	}
 	msg := md.Input()

@@ -140,11 +140,12 @@ func defaultDeadline(d time.Duration) grpc.UnaryServerInterceptor {
 	}
 }
 
-// authenticate requires a valid bearer token on every Steward RPC.
-// Infrastructure services (health, reflection) declare no policy and are open.
+// authenticate requires a valid bearer token on every Steward RPC but the
+// anonymous ones, which ignore any token sent. Infrastructure services
+// (health, reflection) declare no policy and are open.
 func authenticate(a *authn.Authenticator, policies access.Policies) grpc.UnaryServerInterceptor {
 	return func(ctx context.Context, req any, info *grpc.UnaryServerInfo, handler grpc.UnaryHandler) (any, error) {
-		if _, ok := policies[info.FullMethod]; !ok {
+		if p, ok := policies[info.FullMethod]; !ok || p.AnonymousBecause != "" {
 			return handler(ctx, req)
 		}
 		raw, ok := authn.IncomingBearer(ctx)
@@ -178,6 +179,9 @@ func scopeTenant(members *access.Members, policies access.Policies) grpc.UnarySe
 		p, ok := policies[info.FullMethod]
 		if !ok {
 			return handler(ctx, req)
+		}
+		if p.AnonymousBecause != "" {
+			return scopeAnonymous(ctx, members, p, req, handler)
 		}
 		caller, _ := scope.CallerFrom(ctx)
 		if caller.IsService() {
@@ -235,6 +239,25 @@ func scopeService(ctx context.Context, members *access.Members, p access.Policy,
 		return nil, apierror.NotFound(v[0])
 	}
 	infoFrom(ctx).tenant = headerTenant.String()
+	return handler(scope.WithTenant(ctx, t), req)
+}
+
+// scopeAnonymous scopes an anonymous RPC to the tenant it names, which must
+// exist, with no roles: the service checks the request's own credential
+// (such as a secret token) in that tenant.
+func scopeAnonymous(ctx context.Context, members *access.Members, p access.Policy, req any, handler grpc.UnaryHandler) (any, error) {
+	name, tenantID, err := requestTenant(p, req)
+	if err != nil {
+		return nil, err
+	}
+	t, exists, err := members.ResolveService(ctx, tenantID)
+	if err != nil {
+		return nil, err
+	}
+	if !exists {
+		return nil, apierror.NotFound(name)
+	}
+	infoFrom(ctx).tenant = tenantID.String()
 	return handler(scope.WithTenant(ctx, t), req)
 }
 

@@ -1,6 +1,7 @@
 // Package booking assembles steward-booking, for its main package and for
-// tests that run it the way main does. Today it serves the school directory:
-// settings, rooms, instruments, teachers, families and students.
+// tests that run it the way main does: the school directory (settings,
+// rooms, instruments, teachers, families, students) and the schedule built
+// on it (terms, classes, enrolments, sessions, bookings, the calendar).
 package booking
 
 import (
@@ -12,5 +13,10 @@ import (
 
 // Services returns the gRPC services of steward-booking.
 func Services(db *tenantdb.DB) ([]grpcserver.Service, error) {
-	return []grpcserver.Service{{Desc: server.Constraints.Register(&bookingv1.DirectoryService_ServiceDesc), Impl: server.New(db)}}, nil
+	return []grpcserver.Service{
+		{Desc: server.Constraints.Register(&bookingv1.DirectoryService_ServiceDesc), Impl: server.New(db)},
+		{Desc: server.Constraints.Register(&bookingv1.TermService_ServiceDesc), Impl: server.NewTermServer(db)},
+		{Desc: server.Constraints.Register(&bookingv1.SessionService_ServiceDesc), Impl: server.NewSessionServer(db)},
+		{Desc: server.Constraints.Register(&bookingv1.CalendarService_ServiceDesc), Impl: server.NewCalendarServer(db)},
+	}, nil
 }

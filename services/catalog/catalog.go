@@ -43,7 +43,8 @@ var services = []catalog.Service{
 	},
 	{Name: "booking", Schema: "booking", GRPCAddr: "127.0.0.1:9102",
 		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return booking.Services(env.DB) },
-		Gateway:  []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler}},
+		Gateway: []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler, bookingv1.RegisterTermServiceHandler,
+			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
 }
 
 // Services returns every service, in dependency order.

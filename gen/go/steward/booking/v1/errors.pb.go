@@ -10,6 +10,7 @@ import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
 	reflect "reflect"
+	_ "steward.dev/gen/go/steward/type/v1"
 	sync "sync"
 	unsafe "unsafe"
 )
@@ -21,7 +22,7 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
-// The google.rpc.ErrorInfo reasons of the school directory, beside the
+// The google.rpc.ErrorInfo reasons of steward-booking, beside the
 // platform's steward.type.v1.ErrorReason. The reason on the wire is the value
 // name without the "ERROR_REASON_" prefix, e.g. "FAMILY_NOT_EMPTY".
 type ErrorReason int32
@@ -35,19 +36,77 @@ const (
 	// DeleteInstrument of an instrument a teacher teaches or a student plays:
 	// take it off them first (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_INSTRUMENT_IN_USE ErrorReason = 2
+	// The slot overlaps another session of the teacher, the room or the
+	// student (ABORTED, HTTP 409). A SlotAlternatives detail lists the nearest
+	// free slots.
+	ErrorReason_ERROR_REASON_SLOT_TAKEN ErrorReason = 3
+	// No booking window takes bookings for this class and week now
+	// (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_WINDOW_CLOSED ErrorReason = 4
+	// The student is not enrolled in the class (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_NOT_ENROLLED ErrorReason = 5
+	// The slot is not in the teacher's availability, or not on its grid of
+	// session lengths (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_OUTSIDE_AVAILABILITY ErrorReason = 6
+	// Too close to the session's start for the school's notice rule; staff may
+	// override with a reason (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_NOTICE_TOO_SHORT ErrorReason = 7
+	// The week is not an individual week of the class, or the day is a break
+	// (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_NOT_INDIVIDUAL_WEEK ErrorReason = 8
+	// The session has started or is over: nothing about it moves any more
+	// (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_SESSION_STARTED ErrorReason = 9
+	// The session is cancelled (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_SESSION_CANCELLED ErrorReason = 10
+	// The make-up credit is used or expired (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_CREDIT_UNAVAILABLE ErrorReason = 11
+	// A term's dates or breaks cannot change, and the term cannot go, while it
+	// has classes (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_TERM_IN_USE ErrorReason = 12
+	// A class with enrolments or booked sessions cannot be deleted
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_CLASS_IN_USE ErrorReason = 13
+	// Attendance is marked from the session's start (FAILED_PRECONDITION,
+	// HTTP 412).
+	ErrorReason_ERROR_REASON_SESSION_NOT_STARTED ErrorReason = 14
 )
 
 // Enum value maps for ErrorReason.
 var (
 	ErrorReason_name = map[int32]string{
-		0: "ERROR_REASON_UNSPECIFIED",
-		1: "ERROR_REASON_FAMILY_NOT_EMPTY",
-		2: "ERROR_REASON_INSTRUMENT_IN_USE",
+		0:  "ERROR_REASON_UNSPECIFIED",
+		1:  "ERROR_REASON_FAMILY_NOT_EMPTY",
+		2:  "ERROR_REASON_INSTRUMENT_IN_USE",
+		3:  "ERROR_REASON_SLOT_TAKEN",
+		4:  "ERROR_REASON_WINDOW_CLOSED",
+		5:  "ERROR_REASON_NOT_ENROLLED",
+		6:  "ERROR_REASON_OUTSIDE_AVAILABILITY",
+		7:  "ERROR_REASON_NOTICE_TOO_SHORT",
+		8:  "ERROR_REASON_NOT_INDIVIDUAL_WEEK",
+		9:  "ERROR_REASON_SESSION_STARTED",
+		10: "ERROR_REASON_SESSION_CANCELLED",
+		11: "ERROR_REASON_CREDIT_UNAVAILABLE",
+		12: "ERROR_REASON_TERM_IN_USE",
+		13: "ERROR_REASON_CLASS_IN_USE",
+		14: "ERROR_REASON_SESSION_NOT_STARTED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":       0,
-		"ERROR_REASON_FAMILY_NOT_EMPTY":  1,
-		"ERROR_REASON_INSTRUMENT_IN_USE": 2,
+		"ERROR_REASON_UNSPECIFIED":          0,
+		"ERROR_REASON_FAMILY_NOT_EMPTY":     1,
+		"ERROR_REASON_INSTRUMENT_IN_USE":    2,
+		"ERROR_REASON_SLOT_TAKEN":           3,
+		"ERROR_REASON_WINDOW_CLOSED":        4,
+		"ERROR_REASON_NOT_ENROLLED":         5,
+		"ERROR_REASON_OUTSIDE_AVAILABILITY": 6,
+		"ERROR_REASON_NOTICE_TOO_SHORT":     7,
+		"ERROR_REASON_NOT_INDIVIDUAL_WEEK":  8,
+		"ERROR_REASON_SESSION_STARTED":      9,
+		"ERROR_REASON_SESSION_CANCELLED":    10,
+		"ERROR_REASON_CREDIT_UNAVAILABLE":   11,
+		"ERROR_REASON_TERM_IN_USE":          12,
+		"ERROR_REASON_CLASS_IN_USE":         13,
+		"ERROR_REASON_SESSION_NOT_STARTED":  14,
 	}
 )
 
@@ -82,11 +141,24 @@ var File_steward_booking_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1*r\n" +
+	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1\x1a\x1csteward/type/v1/errors.proto*\xcb\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_FAMILY_NOT_EMPTY\x10\x01\x12\"\n" +
-	"\x1eERROR_REASON_INSTRUMENT_IN_USE\x10\x02B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
+	"\x1eERROR_REASON_INSTRUMENT_IN_USE\x10\x02\x12\x1b\n" +
+	"\x17ERROR_REASON_SLOT_TAKEN\x10\x03\x12%\n" +
+	"\x1aERROR_REASON_WINDOW_CLOSED\x10\x04\x1a\x05\xe0\xf4\x18\x9c\x03\x12$\n" +
+	"\x19ERROR_REASON_NOT_ENROLLED\x10\x05\x1a\x05\xe0\xf4\x18\x9c\x03\x12,\n" +
+	"!ERROR_REASON_OUTSIDE_AVAILABILITY\x10\x06\x1a\x05\xe0\xf4\x18\x9c\x03\x12(\n" +
+	"\x1dERROR_REASON_NOTICE_TOO_SHORT\x10\a\x1a\x05\xe0\xf4\x18\x9c\x03\x12+\n" +
+	" ERROR_REASON_NOT_INDIVIDUAL_WEEK\x10\b\x1a\x05\xe0\xf4\x18\x9c\x03\x12'\n" +
+	"\x1cERROR_REASON_SESSION_STARTED\x10\t\x1a\x05\xe0\xf4\x18\x9c\x03\x12)\n" +
+	"\x1eERROR_REASON_SESSION_CANCELLED\x10\n" +
+	"\x1a\x05\xe0\xf4\x18\x9c\x03\x12*\n" +
+	"\x1fERROR_REASON_CREDIT_UNAVAILABLE\x10\v\x1a\x05\xe0\xf4\x18\x9c\x03\x12\x1c\n" +
+	"\x18ERROR_REASON_TERM_IN_USE\x10\f\x12\x1d\n" +
+	"\x19ERROR_REASON_CLASS_IN_USE\x10\r\x12+\n" +
+	" ERROR_REASON_SESSION_NOT_STARTED\x10\x0e\x1a\x05\xe0\xf4\x18\x9c\x03B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
 
 var (
 	file_steward_booking_v1_errors_proto_rawDescOnce sync.Once

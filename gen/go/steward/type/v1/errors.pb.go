@@ -9,6 +9,7 @@ package typev1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	descriptorpb "google.golang.org/protobuf/types/descriptorpb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -136,11 +137,33 @@ func (ErrorReason) EnumDescriptor() ([]byte, []int) {
 	return file_steward_type_v1_errors_proto_rawDescGZIP(), []int{0}
 }
 
+var file_steward_type_v1_errors_proto_extTypes = []protoimpl.ExtensionInfo{
+	{
+		ExtendedType:  (*descriptorpb.EnumValueOptions)(nil),
+		ExtensionType: (*int32)(nil),
+		Field:         51020,
+		Name:          "steward.type.v1.http_status",
+		Tag:           "varint,51020,opt,name=http_status",
+		Filename:      "steward/type/v1/errors.proto",
+	},
+}
+
+// Extension fields to descriptorpb.EnumValueOptions.
+var (
+	// The HTTP status the gateway answers for a FAILED_PRECONDITION with this
+	// reason, where 400 would mislead a client (e.g. 412 for a booking
+	// refused by the school's rules). Without it the status follows the
+	// gRPC code, as grpc-gateway maps it.
+	//
+	// optional int32 http_status = 51020;
+	E_HttpStatus = &file_steward_type_v1_errors_proto_extTypes[0]
+)
+
 var File_steward_type_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_type_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1csteward/type/v1/errors.proto\x12\x0fsteward.type.v1*\xbd\x04\n" +
+	"\x1csteward/type/v1/errors.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto*\xbd\x04\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_INVALID_ARGUMENT\x10\x01\x12#\n" +
@@ -158,7 +181,9 @@ const file_steward_type_v1_errors_proto_rawDesc = "" +
 	"\x15ERROR_REASON_CANCELED\x10\f\x12\"\n" +
 	"\x1eERROR_REASON_REQUEST_ID_REUSED\x10\r\x12\"\n" +
 	"\x1eERROR_REASON_RESOURCE_OVERLAPS\x10\x0e\x12(\n" +
-	"$ERROR_REASON_SERVICE_TENANT_REQUIRED\x10\x0fB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
+	"$ERROR_REASON_SERVICE_TENANT_REQUIRED\x10\x0f:D\n" +
+	"\vhttp_status\x12!.google.protobuf.EnumValueOptions\x18̎\x03 \x01(\x05R\n" +
+	"httpStatusB+Z)steward.dev/gen/go/steward/type/v1;typev1b\x06proto3"
 
 var (
 	file_steward_type_v1_errors_proto_rawDescOnce sync.Once
@@ -174,13 +199,15 @@ func file_steward_type_v1_errors_proto_rawDescGZIP() []byte {
 
 var file_steward_type_v1_errors_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_steward_type_v1_errors_proto_goTypes = []any{
-	(ErrorReason)(0), // 0: steward.type.v1.ErrorReason
+	(ErrorReason)(0),                      // 0: steward.type.v1.ErrorReason
+	(*descriptorpb.EnumValueOptions)(nil), // 1: google.protobuf.EnumValueOptions
 }
 var file_steward_type_v1_errors_proto_depIdxs = []int32{
-	0, // [0:0] is the sub-list for method output_type
-	0, // [0:0] is the sub-list for method input_type
-	0, // [0:0] is the sub-list for extension type_name
-	0, // [0:0] is the sub-list for extension extendee
+	1, // 0: steward.type.v1.http_status:extendee -> google.protobuf.EnumValueOptions
+	1, // [1:1] is the sub-list for method output_type
+	1, // [1:1] is the sub-list for method input_type
+	1, // [1:1] is the sub-list for extension type_name
+	0, // [0:1] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
 }
 
@@ -196,12 +223,13 @@ func file_steward_type_v1_errors_proto_init() {
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_type_v1_errors_proto_rawDesc), len(file_steward_type_v1_errors_proto_rawDesc)),
 			NumEnums:      1,
 			NumMessages:   0,
-			NumExtensions: 0,
+			NumExtensions: 1,
 			NumServices:   0,
 		},
 		GoTypes:           file_steward_type_v1_errors_proto_goTypes,
 		DependencyIndexes: file_steward_type_v1_errors_proto_depIdxs,
 		EnumInfos:         file_steward_type_v1_errors_proto_enumTypes,
+		ExtensionInfos:    file_steward_type_v1_errors_proto_extTypes,
 	}.Build()
 	File_steward_type_v1_errors_proto = out.File
 	file_steward_type_v1_errors_proto_goTypes = nil

@@ -103,9 +103,15 @@ type AccessPolicy struct {
 	// granted, is one table in platform/access; an unknown name fails a test
 	// and keeps the service from starting. Required with tenant_field; empty
 	// with an empty tenant_field means any authenticated caller.
-	Permission    string `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Permission string `protobuf:"bytes,3,opt,name=permission,proto3" json:"permission,omitempty"`
+	// Set only on an RPC that callers reach without credentials, saying why
+	// (e.g. a calendar feed whose secret URL is its credential). The chain then
+	// verifies no token and checks no membership; it scopes the request to the
+	// tenant tenant_field names (which must exist), with no roles, and the
+	// service itself authenticates the request. permission must be empty.
+	AnonymousBecause string `protobuf:"bytes,4,opt,name=anonymous_because,json=anonymousBecause,proto3" json:"anonymous_because,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *AccessPolicy) Reset() {
@@ -160,6 +166,13 @@ func (x *AccessPolicy) GetPermission() string {
 	return ""
 }
 
+func (x *AccessPolicy) GetAnonymousBecause() string {
+	if x != nil {
+		return x.AnonymousBecause
+	}
+	return ""
+}
+
 var file_steward_type_v1_policy_proto_extTypes = []protoimpl.ExtensionInfo{
 	{
 		ExtendedType:  (*descriptorpb.MethodOptions)(nil),
@@ -181,13 +194,14 @@ var File_steward_type_v1_policy_proto protoreflect.FileDescriptor
 
 const file_steward_type_v1_policy_proto_rawDesc = "" +
 	"\n" +
-	"\x1csteward/type/v1/policy.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto\"\x82\x01\n" +
+	"\x1csteward/type/v1/policy.proto\x12\x0fsteward.type.v1\x1a google/protobuf/descriptor.proto\"\xaf\x01\n" +
 	"\fAccessPolicy\x12!\n" +
 	"\ftenant_field\x18\x01 \x01(\tR\vtenantField\x12/\n" +
 	"\x05roles\x18\x02 \x03(\x0e2\x15.steward.type.v1.RoleB\x02\x18\x01R\x05roles\x12\x1e\n" +
 	"\n" +
 	"permission\x18\x03 \x01(\tR\n" +
-	"permission*\x82\x01\n" +
+	"permission\x12+\n" +
+	"\x11anonymous_because\x18\x04 \x01(\tR\x10anonymousBecause*\x82\x01\n" +
 	"\x04Role\x12\x14\n" +
 	"\x10ROLE_UNSPECIFIED\x10\x00\x12\x0e\n" +
 	"\n" +

@@ -1,0 +1,15 @@
+package server
+
+import (
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/tenantdb"
+)
+
+// CalendarServer implements bookingv1.CalendarServiceServer.
+type CalendarServer struct {
+	bookingv1.UnimplementedCalendarServiceServer
+	db *tenantdb.DB
+}
+
+// NewCalendarServer returns a CalendarServer storing rows through db.
+func NewCalendarServer(db *tenantdb.DB) *CalendarServer { return &CalendarServer{db: db} }

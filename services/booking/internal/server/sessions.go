@@ -1,0 +1,15 @@
+package server
+
+import (
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/tenantdb"
+)
+
+// SessionServer implements bookingv1.SessionServiceServer.
+type SessionServer struct {
+	bookingv1.UnimplementedSessionServiceServer
+	db *tenantdb.DB
+}
+
+// NewSessionServer returns a SessionServer storing rows through db.
+func NewSessionServer(db *tenantdb.DB) *SessionServer { return &SessionServer{db: db} }
