@@ -32,3 +32,8 @@ SET display_name = @display_name, instrument_ids = @instrument_ids, calendar_col
     revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id
 RETURNING *;
+
+-- name: TeacherOfUser :one
+-- The teacher the caller is, if any: a TEACHER manages their own
+-- availability, attendance and feed.
+SELECT * FROM booking.teachers WHERE tenant_id = @tenant_id AND user_id = @user_id;

@@ -39,9 +39,25 @@ var (
 	familyPattern, studentPattern     = resname.Of(&bookingv1.Family{}), resname.Of(&bookingv1.Student{})
 )
 
-// Constraints is what a violation of each of the directory's constraints
-// answers.
-var Constraints = apierror.Constraints{
+// Constraints is what a violation of each of steward-booking's constraints
+// answers: the directory's below, the schedule's beside the code that
+// writes those tables.
+var Constraints = mergeConstraints(directoryConstraints, termConstraints, sessionConstraints, calendarConstraints)
+
+func mergeConstraints(tables ...apierror.Constraints) apierror.Constraints {
+	all := apierror.Constraints{}
+	for _, t := range tables {
+		for name, c := range t {
+			if _, dup := all[name]; dup {
+				panic("constraint " + name + " answered twice")
+			}
+			all[name] = c
+		}
+	}
+	return all
+}
+
+var directoryConstraints = apierror.Constraints{
 	"rooms_tenant_id_display_name_key": {Code: codes.AlreadyExists, Field: "room.display_name",
 		Description: "is the name of another room of the school"},
 	"instruments_tenant_id_display_name_key": {Code: codes.AlreadyExists, Field: "instrument.display_name",

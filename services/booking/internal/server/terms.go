@@ -1,6 +1,7 @@
 package server
 
 import (
+	"steward.dev/platform/apierror"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/tenantdb"
 )
@@ -13,3 +14,7 @@ type TermServer struct {
 
 // NewTermServer returns a TermServer storing rows through db.
 func NewTermServer(db *tenantdb.DB) *TermServer { return &TermServer{db: db} }
+
+// termConstraints is what a violation of the constraints of the tables
+// these RPCs write answers.
+var termConstraints = apierror.Constraints{}

@@ -42,6 +42,16 @@ type BookingInstrument struct {
 	UpdateTime         time.Time
 }
 
+type BookingMakeupCredit struct {
+	TenantID        uuid.UUID
+	CreditID        uuid.UUID
+	StudentID       uuid.UUID
+	SourceSessionID uuid.UUID
+	ExpireTime      time.Time
+	UsedSessionID   uuid.NullUUID
+	CreateTime      time.Time
+}
+
 type BookingRoom struct {
 	TenantID           uuid.UUID
 	RoomID             uuid.UUID

@@ -210,6 +210,36 @@ func (q *Queries) TeacherCreatedBy(ctx context.Context, arg TeacherCreatedByPara
 	return i, err
 }
 
+const teacherOfUser = `-- name: TeacherOfUser :one
+SELECT tenant_id, teacher_id, user_id, display_name, instrument_ids, calendar_color, request_id, request_fingerprint, revision, create_time, update_time FROM booking.teachers WHERE tenant_id = $1 AND user_id = $2
+`
+
+type TeacherOfUserParams struct {
+	TenantID uuid.UUID
+	UserID   uuid.UUID
+}
+
+// The teacher the caller is, if any: a TEACHER manages their own
+// availability, attendance and feed.
+func (q *Queries) TeacherOfUser(ctx context.Context, arg TeacherOfUserParams) (BookingTeacher, error) {
+	row := q.db.QueryRow(ctx, teacherOfUser, arg.TenantID, arg.UserID)
+	var i BookingTeacher
+	err := row.Scan(
+		&i.TenantID,
+		&i.TeacherID,
+		&i.UserID,
+		&i.DisplayName,
+		&i.InstrumentIds,
+		&i.CalendarColor,
+		&i.RequestID,
+		&i.RequestFingerprint,
+		&i.Revision,
+		&i.CreateTime,
+		&i.UpdateTime,
+	)
+	return i, err
+}
+
 const updateTeacher = `-- name: UpdateTeacher :one
 UPDATE booking.teachers
 SET display_name = $1, instrument_ids = $2, calendar_color = $3,
