@@ -26,6 +26,10 @@ type Victim struct {
 	// The accounts rows of joining (an invitation; the directory family and
 	// student on the membership) and the school directory's (schema booking).
 	InvitationID, RoomID, InstrumentID, TeacherID, FamilyID, StudentID uuid.UUID
+	// The schedule's (schema booking): a term and its class, an enrolment,
+	// a window, a booked session with its attendee, a make-up credit, an
+	// audit event and a calendar feed.
+	TermID, ClassID, EnrolmentID, WindowID, BookingID, SessionID, CreditID, EventID, FeedID uuid.UUID
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -45,6 +49,10 @@ func (v Victim) Values() map[string]any {
 		"LocationIDNot": v.LocationID,
 		"InvitationID":  v.InvitationID, "FamilyIDNot": v.FamilyID,
 		"AcceptedUserID": v.UserID, "InviterUserID": v.UserID,
+		"TermID": v.TermID, "ClassID": v.ClassID, "EnrolmentID": v.EnrolmentID, "WindowID": v.WindowID,
+		"BookingID": v.BookingID, "SessionID": v.SessionID, "CreditID": v.CreditID, "EventID": v.EventID, "FeedID": v.FeedID,
+		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "ClassIds": []uuid.UUID{v.ClassID},
+		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
 	}
 }
 
@@ -57,6 +65,8 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		TenantID: uuid.New(), UserID: uuid.New(), HomeID: uuid.New(), LocationID: uuid.New(), AssetID: uuid.New(),
 		ReadingID: uuid.New(), AttachmentID: uuid.New(), RequestID: uuid.New(), Meter: "runtime", CategoryID: "hvac-boiler",
 		InvitationID: uuid.New(), RoomID: uuid.New(), InstrumentID: uuid.New(), TeacherID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
+		TermID: uuid.New(), ClassID: uuid.New(), EnrolmentID: uuid.New(), WindowID: uuid.New(), BookingID: uuid.New(),
+		SessionID: uuid.New(), CreditID: uuid.New(), EventID: uuid.New(), FeedID: uuid.New(),
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -100,6 +110,40 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.FamilyID, v.RequestID}},
 		{`INSERT INTO booking.students (tenant_id, family_id, student_id, given_name, instrument_ids, request_id)
 			VALUES ($1, $2, $3, 'Victim student', $4, $5)`, []any{v.TenantID, v.FamilyID, v.StudentID, []uuid.UUID{v.InstrumentID}, v.RequestID}},
+		{`INSERT INTO booking.terms (tenant_id, term_id, display_name, start_date, end_date, request_id)
+			VALUES ($1, $2, 'Victim term', '2030-02-04', '2030-04-12', $3)`, []any{v.TenantID, v.TermID, v.RequestID}},
+		{`INSERT INTO booking.term_breaks (tenant_id, term_id, break_number, display_name, start_date, end_date)
+			VALUES ($1, $2, 1, 'Victim break', '2030-03-04', '2030-03-08')`, []any{v.TenantID, v.TermID}},
+		{`INSERT INTO booking.term_weeks (tenant_id, term_id, week_number, monday, kind)
+			VALUES ($1, $2, 1, '2030-02-04', 'individual')`, []any{v.TenantID, v.TermID}},
+		{`INSERT INTO booking.classes (tenant_id, class_id, term_id, display_name, instrument_id, teacher_id, room_id, weekday, start_time,
+			group_minutes, individual_minutes, capacity, request_id)
+			VALUES ($1, $2, $3, 'Victim class', $4, $5, $6, 1, '16:00', 45, 30, 4, $7)`,
+			[]any{v.TenantID, v.ClassID, v.TermID, v.InstrumentID, v.TeacherID, v.RoomID, v.RequestID}},
+		{`INSERT INTO booking.class_week_overrides (tenant_id, term_id, class_id, week_number, kind) VALUES ($1, $2, $3, 1, 'group')`,
+			[]any{v.TenantID, v.TermID, v.ClassID}},
+		{`INSERT INTO booking.enrolments (tenant_id, enrolment_id, class_id, student_id, state, request_id) VALUES ($1, $2, $3, $4, 'enrolled', $5)`,
+			[]any{v.TenantID, v.EnrolmentID, v.ClassID, v.StudentID, v.RequestID}},
+		{"INSERT INTO booking.availability (tenant_id, teacher_id) VALUES ($1, $2)", []any{v.TenantID, v.TeacherID}},
+		{`INSERT INTO booking.availability_blocks (tenant_id, teacher_id, block_number, weekday, start_time, end_time, room_id)
+			VALUES ($1, $2, 1, 1, '15:00', '19:00', $3)`, []any{v.TenantID, v.TeacherID, v.RoomID}},
+		{`INSERT INTO booking.availability_exceptions (tenant_id, teacher_id, exception_number, on_date) VALUES ($1, $2, 1, '2030-02-11')`,
+			[]any{v.TenantID, v.TeacherID}},
+		{`INSERT INTO booking.booking_windows (tenant_id, window_id, term_id, open_time, close_time, request_id)
+			VALUES ($1, $2, $3, now() - interval '1 day', now() + interval '30 days', $4)`, []any{v.TenantID, v.WindowID, v.TermID, v.RequestID}},
+		{`INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, booked_by, request_id)
+			VALUES ($1, $2, $3, $4, $5, 'once', $6, $7)`, []any{v.TenantID, v.BookingID, v.FamilyID, v.StudentID, v.ClassID, v.UserID, v.RequestID}},
+		{`INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id, during, booking_id)
+			VALUES ($1, $2, 'individual', $3, $4, 1, $5, $6, tstzrange('2030-02-04 15:00Z', '2030-02-04 15:30Z'), $7)`,
+			[]any{v.TenantID, v.SessionID, v.TermID, v.ClassID, v.TeacherID, v.RoomID, v.BookingID}},
+		{`INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
+			VALUES ($1, $2, $3, tstzrange('2030-02-04 15:00Z', '2030-02-04 15:30Z'), true)`, []any{v.TenantID, v.SessionID, v.StudentID}},
+		{`INSERT INTO booking.makeup_credits (tenant_id, credit_id, student_id, source_session_id, expire_time)
+			VALUES ($1, $2, $3, $4, '2030-04-05 15:00Z')`, []any{v.TenantID, v.CreditID, v.StudentID, v.SessionID}},
+		{`INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id) VALUES ($1, $2, $3, 'booked', $4)`,
+			[]any{v.TenantID, v.EventID, v.SessionID, v.UserID}},
+		{`INSERT INTO booking.calendar_feeds (tenant_id, feed_id, family_id, secret_hash, created_by)
+			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.FamilyID, v.UserID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

@@ -16,9 +16,11 @@ import (
 	"testing"
 
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/reflect/protoregistry"
 
+	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/services/gateway/edge"
 )
 
@@ -685,7 +687,11 @@ func TestOpenAPIDocumentsErrorReasons(t *testing.T) {
 			for _, ed := range enums {
 				for i := range ed.Values().Len() {
 					v := ed.Values().Get(i)
-					if v.Number() != 0 && !strings.Contains(desc, strings.TrimPrefix(string(v.Name()), "ERROR_REASON_")) {
+					want := strings.TrimPrefix(string(v.Name()), "ERROR_REASON_")
+					if s := proto.GetExtension(v.Options(), typev1.E_HttpStatus).(int32); s != 0 {
+						want += fmt.Sprintf(" (%d)", s) // the status the edge answers, as documented
+					}
+					if v.Number() != 0 && !strings.Contains(desc, want) {
 						missing[v.FullName()]++
 					}
 				}

@@ -5,13 +5,19 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strings"
+	"sync"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
 	"google.golang.org/genproto/googleapis/rpc/code"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
+	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/apierror"
 )
 
@@ -108,13 +114,40 @@ func (e *Edge) writeError(ctx context.Context, w http.ResponseWriter, r *http.Re
 }
 
 // httpStatusFor is grpc-gateway's mapping, except that an ETag mismatch is
-// 412 Precondition Failed as HTTP clients expect (AIP-154), not 409.
+// 412 Precondition Failed as HTTP clients expect (AIP-154), not 409, and a
+// FAILED_PRECONDITION whose reason declares an HTTP status in the contract
+// ((steward.type.v1.http_status), e.g. a booking refused by the school's
+// rules) answers that one.
 func httpStatusFor(st *status.Status) int {
-	if st.Code() == codes.Aborted && apierror.ReasonOf(st.Err()) == apierror.ReasonEtagMismatch {
+	reason := apierror.ReasonOf(st.Err())
+	if st.Code() == codes.Aborted && reason == apierror.ReasonEtagMismatch {
 		return http.StatusPreconditionFailed
+	}
+	if s, ok := declaredHTTPStatus()[reason]; ok && st.Code() == codes.FailedPrecondition {
+		return s
 	}
 	return runtime.HTTPStatusFromCode(st.Code())
 }
+
+// declaredHTTPStatus maps wire reasons to the HTTP status their ErrorReason
+// value declares, read once from every linked Steward contract.
+var declaredHTTPStatus = sync.OnceValue(func() map[string]int {
+	m := map[string]int{}
+	protoregistry.GlobalFiles.RangeFiles(func(fd protoreflect.FileDescriptor) bool {
+		ed := fd.Enums().ByName("ErrorReason")
+		if ed == nil || !strings.HasPrefix(string(fd.Package()), "steward.") {
+			return true
+		}
+		for i := range ed.Values().Len() {
+			v := ed.Values().Get(i)
+			if s := proto.GetExtension(v.Options(), typev1.E_HttpStatus).(int32); s != 0 {
+				m[strings.TrimPrefix(string(v.Name()), "ERROR_REASON_")] = int(s)
+			}
+		}
+		return true
+	})
+	return m
+})
 
 // renderDetails renders the google.rpc details with protojson, so they read
 // as they do in every Google-style API: "@type", "fieldViolations", ...

@@ -2202,15 +2202,15 @@ var File_steward_booking_v1_schedule_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\n" +
-	"!steward/booking/v1/schedule.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\x04\n" +
+	"!steward/booking/v1/schedule.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xae\x04\n" +
 	"\x04Term\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12*\n" +
 	"\fdisplay_name\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18dR\vdisplayName\x12E\n" +
 	"\n" +
 	"start_date\x18\x03 \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12A\n" +
 	"\bend_date\x18\x04 \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate\x12;\n" +
-	"\x06breaks\x18\x05 \x03(\v2\x19.steward.booking.v1.BreakB\b\xbaH\x05\x92\x01\x02\x10\x14R\x06breaks\x12;\n" +
-	"\x05weeks\x18\x06 \x03(\v2 .steward.booking.v1.TeachingWeekB\x03\xe0A\x03R\x05weeks\x12@\n" +
+	"\x06breaks\x18\x05 \x03(\v2\x19.steward.booking.v1.BreakB\b\xbaH\x05\x92\x01\x02\x10\x14R\x06breaks\x12C\n" +
+	"\x05weeks\x18\x06 \x03(\v2 .steward.booking.v1.TeachingWeekB\v\xe0A\x03\xbaH\x05\x92\x01\x02\x105R\x05weeks\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
@@ -2221,11 +2221,12 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x01 \x01(\tB\t\xbaH\x06r\x04\x10\x01\x18dR\vdisplayName\x12B\n" +
 	"\n" +
 	"start_date\x18\x02 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12>\n" +
-	"\bend_date\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate\"E\n" +
+	"\bend_date\x18\x03 \x01(\tB#\xbaH r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate\"N\n" +
 	"\fTeachingWeek\x12\x16\n" +
-	"\x06number\x18\x01 \x01(\x05R\x06number\x12\x1d\n" +
+	"\x06number\x18\x01 \x01(\x05R\x06number\x12&\n" +
 	"\n" +
-	"start_date\x18\x02 \x01(\tR\tstartDate\"\xf0\x02\n" +
+	"start_date\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18\n" +
+	"R\tstartDate\"\xf0\x02\n" +
 	"\vWeekPattern\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12E\n" +
 	"\x05weeks\x18\x02 \x03(\x0e2\x1c.steward.booking.v1.WeekKindB\x11\xbaH\x0e\x92\x01\v\x105\"\a\x82\x01\x04\x10\x01 \x00R\x05weeks\x12Y\n" +
@@ -2367,7 +2368,7 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12>\n" +
 	"\n" +
 	"attendance\x18\x03 \x01(\x0e2\x1e.steward.booking.v1.AttendanceR\n" +
-	"attendance\"\xd8\x04\n" +
+	"attendance\"\xe6\x04\n" +
 	"\aBooking\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\astudent\x18\x02 \x01(\tB\x18\xfaA\x15\n" +
@@ -2378,9 +2379,9 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12D\n" +
 	"\x06repeat\x18\x05 \x01(\x0e2\".steward.booking.v1.Booking.RepeatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06repeat\x12B\n" +
 	"\rmakeup_credit\x18\x06 \x01(\tB\x1d\xfaA\x1a\n" +
-	"\x18steward.dev/MakeupCreditR\fmakeupCredit\x127\n" +
-	"\bsessions\x18\a \x03(\tB\x1b\xe0A\x03\xfaA\x15\n" +
-	"\x13steward.dev/SessionR\bsessions\x12@\n" +
+	"\x18steward.dev/MakeupCreditR\fmakeupCredit\x12E\n" +
+	"\bsessions\x18\a \x03(\tB)\xe0A\x03\xfaA\x15\n" +
+	"\x13steward.dev/Session\xbaH\v\x92\x01\b\x10<\"\x04r\x02\x18dR\bsessions\x12@\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"S\n" +
 	"\x06Repeat\x12\x16\n" +
@@ -2440,14 +2441,14 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\x12ACTION_RESCHEDULED\x10\x02\x12\x14\n" +
 	"\x10ACTION_CANCELLED\x10\x03\x12\x1c\n" +
 	"\x18ACTION_ATTENDANCE_MARKED\x10\x04:Q\xeaAN\n" +
-	"\x18steward.dev/SessionEvent\x122tenants/{tenant}/sessions/{session}/events/{event}\"\xb4\x02\n" +
+	"\x18steward.dev/SessionEvent\x122tenants/{tenant}/sessions/{session}/events/{event}\"\xbc\x02\n" +
 	"\fCalendarFeed\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\ateacher\x18\x02 \x01(\tB\x18\xfaA\x15\n" +
 	"\x13steward.dev/TeacherR\ateacher\x12/\n" +
 	"\x06family\x18\x03 \x01(\tB\x17\xfaA\x14\n" +
-	"\x12steward.dev/FamilyR\x06family\x12\x15\n" +
-	"\x03url\x18\x04 \x01(\tB\x03\xe0A\x03R\x03url\x12@\n" +
+	"\x12steward.dev/FamilyR\x06family\x12\x1d\n" +
+	"\x03url\x18\x04 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\x80\x04R\x03url\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime:M\xeaAJ\n" +
 	"\x18steward.dev/CalendarFeed\x12.tenants/{tenant}/calendarFeeds/{calendar_feed}*T\n" +
