@@ -99,7 +99,10 @@ func (s *stack) assertUnchanged(t *testing.T, tenant uuid.UUID, before dbtest.Te
 // schools (newResources of a school tenant). The stale-etag check, built on
 // household fixtures, skips them; services/booking's
 // TestDirectoryStandardMethods checks the directory's etags.
-var schoolOnly = map[protoreflect.FullName]bool{"steward.booking.v1.DirectoryService": true}
+var schoolOnly = map[protoreflect.FullName]bool{
+	"steward.booking.v1.DirectoryService": true, "steward.booking.v1.TermService": true,
+	"steward.booking.v1.SessionService": true, "steward.booking.v1.CalendarService": true,
+}
 
 // schoolOnlyOperation reports whether an OpenAPI operation id
 // ("DirectoryService_GetRoom") is an RPC of a schoolOnly service.
@@ -124,8 +127,12 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 	ctx := f.ctx(t)
 	if f.Kind == "school" { // the directory's, made by the school's admin
 		names := resourceNames{"steward.dev/SchoolSettings": f.Name + "/settings"}
-		for collection, name := range newDirectorySet(t, s.directory, ctx, f.Name, "fresh") {
+		dir := newDirectorySet(t, s.directory, ctx, f.Name, "fresh")
+		for collection, name := range dir {
 			names[directoryTypes[collection]] = name
+		}
+		for collection, name := range newScheduleSet(t, s, ctx, dir, "fresh").names {
+			names[scheduleTypes[collection]] = name
 		}
 		return names
 	}
@@ -237,6 +244,9 @@ func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.Method
 	clients := map[protoreflect.FullName]any{
 		"steward.assets.v1.AssetService":      s.assets,
 		"steward.booking.v1.DirectoryService": s.directory,
+		"steward.booking.v1.TermService":      s.terms,
+		"steward.booking.v1.SessionService":   s.sessions,
+		"steward.booking.v1.CalendarService":  s.calendar,
 		"steward.accounts.v1.TenantService":   s.accounts,
 		"steward.accounts.v1.MemberService":   s.members,
 	}

@@ -39,6 +39,9 @@ type stack struct {
 	members    accountsv1.MemberServiceClient
 	assets     assetsv1.AssetServiceClient
 	directory  bookingv1.DirectoryServiceClient
+	terms      bookingv1.TermServiceClient
+	sessions   bookingv1.SessionServiceClient
+	calendar   bookingv1.CalendarServiceClient
 	summary    seed.Summary
 
 	mu     sync.Mutex
@@ -96,6 +99,9 @@ func newStack(t *testing.T) (*stack, error) {
 	s.members = accountsv1.NewMemberServiceClient(accountsConn)
 	s.assets = assetsv1.NewAssetServiceClient(assetsConn)
 	s.directory = bookingv1.NewDirectoryServiceClient(bookingConn)
+	s.terms = bookingv1.NewTermServiceClient(bookingConn)
+	s.sessions = bookingv1.NewSessionServiceClient(bookingConn)
+	s.calendar = bookingv1.NewCalendarServiceClient(bookingConn)
 	return s, nil
 }
 

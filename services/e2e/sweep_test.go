@@ -246,6 +246,9 @@ type sweepFixtures struct {
 	// the school's admin sweeps them as the household's owner sweeps the
 	// rest, with the household's names as another tenant's.
 	directory, directoryDeletable, householdDirectory map[string]string
+	// schedule is what the schedule's well-formed requests need beside the
+	// names: see sweepSchedule.
+	schedule sweepSchedule
 	// pageTokens are real tokens handed out by the List methods.
 	pageTokens []string
 }
@@ -260,6 +263,7 @@ func newSweepFixtures(t *testing.T, s *stack) sweepFixtures {
 	}
 	school, household := "tenants/"+s.summary.SchoolTenantID.String(), "tenants/"+s.summary.HouseholdTenantID.String()
 	fx.directory, fx.directoryDeletable = directorySet(t, s, school, "kept"), directorySet(t, s, school, "deleted")
+	fx.schedule = newSweepSchedule(t, s, fx.directory, fx.directoryDeletable)
 	fx.householdDirectory = map[string]string{"tenants": household}
 	for k, v := range fx.directory {
 		if k != "tenants" {
@@ -489,7 +493,7 @@ func (p *sweepPlanner) baseBody(op sweepOperation) string {
 	case "MemberService_UpdateMember":
 		return `{"roles":["ROLE_MEMBER"]}`
 	}
-	return `{}`
+	return p.scheduleBody(op)
 }
 
 // names returns valid resource names for the operation's path parameters,
@@ -524,13 +528,14 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	if op.id == "TenantService_CreateTenant" {
 		owner = p.fx.founder
 	}
-	isDelete := op.method == http.MethodDelete
+	isDelete := op.method == http.MethodDelete || destructiveOperations[op.id]
 	set := sd.own
 	if isDelete {
 		set = sd.deletable
 	}
 	valid := names(t, op, set)
-	validPath := fillPath(op, valid)
+	query := p.baseQuery(op, isDelete)
+	validPath := withQuery(fillPath(op, valid), query)
 	body := ""
 	if op.body != nil {
 		body = p.baseBody(op)
@@ -549,7 +554,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 				values[k] = x
 			}
 			values[prm.Name] = v.value
-			r := mk(owner, fillPath(op, values), body, prm.Name+": "+v.note)
+			r := mk(owner, withQuery(fillPath(op, values), query), body, prm.Name+": "+v.note)
 			// Another tenant's resource, or its ids under the caller's own
 			// tenant: not found, as if it did not exist. (Unless, in the
 			// caller's own tenant, the body names a location of the owner's
@@ -570,7 +575,7 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	}
 	// Garbage query parameters on a valid name.
 	for _, q := range p.queryVariants(op) {
-		add(mk(owner, validPath+"?"+q, body, "query"))
+		add(mk(owner, withQuery(validPath, q), body, "query"))
 	}
 	// Bodies of the wrong shape, and wrong values field by field.
 	if op.body != nil {
@@ -616,6 +621,9 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 		r := mk("", validPath, body, a.note)
 		r.auth = a.auth
 		r.want = http.StatusUnauthorized
+		if anonymousOperations[op.id] {
+			r.want = http.StatusOK // credentials are ignored: the URL's token is the credential
+		}
 		add(r)
 	}
 
@@ -628,10 +636,14 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 
 	// The well-formed request, as the owner first (last for deletes, so the
 	// broken ones above meet a resource that still exists).
-	if isDelete {
+	switch {
+	case isDelete:
 		p.deletes = append(p.deletes, mine...)
 		p.deletes = append(p.deletes, mk(owner, validPath, body, "well-formed"))
-	} else {
+	case sanityExempt[op.id] != "":
+		p.parallel = append(p.parallel, mine...)
+		p.parallel = append(p.parallel, mk(owner, validPath, body, "well-formed, exempt: "+sanityExempt[op.id]))
+	default:
 		p.sanity = append(p.sanity, mk(owner, validPath, body, "well-formed"))
 		p.parallel = append(p.parallel, mine...)
 	}
@@ -639,10 +651,16 @@ func (p *sweepPlanner) plan(t *testing.T, op sweepOperation) {
 	// each with the one answer it must get.
 	asMember := mk(sd.member, validPath, body, "well-formed, as the member")
 	asMember.want = memberStatus(op)
+	if schoolOnlyOperation(op.id) {
+		asMember.want, asMember.refused = teacherStatus(op)
+	}
 	asSchool := mk(sd.outsider, validPath, body, "well-formed, another tenant's names as its outsider")
 	asSchool.want = http.StatusOK
 	if len(op.path) > 0 {
 		asSchool.want = http.StatusNotFound // every named resource is the household's
+	}
+	if anonymousOperations[op.id] {
+		asSchool.want = http.StatusOK // the kept feed's URL works for anyone who holds it
 	}
 	if op.id == "MemberService_AcceptInvitation" {
 		// Not a membership call: the invitation, for the owner's email,
