@@ -64,8 +64,8 @@ func TestTermDay(t *testing.T) {
 	}{
 		{"2028-02-21", 1, "2028-02-21", false}, // before the term's first day
 		{"2028-02-21", 3, "2028-02-23", true},
-		{"2028-02-28", 2, "2028-02-29", true}, // the leap day
-		{"2028-02-28", 3, "2028-03-01", true}, // across the month end
+		{"2028-02-28", 2, "2028-02-29", true},  // the leap day
+		{"2028-02-28", 3, "2028-03-01", true},  // across the month end
 		{"2028-03-06", 1, "2028-03-06", false}, // a one-day break
 		{"2028-03-06", 5, "2028-03-10", true},
 		{"2028-03-06", 6, "2028-03-11", false}, // after the term's last day
