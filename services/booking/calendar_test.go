@@ -288,7 +288,9 @@ func TestCalendarFilters(t *testing.T) {
 		{"end before start", func(r *bookingv1.ListCalendarEntriesRequest) { r.EndTime = timestamppb.New(c.monday.AddDate(0, 0, -2)) }, codes.InvalidArgument, "end_time"},
 		{"end at start", func(r *bookingv1.ListCalendarEntriesRequest) { r.EndTime = r.GetStartTime() }, codes.InvalidArgument, "end_time"},
 		{"94 days", func(r *bookingv1.ListCalendarEntriesRequest) { r.EndTime = timestamppb.New(c.monday.AddDate(0, 0, 93)) }, codes.InvalidArgument, "end_time"},
-		{"two filters", func(r *bookingv1.ListCalendarEntriesRequest) { r.Teacher, r.Room = c.teacher1.GetName(), c.room1.GetName() }, codes.InvalidArgument, "teacher"},
+		{"two filters", func(r *bookingv1.ListCalendarEntriesRequest) {
+			r.Teacher, r.Room = c.teacher1.GetName(), c.room1.GetName()
+		}, codes.InvalidArgument, "teacher"},
 		{"no start", func(r *bookingv1.ListCalendarEntriesRequest) { r.StartTime = nil }, codes.InvalidArgument, "start_time"},
 		{"unknown teacher", func(r *bookingv1.ListCalendarEntriesRequest) { r.Teacher = c.name + "/teachers/" + uuid.NewString() }, codes.NotFound, ""},
 		{"another school's room", func(r *bookingv1.ListCalendarEntriesRequest) { r.Room = other.room1.GetName() }, codes.NotFound, ""},

@@ -64,7 +64,7 @@ func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions 
 			ev.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}
-	return cal.Serialize()
+	return cal.Serialize(ics.WithNewLine("\r\n")) // RFC 5545 3.1: lines end in CRLF
 }
 
 // zoneChange is one change of a zone's UTC offset: at is the first instant
