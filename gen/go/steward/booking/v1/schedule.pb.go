@@ -2440,14 +2440,14 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\x12ACTION_RESCHEDULED\x10\x02\x12\x14\n" +
 	"\x10ACTION_CANCELLED\x10\x03\x12\x1c\n" +
 	"\x18ACTION_ATTENDANCE_MARKED\x10\x04:Q\xeaAN\n" +
-	"\x18steward.dev/SessionEvent\x122tenants/{tenant}/sessions/{session}/events/{event}\"\xb4\x02\n" +
+	"\x18steward.dev/SessionEvent\x122tenants/{tenant}/sessions/{session}/events/{event}\"\xbc\x02\n" +
 	"\fCalendarFeed\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\ateacher\x18\x02 \x01(\tB\x18\xfaA\x15\n" +
 	"\x13steward.dev/TeacherR\ateacher\x12/\n" +
 	"\x06family\x18\x03 \x01(\tB\x17\xfaA\x14\n" +
-	"\x12steward.dev/FamilyR\x06family\x12\x15\n" +
-	"\x03url\x18\x04 \x01(\tB\x03\xe0A\x03R\x03url\x12@\n" +
+	"\x12steward.dev/FamilyR\x06family\x12\x1d\n" +
+	"\x03url\x18\x04 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xac\x02R\x03url\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime:M\xeaAJ\n" +
 	"\x18steward.dev/CalendarFeed\x12.tenants/{tenant}/calendarFeeds/{calendar_feed}*T\n" +
