@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"context"
+	"database/sql"
 	"slices"
 	"testing"
 	"time"
@@ -36,6 +37,7 @@ type calSchool struct {
 	group1, placeholder2     uuid.UUID // class A: week 1 group, week 2 placeholder
 	individual2, group3      uuid.UUID // class A: Maya's one-to-one in week 2, week 3 group
 	cancelledB1              uuid.UUID // class B's week 1 group, cancelled
+	makeupB                  uuid.UUID // Ava's make-up with teacher 2, after the first five weeks
 	parentA, parentB, leo    context.Context
 	teacherCtx, otherTeacher context.Context
 }
@@ -108,6 +110,10 @@ func newCalSchool(t *testing.T, env *servertest.Env, dir bookingv1.DirectoryServ
 	c.individual2 = c.session("individual", c.classA, 2, c.teacher1, c.room1, at(9, "15:00"), 30*time.Minute, booking, maya)
 	c.group3 = c.session("group", c.classA, 3, c.teacher1, c.room1, at(15, "16:00"), time.Hour, uuid.Nil, maya, ava)
 	c.cancelledB1 = c.session("group", c.classB, 1, c.teacher2, c.room2, at(2, "17:00"), time.Hour, uuid.Nil, leo)
+	makeup := uuid.New()
+	c.exec("INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, booked_by) VALUES ($1, $2, $3, $4, $5, 'once', $6)",
+		c.id, makeup, idOf(c.familyB.GetName()), ava, c.classB, uuid.New())
+	c.makeupB = c.session("makeup", c.classB, 0, c.teacher2, c.room2, at(36, "10:00"), 30*time.Minute, makeup, ava)
 	c.exec("UPDATE booking.sessions SET state = 'cancelled', cancel_reason = 'Teacher unwell', sequence = sequence + 1 WHERE tenant_id = $1 AND session_id = $2",
 		c.id, c.cancelledB1)
 	return c
@@ -136,9 +142,10 @@ func (c *calSchool) class(name string, in *bookingv1.Instrument, teacher *bookin
 func (c *calSchool) session(kind string, class uuid.UUID, week int, teacher *bookingv1.Teacher, room *bookingv1.Room,
 	start time.Time, d time.Duration, booking uuid.UUID, students ...uuid.UUID) uuid.UUID {
 	id := uuid.New()
+	weekNumber := sql.NullInt32{Int32: int32(week), Valid: week != 0} // a make-up may lie outside the term's weeks
 	c.exec(`INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id, during, booking_id)
 	        VALUES ($1, $2, $3, $4, $5, $6, $7, $8, tstzrange($9, $10), $11)`,
-		c.id, id, kind, c.term, class, week, idOf(teacher.GetName()), idOf(room.GetName()), start, start.Add(d),
+		c.id, id, kind, c.term, class, weekNumber, idOf(teacher.GetName()), idOf(room.GetName()), start, start.Add(d),
 		uuid.NullUUID{UUID: booking, Valid: booking != uuid.Nil})
 	for _, s := range students {
 		c.exec(`INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
@@ -246,6 +253,13 @@ func TestCalendarMergesSessionsAndBreaksInTimeOrder(t *testing.T) {
 	req.StartTime, req.EndTime = timestamppb.New(c.monday.AddDate(0, 0, 7)), timestamppb.New(c.monday.AddDate(0, 0, 21))
 	if got := entryKeys(must(c.all(t, c.admin, req))(t)); !slices.Equal(got, want[2:5]) {
 		t.Errorf("weeks 2 and 3 = %v", got)
+	}
+	// The make-up after the break: no teaching week, titled by instrument.
+	req.StartTime, req.EndTime = timestamppb.New(c.monday.AddDate(0, 0, 35)), timestamppb.New(c.monday.AddDate(0, 0, 42))
+	later := must(c.all(t, c.parentB, req))(t)
+	if s := later[0].GetSession(); len(later) != 1 || s.GetName() != c.sessionName(c.makeupB) || s.GetKind() != bookingv1.Session_KIND_MAKEUP ||
+		s.GetWeek() != 0 || s.GetTitle() != "Piano — Ava Garcia" || s.GetBooking() == "" {
+		t.Errorf("make-up week = %v", later)
 	}
 }
 
