@@ -32,8 +32,10 @@ var (
 // the contract: every string field of the request with a
 // google.api.resource_reference, and of every resource message the request
 // carries its IDENTIFIER name and its references. A request's own references
-// are required; inside a resource an empty one passes (a create leaves the
-// name to the service, an asset may have no location).
+// are required when the contract says so (field_behavior REQUIRED), and an
+// empty optional one (a filter left unset) passes; inside a resource an
+// empty one passes (a create leaves the name to the service, an asset may
+// have no location).
 func Violations(req proto.Message) []apierror.FieldViolation {
 	msg := req.ProtoReflect()
 	checks, err := checksFor(msg.Descriptor())
@@ -120,7 +122,7 @@ func referenceChecks(md protoreflect.MessageDescriptor, within protoreflect.Fiel
 		if len(rules.GetWildcards()) > 0 {
 			p = p.WithWildcards(rules.GetWildcards()...)
 		}
-		c := nameCheck{path: string(fd.Name()), fields: []protoreflect.FieldDescriptor{fd}, pattern: p}
+		c := nameCheck{path: string(fd.Name()), fields: []protoreflect.FieldDescriptor{fd}, pattern: p, optional: !required(fd)}
 		if within != nil {
 			c.path = string(within.Name()) + "." + c.path
 			c.fields = []protoreflect.FieldDescriptor{within, fd}
@@ -129,6 +131,17 @@ func referenceChecks(md protoreflect.MessageDescriptor, within protoreflect.Fiel
 		checks = append(checks, c)
 	}
 	return checks, nil
+}
+
+// required reports whether fd is field_behavior REQUIRED.
+func required(fd protoreflect.FieldDescriptor) bool {
+	behaviors, _ := proto.GetExtension(fd.Options(), annotations.E_FieldBehavior).([]annotations.FieldBehavior)
+	for _, b := range behaviors {
+		if b == annotations.FieldBehavior_REQUIRED {
+			return true
+		}
+	}
+	return false
 }
 
 // identifier returns the resource's IDENTIFIER string field, if any.

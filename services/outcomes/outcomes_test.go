@@ -181,6 +181,7 @@ type clients struct {
 	assets    assetsv1.AssetServiceClient
 	directory bookingv1.DirectoryServiceClient
 	terms     bookingv1.TermServiceClient
+	calendar  bookingv1.CalendarServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -219,7 +220,7 @@ func setup(t *testing.T) *matrix {
 	bookingConn := env.Serve(t, booking.Services)
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
-		bookingv1.NewTermServiceClient(bookingConn)}}
+		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

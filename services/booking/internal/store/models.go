@@ -11,6 +11,16 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BookingCalendarFeed struct {
+	TenantID   uuid.UUID
+	FeedID     uuid.UUID
+	TeacherID  uuid.NullUUID
+	FamilyID   uuid.NullUUID
+	SecretHash []byte
+	CreatedBy  uuid.UUID
+	CreateTime time.Time
+}
+
 type BookingClass struct {
 	TenantID           uuid.UUID
 	ClassID            uuid.UUID

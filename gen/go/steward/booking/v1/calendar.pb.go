@@ -267,7 +267,6 @@ type CalendarEntry_Session struct {
 }
 
 type CalendarEntry_TermBreak struct {
-	// A break of a term, whole days in the school's time zone.
 	TermBreak *TermBreak `protobuf:"bytes,2,opt,name=term_break,json=termBreak,proto3,oneof"`
 }
 
@@ -275,7 +274,8 @@ func (*CalendarEntry_Session) isCalendarEntry_Entry() {}
 
 func (*CalendarEntry_TermBreak) isCalendarEntry_Entry() {}
 
-// A break as the calendar shows it.
+// A break of a term as the calendar shows it: whole days in the school's
+// time zone, start_date to end_date inclusive.
 type TermBreak struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Term          string                 `protobuf:"bytes,1,opt,name=term,proto3" json:"term,omitempty"`

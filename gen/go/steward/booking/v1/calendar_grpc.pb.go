@@ -37,16 +37,20 @@ const (
 // narrowed to what the caller may see; and iCalendar feeds of a teacher's or
 // a family's sessions for calendar apps.
 type CalendarServiceClient interface {
-	// Lists calendar entries between start_time and end_time (at most 93 days
-	// apart) in time order, for the whole school or one teacher, room,
-	// student or family. ADMIN and TEACHER see the whole school; a PARENT sees
-	// their family's sessions (asking for another family or student is
-	// NOT_FOUND); a STUDENT sees their own. Breaks show for everyone.
+	// Lists the calendar entries overlapping [start_time, end_time) (at most
+	// 93 days apart) in time order (start, then id), for the whole school or
+	// one teacher, room, student or family. ADMIN and TEACHER see the whole
+	// school; a PARENT sees their family's sessions (asking for another family
+	// or student is NOT_FOUND); a STUDENT sees their own. Cancelled sessions
+	// are listed with their state; attendees only as far as the caller may see
+	// them. Breaks show for everyone.
 	ListCalendarEntries(ctx context.Context, in *ListCalendarEntriesRequest, opts ...grpc.CallOption) (*ListCalendarEntriesResponse, error)
 	// Creates a feed and answers its secret URL, once.
 	//
-	// A TEACHER may create only their own teacher's feed, a PARENT only their
-	// family's.
+	// ADMIN may create any teacher's or family's. A TEACHER may create only
+	// their own teacher's feed (another teacher's or a family's is
+	// PERMISSION_DENIED), a PARENT only their family's (another family is
+	// NOT_FOUND, a teacher's feed PERMISSION_DENIED).
 	CreateCalendarFeed(ctx context.Context, in *CreateCalendarFeedRequest, opts ...grpc.CallOption) (*CalendarFeed, error)
 	// Lists the feeds the caller may manage (without their URLs).
 	ListCalendarFeeds(ctx context.Context, in *ListCalendarFeedsRequest, opts ...grpc.CallOption) (*ListCalendarFeedsResponse, error)
@@ -125,16 +129,20 @@ func (c *calendarServiceClient) GetCalendarFeedContent(ctx context.Context, in *
 // narrowed to what the caller may see; and iCalendar feeds of a teacher's or
 // a family's sessions for calendar apps.
 type CalendarServiceServer interface {
-	// Lists calendar entries between start_time and end_time (at most 93 days
-	// apart) in time order, for the whole school or one teacher, room,
-	// student or family. ADMIN and TEACHER see the whole school; a PARENT sees
-	// their family's sessions (asking for another family or student is
-	// NOT_FOUND); a STUDENT sees their own. Breaks show for everyone.
+	// Lists the calendar entries overlapping [start_time, end_time) (at most
+	// 93 days apart) in time order (start, then id), for the whole school or
+	// one teacher, room, student or family. ADMIN and TEACHER see the whole
+	// school; a PARENT sees their family's sessions (asking for another family
+	// or student is NOT_FOUND); a STUDENT sees their own. Cancelled sessions
+	// are listed with their state; attendees only as far as the caller may see
+	// them. Breaks show for everyone.
 	ListCalendarEntries(context.Context, *ListCalendarEntriesRequest) (*ListCalendarEntriesResponse, error)
 	// Creates a feed and answers its secret URL, once.
 	//
-	// A TEACHER may create only their own teacher's feed, a PARENT only their
-	// family's.
+	// ADMIN may create any teacher's or family's. A TEACHER may create only
+	// their own teacher's feed (another teacher's or a family's is
+	// PERMISSION_DENIED), a PARENT only their family's (another family is
+	// NOT_FOUND, a teacher's feed PERMISSION_DENIED).
 	CreateCalendarFeed(context.Context, *CreateCalendarFeedRequest) (*CalendarFeed, error)
 	// Lists the feeds the caller may manage (without their URLs).
 	ListCalendarFeeds(context.Context, *ListCalendarFeedsRequest) (*ListCalendarFeedsResponse, error)

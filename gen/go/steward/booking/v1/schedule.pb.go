@@ -2448,7 +2448,7 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\x13steward.dev/TeacherR\ateacher\x12/\n" +
 	"\x06family\x18\x03 \x01(\tB\x17\xfaA\x14\n" +
 	"\x12steward.dev/FamilyR\x06family\x12\x1d\n" +
-	"\x03url\x18\x04 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\x80\x04R\x03url\x12@\n" +
+	"\x03url\x18\x04 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xac\x02R\x03url\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime:M\xeaAJ\n" +
 	"\x18steward.dev/CalendarFeed\x12.tenants/{tenant}/calendarFeeds/{calendar_feed}*T\n" +
