@@ -43,7 +43,7 @@ func (v Victim) Values() map[string]any {
 		"Ids": []uuid.UUID{v.InstrumentID}, "InstrumentIds": []uuid.UUID{v.InstrumentID}, "AddressLines": []string{},
 		// The directory's callers who see every family: only tenant_id
 		// stands between them and another tenant's rows.
-		"ViewerAll": true, "ViewerFamily": v.FamilyID, "ViewerStudent": v.StudentID,
+		"ViewerAll": true, "ViewerFamily": v.FamilyID, "ViewerStudent": v.StudentID, "ViewerTeacher": v.TeacherID,
 		// The negated filters name the victim's rows too; the variant with
 		// optional filters off (NULL) is the one that matters for them.
 		"LocationIDNot": v.LocationID,

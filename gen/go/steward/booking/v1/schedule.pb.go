@@ -134,6 +134,7 @@ func (Attendance) EnumDescriptor() ([]byte, []int) {
 	return file_steward_booking_v1_schedule_proto_rawDescGZIP(), []int{1}
 }
 
+// Where the student stands; set by the service, ignored on create.
 type Enrolment_State int32
 
 const (
@@ -295,6 +296,7 @@ func (Session_State) EnumDescriptor() ([]byte, []int) {
 	return file_steward_booking_v1_schedule_proto_rawDescGZIP(), []int{11, 1}
 }
 
+// How often the booking repeats; unset means REPEAT_ONCE.
 type Booking_Repeat int32
 
 const (
@@ -1674,8 +1676,7 @@ type Booking struct {
 	// When the (first) session starts: a free slot from ListFreeSlots.
 	// Required.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	// Unset means REPEAT_ONCE.
-	Repeat Booking_Repeat `protobuf:"varint,5,opt,name=repeat,proto3,enum=steward.booking.v1.Booking_Repeat" json:"repeat,omitempty"`
+	Repeat    Booking_Repeat         `protobuf:"varint,5,opt,name=repeat,proto3,enum=steward.booking.v1.Booking_Repeat" json:"repeat,omitempty"`
 	// Books a make-up session with this credit
 	// ("tenants/{tenant}/makeupCredits/{makeup_credit}") instead: any time in
 	// the teacher's availability before the credit expires, no window needed.
@@ -2271,12 +2272,12 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\vupdate_time\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"updateTime\x12\x1b\n" +
 	"\x04etag\x18\x10 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag:8\xeaA5\n" +
-	"\x11steward.dev/Class\x12 tenants/{tenant}/classes/{class}\"\x82\x04\n" +
+	"\x11steward.dev/Class\x12 tenants/{tenant}/classes/{class}\"\xfd\x03\n" +
 	"\tEnrolment\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\astudent\x18\x02 \x01(\tB\x18\xfaA\x15\n" +
-	"\x13steward.dev/StudentR\astudent\x12>\n" +
-	"\x05state\x18\x03 \x01(\x0e2#.steward.booking.v1.Enrolment.StateB\x03\xe0A\x03R\x05state\x120\n" +
+	"\x13steward.dev/StudentR\astudent\x129\n" +
+	"\x05state\x18\x03 \x01(\x0e2#.steward.booking.v1.Enrolment.StateR\x05state\x120\n" +
 	"\x11waitlist_position\x18\x04 \x01(\x05B\x03\xe0A\x03R\x10waitlistPosition\x12@\n" +
 	"\vcreate_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
