@@ -259,7 +259,7 @@ func (s *TermServer) DeleteClass(ctx context.Context, req *bookingv1.DeleteClass
 		}
 		if inUse {
 			return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CLASS_IN_USE,
-				req.GetName()+" has students enrolled or waitlisted, bookings, or make-up credits; withdraw them first")
+				req.GetName()+" has students enrolled or waitlisted, bookings, or sessions with a history (make-up credits, audit events); withdraw the students first")
 		}
 		if err := q.DeleteClassWithdrawn(ctx, store.DeleteClassWithdrawnParams{TenantID: c.TenantID, ClassID: c.ClassID}); err != nil {
 			return err
