@@ -140,6 +140,12 @@ func TestWeekPatternSwitchesSessions(t *testing.T) {
 	if state != "cancelled" || !strings.Contains(reason, "week 2") || seq != 1 || credits != 1 {
 		t.Errorf("the individual session of a week turned GROUP: %s %q sequence %d, %d credits; want cancelled with a credit", state, reason, seq, credits)
 	}
+	var events, blockingRows int
+	s.query(`SELECT (SELECT count(*) FROM booking.session_events WHERE session_id = $1 AND action = 'cancelled' AND reason LIKE '%week 2%'),
+		(SELECT count(*) FROM booking.session_attendees WHERE session_id = $1 AND blocking)`, []any{booked}, &events, &blockingRows)
+	if events != 1 || blockingRows != 0 {
+		t.Errorf("the cancelled session has %d cancellation events and %d blocking attendees; want 1 and 0", events, blockingRows)
+	}
 	if r := week(a, 2); r.kind != "group" || r.blockingAttendees != 1 || r.sequence != 2 {
 		t.Errorf("week 2 GROUP again: %+v", r)
 	}
