@@ -3,6 +3,7 @@ package booking_test
 import (
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/uuid"
@@ -160,6 +161,12 @@ func TestClassUpdateMovesSessions(t *testing.T) {
 	if got := s.sessions(class, "Australia/Sydney"); len(got) != 4 || got[0].week != 1 || got[0].blockingAttendees != 2 || got[1].sequence != 2 {
 		t.Errorf("sessions back on Wednesday = %v", got)
 	}
+	// The class sent back as read (its term and output fields with it) is a
+	// no-op update apart from the etag.
+	if same := must(tc.UpdateClass(s.admin, &bookingv1.UpdateClassRequest{Class: back}))(t); same.GetWeekday() != 3 || same.GetTerm() != term.GetName() {
+		t.Errorf("the class sent back as read = %v", same)
+	}
+	back = must(tc.GetClass(s.admin, &bookingv1.GetClassRequest{Name: class.GetName()}))(t)
 	// Onto the other class's room and time: SLOT_TAKEN, nothing moves.
 	_, err := tc.UpdateClass(s.admin, &bookingv1.UpdateClassRequest{Class: &bookingv1.Class{Name: class.GetName(), Weekday: 5, StartTime: "10:15",
 		Room: s.room2.GetName()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"weekday", "start_time", "room"}}})
@@ -173,8 +180,8 @@ func TestClassUpdateMovesSessions(t *testing.T) {
 	if code(err) != codes.FailedPrecondition || !strings.Contains(err.Error(), "enrolled") {
 		t.Errorf("capacity below the enrolled count: %v", err)
 	}
-	if _, err = tc.UpdateClass(s.admin, &bookingv1.UpdateClassRequest{Class: &bookingv1.Class{Name: class.GetName(), Term: term.GetName()},
-		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"term"}}}); code(err) != codes.InvalidArgument {
+	if _, err = tc.UpdateClass(s.admin, &bookingv1.UpdateClassRequest{Class: &bookingv1.Class{Name: class.GetName(), Term: s.term("2027-05-03", "2027-06-25").GetName()},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"term"}}}); !slices.Equal(apierror.ViolatedFields(err), []string{"class.term"}) {
 		t.Errorf("changing the term: %v", err)
 	}
 }
@@ -200,5 +207,43 @@ func TestClassDelete(t *testing.T) {
 	}
 	if _, err := tc.GetClass(s.admin, &bookingv1.GetClassRequest{Name: class.GetName()}); code(err) != codes.NotFound {
 		t.Errorf("deleted class: %v", err)
+	}
+}
+
+// TestClassSlotClashUnderConcurrency: ten admins creating classes in the
+// same teacher's same slot at once: the database lets exactly one in, and
+// every other gets SLOT_TAKEN.
+func TestClassSlotClashUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	env, c, tc := setupTerms(t)
+	s := newTermSchool(t, env, c, tc, "")
+	term := s.term("2027-02-01", "2027-03-26")
+	rooms := make([]*bookingv1.Room, 10)
+	for i := range rooms {
+		rooms[i] = must(c.CreateRoom(s.admin, &bookingv1.CreateRoomRequest{Parent: s.name, Room: &bookingv1.Room{DisplayName: "Room " + uuid.NewString()[:8], Capacity: 4}}))(t)
+	}
+	var wg sync.WaitGroup
+	errs := make([]error, len(rooms))
+	for i, room := range rooms {
+		wg.Go(func() {
+			_, errs[i] = tc.CreateClass(s.admin, s.classReq(term, "Class "+room.GetDisplayName(), classSpec{weekday: 2, start: "15:00", room: room}))
+		})
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			created++
+		case code(err) != codes.Aborted || apierror.ReasonOf(err) != reasonSlotTaken || !strings.Contains(err.Error(), "its teacher is already teaching"):
+			t.Errorf("a losing create: %v, want SLOT_TAKEN naming the teacher's class", err)
+		}
+	}
+	var classes, overlaps int
+	s.query(`SELECT (SELECT count(*) FROM booking.classes WHERE term_id = $1),
+		(SELECT count(*) FROM booking.sessions a JOIN booking.sessions b ON a.teacher_id = b.teacher_id AND a.session_id < b.session_id AND a.during && b.during
+		 WHERE a.term_id = $1 AND a.kind = 'group' AND b.kind = 'group')`, []any{idOf(term.GetName())}, &classes, &overlaps)
+	if created != 1 || classes != 1 || overlaps != 0 {
+		t.Errorf("%d created, %d classes stored, %d overlapping sessions; want 1, 1, 0", created, classes, overlaps)
 	}
 }

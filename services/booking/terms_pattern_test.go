@@ -140,6 +140,12 @@ func TestWeekPatternSwitchesSessions(t *testing.T) {
 	if state != "cancelled" || !strings.Contains(reason, "week 2") || seq != 1 || credits != 1 {
 		t.Errorf("the individual session of a week turned GROUP: %s %q sequence %d, %d credits; want cancelled with a credit", state, reason, seq, credits)
 	}
+	var events, blockingRows int
+	s.query(`SELECT (SELECT count(*) FROM booking.session_events WHERE session_id = $1 AND action = 'cancelled' AND reason LIKE '%week 2%'),
+		(SELECT count(*) FROM booking.session_attendees WHERE session_id = $1 AND blocking)`, []any{booked}, &events, &blockingRows)
+	if events != 1 || blockingRows != 0 {
+		t.Errorf("the cancelled session has %d cancellation events and %d blocking attendees; want 1 and 0", events, blockingRows)
+	}
 	if r := week(a, 2); r.kind != "group" || r.blockingAttendees != 1 || r.sequence != 2 {
 		t.Errorf("week 2 GROUP again: %+v", r)
 	}
@@ -153,18 +159,33 @@ func TestWeekPatternSwitchesSessions(t *testing.T) {
 		t.Errorf("override of a's week 3: a %+v, b %+v", week(a, 3), week(b, 3))
 	}
 
-	// Week 4 INDIVIDUAL; b's student books teacher 1 at a's group time in
-	// week 4 (b stays INDIVIDUAL there by an override), so a's week 4 cannot
-	// become GROUP: refused, nothing changed.
-	p = must(update(&bookingv1.WeekPattern{Weeks: weeks(8, 4)}))(t)
-	blocking := s.bookIndividual(b, s.teacher, s.b1, 4, "2027-02-24 16:15", "UTC", 20)
-	_, err := update(&bookingv1.WeekPattern{Weeks: weeks(8), ClassOverrides: []*bookingv1.ClassWeekOverride{{Class: b.GetName(), Week: 4, Kind: individual}}})
-	if code(err) != codes.Aborted || apierror.ReasonOf(err) != reasonSlotTaken || !strings.Contains(err.Error(), "teacher") {
-		t.Errorf("a GROUP week that double-books the teacher: %v, want SLOT_TAKEN", err)
+	// Weeks 4 and 5 INDIVIDUAL. In week 4 b's student books teacher 1 at
+	// a's group time; in week 5 a's own student books b's teacher at a's
+	// group time (which a placeholder does not block). b stays INDIVIDUAL in
+	// those weeks by an override, so neither of a's weeks can become GROUP:
+	// each refusal names what would be double-booked, and changes nothing.
+	p = must(update(&bookingv1.WeekPattern{Weeks: weeks(8, 4, 5)}))(t)
+	booked4 := s.bookIndividual(b, s.teacher, s.b1, 4, "2027-02-24 16:15", "UTC", 20)
+	booked5 := s.bookIndividual(b, s.teacher2, s.studentA1, 5, "2027-03-03 16:15", "UTC", 20)
+	for _, tt := range []struct {
+		name  string
+		p     *bookingv1.WeekPattern
+		names string
+	}{
+		{"the teacher", &bookingv1.WeekPattern{Weeks: weeks(8, 5), ClassOverrides: []*bookingv1.ClassWeekOverride{{Class: b.GetName(), Week: 4, Kind: individual}}}, "teacher"},
+		{"a student", &bookingv1.WeekPattern{Weeks: weeks(8, 4), ClassOverrides: []*bookingv1.ClassWeekOverride{{Class: b.GetName(), Week: 5, Kind: individual}}}, "student"},
+	} {
+		_, err := update(tt.p)
+		if code(err) != codes.Aborted || apierror.ReasonOf(err) != reasonSlotTaken || !strings.Contains(err.Error(), tt.names) {
+			t.Errorf("a GROUP week that double-books %s: %v, want SLOT_TAKEN naming the %s", tt.name, err, tt.names)
+		}
 	}
 	after := must(tc.GetWeekPattern(s.admin, &bookingv1.GetWeekPatternRequest{Name: name}))(t)
-	s.query("SELECT state FROM booking.sessions WHERE session_id = $1", []any{blocking}, &state)
-	if after.GetEtag() != p.GetEtag() || !slices.Equal(after.GetWeeks(), weeks(8, 4)) || week(a, 4).kind != "placeholder" || state != "scheduled" {
-		t.Errorf("after the refused update: pattern %v, a's week 4 %+v, the booked session %s; want all unchanged", after, week(a, 4), state)
+	var states string
+	s.query("SELECT string_agg(state, ',' ORDER BY week_number) FROM booking.sessions WHERE session_id IN ($1, $2)", []any{booked4, booked5}, &states)
+	if after.GetEtag() != p.GetEtag() || !slices.Equal(after.GetWeeks(), weeks(8, 4, 5)) || week(a, 4).kind != "placeholder" ||
+		week(a, 5).kind != "placeholder" || states != "scheduled,scheduled" {
+		t.Errorf("after the refused updates: pattern %v, a's weeks 4 and 5 %+v %+v, the booked sessions %s; want all unchanged",
+			after, week(a, 4), week(a, 5), states)
 	}
 }

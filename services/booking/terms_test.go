@@ -67,11 +67,11 @@ func TestTermStandardMethods(t *testing.T) {
 	}{
 		{"no name", &bookingv1.Term{StartDate: "2027-02-01", EndDate: "2027-03-01"}, "term.display_name"},
 		{"no dates", &bookingv1.Term{DisplayName: "T"}, "term.start_date"},
-		{"end before start", &bookingv1.Term{DisplayName: "T", StartDate: "2027-03-01", EndDate: "2027-02-01"}, "term"},
+		{"end before start", &bookingv1.Term{DisplayName: "T", StartDate: "2027-03-01", EndDate: "2027-02-01"}, "term.end_date"},
 		{"not a date", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-30", EndDate: "2027-03-01"}, "term.start_date"},
-		{"longer than 53 weeks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-01-01", EndDate: "2028-02-01"}, "term"},
+		{"longer than 53 weeks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-01-01", EndDate: "2028-02-01"}, "term.end_date"},
 		{"break outside the term", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-01", EndDate: "2027-03-01",
-			Breaks: []*bookingv1.Break{{DisplayName: "B", StartDate: "2027-02-25", EndDate: "2027-03-05"}}}, "term"},
+			Breaks: []*bookingv1.Break{{DisplayName: "B", StartDate: "2027-02-25", EndDate: "2027-03-05"}}}, "term.breaks[0]"},
 		{"all weeks in breaks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-01", EndDate: "2027-02-07",
 			Breaks: []*bookingv1.Break{{DisplayName: "B", StartDate: "2027-02-01", EndDate: "2027-02-07"}}}, "term.breaks"},
 	} {

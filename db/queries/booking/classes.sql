@@ -45,11 +45,14 @@ RETURNING *;
 
 -- name: ClassInUse :one
 -- A class cannot go while students hold a place or wait for one, while
--- bookings were made in it, or while make-up credits come from its sessions.
+-- bookings were made in it, or while its sessions have a history (make-up
+-- credits from them, audit events).
 SELECT (EXISTS (SELECT 1 FROM booking.enrolments e WHERE e.tenant_id = @tenant_id AND e.class_id = @class_id AND e.state <> 'withdrawn')
     OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.tenant_id = @tenant_id AND b.class_id = @class_id)
     OR EXISTS (SELECT 1 FROM booking.makeup_credits m JOIN booking.sessions s ON s.tenant_id = m.tenant_id AND s.session_id = m.source_session_id
-               WHERE m.tenant_id = @tenant_id AND s.class_id = @class_id))::boolean AS in_use;
+               WHERE m.tenant_id = @tenant_id AND s.class_id = @class_id)
+    OR EXISTS (SELECT 1 FROM booking.session_events v JOIN booking.sessions s ON s.tenant_id = v.tenant_id AND s.session_id = v.session_id
+               WHERE v.tenant_id = @tenant_id AND s.class_id = @class_id))::boolean AS in_use;
 
 -- name: DeleteClassWithdrawn :exec
 DELETE FROM booking.enrolments WHERE tenant_id = @tenant_id AND class_id = @class_id AND state = 'withdrawn';

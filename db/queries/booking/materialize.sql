@@ -17,7 +17,7 @@ FROM booking.sessions
 WHERE tenant_id = @tenant_id AND class_id = @class_id AND kind IN ('group', 'placeholder')
 ORDER BY week_number;
 
--- name: RetimeSession :exec
+-- name: RetimeClassSession :exec
 -- A session of the class moved by a change of its schedule; the trigger
 -- moves its attendees' ranges with it.
 UPDATE booking.sessions
@@ -25,7 +25,7 @@ SET during = tstzrange(@start_time::timestamptz, @end_time::timestamptz, '[)'), 
     sequence = sequence + 1, revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND session_id = @session_id;
 
--- name: DeleteSession :exec
+-- name: DeleteClassSession :exec
 DELETE FROM booking.sessions WHERE tenant_id = @tenant_id AND session_id = @session_id;
 
 -- name: SetWeekSessionKind :many
@@ -45,7 +45,7 @@ WHERE tenant_id = @tenant_id AND class_id = @class_id AND week_number = @week_nu
   AND kind = 'individual' AND state = 'scheduled' AND lower(during) > now()
 RETURNING session_id;
 
--- name: RecordSessionCancelled :exec
+-- name: RecordPatternCancellation :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason)
 VALUES (@tenant_id, @event_id, @session_id, 'cancelled', @actor_user_id, @reason);
 
@@ -79,7 +79,7 @@ WHERE a.tenant_id = @tenant_id AND a.student_id = @student_id
   AND s.tenant_id = a.tenant_id AND s.session_id = a.session_id
   AND s.class_id = @class_id AND s.kind IN ('group', 'placeholder') AND lower(s.during) > now();
 
--- name: SessionClash :one
+-- name: ClassSlotClash :one
 -- The blocking session, of another class, that a class's group sessions at
 -- these times would overlap for its teacher or room: what a refusal names.
 SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, s.teacher_id = @teacher_id AS same_teacher,
@@ -93,7 +93,7 @@ WHERE s.tenant_id = @tenant_id AND s.class_id <> @class_id AND s.state = 'schedu
 ORDER BY lower(s.during)
 LIMIT 1;
 
--- name: StudentClash :one
+-- name: EnrolmentClash :one
 -- The blocking session of another class that the class's blocking
 -- sessions overlap for the student: what a refused enrolment names.
 SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, coalesce(c.display_name, '')::text AS class_name

@@ -4,7 +4,6 @@
 package schedule
 
 import (
-	"errors"
 	"fmt"
 	"time"
 )
@@ -54,22 +53,31 @@ type Term struct {
 // week numbers).
 const MaxWeeks = 53
 
-// Check says what is wrong with the term's dates and breaks, if anything:
-// the end before the start, a term longer than 53 weeks, or a break that
-// ends before it starts or lies outside the term.
+// DateError says which of a term's dates is wrong: "end_date", or
+// "breaks[i]" for the i-th break (from 0).
+type DateError struct {
+	Field, Msg string
+}
+
+func (e *DateError) Error() string { return e.Field + " " + e.Msg }
+
+// Check says what is wrong with the term's dates and breaks, if anything
+// (a *DateError): the end before the start, a term longer than 53 weeks,
+// or a break that ends before it starts or lies outside the term.
 func (t Term) Check() error {
 	if t.End.Before(t.Start) {
-		return errors.New("end_date is before start_date")
+		return &DateError{"end_date", "is before start_date"}
 	}
 	if t.End.Sub(t.Start) > 370*24*time.Hour {
-		return errors.New("a term lasts at most 53 weeks")
+		return &DateError{"end_date", "is more than 53 weeks after start_date"}
 	}
 	for i, b := range t.Breaks {
+		field := fmt.Sprintf("breaks[%d]", i)
 		if b.End.Before(b.Start) {
-			return fmt.Errorf("break %d ends before it starts", i+1)
+			return &DateError{field, "ends before it starts"}
 		}
 		if b.Start.Before(t.Start) || b.End.After(t.End) {
-			return fmt.Errorf("break %d is not within the term", i+1)
+			return &DateError{field, "is not within the term"}
 		}
 	}
 	return nil

@@ -91,14 +91,14 @@ func classClash(ctx context.Context, q txQueries, c store.BookingClass, slots []
 	default:
 		return err
 	}
-	p := store.SessionClashParams{TenantID: c.TenantID, ClassID: c.ClassID, TeacherID: c.TeacherID, RoomID: c.RoomID}
+	p := store.ClassSlotClashParams{TenantID: c.TenantID, ClassID: c.ClassID, TeacherID: c.TeacherID, RoomID: c.RoomID}
 	for _, s := range slots {
 		if s.kind == kindGroup {
 			p.StartTimes = append(p.StartTimes, s.slot.Start)
 			p.EndTimes = append(p.EndTimes, s.slot.End)
 		}
 	}
-	clash, lookupErr := q.SessionClash(ctx, p)
+	clash, lookupErr := q.ClassSlotClash(ctx, p)
 	if lookupErr != nil {
 		return slotTaken("the class's slot overlaps another session of its teacher or room")
 	}
@@ -138,7 +138,7 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 			case has && !e.StartTime.After(now), !s.slot.Start.After(now):
 				continue // started, or the new time has passed: history stays
 			case has:
-				if err := q.RetimeSession(ctx, store.RetimeSessionParams{TenantID: c.TenantID, SessionID: e.SessionID,
+				if err := q.RetimeClassSession(ctx, store.RetimeClassSessionParams{TenantID: c.TenantID, SessionID: e.SessionID,
 					StartTime: s.slot.Start, EndTime: s.slot.End, TeacherID: c.TeacherID, RoomID: c.RoomID}); err != nil {
 					return err
 				}
@@ -148,7 +148,7 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 		}
 		for week, e := range byWeek {
 			if !wanted[week] && e.StartTime.After(now) {
-				if err := q.DeleteSession(ctx, store.DeleteSessionParams{TenantID: c.TenantID, SessionID: e.SessionID}); err != nil {
+				if err := q.DeleteClassSession(ctx, store.DeleteClassSessionParams{TenantID: c.TenantID, SessionID: e.SessionID}); err != nil {
 					return err
 				}
 			}

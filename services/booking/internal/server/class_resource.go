@@ -47,7 +47,9 @@ var classes = aip.Resource[txQueries, classRow, *bookingv1.Class]{
 	},
 	Revision:    func(r classRow) int64 { return r.BookingClass.Revision },
 	Fingerprint: func(r classRow) []byte { return r.BookingClass.RequestFingerprint },
-	Mutable: []string{"display_name", "instrument", "teacher", "room", "weekday", "start_time", "group_minutes",
+	// term is immutable; it is in Mutable only so that a class sent back as
+	// read (with its term) updates, while a different term is refused.
+	Mutable: []string{"term", "display_name", "instrument", "teacher", "room", "weekday", "start_time", "group_minutes",
 		"individual_minutes", "capacity"},
 	Required: []string{"display_name", "instrument", "teacher", "room", "weekday", "start_time", "group_minutes",
 		"individual_minutes", "capacity"},
@@ -139,12 +141,17 @@ func (s *TermServer) CreateClass(ctx context.Context, req *bookingv1.CreateClass
 		return nil, err
 	}
 	c := store.BookingClass{TenantID: p.ID("tenant")}
-	for field, empty := range map[string]bool{"term": in.GetTerm() == "", "display_name": in.GetDisplayName() == "",
-		"instrument": in.GetInstrument() == "", "teacher": in.GetTeacher() == "", "room": in.GetRoom() == "",
-		"weekday": in.GetWeekday() == 0, "start_time": in.GetStartTime() == "", "group_minutes": in.GetGroupMinutes() == 0,
-		"individual_minutes": in.GetIndividualMinutes() == 0, "capacity": in.GetCapacity() == 0} {
-		if empty {
-			return nil, apierror.InvalidField("class."+field, "is required")
+	for _, f := range []struct {
+		field string
+		empty bool
+	}{
+		{"term", in.GetTerm() == ""}, {"display_name", in.GetDisplayName() == ""}, {"instrument", in.GetInstrument() == ""},
+		{"teacher", in.GetTeacher() == ""}, {"room", in.GetRoom() == ""}, {"weekday", in.GetWeekday() == 0},
+		{"start_time", in.GetStartTime() == ""}, {"group_minutes", in.GetGroupMinutes() == 0},
+		{"individual_minutes", in.GetIndividualMinutes() == 0}, {"capacity", in.GetCapacity() == 0},
+	} {
+		if f.empty { // in the contract's order, so the first missing is named
+			return nil, apierror.InvalidField("class."+f.field, "is required")
 		}
 	}
 	if c.TermID, err = refID("class.term", in.GetTerm(), termPattern, "term", c.TenantID); err != nil {
@@ -218,6 +225,9 @@ func (s *TermServer) UpdateClass(ctx context.Context, req *bookingv1.UpdateClass
 	in := req.GetClass()
 	return classes.Update(ctx, s.db, req, func(q txQueries, cur classRow, mask aip.Mask) (classRow, error) {
 		c := cur.BookingClass
+		if mask.Has("term") && in.GetTerm() != termPattern.Format(c.TenantID, c.TermID) {
+			return cur, apierror.InvalidField("class.term", "cannot change: a class belongs to its term")
+		}
 		if err := classChange(&c, in, mask); err != nil {
 			return cur, err
 		}
@@ -259,7 +269,7 @@ func (s *TermServer) DeleteClass(ctx context.Context, req *bookingv1.DeleteClass
 		}
 		if inUse {
 			return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CLASS_IN_USE,
-				req.GetName()+" has students enrolled or waitlisted, bookings, or make-up credits; withdraw them first")
+				req.GetName()+" has students enrolled or waitlisted, bookings, or sessions with a history (make-up credits, audit events); withdraw the students first")
 		}
 		if err := q.DeleteClassWithdrawn(ctx, store.DeleteClassWithdrawnParams{TenantID: c.TenantID, ClassID: c.ClassID}); err != nil {
 			return err

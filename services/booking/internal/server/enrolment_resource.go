@@ -128,7 +128,7 @@ func (s *TermServer) CreateEnrolment(ctx context.Context, req *bookingv1.CreateE
 // class's sessions overlap.
 func studentClash(ctx context.Context, q txQueries, tenant, class, student uuid.UUID, studentName string) error {
 	msg := studentName + " has another session at the time of one of the class's group sessions"
-	clash, err := q.StudentClash(ctx, store.StudentClashParams{TenantID: tenant, ClassID: class, StudentID: student})
+	clash, err := q.EnrolmentClash(ctx, store.EnrolmentClashParams{TenantID: tenant, ClassID: class, StudentID: student})
 	if err != nil {
 		return slotTaken(msg)
 	}

@@ -199,7 +199,7 @@ func switchClassWeek(ctx context.Context, q *store.Queries, tenant, class uuid.U
 				return err
 			}
 			if actor.Valid {
-				if err := q.RecordSessionCancelled(ctx, store.RecordSessionCancelledParams{TenantID: tenant, EventID: uuid.Must(uuid.NewV7()),
+				if err := q.RecordPatternCancellation(ctx, store.RecordPatternCancellationParams{TenantID: tenant, EventID: uuid.Must(uuid.NewV7()),
 					SessionID: id, ActorUserID: actor.UUID, Reason: reason}); err != nil {
 					return err
 				}

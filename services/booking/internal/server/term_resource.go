@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/google/uuid"
@@ -83,8 +84,9 @@ func termDates(field string, start, end string, breaks []*bookingv1.Break) (sche
 		}
 		t.Breaks = append(t.Breaks, s)
 	}
-	if err := t.Check(); err != nil {
-		return t, apierror.InvalidField(field, err.Error())
+	var bad *schedule.DateError
+	if err := t.Check(); errors.As(err, &bad) {
+		return t, apierror.InvalidField(field+"."+bad.Field, bad.Msg)
 	}
 	if len(t.Weeks()) == 0 {
 		return t, apierror.InvalidField(field+".breaks", "leave no teaching week in the term")

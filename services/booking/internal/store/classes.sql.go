@@ -51,7 +51,9 @@ const classInUse = `-- name: ClassInUse :one
 SELECT (EXISTS (SELECT 1 FROM booking.enrolments e WHERE e.tenant_id = $1 AND e.class_id = $2 AND e.state <> 'withdrawn')
     OR EXISTS (SELECT 1 FROM booking.bookings b WHERE b.tenant_id = $1 AND b.class_id = $2)
     OR EXISTS (SELECT 1 FROM booking.makeup_credits m JOIN booking.sessions s ON s.tenant_id = m.tenant_id AND s.session_id = m.source_session_id
-               WHERE m.tenant_id = $1 AND s.class_id = $2))::boolean AS in_use
+               WHERE m.tenant_id = $1 AND s.class_id = $2)
+    OR EXISTS (SELECT 1 FROM booking.session_events v JOIN booking.sessions s ON s.tenant_id = v.tenant_id AND s.session_id = v.session_id
+               WHERE v.tenant_id = $1 AND s.class_id = $2))::boolean AS in_use
 `
 
 type ClassInUseParams struct {
@@ -60,7 +62,8 @@ type ClassInUseParams struct {
 }
 
 // A class cannot go while students hold a place or wait for one, while
-// bookings were made in it, or while make-up credits come from its sessions.
+// bookings were made in it, or while its sessions have a history (make-up
+// credits from them, audit events).
 func (q *Queries) ClassInUse(ctx context.Context, arg ClassInUseParams) (bool, error) {
 	row := q.db.QueryRow(ctx, classInUse, arg.TenantID, arg.ClassID)
 	var in_use bool

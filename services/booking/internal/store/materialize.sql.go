@@ -98,6 +98,58 @@ func (q *Queries) CancelWeekIndividualSessions(ctx context.Context, arg CancelWe
 	return items, nil
 }
 
+const classSlotClash = `-- name: ClassSlotClash :one
+SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, s.teacher_id = $1 AS same_teacher,
+       coalesce(c.display_name, '')::text AS class_name
+FROM booking.sessions s
+LEFT JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
+WHERE s.tenant_id = $2 AND s.class_id <> $3 AND s.state = 'scheduled' AND s.kind <> 'placeholder'
+  AND (s.teacher_id = $1 OR s.room_id = $4)
+  AND EXISTS (SELECT 1 FROM generate_series(1, cardinality($5::timestamptz[])) AS i
+              WHERE s.during && tstzrange(($5::timestamptz[])[i], ($6::timestamptz[])[i], '[)'))
+ORDER BY lower(s.during)
+LIMIT 1
+`
+
+type ClassSlotClashParams struct {
+	TeacherID  uuid.UUID
+	TenantID   uuid.UUID
+	ClassID    uuid.UUID
+	RoomID     uuid.UUID
+	StartTimes []time.Time
+	EndTimes   []time.Time
+}
+
+type ClassSlotClashRow struct {
+	SessionID   uuid.UUID
+	Kind        string
+	StartTime   time.Time
+	SameTeacher bool
+	ClassName   string
+}
+
+// The blocking session, of another class, that a class's group sessions at
+// these times would overlap for its teacher or room: what a refusal names.
+func (q *Queries) ClassSlotClash(ctx context.Context, arg ClassSlotClashParams) (ClassSlotClashRow, error) {
+	row := q.db.QueryRow(ctx, classSlotClash,
+		arg.TeacherID,
+		arg.TenantID,
+		arg.ClassID,
+		arg.RoomID,
+		arg.StartTimes,
+		arg.EndTimes,
+	)
+	var i ClassSlotClashRow
+	err := row.Scan(
+		&i.SessionID,
+		&i.Kind,
+		&i.StartTime,
+		&i.SameTeacher,
+		&i.ClassName,
+	)
+	return i, err
+}
+
 const classWeekSessions = `-- name: ClassWeekSessions :many
 SELECT session_id, kind, state, week_number, lower(during)::timestamptz AS start_time
 FROM booking.sessions
@@ -145,18 +197,58 @@ func (q *Queries) ClassWeekSessions(ctx context.Context, arg ClassWeekSessionsPa
 	return items, nil
 }
 
-const deleteSession = `-- name: DeleteSession :exec
+const deleteClassSession = `-- name: DeleteClassSession :exec
 DELETE FROM booking.sessions WHERE tenant_id = $1 AND session_id = $2
 `
 
-type DeleteSessionParams struct {
+type DeleteClassSessionParams struct {
 	TenantID  uuid.UUID
 	SessionID uuid.UUID
 }
 
-func (q *Queries) DeleteSession(ctx context.Context, arg DeleteSessionParams) error {
-	_, err := q.db.Exec(ctx, deleteSession, arg.TenantID, arg.SessionID)
+func (q *Queries) DeleteClassSession(ctx context.Context, arg DeleteClassSessionParams) error {
+	_, err := q.db.Exec(ctx, deleteClassSession, arg.TenantID, arg.SessionID)
 	return err
+}
+
+const enrolmentClash = `-- name: EnrolmentClash :one
+SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, coalesce(c.display_name, '')::text AS class_name
+FROM booking.session_attendees a
+JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
+LEFT JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
+WHERE a.tenant_id = $1 AND a.student_id = $2 AND a.blocking AND s.class_id <> $3
+  AND EXISTS (SELECT 1 FROM booking.sessions m
+              WHERE m.tenant_id = a.tenant_id AND m.class_id = $3 AND m.kind = 'group' AND m.state = 'scheduled'
+                AND lower(m.during) > now() AND m.during && a.during)
+ORDER BY lower(s.during)
+LIMIT 1
+`
+
+type EnrolmentClashParams struct {
+	TenantID  uuid.UUID
+	StudentID uuid.UUID
+	ClassID   uuid.UUID
+}
+
+type EnrolmentClashRow struct {
+	SessionID uuid.UUID
+	Kind      string
+	StartTime time.Time
+	ClassName string
+}
+
+// The blocking session of another class that the class's blocking
+// sessions overlap for the student: what a refused enrolment names.
+func (q *Queries) EnrolmentClash(ctx context.Context, arg EnrolmentClashParams) (EnrolmentClashRow, error) {
+	row := q.db.QueryRow(ctx, enrolmentClash, arg.TenantID, arg.StudentID, arg.ClassID)
+	var i EnrolmentClashRow
+	err := row.Scan(
+		&i.SessionID,
+		&i.Kind,
+		&i.StartTime,
+		&i.ClassName,
+	)
+	return i, err
 }
 
 const insertClassSessions = `-- name: InsertClassSessions :many
@@ -213,12 +305,12 @@ func (q *Queries) InsertClassSessions(ctx context.Context, arg InsertClassSessio
 	return items, nil
 }
 
-const recordSessionCancelled = `-- name: RecordSessionCancelled :exec
+const recordPatternCancellation = `-- name: RecordPatternCancellation :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason)
 VALUES ($1, $2, $3, 'cancelled', $4, $5)
 `
 
-type RecordSessionCancelledParams struct {
+type RecordPatternCancellationParams struct {
 	TenantID    uuid.UUID
 	EventID     uuid.UUID
 	SessionID   uuid.UUID
@@ -226,8 +318,8 @@ type RecordSessionCancelledParams struct {
 	Reason      string
 }
 
-func (q *Queries) RecordSessionCancelled(ctx context.Context, arg RecordSessionCancelledParams) error {
-	_, err := q.db.Exec(ctx, recordSessionCancelled,
+func (q *Queries) RecordPatternCancellation(ctx context.Context, arg RecordPatternCancellationParams) error {
+	_, err := q.db.Exec(ctx, recordPatternCancellation,
 		arg.TenantID,
 		arg.EventID,
 		arg.SessionID,
@@ -258,14 +350,14 @@ func (q *Queries) RemoveStudentFromClassSessions(ctx context.Context, arg Remove
 	return err
 }
 
-const retimeSession = `-- name: RetimeSession :exec
+const retimeClassSession = `-- name: RetimeClassSession :exec
 UPDATE booking.sessions
 SET during = tstzrange($1::timestamptz, $2::timestamptz, '[)'), teacher_id = $3, room_id = $4,
     sequence = sequence + 1, revision = revision + 1, update_time = now()
 WHERE tenant_id = $5 AND session_id = $6
 `
 
-type RetimeSessionParams struct {
+type RetimeClassSessionParams struct {
 	StartTime time.Time
 	EndTime   time.Time
 	TeacherID uuid.UUID
@@ -276,8 +368,8 @@ type RetimeSessionParams struct {
 
 // A session of the class moved by a change of its schedule; the trigger
 // moves its attendees' ranges with it.
-func (q *Queries) RetimeSession(ctx context.Context, arg RetimeSessionParams) error {
-	_, err := q.db.Exec(ctx, retimeSession,
+func (q *Queries) RetimeClassSession(ctx context.Context, arg RetimeClassSessionParams) error {
+	_, err := q.db.Exec(ctx, retimeClassSession,
 		arg.StartTime,
 		arg.EndTime,
 		arg.TeacherID,
@@ -286,58 +378,6 @@ func (q *Queries) RetimeSession(ctx context.Context, arg RetimeSessionParams) er
 		arg.SessionID,
 	)
 	return err
-}
-
-const sessionClash = `-- name: SessionClash :one
-SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, s.teacher_id = $1 AS same_teacher,
-       coalesce(c.display_name, '')::text AS class_name
-FROM booking.sessions s
-LEFT JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
-WHERE s.tenant_id = $2 AND s.class_id <> $3 AND s.state = 'scheduled' AND s.kind <> 'placeholder'
-  AND (s.teacher_id = $1 OR s.room_id = $4)
-  AND EXISTS (SELECT 1 FROM generate_series(1, cardinality($5::timestamptz[])) AS i
-              WHERE s.during && tstzrange(($5::timestamptz[])[i], ($6::timestamptz[])[i], '[)'))
-ORDER BY lower(s.during)
-LIMIT 1
-`
-
-type SessionClashParams struct {
-	TeacherID  uuid.UUID
-	TenantID   uuid.UUID
-	ClassID    uuid.UUID
-	RoomID     uuid.UUID
-	StartTimes []time.Time
-	EndTimes   []time.Time
-}
-
-type SessionClashRow struct {
-	SessionID   uuid.UUID
-	Kind        string
-	StartTime   time.Time
-	SameTeacher bool
-	ClassName   string
-}
-
-// The blocking session, of another class, that a class's group sessions at
-// these times would overlap for its teacher or room: what a refusal names.
-func (q *Queries) SessionClash(ctx context.Context, arg SessionClashParams) (SessionClashRow, error) {
-	row := q.db.QueryRow(ctx, sessionClash,
-		arg.TeacherID,
-		arg.TenantID,
-		arg.ClassID,
-		arg.RoomID,
-		arg.StartTimes,
-		arg.EndTimes,
-	)
-	var i SessionClashRow
-	err := row.Scan(
-		&i.SessionID,
-		&i.Kind,
-		&i.StartTime,
-		&i.SameTeacher,
-		&i.ClassName,
-	)
-	return i, err
 }
 
 const setWeekSessionKind = `-- name: SetWeekSessionKind :many
@@ -380,44 +420,4 @@ func (q *Queries) SetWeekSessionKind(ctx context.Context, arg SetWeekSessionKind
 		return nil, err
 	}
 	return items, nil
-}
-
-const studentClash = `-- name: StudentClash :one
-SELECT s.session_id, s.kind, lower(s.during)::timestamptz AS start_time, coalesce(c.display_name, '')::text AS class_name
-FROM booking.session_attendees a
-JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
-LEFT JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
-WHERE a.tenant_id = $1 AND a.student_id = $2 AND a.blocking AND s.class_id <> $3
-  AND EXISTS (SELECT 1 FROM booking.sessions m
-              WHERE m.tenant_id = a.tenant_id AND m.class_id = $3 AND m.kind = 'group' AND m.state = 'scheduled'
-                AND lower(m.during) > now() AND m.during && a.during)
-ORDER BY lower(s.during)
-LIMIT 1
-`
-
-type StudentClashParams struct {
-	TenantID  uuid.UUID
-	StudentID uuid.UUID
-	ClassID   uuid.UUID
-}
-
-type StudentClashRow struct {
-	SessionID uuid.UUID
-	Kind      string
-	StartTime time.Time
-	ClassName string
-}
-
-// The blocking session of another class that the class's blocking
-// sessions overlap for the student: what a refused enrolment names.
-func (q *Queries) StudentClash(ctx context.Context, arg StudentClashParams) (StudentClashRow, error) {
-	row := q.db.QueryRow(ctx, studentClash, arg.TenantID, arg.StudentID, arg.ClassID)
-	var i StudentClashRow
-	err := row.Scan(
-		&i.SessionID,
-		&i.Kind,
-		&i.StartTime,
-		&i.ClassName,
-	)
-	return i, err
 }
