@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -44,6 +45,8 @@ func (v Victim) Values() map[string]any {
 		// The directory's callers who see every family: only tenant_id
 		// stands between them and another tenant's rows.
 		"ViewerAll": true, "ViewerFamily": v.FamilyID, "ViewerStudent": v.StudentID, "ViewerTeacher": v.TeacherID,
+		// Who did it, on the schedule's rows: the victim's user.
+		"ActorUserID": v.UserID, "CreatedBy": v.UserID, "BookedBy": v.UserID, "AttendanceBy": v.UserID,
 		// The negated filters name the victim's rows too; the variant with
 		// optional filters off (NULL) is the one that matters for them.
 		"LocationIDNot": v.LocationID,
@@ -490,9 +493,17 @@ func runAgainstVictim(ctx context.Context, db Beginner, store FirstWall, name st
 	return why
 }
 
+// insertPrefixes are how the stores name their inserts.
+var insertPrefixes = []string{"Create", "Insert", "Record", "Grant"}
+
+func isInsert(name string) bool {
+	return slices.ContainsFunc(insertPrefixes, func(p string) bool { return strings.HasPrefix(name, p) })
+}
+
 // refused says what is wrong with a query's error, or "" when the error
 // means the query found nothing. A constraint may refuse an insert (a
-// foreign key into another tenant's row, say: inserts are named Create*),
+// foreign key into another tenant's row, say: inserts are named Create*,
+// Insert*, Record* or Grant*),
 // but any other statement that trips one has reached a row, and an empty
 // tenant A has none (a mirroring one has: the snapshot judges those).
 func refused(name string, err error, kind attackerKind) string {
@@ -501,7 +512,7 @@ func refused(name string, err error, kind attackerKind) string {
 	}
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && strings.HasPrefix(pgErr.Code, "23") {
-		if strings.HasPrefix(name, "Create") || kind == mirroringTenant {
+		if isInsert(name) || kind == mirroringTenant {
 			return ""
 		}
 		return fmt.Sprintf("tripped a constraint (%v), so it reached a row of another tenant", err)

@@ -385,11 +385,11 @@ func TestDirectoryVisibility(t *testing.T) {
 	_ = fb
 }
 
-// TestDirectoryStoreKeepsTenantsApartWithoutRLS: every query of the
+// TestBookingStoreKeepsTenantsApartWithoutRLS: every query of the
 // directory's store, over a connection RLS does not apply to, with one
 // tenant as its tenant_id and another's ids, reaches nothing of the other
 // (the first wall alone).
-func TestDirectoryStoreKeepsTenantsApartWithoutRLS(t *testing.T) {
+func TestBookingStoreKeepsTenantsApartWithoutRLS(t *testing.T) {
 	t.Parallel()
 	dbtest.CheckFirstWall(t, dbtest.New(t), dbtest.FirstWall{New: func(tx pgx.Tx) any { return store.New(tx) }})
 }
