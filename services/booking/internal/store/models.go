@@ -11,6 +11,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BookingBooking struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+}
+
 type BookingFamily struct {
 	TenantID           uuid.UUID
 	FamilyID           uuid.UUID
