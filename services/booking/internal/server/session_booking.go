@@ -17,6 +17,7 @@ import (
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/booking/internal/schedule"
@@ -366,4 +367,48 @@ func (s *SessionServer) GetBooking(ctx context.Context, req *bookingv1.GetBookin
 		return nil, err
 	}
 	return page[0], nil
+}
+
+// ListBookings lists the bookings the caller may see, newest first:
+// staff all, a PARENT their family's, a STUDENT their own.
+// filter: `student = "tenants/…/families/…/students/…"`.
+func (s *SessionServer) ListBookings(ctx context.Context, req *bookingv1.ListBookingsRequest) (*bookingv1.ListBookingsResponse, error) {
+	p, err := tenantPattern.Parse("parent", req.GetParent())
+	if err != nil {
+		return nil, err
+	}
+	v := viewerOf(ctx, false)
+	params := store.ListBookingsVisibleParams{TenantID: p.ID("tenant"), ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student}
+	err = aip.ApplyFilter(req.GetFilter(), aip.FilterField{Name: "student", Bind: func(f *aip.Filter, t aip.Term) error {
+		n, err := studentPattern.Parse("filter", t.Value)
+		if t.Op != "=" || err != nil {
+			return aip.FilterError(`student supports only = with a student's name, e.g. student = "tenants/…/families/…/students/…"`)
+		}
+		return aip.SetOnce(f, t, &params.StudentID, uuid.NullUUID{UUID: n.ID("student"), Valid: true})
+	}})
+	if err != nil {
+		return nil, err
+	}
+	request := []string{req.GetParent(), req.GetFilter()}
+	if params.AfterID, err = pagetoken.DecodeUUID(req.GetPageToken(), request...); err != nil {
+		return nil, err
+	}
+	size := pagetoken.Size(req.GetPageSize())
+	params.PageLimit = size + 1
+	q := queries(s.db.Scoped(ctx))
+	rows, err := q.ListBookingsVisible(ctx, params)
+	if err != nil {
+		return nil, err
+	}
+	converted, err := withSessions(ctx, q, rows)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[uuid.UUID]*bookingv1.Booking{}
+	for i, b := range rows {
+		byID[b.BookingID] = converted[i]
+	}
+	page, next := pagetoken.Page(rows, size, func(b store.BookingBooking) []string { return []string{b.BookingID.String()} },
+		func(b store.BookingBooking) *bookingv1.Booking { return byID[b.BookingID] }, request...)
+	return &bookingv1.ListBookingsResponse{Bookings: page, NextPageToken: next}, nil
 }
