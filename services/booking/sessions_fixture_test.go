@@ -27,7 +27,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // The fixture term, in Australia/Sydney: nine weeks from Monday 2027-03-01
@@ -56,7 +56,7 @@ type sched struct {
 	termID, classID           uuid.UUID
 	class                     string
 	parentA, parentB, student context.Context //nolint:containedctx // the fixture's callers
-	teacherCtx                context.Context   //nolint:containedctx
+	teacherCtx                context.Context //nolint:containedctx
 }
 
 func newSched(t *testing.T) *sched {
@@ -167,7 +167,9 @@ func (s *sched) fixtures(t *testing.T) {
 }
 
 // at is a local time of the fixture's zone.
-func (s *sched) at(y int, m time.Month, d, hh, mm int) time.Time { return time.Date(y, m, d, hh, mm, 0, 0, s.loc) }
+func (s *sched) at(y int, m time.Month, d, hh, mm int) time.Time {
+	return time.Date(y, m, d, hh, mm, 0, 0, s.loc)
+}
 
 // week is the Monday of teaching week n at hh:mm plus days.
 func (s *sched) week(n, days, hh, mm int) time.Time {
@@ -186,6 +188,12 @@ func (s *sched) count(t *testing.T, sql string, args ...any) int {
 	var n int
 	dbtest.QueryRowAsTenant(t, s.env.Owner, s.id, sql, args, &n)
 	return n
+}
+
+// countInto runs a one-row query as the school into dest.
+func (s *sched) countInto(t *testing.T, sql string, args []any, dest ...any) {
+	t.Helper()
+	dbtest.QueryRowAsTenant(t, s.env.Owner, s.id, sql, args, dest...)
 }
 
 // reasonOf is the error's ErrorInfo reason, or "OK".
