@@ -120,21 +120,6 @@ type BookingRoom struct {
 	UpdateTime         time.Time
 }
 
-type BookingSessionEvent struct {
-	TenantID          uuid.UUID
-	EventID           uuid.UUID
-	SessionID         uuid.UUID
-	Action            string
-	ActorUserID       uuid.UUID
-	Reason            string
-	NoticeOverridden  bool
-	PreviousStartTime pgtype.Timestamptz
-	NewStartTime      pgtype.Timestamptz
-	StudentID         uuid.NullUUID
-	Attendance        pgtype.Text
-	CreateTime        time.Time
-}
-
 type BookingSetting struct {
 	TenantID              uuid.UUID
 	TimeZone              string

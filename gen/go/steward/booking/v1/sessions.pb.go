@@ -1313,10 +1313,11 @@ func (x *ListMakeupCreditsResponse) GetNextPageToken() string {
 }
 
 type ListSessionEventsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A session, or "tenants/{tenant}/sessions/-" for every session's.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1428,7 +1429,7 @@ var File_steward_booking_v1_sessions_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_sessions_proto_rawDesc = "" +
 	"\n" +
-	"!steward/booking/v1/sessions.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\"N\n" +
+	"!steward/booking/v1/sessions.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"N\n" +
 	"\x16GetAvailabilityRequest\x124\n" +
 	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
 	"\x18steward.dev/AvailabilityR\x04name\"l\n" +
@@ -1542,10 +1543,11 @@ const file_steward_booking_v1_sessions_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"\x8c\x01\n" +
 	"\x19ListMakeupCreditsResponse\x12G\n" +
 	"\x0emakeup_credits\x18\x01 \x03(\v2 .steward.booking.v1.MakeupCreditR\rmakeupCredits\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x01\n" +
-	"\x18ListSessionEventsRequest\x123\n" +
-	"\x06parent\x18\x01 \x01(\tB\x1b\xe0A\x02\xfaA\x15\n" +
-	"\x13steward.dev/SessionR\x06parent\x12$\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x01\n" +
+	"\x18ListSessionEventsRequest\x12@\n" +
+	"\x06parent\x18\x01 \x01(\tB(\xe0A\x02\xfaA\x15\n" +
+	"\x13steward.dev/Session\xca\xf3\x18\t\n" +
+	"\asessionR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8c\x01\n" +
