@@ -1,8 +1,8 @@
 -- name: GetAvailabilityRow :one
--- No row yet: no availability, at revision 1 (LockAvailabilityRow writes it so).
+-- No row yet: no availability, at revision 1 (CreateOrLockAvailability writes it so).
 SELECT * FROM booking.availability WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id;
 
--- name: LockAvailabilityRow :one
+-- name: CreateOrLockAvailability :one
 -- The availability an update replaces, locked; the first update writes the
 -- row at revision 1, as a read before it said.
 INSERT INTO booking.availability (tenant_id, teacher_id) VALUES (@tenant_id, @teacher_id)
@@ -26,10 +26,10 @@ DELETE FROM booking.availability_blocks WHERE tenant_id = @tenant_id AND teacher
 -- name: ClearAvailabilityExceptions :exec
 DELETE FROM booking.availability_exceptions WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id;
 
--- name: InsertAvailabilityBlock :exec
+-- name: CreateAvailabilityBlock :exec
 INSERT INTO booking.availability_blocks (tenant_id, teacher_id, block_number, weekday, start_time, end_time, room_id)
 VALUES (@tenant_id, @teacher_id, @block_number, @weekday, @start_time, @end_time, @room_id);
 
--- name: InsertAvailabilityException :exec
+-- name: CreateAvailabilityException :exec
 INSERT INTO booking.availability_exceptions (tenant_id, teacher_id, exception_number, on_date, start_time, end_time, note)
 VALUES (@tenant_id, @teacher_id, @exception_number, @on_date, sqlc.narg(start_time), sqlc.narg(end_time), @note);

@@ -1,4 +1,4 @@
--- name: InsertSessionEvent :exec
+-- name: CreateSessionEvent :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason, notice_overridden,
                                     previous_start_time, new_start_time, student_id, attendance, create_time)
 VALUES (@tenant_id, @event_id, @session_id, @action, @actor_user_id, @reason, @notice_overridden,

@@ -75,7 +75,7 @@ func (s *SessionServer) UpdateAvailability(ctx context.Context, req *bookingv1.U
 				return apierror.PermissionDenied("a teacher changes only their own availability")
 			}
 		}
-		cur, err := q.LockAvailabilityRow(ctx, store.LockAvailabilityRowParams{TenantID: tenant, TeacherID: teacher})
+		cur, err := q.CreateOrLockAvailability(ctx, store.CreateOrLockAvailabilityParams{TenantID: tenant, TeacherID: teacher})
 		if err != nil {
 			return err
 		}
@@ -89,12 +89,12 @@ func (s *SessionServer) UpdateAvailability(ctx context.Context, req *bookingv1.U
 			return err
 		}
 		for _, b := range blocks {
-			if err := q.InsertAvailabilityBlock(ctx, b); err != nil {
+			if err := q.CreateAvailabilityBlock(ctx, b); err != nil {
 				return err
 			}
 		}
 		for _, e := range exceptions {
-			if err := q.InsertAvailabilityException(ctx, e); err != nil {
+			if err := q.CreateAvailabilityException(ctx, e); err != nil {
 				return err
 			}
 		}
@@ -130,8 +130,8 @@ func formatClock(t pgtype.Time) string {
 
 // parseBlocks checks the blocks: a room of the school, an end after the
 // start, and no two overlapping on one weekday (their grids would clash).
-func parseBlocks(n resname.Name, in []*bookingv1.AvailabilityBlock) ([]store.InsertAvailabilityBlockParams, error) {
-	var out []store.InsertAvailabilityBlockParams
+func parseBlocks(n resname.Name, in []*bookingv1.AvailabilityBlock) ([]store.CreateAvailabilityBlockParams, error) {
+	var out []store.CreateAvailabilityBlockParams
 	for i, b := range in {
 		field := fmt.Sprintf("availability.blocks[%d]", i)
 		start, ok1 := clockTime(b.GetStartTime())
@@ -146,7 +146,7 @@ func parseBlocks(n resname.Name, in []*bookingv1.AvailabilityBlock) ([]store.Ins
 		if room.ID("tenant") != n.ID("tenant") {
 			return nil, apierror.InvalidField(field+".room", "is not a room of the school")
 		}
-		p := store.InsertAvailabilityBlockParams{TenantID: n.ID("tenant"), TeacherID: n.ID("teacher"), BlockNumber: int32(i + 1),
+		p := store.CreateAvailabilityBlockParams{TenantID: n.ID("tenant"), TeacherID: n.ID("teacher"), BlockNumber: int32(i + 1),
 			Weekday: int16(b.GetWeekday()), StartTime: start, EndTime: end, RoomID: room.ID("room")}
 		for _, o := range out {
 			if o.Weekday == p.Weekday && o.StartTime.Microseconds < end.Microseconds && start.Microseconds < o.EndTime.Microseconds {
@@ -158,15 +158,15 @@ func parseBlocks(n resname.Name, in []*bookingv1.AvailabilityBlock) ([]store.Ins
 	return out, nil
 }
 
-func parseExceptions(n resname.Name, in []*bookingv1.AvailabilityException) ([]store.InsertAvailabilityExceptionParams, error) {
-	var out []store.InsertAvailabilityExceptionParams
+func parseExceptions(n resname.Name, in []*bookingv1.AvailabilityException) ([]store.CreateAvailabilityExceptionParams, error) {
+	var out []store.CreateAvailabilityExceptionParams
 	for i, e := range in {
 		field := fmt.Sprintf("availability.exceptions[%d]", i)
 		d, ok := aip.ParseDate(e.GetDate())
 		if !ok || !d.Valid {
 			return nil, apierror.InvalidField(field+".date", "is required: YYYY-MM-DD")
 		}
-		p := store.InsertAvailabilityExceptionParams{TenantID: n.ID("tenant"), TeacherID: n.ID("teacher"), ExceptionNumber: int32(i + 1),
+		p := store.CreateAvailabilityExceptionParams{TenantID: n.ID("tenant"), TeacherID: n.ID("teacher"), ExceptionNumber: int32(i + 1),
 			OnDate: d, Note: e.GetNote()}
 		if e.GetStartTime() != "" || e.GetEndTime() != "" {
 			start, ok1 := clockTime(e.GetStartTime())

@@ -59,7 +59,7 @@ func (s *SessionServer) MarkAttendance(ctx context.Context, req *bookingv1.MarkA
 		if err := q.BumpSessionRevision(ctx, store.BumpSessionRevisionParams{TenantID: tenant, SessionID: r.SessionID}); err != nil {
 			return err
 		}
-		if err := s.event(ctx, q, r, "attendance_marked", "", false, func(e *store.InsertSessionEventParams) {
+		if err := s.event(ctx, q, r, "attendance_marked", "", false, func(e *store.CreateSessionEventParams) {
 			e.StudentID, e.Attendance = nullUser(st.ID("student")), mark
 		}); err != nil {
 			return err

@@ -114,34 +114,12 @@ func (q *Queries) ClearAvailabilityExceptions(ctx context.Context, arg ClearAvai
 	return err
 }
 
-const getAvailabilityRow = `-- name: GetAvailabilityRow :one
-SELECT tenant_id, teacher_id, revision, update_time FROM booking.availability WHERE tenant_id = $1 AND teacher_id = $2
-`
-
-type GetAvailabilityRowParams struct {
-	TenantID  uuid.UUID
-	TeacherID uuid.UUID
-}
-
-// No row yet: no availability, at revision 1 (LockAvailabilityRow writes it so).
-func (q *Queries) GetAvailabilityRow(ctx context.Context, arg GetAvailabilityRowParams) (BookingAvailability, error) {
-	row := q.db.QueryRow(ctx, getAvailabilityRow, arg.TenantID, arg.TeacherID)
-	var i BookingAvailability
-	err := row.Scan(
-		&i.TenantID,
-		&i.TeacherID,
-		&i.Revision,
-		&i.UpdateTime,
-	)
-	return i, err
-}
-
-const insertAvailabilityBlock = `-- name: InsertAvailabilityBlock :exec
+const createAvailabilityBlock = `-- name: CreateAvailabilityBlock :exec
 INSERT INTO booking.availability_blocks (tenant_id, teacher_id, block_number, weekday, start_time, end_time, room_id)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
-type InsertAvailabilityBlockParams struct {
+type CreateAvailabilityBlockParams struct {
 	TenantID    uuid.UUID
 	TeacherID   uuid.UUID
 	BlockNumber int32
@@ -151,8 +129,8 @@ type InsertAvailabilityBlockParams struct {
 	RoomID      uuid.UUID
 }
 
-func (q *Queries) InsertAvailabilityBlock(ctx context.Context, arg InsertAvailabilityBlockParams) error {
-	_, err := q.db.Exec(ctx, insertAvailabilityBlock,
+func (q *Queries) CreateAvailabilityBlock(ctx context.Context, arg CreateAvailabilityBlockParams) error {
+	_, err := q.db.Exec(ctx, createAvailabilityBlock,
 		arg.TenantID,
 		arg.TeacherID,
 		arg.BlockNumber,
@@ -164,12 +142,12 @@ func (q *Queries) InsertAvailabilityBlock(ctx context.Context, arg InsertAvailab
 	return err
 }
 
-const insertAvailabilityException = `-- name: InsertAvailabilityException :exec
+const createAvailabilityException = `-- name: CreateAvailabilityException :exec
 INSERT INTO booking.availability_exceptions (tenant_id, teacher_id, exception_number, on_date, start_time, end_time, note)
 VALUES ($1, $2, $3, $4, $5, $6, $7)
 `
 
-type InsertAvailabilityExceptionParams struct {
+type CreateAvailabilityExceptionParams struct {
 	TenantID        uuid.UUID
 	TeacherID       uuid.UUID
 	ExceptionNumber int32
@@ -179,8 +157,8 @@ type InsertAvailabilityExceptionParams struct {
 	Note            string
 }
 
-func (q *Queries) InsertAvailabilityException(ctx context.Context, arg InsertAvailabilityExceptionParams) error {
-	_, err := q.db.Exec(ctx, insertAvailabilityException,
+func (q *Queries) CreateAvailabilityException(ctx context.Context, arg CreateAvailabilityExceptionParams) error {
+	_, err := q.db.Exec(ctx, createAvailabilityException,
 		arg.TenantID,
 		arg.TeacherID,
 		arg.ExceptionNumber,
@@ -192,21 +170,43 @@ func (q *Queries) InsertAvailabilityException(ctx context.Context, arg InsertAva
 	return err
 }
 
-const lockAvailabilityRow = `-- name: LockAvailabilityRow :one
+const createOrLockAvailability = `-- name: CreateOrLockAvailability :one
 INSERT INTO booking.availability (tenant_id, teacher_id) VALUES ($1, $2)
 ON CONFLICT (tenant_id, teacher_id) DO UPDATE SET revision = availability.revision
 RETURNING tenant_id, teacher_id, revision, update_time
 `
 
-type LockAvailabilityRowParams struct {
+type CreateOrLockAvailabilityParams struct {
 	TenantID  uuid.UUID
 	TeacherID uuid.UUID
 }
 
 // The availability an update replaces, locked; the first update writes the
 // row at revision 1, as a read before it said.
-func (q *Queries) LockAvailabilityRow(ctx context.Context, arg LockAvailabilityRowParams) (BookingAvailability, error) {
-	row := q.db.QueryRow(ctx, lockAvailabilityRow, arg.TenantID, arg.TeacherID)
+func (q *Queries) CreateOrLockAvailability(ctx context.Context, arg CreateOrLockAvailabilityParams) (BookingAvailability, error) {
+	row := q.db.QueryRow(ctx, createOrLockAvailability, arg.TenantID, arg.TeacherID)
+	var i BookingAvailability
+	err := row.Scan(
+		&i.TenantID,
+		&i.TeacherID,
+		&i.Revision,
+		&i.UpdateTime,
+	)
+	return i, err
+}
+
+const getAvailabilityRow = `-- name: GetAvailabilityRow :one
+SELECT tenant_id, teacher_id, revision, update_time FROM booking.availability WHERE tenant_id = $1 AND teacher_id = $2
+`
+
+type GetAvailabilityRowParams struct {
+	TenantID  uuid.UUID
+	TeacherID uuid.UUID
+}
+
+// No row yet: no availability, at revision 1 (CreateOrLockAvailability writes it so).
+func (q *Queries) GetAvailabilityRow(ctx context.Context, arg GetAvailabilityRowParams) (BookingAvailability, error) {
+	row := q.db.QueryRow(ctx, getAvailabilityRow, arg.TenantID, arg.TeacherID)
 	var i BookingAvailability
 	err := row.Scan(
 		&i.TenantID,

@@ -13,14 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const insertSessionEvent = `-- name: InsertSessionEvent :exec
+const createSessionEvent = `-- name: CreateSessionEvent :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason, notice_overridden,
                                     previous_start_time, new_start_time, student_id, attendance, create_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9, $10, $11, $12)
 `
 
-type InsertSessionEventParams struct {
+type CreateSessionEventParams struct {
 	TenantID          uuid.UUID
 	EventID           uuid.UUID
 	SessionID         uuid.UUID
@@ -35,8 +35,8 @@ type InsertSessionEventParams struct {
 	CreateTime        time.Time
 }
 
-func (q *Queries) InsertSessionEvent(ctx context.Context, arg InsertSessionEventParams) error {
-	_, err := q.db.Exec(ctx, insertSessionEvent,
+func (q *Queries) CreateSessionEvent(ctx context.Context, arg CreateSessionEventParams) error {
+	_, err := q.db.Exec(ctx, createSessionEvent,
 		arg.TenantID,
 		arg.EventID,
 		arg.SessionID,
