@@ -188,7 +188,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		if key.RequestID.Valid {
 			prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: a.tenant, RequestID: key.RequestID})
 			if err == nil {
-				out, err = s.priorBooking(ctx, q, prior, key)
+				out, err = s.priorBooking(ctx, q, prior, key, v)
 				return err
 			}
 			if !errors.Is(err, pgx.ErrNoRows) {
@@ -241,7 +241,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 			if err != nil {
 				return err
 			}
-			out, err = s.priorBooking(ctx, q, prior, key)
+			out, err = s.priorBooking(ctx, q, prior, key, v)
 			return err
 		}
 		if err != nil {
@@ -282,9 +282,11 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 }
 
 // priorBooking answers a retry with the booking the first attempt made, or
-// REQUEST_ID_REUSED when the request differs.
-func (s *SessionServer) priorBooking(ctx context.Context, q *store.Queries, prior store.BookingBooking, key aip.Idempotency) (*bookingv1.Booking, error) {
-	if !bytes.Equal(prior.RequestFingerprint, key.Fingerprint) {
+// REQUEST_ID_REUSED when the request differs, or when the booking is one
+// the caller may not see (another family's: its request_id is no key to it).
+func (s *SessionServer) priorBooking(ctx context.Context, q *store.Queries, prior store.BookingBooking, key aip.Idempotency, v viewer) (*bookingv1.Booking, error) {
+	mine := v.all || (v.family.Valid && v.family.UUID == prior.FamilyID)
+	if !mine || !bytes.Equal(prior.RequestFingerprint, key.Fingerprint) {
 		return nil, apierror.RequestIDReused()
 	}
 	page, err := withSessions(ctx, q, []store.BookingBooking{prior})
