@@ -11,6 +11,62 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BookingAvailability struct {
+	TenantID   uuid.UUID
+	TeacherID  uuid.UUID
+	Revision   int64
+	UpdateTime time.Time
+}
+
+type BookingAvailabilityBlock struct {
+	TenantID    uuid.UUID
+	TeacherID   uuid.UUID
+	BlockNumber int32
+	Weekday     int16
+	StartTime   pgtype.Time
+	EndTime     pgtype.Time
+	RoomID      uuid.UUID
+}
+
+type BookingAvailabilityException struct {
+	TenantID        uuid.UUID
+	TeacherID       uuid.UUID
+	ExceptionNumber int32
+	OnDate          pgtype.Date
+	StartTime       pgtype.Time
+	EndTime         pgtype.Time
+	Note            string
+}
+
+type BookingBooking struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+}
+
+type BookingBookingWindow struct {
+	TenantID           uuid.UUID
+	WindowID           uuid.UUID
+	TermID             uuid.UUID
+	WeekNumbers        []int32
+	ClassIds           []uuid.UUID
+	OpenTime           time.Time
+	CloseTime          time.Time
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
 type BookingCalendarFeed struct {
 	TenantID   uuid.UUID
 	FeedID     uuid.UUID

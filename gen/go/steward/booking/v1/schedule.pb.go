@@ -1681,7 +1681,7 @@ type Booking struct {
 	// ("tenants/{tenant}/makeupCredits/{makeup_credit}") instead: any time in
 	// the teacher's availability before the credit expires, no window needed.
 	MakeupCredit string `protobuf:"bytes,6,opt,name=makeup_credit,json=makeupCredit,proto3" json:"makeup_credit,omitempty"`
-	// The sessions it made, in time order.
+	// The sessions it made, in time order: at most one per teaching week.
 	Sessions      []string               `protobuf:"bytes,7,rep,name=sessions,proto3" json:"sessions,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields protoimpl.UnknownFields

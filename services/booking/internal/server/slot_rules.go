@@ -1,0 +1,146 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+
+	"steward.dev/services/booking/internal/schedule"
+	"steward.dev/services/booking/internal/store"
+)
+
+// The JSON shapes of BookableRules' aggregates.
+type (
+	weekJSON struct {
+		N      int    `json:"n"`
+		Monday string `json:"monday"`
+		Kind   string `json:"kind"`
+	}
+	breakJSON struct {
+		Start string `json:"start"`
+		End   string `json:"end"`
+	}
+	windowJSON struct {
+		Open    time.Time   `json:"open"`
+		Close   time.Time   `json:"close"`
+		Weeks   []int       `json:"weeks"`
+		Classes []uuid.UUID `json:"classes"`
+	}
+	blockJSON struct {
+		Weekday int       `json:"weekday"`
+		Start   string    `json:"start"`
+		End     string    `json:"end"`
+		Room    uuid.UUID `json:"room"`
+	}
+	exceptionJSON struct {
+		Date  string  `json:"date"`
+		Start *string `json:"start"`
+		End   *string `json:"end"`
+	}
+)
+
+// bookableRules reads, in one query, the class and what decides one
+// student's bookable slots of it (schedule.Rules): the term's weeks as the
+// class is taught, its breaks and windows, the teacher's availability and
+// the school's notice rule. credit set makes them a make-up's: any week, no
+// window, before its expiry.
+func bookableRules(ctx context.Context, q *store.Queries, tenant, class, student uuid.UUID, credit *store.BookingMakeupCredit,
+	now time.Time) (store.BookableRulesRow, schedule.Rules, error) {
+	row, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: class, StudentID: student})
+	if err != nil {
+		return row, schedule.Rules{}, err
+	}
+	r, err := rulesOf(row, credit, now)
+	return row, r, err
+}
+
+// rulesOf builds the rules of a BookableRules row.
+func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
+	loc, err := time.LoadLocation(row.TimeZone)
+	if err != nil {
+		return schedule.Rules{}, err // the settings refuse a zone that does not load
+	}
+	r := schedule.Rules{Loc: loc, Now: now, NoticeHours: int(row.NoticeHours), Minutes: int(row.IndividualMinutes), Class: row.ClassID,
+		Calendar: schedule.Calendar{Start: row.TermStart.Time, End: row.TermEnd.Time}}
+	var (
+		weeks      []weekJSON
+		breaks     []breakJSON
+		windows    []windowJSON
+		blocks     []blockJSON
+		exceptions []exceptionJSON
+	)
+	for _, part := range []struct {
+		text string
+		dst  any
+	}{{row.Weeks, &weeks}, {row.Breaks, &breaks}, {row.Windows, &windows}, {row.Blocks, &blocks}, {row.Exceptions, &exceptions}} {
+		if err := json.Unmarshal([]byte(part.text), part.dst); err != nil {
+			return r, fmt.Errorf("bookable rules: %w", err)
+		}
+	}
+	for _, w := range weeks {
+		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.ClassWeek{Number: w.N, Monday: civil(w.Monday), Individual: w.Kind == "individual"})
+	}
+	for _, b := range breaks {
+		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: civil(b.Start), End: civil(b.End)})
+	}
+	if credit != nil {
+		r.Makeup, r.Expire = true, credit.ExpireTime
+	} else {
+		for _, w := range windows {
+			r.Windows = append(r.Windows, schedule.Window{Open: w.Open, Close: w.Close, Weeks: w.Weeks, Classes: w.Classes})
+		}
+	}
+	for _, b := range blocks {
+		r.Blocks = append(r.Blocks, schedule.Block{Weekday: b.Weekday, Start: clockMinutes(b.Start), End: clockMinutes(b.End), Room: b.Room})
+	}
+	for _, e := range exceptions {
+		x := schedule.Exception{Date: civil(e.Date), AllDay: e.Start == nil}
+		if e.Start != nil && e.End != nil {
+			x.Start, x.End = clockMinutes(*e.Start), clockMinutes(*e.End)
+		}
+		r.Exceptions = append(r.Exceptions, x)
+	}
+	return r, nil
+}
+
+// civil reads a JSON date ("2027-03-01") as midnight UTC.
+func civil(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s) // PostgreSQL wrote it
+	return t
+}
+
+// clockMinutes reads a JSON time of day ("09:30:00", "24:00:00").
+func clockMinutes(s string) int {
+	var h, m, sec int
+	_, _ = fmt.Sscanf(s, "%d:%d:%d", &h, &m, &sec) // PostgreSQL wrote it
+	return h*60 + m
+}
+
+// busyFor loads what blocks the rules' slots from one date to another: the
+// teacher's, the student's and the availability rooms' blocking sessions.
+func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uuid.UUID, r schedule.Rules, from, to time.Time) (schedule.Busy, error) {
+	var rooms []uuid.UUID
+	for _, b := range r.Blocks {
+		if !slices.Contains(rooms, b.Room) {
+			rooms = append(rooms, b.Room)
+		}
+	}
+	rows, err := q.BusyIntervals(ctx, store.BusyIntervalsParams{TenantID: tenant, TeacherID: teacher, StudentID: student, RoomIds: rooms,
+		RangeStart: schedule.LocalAt(from, 0, r.Loc), RangeEnd: schedule.LocalAt(to, 24*60, r.Loc)})
+	if err != nil {
+		return schedule.Busy{}, err
+	}
+	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Interval{}}
+	for _, row := range rows {
+		i := schedule.Interval{Start: row.StartTime, End: row.EndTime}
+		if row.OfPerson {
+			busy.All = append(busy.All, i)
+		}
+		busy.Rooms[row.RoomID] = append(busy.Rooms[row.RoomID], i)
+	}
+	return busy, nil
+}
