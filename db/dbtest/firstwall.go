@@ -54,7 +54,7 @@ func (v Victim) Values() map[string]any {
 		"AcceptedUserID": v.UserID, "InviterUserID": v.UserID,
 		"TermID": v.TermID, "ClassID": v.ClassID, "EnrolmentID": v.EnrolmentID, "WindowID": v.WindowID,
 		"BookingID": v.BookingID, "SessionID": v.SessionID, "CreditID": v.CreditID, "EventID": v.EventID, "FeedID": v.FeedID,
-		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "ClassIds": []uuid.UUID{v.ClassID},
+		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "MakeupCreditID": v.CreditID, "ClassIds": []uuid.UUID{v.ClassID},
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
 	}
 }
