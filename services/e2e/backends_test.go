@@ -67,13 +67,16 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2]}, nil
 }
 
-// directoryClient dials the backends' school directory.
-func (b backends) directoryClient() (bookingv1.DirectoryServiceClient, error) {
+// bookingClients dials the backends' steward-booking into s: the directory
+// and the schedule's services.
+func (b backends) bookingClients(s *stack) error {
 	conn, err := grpc.NewClient(b.booking, grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return bookingv1.NewDirectoryServiceClient(conn), nil
+	s.directory, s.terms = bookingv1.NewDirectoryServiceClient(conn), bookingv1.NewTermServiceClient(conn)
+	s.sessions, s.calendar = bookingv1.NewSessionServiceClient(conn), bookingv1.NewCalendarServiceClient(conn)
+	return nil
 }
 
 // membersClient dials the accounts backend's MemberService.
