@@ -37,13 +37,14 @@ const (
 // narrowed to what the caller may see; and iCalendar feeds of a teacher's or
 // a family's sessions for calendar apps.
 type CalendarServiceClient interface {
-	// Lists the calendar entries overlapping [start_time, end_time) (at most
-	// 93 days apart) in time order (start, then id), for the whole school or
-	// one teacher, room, student or family. ADMIN and TEACHER see the whole
-	// school; a PARENT sees their family's sessions (asking for another family
-	// or student is NOT_FOUND); a STUDENT sees their own. Cancelled sessions
-	// are listed with their state; attendees only as far as the caller may see
-	// them. Breaks show for everyone.
+	// Lists the calendar entries overlapping [start_time, end_time) (at most 93
+	// days apart) in time order (start, then id), for the whole school or one
+	// teacher, room, student or family.
+	//
+	// ADMIN and TEACHER see the whole school; a PARENT sees their family's
+	// sessions (asking for another family or student is NOT_FOUND); a STUDENT sees
+	// their own. Cancelled sessions are listed with their state; attendees only as
+	// far as the caller may see them. Breaks show for everyone.
 	ListCalendarEntries(ctx context.Context, in *ListCalendarEntriesRequest, opts ...grpc.CallOption) (*ListCalendarEntriesResponse, error)
 	// Creates a feed and answers its secret URL, once.
 	//
@@ -52,13 +53,19 @@ type CalendarServiceClient interface {
 	// PERMISSION_DENIED), a PARENT only their family's (another family is
 	// NOT_FOUND, a teacher's feed PERMISSION_DENIED).
 	CreateCalendarFeed(ctx context.Context, in *CreateCalendarFeedRequest, opts ...grpc.CallOption) (*CalendarFeed, error)
-	// Lists the feeds the caller may manage (without their URLs).
+	// Lists the feeds the caller may manage.
+	//
+	// URLs are not listed: the secret is stored hashed and answered only by the
+	// create.
 	ListCalendarFeeds(ctx context.Context, in *ListCalendarFeedsRequest, opts ...grpc.CallOption) (*ListCalendarFeedsResponse, error)
-	// Revokes a feed: its URL answers 404 from then on.
+	// Revokes a feed.
+	//
+	// Its URL answers 404 from then on.
 	DeleteCalendarFeed(ctx context.Context, in *DeleteCalendarFeedRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// The feed itself, text/calendar (RFC 5545), for calendar apps that send
-	// no credentials: the secret token in the URL is the credential. A wrong
-	// token and a revoked feed are NOT_FOUND (HTTP 404).
+	// The feed itself, text/calendar (RFC 5545), for calendar apps that send no
+	// credentials: the secret token in the URL is the credential.
+	//
+	// A wrong token and a revoked feed are NOT_FOUND (HTTP 404).
 	GetCalendarFeedContent(ctx context.Context, in *GetCalendarFeedContentRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 }
 
@@ -129,13 +136,14 @@ func (c *calendarServiceClient) GetCalendarFeedContent(ctx context.Context, in *
 // narrowed to what the caller may see; and iCalendar feeds of a teacher's or
 // a family's sessions for calendar apps.
 type CalendarServiceServer interface {
-	// Lists the calendar entries overlapping [start_time, end_time) (at most
-	// 93 days apart) in time order (start, then id), for the whole school or
-	// one teacher, room, student or family. ADMIN and TEACHER see the whole
-	// school; a PARENT sees their family's sessions (asking for another family
-	// or student is NOT_FOUND); a STUDENT sees their own. Cancelled sessions
-	// are listed with their state; attendees only as far as the caller may see
-	// them. Breaks show for everyone.
+	// Lists the calendar entries overlapping [start_time, end_time) (at most 93
+	// days apart) in time order (start, then id), for the whole school or one
+	// teacher, room, student or family.
+	//
+	// ADMIN and TEACHER see the whole school; a PARENT sees their family's
+	// sessions (asking for another family or student is NOT_FOUND); a STUDENT sees
+	// their own. Cancelled sessions are listed with their state; attendees only as
+	// far as the caller may see them. Breaks show for everyone.
 	ListCalendarEntries(context.Context, *ListCalendarEntriesRequest) (*ListCalendarEntriesResponse, error)
 	// Creates a feed and answers its secret URL, once.
 	//
@@ -144,13 +152,19 @@ type CalendarServiceServer interface {
 	// PERMISSION_DENIED), a PARENT only their family's (another family is
 	// NOT_FOUND, a teacher's feed PERMISSION_DENIED).
 	CreateCalendarFeed(context.Context, *CreateCalendarFeedRequest) (*CalendarFeed, error)
-	// Lists the feeds the caller may manage (without their URLs).
+	// Lists the feeds the caller may manage.
+	//
+	// URLs are not listed: the secret is stored hashed and answered only by the
+	// create.
 	ListCalendarFeeds(context.Context, *ListCalendarFeedsRequest) (*ListCalendarFeedsResponse, error)
-	// Revokes a feed: its URL answers 404 from then on.
+	// Revokes a feed.
+	//
+	// Its URL answers 404 from then on.
 	DeleteCalendarFeed(context.Context, *DeleteCalendarFeedRequest) (*emptypb.Empty, error)
-	// The feed itself, text/calendar (RFC 5545), for calendar apps that send
-	// no credentials: the secret token in the URL is the credential. A wrong
-	// token and a revoked feed are NOT_FOUND (HTTP 404).
+	// The feed itself, text/calendar (RFC 5545), for calendar apps that send no
+	// credentials: the secret token in the URL is the credential.
+	//
+	// A wrong token and a revoked feed are NOT_FOUND (HTTP 404).
 	GetCalendarFeedContent(context.Context, *GetCalendarFeedContentRequest) (*httpbody.HttpBody, error)
 	mustEmbedUnimplementedCalendarServiceServer()
 }

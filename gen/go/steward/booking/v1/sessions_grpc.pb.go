@@ -58,10 +58,15 @@ const (
 // refuses the overlap (exclusion constraints), whatever the concurrency.
 type SessionServiceClient interface {
 	// Gets a teacher's availability.
+	//
+	// Every member of the school may read it; a teacher who has published none has
+	// no blocks.
 	GetAvailability(ctx context.Context, in *GetAvailabilityRequest, opts ...grpc.CallOption) (*Availability, error)
 	// Replaces a teacher's availability: ADMIN for anyone, a TEACHER for
-	// themselves only. Sessions already booked stay. A stale etag fails with
-	// ABORTED (ETAG_MISMATCH, HTTP 412).
+	// themselves only.
+	//
+	// Sessions already booked stay. A stale etag fails with ABORTED
+	// (ETAG_MISMATCH, HTTP 412).
 	UpdateAvailability(ctx context.Context, in *UpdateAvailabilityRequest, opts ...grpc.CallOption) (*Availability, error)
 	// Creates a booking window.
 	//
@@ -73,7 +78,9 @@ type SessionServiceClient interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetBookingWindow(ctx context.Context, in *GetBookingWindowRequest, opts ...grpc.CallOption) (*BookingWindow, error)
-	// Lists booking windows; page with page_size and page_token.
+	// Lists booking windows.
+	//
+	// filter narrows them to a term; page with page_size and page_token.
 	ListBookingWindows(ctx context.Context, in *ListBookingWindowsRequest, opts ...grpc.CallOption) (*ListBookingWindowsResponse, error)
 	// Updates a booking window.
 	//
@@ -84,9 +91,11 @@ type SessionServiceClient interface {
 	//
 	// With etag set, the delete happens only if it is still at that etag.
 	DeleteBookingWindow(ctx context.Context, in *DeleteBookingWindowRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
-	// Lists the slots one student could book: in a booking window, or with a
-	// make-up credit. Days in the range without a slot say why (teacher
-	// unavailable, break, all taken, window closed, a group week).
+	// Lists the slots one student could book: in a booking window, or with a make-
+	// up credit.
+	//
+	// Days in the range without a slot say why (teacher unavailable, break, all
+	// taken, window closed, a group week).
 	ListFreeSlots(ctx context.Context, in *ListFreeSlotsRequest, opts ...grpc.CallOption) (*ListFreeSlotsResponse, error)
 	// Books an individual session (or, with repeat, the same slot in every
 	// individual week of the term from then on, all or nothing), or a make-up
@@ -99,11 +108,18 @@ type SessionServiceClient interface {
 	// a retry returns the first booking.
 	CreateBooking(ctx context.Context, in *CreateBookingRequest, opts ...grpc.CallOption) (*Booking, error)
 	// Gets one booking.
+	//
+	// A PARENT sees only their family's; anyone else's is NOT_FOUND, exactly like
+	// another tenant's.
 	GetBooking(ctx context.Context, in *GetBookingRequest, opts ...grpc.CallOption) (*Booking, error)
 	// Lists bookings, newest first; a PARENT sees their family's.
+	//
 	// filter: `student = "tenants/…/students/…"`.
 	ListBookings(ctx context.Context, in *ListBookingsRequest, opts ...grpc.CallOption) (*ListBookingsResponse, error)
 	// Gets one session.
+	//
+	// A PARENT sees only their family's sessions and a STUDENT their own; anyone
+	// else's is NOT_FOUND, exactly like another tenant's.
 	GetSession(ctx context.Context, in *GetSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Moves an individual or make-up session to another free slot of the
 	// teacher's availability, atomically: if the new slot is taken
@@ -113,18 +129,25 @@ type SessionServiceClient interface {
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
 	RescheduleSession(ctx context.Context, in *RescheduleSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// Cancels a session under the same notice rule. A PARENT cancelling in
-	// time, or the school cancelling (ADMIN, the TEACHER; also whole group
-	// sessions), grants each student a make-up credit.
+	// Cancels a session under the same notice rule.
+	//
+	// A PARENT cancelling in time, or the school cancelling (ADMIN, the TEACHER;
+	// also whole group sessions), grants each student a make-up credit.
 	CancelSession(ctx context.Context, in *CancelSessionRequest, opts ...grpc.CallOption) (*Session, error)
-	// Marks a student's attendance at a session that has started: the
-	// session's TEACHER or ADMIN.
+	// Marks a student's attendance at a session.
+	//
+	// The session's TEACHER or ADMIN, from its start (SESSION_NOT_STARTED before);
+	// each mark is kept in the audit trail.
 	MarkAttendance(ctx context.Context, in *MarkAttendanceRequest, opts ...grpc.CallOption) (*Session, error)
 	// Lists make-up credits, soonest to expire first; a PARENT sees their
-	// family's, a STUDENT their own. filter: `student = "…"`, `state = AVAILABLE`.
+	// family's, a STUDENT their own.
+	//
+	// filter: `student = "…"`, `state = AVAILABLE`.
 	ListMakeupCredits(ctx context.Context, in *ListMakeupCreditsRequest, opts ...grpc.CallOption) (*ListMakeupCreditsResponse, error)
-	// Lists the audit trail of a session (or of every session, with
-	// "tenants/{tenant}/sessions/-"), oldest first: staff only.
+	// Lists the audit trail of sessions, oldest first.
+	//
+	// Staff only. parent is one session, or "tenants/{tenant}/sessions/-" for
+	// every session's.
 	ListSessionEvents(ctx context.Context, in *ListSessionEventsRequest, opts ...grpc.CallOption) (*ListSessionEventsResponse, error)
 }
 
@@ -325,10 +348,15 @@ func (c *sessionServiceClient) ListSessionEvents(ctx context.Context, in *ListSe
 // refuses the overlap (exclusion constraints), whatever the concurrency.
 type SessionServiceServer interface {
 	// Gets a teacher's availability.
+	//
+	// Every member of the school may read it; a teacher who has published none has
+	// no blocks.
 	GetAvailability(context.Context, *GetAvailabilityRequest) (*Availability, error)
 	// Replaces a teacher's availability: ADMIN for anyone, a TEACHER for
-	// themselves only. Sessions already booked stay. A stale etag fails with
-	// ABORTED (ETAG_MISMATCH, HTTP 412).
+	// themselves only.
+	//
+	// Sessions already booked stay. A stale etag fails with ABORTED
+	// (ETAG_MISMATCH, HTTP 412).
 	UpdateAvailability(context.Context, *UpdateAvailabilityRequest) (*Availability, error)
 	// Creates a booking window.
 	//
@@ -340,7 +368,9 @@ type SessionServiceServer interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetBookingWindow(context.Context, *GetBookingWindowRequest) (*BookingWindow, error)
-	// Lists booking windows; page with page_size and page_token.
+	// Lists booking windows.
+	//
+	// filter narrows them to a term; page with page_size and page_token.
 	ListBookingWindows(context.Context, *ListBookingWindowsRequest) (*ListBookingWindowsResponse, error)
 	// Updates a booking window.
 	//
@@ -351,9 +381,11 @@ type SessionServiceServer interface {
 	//
 	// With etag set, the delete happens only if it is still at that etag.
 	DeleteBookingWindow(context.Context, *DeleteBookingWindowRequest) (*emptypb.Empty, error)
-	// Lists the slots one student could book: in a booking window, or with a
-	// make-up credit. Days in the range without a slot say why (teacher
-	// unavailable, break, all taken, window closed, a group week).
+	// Lists the slots one student could book: in a booking window, or with a make-
+	// up credit.
+	//
+	// Days in the range without a slot say why (teacher unavailable, break, all
+	// taken, window closed, a group week).
 	ListFreeSlots(context.Context, *ListFreeSlotsRequest) (*ListFreeSlotsResponse, error)
 	// Books an individual session (or, with repeat, the same slot in every
 	// individual week of the term from then on, all or nothing), or a make-up
@@ -366,11 +398,18 @@ type SessionServiceServer interface {
 	// a retry returns the first booking.
 	CreateBooking(context.Context, *CreateBookingRequest) (*Booking, error)
 	// Gets one booking.
+	//
+	// A PARENT sees only their family's; anyone else's is NOT_FOUND, exactly like
+	// another tenant's.
 	GetBooking(context.Context, *GetBookingRequest) (*Booking, error)
 	// Lists bookings, newest first; a PARENT sees their family's.
+	//
 	// filter: `student = "tenants/…/students/…"`.
 	ListBookings(context.Context, *ListBookingsRequest) (*ListBookingsResponse, error)
 	// Gets one session.
+	//
+	// A PARENT sees only their family's sessions and a STUDENT their own; anyone
+	// else's is NOT_FOUND, exactly like another tenant's.
 	GetSession(context.Context, *GetSessionRequest) (*Session, error)
 	// Moves an individual or make-up session to another free slot of the
 	// teacher's availability, atomically: if the new slot is taken
@@ -380,18 +419,25 @@ type SessionServiceServer interface {
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
 	RescheduleSession(context.Context, *RescheduleSessionRequest) (*Session, error)
-	// Cancels a session under the same notice rule. A PARENT cancelling in
-	// time, or the school cancelling (ADMIN, the TEACHER; also whole group
-	// sessions), grants each student a make-up credit.
+	// Cancels a session under the same notice rule.
+	//
+	// A PARENT cancelling in time, or the school cancelling (ADMIN, the TEACHER;
+	// also whole group sessions), grants each student a make-up credit.
 	CancelSession(context.Context, *CancelSessionRequest) (*Session, error)
-	// Marks a student's attendance at a session that has started: the
-	// session's TEACHER or ADMIN.
+	// Marks a student's attendance at a session.
+	//
+	// The session's TEACHER or ADMIN, from its start (SESSION_NOT_STARTED before);
+	// each mark is kept in the audit trail.
 	MarkAttendance(context.Context, *MarkAttendanceRequest) (*Session, error)
 	// Lists make-up credits, soonest to expire first; a PARENT sees their
-	// family's, a STUDENT their own. filter: `student = "…"`, `state = AVAILABLE`.
+	// family's, a STUDENT their own.
+	//
+	// filter: `student = "…"`, `state = AVAILABLE`.
 	ListMakeupCredits(context.Context, *ListMakeupCreditsRequest) (*ListMakeupCreditsResponse, error)
-	// Lists the audit trail of a session (or of every session, with
-	// "tenants/{tenant}/sessions/-"), oldest first: staff only.
+	// Lists the audit trail of sessions, oldest first.
+	//
+	// Staff only. parent is one session, or "tenants/{tenant}/sessions/-" for
+	// every session's.
 	ListSessionEvents(context.Context, *ListSessionEventsRequest) (*ListSessionEventsResponse, error)
 	mustEmbedUnimplementedSessionServiceServer()
 }

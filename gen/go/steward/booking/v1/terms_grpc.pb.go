@@ -56,7 +56,9 @@ type TermServiceClient interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetTerm(ctx context.Context, in *GetTermRequest, opts ...grpc.CallOption) (*Term, error)
-	// Lists terms; page with page_size and page_token.
+	// Lists the school's terms.
+	//
+	// Page with page_size and page_token.
 	ListTerms(ctx context.Context, in *ListTermsRequest, opts ...grpc.CallOption) (*ListTermsResponse, error)
 	// Updates a term.
 	//
@@ -68,6 +70,9 @@ type TermServiceClient interface {
 	// With etag set, the delete happens only if it is still at that etag.
 	DeleteTerm(ctx context.Context, in *DeleteTermRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Gets a term's week pattern.
+	//
+	// One entry per teaching week, GROUP or INDIVIDUAL, and the classes taught
+	// otherwise; send its etag back on update.
 	GetWeekPattern(ctx context.Context, in *GetWeekPatternRequest, opts ...grpc.CallOption) (*WeekPattern, error)
 	// Replaces a term's week pattern and reschedules its classes to match.
 	//
@@ -87,7 +92,10 @@ type TermServiceClient interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetClass(ctx context.Context, in *GetClassRequest, opts ...grpc.CallOption) (*Class, error)
-	// Lists classs; page with page_size and page_token.
+	// Lists the school's classes.
+	//
+	// filter narrows them to a term, teacher or room; page with page_size and
+	// page_token.
 	ListClasses(ctx context.Context, in *ListClassesRequest, opts ...grpc.CallOption) (*ListClassesResponse, error)
 	// Updates a class.
 	//
@@ -106,16 +114,21 @@ type TermServiceClient interface {
 	// class is ALREADY_EXISTS. With request_id set, a retry returns the first
 	// answer.
 	CreateEnrolment(ctx context.Context, in *CreateEnrolmentRequest, opts ...grpc.CallOption) (*Enrolment, error)
-	// Gets one enrolment. A PARENT sees only their family's, a STUDENT only
-	// their own; anyone else's is NOT_FOUND.
+	// Gets one enrolment.
+	//
+	// A PARENT sees only their family's, a STUDENT only their own; anyone else's
+	// is NOT_FOUND.
 	GetEnrolment(ctx context.Context, in *GetEnrolmentRequest, opts ...grpc.CallOption) (*Enrolment, error)
-	// Lists a class's enrolments and waitlist, enrolled first, then in
-	// waitlist order. parent may be "tenants/{tenant}/classes/-" for every
-	// class. filter: `state = WAITLISTED`, `student = "tenants/…/students/…"`.
+	// Lists a class's enrolments and waitlist, enrolled first, then in waitlist
+	// order.
+	//
+	// parent may be "tenants/{tenant}/classes/-" for every class. filter: `state =
+	// WAITLISTED`, `student = "tenants/…/students/…"`.
 	ListEnrolments(ctx context.Context, in *ListEnrolmentsRequest, opts ...grpc.CallOption) (*ListEnrolmentsResponse, error)
-	// Withdraws a student from a class or its waitlist. A freed place goes to
-	// the first student on the waitlist whose own sessions do not clash, in
-	// the same transaction.
+	// Withdraws a student from a class or its waitlist.
+	//
+	// A freed place goes to the first student on the waitlist whose own sessions
+	// do not clash, in the same transaction.
 	DeleteEnrolment(ctx context.Context, in *DeleteEnrolmentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -305,7 +318,9 @@ type TermServiceServer interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetTerm(context.Context, *GetTermRequest) (*Term, error)
-	// Lists terms; page with page_size and page_token.
+	// Lists the school's terms.
+	//
+	// Page with page_size and page_token.
 	ListTerms(context.Context, *ListTermsRequest) (*ListTermsResponse, error)
 	// Updates a term.
 	//
@@ -317,6 +332,9 @@ type TermServiceServer interface {
 	// With etag set, the delete happens only if it is still at that etag.
 	DeleteTerm(context.Context, *DeleteTermRequest) (*emptypb.Empty, error)
 	// Gets a term's week pattern.
+	//
+	// One entry per teaching week, GROUP or INDIVIDUAL, and the classes taught
+	// otherwise; send its etag back on update.
 	GetWeekPattern(context.Context, *GetWeekPatternRequest) (*WeekPattern, error)
 	// Replaces a term's week pattern and reschedules its classes to match.
 	//
@@ -336,7 +354,10 @@ type TermServiceServer interface {
 	//
 	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetClass(context.Context, *GetClassRequest) (*Class, error)
-	// Lists classs; page with page_size and page_token.
+	// Lists the school's classes.
+	//
+	// filter narrows them to a term, teacher or room; page with page_size and
+	// page_token.
 	ListClasses(context.Context, *ListClassesRequest) (*ListClassesResponse, error)
 	// Updates a class.
 	//
@@ -355,16 +376,21 @@ type TermServiceServer interface {
 	// class is ALREADY_EXISTS. With request_id set, a retry returns the first
 	// answer.
 	CreateEnrolment(context.Context, *CreateEnrolmentRequest) (*Enrolment, error)
-	// Gets one enrolment. A PARENT sees only their family's, a STUDENT only
-	// their own; anyone else's is NOT_FOUND.
+	// Gets one enrolment.
+	//
+	// A PARENT sees only their family's, a STUDENT only their own; anyone else's
+	// is NOT_FOUND.
 	GetEnrolment(context.Context, *GetEnrolmentRequest) (*Enrolment, error)
-	// Lists a class's enrolments and waitlist, enrolled first, then in
-	// waitlist order. parent may be "tenants/{tenant}/classes/-" for every
-	// class. filter: `state = WAITLISTED`, `student = "tenants/…/students/…"`.
+	// Lists a class's enrolments and waitlist, enrolled first, then in waitlist
+	// order.
+	//
+	// parent may be "tenants/{tenant}/classes/-" for every class. filter: `state =
+	// WAITLISTED`, `student = "tenants/…/students/…"`.
 	ListEnrolments(context.Context, *ListEnrolmentsRequest) (*ListEnrolmentsResponse, error)
-	// Withdraws a student from a class or its waitlist. A freed place goes to
-	// the first student on the waitlist whose own sessions do not clash, in
-	// the same transaction.
+	// Withdraws a student from a class or its waitlist.
+	//
+	// A freed place goes to the first student on the waitlist whose own sessions
+	// do not clash, in the same transaction.
 	DeleteEnrolment(context.Context, *DeleteEnrolmentRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedTermServiceServer()
 }
