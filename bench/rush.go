@@ -33,7 +33,7 @@ import (
 
 // RushOptions shape a rush run.
 type RushOptions struct {
-	OwnerURL, AppURL string // a migrated, empty database; URLs libpq (pgbench) accepts too
+	OwnerURL, AppURL string  // a migrated, empty database; URLs libpq (pgbench) accepts too
 	Attempts         int     // of the main run; default 2000
 	Rate             float64 // arrivals per second of the main run; default 1000
 	Families         int     // distinct families booking; default 220
@@ -113,9 +113,9 @@ type rush struct {
 	tenant   uuid.UUID
 	window   uuid.UUID
 	weeks    []int
-	families [][]rushTarget             // per family, its enrolled students' classes
-	slots    map[uuid.UUID][]rushSlot    // per class, its grid in the window's weeks, in time order
-	teachers map[uuid.UUID][]uuid.UUID   // per teacher, their classes
+	families [][]rushTarget            // per family, its enrolled students' classes
+	slots    map[uuid.UUID][]rushSlot  // per class, its grid in the window's weeks, in time order
+	teachers map[uuid.UUID][]uuid.UUID // per teacher, their classes
 	progress func(string)
 }
 
