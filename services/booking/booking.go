@@ -5,6 +5,8 @@
 package booking
 
 import (
+	"time"
+
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
@@ -12,11 +14,19 @@ import (
 )
 
 // Services returns the gRPC services of steward-booking.
-func Services(db *tenantdb.DB) ([]grpcserver.Service, error) {
+func Services(db *tenantdb.DB) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(db) }
+
+// ServicesWithClock is Services with the SessionService reading the time
+// from now: tests stand at a notice deadline or a DST change with it.
+func ServicesWithClock(now func() time.Time) func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+	return func(db *tenantdb.DB) ([]grpcserver.Service, error) { return services(db, now) }
+}
+
+func services(db *tenantdb.DB, now func() time.Time) ([]grpcserver.Service, error) {
 	return []grpcserver.Service{
 		{Desc: server.Constraints.Register(&bookingv1.DirectoryService_ServiceDesc), Impl: server.New(db)},
 		{Desc: server.Constraints.Register(&bookingv1.TermService_ServiceDesc), Impl: server.NewTermServer(db)},
-		{Desc: server.Constraints.Register(&bookingv1.SessionService_ServiceDesc), Impl: server.NewSessionServer(db)},
+		{Desc: server.Constraints.Register(&bookingv1.SessionService_ServiceDesc), Impl: server.NewSessionServerWithClock(db, now)},
 		{Desc: server.Constraints.Register(&bookingv1.CalendarService_ServiceDesc), Impl: server.NewCalendarServer(db)},
 	}, nil
 }

@@ -1,20 +1,72 @@
 package server
 
 import (
-	"steward.dev/platform/apierror"
+	"context"
+	"errors"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/resname"
+	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
+	"steward.dev/services/booking/internal/store"
 )
 
 // SessionServer implements bookingv1.SessionServiceServer.
 type SessionServer struct {
 	bookingv1.UnimplementedSessionServiceServer
 	db *tenantdb.DB
+	// now is the clock every rule reads (windows, notice, start, expiry),
+	// so tests can stand at a DST change or an exact deadline.
+	now func() time.Time
 }
 
-// NewSessionServer returns a SessionServer storing rows through db.
-func NewSessionServer(db *tenantdb.DB) *SessionServer { return &SessionServer{db: db} }
+// NewSessionServer returns a SessionServer storing rows through db, on the
+// wall clock.
+func NewSessionServer(db *tenantdb.DB) *SessionServer { return NewSessionServerWithClock(db, time.Now) }
+
+// NewSessionServerWithClock is NewSessionServer reading the time from now.
+func NewSessionServerWithClock(db *tenantdb.DB, now func() time.Time) *SessionServer {
+	return &SessionServer{db: db, now: now}
+}
 
 // sessionConstraints is what a violation of the constraints of the tables
-// these RPCs write answers.
+// these RPCs write answers. The three exclusion constraints are answered by
+// the booking code itself (SLOT_TAKEN with alternatives), never here.
 var sessionConstraints = apierror.Constraints{}
+
+// The schedule's names these RPCs read and write.
+var (
+	sessionPattern, bookingPattern  = resname.Of(&bookingv1.Session{}), resname.Of(&bookingv1.Booking{})
+	creditPattern, windowPattern    = resname.Of(&bookingv1.MakeupCredit{}), resname.Of(&bookingv1.BookingWindow{})
+	availabilityPattern             = resname.Of(&bookingv1.Availability{})
+	sessionEventPattern             = resname.Of(&bookingv1.SessionEvent{})
+	bookedClassPattern, windowTerms = resname.Of(&bookingv1.Class{}), resname.Of(&bookingv1.Term{})
+)
+
+// callerUserID is the calling user, uuid.Nil for none (a service).
+func callerUserID(ctx context.Context) uuid.UUID {
+	c, _ := scope.CallerFrom(ctx)
+	return c.UserID
+}
+
+// settingsOf is the school's zone and notice rule, the defaults when it
+// never changed them.
+func settingsOf(ctx context.Context, q *store.Queries, tenant uuid.UUID) (*time.Location, int, error) {
+	row, err := q.GetSettings(ctx, tenant)
+	if errors.Is(err, pgx.ErrNoRows) {
+		row, err = store.BookingSetting{TimeZone: "UTC", RescheduleNoticeHours: 24}, nil
+	}
+	if err != nil {
+		return nil, 0, err
+	}
+	loc, err := time.LoadLocation(row.TimeZone)
+	if err != nil {
+		return nil, 0, err // the settings refuse a zone that does not load
+	}
+	return loc, int(row.RescheduleNoticeHours), nil
+}

@@ -11,6 +11,20 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BookingBooking struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+}
+
 type BookingFamily struct {
 	TenantID           uuid.UUID
 	FamilyID           uuid.UUID
@@ -62,6 +76,21 @@ type BookingRoom struct {
 	Revision           int64
 	CreateTime         time.Time
 	UpdateTime         time.Time
+}
+
+type BookingSessionEvent struct {
+	TenantID          uuid.UUID
+	EventID           uuid.UUID
+	SessionID         uuid.UUID
+	Action            string
+	ActorUserID       uuid.UUID
+	Reason            string
+	NoticeOverridden  bool
+	PreviousStartTime pgtype.Timestamptz
+	NewStartTime      pgtype.Timestamptz
+	StudentID         uuid.NullUUID
+	Attendance        pgtype.Text
+	CreateTime        time.Time
 }
 
 type BookingSetting struct {

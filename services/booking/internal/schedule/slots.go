@@ -1,0 +1,368 @@
+package schedule
+
+import (
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Dates are civil dates in the school's zone, held as midnight UTC (as
+// pgtype.Date holds them); times of day are minutes since midnight, 1440
+// being the end of the day.
+
+// DateOf is the school-zone date of instant t.
+func DateOf(t time.Time, loc *time.Location) time.Time {
+	l := t.In(loc)
+	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// At is the instant of minutes past midnight on date d in loc. A local time
+// in a spring-forward gap is taken as time.Date normalises it (moved
+// forward by the gap).
+func At(d time.Time, minutes int, loc *time.Location) time.Time {
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, minutes, 0, 0, loc)
+}
+
+// ISOWeekday is 1 for Monday to 7 for Sunday.
+func ISOWeekday(d time.Time) int {
+	if w := int(d.Weekday()); w != 0 {
+		return w
+	}
+	return 7
+}
+
+// Week is one teaching week of a term as one class is taught in it: the
+// term's kind unless the class overrides it.
+type Week struct {
+	Number     int
+	Monday     time.Time
+	Individual bool
+}
+
+// Break is a run of days without sessions, inclusive.
+type Break struct{ Start, End time.Time }
+
+// Calendar is a class's term: its dates (inclusive), weeks and breaks.
+type Calendar struct {
+	Start, End time.Time
+	Weeks      []Week
+	Breaks     []Break
+}
+
+// InTerm reports whether d is a day of the term.
+func (c Calendar) InTerm(d time.Time) bool { return !d.Before(c.Start) && !d.After(c.End) }
+
+// IsBreak reports whether d is a break day of the term.
+func (c Calendar) IsBreak(d time.Time) bool {
+	for _, b := range c.Breaks {
+		if !d.Before(b.Start) && !d.After(b.End) {
+			return true
+		}
+	}
+	return false
+}
+
+// WeekOf is the teaching week holding term day d.
+func (c Calendar) WeekOf(d time.Time) (Week, bool) {
+	if !c.InTerm(d) {
+		return Week{}, false
+	}
+	for _, w := range c.Weeks {
+		if !d.Before(w.Monday) && d.Before(w.Monday.AddDate(0, 0, 7)) {
+			return w, true
+		}
+	}
+	return Week{}, false
+}
+
+// Window is a booking window: open from Open until (not at) Close, for the
+// listed weeks and classes (empty: all).
+type Window struct {
+	Open, Close time.Time
+	Weeks       []int
+	Classes     []uuid.UUID
+}
+
+// Takes reports whether the window takes, at now, a booking of class in week.
+func (w Window) Takes(now time.Time, week int, class uuid.UUID) bool {
+	return !now.Before(w.Open) && now.Before(w.Close) &&
+		(len(w.Weeks) == 0 || slices.Contains(w.Weeks, week)) &&
+		(len(w.Classes) == 0 || slices.Contains(w.Classes, class))
+}
+
+// Block is a weekly block of a teacher's availability.
+type Block struct {
+	Weekday    int
+	Start, End int // minutes; End may be 1440
+	Room       uuid.UUID
+}
+
+// Exception takes a date, or part of it, out of the weekly blocks.
+type Exception struct {
+	Date       time.Time
+	AllDay     bool
+	Start, End int
+}
+
+// Slot is a bookable session time, in its block's room, in a teaching week
+// (0: outside the term's weeks, a make-up only).
+type Slot struct {
+	Start, End time.Time
+	Room       uuid.UUID
+	Week       int
+}
+
+// Interval is a blocking session's time.
+type Interval struct{ Start, End time.Time }
+
+// Busy is what already blocks slots: sessions of the teacher or the
+// student (All), and of each room.
+type Busy struct {
+	All   []Interval
+	Rooms map[uuid.UUID][]Interval
+}
+
+// Takes reports whether a blocking session overlaps s.
+func (b Busy) Takes(s Slot) bool {
+	overlaps := func(list []Interval) bool {
+		for _, i := range list {
+			if i.Start.Before(s.End) && s.Start.Before(i.End) {
+				return true
+			}
+		}
+		return false
+	}
+	return overlaps(b.All) || overlaps(b.Rooms[s.Room])
+}
+
+// Problem is why a slot cannot be booked or a day has no slot.
+type Problem int
+
+const (
+	OK           Problem = iota
+	NotInTerm            // outside the class's term (not for a make-up)
+	OnBreak              // a break day of the term
+	GroupWeek            // not an individual week of the class
+	WindowClosed         // no booking window takes this class and week now
+	Unavailable          // not in the teacher's availability or off its grid
+	TooSoon              // within the notice period, or past
+	Expired              // at or after the make-up credit's expiry
+	AllTaken             // every slot of the day is taken
+)
+
+// Rules is what decides the bookable slots of one student of one class:
+// the term, the windows (none for a make-up), the teacher's availability
+// and the school's notice rule, at Now.
+type Rules struct {
+	Loc         *time.Location
+	Now         time.Time
+	NoticeHours int
+	Minutes     int // the class's individual session length
+	Class       uuid.UUID
+	Calendar    Calendar
+	Windows     []Window
+	// Makeup books with a credit: any week, no window, starting before
+	// Expire.
+	Makeup     bool
+	Expire     time.Time
+	Blocks     []Block
+	Exceptions []Exception
+}
+
+// Grid is the slots of the teacher's availability on date d: from each
+// block's start, every Minutes, that end by the block's end and touch no
+// exception of the day. A slot lasts Minutes of elapsed time (also across
+// a DST change).
+func (r Rules) Grid(d time.Time) []Slot {
+	if r.Minutes <= 0 {
+		return nil
+	}
+	week, _ := r.Calendar.WeekOf(d)
+	var out []Slot
+	for _, b := range r.Blocks {
+		if b.Weekday != ISOWeekday(d) {
+			continue
+		}
+		for m := b.Start; m+r.Minutes <= b.End; m += r.Minutes {
+			if r.excepted(d, m, m+r.Minutes) {
+				continue
+			}
+			start := At(d, m, r.Loc)
+			out = append(out, Slot{Start: start, End: start.Add(time.Duration(r.Minutes) * time.Minute), Room: b.Room, Week: week.Number})
+		}
+	}
+	slices.SortFunc(out, func(a, b Slot) int { return a.Start.Compare(b.Start) })
+	return out
+}
+
+func (r Rules) excepted(d time.Time, from, to int) bool {
+	for _, e := range r.Exceptions {
+		if e.Date.Equal(d) && (e.AllDay || (e.Start < to && from < e.End)) {
+			return true
+		}
+	}
+	return false
+}
+
+// teaches reports whether the teacher has a block on d's weekday.
+func (r Rules) teaches(d time.Time) bool {
+	return slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Weekday == ISOWeekday(d) })
+}
+
+// week decides the day's standing before any slot: a break, a group week,
+// a closed window.
+func (r Rules) week(d time.Time) (int, Problem) {
+	inTerm := r.Calendar.InTerm(d)
+	if inTerm && r.Calendar.IsBreak(d) {
+		return 0, OnBreak
+	}
+	w, ok := r.Calendar.WeekOf(d)
+	if r.Makeup {
+		return w.Number, OK
+	}
+	if !inTerm {
+		return 0, NotInTerm
+	}
+	if !ok || !w.Individual {
+		return w.Number, GroupWeek
+	}
+	if !slices.ContainsFunc(r.Windows, func(win Window) bool { return win.Takes(r.Now, w.Number, r.Class) }) {
+		return w.Number, WindowClosed
+	}
+	return w.Number, OK
+}
+
+// timely reports the problem of a slot starting at start as to time.
+func (r Rules) timely(start time.Time) Problem {
+	if r.Makeup && !start.Before(r.Expire) {
+		return Expired
+	}
+	if !start.After(r.Now) || !InTime(r.Now, start, r.NoticeHours, r.Loc) {
+		return TooSoon
+	}
+	return OK
+}
+
+// Check decides whether the slot starting at start may be booked, apart
+// from whether it is taken (the database decides that): the slot, or the
+// first problem in the order week, window, availability, time.
+func (r Rules) Check(start time.Time) (Slot, Problem) {
+	d := DateOf(start, r.Loc)
+	if _, p := r.week(d); p != OK {
+		return Slot{}, p
+	}
+	grid := r.Grid(d)
+	i := slices.IndexFunc(grid, func(s Slot) bool { return s.Start.Equal(start) })
+	if i < 0 {
+		return Slot{}, Unavailable
+	}
+	return grid[i], r.timely(start)
+}
+
+// Day is the free slots of date d, or why it has none.
+func (r Rules) Day(d time.Time, busy Busy) ([]Slot, Problem) {
+	if _, p := r.week(d); p != OK {
+		return nil, p
+	}
+	grid := r.Grid(d)
+	if len(grid) == 0 {
+		return nil, Unavailable
+	}
+	var timely, free []Slot
+	for _, s := range grid {
+		if r.timely(s.Start) == OK {
+			timely = append(timely, s)
+		}
+	}
+	if len(timely) == 0 {
+		return nil, TooSoon
+	}
+	for _, s := range timely {
+		if !busy.Takes(s) {
+			free = append(free, s)
+		}
+	}
+	if len(free) == 0 {
+		return nil, AllTaken
+	}
+	return free, OK
+}
+
+// DayReport is one day of Range without a slot.
+type DayReport struct {
+	Date time.Time
+	Why  Problem
+}
+
+// Range is the free slots from date from to date to, inclusive, and the
+// days among the teacher's weekdays (or break days of the term) without a
+// slot, and why. Days outside the term (not for a make-up) are left out.
+func (r Rules) Range(from, to time.Time, busy Busy) ([]Slot, []DayReport) {
+	var slots []Slot
+	var days []DayReport
+	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+		if !r.teaches(d) {
+			continue
+		}
+		free, p := r.Day(d, busy)
+		switch p {
+		case OK:
+			slots = append(slots, free...)
+		case NotInTerm:
+		default:
+			days = append(days, DayReport{Date: d, Why: p})
+		}
+	}
+	return slots, days
+}
+
+// Nearest is at most n of slots, nearest to t first (the earlier of two
+// as near), excluding the one at t itself.
+func Nearest(slots []Slot, t time.Time, n int) []Slot {
+	out := slices.DeleteFunc(slices.Clone(slots), func(s Slot) bool { return s.Start.Equal(t) })
+	dist := func(s Slot) time.Duration {
+		if d := s.Start.Sub(t); d >= 0 {
+			return d
+		}
+		return t.Sub(s.Start)
+	}
+	slices.SortStableFunc(out, func(a, b Slot) int {
+		if c := dist(a) - dist(b); c != 0 {
+			if c < 0 {
+				return -1
+			}
+			return 1
+		}
+		return a.Start.Compare(b.Start)
+	})
+	if len(out) > n {
+		out = out[:n]
+	}
+	return out
+}
+
+// Series is the starts of a series booked at first: the same local weekday
+// and time in every individual week of the class from first's week to the
+// end of the term, leaving out days outside the term and break days.
+func (r Rules) Series(first time.Time) []time.Time {
+	l := first.In(r.Loc)
+	d := DateOf(first, r.Loc)
+	minutes := l.Hour()*60 + l.Minute()
+	w0, ok := r.Calendar.WeekOf(d)
+	if !ok {
+		return []time.Time{first}
+	}
+	out := []time.Time{first}
+	for _, w := range r.Calendar.Weeks {
+		if w.Number <= w0.Number || !w.Individual {
+			continue
+		}
+		day := w.Monday.AddDate(0, 0, ISOWeekday(d)-1)
+		if !r.Calendar.InTerm(day) || r.Calendar.IsBreak(day) {
+			continue
+		}
+		out = append(out, At(day, minutes, r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
+	}
+	return out
+}

@@ -1,0 +1,205 @@
+package booking_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/apierror"
+)
+
+func (s *sched) moveReq(session string, to time.Time, reason string) *bookingv1.RescheduleSessionRequest {
+	return &bookingv1.RescheduleSessionRequest{Name: session, StartTime: timestamppb.New(to), Reason: reason}
+}
+
+func (s *sched) cancelReq(session, reason string) *bookingv1.CancelSessionRequest {
+	return &bookingv1.CancelSessionRequest{Name: session, Reason: reason}
+}
+
+// startOf reads a session's start by SQL.
+func (s *sched) startOf(t *testing.T, session string) (start time.Time, attendee time.Time, sequence int) {
+	t.Helper()
+	var row struct{ s, a time.Time }
+	var seq int32
+	s.countInto(t, `SELECT lower(s.during), lower(a.during), s.sequence FROM booking.sessions s JOIN booking.session_attendees a USING (tenant_id, session_id)
+		WHERE s.tenant_id = $1 AND s.session_id = $2`, []any{s.id, idOf(session)}, &row.s, &row.a, &seq)
+	return row.s, row.a, int(seq)
+}
+
+// TestRescheduleIsAtomic: a taken target leaves the session (and its
+// attendee row) exactly where it was; a free one moves both in one UPDATE
+// and bumps the sequence; the target must be in the availability.
+func TestRescheduleIsAtomic(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	mine := must(s.sc.CreateBooking(s.parentA, s.bookReq(s.studentA1.GetName(), s.week(2, 0, 9, 0))))(t).GetSessions()[0]
+	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), s.week(2, 0, 9, 30))))(t)
+
+	_, err := s.sc.RescheduleSession(s.parentA, s.moveReq(mine, s.week(2, 0, 9, 30), ""))
+	if code(err) != codes.Aborted || reasonOf(err) != "SLOT_TAKEN" || len(alternativesOf(err)) == 0 {
+		t.Fatalf("move onto a taken slot: %v (alternatives %v)", err, alternativesOf(err))
+	}
+	if start, att, seq := s.startOf(t, mine); !start.Equal(s.week(2, 0, 9, 0)) || !att.Equal(start) || seq != 0 {
+		t.Errorf("after a refused move: session at %v, attendee at %v, sequence %d", start, att, seq)
+	}
+	for _, tc := range []struct {
+		name   string
+		to     time.Time
+		reason string
+	}{
+		{"off the grid", s.week(2, 0, 10, 15), "OUTSIDE_AVAILABILITY"},
+		{"no availability that day", s.week(2, 2, 10, 0), "OUTSIDE_AVAILABILITY"},
+		{"a break day", s.week(8, 0, 10, 0), "NOT_INDIVIDUAL_WEEK"},
+	} {
+		if _, err := s.sc.RescheduleSession(s.parentA, s.moveReq(mine, tc.to, "")); reasonOf(err) != tc.reason {
+			t.Errorf("%s: %v, want %s", tc.name, err, tc.reason)
+		}
+	}
+	if _, err := s.sc.RescheduleSession(s.parentB, s.moveReq(mine, s.week(2, 0, 10, 0), "")); code(err) != codes.NotFound {
+		t.Errorf("another family moves it: %v", err)
+	}
+	moved := must(s.sc.RescheduleSession(s.parentA, s.moveReq(mine, s.week(2, 0, 10, 0), "")))(t)
+	if !moved.GetStartTime().AsTime().Equal(s.week(2, 0, 10, 0)) || moved.GetSequence() != 1 {
+		t.Errorf("moved = %v", moved)
+	}
+	if start, att, seq := s.startOf(t, mine); !start.Equal(s.week(2, 0, 10, 0)) || !att.Equal(start) || seq != 1 {
+		t.Errorf("after the move: session at %v, attendee at %v, sequence %d", start, att, seq)
+	}
+	// Its teacher moves it too; another teacher may not.
+	must(s.sc.RescheduleSession(s.teacherCtx, s.moveReq(mine, s.week(2, 0, 10, 30), "")))(t)
+	other := s.env.User(t, s.id, "teacher")
+	must(s.c.CreateTeacher(s.admin, &bookingv1.CreateTeacherRequest{Parent: s.name, Teacher: &bookingv1.Teacher{
+		Member: s.name + "/members/" + other.ID.String(), DisplayName: "Marcus Lee"}}))(t)
+	if _, err := s.sc.RescheduleSession(s.as(other), s.moveReq(mine, s.week(2, 0, 11, 0), "")); code(err) != codes.PermissionDenied {
+		t.Errorf("another teacher moves it: %v", err)
+	}
+	if n := s.count(t, `SELECT count(*) FROM booking.session_events WHERE tenant_id = $1 AND session_id = $2 AND action = 'rescheduled'`, s.id, idOf(mine)); n != 2 {
+		t.Errorf("%d rescheduled events, want 2", n)
+	}
+}
+
+// TestNoticeAcrossSydneyDST: 24 hours' notice is the same wall-clock time a
+// day earlier in Australia/Sydney: for a Sunday 10:00 session on the day
+// DST ends that is 25 elapsed hours, on the day it starts 23. At the
+// deadline a PARENT still cancels; an instant later they may not.
+func TestNoticeAcrossSydneyDST(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	a1 := s.studentA1.GetName()
+	// April: Sunday 2027-04-04 is in week 5 (individual), DST ends at 03:00.
+	early := must(s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.at(2027, 4, 4, 10, 0))))(t).GetSessions()[0]
+	late := must(s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.at(2027, 4, 4, 10, 30))))(t).GetSessions()[0]
+	if d := s.at(2027, 4, 4, 10, 0).Sub(s.at(2027, 4, 3, 10, 0)); d != 25*time.Hour {
+		t.Fatalf("the fixture's DST change: %v", d)
+	}
+	s.clk.Set(s.at(2027, 4, 3, 10, 0)) // exactly the deadline of 10:00
+	must(s.sc.CancelSession(s.parentA, s.cancelReq(early, "")))(t)
+	// 24 elapsed hours before 10:30 is Saturday 11:30, past its deadline (10:30).
+	s.clk.Set(s.at(2027, 4, 4, 10, 30).Add(-24 * time.Hour))
+	if _, err := s.sc.CancelSession(s.parentA, s.cancelReq(late, "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+		t.Errorf("24 elapsed hours before, across the end of DST: %v", err)
+	}
+	s.clk.Set(s.at(2027, 4, 3, 10, 30).Add(time.Second))
+	if _, err := s.sc.RescheduleSession(s.parentA, s.moveReq(late, s.at(2027, 4, 4, 11, 0), "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+		t.Errorf("a second past the deadline: %v", err)
+	}
+
+	// October, with make-ups (outside the term, no window): Sunday
+	// 2027-10-03, DST starts at 02:00.
+	s.clk.Set(s.at(2027, 9, 1, 12, 0))
+	makeup := func(credit string, start time.Time) string {
+		r := s.bookReq(a1, start)
+		r.Booking.MakeupCredit = credit
+		return must(s.sc.CreateBooking(s.parentA, r))(t).GetSessions()[0]
+	}
+	first := makeup(s.credit(t, a1, 1, s.at(2027, 12, 1, 0, 0)), s.at(2027, 10, 3, 10, 0))
+	second := makeup(s.credit(t, a1, 3, s.at(2027, 12, 1, 0, 0)), s.at(2027, 10, 3, 10, 30))
+	// 23.5 elapsed hours before 10:00 is Saturday 09:30 local: in time.
+	s.clk.Set(s.at(2027, 10, 3, 10, 0).Add(-23*time.Hour - 30*time.Minute))
+	must(s.sc.CancelSession(s.parentA, s.cancelReq(first, "")))(t)
+	s.clk.Set(s.at(2027, 10, 2, 10, 30).Add(time.Nanosecond))
+	if _, err := s.sc.CancelSession(s.parentA, s.cancelReq(second, "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+		t.Errorf("just past the deadline before DST starts: %v", err)
+	}
+	s.clk.Set(s.at(2027, 10, 2, 10, 30))
+	must(s.sc.CancelSession(s.parentA, s.cancelReq(second, "")))(t)
+}
+
+// TestNoticeOverrides: within the notice a PARENT is refused; ADMIN and the
+// session's TEACHER override only with a reason, which the audit trail
+// records; nothing changes once started or cancelled.
+func TestNoticeOverrides(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	a := must(s.sc.CreateBooking(s.parentA, s.bookReq(s.studentA1.GetName(), s.week(2, 0, 9, 0))))(t).GetSessions()[0]
+	b := must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), s.week(2, 0, 10, 0))))(t).GetSessions()[0]
+	s.clk.Set(s.week(2, 0, 8, 0)) // an hour before
+	if _, err := s.sc.CancelSession(s.parentA, s.cancelReq(a, "sick")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+		t.Errorf("a parent within the notice: %v", err)
+	}
+	_, err := s.sc.CancelSession(s.admin, s.cancelReq(a, ""))
+	if code(err) != codes.InvalidArgument || !slices.Equal(apierror.ViolatedFields(err), []string{"reason"}) {
+		t.Errorf("an override without a reason: %v", err)
+	}
+	cancelled := must(s.sc.CancelSession(s.admin, s.cancelReq(a, "teacher ill")))(t)
+	if cancelled.GetState() != bookingv1.Session_STATE_CANCELLED || cancelled.GetSequence() != 1 || cancelled.GetCancelReason() != "teacher ill" {
+		t.Errorf("cancelled = %v", cancelled)
+	}
+	if _, err := s.sc.RescheduleSession(s.teacherCtx, s.moveReq(b, s.week(2, 0, 11, 0), "")); code(err) != codes.InvalidArgument {
+		t.Errorf("the teacher's override without a reason: %v", err)
+	}
+	must(s.sc.RescheduleSession(s.teacherCtx, s.moveReq(b, s.week(2, 0, 11, 0), "room flooded")))(t)
+	if n := s.count(t, `SELECT count(*) FROM booking.session_events WHERE tenant_id = $1 AND notice_overridden AND reason <> ''`, s.id); n != 2 {
+		t.Errorf("%d override events, want 2", n)
+	}
+	if _, err := s.sc.CancelSession(s.admin, s.cancelReq(a, "again")); reasonOf(err) != "SESSION_CANCELLED" {
+		t.Errorf("cancelling a cancelled session: %v", err)
+	}
+	if _, err := s.sc.RescheduleSession(s.admin, s.moveReq(a, s.week(2, 0, 11, 30), "x")); reasonOf(err) != "SESSION_CANCELLED" {
+		t.Errorf("moving a cancelled session: %v", err)
+	}
+	s.clk.Set(s.week(2, 0, 11, 0))
+	if _, err := s.sc.CancelSession(s.admin, s.cancelReq(b, "late")); reasonOf(err) != "SESSION_STARTED" {
+		t.Errorf("cancelling a started session: %v", err)
+	}
+	if _, err := s.sc.RescheduleSession(s.admin, s.moveReq(b, s.week(2, 0, 11, 30), "late")); reasonOf(err) != "SESSION_STARTED" {
+		t.Errorf("moving a started session: %v", err)
+	}
+}
+
+// TestCancelGrantsCredits: the school cancelling a group session grants
+// each student a credit, once; a parent cancelling in time grants one; a
+// parent cannot cancel a group session; a placeholder is not cancelled.
+func TestCancelGrantsCredits(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	var group, placeholder uuid.UUID
+	s.countInto(t, `SELECT session_id FROM booking.sessions WHERE tenant_id = $1 AND class_id = $2 AND week_number = 3`, []any{s.id, s.classID}, &group)
+	s.countInto(t, `SELECT session_id FROM booking.sessions WHERE tenant_id = $1 AND class_id = $2 AND week_number = 2`, []any{s.id, s.classID}, &placeholder)
+	groupName, placeholderName := s.name+"/sessions/"+group.String(), s.name+"/sessions/"+placeholder.String()
+	if _, err := s.sc.CancelSession(s.parentA, s.cancelReq(groupName, "")); code(err) != codes.PermissionDenied {
+		t.Errorf("a parent cancels a group session: %v", err)
+	}
+	if _, err := s.sc.CancelSession(s.admin, s.cancelReq(placeholderName, "")); code(err) != codes.FailedPrecondition {
+		t.Errorf("cancelling a placeholder: %v", err)
+	}
+	must(s.sc.CancelSession(s.teacherCtx, s.cancelReq(groupName, "concert")))(t)
+	if n := s.count(t, `SELECT count(*) FROM booking.makeup_credits WHERE tenant_id = $1 AND source_session_id = $2`, s.id, group); n != 2 {
+		t.Errorf("%d credits for the cancelled group session, want 2", n)
+	}
+	if n := s.count(t, `SELECT count(*) FROM booking.session_attendees WHERE tenant_id = $1 AND session_id = $2 AND blocking`, s.id, group); n != 0 {
+		t.Errorf("a cancelled session still blocks %d students", n)
+	}
+	mine := must(s.sc.CreateBooking(s.parentA, s.bookReq(s.studentA1.GetName(), s.week(4, 0, 9, 0))))(t).GetSessions()[0]
+	must(s.sc.CancelSession(s.parentA, s.cancelReq(mine, "holiday")))(t)
+	if n := s.count(t, `SELECT count(*) FROM booking.makeup_credits WHERE tenant_id = $1 AND source_session_id = $2`, s.id, idOf(mine)); n != 1 {
+		t.Errorf("%d credits for a parent's timely cancellation, want 1", n)
+	}
+	// The freed slot books again.
+	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), s.week(4, 0, 9, 0))))(t)
+}
