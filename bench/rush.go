@@ -38,8 +38,8 @@ type RushOptions struct {
 	Rate             float64 // arrivals per second of the main run; default 1000
 	Families         int     // distinct families booking; default 220
 	// StepRates are the arrival rates of the step search, ascending; it
-	// stops at the first whose p99 reaches P99Limit and then tries one rate
-	// half-way back. Each step sends StepDuration's worth of attempts.
+	// stops at the first whose p99 reaches P99Limit and then bisects towards
+	// the last that passed. Each step sends StepDuration's worth of attempts.
 	StepRates    []float64
 	StepDuration time.Duration // default 2s
 	P99Limit     time.Duration // default 200ms
@@ -185,28 +185,43 @@ func RunRush(ctx context.Context, o RushOptions) (RushResult, error) {
 		return res, err
 	}
 	o.Progress(describeRun("main", res.Main))
+	// Up the rates until one fails, then halve the gap between the last
+	// that passed and the first that failed, up to three times.
+	step := func(rate float64) (bool, error) {
+		run, err := r.run(ctx, rate, max(200, int(rate*o.StepDuration.Seconds())))
+		if err != nil {
+			return false, err
+		}
+		o.Progress(describeRun("step", run))
+		res.Steps = append(res.Steps, run)
+		return run.P99 < o.P99Limit, nil
+	}
 	var pass, fail float64
 	for _, rate := range o.StepRates {
-		step, err := r.run(ctx, rate, max(200, int(rate*o.StepDuration.Seconds())))
+		ok, err := step(rate)
 		if err != nil {
 			return res, err
 		}
-		o.Progress(describeRun("step", step))
-		res.Steps = append(res.Steps, step)
-		if step.P99 >= o.P99Limit {
+		if !ok {
 			fail = rate
 			break
 		}
 		pass = rate
 	}
-	if fail > 0 && pass > 0 && fail-pass > pass/8 {
+	for range 3 {
+		if fail == 0 || fail-pass <= max(pass, 50)/10 {
+			break
+		}
 		mid := (pass + fail) / 2
-		step, err := r.run(ctx, mid, max(200, int(mid*o.StepDuration.Seconds())))
+		ok, err := step(mid)
 		if err != nil {
 			return res, err
 		}
-		o.Progress(describeRun("step", step))
-		res.Steps = append(res.Steps, step)
+		if ok {
+			pass = mid
+		} else {
+			fail = mid
+		}
 	}
 	for _, s := range res.Steps {
 		if s.P99 < o.P99Limit && s.Rate > res.MaxRate {

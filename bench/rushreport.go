@@ -26,6 +26,18 @@ type RushEnvironment struct {
 	Command  string
 	CPU      int
 	Postgres string
+	// LoadBefore and LoadAfter are /proc/loadavg's 1-minute figure around
+	// the run: other work on the machine shows there.
+	LoadBefore, LoadAfter string
+}
+
+// LoadAverage is the 1-minute load average, or "?".
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
 }
 
 // WriteRushMarkdown writes the rush's README section, markers included.
@@ -36,7 +48,9 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	p("Reproduce with:\n\n```sh\n%s\n```\n\n", env.Command)
 	p("Last run %s on %d CPUs, PostgreSQL %s (throwaway cluster, fsync on), one in-process Steward (issuer, every\n",
 		env.When.UTC().Format("2006-01-02 15:04 UTC"), env.CPU, env.Postgres)
-	p("gRPC service, the gateway) on the seeded school. The load generator, Steward and PostgreSQL share the CPUs.\n\n")
+	p("gRPC service, the gateway) on the seeded school. The load generator, Steward and PostgreSQL share the CPUs\n")
+	p("(1-minute load average %s before the run, %s after: anything above what the run itself adds is other work on the machine).\n\n",
+		env.LoadBefore, env.LoadAfter)
 	p("**Main run: %d attempts at %.0f arrivals/s** from %d families (%d enrolled student–class pairs) into a freshly\n",
 		m.Attempts, m.Rate, r.Families, r.Students)
 	p("opened window for weeks %s (%d slots on the teachers' grids).\n\n", joinWeeks(r.WindowWeeks), r.Slots)

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -29,11 +30,23 @@ func main() {
 	attempts := flag.Int("n", 2000, "attempts in the main run")
 	rate := flag.Float64("rate", 1000, "arrivals per second in the main run")
 	families := flag.Int("families", 220, "distinct families booking")
-	steps := flag.String("steps", "250,500,750,1000,1250,1500,2000,2500,3000", "arrival rates of the step search, ascending")
+	steps := flag.String("steps", "100,200,300,400,500,750,1000,1500,2000,3000", "arrival rates of the step search, ascending")
 	stepDuration := flag.Duration("step", 2*time.Second, "attempts per step: this long at its rate")
 	pgbench := flag.String("pgbench", "/usr/bin/pgbench", "pgbench for the yardsticks; empty skips them")
 	pgbenchDuration := flag.Duration("pgbench-duration", 10*time.Second, "length of each pgbench yardstick")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (load generator and Steward) here")
 	flag.Parse()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "steward-rush: -cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	var rates []float64
 	for _, s := range strings.Split(*steps, ",") {
 		if s = strings.TrimSpace(s); s != "" {
@@ -48,8 +61,9 @@ func main() {
 	o := bench.RushOptions{Attempts: *attempts, Rate: *rate, Families: *families, StepRates: rates, StepDuration: *stepDuration,
 		Pgbench: *pgbench, PgbenchDuration: *pgbenchDuration, Progress: func(line string) { fmt.Fprintln(os.Stderr, line) }}
 	if err := run(*out, o); err != nil {
+		pprof.StopCPUProfile()
 		fmt.Fprintln(os.Stderr, "steward-rush:", err)
-		os.Exit(1)
+		os.Exit(1) //nolint:gocritic // the profile is stopped above
 	}
 }
 
@@ -77,12 +91,14 @@ func run(out string, o bench.RushOptions) error {
 	if err != nil {
 		return err
 	}
+	before := bench.LoadAverage()
 	res, err := bench.RunRush(ctx, o)
 	if err != nil {
 		return err
 	}
 	var section bytes.Buffer
-	env := bench.RushEnvironment{When: time.Now(), Command: "make bench-rush", CPU: bench.CPUs(), Postgres: version}
+	env := bench.RushEnvironment{When: time.Now(), Command: "make bench-rush", CPU: bench.CPUs(), Postgres: version,
+		LoadBefore: before, LoadAfter: bench.LoadAverage()}
 	if err := bench.WriteRushMarkdown(&section, env, res); err != nil {
 		return err
 	}
