@@ -9,6 +9,7 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -87,12 +88,23 @@ type RushResult struct {
 	// none did).
 	MaxRate  float64
 	P99Limit time.Duration
+	// Serial is the service time of one attempt at a time (a closed loop,
+	// one caller), by outcome: what each kind of answer costs without any
+	// queue in front of it.
+	Serial []SerialLatency
 	// The yardsticks, measured in the same run on the same database.
 	SimpleUpdateTPS, BookingInsertTPS float64
 	PgbenchClients                    int
 	PgbenchDuration                   time.Duration
 	Families, Students, Slots         int
 	WindowWeeks                       []int
+}
+
+// SerialLatency is the latency of one kind of answer sent one at a time.
+type SerialLatency struct {
+	Outcome  string
+	Count    int
+	P50, P99 time.Duration
 }
 
 // rushTarget is an enrolled student a family books for.
@@ -230,6 +242,9 @@ func RunRush(ctx context.Context, o RushOptions) (RushResult, error) {
 	}
 	slices.SortFunc(res.Steps, func(a, b RushRun) int { return int(a.Rate - b.Rate) })
 
+	if res.Serial, err = r.serial(ctx, 400); err != nil {
+		return res, err
+	}
 	if o.Pgbench != "" {
 		if res.SimpleUpdateTPS, err = pgbenchSimpleUpdate(ctx, o.Pgbench, o.OwnerURL, o.PgbenchClients, o.PgbenchDuration); err != nil {
 			return res, err
@@ -543,6 +558,30 @@ func (r *rush) run(ctx context.Context, rate float64, n int) (RushRun, error) {
 			AND kind = 'individual' AND state = 'scheduled' AND week_number = ANY ($3)`, r.tenant, seed.TermID, r.weeks).Scan(&res.SessionsBooked)
 	})
 	return res, err
+}
+
+// serial resets the window and sends n attempts one after another.
+func (r *rush) serial(ctx context.Context, n int) ([]SerialLatency, error) {
+	if err := r.reset(ctx); err != nil {
+		return nil, err
+	}
+	by := map[string][]time.Duration{}
+	for _, a := range r.attempts(n, 7) {
+		ans := r.send(ctx, a, time.Now())
+		kind := ans.outcome
+		if !ans.booked && !strings.HasPrefix(kind, "SLOT_TAKEN") {
+			kind = "other refusals"
+		}
+		by[kind] = append(by[kind], ans.latency)
+	}
+	var out []SerialLatency
+	for _, k := range []string{"booked", "SLOT_TAKEN (409)", "other refusals"} {
+		if l := by[k]; len(l) > 0 {
+			slices.Sort(l)
+			out = append(out, SerialLatency{Outcome: k, Count: len(l), P50: l[len(l)/2], P99: l[len(l)*99/100]})
+		}
+	}
+	return out, nil
 }
 
 // send makes one attempt and classifies its answer.

@@ -48,6 +48,9 @@ func TestRushSmoke(t *testing.T) {
 			t.Errorf("%.0f/s: %d booked, %d sessions in the database; want some, equal", run.Rate, run.Booked, run.SessionsBooked)
 		}
 	}
+	if len(res.Serial) == 0 || res.Serial[0].Outcome != "booked" {
+		t.Errorf("serial latencies %+v: want the booked ones first", res.Serial)
+	}
 	if o.Pgbench != "" && (res.SimpleUpdateTPS <= 0 || res.BookingInsertTPS <= 0) {
 		t.Errorf("yardsticks: simple-update %.0f, booking insert %.0f", res.SimpleUpdateTPS, res.BookingInsertTPS)
 	}

@@ -46,8 +46,8 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	m := r.Main
 	p("%s\n## The booking rush (CreateBooking through the gateway, open loop)\n\n", RushBegin)
 	p("Reproduce with:\n\n```sh\n%s\n```\n\n", env.Command)
-	p("Last run %s on %d CPUs, PostgreSQL %s (throwaway cluster, fsync on), one in-process Steward (issuer, every\n",
-		env.When.UTC().Format("2006-01-02 15:04 UTC"), env.CPU, env.Postgres)
+	p("Last run %s on %d CPUs, PostgreSQL %s (the throwaway cluster of db/cluster: fsync, synchronous_commit and\n", env.When.UTC().Format("2006-01-02 15:04 UTC"), env.CPU, env.Postgres)
+	p("full_page_writes off, as for every test and benchmark here), one in-process Steward (issuer, every\n")
 	p("gRPC service, the gateway) on the seeded school. The load generator, Steward and PostgreSQL share the CPUs\n")
 	p("(1-minute load average %s before the run, %s after: anything above what the run itself adds is other work on the machine).\n\n",
 		env.LoadBefore, env.LoadAfter)
@@ -76,6 +76,14 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 		p("\nHighest rate with p99 < %s: **%.0f arrivals/s**.\n\n", ms(r.P99Limit), r.MaxRate)
 	} else {
 		p("\nNo step kept p99 under %s.\n\n", ms(r.P99Limit))
+	}
+	if len(r.Serial) > 0 {
+		p("**One at a time** (a closed loop, one caller, fresh window): the service time of each kind of answer with no queue in front:\n\n")
+		p("| Answer | Count | p50 | p99 |\n|---|---:|---:|---:|\n")
+		for _, s := range r.Serial {
+			p("| %s | %d | %s | %s |\n", s.Outcome, s.Count, ms(s.P50), ms(s.P99))
+		}
+		p("\n")
 	}
 	if r.BookingInsertTPS > 0 {
 		p("**Yardsticks**, pgbench on the same database in the same run (-c %d -j 2, %s each, prepared):\n\n", r.PgbenchClients, r.PgbenchDuration)
