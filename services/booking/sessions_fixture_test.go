@@ -53,8 +53,8 @@ type sched struct {
 	room                      *bookingv1.Room
 	teacher                   *bookingv1.Teacher
 	teacherUser               servertest.User
-	termID, classID           uuid.UUID
-	class                     string
+	termID, classID, windowID uuid.UUID
+	class, window             string
 	parentA, parentB, student context.Context //nolint:containedctx // the fixture's callers
 	teacherCtx                context.Context //nolint:containedctx
 }
@@ -82,8 +82,9 @@ func newSched(t *testing.T) *sched {
 	s.parentA = s.as(env.Member(t, s.id, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(s.familyA.GetName())}))
 	s.parentB = s.as(env.Member(t, s.id, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(s.familyB.GetName())}))
 	s.student = s.as(env.Member(t, s.id, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(s.studentA1.GetName())}))
-	s.termID, s.classID = uuid.New(), uuid.New()
+	s.termID, s.classID, s.windowID = uuid.New(), uuid.New(), uuid.New()
 	s.class = s.name + "/classes/" + s.classID.String()
+	s.window = s.name + "/bookingWindows/" + s.windowID.String()
 	s.fixtures(t)
 	return s
 }
@@ -162,7 +163,7 @@ func (s *sched) fixtures(t *testing.T) {
 			return err
 		}
 		return exec(`INSERT INTO booking.booking_windows (tenant_id, window_id, term_id, open_time, close_time) VALUES ($1, $2, $3, $4, $5)`,
-			s.id, uuid.New(), s.termID, time.Date(2027, 2, 19, 0, 0, 0, 0, s.loc), time.Date(2027, 6, 1, 0, 0, 0, 0, s.loc))
+			s.id, s.windowID, s.termID, time.Date(2027, 2, 19, 0, 0, 0, 0, s.loc), time.Date(2027, 6, 1, 0, 0, 0, 0, s.loc))
 	})
 }
 

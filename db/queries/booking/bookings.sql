@@ -57,7 +57,7 @@ WHERE s.tenant_id = @tenant_id AND s.during && tstzrange(@range_start::timestamp
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
   AND (s.teacher_id = @teacher_id OR s.room_id = ANY (@room_ids::uuid[]) OR a.student_id IS NOT NULL);
 
--- name: InsertBooking :one
+-- name: CreateBookingRow :one
 -- A concurrent booking with the same request_id inserts nothing (no row).
 INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
                               booked_by, request_id, request_fingerprint)
@@ -69,7 +69,7 @@ RETURNING *;
 -- name: BookingCreatedBy :one
 SELECT * FROM booking.bookings WHERE tenant_id = @tenant_id AND request_id = @request_id;
 
--- name: InsertBookedSession :one
+-- name: CreateBookedSession :one
 -- One individual or make-up session with its attendee and its 'booked'
 -- event, in one statement; 23P01 names the exclusion constraint it hit.
 WITH s AS (

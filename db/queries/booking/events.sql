@@ -1,4 +1,4 @@
--- name: InsertSessionEvent :exec
+-- name: CreateSessionEvent :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason, notice_overridden,
                                     previous_start_time, new_start_time, student_id, attendance, create_time)
 VALUES (@tenant_id, @event_id, @session_id, @action, @actor_user_id, @reason, @notice_overridden,
@@ -7,9 +7,11 @@ VALUES (@tenant_id, @event_id, @session_id, @action, @actor_user_id, @reason, @n
 -- name: ListSessionEventsPage :many
 -- Oldest first: keyset on event_id (UUIDv7, time-ordered); every
 -- session's with all_sessions.
-SELECT * FROM booking.session_events
-WHERE tenant_id = @tenant_id AND (@all_sessions::boolean OR session_id = @session_id) AND event_id > @after_id
-ORDER BY event_id
+SELECT e.*, st.family_id AS student_family_id
+FROM booking.session_events e
+LEFT JOIN booking.students st ON st.tenant_id = e.tenant_id AND st.student_id = e.student_id
+WHERE e.tenant_id = @tenant_id AND (@all_sessions::boolean OR e.session_id = @session_id) AND e.event_id > @after_id
+ORDER BY e.event_id
 LIMIT @page_limit;
 
 -- name: SessionExists :one

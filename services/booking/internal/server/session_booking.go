@@ -242,7 +242,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 			}
 			slots[i] = sl
 		}
-		booking, err := q.InsertBooking(ctx, store.InsertBookingParams{TenantID: a.tenant, BookingID: uuid.Must(uuid.NewV7()),
+		booking, err := q.CreateBookingRow(ctx, store.CreateBookingRowParams{TenantID: a.tenant, BookingID: uuid.Must(uuid.NewV7()),
 			FamilyID: student.FamilyID, StudentID: student.StudentID, ClassID: class.ClassID, Repeat: repeats.ToDB(a.repeat),
 			MakeupCreditID: nullID(credit), BookedBy: actor, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint})
 		if errors.Is(err, pgx.ErrNoRows) && key.RequestID.Valid { // a concurrent retry won; READ COMMITTED sees it now
@@ -262,7 +262,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		}
 		var ids []uuid.UUID
 		for _, sl := range slots {
-			id, err := q.InsertBookedSession(ctx, store.InsertBookedSessionParams{TenantID: a.tenant, SessionID: uuid.Must(uuid.NewV7()),
+			id, err := q.CreateBookedSession(ctx, store.CreateBookedSessionParams{TenantID: a.tenant, SessionID: uuid.Must(uuid.NewV7()),
 				Kind: kind, TermID: class.TermID, ClassID: class.ClassID, WeekNumber: weekNumber(sl.Week), TeacherID: class.TeacherID,
 				RoomID: sl.Room, StartTime: sl.Start, EndTime: sl.End, BookingID: uuid.NullUUID{UUID: booking.BookingID, Valid: true}, StudentID: student.StudentID,
 				EventID: uuid.Must(uuid.NewV7()), ActorUserID: actor})

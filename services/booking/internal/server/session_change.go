@@ -165,7 +165,7 @@ func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.Re
 			student, _ := attendeeOf(ctx, q, r)
 			return asTaken(err, slot, rules, r.TeacherID, student)
 		}
-		if err := s.event(ctx, q, r, "rescheduled", req.GetReason(), overridden, func(e *store.InsertSessionEventParams) {
+		if err := s.event(ctx, q, r, "rescheduled", req.GetReason(), overridden, func(e *store.CreateSessionEventParams) {
 			e.PreviousStartTime = pgtype.Timestamptz{Time: startOf(r), Valid: true}
 			e.NewStartTime = pgtype.Timestamptz{Time: slot.Start, Valid: true}
 		}); err != nil {
@@ -238,13 +238,13 @@ func (s *SessionServer) CancelSession(ctx context.Context, req *bookingv1.Cancel
 // event records one change of a session in the audit trail, at the clock's
 // time; fill sets the action's own columns.
 func (s *SessionServer) event(ctx context.Context, q *store.Queries, r sessionRow, action, reason string, overridden bool,
-	fill func(*store.InsertSessionEventParams)) error {
-	e := store.InsertSessionEventParams{TenantID: r.TenantID, EventID: uuid.Must(uuid.NewV7()), SessionID: r.SessionID, Action: action,
+	fill func(*store.CreateSessionEventParams)) error {
+	e := store.CreateSessionEventParams{TenantID: r.TenantID, EventID: uuid.Must(uuid.NewV7()), SessionID: r.SessionID, Action: action,
 		ActorUserID: callerUserID(ctx), Reason: reason, NoticeOverridden: overridden, CreateTime: s.now()}
 	if fill != nil {
 		fill(&e)
 	}
-	return q.InsertSessionEvent(ctx, e)
+	return q.CreateSessionEvent(ctx, e)
 }
 
 // attendeeOf is the one student of an individual or make-up session.

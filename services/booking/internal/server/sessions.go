@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc/codes"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/apierror"
@@ -37,7 +38,10 @@ func NewSessionServerWithClock(db *tenantdb.DB, now func() time.Time) *SessionSe
 // sessionConstraints is what a violation of the constraints of the tables
 // these RPCs write answers. The three exclusion constraints are answered by
 // the booking code itself (SLOT_TAKEN with alternatives), never here.
-var sessionConstraints = apierror.Constraints{}
+var sessionConstraints = apierror.Constraints{
+	// A block's room must be the school's (a composite foreign key).
+	"availability_blocks_room_fkey": {Code: codes.InvalidArgument, Field: "availability.blocks", Description: "name a room the school does not have"},
+}
 
 // The schedule's names these RPCs read and write.
 var (

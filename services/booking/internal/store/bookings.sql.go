@@ -347,6 +347,117 @@ func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([
 	return items, nil
 }
 
+const createBookedSession = `-- name: CreateBookedSession :one
+WITH s AS (
+  INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
+                                during, booking_id)
+  VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
+          tstzrange($9::timestamptz, $10::timestamptz), $11)
+  RETURNING tenant_id, session_id, kind, state, term_id, class_id, week_number, teacher_id, room_id, during, booking_id, sequence, cancel_reason, revision, create_time, update_time
+), a AS (
+  INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
+  SELECT s.tenant_id, s.session_id, $12, s.during, true FROM s
+), e AS (
+  INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
+  SELECT s.tenant_id, $13, s.session_id, 'booked', $14, lower(s.during), $12 FROM s
+)
+SELECT s.session_id FROM s
+`
+
+type CreateBookedSessionParams struct {
+	TenantID    uuid.UUID
+	SessionID   uuid.UUID
+	Kind        string
+	TermID      uuid.UUID
+	ClassID     uuid.UUID
+	WeekNumber  pgtype.Int4
+	TeacherID   uuid.UUID
+	RoomID      uuid.UUID
+	StartTime   time.Time
+	EndTime     time.Time
+	BookingID   uuid.NullUUID
+	StudentID   uuid.UUID
+	EventID     uuid.UUID
+	ActorUserID uuid.UUID
+}
+
+// One individual or make-up session with its attendee and its 'booked'
+// event, in one statement; 23P01 names the exclusion constraint it hit.
+func (q *Queries) CreateBookedSession(ctx context.Context, arg CreateBookedSessionParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, createBookedSession,
+		arg.TenantID,
+		arg.SessionID,
+		arg.Kind,
+		arg.TermID,
+		arg.ClassID,
+		arg.WeekNumber,
+		arg.TeacherID,
+		arg.RoomID,
+		arg.StartTime,
+		arg.EndTime,
+		arg.BookingID,
+		arg.StudentID,
+		arg.EventID,
+		arg.ActorUserID,
+	)
+	var session_id uuid.UUID
+	err := row.Scan(&session_id)
+	return session_id, err
+}
+
+const createBookingRow = `-- name: CreateBookingRow :one
+INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
+                              booked_by, request_id, request_fingerprint)
+VALUES ($1, $2, $3, $4, $5, $6, $7,
+        $8, $9, $10)
+ON CONFLICT (tenant_id, request_id) DO NOTHING
+RETURNING tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id, booked_by, request_id, request_fingerprint, create_time
+`
+
+type CreateBookingRowParams struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+}
+
+// A concurrent booking with the same request_id inserts nothing (no row).
+func (q *Queries) CreateBookingRow(ctx context.Context, arg CreateBookingRowParams) (BookingBooking, error) {
+	row := q.db.QueryRow(ctx, createBookingRow,
+		arg.TenantID,
+		arg.BookingID,
+		arg.FamilyID,
+		arg.StudentID,
+		arg.ClassID,
+		arg.Repeat,
+		arg.MakeupCreditID,
+		arg.BookedBy,
+		arg.RequestID,
+		arg.RequestFingerprint,
+	)
+	var i BookingBooking
+	err := row.Scan(
+		&i.TenantID,
+		&i.BookingID,
+		&i.FamilyID,
+		&i.StudentID,
+		&i.ClassID,
+		&i.Repeat,
+		&i.MakeupCreditID,
+		&i.BookedBy,
+		&i.RequestID,
+		&i.RequestFingerprint,
+		&i.CreateTime,
+	)
+	return i, err
+}
+
 const getBookingVisible = `-- name: GetBookingVisible :one
 SELECT tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id, booked_by, request_id, request_fingerprint, create_time FROM booking.bookings
 WHERE tenant_id = $1 AND booking_id = $2
@@ -368,117 +479,6 @@ func (q *Queries) GetBookingVisible(ctx context.Context, arg GetBookingVisiblePa
 		arg.ViewerAll,
 		arg.ViewerFamily,
 		arg.ViewerStudent,
-	)
-	var i BookingBooking
-	err := row.Scan(
-		&i.TenantID,
-		&i.BookingID,
-		&i.FamilyID,
-		&i.StudentID,
-		&i.ClassID,
-		&i.Repeat,
-		&i.MakeupCreditID,
-		&i.BookedBy,
-		&i.RequestID,
-		&i.RequestFingerprint,
-		&i.CreateTime,
-	)
-	return i, err
-}
-
-const insertBookedSession = `-- name: InsertBookedSession :one
-WITH s AS (
-  INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
-                                during, booking_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-          tstzrange($9::timestamptz, $10::timestamptz), $11)
-  RETURNING tenant_id, session_id, kind, state, term_id, class_id, week_number, teacher_id, room_id, during, booking_id, sequence, cancel_reason, revision, create_time, update_time
-), a AS (
-  INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
-  SELECT s.tenant_id, s.session_id, $12, s.during, true FROM s
-), e AS (
-  INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
-  SELECT s.tenant_id, $13, s.session_id, 'booked', $14, lower(s.during), $12 FROM s
-)
-SELECT s.session_id FROM s
-`
-
-type InsertBookedSessionParams struct {
-	TenantID    uuid.UUID
-	SessionID   uuid.UUID
-	Kind        string
-	TermID      uuid.UUID
-	ClassID     uuid.UUID
-	WeekNumber  pgtype.Int4
-	TeacherID   uuid.UUID
-	RoomID      uuid.UUID
-	StartTime   time.Time
-	EndTime     time.Time
-	BookingID   uuid.NullUUID
-	StudentID   uuid.UUID
-	EventID     uuid.UUID
-	ActorUserID uuid.UUID
-}
-
-// One individual or make-up session with its attendee and its 'booked'
-// event, in one statement; 23P01 names the exclusion constraint it hit.
-func (q *Queries) InsertBookedSession(ctx context.Context, arg InsertBookedSessionParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, insertBookedSession,
-		arg.TenantID,
-		arg.SessionID,
-		arg.Kind,
-		arg.TermID,
-		arg.ClassID,
-		arg.WeekNumber,
-		arg.TeacherID,
-		arg.RoomID,
-		arg.StartTime,
-		arg.EndTime,
-		arg.BookingID,
-		arg.StudentID,
-		arg.EventID,
-		arg.ActorUserID,
-	)
-	var session_id uuid.UUID
-	err := row.Scan(&session_id)
-	return session_id, err
-}
-
-const insertBooking = `-- name: InsertBooking :one
-INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
-                              booked_by, request_id, request_fingerprint)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10)
-ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id, booked_by, request_id, request_fingerprint, create_time
-`
-
-type InsertBookingParams struct {
-	TenantID           uuid.UUID
-	BookingID          uuid.UUID
-	FamilyID           uuid.UUID
-	StudentID          uuid.UUID
-	ClassID            uuid.UUID
-	Repeat             string
-	MakeupCreditID     uuid.NullUUID
-	BookedBy           uuid.UUID
-	RequestID          uuid.NullUUID
-	RequestFingerprint []byte
-}
-
-// A concurrent booking with the same request_id inserts nothing (no row).
-func (q *Queries) InsertBooking(ctx context.Context, arg InsertBookingParams) (BookingBooking, error) {
-	row := q.db.QueryRow(ctx, insertBooking,
-		arg.TenantID,
-		arg.BookingID,
-		arg.FamilyID,
-		arg.StudentID,
-		arg.ClassID,
-		arg.Repeat,
-		arg.MakeupCreditID,
-		arg.BookedBy,
-		arg.RequestID,
-		arg.RequestFingerprint,
 	)
 	var i BookingBooking
 	err := row.Scan(

@@ -10,7 +10,89 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+const listMakeupCreditsVisible = `-- name: ListMakeupCreditsVisible :many
+SELECT c.tenant_id, c.credit_id, c.student_id, c.source_session_id, c.expire_time, c.used_session_id, c.create_time, st.family_id
+FROM booking.makeup_credits c
+JOIN booking.students st ON st.tenant_id = c.tenant_id AND st.student_id = c.student_id
+WHERE c.tenant_id = $1
+  AND ($2::boolean OR st.family_id = $3::uuid OR st.student_id = $4::uuid)
+  AND ($5::uuid IS NULL OR c.student_id = $5::uuid)
+  AND ($6::text IS NULL OR $6::text =
+       CASE WHEN c.used_session_id IS NOT NULL THEN 'used' WHEN c.expire_time <= $7::timestamptz THEN 'expired' ELSE 'available' END)
+  AND (c.expire_time, c.credit_id) > ($8::timestamptz, $9::uuid)
+ORDER BY c.expire_time, c.credit_id
+LIMIT $10
+`
+
+type ListMakeupCreditsVisibleParams struct {
+	TenantID      uuid.UUID
+	ViewerAll     bool
+	ViewerFamily  uuid.NullUUID
+	ViewerStudent uuid.NullUUID
+	StudentID     uuid.NullUUID
+	State         pgtype.Text
+	Now           time.Time
+	AfterExpire   time.Time
+	AfterID       uuid.UUID
+	PageLimit     int32
+}
+
+type ListMakeupCreditsVisibleRow struct {
+	TenantID        uuid.UUID
+	CreditID        uuid.UUID
+	StudentID       uuid.UUID
+	SourceSessionID uuid.UUID
+	ExpireTime      time.Time
+	UsedSessionID   uuid.NullUUID
+	CreateTime      time.Time
+	FamilyID        uuid.UUID
+}
+
+// Soonest to expire first (keyset on expire_time, credit_id), as the caller
+// may see them: staff all, a PARENT their family's, a STUDENT their own.
+// The state is computed at now: used, else expired, else available.
+func (q *Queries) ListMakeupCreditsVisible(ctx context.Context, arg ListMakeupCreditsVisibleParams) ([]ListMakeupCreditsVisibleRow, error) {
+	rows, err := q.db.Query(ctx, listMakeupCreditsVisible,
+		arg.TenantID,
+		arg.ViewerAll,
+		arg.ViewerFamily,
+		arg.ViewerStudent,
+		arg.StudentID,
+		arg.State,
+		arg.Now,
+		arg.AfterExpire,
+		arg.AfterID,
+		arg.PageLimit,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListMakeupCreditsVisibleRow
+	for rows.Next() {
+		var i ListMakeupCreditsVisibleRow
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.CreditID,
+			&i.StudentID,
+			&i.SourceSessionID,
+			&i.ExpireTime,
+			&i.UsedSessionID,
+			&i.CreateTime,
+			&i.FamilyID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
 
 const makeupCreditToBook = `-- name: MakeupCreditToBook :one
 SELECT tenant_id, credit_id, student_id, source_session_id, expire_time, used_session_id, create_time FROM booking.makeup_credits WHERE tenant_id = $1 AND credit_id = $2 AND student_id = $3

@@ -13,14 +13,14 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const insertSessionEvent = `-- name: InsertSessionEvent :exec
+const createSessionEvent = `-- name: CreateSessionEvent :exec
 INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, reason, notice_overridden,
                                     previous_start_time, new_start_time, student_id, attendance, create_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7,
         $8, $9, $10, $11, $12)
 `
 
-type InsertSessionEventParams struct {
+type CreateSessionEventParams struct {
 	TenantID          uuid.UUID
 	EventID           uuid.UUID
 	SessionID         uuid.UUID
@@ -35,8 +35,8 @@ type InsertSessionEventParams struct {
 	CreateTime        time.Time
 }
 
-func (q *Queries) InsertSessionEvent(ctx context.Context, arg InsertSessionEventParams) error {
-	_, err := q.db.Exec(ctx, insertSessionEvent,
+func (q *Queries) CreateSessionEvent(ctx context.Context, arg CreateSessionEventParams) error {
+	_, err := q.db.Exec(ctx, createSessionEvent,
 		arg.TenantID,
 		arg.EventID,
 		arg.SessionID,
@@ -54,9 +54,11 @@ func (q *Queries) InsertSessionEvent(ctx context.Context, arg InsertSessionEvent
 }
 
 const listSessionEventsPage = `-- name: ListSessionEventsPage :many
-SELECT tenant_id, event_id, session_id, action, actor_user_id, reason, notice_overridden, previous_start_time, new_start_time, student_id, attendance, create_time FROM booking.session_events
-WHERE tenant_id = $1 AND ($2::boolean OR session_id = $3) AND event_id > $4
-ORDER BY event_id
+SELECT e.tenant_id, e.event_id, e.session_id, e.action, e.actor_user_id, e.reason, e.notice_overridden, e.previous_start_time, e.new_start_time, e.student_id, e.attendance, e.create_time, st.family_id AS student_family_id
+FROM booking.session_events e
+LEFT JOIN booking.students st ON st.tenant_id = e.tenant_id AND st.student_id = e.student_id
+WHERE e.tenant_id = $1 AND ($2::boolean OR e.session_id = $3) AND e.event_id > $4
+ORDER BY e.event_id
 LIMIT $5
 `
 
@@ -68,9 +70,25 @@ type ListSessionEventsPageParams struct {
 	PageLimit   int32
 }
 
+type ListSessionEventsPageRow struct {
+	TenantID          uuid.UUID
+	EventID           uuid.UUID
+	SessionID         uuid.UUID
+	Action            string
+	ActorUserID       uuid.UUID
+	Reason            string
+	NoticeOverridden  bool
+	PreviousStartTime pgtype.Timestamptz
+	NewStartTime      pgtype.Timestamptz
+	StudentID         uuid.NullUUID
+	Attendance        pgtype.Text
+	CreateTime        time.Time
+	StudentFamilyID   uuid.NullUUID
+}
+
 // Oldest first: keyset on event_id (UUIDv7, time-ordered); every
 // session's with all_sessions.
-func (q *Queries) ListSessionEventsPage(ctx context.Context, arg ListSessionEventsPageParams) ([]BookingSessionEvent, error) {
+func (q *Queries) ListSessionEventsPage(ctx context.Context, arg ListSessionEventsPageParams) ([]ListSessionEventsPageRow, error) {
 	rows, err := q.db.Query(ctx, listSessionEventsPage,
 		arg.TenantID,
 		arg.AllSessions,
@@ -82,9 +100,9 @@ func (q *Queries) ListSessionEventsPage(ctx context.Context, arg ListSessionEven
 		return nil, err
 	}
 	defer rows.Close()
-	var items []BookingSessionEvent
+	var items []ListSessionEventsPageRow
 	for rows.Next() {
-		var i BookingSessionEvent
+		var i ListSessionEventsPageRow
 		if err := rows.Scan(
 			&i.TenantID,
 			&i.EventID,
@@ -98,6 +116,7 @@ func (q *Queries) ListSessionEventsPage(ctx context.Context, arg ListSessionEven
 			&i.StudentID,
 			&i.Attendance,
 			&i.CreateTime,
+			&i.StudentFamilyID,
 		); err != nil {
 			return nil, err
 		}

@@ -11,6 +11,33 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type BookingAvailability struct {
+	TenantID   uuid.UUID
+	TeacherID  uuid.UUID
+	Revision   int64
+	UpdateTime time.Time
+}
+
+type BookingAvailabilityBlock struct {
+	TenantID    uuid.UUID
+	TeacherID   uuid.UUID
+	BlockNumber int32
+	Weekday     int16
+	StartTime   pgtype.Time
+	EndTime     pgtype.Time
+	RoomID      uuid.UUID
+}
+
+type BookingAvailabilityException struct {
+	TenantID        uuid.UUID
+	TeacherID       uuid.UUID
+	ExceptionNumber int32
+	OnDate          pgtype.Date
+	StartTime       pgtype.Time
+	EndTime         pgtype.Time
+	Note            string
+}
+
 type BookingBooking struct {
 	TenantID           uuid.UUID
 	BookingID          uuid.UUID
@@ -23,6 +50,21 @@ type BookingBooking struct {
 	RequestID          uuid.NullUUID
 	RequestFingerprint []byte
 	CreateTime         time.Time
+}
+
+type BookingBookingWindow struct {
+	TenantID           uuid.UUID
+	WindowID           uuid.UUID
+	TermID             uuid.UUID
+	WeekNumbers        []int32
+	ClassIds           []uuid.UUID
+	OpenTime           time.Time
+	CloseTime          time.Time
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
 }
 
 type BookingFamily struct {
@@ -76,21 +118,6 @@ type BookingRoom struct {
 	Revision           int64
 	CreateTime         time.Time
 	UpdateTime         time.Time
-}
-
-type BookingSessionEvent struct {
-	TenantID          uuid.UUID
-	EventID           uuid.UUID
-	SessionID         uuid.UUID
-	Action            string
-	ActorUserID       uuid.UUID
-	Reason            string
-	NoticeOverridden  bool
-	PreviousStartTime pgtype.Timestamptz
-	NewStartTime      pgtype.Timestamptz
-	StudentID         uuid.NullUUID
-	Attendance        pgtype.Text
-	CreateTime        time.Time
 }
 
 type BookingSetting struct {

@@ -526,7 +526,11 @@ type ListFreeSlotsRequest struct {
 	Student string `protobuf:"bytes,2,opt,name=student,proto3" json:"student,omitempty"`
 	// The class whose individual weeks to book. Required.
 	Class string `protobuf:"bytes,3,opt,name=class,proto3" json:"class,omitempty"`
-	// Exactly one of: the window to book in, or the make-up credit to use.
+	// Exactly one of: the window to book in
+	// ("tenants/{tenant}/bookingWindows/{booking_window}"), or the make-up
+	// credit to use ("tenants/{tenant}/makeupCredits/{makeup_credit}"). No
+	// resource_reference here: a request's own references are required, and
+	// one of these two is always empty.
 	BookingWindow string `protobuf:"bytes,4,opt,name=booking_window,json=bookingWindow,proto3" json:"booking_window,omitempty"`
 	MakeupCredit  string `protobuf:"bytes,5,opt,name=makeup_credit,json=makeupCredit,proto3" json:"makeup_credit,omitempty"`
 	// The days to look at, inclusive, in the school's time zone; at most 62
@@ -1309,10 +1313,11 @@ func (x *ListMakeupCreditsResponse) GetNextPageToken() string {
 }
 
 type ListSessionEventsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A session, or "tenants/{tenant}/sessions/-" for every session's.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1424,7 +1429,7 @@ var File_steward_booking_v1_sessions_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_sessions_proto_rawDesc = "" +
 	"\n" +
-	"!steward/booking/v1/sessions.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\"N\n" +
+	"!steward/booking/v1/sessions.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"N\n" +
 	"\x16GetAvailabilityRequest\x124\n" +
 	"\x04name\x18\x01 \x01(\tB \xe0A\x02\xfaA\x1a\n" +
 	"\x18steward.dev/AvailabilityR\x04name\"l\n" +
@@ -1457,18 +1462,16 @@ const file_steward_booking_v1_sessions_proto_rawDesc = "" +
 	"\x1aDeleteBookingWindowRequest\x125\n" +
 	"\x04name\x18\x01 \x01(\tB!\xe0A\x02\xfaA\x1b\n" +
 	"\x19steward.dev/BookingWindowR\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xef\x03\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"\xc2\x03\n" +
 	"\x14ListFreeSlotsRequest\x122\n" +
 	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/TenantR\x06parent\x125\n" +
 	"\astudent\x18\x02 \x01(\tB\x1b\xe0A\x02\xfaA\x15\n" +
 	"\x13steward.dev/StudentR\astudent\x12/\n" +
 	"\x05class\x18\x03 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/ClassR\x05class\x12E\n" +
-	"\x0ebooking_window\x18\x04 \x01(\tB\x1e\xfaA\x1b\n" +
-	"\x19steward.dev/BookingWindowR\rbookingWindow\x12B\n" +
-	"\rmakeup_credit\x18\x05 \x01(\tB\x1d\xfaA\x1a\n" +
-	"\x18steward.dev/MakeupCreditR\fmakeupCredit\x12E\n" +
+	"\x11steward.dev/ClassR\x05class\x12.\n" +
+	"\x0ebooking_window\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\rbookingWindow\x12,\n" +
+	"\rmakeup_credit\x18\x05 \x01(\tB\a\xbaH\x04r\x02\x18dR\fmakeupCredit\x12E\n" +
 	"\n" +
 	"start_date\x18\x06 \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\tstartDate\x12A\n" +
 	"\bend_date\x18\a \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\aendDate:&\xbaH#\"!\n" +
@@ -1540,10 +1543,11 @@ const file_steward_booking_v1_sessions_proto_rawDesc = "" +
 	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"\x8c\x01\n" +
 	"\x19ListMakeupCreditsResponse\x12G\n" +
 	"\x0emakeup_credits\x18\x01 \x03(\v2 .steward.booking.v1.MakeupCreditR\rmakeupCredits\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x9e\x01\n" +
-	"\x18ListSessionEventsRequest\x123\n" +
-	"\x06parent\x18\x01 \x01(\tB\x1b\xe0A\x02\xfaA\x15\n" +
-	"\x13steward.dev/SessionR\x06parent\x12$\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xab\x01\n" +
+	"\x18ListSessionEventsRequest\x12@\n" +
+	"\x06parent\x18\x01 \x01(\tB(\xe0A\x02\xfaA\x15\n" +
+	"\x13steward.dev/Session\xca\xf3\x18\t\n" +
+	"\asessionR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x8c\x01\n" +
