@@ -73,7 +73,9 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 		p("| %.0f | %d | %s | %s | %d | %s | %s |\n", s.Rate, s.Attempts, ms(s.P50), ms(s.P99), s.Booked, describeDoubles(s.Doubles), ms(s.Lag))
 	}
 	if r.MaxRate > 0 {
-		p("\nHighest rate with p99 < %s: **%.0f arrivals/s**.\n\n", ms(r.P99Limit), r.MaxRate)
+		p("\nHighest rate with p99 < %s: **%.0f arrivals/s**; the main run offered %.1f× that, so its latencies measure the\n",
+			ms(r.P99Limit), r.MaxRate, m.Rate/r.MaxRate)
+		p("queue that builds when arrivals outpace service, not the service time (for that, see one at a time below).\n\n")
 	} else {
 		p("\nNo step kept p99 under %s.\n\n", ms(r.P99Limit))
 	}
@@ -103,6 +105,8 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	p("- **Tokens**: each family's parent's, signed with the issuer's key exactly as its password grant would (the rush\n")
 	p("  measures booking, not logging in); every family lists its bookings once before the window opens (warm connections\n")
 	p("  and token caches, as families waiting for the window would have).\n")
+	p("- **Window**: the harness creates it in SQL for the next two individual weeks no window opens, and before every run\n")
+	p("  deletes the previous run's bookings in those weeks and opens it (open_time = now − 1 s), so each run meets it fresh.\n")
 	p("- **Double bookings**: after every run, SQL counts pairs of overlapping blocking sessions per teacher and per room\n")
 	p("  (booking.sessions) and per student (booking.session_attendees), and attendee rows out of step with their session.\n")
 	p("- **Ceiling**: pgbench runs the booking's write as the runtime role with the tenant set (row-level security on), each\n")
