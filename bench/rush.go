@@ -69,6 +69,9 @@ type RushRun struct {
 	// Lag is how far behind its schedule the latest attempt was sent: the
 	// load generator's own honesty check.
 	Lag time.Duration
+	// CPU per attempt, of the PostgreSQL backends serving the database and
+	// of this process (Steward and the load generator), over the run.
+	DBCPU, GoCPU time.Duration
 }
 
 // Doubles counts pairs of blocking sessions that overlap in time for the
@@ -119,6 +122,7 @@ type rushSlot struct {
 }
 
 type rush struct {
+	database string // its name, to find its backends
 	steward  *inprocess.Stack
 	owner    *pgxpool.Pool
 	client   *http.Client
@@ -178,6 +182,9 @@ func RunRush(ctx context.Context, o RushOptions) (RushResult, error) {
 	r := &rush{steward: steward, owner: owner, tenant: seed.SchoolTenantID, progress: o.Progress,
 		// One connection per attempt in flight, as that many browsers would hold.
 		client: &http.Client{Timeout: 30 * time.Second, Transport: &http.Transport{MaxIdleConns: 4096, MaxIdleConnsPerHost: 4096}}}
+	if err := owner.QueryRow(ctx, `SELECT current_database()`).Scan(&r.database); err != nil {
+		return RushResult{}, err
+	}
 	if err := r.prepare(ctx, o.Families); err != nil {
 		return RushResult{}, err
 	}
@@ -259,8 +266,9 @@ func RunRush(ctx context.Context, o RushOptions) (RushResult, error) {
 }
 
 func describeRun(what string, r RushRun) string {
-	return fmt.Sprintf("%s %5.0f/s × %d: p50 %s p99 %s, %d booked, lag %s, doubles %+v, %v",
-		what, r.Rate, r.Attempts, r.P50.Round(time.Millisecond/10), r.P99.Round(time.Millisecond/10), r.Booked, r.Lag.Round(time.Millisecond), r.Doubles, r.Outcomes)
+	return fmt.Sprintf("%s %5.0f/s × %d: p50 %s p99 %s, %d booked, lag %s, CPU/attempt db %s go %s, doubles %+v, %v",
+		what, r.Rate, r.Attempts, r.P50.Round(time.Millisecond/10), r.P99.Round(time.Millisecond/10), r.Booked, r.Lag.Round(time.Millisecond),
+		r.DBCPU.Round(time.Microsecond*10), r.GoCPU.Round(time.Microsecond*10), r.Doubles, r.Outcomes)
 }
 
 // inTenant runs fn in a transaction scoped to the school.
@@ -521,6 +529,7 @@ func (r *rush) run(ctx context.Context, rate float64, n int) (RushRun, error) {
 	}
 	attempts := r.attempts(n, uint64(n)+uint64(rate))
 	answers := make([]answer, n)
+	db0, go0 := backendsCPU(r.database), processCPU()
 	var wg sync.WaitGroup
 	start := time.Now().Add(20 * time.Millisecond)
 	var lag time.Duration
@@ -538,7 +547,8 @@ func (r *rush) run(ctx context.Context, rate float64, n int) (RushRun, error) {
 		}()
 	}
 	wg.Wait()
-	res := RushRun{Rate: rate, Attempts: n, Outcomes: map[string]int{}, Lag: lag}
+	res := RushRun{Rate: rate, Attempts: n, Outcomes: map[string]int{}, Lag: lag,
+		DBCPU: (backendsCPU(r.database) - db0) / time.Duration(n), GoCPU: (processCPU() - go0) / time.Duration(n)}
 	lat := make([]time.Duration, n)
 	for i, a := range answers {
 		lat[i] = a.latency

@@ -58,19 +58,23 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	if m.P99 >= RushTarget {
 		verdict = "**missed**"
 	}
-	p("| p50 | p99 | max | booked (HTTP 200) | sessions in the DB | double bookings | send lag | target p99 < %s |\n", ms(RushTarget))
-	p("|---:|---:|---:|---:|---:|---:|---:|---|\n")
-	p("| %s | %s | %s | %d | %d | %s | %s | %s |\n\n", ms(m.P50), ms(m.P99), ms(m.Max), m.Booked, m.SessionsBooked,
-		describeDoubles(m.Doubles), ms(m.Lag), verdict)
+	p("| p50 | p99 | max | booked (HTTP 200) | sessions in the DB | double bookings | send lag | CPU/attempt: PostgreSQL | CPU/attempt: Go | target p99 < %s |\n", ms(RushTarget))
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	p("| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s |\n\n", ms(m.P50), ms(m.P99), ms(m.Max), m.Booked, m.SessionsBooked,
+		describeDoubles(m.Doubles), ms(m.Lag), msf(m.DBCPU), msf(m.GoCPU), verdict)
+	p("CPU per attempt is the CPU time the database's backends and this process (Steward and the load generator) used over\n")
+	p("the run, divided by the attempts: unlike latency, other work on the machine hardly changes it.\n\n")
 	p("Answers by outcome (refusals by the `reason` of their `google.rpc.ErrorInfo` detail, with the HTTP status):\n\n")
 	p("| Outcome | Count |\n|---|---:|\n")
 	for _, k := range sortedKeys(m.Outcomes) {
 		p("| %s | %d |\n", k, m.Outcomes[k])
 	}
 	p("\n**Step search** for the highest arrival rate whose p99 stays under %s (each step a fresh window):\n\n", ms(r.P99Limit))
-	p("| Arrivals/s | Attempts | p50 | p99 | booked | double bookings | send lag |\n|---:|---:|---:|---:|---:|---:|---:|\n")
+	p("| Arrivals/s | Attempts | p50 | p99 | booked | double bookings | send lag | CPU/attempt: PostgreSQL | CPU/attempt: Go |\n")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Steps {
-		p("| %.0f | %d | %s | %s | %d | %s | %s |\n", s.Rate, s.Attempts, ms(s.P50), ms(s.P99), s.Booked, describeDoubles(s.Doubles), ms(s.Lag))
+		p("| %.0f | %d | %s | %s | %d | %s | %s | %s | %s |\n", s.Rate, s.Attempts, ms(s.P50), ms(s.P99), s.Booked, describeDoubles(s.Doubles),
+			ms(s.Lag), msf(s.DBCPU), msf(s.GoCPU))
 	}
 	if r.MaxRate > 0 {
 		p("\nHighest rate with p99 < %s: **%.0f arrivals/s**; the main run offered %.1f× that, so its latencies measure the\n",
@@ -93,6 +97,9 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 		p("| pgbench built-in simple-update | %.0f | %s |\n", r.SimpleUpdateTPS, ratio(r.MaxRate, r.SimpleUpdateTPS))
 		p("| the booking's own write: bookings + sessions (teacher, room exclusion) + session_attendees (student exclusion) + the 'booked' event, one statement — the ceiling | %.0f | %s |\n\n",
 			r.BookingInsertTPS, ratio(r.MaxRate, r.BookingInsertTPS))
+		p("The ceiling spends about %s of CPU per booking (%d CPUs ÷ its TPS, pgbench's client included); the rush spends %s\n",
+			msf(time.Duration(float64(env.CPU)*float64(time.Second)/r.BookingInsertTPS)), env.CPU, msf(m.DBCPU+m.GoCPU))
+		p("per attempt (PostgreSQL + Go, main run).\n\n")
 	}
 	p("How it works:\n\n")
 	p("- **Open loop**: attempt *i* is sent at start + *i*/rate by its own goroutine, answered or not; latency runs from that\n")
@@ -123,6 +130,8 @@ func describeDoubles(d Doubles) string {
 }
 
 func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
 
 func joinWeeks(ws []int) string {
 	s := make([]string, len(ws))

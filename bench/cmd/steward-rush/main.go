@@ -31,7 +31,7 @@ func main() {
 	rate := flag.Float64("rate", 1000, "arrivals per second in the main run")
 	families := flag.Int("families", 220, "distinct families booking")
 	steps := flag.String("steps", "100,200,300,400,500,750,1000,1500,2000,3000", "arrival rates of the step search, ascending")
-	stepDuration := flag.Duration("step", 2*time.Second, "attempts per step: this long at its rate")
+	stepDuration := flag.Duration("step", 3*time.Second, "attempts per step: this long at its rate")
 	pgbench := flag.String("pgbench", "/usr/bin/pgbench", "pgbench for the yardsticks; empty skips them")
 	pgbenchDuration := flag.Duration("pgbench-duration", 10*time.Second, "length of each pgbench yardstick")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of this process (load generator and Steward) here")
