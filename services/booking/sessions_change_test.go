@@ -203,3 +203,55 @@ func TestCancelGrantsCredits(t *testing.T) {
 	// The freed slot books again.
 	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), s.week(4, 0, 9, 0))))(t)
 }
+
+// TestChangesHonourTheEtag: a reschedule or cancellation at a stale etag is
+// ABORTED (ETAG_MISMATCH) and changes nothing.
+func TestChangesHonourTheEtag(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	sess := must(s.sc.CreateBooking(s.parentA, s.bookReq(s.studentA1.GetName(), s.week(2, 0, 9, 0))))(t).GetSessions()[0]
+	first := must(s.sc.GetSession(s.parentA, &bookingv1.GetSessionRequest{Name: sess}))(t)
+	moved := must(s.sc.RescheduleSession(s.parentA, &bookingv1.RescheduleSessionRequest{Name: sess, StartTime: timestamppb.New(s.week(2, 0, 10, 0)), Etag: first.GetEtag()}))(t)
+	if _, err := s.sc.CancelSession(s.parentA, &bookingv1.CancelSessionRequest{Name: sess, Etag: first.GetEtag()}); code(err) != codes.Aborted || reasonOf(err) != apierror.ReasonEtagMismatch {
+		t.Errorf("a cancel at a stale etag: %v", err)
+	}
+	if _, err := s.sc.RescheduleSession(s.parentA, &bookingv1.RescheduleSessionRequest{Name: sess, StartTime: timestamppb.New(s.week(2, 0, 11, 0)), Etag: first.GetEtag()}); reasonOf(err) != apierror.ReasonEtagMismatch {
+		t.Errorf("a move at a stale etag: %v", err)
+	}
+	if start, _, _ := s.startOf(t, sess); !start.Equal(s.week(2, 0, 10, 0)) {
+		t.Errorf("a refused change moved the session to %v", start)
+	}
+	must(s.sc.CancelSession(s.parentA, &bookingv1.CancelSessionRequest{Name: sess, Etag: moved.GetEtag()}))(t)
+}
+
+// TestStudentCannotBeInTwoPlaces: a student in another class's group
+// session at the time is SLOT_TAKEN (session_attendees_student_excl), though
+// the teacher and the room are free.
+func TestStudentCannotBeInTwoPlaces(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	room2 := must(s.c.CreateRoom(s.admin, &bookingv1.CreateRoomRequest{Parent: s.name, Room: &bookingv1.Room{DisplayName: "Hall", Capacity: 30}}))(t)
+	u := s.env.User(t, s.id, "teacher")
+	teacher2 := must(s.c.CreateTeacher(s.admin, &bookingv1.CreateTeacherRequest{Parent: s.name, Teacher: &bookingv1.Teacher{
+		Member: s.name + "/members/" + u.ID.String(), DisplayName: "Marcus Lee"}}))(t)
+	class2, group := uuid.New(), uuid.New()
+	start := s.week(2, 0, 10, 0)
+	s.count(t, `WITH c AS (INSERT INTO booking.classes (tenant_id, class_id, term_id, display_name, instrument_id, teacher_id, room_id, weekday, start_time,
+		group_minutes, individual_minutes, capacity) VALUES ($1, $2, $3, 'Choir', $4, $5, $6, 1, '10:00', 60, 30, 30) RETURNING 1),
+		s AS (INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id, during)
+		SELECT $1, $7, 'group', $3, $2, 2, $5, $6, tstzrange($8, $9) FROM c RETURNING tenant_id, session_id, during)
+		SELECT count(*) FROM s`, s.id, class2, s.termID, idOf(s.violin.GetName()), idOf(teacher2.GetName()), idOf(room2.GetName()), group, start, start.Add(time.Hour))
+	s.count(t, `WITH a AS (INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
+		SELECT tenant_id, session_id, $3, during, true FROM booking.sessions WHERE tenant_id = $1 AND session_id = $2 RETURNING 1) SELECT count(*) FROM a`,
+		s.id, group, idOf(s.studentA1.GetName()))
+	_, err := s.sc.CreateBooking(s.parentA, s.bookReq(s.studentA1.GetName(), start.Add(30*time.Minute)))
+	if code(err) != codes.Aborted || reasonOf(err) != "SLOT_TAKEN" {
+		t.Fatalf("booking over the student's choir: %v", err)
+	}
+	for _, alt := range alternativesOf(err) {
+		if alt.GetStartTime().AsTime().Before(start.Add(time.Hour)) && alt.GetEndTime().AsTime().After(start) {
+			t.Errorf("an alternative %v overlaps the student's choir", alt.GetStartTime().AsTime().In(s.loc))
+		}
+	}
+	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), start.Add(30*time.Minute))))(t) // free for another student
+}

@@ -180,6 +180,7 @@ type clients struct {
 	members   accountsv1.MemberServiceClient
 	assets    assetsv1.AssetServiceClient
 	directory bookingv1.DirectoryServiceClient
+	sessions  bookingv1.SessionServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -193,6 +194,7 @@ type world struct {
 	invitation *accountsv1.Invitation
 	adminName  string            // the OWNER's or ADMIN's member name
 	dir        directoryFixtures // the school directory's; names of nothing in a household
+	sched      schedFixtures     // the schedule's (sessions_test.go); names of nothing in a household
 	admin      context.Context   //nolint:containedctx // a test fixture: the authority that makes fresh fixtures
 	c          clients
 	// newMember makes a fresh member of the tenant (MEMBER or TEACHER).
@@ -217,7 +219,7 @@ func setup(t *testing.T) *matrix {
 	})
 	bookingConn := env.Serve(t, booking.Services)
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
-		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn)}}
+		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn), bookingv1.NewSessionServiceClient(bookingConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")
@@ -233,6 +235,7 @@ func setup(t *testing.T) *matrix {
 	m.users[schoolParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.dir.family)})
 	m.users[otherParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.newFamily(t))})
 	m.users[schoolStudent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(m.school.dir.student)})
+	m.newSchedules(t)
 	return m
 }
 

@@ -8,42 +8,34 @@ SELECT student_id, family_id, given_name, family_name FROM booking.students
 WHERE tenant_id = @tenant_id AND student_id = @student_id AND family_id = @family_id
   AND (@viewer_all::boolean OR family_id = sqlc.narg(viewer_family)::uuid OR student_id = sqlc.narg(viewer_student)::uuid);
 
--- name: BookableClass :one
--- A class with its term's dates.
+-- name: BookableRules :one
+-- Everything the slot rules of one class and student need, in one round
+-- trip (a booking rush runs this per request): the class and its term, the
+-- school's zone and notice (the defaults of booking.settings when it has no
+-- row), whether the student is enrolled, and as JSON the weeks as the class
+-- is taught, the breaks, the windows, the teacher's blocks and exceptions.
 SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individual_minutes,
-       t.start_date AS term_start, t.end_date AS term_end
+       t.start_date AS term_start, t.end_date AS term_end,
+       coalesce((SELECT st.time_zone FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 'UTC')::text AS time_zone,
+       coalesce((SELECT st.reschedule_notice_hours FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 24)::integer AS notice_hours,
+       EXISTS (SELECT 1 FROM booking.enrolments e
+               WHERE e.tenant_id = c.tenant_id AND e.class_id = c.class_id AND e.student_id = @student_id AND e.state = 'enrolled') AS enrolled,
+       coalesce((SELECT json_agg(json_build_object('n', w.week_number, 'monday', w.monday, 'kind', coalesce(o.kind, w.kind)) ORDER BY w.week_number)
+                 FROM booking.term_weeks w
+                 LEFT JOIN booking.class_week_overrides o
+                   ON o.tenant_id = w.tenant_id AND o.class_id = c.class_id AND o.week_number = w.week_number
+                 WHERE w.tenant_id = c.tenant_id AND w.term_id = c.term_id), '[]')::text AS weeks,
+       coalesce((SELECT json_agg(json_build_object('start', b.start_date, 'end', b.end_date))
+                 FROM booking.term_breaks b WHERE b.tenant_id = c.tenant_id AND b.term_id = c.term_id), '[]')::text AS breaks,
+       coalesce((SELECT json_agg(json_build_object('open', bw.open_time, 'close', bw.close_time, 'weeks', bw.week_numbers, 'classes', bw.class_ids))
+                 FROM booking.booking_windows bw WHERE bw.tenant_id = c.tenant_id AND bw.term_id = c.term_id), '[]')::text AS windows,
+       coalesce((SELECT json_agg(json_build_object('weekday', ab.weekday, 'start', ab.start_time, 'end', ab.end_time, 'room', ab.room_id) ORDER BY ab.block_number)
+                 FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id), '[]')::text AS blocks,
+       coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
+                 FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions
 FROM booking.classes c
 JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
 WHERE c.tenant_id = @tenant_id AND c.class_id = @class_id;
-
--- name: StudentEnrolled :one
-SELECT EXISTS (SELECT 1 FROM booking.enrolments
-               WHERE tenant_id = @tenant_id AND class_id = @class_id AND student_id = @student_id AND state = 'enrolled');
-
--- name: BookableWeeks :many
--- The term's teaching weeks as the class is taught in them.
-SELECT w.week_number, w.monday, coalesce(o.kind, w.kind)::text AS kind
-FROM booking.term_weeks w
-LEFT JOIN booking.class_week_overrides o
-  ON o.tenant_id = w.tenant_id AND o.class_id = @class_id AND o.week_number = w.week_number
-WHERE w.tenant_id = @tenant_id AND w.term_id = @term_id
-ORDER BY w.week_number;
-
--- name: BookableBreaks :many
-SELECT start_date, end_date FROM booking.term_breaks WHERE tenant_id = @tenant_id AND term_id = @term_id;
-
--- name: BookableWindows :many
-SELECT open_time, close_time, week_numbers, class_ids FROM booking.booking_windows
-WHERE tenant_id = @tenant_id AND term_id = @term_id;
-
--- name: BookableBlocks :many
-SELECT weekday, start_time, end_time, room_id FROM booking.availability_blocks
-WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id
-ORDER BY block_number;
-
--- name: BookableExceptions :many
-SELECT on_date, start_time, end_time FROM booking.availability_exceptions
-WHERE tenant_id = @tenant_id AND teacher_id = @teacher_id AND on_date BETWEEN @from_date AND @to_date;
 
 -- name: BusyIntervals :many
 -- What blocks slots in a range: the blocking sessions of the teacher, of

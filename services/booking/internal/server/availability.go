@@ -120,6 +120,9 @@ func clockTime(s string) (pgtype.Time, bool) {
 	return pgtype.Time{Microseconds: int64((time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute) / time.Microsecond), Valid: true}, true
 }
 
+// minutesOf is a time of day as minutes since midnight ('24:00' is 1440).
+func minutesOf(t pgtype.Time) int { return int(t.Microseconds / int64(time.Minute/time.Microsecond)) }
+
 func formatClock(t pgtype.Time) string {
 	if !t.Valid {
 		return ""

@@ -200,10 +200,6 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		if err != nil {
 			return aip.NotFoundAs(err, a.student.String())
 		}
-		class, err := q.BookableClass(ctx, store.BookableClassParams{TenantID: a.tenant, ClassID: a.class.ID("class")})
-		if err != nil {
-			return aip.NotFoundAs(err, a.class.String())
-		}
 		var credit *store.BookingMakeupCredit
 		if a.credit != nil {
 			c, err := q.MakeupCreditToBook(ctx, store.MakeupCreditToBookParams{TenantID: a.tenant, CreditID: a.credit.ID("makeup_credit"), StudentID: student.StudentID})
@@ -214,18 +210,13 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 				return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CREDIT_UNAVAILABLE, "the make-up credit is used or expired")
 			}
 			credit = &c
-		} else {
-			enrolled, err := q.StudentEnrolled(ctx, store.StudentEnrolledParams{TenantID: a.tenant, ClassID: class.ClassID, StudentID: student.StudentID})
-			if err != nil {
-				return err
-			}
-			if !enrolled {
-				return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_NOT_ENROLLED, "the student is not enrolled in the class")
-			}
 		}
-		rules, err := slotRules(ctx, q, a.tenant, class, credit, now)
+		class, rules, err := bookableRules(ctx, q, a.tenant, a.class.ID("class"), student.StudentID, credit, now)
 		if err != nil {
-			return err
+			return aip.NotFoundAs(err, a.class.String())
+		}
+		if credit == nil && !class.Enrolled { // a make-up needs a credit, not a place
+			return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_NOT_ENROLLED, "the student is not enrolled in the class")
 		}
 		starts := []time.Time{a.start}
 		if a.repeat == bookingv1.Booking_REPEAT_EVERY_INDIVIDUAL_WEEK {

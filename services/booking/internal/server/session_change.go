@@ -133,15 +133,19 @@ func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.Re
 		if err := aip.CheckEtag(req.GetEtag(), r.Revision, req.GetName()); err != nil {
 			return err
 		}
-		class, err := q.BookableClass(ctx, store.BookableClassParams{TenantID: tenant, ClassID: r.ClassID})
+		student, err := attendeeOf(ctx, q, r)
 		if err != nil {
 			return err
 		}
-		class.TeacherID = r.TeacherID
-		class.IndividualMinutes = int32(endOf(r).Sub(startOf(r)) / time.Minute) // the session keeps its length
-		// Any week of the term (or beyond it), no window: a make-up's rules
-		// without an expiry.
-		rules, err := slotRules(ctx, q, tenant, class, &store.BookingMakeupCredit{ExpireTime: startOf(r).AddDate(10, 0, 0)}, now)
+		class, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: r.ClassID, StudentID: student})
+		if err != nil {
+			return err
+		}
+		// The class teacher's availability (the session's teacher) on the
+		// grid of the session's length, in any week of the term (or beyond
+		// it), no window: a make-up's rules without an expiry.
+		class.IndividualMinutes = int32(endOf(r).Sub(startOf(r)) / time.Minute)
+		rules, err := rulesOf(class, &store.BookingMakeupCredit{ExpireTime: startOf(r).AddDate(10, 0, 0)}, now)
 		if err != nil {
 			return err
 		}
@@ -162,7 +166,6 @@ func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.Re
 		}
 		if _, err := q.MoveSession(ctx, store.MoveSessionParams{TenantID: tenant, SessionID: r.SessionID, StartTime: slot.Start, EndTime: slot.End,
 			RoomID: slot.Room, WeekNumber: weekNumber(slot.Week)}); err != nil {
-			student, _ := attendeeOf(ctx, q, r)
 			return asTaken(err, slot, rules, r.TeacherID, student)
 		}
 		if err := s.event(ctx, q, r, "rescheduled", req.GetReason(), overridden, func(e *store.CreateSessionEventParams) {

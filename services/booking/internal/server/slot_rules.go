@@ -2,83 +2,123 @@ package server
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5/pgtype"
 
 	"steward.dev/services/booking/internal/schedule"
 	"steward.dev/services/booking/internal/store"
 )
 
-// slotRules loads what decides one student's bookable slots of a class
-// (schedule.Rules): the term's weeks as the class is taught, its breaks and
-// windows, the teacher's availability and the school's notice rule. credit
-// set makes them a make-up's: any week, no window, before its expiry.
-func slotRules(ctx context.Context, q *store.Queries, tenant uuid.UUID, class store.BookableClassRow,
-	credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
-	loc, hours, err := settingsOf(ctx, q, tenant)
-	if err != nil {
-		return schedule.Rules{}, err
+// The JSON shapes of BookableRules' aggregates.
+type (
+	weekJSON struct {
+		N      int    `json:"n"`
+		Monday string `json:"monday"`
+		Kind   string `json:"kind"`
 	}
-	r := schedule.Rules{Loc: loc, Now: now, NoticeHours: hours, Minutes: int(class.IndividualMinutes), Class: class.ClassID,
-		Calendar: schedule.Calendar{Start: class.TermStart.Time, End: class.TermEnd.Time}}
-	weeks, err := q.BookableWeeks(ctx, store.BookableWeeksParams{TenantID: tenant, TermID: class.TermID, ClassID: class.ClassID})
+	breakJSON struct {
+		Start string `json:"start"`
+		End   string `json:"end"`
+	}
+	windowJSON struct {
+		Open    time.Time   `json:"open"`
+		Close   time.Time   `json:"close"`
+		Weeks   []int       `json:"weeks"`
+		Classes []uuid.UUID `json:"classes"`
+	}
+	blockJSON struct {
+		Weekday int       `json:"weekday"`
+		Start   string    `json:"start"`
+		End     string    `json:"end"`
+		Room    uuid.UUID `json:"room"`
+	}
+	exceptionJSON struct {
+		Date  string  `json:"date"`
+		Start *string `json:"start"`
+		End   *string `json:"end"`
+	}
+)
+
+// bookableRules reads, in one query, the class and what decides one
+// student's bookable slots of it (schedule.Rules): the term's weeks as the
+// class is taught, its breaks and windows, the teacher's availability and
+// the school's notice rule. credit set makes them a make-up's: any week, no
+// window, before its expiry.
+func bookableRules(ctx context.Context, q *store.Queries, tenant, class, student uuid.UUID, credit *store.BookingMakeupCredit,
+	now time.Time) (store.BookableRulesRow, schedule.Rules, error) {
+	row, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: class, StudentID: student})
 	if err != nil {
-		return r, err
+		return row, schedule.Rules{}, err
+	}
+	r, err := rulesOf(row, credit, now)
+	return row, r, err
+}
+
+// rulesOf builds the rules of a BookableRules row.
+func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
+	loc, err := time.LoadLocation(row.TimeZone)
+	if err != nil {
+		return schedule.Rules{}, err // the settings refuse a zone that does not load
+	}
+	r := schedule.Rules{Loc: loc, Now: now, NoticeHours: int(row.NoticeHours), Minutes: int(row.IndividualMinutes), Class: row.ClassID,
+		Calendar: schedule.Calendar{Start: row.TermStart.Time, End: row.TermEnd.Time}}
+	var (
+		weeks      []weekJSON
+		breaks     []breakJSON
+		windows    []windowJSON
+		blocks     []blockJSON
+		exceptions []exceptionJSON
+	)
+	for _, part := range []struct {
+		text string
+		dst  any
+	}{{row.Weeks, &weeks}, {row.Breaks, &breaks}, {row.Windows, &windows}, {row.Blocks, &blocks}, {row.Exceptions, &exceptions}} {
+		if err := json.Unmarshal([]byte(part.text), part.dst); err != nil {
+			return r, fmt.Errorf("bookable rules: %w", err)
+		}
 	}
 	for _, w := range weeks {
-		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.Week{Number: int(w.WeekNumber), Monday: w.Monday.Time, Individual: w.Kind == "individual"})
-	}
-	breaks, err := q.BookableBreaks(ctx, store.BookableBreaksParams{TenantID: tenant, TermID: class.TermID})
-	if err != nil {
-		return r, err
+		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.Week{Number: w.N, Monday: civil(w.Monday), Individual: w.Kind == "individual"})
 	}
 	for _, b := range breaks {
-		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: b.StartDate.Time, End: b.EndDate.Time})
+		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: civil(b.Start), End: civil(b.End)})
 	}
 	if credit != nil {
 		r.Makeup, r.Expire = true, credit.ExpireTime
 	} else {
-		windows, err := q.BookableWindows(ctx, store.BookableWindowsParams{TenantID: tenant, TermID: class.TermID})
-		if err != nil {
-			return r, err
-		}
 		for _, w := range windows {
-			win := schedule.Window{Open: w.OpenTime, Close: w.CloseTime, Classes: w.ClassIds}
-			for _, n := range w.WeekNumbers {
-				win.Weeks = append(win.Weeks, int(n))
-			}
-			r.Windows = append(r.Windows, win)
+			r.Windows = append(r.Windows, schedule.Window{Open: w.Open, Close: w.Close, Weeks: w.Weeks, Classes: w.Classes})
 		}
-	}
-	blocks, err := q.BookableBlocks(ctx, store.BookableBlocksParams{TenantID: tenant, TeacherID: class.TeacherID})
-	if err != nil {
-		return r, err
 	}
 	for _, b := range blocks {
-		r.Blocks = append(r.Blocks, schedule.Block{Weekday: int(b.Weekday), Start: minutesOf(b.StartTime), End: minutesOf(b.EndTime), Room: b.RoomID})
-	}
-	// Every exception the rules may meet: the term's, and a make-up's life.
-	from, to := class.TermStart, class.TermEnd
-	if credit != nil {
-		from = pgtype.Date{Time: schedule.DateOf(now, loc).AddDate(0, 0, -1), Valid: true}
-		to = pgtype.Date{Time: schedule.DateOf(credit.ExpireTime, loc).AddDate(0, 0, 1), Valid: true}
-	}
-	exceptions, err := q.BookableExceptions(ctx, store.BookableExceptionsParams{TenantID: tenant, TeacherID: class.TeacherID, FromDate: from, ToDate: to})
-	if err != nil {
-		return r, err
+		r.Blocks = append(r.Blocks, schedule.Block{Weekday: b.Weekday, Start: clockMinutes(b.Start), End: clockMinutes(b.End), Room: b.Room})
 	}
 	for _, e := range exceptions {
-		r.Exceptions = append(r.Exceptions, schedule.Exception{Date: e.OnDate.Time, AllDay: !e.StartTime.Valid,
-			Start: minutesOf(e.StartTime), End: minutesOf(e.EndTime)})
+		x := schedule.Exception{Date: civil(e.Date), AllDay: e.Start == nil}
+		if e.Start != nil && e.End != nil {
+			x.Start, x.End = clockMinutes(*e.Start), clockMinutes(*e.End)
+		}
+		r.Exceptions = append(r.Exceptions, x)
 	}
 	return r, nil
 }
 
-// minutesOf is a time of day as minutes since midnight ('24:00' is 1440).
-func minutesOf(t pgtype.Time) int { return int(t.Microseconds / int64(time.Minute/time.Microsecond)) }
+// civil reads a JSON date ("2027-03-01") as midnight UTC.
+func civil(s string) time.Time {
+	t, _ := time.Parse(time.DateOnly, s) // PostgreSQL wrote it
+	return t
+}
+
+// clockMinutes reads a JSON time of day ("09:30:00", "24:00:00").
+func clockMinutes(s string) int {
+	var h, m, sec int
+	_, _ = fmt.Sscanf(s, "%d:%d:%d", &h, &m, &sec) // PostgreSQL wrote it
+	return h*60 + m
+}
 
 // busyFor loads what blocks the rules' slots from one date to another: the
 // teacher's, the student's and the availability rooms' blocking sessions.

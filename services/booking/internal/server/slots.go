@@ -59,7 +59,7 @@ func (s *SessionServer) ListFreeSlots(ctx context.Context, req *bookingv1.ListFr
 	if err != nil {
 		return nil, aip.NotFoundAs(err, req.GetStudent())
 	}
-	class, err := q.BookableClass(ctx, store.BookableClassParams{TenantID: tenant, ClassID: clName.ID("class")})
+	class, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: clName.ID("class"), StudentID: student.StudentID})
 	if err != nil {
 		return nil, aip.NotFoundAs(err, req.GetClass())
 	}
@@ -90,16 +90,12 @@ func (s *SessionServer) ListFreeSlots(ctx context.Context, req *bookingv1.ListFr
 		if w.TermID != class.TermID {
 			return nil, apierror.InvalidField("booking_window", "is a window of another term than the class's")
 		}
-		enrolled, err := q.StudentEnrolled(ctx, store.StudentEnrolledParams{TenantID: tenant, ClassID: class.ClassID, StudentID: student.StudentID})
-		if err != nil {
-			return nil, err
-		}
-		if !enrolled {
+		if !class.Enrolled {
 			return nil, apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_NOT_ENROLLED, "the student is not enrolled in the class")
 		}
 		window = &w
 	}
-	rules, err := slotRules(ctx, q, tenant, class, credit, now)
+	rules, err := rulesOf(class, credit, now)
 	if err != nil {
 		return nil, err
 	}

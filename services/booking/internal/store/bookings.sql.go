@@ -13,97 +13,38 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
-const bookableBlocks = `-- name: BookableBlocks :many
-SELECT weekday, start_time, end_time, room_id FROM booking.availability_blocks
-WHERE tenant_id = $1 AND teacher_id = $2
-ORDER BY block_number
-`
-
-type BookableBlocksParams struct {
-	TenantID  uuid.UUID
-	TeacherID uuid.UUID
-}
-
-type BookableBlocksRow struct {
-	Weekday   int16
-	StartTime pgtype.Time
-	EndTime   pgtype.Time
-	RoomID    uuid.UUID
-}
-
-func (q *Queries) BookableBlocks(ctx context.Context, arg BookableBlocksParams) ([]BookableBlocksRow, error) {
-	rows, err := q.db.Query(ctx, bookableBlocks, arg.TenantID, arg.TeacherID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BookableBlocksRow
-	for rows.Next() {
-		var i BookableBlocksRow
-		if err := rows.Scan(
-			&i.Weekday,
-			&i.StartTime,
-			&i.EndTime,
-			&i.RoomID,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const bookableBreaks = `-- name: BookableBreaks :many
-SELECT start_date, end_date FROM booking.term_breaks WHERE tenant_id = $1 AND term_id = $2
-`
-
-type BookableBreaksParams struct {
-	TenantID uuid.UUID
-	TermID   uuid.UUID
-}
-
-type BookableBreaksRow struct {
-	StartDate pgtype.Date
-	EndDate   pgtype.Date
-}
-
-func (q *Queries) BookableBreaks(ctx context.Context, arg BookableBreaksParams) ([]BookableBreaksRow, error) {
-	rows, err := q.db.Query(ctx, bookableBreaks, arg.TenantID, arg.TermID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BookableBreaksRow
-	for rows.Next() {
-		var i BookableBreaksRow
-		if err := rows.Scan(&i.StartDate, &i.EndDate); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const bookableClass = `-- name: BookableClass :one
+const bookableRules = `-- name: BookableRules :one
 SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individual_minutes,
-       t.start_date AS term_start, t.end_date AS term_end
+       t.start_date AS term_start, t.end_date AS term_end,
+       coalesce((SELECT st.time_zone FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 'UTC')::text AS time_zone,
+       coalesce((SELECT st.reschedule_notice_hours FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 24)::integer AS notice_hours,
+       EXISTS (SELECT 1 FROM booking.enrolments e
+               WHERE e.tenant_id = c.tenant_id AND e.class_id = c.class_id AND e.student_id = $1 AND e.state = 'enrolled') AS enrolled,
+       coalesce((SELECT json_agg(json_build_object('n', w.week_number, 'monday', w.monday, 'kind', coalesce(o.kind, w.kind)) ORDER BY w.week_number)
+                 FROM booking.term_weeks w
+                 LEFT JOIN booking.class_week_overrides o
+                   ON o.tenant_id = w.tenant_id AND o.class_id = c.class_id AND o.week_number = w.week_number
+                 WHERE w.tenant_id = c.tenant_id AND w.term_id = c.term_id), '[]')::text AS weeks,
+       coalesce((SELECT json_agg(json_build_object('start', b.start_date, 'end', b.end_date))
+                 FROM booking.term_breaks b WHERE b.tenant_id = c.tenant_id AND b.term_id = c.term_id), '[]')::text AS breaks,
+       coalesce((SELECT json_agg(json_build_object('open', bw.open_time, 'close', bw.close_time, 'weeks', bw.week_numbers, 'classes', bw.class_ids))
+                 FROM booking.booking_windows bw WHERE bw.tenant_id = c.tenant_id AND bw.term_id = c.term_id), '[]')::text AS windows,
+       coalesce((SELECT json_agg(json_build_object('weekday', ab.weekday, 'start', ab.start_time, 'end', ab.end_time, 'room', ab.room_id) ORDER BY ab.block_number)
+                 FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id), '[]')::text AS blocks,
+       coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
+                 FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions
 FROM booking.classes c
 JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
-WHERE c.tenant_id = $1 AND c.class_id = $2
+WHERE c.tenant_id = $2 AND c.class_id = $3
 `
 
-type BookableClassParams struct {
-	TenantID uuid.UUID
-	ClassID  uuid.UUID
+type BookableRulesParams struct {
+	StudentID uuid.UUID
+	TenantID  uuid.UUID
+	ClassID   uuid.UUID
 }
 
-type BookableClassRow struct {
+type BookableRulesRow struct {
 	ClassID           uuid.UUID
 	TermID            uuid.UUID
 	DisplayName       string
@@ -112,12 +53,24 @@ type BookableClassRow struct {
 	IndividualMinutes int32
 	TermStart         pgtype.Date
 	TermEnd           pgtype.Date
+	TimeZone          string
+	NoticeHours       int32
+	Enrolled          bool
+	Weeks             string
+	Breaks            string
+	Windows           string
+	Blocks            string
+	Exceptions        string
 }
 
-// A class with its term's dates.
-func (q *Queries) BookableClass(ctx context.Context, arg BookableClassParams) (BookableClassRow, error) {
-	row := q.db.QueryRow(ctx, bookableClass, arg.TenantID, arg.ClassID)
-	var i BookableClassRow
+// Everything the slot rules of one class and student need, in one round
+// trip (a booking rush runs this per request): the class and its term, the
+// school's zone and notice (the defaults of booking.settings when it has no
+// row), whether the student is enrolled, and as JSON the weeks as the class
+// is taught, the breaks, the windows, the teacher's blocks and exceptions.
+func (q *Queries) BookableRules(ctx context.Context, arg BookableRulesParams) (BookableRulesRow, error) {
+	row := q.db.QueryRow(ctx, bookableRules, arg.StudentID, arg.TenantID, arg.ClassID)
+	var i BookableRulesRow
 	err := row.Scan(
 		&i.ClassID,
 		&i.TermID,
@@ -127,135 +80,16 @@ func (q *Queries) BookableClass(ctx context.Context, arg BookableClassParams) (B
 		&i.IndividualMinutes,
 		&i.TermStart,
 		&i.TermEnd,
+		&i.TimeZone,
+		&i.NoticeHours,
+		&i.Enrolled,
+		&i.Weeks,
+		&i.Breaks,
+		&i.Windows,
+		&i.Blocks,
+		&i.Exceptions,
 	)
 	return i, err
-}
-
-const bookableExceptions = `-- name: BookableExceptions :many
-SELECT on_date, start_time, end_time FROM booking.availability_exceptions
-WHERE tenant_id = $1 AND teacher_id = $2 AND on_date BETWEEN $3 AND $4
-`
-
-type BookableExceptionsParams struct {
-	TenantID  uuid.UUID
-	TeacherID uuid.UUID
-	FromDate  pgtype.Date
-	ToDate    pgtype.Date
-}
-
-type BookableExceptionsRow struct {
-	OnDate    pgtype.Date
-	StartTime pgtype.Time
-	EndTime   pgtype.Time
-}
-
-func (q *Queries) BookableExceptions(ctx context.Context, arg BookableExceptionsParams) ([]BookableExceptionsRow, error) {
-	rows, err := q.db.Query(ctx, bookableExceptions,
-		arg.TenantID,
-		arg.TeacherID,
-		arg.FromDate,
-		arg.ToDate,
-	)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BookableExceptionsRow
-	for rows.Next() {
-		var i BookableExceptionsRow
-		if err := rows.Scan(&i.OnDate, &i.StartTime, &i.EndTime); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const bookableWeeks = `-- name: BookableWeeks :many
-SELECT w.week_number, w.monday, coalesce(o.kind, w.kind)::text AS kind
-FROM booking.term_weeks w
-LEFT JOIN booking.class_week_overrides o
-  ON o.tenant_id = w.tenant_id AND o.class_id = $1 AND o.week_number = w.week_number
-WHERE w.tenant_id = $2 AND w.term_id = $3
-ORDER BY w.week_number
-`
-
-type BookableWeeksParams struct {
-	ClassID  uuid.UUID
-	TenantID uuid.UUID
-	TermID   uuid.UUID
-}
-
-type BookableWeeksRow struct {
-	WeekNumber int32
-	Monday     pgtype.Date
-	Kind       string
-}
-
-// The term's teaching weeks as the class is taught in them.
-func (q *Queries) BookableWeeks(ctx context.Context, arg BookableWeeksParams) ([]BookableWeeksRow, error) {
-	rows, err := q.db.Query(ctx, bookableWeeks, arg.ClassID, arg.TenantID, arg.TermID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BookableWeeksRow
-	for rows.Next() {
-		var i BookableWeeksRow
-		if err := rows.Scan(&i.WeekNumber, &i.Monday, &i.Kind); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const bookableWindows = `-- name: BookableWindows :many
-SELECT open_time, close_time, week_numbers, class_ids FROM booking.booking_windows
-WHERE tenant_id = $1 AND term_id = $2
-`
-
-type BookableWindowsParams struct {
-	TenantID uuid.UUID
-	TermID   uuid.UUID
-}
-
-type BookableWindowsRow struct {
-	OpenTime    time.Time
-	CloseTime   time.Time
-	WeekNumbers []int32
-	ClassIds    []uuid.UUID
-}
-
-func (q *Queries) BookableWindows(ctx context.Context, arg BookableWindowsParams) ([]BookableWindowsRow, error) {
-	rows, err := q.db.Query(ctx, bookableWindows, arg.TenantID, arg.TermID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BookableWindowsRow
-	for rows.Next() {
-		var i BookableWindowsRow
-		if err := rows.Scan(
-			&i.OpenTime,
-			&i.CloseTime,
-			&i.WeekNumbers,
-			&i.ClassIds,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
 }
 
 const bookingCreatedBy = `-- name: BookingCreatedBy :one
@@ -593,24 +427,6 @@ func (q *Queries) SessionsOfBookings(ctx context.Context, arg SessionsOfBookings
 		return nil, err
 	}
 	return items, nil
-}
-
-const studentEnrolled = `-- name: StudentEnrolled :one
-SELECT EXISTS (SELECT 1 FROM booking.enrolments
-               WHERE tenant_id = $1 AND class_id = $2 AND student_id = $3 AND state = 'enrolled')
-`
-
-type StudentEnrolledParams struct {
-	TenantID  uuid.UUID
-	ClassID   uuid.UUID
-	StudentID uuid.UUID
-}
-
-func (q *Queries) StudentEnrolled(ctx context.Context, arg StudentEnrolledParams) (bool, error) {
-	row := q.db.QueryRow(ctx, studentEnrolled, arg.TenantID, arg.ClassID, arg.StudentID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
 }
 
 const studentToBook = `-- name: StudentToBook :one

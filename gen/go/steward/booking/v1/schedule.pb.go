@@ -1680,7 +1680,7 @@ type Booking struct {
 	// ("tenants/{tenant}/makeupCredits/{makeup_credit}") instead: any time in
 	// the teacher's availability before the credit expires, no window needed.
 	MakeupCredit string `protobuf:"bytes,6,opt,name=makeup_credit,json=makeupCredit,proto3" json:"makeup_credit,omitempty"`
-	// The sessions it made, in time order.
+	// The sessions it made, in time order: at most one per teaching week.
 	Sessions      []string               `protobuf:"bytes,7,rep,name=sessions,proto3" json:"sessions,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -2367,7 +2367,7 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"\fdisplay_name\x18\x02 \x01(\tR\vdisplayName\x12>\n" +
 	"\n" +
 	"attendance\x18\x03 \x01(\x0e2\x1e.steward.booking.v1.AttendanceR\n" +
-	"attendance\"\xd8\x04\n" +
+	"attendance\"\xe6\x04\n" +
 	"\aBooking\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x122\n" +
 	"\astudent\x18\x02 \x01(\tB\x18\xfaA\x15\n" +
@@ -2378,9 +2378,9 @@ const file_steward_booking_v1_schedule_proto_rawDesc = "" +
 	"start_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartTime\x12D\n" +
 	"\x06repeat\x18\x05 \x01(\x0e2\".steward.booking.v1.Booking.RepeatB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06repeat\x12B\n" +
 	"\rmakeup_credit\x18\x06 \x01(\tB\x1d\xfaA\x1a\n" +
-	"\x18steward.dev/MakeupCreditR\fmakeupCredit\x127\n" +
-	"\bsessions\x18\a \x03(\tB\x1b\xe0A\x03\xfaA\x15\n" +
-	"\x13steward.dev/SessionR\bsessions\x12@\n" +
+	"\x18steward.dev/MakeupCreditR\fmakeupCredit\x12E\n" +
+	"\bsessions\x18\a \x03(\tB)\xe0A\x03\xfaA\x15\n" +
+	"\x13steward.dev/Session\xbaH\v\x92\x01\b\x105\"\x04r\x02\x18dR\bsessions\x12@\n" +
 	"\vcreate_time\x18\b \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"S\n" +
 	"\x06Repeat\x12\x16\n" +
