@@ -29,7 +29,8 @@ import (
 // TestBookingRush: on the seeded school, 220 families fire 660 requests at
 // once against the real server — 440 CreateBooking and 220 RescheduleSession
 // of the families' already booked sessions — all aimed at the same few
-// slots of each teacher in the open window's weeks. Afterwards SQL proves
+// slots of each teacher in the open window's weeks, while the admin enrols
+// 60 students in the three fullest classes (where TermService serves it). Afterwards SQL proves
 // that no teacher, room or student has overlapping blocking sessions, no
 // class holds more than its capacity, every booking answered OK exists with
 // its session and attendee, every reschedule answered OK moved and every
@@ -44,6 +45,7 @@ func TestBookingRush(t *testing.T) {
 	}
 	conn := env.Serve(t, booking.Services)
 	sc := bookingv1.NewSessionServiceClient(conn)
+	tc := bookingv1.NewTermServiceClient(conn)
 	tenant := seed.SchoolTenantID
 	tn := "tenants/" + tenant.String()
 
@@ -58,6 +60,11 @@ func TestBookingRush(t *testing.T) {
 		start                          time.Time
 	}
 	var sessions []booked
+	type joiner struct {
+		class, family, student uuid.UUID
+		free                   int
+	}
+	var joiners []joiner
 	dbtest.AsTenant(t, env.Owner, tenant, func(tx pgx.Tx) error {
 		rows, err := tx.Query(ctx, `WITH f AS (SELECT DISTINCT s.family_id FROM booking.students s JOIN booking.enrolments e USING (tenant_id, student_id)
 				WHERE e.state = 'enrolled' ORDER BY s.family_id LIMIT 220)
@@ -98,6 +105,25 @@ func TestBookingRush(t *testing.T) {
 				t.Fatal(err)
 			}
 			grid[class] = append(grid[class], at)
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		// The three fullest classes, each with 20 students not in it.
+		rows, err = tx.Query(ctx, `SELECT c.class_id, c.capacity - c.enrolled_count, s.family_id, s.student_id
+			FROM (SELECT * FROM booking.classes ORDER BY capacity - enrolled_count, class_id LIMIT 3) c
+			CROSS JOIN LATERAL (SELECT s.* FROM booking.students s WHERE NOT EXISTS (SELECT 1 FROM booking.enrolments e
+				WHERE e.class_id = c.class_id AND e.student_id = s.student_id) ORDER BY s.student_id LIMIT 20) s
+			ORDER BY 1, 4`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for rows.Next() {
+			var x joiner
+			if err := rows.Scan(&x.class, &x.free, &x.family, &x.student); err != nil {
+				t.Fatal(err)
+			}
+			joiners = append(joiners, x)
 		}
 		if err := rows.Err(); err != nil {
 			t.Fatal(err)
@@ -158,10 +184,11 @@ func TestBookingRush(t *testing.T) {
 		return same[rng.IntN(min(4, len(same)))]
 	}
 	type request struct {
-		kind   string // "book" or "move"
+		kind   string // "book", "move" or "enrol"
 		token  string
 		book   *bookingv1.CreateBookingRequest
 		move   *bookingv1.RescheduleSessionRequest
+		enrol  *bookingv1.CreateEnrolmentRequest
 		from   time.Time // a move's session start before
 		target uuid.UUID // a move's session
 	}
@@ -181,13 +208,34 @@ func TestBookingRush(t *testing.T) {
 			move: &bookingv1.RescheduleSessionRequest{Name: fmt.Sprintf("%s/sessions/%s", tn, s.session),
 				StartTime: timestamppb.New(contested(s.class, s.start))}})
 	}
+	// The admin meanwhile enrols 20 more students in each of the three
+	// fullest classes — where TermService serves enrolments (on this
+	// branch it may still be the Unimplemented stub: then the rush is
+	// bookings and moves only, and the capacity check guards the seed's).
+	admin := token(seed.UserID("admin@school.example"))
+	// The probe enrols a student already in the class: a server answers
+	// ALREADY_EXISTS and changes nothing.
+	_, probe := tc.CreateEnrolment(servertest.WithBearer(ctx, admin), &bookingv1.CreateEnrolmentRequest{
+		Parent:    fmt.Sprintf("%s/classes/%s", tn, targets[0].class),
+		Enrolment: &bookingv1.Enrolment{Student: fmt.Sprintf("%s/families/%s/students/%s", tn, targets[0].family, targets[0].student)}})
+	enrolling := status.Code(probe) != codes.Unimplemented
+	if enrolling {
+		for _, j := range joiners {
+			reqs = append(reqs, request{kind: "enrol", token: admin, enrol: &bookingv1.CreateEnrolmentRequest{
+				Parent: fmt.Sprintf("%s/classes/%s", tn, j.class), RequestId: uuid.NewString(),
+				Enrolment: &bookingv1.Enrolment{Student: fmt.Sprintf("%s/families/%s/students/%s", tn, j.family, j.student)}}})
+		}
+	} else {
+		t.Logf("TermService.CreateEnrolment is not served here (%v): no enrolments in the rush", probe)
+	}
 	rng.Shuffle(len(reqs), func(i, j int) { reqs[i], reqs[j] = reqs[j], reqs[i] })
 
 	// Fire them all at once.
 	type answer struct {
-		err     error
-		booking *bookingv1.Booking
-		session *bookingv1.Session
+		err       error
+		booking   *bookingv1.Booking
+		session   *bookingv1.Session
+		enrolment *bookingv1.Enrolment
 	}
 	answers := make([]answer, len(reqs))
 	var wg sync.WaitGroup
@@ -199,10 +247,13 @@ func TestBookingRush(t *testing.T) {
 			rctx, cancel := context.WithTimeout(servertest.WithBearer(ctx, r.token), 45*time.Second)
 			defer cancel()
 			<-gate
-			if r.kind == "book" {
+			switch r.kind {
+			case "book":
 				answers[i].booking, answers[i].err = sc.CreateBooking(rctx, r.book)
-			} else {
+			case "move":
 				answers[i].session, answers[i].err = sc.RescheduleSession(rctx, r.move)
+			default:
+				answers[i].enrolment, answers[i].err = tc.CreateEnrolment(rctx, r.enrol)
 			}
 		}()
 	}
@@ -217,14 +268,21 @@ func TestBookingRush(t *testing.T) {
 	}
 	var bookings []made
 	moved, stayed := map[uuid.UUID]time.Time{}, map[uuid.UUID]time.Time{}
+	enrolledNow := map[string]int{} // places the rush's enrolments took, per class
 	for i, a := range answers {
 		r := reqs[i]
 		if a.err == nil {
 			outcomes[r.kind+": OK"]++
-			if r.kind == "book" {
+			switch r.kind {
+			case "book":
 				bookings = append(bookings, made{a.booking.GetName(), r.book.GetBooking().GetStartTime().AsTime()})
-			} else {
+			case "move":
 				moved[r.target] = r.move.GetStartTime().AsTime()
+			default:
+				outcomes["enrol: OK "+a.enrolment.GetState().String()]++
+				if a.enrolment.GetState() == bookingv1.Enrolment_STATE_ENROLLED {
+					enrolledNow[r.enrol.GetParent()]++
+				}
 			}
 			continue
 		}
@@ -305,6 +363,13 @@ func TestBookingRush(t *testing.T) {
 				if !got.Equal(at) {
 					t.Errorf("%s session %s starts %s, want %s", what, id, got, at)
 				}
+			}
+		}
+		// No class took more new students than it had free places.
+		for _, j := range joiners {
+			if name := fmt.Sprintf("%s/classes/%s", tn, j.class); enrolledNow[name] > j.free {
+				t.Errorf("class %s had %d free places and took %d", name, j.free, enrolledNow[name])
+				enrolledNow[name] = 0 // once per class
 			}
 		}
 		check("moved", moved)
