@@ -64,3 +64,19 @@ func TestRushSmoke(t *testing.T) {
 		t.Errorf("the rush section does not replace itself in place:\n%s", again)
 	}
 }
+
+// TestRushSectionSurvivesBench: make bench rewrites bench/README.md from its
+// own results and must carry the rush's section over unchanged.
+func TestRushSectionSurvivesBench(t *testing.T) {
+	section := []byte(bench.RushBegin + "\n## The booking rush\n\nfigures\n" + bench.RushEnd + "\n")
+	path := t.TempDir() + "/README.md"
+	if err := os.WriteFile(path, bench.ReplaceRushSection([]byte("# Benchmarks\n\nold read path\n"), section), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := bench.RushSection(path); !bytes.Equal(got, section) {
+		t.Errorf("RushSection = %q, want %q", got, section)
+	}
+	if got := bench.RushSection(t.TempDir() + "/none.md"); got != nil {
+		t.Errorf("RushSection of a missing file = %q, want nil", got)
+	}
+}
