@@ -19,13 +19,12 @@ import (
 // waitlists), every session materialised, each teacher's availability, and
 // one booking window open now, partly booked.
 //
-// Everything is a pure function of the term's first day (its anchor): the
-// first seeding picks it three weeks before "now", later seedings read it
-// back, so re-seeding on another day computes the same rows and adds none.
-// Rows are written with plain SQL inside the school tenant, and only primary
-// keys are named as conflict targets: a clash with an exclusion constraint
-// (teacher, room, student) or the capacity check fails the seed instead of
-// being skipped, so the seeded schedule is proved clash-free by the database.
+// The first seeding writes the term, starting three weeks before "now", in
+// one transaction; later seedings leave it to the app. Rows are written
+// with plain SQL inside the school tenant, and only primary keys are named
+// as conflict targets: a clash with an exclusion constraint (teacher, room,
+// student) or the capacity check fails the seed instead of being skipped, so
+// the database proves the seeded schedule clash-free.
 
 // TermID is the seeded current term's id.
 var TermID = id("term:current")
@@ -546,7 +545,8 @@ type ScheduleSummary struct {
 }
 
 // writeSchedule writes the school's current term in tx (scoped to the
-// school) after writeDirectory. now picks the term on the first seeding.
+// school) after writeDirectory, unless a seeding wrote it before. now
+// places the term.
 func writeSchedule(ctx context.Context, tx pgx.Tx, people []person, now time.Time) error {
 	tenant := SchoolTenantID
 	var zone string
@@ -557,17 +557,19 @@ func writeSchedule(ctx context.Context, tx pgx.Tx, people []person, now time.Tim
 	if err != nil {
 		return fmt.Errorf("school time zone %q: %w", zone, err)
 	}
-	today := dateOf(now.In(loc))
-	start := mondayOf(today).AddDate(0, 0, -21)
-	var stored time.Time
-	switch err := tx.QueryRow(ctx, `SELECT start_date FROM booking.terms WHERE tenant_id = $1 AND term_id = $2`, tenant, TermID).Scan(&stored); {
-	case err == nil:
-		start = dateOf(stored)
-		// The pattern is laid out around the week the term was first seeded in.
-		today = start.AddDate(0, 0, 21)
-	case !errors.Is(err, pgx.ErrNoRows):
+	// The term is written once, whole, by the first seeding: afterwards it
+	// is the app's (an admin may change the pattern, parents book and
+	// cancel), and writing the seed's rows again could only clash with
+	// what the app made of them.
+	var exists bool
+	if err := tx.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM booking.terms WHERE tenant_id = $1 AND term_id = $2)`, tenant, TermID).Scan(&exists); err != nil {
 		return fmt.Errorf("read term: %w", err)
 	}
+	if exists {
+		return nil
+	}
+	today := dateOf(now.In(loc))
+	start := mondayOf(today).AddDate(0, 0, -21)
 	p := planTerm(start, today)
 	classes := planClasses()
 	parents := people[len(schoolStaff):]

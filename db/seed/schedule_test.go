@@ -134,8 +134,21 @@ func TestSeedSchedule(t *testing.T) {
 		}
 	})
 
-	// Re-seeding weeks later (as `make run` does every day) keeps the term
-	// where it was and adds nothing.
+	// The app replaces a session the seed wrote (as a pattern change may):
+	// re-seeding weeks later (as `make run` does every day) must neither
+	// fail on the replacement nor bring the original back, and adds nothing.
+	replacement := uuid.New()
+	inTenant(t, owner, tenant, uuid.Nil, func(tx pgx.Tx) {
+		var n int
+		scan(t, tx, `WITH old AS (DELETE FROM booking.sessions WHERE session_id = (SELECT session_id FROM booking.sessions
+				WHERE term_id = $1 AND kind = 'group' ORDER BY session_id LIMIT 1) RETURNING *),
+			ins AS (INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id, during)
+				SELECT tenant_id, $2, kind, term_id, class_id, week_number, teacher_id, room_id, during FROM old RETURNING 1)
+			SELECT count(*) FROM ins`, []any{seed.TermID, replacement}, &n)
+		if n != 1 {
+			t.Fatalf("replaced %d sessions, want 1", n)
+		}
+	})
 	again, err := seed.Seed(ctx, d.OwnerURL, seed.Options{Issuer: issuer, Now: now.AddDate(0, 0, 40)})
 	if err != nil {
 		t.Fatalf("Seed again: %v", err)
@@ -143,4 +156,12 @@ func TestSeedSchedule(t *testing.T) {
 	if again != sum {
 		t.Errorf("re-seeding changed the summary:\n%s\nfirst:\n%s", again, sum)
 	}
+	inTenant(t, owner, tenant, uuid.Nil, func(tx pgx.Tx) {
+		var n int
+		scan(t, tx, `SELECT count(*) FROM booking.sessions a JOIN booking.sessions b USING (tenant_id, class_id, week_number)
+			WHERE a.session_id = $1 AND b.kind IN ('group', 'placeholder')`, []any{replacement}, &n)
+		if n != 1 {
+			t.Errorf("after re-seeding, the replaced session's class week has %d sessions, want 1 (the app's)", n)
+		}
+	})
 }
