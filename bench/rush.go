@@ -108,6 +108,8 @@ type SerialLatency struct {
 	Outcome  string
 	Count    int
 	P50, P99 time.Duration
+	// Mean CPU per answer of the database's backends and of this process.
+	DBCPU, GoCPU time.Duration
 }
 
 // rushTarget is an enrolled student a family books for.
@@ -576,19 +578,29 @@ func (r *rush) serial(ctx context.Context, n int) ([]SerialLatency, error) {
 		return nil, err
 	}
 	by := map[string][]time.Duration{}
+	dbCPU, goCPU := map[string]time.Duration{}, map[string]time.Duration{}
 	for _, a := range r.attempts(n, 7) {
+		// Scanning /proc costs this process CPU too: outside go0..go1.
+		db0 := backendsCPU(r.database)
+		go0 := processCPU()
 		ans := r.send(ctx, a, time.Now())
+		go1 := processCPU()
+		db1 := backendsCPU(r.database)
 		kind := ans.outcome
 		if !ans.booked && !strings.HasPrefix(kind, "SLOT_TAKEN") {
 			kind = "other refusals"
 		}
 		by[kind] = append(by[kind], ans.latency)
+		dbCPU[kind] += db1 - db0
+		goCPU[kind] += go1 - go0
 	}
 	var out []SerialLatency
 	for _, k := range []string{"booked", "SLOT_TAKEN (409)", "other refusals"} {
 		if l := by[k]; len(l) > 0 {
 			slices.Sort(l)
-			out = append(out, SerialLatency{Outcome: k, Count: len(l), P50: l[len(l)/2], P99: l[len(l)*99/100]})
+			n := time.Duration(len(l))
+			out = append(out, SerialLatency{Outcome: k, Count: len(l), P50: l[len(l)/2], P99: l[len(l)*99/100],
+				DBCPU: dbCPU[k] / n, GoCPU: goCPU[k] / n})
 		}
 	}
 	return out, nil

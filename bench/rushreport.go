@@ -85,9 +85,9 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	}
 	if len(r.Serial) > 0 {
 		p("**One at a time** (a closed loop, one caller, fresh window): the service time of each kind of answer with no queue in front:\n\n")
-		p("| Answer | Count | p50 | p99 |\n|---|---:|---:|---:|\n")
+		p("| Answer | Count | p50 | p99 | CPU/answer: PostgreSQL | CPU/answer: Go |\n|---|---:|---:|---:|---:|---:|\n")
 		for _, s := range r.Serial {
-			p("| %s | %d | %s | %s |\n", s.Outcome, s.Count, ms(s.P50), ms(s.P99))
+			p("| %s | %d | %s | %s | %s | %s |\n", s.Outcome, s.Count, ms(s.P50), ms(s.P99), msf(s.DBCPU), msf(s.GoCPU))
 		}
 		p("\n")
 	}
