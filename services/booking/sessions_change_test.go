@@ -2,6 +2,7 @@ package booking_test
 
 import (
 	"slices"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,4 +255,56 @@ func TestStudentCannotBeInTwoPlaces(t *testing.T) {
 		}
 	}
 	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), start.Add(30*time.Minute))))(t) // free for another student
+}
+
+// TestConcurrentReschedulesOntoOneSlot: ten sessions moved at once onto the
+// same free slot: one moves, nine are SLOT_TAKEN and stay exactly where
+// they were.
+func TestConcurrentReschedulesOntoOneSlot(t *testing.T) {
+	t.Parallel()
+	s := newSched(t)
+	type booked struct {
+		name  string
+		start time.Time
+	}
+	var sessions []booked
+	for i := range 10 { // Mondays and Sundays of weeks 2 and 4, on the half hours
+		week, day := []int{2, 4}[i/6%2], []int{0, 6}[i%6/3]
+		start := s.week(week, day, 9, 0).Add(time.Duration(i%3) * 30 * time.Minute)
+		st, ctx := s.studentA1.GetName(), s.parentA
+		if i%2 == 1 {
+			st, ctx = s.b1.GetName(), s.parentB
+		}
+		sessions = append(sessions, booked{must(s.sc.CreateBooking(ctx, s.bookReq(st, start)))(t).GetSessions()[0], start})
+	}
+	target := s.week(5, 0, 11, 30)
+	var wg sync.WaitGroup
+	reasons := make([]string, len(sessions))
+	for i, b := range sessions {
+		wg.Go(func() {
+			_, err := s.sc.RescheduleSession(s.admin, s.moveReq(b.name, target, ""))
+			reasons[i] = reasonOf(err)
+		})
+	}
+	wg.Wait()
+	moved := 0
+	for i, b := range sessions {
+		start, att, _ := s.startOf(t, b.name)
+		switch reasons[i] {
+		case "OK":
+			moved++
+			if !start.Equal(target) || !att.Equal(target) {
+				t.Errorf("the moved session is at %v (attendee %v)", start, att)
+			}
+		case "SLOT_TAKEN":
+			if !start.Equal(b.start) || !att.Equal(b.start) {
+				t.Errorf("a refused move left session %d at %v (attendee %v), not %v", i, start, att, b.start)
+			}
+		default:
+			t.Errorf("reschedule %d: %s", i, reasons[i])
+		}
+	}
+	if moved != 1 {
+		t.Errorf("%d sessions moved onto one slot, want 1 (%v)", moved, reasons)
+	}
 }

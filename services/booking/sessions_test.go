@@ -98,6 +98,10 @@ func TestBookingIdempotentRetry(t *testing.T) {
 	if _, err := s.sc.CreateBooking(s.parentA, other); code(err) != codes.AlreadyExists || reasonOf(err) != apierror.ReasonRequestIDReused {
 		t.Errorf("reused request_id: %v", err)
 	}
+	// Another family's request_id is no key to its booking.
+	if _, err := s.sc.CreateBooking(s.parentB, req); reasonOf(err) != apierror.ReasonRequestIDReused {
+		t.Errorf("another family repeats the request: %v", err)
+	}
 	// Concurrent retries: one booking.
 	req2 := s.bookReq(s.b1.GetName(), s.week(4, 0, 10, 0))
 	req2.RequestId = uuid.NewString()

@@ -180,6 +180,7 @@ type clients struct {
 	members   accountsv1.MemberServiceClient
 	assets    assetsv1.AssetServiceClient
 	directory bookingv1.DirectoryServiceClient
+	terms     bookingv1.TermServiceClient
 	sessions  bookingv1.SessionServiceClient
 }
 
@@ -219,7 +220,8 @@ func setup(t *testing.T) *matrix {
 	})
 	bookingConn := env.Serve(t, booking.Services)
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
-		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn), bookingv1.NewSessionServiceClient(bookingConn)}}
+		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
+		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewSessionServiceClient(bookingConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

@@ -11,30 +11,31 @@ import (
 // pgtype.Date holds them); times of day are minutes since midnight, 1440
 // being the end of the day.
 
-// DateOf is the school-zone date of instant t.
-func DateOf(t time.Time, loc *time.Location) time.Time {
+// LocalDate is the school-zone date of instant t.
+func LocalDate(t time.Time, loc *time.Location) time.Time {
 	l := t.In(loc)
 	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
 }
 
-// At is the instant of minutes past midnight on date d in loc. A local time
+// LocalAt is the instant of minutes past midnight on date d in loc. A local time
 // in a spring-forward gap is taken as time.Date normalises it (moved
 // forward by the gap).
-func At(d time.Time, minutes int, loc *time.Location) time.Time {
+func LocalAt(d time.Time, minutes int, loc *time.Location) time.Time {
 	return time.Date(d.Year(), d.Month(), d.Day(), 0, minutes, 0, 0, loc)
 }
 
-// ISOWeekday is 1 for Monday to 7 for Sunday.
-func ISOWeekday(d time.Time) int {
+// isoWeekday is 1 for Monday to 7 for Sunday (local, not exported: the
+// term arithmetic has its own).
+func isoWeekday(d time.Time) int {
 	if w := int(d.Weekday()); w != 0 {
 		return w
 	}
 	return 7
 }
 
-// Week is one teaching week of a term as one class is taught in it: the
+// ClassWeek is one teaching week of a term as one class is taught in it: the
 // term's kind unless the class overrides it.
-type Week struct {
+type ClassWeek struct {
 	Number     int
 	Monday     time.Time
 	Individual bool
@@ -46,7 +47,7 @@ type Break struct{ Start, End time.Time }
 // Calendar is a class's term: its dates (inclusive), weeks and breaks.
 type Calendar struct {
 	Start, End time.Time
-	Weeks      []Week
+	Weeks      []ClassWeek
 	Breaks     []Break
 }
 
@@ -64,16 +65,16 @@ func (c Calendar) IsBreak(d time.Time) bool {
 }
 
 // WeekOf is the teaching week holding term day d.
-func (c Calendar) WeekOf(d time.Time) (Week, bool) {
+func (c Calendar) WeekOf(d time.Time) (ClassWeek, bool) {
 	if !c.InTerm(d) {
-		return Week{}, false
+		return ClassWeek{}, false
 	}
 	for _, w := range c.Weeks {
 		if !d.Before(w.Monday) && d.Before(w.Monday.AddDate(0, 0, 7)) {
 			return w, true
 		}
 	}
-	return Week{}, false
+	return ClassWeek{}, false
 }
 
 // Window is a booking window: open from Open until (not at) Close, for the
@@ -105,9 +106,9 @@ type Exception struct {
 	Start, End int
 }
 
-// Slot is a bookable session time, in its block's room, in a teaching week
-// (0: outside the term's weeks, a make-up only).
-type Slot struct {
+// Bookable is a slot that may be booked: a session time, in its block's
+// room, in a teaching week (0: outside the term's weeks, a make-up only).
+type Bookable struct {
 	Start, End time.Time
 	Room       uuid.UUID
 	Week       int
@@ -124,7 +125,7 @@ type Busy struct {
 }
 
 // Takes reports whether a blocking session overlaps s.
-func (b Busy) Takes(s Slot) bool {
+func (b Busy) Takes(s Bookable) bool {
 	overlaps := func(list []Interval) bool {
 		for _, i := range list {
 			if i.Start.Before(s.End) && s.Start.Before(i.End) {
@@ -174,25 +175,25 @@ type Rules struct {
 // block's start, every Minutes, that end by the block's end and touch no
 // exception of the day. A slot lasts Minutes of elapsed time (also across
 // a DST change).
-func (r Rules) Grid(d time.Time) []Slot {
+func (r Rules) Grid(d time.Time) []Bookable {
 	if r.Minutes <= 0 {
 		return nil
 	}
 	week, _ := r.Calendar.WeekOf(d)
-	var out []Slot
+	var out []Bookable
 	for _, b := range r.Blocks {
-		if b.Weekday != ISOWeekday(d) {
+		if b.Weekday != isoWeekday(d) {
 			continue
 		}
 		for m := b.Start; m+r.Minutes <= b.End; m += r.Minutes {
 			if r.excepted(d, m, m+r.Minutes) {
 				continue
 			}
-			start := At(d, m, r.Loc)
-			out = append(out, Slot{Start: start, End: start.Add(time.Duration(r.Minutes) * time.Minute), Room: b.Room, Week: week.Number})
+			start := LocalAt(d, m, r.Loc)
+			out = append(out, Bookable{Start: start, End: start.Add(time.Duration(r.Minutes) * time.Minute), Room: b.Room, Week: week.Number})
 		}
 	}
-	slices.SortFunc(out, func(a, b Slot) int { return a.Start.Compare(b.Start) })
+	slices.SortFunc(out, func(a, b Bookable) int { return a.Start.Compare(b.Start) })
 	return out
 }
 
@@ -207,7 +208,7 @@ func (r Rules) excepted(d time.Time, from, to int) bool {
 
 // teaches reports whether the teacher has a block on d's weekday.
 func (r Rules) teaches(d time.Time) bool {
-	return slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Weekday == ISOWeekday(d) })
+	return slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Weekday == isoWeekday(d) })
 }
 
 // week decides the day's standing before any slot: a break, a group week,
@@ -247,21 +248,21 @@ func (r Rules) timely(start time.Time) Problem {
 // Check decides whether the slot starting at start may be booked, apart
 // from whether it is taken (the database decides that): the slot, or the
 // first problem in the order week, window, availability, time.
-func (r Rules) Check(start time.Time) (Slot, Problem) {
-	d := DateOf(start, r.Loc)
+func (r Rules) Check(start time.Time) (Bookable, Problem) {
+	d := LocalDate(start, r.Loc)
 	if _, p := r.week(d); p != OK {
-		return Slot{}, p
+		return Bookable{}, p
 	}
 	grid := r.Grid(d)
-	i := slices.IndexFunc(grid, func(s Slot) bool { return s.Start.Equal(start) })
+	i := slices.IndexFunc(grid, func(s Bookable) bool { return s.Start.Equal(start) })
 	if i < 0 {
-		return Slot{}, Unavailable
+		return Bookable{}, Unavailable
 	}
 	return grid[i], r.timely(start)
 }
 
 // Day is the free slots of date d, or why it has none.
-func (r Rules) Day(d time.Time, busy Busy) ([]Slot, Problem) {
+func (r Rules) Day(d time.Time, busy Busy) ([]Bookable, Problem) {
 	if _, p := r.week(d); p != OK {
 		return nil, p
 	}
@@ -269,7 +270,7 @@ func (r Rules) Day(d time.Time, busy Busy) ([]Slot, Problem) {
 	if len(grid) == 0 {
 		return nil, Unavailable
 	}
-	var timely, free []Slot
+	var timely, free []Bookable
 	for _, s := range grid {
 		if r.timely(s.Start) == OK {
 			timely = append(timely, s)
@@ -298,8 +299,8 @@ type DayReport struct {
 // Range is the free slots from date from to date to, inclusive, and the
 // days among the teacher's weekdays (or break days of the term) without a
 // slot, and why. Days outside the term (not for a make-up) are left out.
-func (r Rules) Range(from, to time.Time, busy Busy) ([]Slot, []DayReport) {
-	var slots []Slot
+func (r Rules) Range(from, to time.Time, busy Busy) ([]Bookable, []DayReport) {
+	var slots []Bookable
 	var days []DayReport
 	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
 		if !r.teaches(d) {
@@ -319,15 +320,15 @@ func (r Rules) Range(from, to time.Time, busy Busy) ([]Slot, []DayReport) {
 
 // Nearest is at most n of slots, nearest to t first (the earlier of two
 // as near), excluding the one at t itself.
-func Nearest(slots []Slot, t time.Time, n int) []Slot {
-	out := slices.DeleteFunc(slices.Clone(slots), func(s Slot) bool { return s.Start.Equal(t) })
-	dist := func(s Slot) time.Duration {
+func Nearest(slots []Bookable, t time.Time, n int) []Bookable {
+	out := slices.DeleteFunc(slices.Clone(slots), func(s Bookable) bool { return s.Start.Equal(t) })
+	dist := func(s Bookable) time.Duration {
 		if d := s.Start.Sub(t); d >= 0 {
 			return d
 		}
 		return t.Sub(s.Start)
 	}
-	slices.SortStableFunc(out, func(a, b Slot) int {
+	slices.SortStableFunc(out, func(a, b Bookable) int {
 		if c := dist(a) - dist(b); c != 0 {
 			if c < 0 {
 				return -1
@@ -347,7 +348,7 @@ func Nearest(slots []Slot, t time.Time, n int) []Slot {
 // end of the term, leaving out days outside the term and break days.
 func (r Rules) Series(first time.Time) []time.Time {
 	l := first.In(r.Loc)
-	d := DateOf(first, r.Loc)
+	d := LocalDate(first, r.Loc)
 	minutes := l.Hour()*60 + l.Minute()
 	w0, ok := r.Calendar.WeekOf(d)
 	if !ok {
@@ -358,11 +359,11 @@ func (r Rules) Series(first time.Time) []time.Time {
 		if w.Number <= w0.Number || !w.Individual {
 			continue
 		}
-		day := w.Monday.AddDate(0, 0, ISOWeekday(d)-1)
+		day := w.Monday.AddDate(0, 0, isoWeekday(d)-1)
 		if !r.Calendar.InTerm(day) || r.Calendar.IsBreak(day) {
 			continue
 		}
-		out = append(out, At(day, minutes, r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
+		out = append(out, LocalAt(day, minutes, r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
 	}
 	return out
 }

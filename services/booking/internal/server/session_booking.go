@@ -36,7 +36,7 @@ var overlapConstraints = map[string]bool{
 // rules and whom it was for, to find the alternatives after the rollback.
 type slotTakenError struct {
 	err     error
-	slot    schedule.Slot
+	slot    schedule.Bookable
 	rules   schedule.Rules
 	teacher uuid.UUID
 	student uuid.UUID
@@ -45,7 +45,7 @@ type slotTakenError struct {
 func (e *slotTakenError) Error() string { return e.err.Error() }
 
 // asTaken wraps err when it is an overlap with an existing session.
-func asTaken(err error, slot schedule.Slot, r schedule.Rules, teacher, student uuid.UUID) error {
+func asTaken(err error, slot schedule.Bookable, r schedule.Rules, teacher, student uuid.UUID) error {
 	var pgErr *pgconn.PgError
 	if errors.As(err, &pgErr) && pgErr.Code == "23P01" && overlapConstraints[pgErr.ConstraintName] {
 		return &slotTakenError{err: err, slot: slot, rules: r, teacher: teacher, student: student}
@@ -64,9 +64,9 @@ func (s *SessionServer) answerTaken(ctx context.Context, tenant uuid.UUID, err e
 	if !errors.As(err, &taken) {
 		return err
 	}
-	d := schedule.DateOf(taken.slot.Start, taken.rules.Loc)
+	d := schedule.LocalDate(taken.slot.Start, taken.rules.Loc)
 	from, to := d.AddDate(0, 0, -7), d.AddDate(0, 0, 7)
-	var near []schedule.Slot
+	var near []schedule.Bookable
 	q := queries(s.db.Scoped(ctx))
 	if busy, berr := busyFor(ctx, q, tenant, taken.teacher, taken.student, taken.rules, from, to); berr == nil {
 		free, _ := taken.rules.Range(from, to, busy)
@@ -84,7 +84,7 @@ func (s *SessionServer) answerTaken(ctx context.Context, tenant uuid.UUID, err e
 	return st.Err()
 }
 
-func slotToProto(tenant, teacher uuid.UUID, sl schedule.Slot) *bookingv1.Slot {
+func slotToProto(tenant, teacher uuid.UUID, sl schedule.Bookable) *bookingv1.Slot {
 	return &bookingv1.Slot{StartTime: timestamppb.New(sl.Start), EndTime: timestamppb.New(sl.End),
 		Teacher: teacherPattern.Format(tenant, teacher), Room: roomPattern.Format(tenant, sl.Room), Week: int32(sl.Week)}
 }
@@ -188,7 +188,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		if key.RequestID.Valid {
 			prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: a.tenant, RequestID: key.RequestID})
 			if err == nil {
-				out, err = s.priorBooking(ctx, q, prior, key)
+				out, err = s.priorBooking(ctx, q, prior, key, v)
 				return err
 			}
 			if !errors.Is(err, pgx.ErrNoRows) {
@@ -225,7 +225,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 			}
 			starts = rules.Series(a.start)
 		}
-		slots := make([]schedule.Slot, len(starts))
+		slots := make([]schedule.Bookable, len(starts))
 		for i, st := range starts {
 			sl, p := rules.Check(st)
 			if p != schedule.OK {
@@ -241,7 +241,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 			if err != nil {
 				return err
 			}
-			out, err = s.priorBooking(ctx, q, prior, key)
+			out, err = s.priorBooking(ctx, q, prior, key, v)
 			return err
 		}
 		if err != nil {
@@ -282,9 +282,11 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 }
 
 // priorBooking answers a retry with the booking the first attempt made, or
-// REQUEST_ID_REUSED when the request differs.
-func (s *SessionServer) priorBooking(ctx context.Context, q *store.Queries, prior store.BookingBooking, key aip.Idempotency) (*bookingv1.Booking, error) {
-	if !bytes.Equal(prior.RequestFingerprint, key.Fingerprint) {
+// REQUEST_ID_REUSED when the request differs, or when the booking is one
+// the caller may not see (another family's: its request_id is no key to it).
+func (s *SessionServer) priorBooking(ctx context.Context, q *store.Queries, prior store.BookingBooking, key aip.Idempotency, v viewer) (*bookingv1.Booking, error) {
+	mine := v.all || (v.family.Valid && v.family.UUID == prior.FamilyID)
+	if !mine || !bytes.Equal(prior.RequestFingerprint, key.Fingerprint) {
 		return nil, apierror.RequestIDReused()
 	}
 	page, err := withSessions(ctx, q, []store.BookingBooking{prior})

@@ -82,7 +82,7 @@ func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now 
 		}
 	}
 	for _, w := range weeks {
-		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.Week{Number: w.N, Monday: civil(w.Monday), Individual: w.Kind == "individual"})
+		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.ClassWeek{Number: w.N, Monday: civil(w.Monday), Individual: w.Kind == "individual"})
 	}
 	for _, b := range breaks {
 		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: civil(b.Start), End: civil(b.End)})
@@ -130,7 +130,7 @@ func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uui
 		}
 	}
 	rows, err := q.BusyIntervals(ctx, store.BusyIntervalsParams{TenantID: tenant, TeacherID: teacher, StudentID: student, RoomIds: rooms,
-		RangeStart: schedule.At(from, 0, r.Loc), RangeEnd: schedule.At(to, 24*60, r.Loc)})
+		RangeStart: schedule.LocalAt(from, 0, r.Loc), RangeEnd: schedule.LocalAt(to, 24*60, r.Loc)})
 	if err != nil {
 		return schedule.Busy{}, err
 	}

@@ -140,10 +140,10 @@ func (s *SessionServer) ListFreeSlots(ctx context.Context, req *bookingv1.ListFr
 // window's weeks (all the term's when it lists none) or the credit's
 // remaining life, from today, at most 62 days.
 func defaultRange(r schedule.Rules, window *store.BookingBookingWindow, credit *store.BookingMakeupCredit, now time.Time) (time.Time, time.Time) {
-	today := schedule.DateOf(now, r.Loc)
+	today := schedule.LocalDate(now, r.Loc)
 	first, last := r.Calendar.Start, r.Calendar.End
 	if credit != nil {
-		first, last = today, schedule.DateOf(credit.ExpireTime, r.Loc)
+		first, last = today, schedule.LocalDate(credit.ExpireTime, r.Loc)
 	} else if len(window.WeekNumbers) > 0 {
 		first, last = time.Time{}, time.Time{}
 		for _, w := range r.Calendar.Weeks {

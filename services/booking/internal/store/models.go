@@ -67,6 +67,49 @@ type BookingBookingWindow struct {
 	UpdateTime         time.Time
 }
 
+type BookingClass struct {
+	TenantID           uuid.UUID
+	ClassID            uuid.UUID
+	TermID             uuid.UUID
+	DisplayName        string
+	InstrumentID       uuid.UUID
+	TeacherID          uuid.UUID
+	RoomID             uuid.UUID
+	Weekday            int16
+	StartTime          pgtype.Time
+	GroupMinutes       int32
+	IndividualMinutes  int32
+	Capacity           int32
+	EnrolledCount      int32
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
+type BookingClassWeekOverride struct {
+	TenantID   uuid.UUID
+	TermID     uuid.UUID
+	ClassID    uuid.UUID
+	WeekNumber int32
+	Kind       string
+}
+
+type BookingEnrolment struct {
+	TenantID           uuid.UUID
+	EnrolmentID        uuid.UUID
+	ClassID            uuid.UUID
+	StudentID          uuid.UUID
+	State              string
+	Queued             pgtype.Int8
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
 type BookingFamily struct {
 	TenantID           uuid.UUID
 	FamilyID           uuid.UUID
@@ -157,4 +200,36 @@ type BookingTeacher struct {
 	Revision           int64
 	CreateTime         time.Time
 	UpdateTime         time.Time
+}
+
+type BookingTerm struct {
+	TenantID           uuid.UUID
+	TermID             uuid.UUID
+	DisplayName        string
+	StartDate          pgtype.Date
+	EndDate            pgtype.Date
+	PatternRevision    int64
+	PatternUpdateTime  time.Time
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
+type BookingTermBreak struct {
+	TenantID    uuid.UUID
+	TermID      uuid.UUID
+	BreakNumber int32
+	DisplayName string
+	StartDate   pgtype.Date
+	EndDate     pgtype.Date
+}
+
+type BookingTermWeek struct {
+	TenantID   uuid.UUID
+	TermID     uuid.UUID
+	WeekNumber int32
+	Monday     pgtype.Date
+	Kind       string
 }

@@ -295,6 +295,9 @@ func (Session_State) EnumDescriptor() ([]byte, []int) {
 	return file_steward_booking_v1_schedule_proto_rawDescGZIP(), []int{11, 1}
 }
 
+// How often a booking books; unset (REPEAT_UNSPECIFIED) means
+// REPEAT_ONCE. (Said here, not on the field: a field comment beside the
+// enum's $ref breaks the OpenAPI document.)
 type Booking_Repeat int32
 
 const (
@@ -1674,8 +1677,7 @@ type Booking struct {
 	// When the (first) session starts: a free slot from ListFreeSlots.
 	// Required.
 	StartTime *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=start_time,json=startTime,proto3" json:"start_time,omitempty"`
-	// Unset means REPEAT_ONCE.
-	Repeat Booking_Repeat `protobuf:"varint,5,opt,name=repeat,proto3,enum=steward.booking.v1.Booking_Repeat" json:"repeat,omitempty"`
+	Repeat    Booking_Repeat         `protobuf:"varint,5,opt,name=repeat,proto3,enum=steward.booking.v1.Booking_Repeat" json:"repeat,omitempty"`
 	// Books a make-up session with this credit
 	// ("tenants/{tenant}/makeupCredits/{makeup_credit}") instead: any time in
 	// the teacher's availability before the credit expires, no window needed.

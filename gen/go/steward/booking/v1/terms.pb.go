@@ -893,11 +893,12 @@ func (x *GetEnrolmentRequest) GetName() string {
 }
 
 type ListEnrolmentsRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	PageSize      int32                  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
-	PageToken     string                 `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
-	Filter        string                 `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A class, or "tenants/{tenant}/classes/-" for every class of the school.
+	Parent        string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1060,7 +1061,7 @@ var File_steward_booking_v1_terms_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_terms_proto_rawDesc = "" +
 	"\n" +
-	"\x1esteward/booking/v1/terms.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\"\xac\x01\n" +
+	"\x1esteward/booking/v1/terms.proto\x12\x12steward.booking.v1\x1a\x1bbuf/validate/validate.proto\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1bgoogle/protobuf/empty.proto\x1a google/protobuf/field_mask.proto\x1a!steward/booking/v1/schedule.proto\x1a\x1csteward/type/v1/limits.proto\x1a\x1csteward/type/v1/policy.proto\x1a\x1esteward/type/v1/resource.proto\"\xac\x01\n" +
 	"\x11CreateTermRequest\x122\n" +
 	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
 	"\x12steward.dev/TenantR\x06parent\x127\n" +
@@ -1130,10 +1131,11 @@ const file_steward_booking_v1_terms_proto_rawDesc = "" +
 	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId\"H\n" +
 	"\x13GetEnrolmentRequest\x121\n" +
 	"\x04name\x18\x01 \x01(\tB\x1d\xe0A\x02\xfaA\x17\n" +
-	"\x15steward.dev/EnrolmentR\x04name\"\xbb\x01\n" +
-	"\x15ListEnrolmentsRequest\x121\n" +
-	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/ClassR\x06parent\x12$\n" +
+	"\x15steward.dev/EnrolmentR\x04name\"\xc6\x01\n" +
+	"\x15ListEnrolmentsRequest\x12<\n" +
+	"\x06parent\x18\x01 \x01(\tB$\xe0A\x02\xfaA\x13\n" +
+	"\x11steward.dev/Class\xca\xf3\x18\a\n" +
+	"\x05classR\x06parent\x12$\n" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
