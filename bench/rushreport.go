@@ -112,6 +112,8 @@ func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
 	p("- **Tokens**: each family's parent's, signed with the issuer's key exactly as its password grant would (the rush\n")
 	p("  measures booking, not logging in); every family lists its bookings once before the window opens (warm connections\n")
 	p("  and token caches, as families waiting for the window would have).\n")
+	p("- **Load generator**: one goroutine and one keep-alive connection per attempt in flight. Its own share of this process's\n")
+	p("  CPU was about 2–3 %% in a CPU profile at 400 arrivals/s (`go run ./bench/cmd/steward-rush -cpuprofile f`, 2026-12-01).\n")
 	p("- **Window**: the harness creates it in SQL for the next two individual weeks no window opens, and before every run\n")
 	p("  deletes the previous run's bookings in those weeks and opens it (open_time = now − 1 s), so each run meets it fresh.\n")
 	p("- **Double bookings**: after every run, SQL counts pairs of overlapping blocking sessions per teacher and per room\n")
