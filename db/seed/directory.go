@@ -30,7 +30,8 @@ var schoolRooms = []struct {
 	name     string
 	capacity int
 }{
-	{"Studio A", 2}, {"Studio B", 2}, {"Studio C", 3}, {"Piano Room", 2}, {"Drum Room", 4}, {"Recital Hall", 60},
+	// Sized for the group classes that meet in them (schedule.go).
+	{"Studio A", 14}, {"Studio B", 14}, {"Studio C", 16}, {"Piano Room", 12}, {"Drum Room", 10}, {"Recital Hall", 60},
 }
 
 var (

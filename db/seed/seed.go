@@ -82,6 +82,10 @@ type Summary struct {
 	Students      int
 	StudentLogins int // students with a login of their own
 
+	// The school's current term (schema booking): breaks, teaching weeks,
+	// classes, enrolments, sessions, availability and the open window.
+	Schedule ScheduleSummary
+
 	// Logins counts the development identity provider's seeded users.
 	Logins int
 }
@@ -100,6 +104,15 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "    admins: %d, teachers: %d, parents: %d\n", s.SchoolAdmins, s.Teachers, s.Parents)
 	fmt.Fprintf(&b, "    directory: %d rooms, %d instruments, %d families, %d students (%d with their own login)\n",
 		s.Rooms, s.Instruments, s.Families, s.Students, s.StudentLogins)
+	if sc := s.Schedule; sc.Term != "" {
+		fmt.Fprintf(&b, "    term: %s, %s to %s (%s), %d teaching weeks; individual weeks %s\n",
+			sc.Term, sc.TermStart, sc.TermEnd, sc.TimeZone, sc.TeachingWeeks, sc.IndividualWeeks)
+		fmt.Fprintf(&b, "    breaks: %s\n", sc.Breaks)
+		fmt.Fprintf(&b, "    %d classes, %d enrolled, %d waitlisted; %d group sessions, %d placeholders; %d availability blocks\n",
+			sc.Classes, sc.Enrolled, sc.Waitlisted, sc.GroupSessions, sc.Placeholders, sc.AvailabilityBlocks)
+		fmt.Fprintf(&b, "    booking window for weeks %s: opens %s, closes %s; %d individual sessions booked\n",
+			sc.WindowWeeks, sc.WindowOpens, sc.WindowCloses, sc.Bookings)
+	}
 	for _, l := range s.SchoolLogins() {
 		fmt.Fprintf(&b, "    login %-28s %s\n", l.Email, l.What)
 	}
@@ -197,6 +210,14 @@ func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
 		if err := writeDirectory(ctx, tx, people, opts.Issuer, string(hash)); err != nil {
 			return err
 		}
+		if err := writeSchedule(ctx, tx, people, now); err != nil {
+			return err
+		}
+		sc, err := readSchedule(ctx, tx)
+		if err != nil {
+			return err
+		}
+		s.Schedule = sc
 		return tx.QueryRow(ctx, `SELECT
 			count(*) FILTER (WHERE 'admin' = ANY (roles)),
 			count(*) FILTER (WHERE 'teacher' = ANY (roles)),

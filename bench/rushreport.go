@@ -1,0 +1,185 @@
+package bench
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"time"
+)
+
+// The rush's section of bench/README.md lies between these markers, so the
+// two benchmarks each rewrite their own part of the one file.
+const (
+	RushBegin = "<!-- rush:begin (written by make bench-rush) -->"
+	RushEnd   = "<!-- rush:end -->"
+)
+
+// RushTarget is the issue's goal for the main run's p99.
+const RushTarget = 100 * time.Millisecond
+
+// RushEnvironment describes where a rush ran.
+type RushEnvironment struct {
+	When     time.Time
+	Command  string
+	CPU      int
+	Postgres string
+	// LoadBefore and LoadAfter are /proc/loadavg's 1-minute figure around
+	// the run: other work on the machine shows there.
+	LoadBefore, LoadAfter string
+}
+
+// LoadAverage is the 1-minute load average, or "?".
+func LoadAverage() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	if f := strings.Fields(string(b)); err == nil && len(f) > 0 {
+		return f[0]
+	}
+	return "?"
+}
+
+// WriteRushMarkdown writes the rush's README section, markers included.
+func WriteRushMarkdown(w io.Writer, env RushEnvironment, r RushResult) error {
+	p := func(format string, args ...any) { fmt.Fprintf(w, format, args...) }
+	m := r.Main
+	p("%s\n## The booking rush (CreateBooking through the gateway, open loop)\n\n", RushBegin)
+	p("Reproduce with:\n\n```sh\n%s\n```\n\n", env.Command)
+	p("Last run %s on %d CPUs, PostgreSQL %s (the throwaway cluster of db/cluster: fsync, synchronous_commit and\n", env.When.UTC().Format("2006-01-02 15:04 UTC"), env.CPU, env.Postgres)
+	p("full_page_writes off, as for every test and benchmark here), one in-process Steward (issuer, every\n")
+	p("gRPC service, the gateway) on the seeded school. The load generator, Steward and PostgreSQL share the CPUs\n")
+	p("(1-minute load average %s before the run, %s after: anything above what the run itself adds is other work on the machine).\n\n",
+		env.LoadBefore, env.LoadAfter)
+	p("**Main run: %d attempts at %.0f arrivals/s** from %d families (%d enrolled student–class pairs) into a freshly\n",
+		m.Attempts, m.Rate, r.Families, r.Students)
+	p("opened window for weeks %s (%d slots on the teachers' grids).\n\n", joinWeeks(r.WindowWeeks), r.Slots)
+	verdict := "met"
+	if m.P99 >= RushTarget {
+		verdict = "**missed**"
+	}
+	p("| p50 | p99 | max | booked (HTTP 200) | sessions in the DB | double bookings | send lag | CPU/attempt: PostgreSQL | CPU/attempt: Go | target p99 < %s |\n", ms(RushTarget))
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|\n")
+	p("| %s | %s | %s | %d | %d | %s | %s | %s | %s | %s |\n\n", ms(m.P50), ms(m.P99), ms(m.Max), m.Booked, m.SessionsBooked,
+		describeDoubles(m.Doubles), ms(m.Lag), msf(m.DBCPU), msf(m.GoCPU), verdict)
+	p("CPU per attempt is the CPU time the database's backends and this process (Steward and the load generator) used over\n")
+	p("the run, divided by the attempts: unlike latency, other work on the machine hardly changes it.\n\n")
+	p("Answers by outcome (refusals by the `reason` of their `google.rpc.ErrorInfo` detail, with the HTTP status):\n\n")
+	p("| Outcome | Count |\n|---|---:|\n")
+	for _, k := range sortedKeys(m.Outcomes) {
+		p("| %s | %d |\n", k, m.Outcomes[k])
+	}
+	p("\n**Step search** for the highest arrival rate whose p99 stays under %s (each step a fresh window):\n\n", ms(r.P99Limit))
+	p("| Arrivals/s | Attempts | p50 | p99 | booked | double bookings | send lag | CPU/attempt: PostgreSQL | CPU/attempt: Go |\n")
+	p("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+	for _, s := range r.Steps {
+		p("| %.0f | %d | %s | %s | %d | %s | %s | %s | %s |\n", s.Rate, s.Attempts, ms(s.P50), ms(s.P99), s.Booked, describeDoubles(s.Doubles),
+			ms(s.Lag), msf(s.DBCPU), msf(s.GoCPU))
+	}
+	if r.MaxRate > 0 {
+		p("\nHighest rate with p99 < %s: **%.0f arrivals/s**; the main run offered %.1f× that, so its latencies measure the\n",
+			ms(r.P99Limit), r.MaxRate, m.Rate/r.MaxRate)
+		p("queue that builds when arrivals outpace service, not the service time (for that, see one at a time below).\n\n")
+	} else {
+		p("\nNo step kept p99 under %s.\n\n", ms(r.P99Limit))
+	}
+	if len(r.Serial) > 0 {
+		p("**One at a time** (a closed loop, one caller, fresh window): the service time of each kind of answer with no queue in front:\n\n")
+		p("| Answer | Count | p50 | p99 | CPU/answer: PostgreSQL | CPU/answer: Go |\n|---|---:|---:|---:|---:|---:|\n")
+		for _, s := range r.Serial {
+			p("| %s | %d | %s | %s | %s | %s |\n", s.Outcome, s.Count, ms(s.P50), ms(s.P99), msf(s.DBCPU), msf(s.GoCPU))
+		}
+		p("\n")
+	}
+	if r.BookingInsertTPS > 0 {
+		p("**Yardsticks**, pgbench on the same database in the same run (-c %d -j 2, %s each, prepared):\n\n", r.PgbenchClients, r.PgbenchDuration)
+		p("| Yardstick | TPS | rush capacity (%.0f/s) as a ratio |\n|---|---:|---:|\n", r.MaxRate)
+		p("| pgbench built-in simple-update | %.0f | %s |\n", r.SimpleUpdateTPS, ratio(r.MaxRate, r.SimpleUpdateTPS))
+		p("| the booking's own write: bookings + sessions (teacher, room exclusion) + session_attendees (student exclusion) + the 'booked' event, one statement — the ceiling | %.0f | %s |\n\n",
+			r.BookingInsertTPS, ratio(r.MaxRate, r.BookingInsertTPS))
+		p("The ceiling spends about %s of CPU per booking (%d CPUs ÷ its TPS, pgbench's client included); the rush spends %s\n",
+			msf(time.Duration(float64(env.CPU)*float64(time.Second)/r.BookingInsertTPS)), env.CPU, msf(m.DBCPU+m.GoCPU))
+		p("per attempt (PostgreSQL + Go, main run).\n\n")
+	}
+	p("How it works:\n\n")
+	p("- **Open loop**: attempt *i* is sent at start + *i*/rate by its own goroutine, answered or not; latency runs from that\n")
+	p("  scheduled instant to the answer's last byte, so queueing anywhere (including in the load generator) counts. *Send lag*\n")
+	p("  is how far behind schedule the latest attempt left.\n")
+	p("- **Attempts**: round-robin over the families; each picks one of its enrolled student–class pairs and a slot of that\n")
+	p("  class's grid (individual_minutes from each availability block start) in the window's weeks, biased hard towards\n")
+	p("  the earliest slots (index = ⌊n·u³⌋), so many families want the same few. 93%% are valid in every other respect; 3%% are\n")
+	p("  off the grid, 2%% for a class the student is not in, 2%% in the week before (a group week). Each has its own request_id.\n")
+	p("- **Tokens**: each family's parent's, signed with the issuer's key exactly as its password grant would (the rush\n")
+	p("  measures booking, not logging in); every family lists its bookings once before the window opens (warm connections\n")
+	p("  and token caches, as families waiting for the window would have).\n")
+	p("- **Load generator**: one goroutine and one keep-alive connection per attempt in flight. Its own share of this process's\n")
+	p("  CPU was about 2–3 %% in a CPU profile at 400 arrivals/s (`go run ./bench/cmd/steward-rush -cpuprofile f`, 2026-12-01).\n")
+	p("- **Window**: the harness creates it in SQL for the next two individual weeks no window opens, and before every run\n")
+	p("  deletes the previous run's bookings in those weeks and opens it (open_time = now − 1 s), so each run meets it fresh.\n")
+	p("- **Double bookings**: after every run, SQL counts pairs of overlapping blocking sessions per teacher and per room\n")
+	p("  (booking.sessions) and per student (booking.session_attendees), and attendee rows out of step with their session.\n")
+	p("- **Ceiling**: pgbench runs the booking's write as the runtime role with the tenant set (row-level security on), each\n")
+	p("  transaction in a new 30-minute slot so that every insert passes the constraints, as a successful booking does.\n")
+	p("%s\n", RushEnd)
+	return nil
+}
+
+func describeDoubles(d Doubles) string {
+	if d.Zero() {
+		return "0"
+	}
+	return fmt.Sprintf("**teacher %d, room %d, student %d, attendees out of sync %d**", d.Teacher, d.Room, d.Student, d.AttendeesOutOfSync)
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.1f ms", float64(d.Microseconds())/1000) }
+
+func msf(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d.Microseconds())/1000) }
+
+func joinWeeks(ws []int) string {
+	s := make([]string, len(ws))
+	for i, w := range ws {
+		s[i] = fmt.Sprint(w)
+	}
+	return strings.Join(s, " and ")
+}
+
+func sortedKeys(m map[string]int) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return m[b] - m[a]
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
+
+// ReplaceRushSection returns doc with its rush section replaced by section
+// (or section appended when doc has none).
+func ReplaceRushSection(doc, section []byte) []byte {
+	begin, end := bytes.Index(doc, []byte(RushBegin)), bytes.Index(doc, []byte(RushEnd))
+	if begin < 0 || end < begin {
+		out := bytes.TrimRight(doc, "\n")
+		return append(append(out, "\n\n"...), section...)
+	}
+	out := append([]byte(nil), doc[:begin]...)
+	out = append(out, section...)
+	rest := doc[end+len(RushEnd):]
+	return append(out, bytes.TrimLeft(rest, "\n")...)
+}
+
+// RushSection returns the rush section of the file at path, or nil.
+func RushSection(path string) []byte {
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	begin, end := bytes.Index(doc, []byte(RushBegin)), bytes.Index(doc, []byte(RushEnd))
+	if begin < 0 || end < begin {
+		return nil
+	}
+	return append(doc[begin:end+len(RushEnd)], '\n')
+}
