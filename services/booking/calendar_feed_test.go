@@ -17,8 +17,8 @@ import (
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 )
 
-// anonymous is a calendar app's call: no credentials at all.
-func anonymous(t *testing.T) context.Context {
+// calAnonymous is a calendar app's call: no credentials at all.
+func calAnonymous(t *testing.T) context.Context {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -44,7 +44,7 @@ func feedRequest(t *testing.T, feed *bookingv1.CalendarFeed) *bookingv1.GetCalen
 // too, which checks each component's required and single properties.
 func (c *calSchool) fetch(t *testing.T, req *bookingv1.GetCalendarFeedContentRequest) (*goical.Calendar, string) {
 	t.Helper()
-	body, err := c.cal.GetCalendarFeedContent(anonymous(t), req)
+	body, err := c.cal.GetCalendarFeedContent(calAnonymous(t), req)
 	if err != nil {
 		t.Fatalf("GetCalendarFeedContent: %v", err)
 	}
@@ -82,7 +82,7 @@ func feedEvents(t *testing.T, cal *goical.Calendar) map[string]goical.Event {
 	return out
 }
 
-func uidOf(id uuid.UUID) string { return id.String() + "@steward.dev" }
+func icsUID(id uuid.UUID) string { return id.String() + "@steward.dev" }
 
 func TestCalendarFeeds(t *testing.T) {
 	t.Parallel()
@@ -126,13 +126,13 @@ func TestCalendarFeeds(t *testing.T) {
 	teacherReq := feedRequest(t, teacherFeed)
 	feed, text := c.fetch(t, teacherReq)
 	events := feedEvents(t, feed)
-	if got, want := mapsKeys(events), sorted(uidOf(c.group1), uidOf(c.placeholder2), uidOf(c.individual2), uidOf(c.group3)); !slices.Equal(got, want) {
+	if got, want := calKeys(events), sorted(icsUID(c.group1), icsUID(c.placeholder2), icsUID(c.individual2), icsUID(c.group3)); !slices.Equal(got, want) {
 		t.Fatalf("teacher's feed UIDs = %v, want %v", got, want)
 	}
 	if name, _ := feed.Props.Text("X-WR-CALNAME"); !strings.Contains(name, "Elena Vasquez") {
 		t.Errorf("X-WR-CALNAME = %q", name)
 	}
-	g1 := events[uidOf(c.group1)]
+	g1 := events[icsUID(c.group1)]
 	start, err := g1.DateTimeStart(nil) // TZID resolves the zone
 	if want := c.monday.AddDate(0, 0, 1).Add(16 * time.Hour); err != nil || !start.Equal(want) {
 		t.Errorf("DTSTART = %v %v, want %v", start, err, want)
@@ -141,14 +141,14 @@ func TestCalendarFeeds(t *testing.T) {
 		t.Errorf("DTSTART %v; want local time with TZID=Australia/Sydney", p)
 	}
 	for prop, want := range map[string]string{goical.PropSummary: "Junior Strings A", goical.PropLocation: "Studio 1", goical.PropSequence: "0", goical.PropStatus: "CONFIRMED"} {
-		if got := propValue(g1.Props, prop); got != want {
+		if got := icsProp(g1.Props, prop); got != want {
 			t.Errorf("group session %s = %q, want %q", prop, got, want)
 		}
 	}
 	if g1.Props.Get(goical.PropDateTimeStamp) == nil {
 		t.Error("no DTSTAMP")
 	}
-	if got, _ := events[uidOf(c.individual2)].Props.Text(goical.PropSummary); got != "Violin — Maya Garcia" {
+	if got, _ := events[icsUID(c.individual2)].Props.Text(goical.PropSummary); got != "Violin — Maya Garcia" {
 		t.Errorf("individual session's SUMMARY = %q", got)
 	}
 	checkSydneyTimezone(t, feed)
@@ -159,23 +159,23 @@ func TestCalendarFeeds(t *testing.T) {
 	// The family's feed: every session of theirs, the cancelled one as
 	// CANCELLED; a change bumps SEQUENCE under the same UID.
 	familyReq := feedRequest(t, familyFeed)
-	events = feedEvents(t, first(c.fetch(t, familyReq)))
-	if got, want := mapsKeys(events), sorted(uidOf(c.group1), uidOf(c.cancelledB1), uidOf(c.placeholder2), uidOf(c.individual2), uidOf(c.group3)); !slices.Equal(got, want) {
+	events = feedEvents(t, calFirst(c.fetch(t, familyReq)))
+	if got, want := calKeys(events), sorted(icsUID(c.group1), icsUID(c.cancelledB1), icsUID(c.placeholder2), icsUID(c.individual2), icsUID(c.group3)); !slices.Equal(got, want) {
 		t.Fatalf("family's feed UIDs = %v, want %v", got, want)
 	}
-	cancelled := events[uidOf(c.cancelledB1)]
+	cancelled := events[icsUID(c.cancelledB1)]
 	if st, err := cancelled.Status(); err != nil || st != goical.EventCancelled {
 		t.Errorf("cancelled session's STATUS = %v %v", st, err)
 	}
-	if seq := propValue(cancelled.Props, goical.PropSequence); seq != "1" {
+	if seq := icsProp(cancelled.Props, goical.PropSequence); seq != "1" {
 		t.Errorf("cancelled session's SEQUENCE = %s, want 1", seq)
 	}
 	moved := c.monday.AddDate(0, 0, 16).Add(16 * time.Hour)
 	c.exec("UPDATE booking.sessions SET during = tstzrange($3, $4), sequence = sequence + 1, update_time = now() WHERE tenant_id = $1 AND session_id = $2",
 		c.id, c.group3, moved, moved.Add(time.Hour))
-	events = feedEvents(t, first(c.fetch(t, familyReq)))
-	g3 := events[uidOf(c.group3)]
-	if seq := propValue(g3.Props, goical.PropSequence); seq != "1" {
+	events = feedEvents(t, calFirst(c.fetch(t, familyReq)))
+	g3 := events[icsUID(c.group3)]
+	if seq := icsProp(g3.Props, goical.PropSequence); seq != "1" {
 		t.Errorf("moved session's SEQUENCE = %s, want 1", seq)
 	}
 	if start, err := g3.DateTimeStart(nil); err != nil || !start.Equal(moved) {
@@ -215,11 +215,11 @@ func TestCalendarFeeds(t *testing.T) {
 		{"another school", &bookingv1.GetCalendarFeedContentRequest{Name: other.name + "/calendarFeeds/" + idOf(teacherReq.GetName()).String(), Token: teacherReq.GetToken()}},
 		{"no such tenant", &bookingv1.GetCalendarFeedContentRequest{Name: "tenants/" + uuid.NewString() + "/calendarFeeds/" + idOf(teacherReq.GetName()).String(), Token: teacherReq.GetToken()}},
 	} {
-		if _, err := c.cal.GetCalendarFeedContent(anonymous(t), tc.req); code(err) != codes.NotFound {
+		if _, err := c.cal.GetCalendarFeedContent(calAnonymous(t), tc.req); code(err) != codes.NotFound {
 			t.Errorf("%s: %v; want NOT_FOUND", tc.name, err)
 		}
 	}
-	if _, err := c.cal.GetCalendarFeedContent(anonymous(t), &bookingv1.GetCalendarFeedContentRequest{Name: teacherReq.GetName()}); code(err) != codes.InvalidArgument {
+	if _, err := c.cal.GetCalendarFeedContent(calAnonymous(t), &bookingv1.GetCalendarFeedContentRequest{Name: teacherReq.GetName()}); code(err) != codes.InvalidArgument {
 		t.Errorf("no token: %v; want INVALID_ARGUMENT", err)
 	}
 	if _, err := c.cal.DeleteCalendarFeed(c.otherTeacher, &bookingv1.DeleteCalendarFeedRequest{Name: teacherFeed.GetName()}); code(err) != codes.NotFound {
@@ -229,13 +229,13 @@ func TestCalendarFeeds(t *testing.T) {
 		t.Errorf("another family's parent revoking: %v; want NOT_FOUND", err)
 	}
 	must(c.cal.DeleteCalendarFeed(c.teacherCtx, &bookingv1.DeleteCalendarFeedRequest{Name: teacherFeed.GetName()}))(t)
-	if _, err := c.cal.GetCalendarFeedContent(anonymous(t), teacherReq); code(err) != codes.NotFound {
+	if _, err := c.cal.GetCalendarFeedContent(calAnonymous(t), teacherReq); code(err) != codes.NotFound {
 		t.Errorf("revoked feed: %v; want NOT_FOUND", err)
 	}
 	if _, err := c.cal.DeleteCalendarFeed(c.admin, &bookingv1.DeleteCalendarFeedRequest{Name: teacherFeed.GetName()}); code(err) != codes.NotFound {
 		t.Errorf("revoking twice: %v; want NOT_FOUND", err)
 	}
-	first(c.fetch(t, familyReq)) // the other feed still answers
+	calFirst(c.fetch(t, familyReq)) // the other feed still answers
 
 	// Only the secret's hash is stored.
 	var stored []byte
@@ -264,7 +264,7 @@ func checkSydneyTimezone(t *testing.T, feed *goical.Calendar) {
 	}
 	offsets := map[string]string{}
 	for _, sub := range tz.Children {
-		to, from := propValue(sub.Props, goical.PropTimezoneOffsetTo), propValue(sub.Props, goical.PropTimezoneOffsetFrom)
+		to, from := icsProp(sub.Props, goical.PropTimezoneOffsetTo), icsProp(sub.Props, goical.PropTimezoneOffsetFrom)
 		offsets[sub.Name] = from + ">" + to
 		if sub.Props.Get(goical.PropDateTimeStart) == nil {
 			t.Errorf("%s without DTSTART", sub.Name)
@@ -288,9 +288,9 @@ func TestCalendarFeedInUTC(t *testing.T) {
 		t.Errorf("a UTC feed with zones:\n%s", text)
 	}
 	events := feedEvents(t, feed)
-	ev, ok := events[uidOf(c.cancelledB1)]
-	if _, makeup := events[uidOf(c.makeupB)]; !ok || !makeup || len(events) != 2 {
-		t.Fatalf("teacher 2's feed = %v", mapsKeys(events))
+	ev, ok := events[icsUID(c.cancelledB1)]
+	if _, makeup := events[icsUID(c.makeupB)]; !ok || !makeup || len(events) != 2 {
+		t.Fatalf("teacher 2's feed = %v", calKeys(events))
 	}
 	if p := ev.Props.Get(goical.PropDateTimeStart); !strings.HasSuffix(p.Value, "Z") {
 		t.Errorf("DTSTART = %q; want UTC", p.Value)
@@ -300,7 +300,7 @@ func TestCalendarFeedInUTC(t *testing.T) {
 	}
 }
 
-func mapsKeys[V any](m map[string]V) []string {
+func calKeys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))
 	for k := range m {
 		out = append(out, k)
@@ -309,14 +309,14 @@ func mapsKeys[V any](m map[string]V) []string {
 	return out
 }
 
-// propValue is a property's raw value ("" when absent), for the types
+// icsProp is a property's raw value ("" when absent), for the types
 // go-ical has no getter of (INTEGER, UTC-OFFSET).
-func propValue(props goical.Props, name string) string {
+func icsProp(props goical.Props, name string) string {
 	if p := props.Get(name); p != nil {
 		return p.Value
 	}
 	return ""
 }
 
-// first is a feed's parsed calendar, without its text.
-func first(cal *goical.Calendar, _ string) *goical.Calendar { return cal }
+// calFirst is a feed's parsed calendar, without its text.
+func calFirst(cal *goical.Calendar, _ string) *goical.Calendar { return cal }

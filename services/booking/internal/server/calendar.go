@@ -298,4 +298,4 @@ func (r calendarRow) proto(tenant uuid.UUID, attendees map[uuid.UUID][]*bookingv
 }
 
 // noRows reports a missing row.
-func noRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }
+func feedNoRows(err error) bool { return errors.Is(err, pgx.ErrNoRows) }

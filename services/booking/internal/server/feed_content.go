@@ -32,7 +32,7 @@ func (s *CalendarServer) GetCalendarFeedContent(ctx context.Context, req *bookin
 	tenant := n.ID("tenant")
 	q := queries(s.db.Scoped(ctx))
 	feed, err := q.GetCalendarFeed(ctx, store.GetCalendarFeedParams{TenantID: tenant, FeedID: n.ID("calendar_feed")})
-	if noRows(err) {
+	if feedNoRows(err) {
 		return nil, apierror.NotFound(req.GetName())
 	}
 	if err != nil {
@@ -45,7 +45,7 @@ func (s *CalendarServer) GetCalendarFeedContent(ctx context.Context, req *bookin
 	zone := "UTC"
 	if set, err := q.GetSettings(ctx, tenant); err == nil {
 		zone = set.TimeZone
-	} else if !noRows(err) {
+	} else if !feedNoRows(err) {
 		return nil, err
 	}
 	loc, err := time.LoadLocation(zone) // checked when the settings were written
