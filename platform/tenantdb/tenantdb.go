@@ -64,7 +64,33 @@ func (d *DB) Unscoped() DBTX { return d.pool }
 
 // InTx runs fn in one transaction scoped to the tenant in ctx, committing if
 // fn returns nil. The scope setting rides with the first statement.
-func (d *DB) InTx(ctx context.Context, fn func(DBTX) error) (err error) {
+//
+// A transaction PostgreSQL aborts to break a deadlock (40P01) or a
+// serialization failure (40001) is run again, up to MaxTxAttempts times in
+// all: two requests that wanted the same rows in opposite orders are a
+// race, not a failure of either, and the second attempt meets the winner's
+// committed rows. fn must therefore have no effects outside the
+// transaction (all it did was rolled back) and must not keep results of a
+// failed attempt.
+func (d *DB) InTx(ctx context.Context, fn func(DBTX) error) error {
+	var err error
+	for range MaxTxAttempts {
+		if err = d.inTx(ctx, fn); !retryable(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// MaxTxAttempts bounds InTx's runs of one transaction.
+const MaxTxAttempts = 3
+
+func retryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001")
+}
+
+func (d *DB) inTx(ctx context.Context, fn func(DBTX) error) (err error) {
 	t, ok := scope.TenantFrom(ctx)
 	if !ok {
 		return ErrNoScope

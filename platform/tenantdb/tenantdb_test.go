@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"steward.dev/db/dbtest"
@@ -639,5 +641,85 @@ func TestScopedReadIsOneRoundTrip(t *testing.T) {
 	defer mu.Unlock()
 	if trips != 2 {
 		t.Errorf("two scoped reads took %d round trips, want 2", trips)
+	}
+}
+
+// TestInTxRunsADeadlockedTransactionAgain: two transactions that lock two
+// rows in opposite orders deadlock; PostgreSQL aborts one (40P01), and InTx
+// runs it again, so both commit.
+func TestInTxRunsADeadlockedTransactionAgain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := tenantdb.New(f.pool(t, nil))
+	ctx := f.ctxA
+	var first, second uuid.UUID
+	for _, id := range []*uuid.UUID{&first, &second} {
+		*id = uuid.New()
+		f.ownerExec(t, f.a, "INSERT INTO assets.homes (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'lock', 'UTC')", f.a, *id)
+	}
+	touch := "UPDATE assets.homes SET display_name = display_name || '+' WHERE tenant_id = $1 AND home_id = $2"
+	var attempts atomic.Int32
+	var bothHoldOne sync.WaitGroup
+	bothHoldOne.Add(2)
+	run := func(a, b uuid.UUID) error {
+		var tried bool
+		return d.InTx(ctx, func(q tenantdb.DBTX) error {
+			attempts.Add(1)
+			if _, err := q.Exec(ctx, touch, f.a, a); err != nil {
+				return err
+			}
+			if !tried { // the first time, wait until the other holds its row too
+				tried = true
+				bothHoldOne.Done()
+				bothHoldOne.Wait()
+			}
+			_, err := q.Exec(ctx, touch, f.a, b)
+			return err
+		})
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- run(first, second) }()
+	go func() { errs <- run(second, first) }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("InTx: %v; want both to commit", err)
+		}
+	}
+	if n := attempts.Load(); n != 3 {
+		t.Errorf("%d attempts; want 3 (one transaction run again)", n)
+	}
+	var a, b string
+	if err := d.Scoped(ctx).QueryRow(ctx, "SELECT (SELECT display_name FROM assets.homes WHERE home_id = $1), (SELECT display_name FROM assets.homes WHERE home_id = $2)",
+		first, second).Scan(&a, &b); err != nil {
+		t.Fatal(err)
+	}
+	if a != "lock++" || b != "lock++" {
+		t.Errorf("homes are %q and %q; want each touched by both transactions once", a, b)
+	}
+}
+
+// TestInTxGivesUpAfterMaxAttempts: a transaction that keeps failing to
+// serialise is run MaxTxAttempts times, and the last error is returned.
+func TestInTxGivesUpAfterMaxAttempts(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := tenantdb.New(f.pool(t, nil))
+	var attempts int
+	err := d.InTx(f.ctxA, func(tenantdb.DBTX) error {
+		attempts++
+		return &pgconn.PgError{Code: "40001", Message: "could not serialize access"}
+	})
+	var pgErr *pgconn.PgError
+	if !errors.As(err, &pgErr) || pgErr.Code != "40001" {
+		t.Fatalf("InTx: %v; want the serialization failure", err)
+	}
+	if attempts != tenantdb.MaxTxAttempts {
+		t.Errorf("%d attempts; want %d", attempts, tenantdb.MaxTxAttempts)
+	}
+	// Any other error is not run again.
+	attempts = 0
+	_ = d.InTx(f.ctxA, func(tenantdb.DBTX) error { attempts++; return &pgconn.PgError{Code: "23505"} })
+	if attempts != 1 {
+		t.Errorf("a unique violation ran %d times; want 1", attempts)
 	}
 }
