@@ -25,8 +25,8 @@ func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions 
 	cal.SetProductId("-//Steward//Calendar feed//EN")
 	cal.SetCalscale("GREGORIAN")
 	cal.SetXWRCalName(name)
-	cal.SetXPublishedTTL("PT1H") // apps poll hourly at most
-	cal.SetRefreshInterval("PT1H", ics.WithValue("DURATION"))
+	cal.SetXPublishedTTL("PT1H")   // apps poll hourly at most
+	cal.SetRefreshInterval("PT1H") // the library writes VALUE=DURATION itself (RFC 7986)
 	utc := loc.String() == "UTC"
 	if !utc {
 		cal.SetXWRTimezone(loc.String())

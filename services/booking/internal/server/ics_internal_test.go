@@ -60,6 +60,7 @@ func TestFeedCalendarText(t *testing.T) {
 		"UID:" + id.String() + "@steward.dev", "DTSTART;TZID=Australia/Sydney:20270202T160000", "DTEND;TZID=Australia/Sydney:20270202T170000",
 		"DTSTAMP:20270101T093000Z", "SEQUENCE:2", "STATUS:CANCELLED", "TRANSP:TRANSPARENT", "LOCATION:Studio 1",
 		"SUMMARY:Junior Strings A (individual week)", "X-WR-CALNAME:Steward: Elena", "BEGIN:VTIMEZONE", "TZID:Australia/Sydney",
+		"REFRESH-INTERVAL;VALUE=DURATION:PT1H", // RFC 7986: one VALUE parameter
 	} {
 		if !strings.Contains(text, "\r\n"+line+"\r\n") {
 			t.Errorf("no line %q in\n%s", line, text)
