@@ -70,6 +70,8 @@ func TestTermStandardMethods(t *testing.T) {
 		{"end before start", &bookingv1.Term{DisplayName: "T", StartDate: "2027-03-01", EndDate: "2027-02-01"}, "term.end_date"},
 		{"not a date", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-30", EndDate: "2027-03-01"}, "term.start_date"},
 		{"longer than 53 weeks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-01-01", EndDate: "2028-02-01"}, "term.end_date"},
+		// 370 days from a Sunday touch 54 teaching weeks, one more than the schema numbers.
+		{"54 teaching weeks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-01-03", EndDate: "2028-01-08"}, "term.end_date"},
 		{"break outside the term", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-01", EndDate: "2027-03-01",
 			Breaks: []*bookingv1.Break{{DisplayName: "B", StartDate: "2027-02-25", EndDate: "2027-03-05"}}}, "term.breaks[0]"},
 		{"all weeks in breaks", &bookingv1.Term{DisplayName: "T", StartDate: "2027-02-01", EndDate: "2027-02-07",

@@ -63,7 +63,9 @@ func (e *DateError) Error() string { return e.Field + " " + e.Msg }
 
 // Check says what is wrong with the term's dates and breaks, if anything
 // (a *DateError): the end before the start, a term longer than 53 weeks,
-// or a break that ends before it starts or lies outside the term.
+// a break that ends before it starts or lies outside the term, or more
+// teaching weeks than MaxWeeks (370 days starting on a Sunday touch 54
+// Monday-to-Sunday weeks).
 func (t Term) Check() error {
 	if t.End.Before(t.Start) {
 		return &DateError{"end_date", "is before start_date"}
@@ -79,6 +81,11 @@ func (t Term) Check() error {
 		if b.Start.Before(t.Start) || b.End.After(t.End) {
 			return &DateError{field, "is not within the term"}
 		}
+	}
+	// Counted after the breaks, which can take a week out: the schema
+	// numbers at most MaxWeeks teaching weeks.
+	if len(t.Weeks()) > MaxWeeks {
+		return &DateError{"end_date", fmt.Sprintf("gives more than %d teaching weeks", MaxWeeks)}
 	}
 	return nil
 }

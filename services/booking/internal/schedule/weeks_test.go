@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"errors"
 	"testing"
 	"time"
 )
@@ -85,11 +86,42 @@ func TestTermCheck(t *testing.T) {
 	}{
 		{"end before start", Term{Start: d("2027-02-03"), End: d("2027-02-02")}},
 		{"over 53 weeks", Term{Start: d("2027-01-01"), End: d("2028-01-31")}},
+		{"370 days from a Sunday: 54 teaching weeks", Term{Start: d("2027-01-03"), End: d("2028-01-08")}},
 		{"break ends before it starts", Term{Start: d("2027-02-01"), End: d("2027-03-01"), Breaks: []Span{{d("2027-02-10"), d("2027-02-09")}}}},
 		{"break outside the term", Term{Start: d("2027-02-01"), End: d("2027-03-01"), Breaks: []Span{{d("2027-02-25"), d("2027-03-02")}}}},
 	} {
 		if err := tc.term.Check(); err == nil {
 			t.Errorf("%s: Check passed", tc.name)
+		}
+	}
+}
+
+// TestTermCheckMaxWeeks is the teaching-week bound at its edge: MaxWeeks
+// weeks pass, one more does not, and a week wholly in a break does not count.
+func TestTermCheckMaxWeeks(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		term  Term
+		weeks int
+		ok    bool
+	}{
+		{"53 weeks, Sunday to Sunday", Term{Start: d("2027-01-03"), End: d("2028-01-02")}, 53, true},
+		{"54 weeks, Sunday to Monday", Term{Start: d("2027-01-03"), End: d("2028-01-03")}, 54, false},
+		{"54 weeks, 370 days", Term{Start: d("2027-01-03"), End: d("2028-01-08")}, 54, false},
+		{"54 calendar weeks, one wholly a break", Term{Start: d("2027-01-03"), End: d("2028-01-08"),
+			Breaks: []Span{{d("2027-08-02"), d("2027-08-08")}}}, 53, true},
+	} {
+		if got := len(tc.term.Weeks()); got != tc.weeks {
+			t.Errorf("%s: %d teaching weeks, want %d", tc.name, got, tc.weeks)
+		}
+		err := tc.term.Check()
+		if tc.ok && err != nil {
+			t.Errorf("%s: Check: %v", tc.name, err)
+		}
+		var bad *DateError
+		if !tc.ok && (!errors.As(err, &bad) || bad.Field != "end_date") {
+			t.Errorf("%s: Check = %v, want an end_date DateError", tc.name, err)
 		}
 	}
 }
