@@ -40,6 +40,8 @@ SELECT count(*) FROM (
 ) AS held;
 
 -- name: InstrumentInUse :one
--- Whether a teacher or a student still has the instrument.
+-- Whether a teacher, a student or a class still has the instrument (a class
+-- created meanwhile is caught by classes_instrument_fkey, INSTRUMENT_IN_USE).
 SELECT (EXISTS (SELECT 1 FROM booking.teachers t WHERE t.tenant_id = @tenant_id AND @instrument_id::uuid = ANY (t.instrument_ids))
-     OR EXISTS (SELECT 1 FROM booking.students s WHERE s.tenant_id = @tenant_id AND @instrument_id::uuid = ANY (s.instrument_ids)))::boolean AS in_use;
+     OR EXISTS (SELECT 1 FROM booking.students s WHERE s.tenant_id = @tenant_id AND @instrument_id::uuid = ANY (s.instrument_ids))
+     OR EXISTS (SELECT 1 FROM booking.classes c WHERE c.tenant_id = @tenant_id AND c.instrument_id = @instrument_id::uuid))::boolean AS in_use;

@@ -95,7 +95,7 @@ func (s *Server) DeleteInstrument(ctx context.Context, req *bookingv1.DeleteInst
 		}
 		if used {
 			return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_INSTRUMENT_IN_USE,
-				req.GetName()+" is still taught or played; take it off those teachers and students first")
+				req.GetName()+" is still taught, played or the instrument of a class; take it off those teachers, students and classes first")
 		}
 		return q.DeleteInstrument(ctx, store.DeleteInstrumentParams{TenantID: cur.TenantID, InstrumentID: cur.InstrumentID})
 	})

@@ -40,7 +40,14 @@ func NewSessionServerWithClock(db *tenantdb.DB, now func() time.Time) *SessionSe
 // the booking code itself (SLOT_TAKEN with alternatives), never here.
 var sessionConstraints = apierror.Constraints{
 	// A block's room must be the school's (a composite foreign key).
-	"availability_blocks_room_fkey": {Code: codes.InvalidArgument, Field: "availability.blocks", Description: "name a room the school does not have"},
+	"availability_blocks_room_fkey": {Code: codes.InvalidArgument, Field: "availability.blocks", Description: "name a room the school does not have",
+		OnDelete: &apierror.Constraint{Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_ROOM_IN_USE,
+			Field: "name", Description: "is still in teachers' availability; take it out first"}},
+	// Bookings, places and credits name the student; they are its history,
+	// so DeleteStudent refuses rather than erase them.
+	"bookings_student_fkey":          {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
+	"session_attendees_student_fkey": {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
+	"makeup_credits_student_fkey":    {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
 }
 
 // The schedule's names these RPCs read and write.

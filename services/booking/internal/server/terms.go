@@ -43,16 +43,37 @@ var termConstraints = apierror.Constraints{
 	"classes_term_fkey": {Code: codes.NotFound, Field: "class.term", OnDelete: &apierror.Constraint{
 		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_TERM_IN_USE,
 		Field: "name", Description: "still has classes; delete them first"}},
-	"classes_instrument_fkey": {Code: codes.NotFound, Field: "class.instrument"},
-	"classes_teacher_fkey":    {Code: codes.NotFound, Field: "class.teacher"},
-	"classes_room_fkey":       {Code: codes.NotFound, Field: "class.room"},
+	// The directory's deletes meet these too: a class keeps its instrument,
+	// teacher and room.
+	"classes_instrument_fkey": {Code: codes.NotFound, Field: "class.instrument", OnDelete: &apierror.Constraint{
+		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_INSTRUMENT_IN_USE,
+		Field: "name", Description: "is still the instrument of classes; delete them first"}},
+	"classes_teacher_fkey": {Code: codes.NotFound, Field: "class.teacher", OnDelete: &apierror.Constraint{
+		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_TEACHER_IN_USE,
+		Field: "name", Description: "still teaches classes; give them to another teacher first"}},
+	"classes_room_fkey": {Code: codes.NotFound, Field: "class.room", OnDelete: &apierror.Constraint{
+		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_ROOM_IN_USE,
+		Field: "name", Description: "is still the room of classes; move them first"}},
 	"classes_enrolled_count_check": {Code: codes.FailedPrecondition, Field: "class.capacity",
 		Description: "capacity cannot be below the number of students enrolled"},
 	"enrolments_class_fkey":   {Code: codes.NotFound, Field: "parent"},
-	"enrolments_student_fkey": {Code: codes.NotFound, Field: "enrolment.student"},
+	"enrolments_student_fkey": {Code: codes.NotFound, Field: "enrolment.student", OnDelete: studentInUse},
+	// Class sessions are written here (materialized) and by the booking
+	// code; either way they keep their teacher and room.
+	"sessions_teacher_fkey": {Code: codes.NotFound, Field: "class.teacher", OnDelete: &apierror.Constraint{
+		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_TEACHER_IN_USE,
+		Field: "name", Description: "still has sessions; give them to another teacher first"}},
+	"sessions_room_fkey": {Code: codes.NotFound, Field: "class.room", OnDelete: &apierror.Constraint{
+		Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_ROOM_IN_USE,
+		Field: "name", Description: "is still the room of sessions; move them first"}},
 	"enrolments_active_key": {Code: codes.AlreadyExists, Field: "enrolment.student",
 		Description: "is already enrolled in the class or on its waitlist"},
 }
+
+// studentInUse answers DeleteStudent of a student the schedule still
+// records (enrolments, bookings, places in sessions, make-up credits).
+var studentInUse = &apierror.Constraint{Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_STUDENT_IN_USE,
+	Field: "name", Description: "still has enrolments, bookings, sessions or make-up credits"}
 
 // The stored kinds of weeks and sessions.
 const (

@@ -120,7 +120,8 @@ func (q *Queries) InstrumentCreatedBy(ctx context.Context, arg InstrumentCreated
 
 const instrumentInUse = `-- name: InstrumentInUse :one
 SELECT (EXISTS (SELECT 1 FROM booking.teachers t WHERE t.tenant_id = $1 AND $2::uuid = ANY (t.instrument_ids))
-     OR EXISTS (SELECT 1 FROM booking.students s WHERE s.tenant_id = $1 AND $2::uuid = ANY (s.instrument_ids)))::boolean AS in_use
+     OR EXISTS (SELECT 1 FROM booking.students s WHERE s.tenant_id = $1 AND $2::uuid = ANY (s.instrument_ids))
+     OR EXISTS (SELECT 1 FROM booking.classes c WHERE c.tenant_id = $1 AND c.instrument_id = $2::uuid))::boolean AS in_use
 `
 
 type InstrumentInUseParams struct {
@@ -128,7 +129,8 @@ type InstrumentInUseParams struct {
 	InstrumentID uuid.UUID
 }
 
-// Whether a teacher or a student still has the instrument.
+// Whether a teacher, a student or a class still has the instrument (a class
+// created meanwhile is caught by classes_instrument_fkey, INSTRUMENT_IN_USE).
 func (q *Queries) InstrumentInUse(ctx context.Context, arg InstrumentInUseParams) (bool, error) {
 	row := q.db.QueryRow(ctx, instrumentInUse, arg.TenantID, arg.InstrumentID)
 	var in_use bool

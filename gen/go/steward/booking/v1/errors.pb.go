@@ -33,8 +33,9 @@ const (
 	// DeleteFamily of a family that still has students: delete them first
 	// (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_FAMILY_NOT_EMPTY ErrorReason = 1
-	// DeleteInstrument of an instrument a teacher teaches or a student plays:
-	// take it off them first (FAILED_PRECONDITION).
+	// DeleteInstrument of an instrument a teacher teaches, a student plays or
+	// a class is of: take it off them, or delete the classes, first
+	// (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_INSTRUMENT_IN_USE ErrorReason = 2
 	// The slot overlaps another session of the teacher, the room or the
 	// student (ABORTED, HTTP 409). A SlotAlternatives detail lists the nearest
@@ -70,6 +71,16 @@ const (
 	// Attendance is marked from the session's start (FAILED_PRECONDITION,
 	// HTTP 412).
 	ErrorReason_ERROR_REASON_SESSION_NOT_STARTED ErrorReason = 14
+	// DeleteRoom of a room a class, a session or a teacher's availability
+	// still uses: move them to another room first (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_ROOM_IN_USE ErrorReason = 15
+	// DeleteTeacher of a teacher who still has classes or sessions: give them
+	// to another teacher, or delete the classes, first (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_TEACHER_IN_USE ErrorReason = 16
+	// DeleteStudent of a student with an enrolment, a booking, a place in a
+	// session or a make-up credit, which keep the student's history
+	// (FAILED_PRECONDITION).
+	ErrorReason_ERROR_REASON_STUDENT_IN_USE ErrorReason = 17
 )
 
 // Enum value maps for ErrorReason.
@@ -90,6 +101,9 @@ var (
 		12: "ERROR_REASON_TERM_IN_USE",
 		13: "ERROR_REASON_CLASS_IN_USE",
 		14: "ERROR_REASON_SESSION_NOT_STARTED",
+		15: "ERROR_REASON_ROOM_IN_USE",
+		16: "ERROR_REASON_TEACHER_IN_USE",
+		17: "ERROR_REASON_STUDENT_IN_USE",
 	}
 	ErrorReason_value = map[string]int32{
 		"ERROR_REASON_UNSPECIFIED":          0,
@@ -107,6 +121,9 @@ var (
 		"ERROR_REASON_TERM_IN_USE":          12,
 		"ERROR_REASON_CLASS_IN_USE":         13,
 		"ERROR_REASON_SESSION_NOT_STARTED":  14,
+		"ERROR_REASON_ROOM_IN_USE":          15,
+		"ERROR_REASON_TEACHER_IN_USE":       16,
+		"ERROR_REASON_STUDENT_IN_USE":       17,
 	}
 )
 
@@ -141,7 +158,7 @@ var File_steward_booking_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1\x1a\x1csteward/type/v1/errors.proto*\xcb\x04\n" +
+	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1\x1a\x1csteward/type/v1/errors.proto*\xab\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_FAMILY_NOT_EMPTY\x10\x01\x12\"\n" +
@@ -158,7 +175,10 @@ const file_steward_booking_v1_errors_proto_rawDesc = "" +
 	"\x1fERROR_REASON_CREDIT_UNAVAILABLE\x10\v\x1a\x05\xe0\xf4\x18\x9c\x03\x12\x1c\n" +
 	"\x18ERROR_REASON_TERM_IN_USE\x10\f\x12\x1d\n" +
 	"\x19ERROR_REASON_CLASS_IN_USE\x10\r\x12+\n" +
-	" ERROR_REASON_SESSION_NOT_STARTED\x10\x0e\x1a\x05\xe0\xf4\x18\x9c\x03B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
+	" ERROR_REASON_SESSION_NOT_STARTED\x10\x0e\x1a\x05\xe0\xf4\x18\x9c\x03\x12\x1c\n" +
+	"\x18ERROR_REASON_ROOM_IN_USE\x10\x0f\x12\x1f\n" +
+	"\x1bERROR_REASON_TEACHER_IN_USE\x10\x10\x12\x1f\n" +
+	"\x1bERROR_REASON_STUDENT_IN_USE\x10\x11B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
 
 var (
 	file_steward_booking_v1_errors_proto_rawDescOnce sync.Once

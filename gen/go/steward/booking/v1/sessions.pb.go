@@ -734,7 +734,8 @@ type CreateBookingRequest struct {
 	Parent  string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
 	Booking *Booking               `protobuf:"bytes,2,opt,name=booking,proto3" json:"booking,omitempty"`
 	// Makes the booking idempotent: a retry with the same request_id returns
-	// the first booking (or the first refusal's booking, none).
+	// the booking the first attempt created. A refusal is not remembered: a
+	// retry after one is tried again, and may book if the slot is free now.
 	RequestId     string `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
