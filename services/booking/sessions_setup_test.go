@@ -6,6 +6,7 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -146,6 +147,31 @@ func TestBookingWindowMethods(t *testing.T) {
 	moved := &bookingv1.BookingWindow{Name: w.GetName(), Term: s.name + "/terms/" + uuid.NewString()}
 	if _, err := s.sc.UpdateBookingWindow(s.admin, &bookingv1.UpdateBookingWindowRequest{BookingWindow: moved, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"term"}}}); code(err) != codes.InvalidArgument {
 		t.Errorf("changing the term: %v", err)
+	}
+	// A masked time left out or out of range is refused on that field, not
+	// read as 1970 or as what AsTime makes of it.
+	badNanos, badSeconds := &timestamppb.Timestamp{Seconds: 1_800_000_000, Nanos: 2_000_000_000}, &timestamppb.Timestamp{Seconds: 1 << 40}
+	for _, tt := range []struct {
+		paths       []string
+		open, close *timestamppb.Timestamp
+		field       string
+	}{
+		{[]string{"open_time"}, nil, closed.GetCloseTime(), "booking_window.open_time"},
+		{[]string{"close_time"}, closed.GetOpenTime(), nil, "booking_window.close_time"},
+		{[]string{"*"}, nil, closed.GetCloseTime(), "booking_window.open_time"},
+		{[]string{"open_time"}, badNanos, closed.GetCloseTime(), "booking_window.open_time"},
+		{[]string{"close_time"}, closed.GetOpenTime(), badSeconds, "booking_window.close_time"},
+		{[]string{"*"}, badNanos, closed.GetCloseTime(), "booking_window.open_time"},
+	} {
+		in := proto.CloneOf(closed)
+		in.OpenTime, in.CloseTime = tt.open, tt.close
+		_, err := s.sc.UpdateBookingWindow(s.admin, &bookingv1.UpdateBookingWindowRequest{BookingWindow: in, UpdateMask: &fieldmaskpb.FieldMask{Paths: tt.paths}})
+		if code(err) != codes.InvalidArgument || !slices.Equal(apierror.ViolatedFields(err), []string{tt.field}) {
+			t.Errorf("mask %v, open %v, close %v: %v, want INVALID_ARGUMENT on %s", tt.paths, tt.open, tt.close, err, tt.field)
+		}
+	}
+	if again := must(s.sc.GetBookingWindow(s.admin, &bookingv1.GetBookingWindowRequest{Name: w.GetName()}))(t); again.GetEtag() != closed.GetEtag() {
+		t.Errorf("a refused update changed the window: %v", again)
 	}
 	if _, err := s.sc.DeleteBookingWindow(s.admin, &bookingv1.DeleteBookingWindowRequest{Name: w.GetName(), Etag: w.GetEtag()}); reasonOf(err) != apierror.ReasonEtagMismatch {
 		t.Errorf("a delete at a stale etag: %v", err)

@@ -159,6 +159,16 @@ func (s *SessionServer) UpdateBookingWindow(ctx context.Context, req *bookingv1.
 			ClassIds: cur.ClassIds, OpenTime: cur.OpenTime, CloseTime: cur.CloseTime}
 		take(mask, "weeks", &next.WeekNumbers, weeks)
 		take(mask, "classes", &next.ClassIds, classes)
+		// A masked time that is absent or out of range would read as 1970
+		// (AsTime of nil): refuse it rather than open the window then.
+		for _, f := range []struct {
+			name string
+			ts   *timestamppb.Timestamp
+		}{{"open_time", in.GetOpenTime()}, {"close_time", in.GetCloseTime()}} {
+			if mask.Has(f.name) && !f.ts.IsValid() {
+				return cur, apierror.InvalidField("booking_window."+f.name, "is required when the update_mask names it")
+			}
+		}
 		take(mask, "open_time", &next.OpenTime, in.GetOpenTime().AsTime())
 		take(mask, "close_time", &next.CloseTime, in.GetCloseTime().AsTime())
 		if !next.CloseTime.After(next.OpenTime) {
