@@ -25,8 +25,32 @@ SET during = tstzrange(@start_time::timestamptz, @end_time::timestamptz, '[)'), 
     sequence = sequence + 1, revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND session_id = @session_id;
 
--- name: DeleteClassSession :exec
-DELETE FROM booking.sessions WHERE tenant_id = @tenant_id AND session_id = @session_id;
+-- name: DeleteClassSession :execrows
+-- A session of the class whose week lost its day, unless something records
+-- it (an audit event, a make-up credit, attendance, a booking): history is
+-- never deleted, the caller cancels such a session instead.
+DELETE FROM booking.sessions s
+WHERE s.tenant_id = @tenant_id AND s.session_id = @session_id AND s.booking_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM booking.session_events e WHERE e.tenant_id = s.tenant_id AND e.session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.makeup_credits m WHERE m.tenant_id = s.tenant_id AND m.source_session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.makeup_credits m WHERE m.tenant_id = s.tenant_id AND m.used_session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.session_attendees a
+                  WHERE a.tenant_id = s.tenant_id AND a.session_id = s.session_id AND a.attendance IS NOT NULL);
+
+-- name: CancelMovedClassSession :execrows
+-- A scheduled session with history whose week lost its day: cancelled, so
+-- calendars drop it (sequence + 1) and the trigger unblocks its attendees.
+UPDATE booking.sessions
+SET state = 'cancelled', sequence = sequence + 1, cancel_reason = @cancel_reason, revision = revision + 1, update_time = now()
+WHERE tenant_id = @tenant_id AND session_id = @session_id AND state = 'scheduled';
+
+-- name: ReinstateMovedClassSession :execrows
+-- A session CancelMovedClassSession cancelled whose week has its day again
+-- (RetimeClassSession then moves it and bumps its sequence); a session
+-- cancelled for any other reason stays cancelled.
+UPDATE booking.sessions
+SET state = 'scheduled', cancel_reason = ''
+WHERE tenant_id = @tenant_id AND session_id = @session_id AND state = 'cancelled' AND cancel_reason = @cancel_reason;
 
 -- name: SetWeekSessionKind :many
 -- Turns the class's not yet started group session of a week into a

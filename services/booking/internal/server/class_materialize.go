@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/google/uuid"
+
 	"steward.dev/services/booking/internal/schedule"
 	"steward.dev/services/booking/internal/store"
 )
@@ -109,11 +111,17 @@ func classClash(ctx context.Context, q txQueries, c store.BookingClass, slots []
 	return slotTaken("the class's group slot clashes: " + who + describeSession(clash.Kind, clash.ClassName, clash.StartTime, loc))
 }
 
+// movedOffReason is the cancel_reason of a session with history whose week
+// lost its day when the class moved; it marks the sessions a move back
+// reinstates.
+const movedOffReason = "the class moved to a day that is not a teaching day this week"
+
 // retimeClass moves the class's sessions that have not started to what its
 // schedule now says: in place where the week keeps a session (the same
-// session, its sequence bumped, attendees moved by the trigger), deleted
-// where the new day is a break, added where the new day is a term day.
-// Sessions that have started stay as they were.
+// session, its sequence bumped, attendees moved by the trigger; one this
+// function cancelled before is scheduled again), removed where the new day
+// is a break or outside the term (dropClassSession), added where the new
+// day is a term day. Sessions that have started stay as they were.
 func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term store.BookingTerm) error {
 	slots, loc, err := classSlots(ctx, q, c, term)
 	if err != nil {
@@ -130,6 +138,7 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 	}
 	wanted := map[int32]bool{}
 	var added []classSlot
+	reinstated := false
 	err = inSavepoint(ctx, q.tx, func() error {
 		for _, s := range slots {
 			wanted[s.week] = true
@@ -138,6 +147,14 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 			case has && !e.StartTime.After(now), !s.slot.Start.After(now):
 				continue // started, or the new time has passed: history stays
 			case has:
+				if e.State == "cancelled" {
+					n, err := q.ReinstateMovedClassSession(ctx, store.ReinstateMovedClassSessionParams{TenantID: c.TenantID,
+						SessionID: e.SessionID, CancelReason: movedOffReason})
+					if err != nil {
+						return err
+					}
+					reinstated = reinstated || n > 0
+				}
 				if err := q.RetimeClassSession(ctx, store.RetimeClassSessionParams{TenantID: c.TenantID, SessionID: e.SessionID,
 					StartTime: s.slot.Start, EndTime: s.slot.End, TeacherID: c.TeacherID, RoomID: c.RoomID}); err != nil {
 					return err
@@ -148,7 +165,7 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 		}
 		for week, e := range byWeek {
 			if !wanted[week] && e.StartTime.After(now) {
-				if err := q.DeleteClassSession(ctx, store.DeleteClassSessionParams{TenantID: c.TenantID, SessionID: e.SessionID}); err != nil {
+				if err := dropClassSession(ctx, q, c, e.SessionID); err != nil {
 					return err
 				}
 			}
@@ -161,11 +178,45 @@ func retimeClass(ctx context.Context, q txQueries, c store.BookingClass, term st
 	if err := insertClassSessions(ctx, q, c, added, loc); err != nil {
 		return err
 	}
-	if len(added) == 0 {
+	if len(added) == 0 && !reinstated {
 		return nil
 	}
+	// New sessions, and reinstated ones a student enrolled since missed.
 	err = inSavepoint(ctx, q.tx, func() error {
 		return q.AddEnrolledToClassSessions(ctx, store.AddEnrolledToClassSessionsParams{TenantID: c.TenantID, ClassID: c.ClassID})
 	})
 	return classClash(ctx, q, c, slots, loc, err)
+}
+
+// dropClassSession removes a session whose week lost its day: deleted when
+// nothing records it, else cancelled (movedOffReason, sequence + 1, a
+// 'cancelled' event by the caller) so that its audit events, make-up
+// credits and attendance keep the session they name. No make-up credit: the
+// week has no lesson, as a week in a break has none.
+func dropClassSession(ctx context.Context, q txQueries, c store.BookingClass, session uuid.UUID) error {
+	var deleted int64
+	err := inSavepoint(ctx, q.tx, func() error {
+		var err error
+		deleted, err = q.DeleteClassSession(ctx, store.DeleteClassSessionParams{TenantID: c.TenantID, SessionID: session})
+		return err
+	})
+	// A record committed after the DELETE's snapshot fails its foreign key:
+	// the session has history after all.
+	if violated(err, "session_events_session_fkey") || violated(err, "makeup_credits_source_fkey") || violated(err, "makeup_credits_used_fkey") {
+		err, deleted = nil, 0
+	}
+	if err != nil || deleted > 0 {
+		return err
+	}
+	cancelled, err := q.CancelMovedClassSession(ctx, store.CancelMovedClassSessionParams{TenantID: c.TenantID, SessionID: session,
+		CancelReason: movedOffReason})
+	if err != nil || cancelled == 0 {
+		return err // already cancelled: it keeps its own reason
+	}
+	actor := actorOf(ctx)
+	if !actor.Valid {
+		return nil
+	}
+	return q.RecordPatternCancellation(ctx, store.RecordPatternCancellationParams{TenantID: c.TenantID, EventID: uuid.Must(uuid.NewV7()),
+		SessionID: session, ActorUserID: actor.UUID, Reason: movedOffReason})
 }

@@ -57,6 +57,28 @@ func (q *Queries) AddStudentToClassSessions(ctx context.Context, arg AddStudentT
 	return err
 }
 
+const cancelMovedClassSession = `-- name: CancelMovedClassSession :execrows
+UPDATE booking.sessions
+SET state = 'cancelled', sequence = sequence + 1, cancel_reason = $1, revision = revision + 1, update_time = now()
+WHERE tenant_id = $2 AND session_id = $3 AND state = 'scheduled'
+`
+
+type CancelMovedClassSessionParams struct {
+	CancelReason string
+	TenantID     uuid.UUID
+	SessionID    uuid.UUID
+}
+
+// A scheduled session with history whose week lost its day: cancelled, so
+// calendars drop it (sequence + 1) and the trigger unblocks its attendees.
+func (q *Queries) CancelMovedClassSession(ctx context.Context, arg CancelMovedClassSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, cancelMovedClassSession, arg.CancelReason, arg.TenantID, arg.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
+}
+
 const cancelWeekIndividualSessions = `-- name: CancelWeekIndividualSessions :many
 UPDATE booking.sessions
 SET state = 'cancelled', sequence = sequence + 1, cancel_reason = $1, revision = revision + 1, update_time = now()
@@ -197,8 +219,14 @@ func (q *Queries) ClassWeekSessions(ctx context.Context, arg ClassWeekSessionsPa
 	return items, nil
 }
 
-const deleteClassSession = `-- name: DeleteClassSession :exec
-DELETE FROM booking.sessions WHERE tenant_id = $1 AND session_id = $2
+const deleteClassSession = `-- name: DeleteClassSession :execrows
+DELETE FROM booking.sessions s
+WHERE s.tenant_id = $1 AND s.session_id = $2 AND s.booking_id IS NULL
+  AND NOT EXISTS (SELECT 1 FROM booking.session_events e WHERE e.tenant_id = s.tenant_id AND e.session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.makeup_credits m WHERE m.tenant_id = s.tenant_id AND m.source_session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.makeup_credits m WHERE m.tenant_id = s.tenant_id AND m.used_session_id = s.session_id)
+  AND NOT EXISTS (SELECT 1 FROM booking.session_attendees a
+                  WHERE a.tenant_id = s.tenant_id AND a.session_id = s.session_id AND a.attendance IS NOT NULL)
 `
 
 type DeleteClassSessionParams struct {
@@ -206,9 +234,15 @@ type DeleteClassSessionParams struct {
 	SessionID uuid.UUID
 }
 
-func (q *Queries) DeleteClassSession(ctx context.Context, arg DeleteClassSessionParams) error {
-	_, err := q.db.Exec(ctx, deleteClassSession, arg.TenantID, arg.SessionID)
-	return err
+// A session of the class whose week lost its day, unless something records
+// it (an audit event, a make-up credit, attendance, a booking): history is
+// never deleted, the caller cancels such a session instead.
+func (q *Queries) DeleteClassSession(ctx context.Context, arg DeleteClassSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, deleteClassSession, arg.TenantID, arg.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const enrolmentClash = `-- name: EnrolmentClash :one
@@ -327,6 +361,29 @@ func (q *Queries) RecordPatternCancellation(ctx context.Context, arg RecordPatte
 		arg.Reason,
 	)
 	return err
+}
+
+const reinstateMovedClassSession = `-- name: ReinstateMovedClassSession :execrows
+UPDATE booking.sessions
+SET state = 'scheduled', cancel_reason = ''
+WHERE tenant_id = $1 AND session_id = $2 AND state = 'cancelled' AND cancel_reason = $3
+`
+
+type ReinstateMovedClassSessionParams struct {
+	TenantID     uuid.UUID
+	SessionID    uuid.UUID
+	CancelReason string
+}
+
+// A session CancelMovedClassSession cancelled whose week has its day again
+// (RetimeClassSession then moves it and bumps its sequence); a session
+// cancelled for any other reason stays cancelled.
+func (q *Queries) ReinstateMovedClassSession(ctx context.Context, arg ReinstateMovedClassSessionParams) (int64, error) {
+	result, err := q.db.Exec(ctx, reinstateMovedClassSession, arg.TenantID, arg.SessionID, arg.CancelReason)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const removeStudentFromClassSessions = `-- name: RemoveStudentFromClassSessions :exec

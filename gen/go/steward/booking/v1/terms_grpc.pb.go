@@ -101,6 +101,15 @@ type TermServiceClient interface {
 	//
 	// Changes the fields named in update_mask (or, without one, the fields set).
 	// A stale etag fails with ABORTED (ETAG_MISMATCH, HTTP 412).
+	//
+	// A new day, time, teacher or room moves the sessions that have not
+	// started (the same sessions, their sequence bumped). A week whose new day
+	// is a break or outside the term loses its session: it is deleted when
+	// nothing records it, and otherwise (audit events, make-up credits,
+	// attendance) cancelled with the reason "the class moved to a day that is
+	// not a teaching day this week", an audit event and no make-up credit; a
+	// session already cancelled stays as it was. Moving the class back
+	// schedules a session cancelled that way again.
 	UpdateClass(ctx context.Context, in *UpdateClassRequest, opts ...grpc.CallOption) (*Class, error)
 	// Deletes a class.
 	//
@@ -363,6 +372,15 @@ type TermServiceServer interface {
 	//
 	// Changes the fields named in update_mask (or, without one, the fields set).
 	// A stale etag fails with ABORTED (ETAG_MISMATCH, HTTP 412).
+	//
+	// A new day, time, teacher or room moves the sessions that have not
+	// started (the same sessions, their sequence bumped). A week whose new day
+	// is a break or outside the term loses its session: it is deleted when
+	// nothing records it, and otherwise (audit events, make-up credits,
+	// attendance) cancelled with the reason "the class moved to a day that is
+	// not a teaching day this week", an audit event and no make-up credit; a
+	// session already cancelled stays as it was. Moving the class back
+	// schedules a session cancelled that way again.
 	UpdateClass(context.Context, *UpdateClassRequest) (*Class, error)
 	// Deletes a class.
 	//
