@@ -48,6 +48,7 @@ var (
 type sched struct {
 	*school
 	sc                        bookingv1.SessionServiceClient
+	tc                        bookingv1.TermServiceClient
 	clk                       *clock
 	loc                       *time.Location
 	room                      *bookingv1.Room
@@ -69,7 +70,7 @@ func newSched(t *testing.T) *sched {
 	clk := &clock{t: time.Date(2027, 2, 20, 12, 0, 0, 0, loc)}
 	conn := env.Serve(t, booking.ServicesWithClock(clk.Now))
 	dc := bookingv1.NewDirectoryServiceClient(conn)
-	s := &sched{school: newSchool(t, env, dc), sc: bookingv1.NewSessionServiceClient(conn), clk: clk, loc: loc}
+	s := &sched{school: newSchool(t, env, dc), sc: bookingv1.NewSessionServiceClient(conn), tc: bookingv1.NewTermServiceClient(conn), clk: clk, loc: loc}
 	set := must(dc.GetSchoolSettings(s.admin, &bookingv1.GetSchoolSettingsRequest{Name: s.name + "/settings"}))(t)
 	must(dc.UpdateSchoolSettings(s.admin, &bookingv1.UpdateSchoolSettingsRequest{
 		Settings:   &bookingv1.SchoolSettings{Name: set.GetName(), TimeZone: "Australia/Sydney", RescheduleNoticeHours: 24},

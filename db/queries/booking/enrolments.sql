@@ -64,3 +64,15 @@ SELECT EXISTS (SELECT 1 FROM booking.students WHERE tenant_id = @tenant_id AND f
 
 -- name: ClassExists :one
 SELECT EXISTS (SELECT 1 FROM booking.classes WHERE tenant_id = @tenant_id AND class_id = @class_id);
+
+-- name: CancelWithdrawnIndividualSessions :many
+-- A withdrawn student's individual sessions of the class that have not
+-- started: cancelled, so the teacher's slots are free for the students still
+-- in the class (the trigger unblocks the student's own range).
+UPDATE booking.sessions s
+SET state = 'cancelled', sequence = s.sequence + 1, cancel_reason = @cancel_reason, revision = s.revision + 1, update_time = now()
+FROM booking.bookings b
+WHERE s.tenant_id = @tenant_id AND s.class_id = @class_id AND s.kind = 'individual' AND s.state = 'scheduled'
+  AND lower(s.during) > now()
+  AND b.tenant_id = s.tenant_id AND b.booking_id = s.booking_id AND b.student_id = @student_id
+RETURNING s.session_id;

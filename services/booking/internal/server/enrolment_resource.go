@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"strconv"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -217,10 +218,16 @@ func (s *TermServer) ListEnrolments(ctx context.Context, req *bookingv1.ListEnro
 	return &bookingv1.ListEnrolmentsResponse{Enrolments: page, NextPageToken: next}, nil
 }
 
+// withdrawnReason is the cancel_reason of a withdrawn student's individual
+// sessions.
+const withdrawnReason = "withdrawn from the class"
+
 // DeleteEnrolment withdraws the student: they leave the class's sessions
-// that have not started, and the place they free goes to the first student
-// on the waitlist whose own sessions do not clash, in the same
-// transaction. Withdrawing a withdrawn enrolment changes nothing.
+// that have not started, their individual sessions of the class that have
+// not started are cancelled (no make-up credit: they left), and the place
+// they free goes to the first student on the waitlist whose own sessions do
+// not clash, in the same transaction. Withdrawing a withdrawn enrolment
+// changes nothing.
 func (s *TermServer) DeleteEnrolment(ctx context.Context, req *bookingv1.DeleteEnrolmentRequest) (*emptypb.Empty, error) {
 	n, err := enrolmentPattern.Parse("name", req.GetName())
 	if err != nil {
@@ -249,12 +256,39 @@ func (s *TermServer) DeleteEnrolment(ctx context.Context, req *bookingv1.DeleteE
 		if err := q.RemoveStudentFromClassSessions(ctx, store.RemoveStudentFromClassSessionsParams{TenantID: tenant, ClassID: class, StudentID: e.StudentID}); err != nil {
 			return err
 		}
+		if err := cancelWithdrawnSessions(ctx, q, tenant, class, e.StudentID); err != nil {
+			return err
+		}
 		return fillPlaces(ctx, q, tenant, class)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return &emptypb.Empty{}, nil
+}
+
+// cancelWithdrawnSessions cancels a withdrawn student's individual sessions
+// of the class that have not started, each with a 'cancelled' event by the
+// caller: booked slots of a student who left would keep the teacher from
+// the students still in the class.
+func cancelWithdrawnSessions(ctx context.Context, q txQueries, tenant, class, student uuid.UUID) error {
+	ids, err := q.CancelWithdrawnIndividualSessions(ctx, store.CancelWithdrawnIndividualSessionsParams{TenantID: tenant, ClassID: class,
+		StudentID: student, CancelReason: withdrawnReason})
+	if err != nil {
+		return err
+	}
+	actor := actorOf(ctx)
+	if !actor.Valid {
+		return nil // a service caller: no user to name (actor_user_id is required)
+	}
+	for _, id := range ids {
+		if err := q.CreateSessionEvent(ctx, store.CreateSessionEventParams{TenantID: tenant, EventID: uuid.Must(uuid.NewV7()), SessionID: id,
+			Action: "cancelled", ActorUserID: actor.UUID, Reason: withdrawnReason, StudentID: uuid.NullUUID{UUID: student, Valid: true},
+			CreateTime: time.Now()}); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // fillPlaces promotes the class's waitlist in order while it has free

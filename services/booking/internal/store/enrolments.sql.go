@@ -12,6 +12,51 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+const cancelWithdrawnIndividualSessions = `-- name: CancelWithdrawnIndividualSessions :many
+UPDATE booking.sessions s
+SET state = 'cancelled', sequence = s.sequence + 1, cancel_reason = $1, revision = s.revision + 1, update_time = now()
+FROM booking.bookings b
+WHERE s.tenant_id = $2 AND s.class_id = $3 AND s.kind = 'individual' AND s.state = 'scheduled'
+  AND lower(s.during) > now()
+  AND b.tenant_id = s.tenant_id AND b.booking_id = s.booking_id AND b.student_id = $4
+RETURNING s.session_id
+`
+
+type CancelWithdrawnIndividualSessionsParams struct {
+	CancelReason string
+	TenantID     uuid.UUID
+	ClassID      uuid.UUID
+	StudentID    uuid.UUID
+}
+
+// A withdrawn student's individual sessions of the class that have not
+// started: cancelled, so the teacher's slots are free for the students still
+// in the class (the trigger unblocks the student's own range).
+func (q *Queries) CancelWithdrawnIndividualSessions(ctx context.Context, arg CancelWithdrawnIndividualSessionsParams) ([]uuid.UUID, error) {
+	rows, err := q.db.Query(ctx, cancelWithdrawnIndividualSessions,
+		arg.CancelReason,
+		arg.TenantID,
+		arg.ClassID,
+		arg.StudentID,
+	)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []uuid.UUID
+	for rows.Next() {
+		var session_id uuid.UUID
+		if err := rows.Scan(&session_id); err != nil {
+			return nil, err
+		}
+		items = append(items, session_id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const classExists = `-- name: ClassExists :one
 SELECT EXISTS (SELECT 1 FROM booking.classes WHERE tenant_id = $1 AND class_id = $2)
 `

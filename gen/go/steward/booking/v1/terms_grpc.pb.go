@@ -136,8 +136,11 @@ type TermServiceClient interface {
 	ListEnrolments(ctx context.Context, in *ListEnrolmentsRequest, opts ...grpc.CallOption) (*ListEnrolmentsResponse, error)
 	// Withdraws a student from a class or its waitlist.
 	//
-	// A freed place goes to the first student on the waitlist whose own sessions
-	// do not clash, in the same transaction.
+	// The student leaves the class's sessions that have not started, and their
+	// individual sessions of the class that have not started are cancelled
+	// ("withdrawn from the class", no make-up credit). A freed place goes to the
+	// first student on the waitlist whose own sessions do not clash, in the same
+	// transaction.
 	DeleteEnrolment(ctx context.Context, in *DeleteEnrolmentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -407,8 +410,11 @@ type TermServiceServer interface {
 	ListEnrolments(context.Context, *ListEnrolmentsRequest) (*ListEnrolmentsResponse, error)
 	// Withdraws a student from a class or its waitlist.
 	//
-	// A freed place goes to the first student on the waitlist whose own sessions
-	// do not clash, in the same transaction.
+	// The student leaves the class's sessions that have not started, and their
+	// individual sessions of the class that have not started are cancelled
+	// ("withdrawn from the class", no make-up credit). A freed place goes to the
+	// first student on the waitlist whose own sessions do not clash, in the same
+	// transaction.
 	DeleteEnrolment(context.Context, *DeleteEnrolmentRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedTermServiceServer()
 }
