@@ -41,6 +41,11 @@ func NewSessionServerWithClock(db *tenantdb.DB, now func() time.Time) *SessionSe
 var sessionConstraints = apierror.Constraints{
 	// A block's room must be the school's (a composite foreign key).
 	"availability_blocks_room_fkey": {Code: codes.InvalidArgument, Field: "availability.blocks", Description: "name a room the school does not have"},
+	// One individual session per student, class and teaching week
+	// (migration 00004): a second booking, a series over a booked week, or a
+	// move into one.
+	"sessions_student_week_key": {Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_ALREADY_BOOKED_THIS_WEEK,
+		Description: "the student already has an individual session of this class in that week; reschedule or cancel it instead"},
 }
 
 // The schedule's names these RPCs read and write.

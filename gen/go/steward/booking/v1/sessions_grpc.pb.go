@@ -128,6 +128,14 @@ type SessionServiceClient interface {
 	// A PARENT may move it until the school's notice period before it starts
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
+	//
+	// An individual session moves only within the term, to an individual week
+	// of its class (NOT_INDIVIDUAL_WEEK otherwise), and needs no open booking
+	// window (it was booked in one); its week follows the move, and a week
+	// that already has the student's individual session of the class is
+	// ALREADY_BOOKED_THIS_WEEK. A make-up session moves to any week but stays
+	// before its credit's expiry (CREDIT_UNAVAILABLE). The slot is checked
+	// against the availability of the session's own teacher.
 	RescheduleSession(ctx context.Context, in *RescheduleSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Cancels a session under the same notice rule.
 	//
@@ -418,6 +426,14 @@ type SessionServiceServer interface {
 	// A PARENT may move it until the school's notice period before it starts
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
+	//
+	// An individual session moves only within the term, to an individual week
+	// of its class (NOT_INDIVIDUAL_WEEK otherwise), and needs no open booking
+	// window (it was booked in one); its week follows the move, and a week
+	// that already has the student's individual session of the class is
+	// ALREADY_BOOKED_THIS_WEEK. A make-up session moves to any week but stays
+	// before its credit's expiry (CREDIT_UNAVAILABLE). The slot is checked
+	// against the availability of the session's own teacher.
 	RescheduleSession(context.Context, *RescheduleSessionRequest) (*Session, error)
 	// Cancels a session under the same notice rule.
 	//
