@@ -58,9 +58,11 @@ func (q *Queries) ReturnMakeupCredit(ctx context.Context, arg ReturnMakeupCredit
 const teacherAvailabilityRules = `-- name: TeacherAvailabilityRules :one
 
 SELECT coalesce((SELECT json_agg(json_build_object('weekday', ab.weekday, 'start', ab.start_time, 'end', ab.end_time, 'room', ab.room_id) ORDER BY ab.block_number)
-                 FROM booking.availability_blocks ab WHERE ab.tenant_id = $1 AND ab.teacher_id = $2), '[]')::text AS blocks,
+                 FROM booking.availability_blocks ab WHERE ab.tenant_id = t.tenant_id AND ab.teacher_id = t.teacher_id), '[]')::text AS blocks,
        coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
-                 FROM booking.availability_exceptions ae WHERE ae.tenant_id = $1 AND ae.teacher_id = $2), '[]')::text AS exceptions
+                 FROM booking.availability_exceptions ae WHERE ae.tenant_id = t.tenant_id AND ae.teacher_id = t.teacher_id), '[]')::text AS exceptions
+FROM booking.teachers t
+WHERE t.tenant_id = $1 AND t.teacher_id = $2
 `
 
 type TeacherAvailabilityRulesParams struct {
@@ -76,7 +78,8 @@ type TeacherAvailabilityRulesRow struct {
 // The reads a reschedule or cancellation of a one-to-one session needs
 // beside the booking's: the session's own teacher's availability (the
 // class's teacher may have changed since) and the credit a make-up used.
-// One teacher's blocks and exceptions, as JSON in BookableRules' shape.
+// One teacher's blocks and exceptions, as JSON in BookableRules' shape; no
+// row for a teacher the school does not have.
 func (q *Queries) TeacherAvailabilityRules(ctx context.Context, arg TeacherAvailabilityRulesParams) (TeacherAvailabilityRulesRow, error) {
 	row := q.db.QueryRow(ctx, teacherAvailabilityRules, arg.TenantID, arg.TeacherID)
 	var i TeacherAvailabilityRulesRow
