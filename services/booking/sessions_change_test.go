@@ -94,7 +94,7 @@ func TestNoticeAcrossSydneyDST(t *testing.T) {
 	a1 := s.studentA1.GetName()
 	// April: Sunday 2027-04-04 is in week 5 (individual), DST ends at 03:00.
 	early := must(s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.at(2027, 4, 4, 10, 0))))(t).GetSessions()[0]
-	late := must(s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.at(2027, 4, 4, 10, 30))))(t).GetSessions()[0]
+	late := must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), s.at(2027, 4, 4, 10, 30))))(t).GetSessions()[0] // a1 has week 5's
 	if d := s.at(2027, 4, 4, 10, 0).Sub(s.at(2027, 4, 3, 10, 0)); d != 25*time.Hour {
 		t.Fatalf("the fixture's DST change: %v", d)
 	}
@@ -102,11 +102,11 @@ func TestNoticeAcrossSydneyDST(t *testing.T) {
 	must(s.sc.CancelSession(s.parentA, s.cancelReq(early, "")))(t)
 	// 24 elapsed hours before 10:30 is Saturday 11:30, past its deadline (10:30).
 	s.clk.Set(s.at(2027, 4, 4, 10, 30).Add(-24 * time.Hour))
-	if _, err := s.sc.CancelSession(s.parentA, s.cancelReq(late, "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+	if _, err := s.sc.CancelSession(s.parentB, s.cancelReq(late, "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
 		t.Errorf("24 elapsed hours before, across the end of DST: %v", err)
 	}
 	s.clk.Set(s.at(2027, 4, 3, 10, 30).Add(time.Second))
-	if _, err := s.sc.RescheduleSession(s.parentA, s.moveReq(late, s.at(2027, 4, 4, 11, 0), "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
+	if _, err := s.sc.RescheduleSession(s.parentB, s.moveReq(late, s.at(2027, 4, 4, 11, 0), "")); reasonOf(err) != "NOTICE_TOO_SHORT" {
 		t.Errorf("a second past the deadline: %v", err)
 	}
 
@@ -257,9 +257,10 @@ func TestStudentCannotBeInTwoPlaces(t *testing.T) {
 	must(s.sc.CreateBooking(s.parentB, s.bookReq(s.b1.GetName(), start.Add(30*time.Minute))))(t) // free for another student
 }
 
-// TestConcurrentReschedulesOntoOneSlot: ten sessions moved at once onto the
-// same free slot: one moves, nine are SLOT_TAKEN and stay exactly where
-// they were.
+// TestConcurrentReschedulesOntoOneSlot: ten sessions (two individual, eight
+// make-ups: one individual session per student and week) moved at once
+// onto the same free slot: one moves, nine are SLOT_TAKEN and stay exactly
+// where they were.
 func TestConcurrentReschedulesOntoOneSlot(t *testing.T) {
 	t.Parallel()
 	s := newSched(t)
@@ -268,14 +269,19 @@ func TestConcurrentReschedulesOntoOneSlot(t *testing.T) {
 		start time.Time
 	}
 	var sessions []booked
+	a1, b1, a2 := s.studentA1.GetName(), s.b1.GetName(), s.studentA2.GetName()
 	for i := range 10 { // Mondays and Sundays of weeks 2 and 4, on the half hours
 		week, day := []int{2, 4}[i/6%2], []int{0, 6}[i%6/3]
 		start := s.week(week, day, 9, 0).Add(time.Duration(i%3) * 30 * time.Minute)
-		st, ctx := s.studentA1.GetName(), s.parentA
-		if i%2 == 1 {
-			st, ctx = s.b1.GetName(), s.parentB
+		if i < 2 { // a1's and b1's individual sessions of week 2
+			st, ctx := a1, s.parentA
+			if i%2 == 1 {
+				st, ctx = b1, s.parentB
+			}
+			sessions = append(sessions, booked{must(s.sc.CreateBooking(ctx, s.bookReq(st, start)))(t).GetSessions()[0], start})
+			continue
 		}
-		sessions = append(sessions, booked{must(s.sc.CreateBooking(ctx, s.bookReq(st, start)))(t).GetSessions()[0], start})
+		sessions = append(sessions, booked{s.makeupAt(t, []string{a1, b1, a2}[i%3], []int{1, 3, 7, 9}[i/3], start), start})
 	}
 	target := s.week(5, 0, 11, 30)
 	var wg sync.WaitGroup

@@ -45,6 +45,7 @@ func TestCreateBookingRefusals(t *testing.T) {
 		{"a day without availability", s.parentA, s.bookReq(a1, s.week(2, 1, 9, 0)), codes.FailedPrecondition, "OUTSIDE_AVAILABILITY"},
 		{"after the block", s.parentA, s.bookReq(a1, s.week(2, 0, 11, 45)), codes.FailedPrecondition, "OUTSIDE_AVAILABILITY"},
 		{"taken by the teacher", s.parentB, s.bookReq(b1, s.week(2, 0, 9, 0)), codes.Aborted, "SLOT_TAKEN"},
+		{"a second session in the week", s.parentA, s.bookReq(a1, s.week(2, 0, 10, 0)), codes.FailedPrecondition, "ALREADY_BOOKED_THIS_WEEK"},
 		{"another family's student", s.parentB, s.bookReq(a1, s.week(2, 0, 10, 0)), codes.NotFound, apierror.ReasonNotFound},
 		{"a teacher books nothing", s.teacherCtx, s.bookReq(a1, s.week(2, 0, 10, 0)), codes.NotFound, apierror.ReasonNotFound},
 		{"another tenant's admin", otherAdmin, s.bookReq(a1, s.week(2, 0, 10, 0)), codes.NotFound, apierror.ReasonNotFound},
@@ -75,7 +76,7 @@ func TestCreateBookingRefusals(t *testing.T) {
 	if _, err := s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.week(2, 0, 9, 0))); reasonOf(err) != "NOTICE_TOO_SHORT" {
 		t.Errorf("within the notice: %v", err)
 	}
-	must(s.sc.CreateBooking(s.parentA, s.bookReq(a1, s.week(2, 0, 9, 30))))(t)
+	must(s.sc.CreateBooking(s.parentB, s.bookReq(b1, s.week(2, 0, 9, 30))))(t) // a1 has week 2's already
 	if n := s.count(t, `SELECT count(*) FROM booking.sessions WHERE tenant_id = $1 AND kind = 'individual'`, s.id); n != 2 {
 		t.Errorf("%d individual sessions, want 2", n)
 	}
@@ -163,8 +164,10 @@ func TestSeriesAllOrNothing(t *testing.T) {
 }
 
 // TestConcurrentBookingsNeverOverlap: 100 parallel bookings of six
-// contested slots by two students: each gets its booking or SLOT_TAKEN,
-// and SQL shows no teacher, room or student in two sessions at once.
+// contested slots (two in each of weeks 4, 5 and 6) by two students: each
+// gets its booking, SLOT_TAKEN or ALREADY_BOOKED_THIS_WEEK; every slot is
+// booked, once, each student once a week, and SQL shows no teacher, room or
+// student in two sessions at once.
 func TestConcurrentBookingsNeverOverlap(t *testing.T) {
 	t.Parallel()
 	s := newSched(t)
@@ -174,7 +177,7 @@ func TestConcurrentBookingsNeverOverlap(t *testing.T) {
 	outcomes := map[string]int{}
 	for i := range 100 {
 		wg.Go(func() {
-			req := s.bookReq(students[i%2], s.week(4, 0, 9, 0).Add(time.Duration(i%6)*30*time.Minute))
+			req := s.bookReq(students[i/6%2], s.week(4+i%6/2, 0, 9, 0).Add(time.Duration(i%2)*30*time.Minute))
 			_, err := s.sc.CreateBooking(s.admin, req)
 			mu.Lock()
 			outcomes[reasonOf(err)]++
@@ -182,8 +185,12 @@ func TestConcurrentBookingsNeverOverlap(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	if outcomes["OK"] != 6 || outcomes["SLOT_TAKEN"] != 94 {
-		t.Errorf("outcomes = %v, want 6 OK and 94 SLOT_TAKEN", outcomes)
+	if outcomes["OK"] != 6 || outcomes["SLOT_TAKEN"]+outcomes["ALREADY_BOOKED_THIS_WEEK"] != 94 || outcomes["SLOT_TAKEN"] == 0 {
+		t.Errorf("outcomes = %v, want 6 OK and 94 SLOT_TAKEN or ALREADY_BOOKED_THIS_WEEK", outcomes)
+	}
+	if n := s.count(t, `SELECT count(*) FROM (SELECT 1 FROM booking.sessions s JOIN booking.session_attendees a USING (tenant_id, session_id)
+		WHERE s.tenant_id = $1 AND s.kind = 'individual' GROUP BY a.student_id, s.week_number HAVING count(*) > 1) x`, s.id); n != 0 {
+		t.Errorf("%d (student, week) pairs with more than one individual session", n)
 	}
 	for what, sql := range map[string]string{
 		"teacher": `SELECT count(*) FROM booking.sessions x JOIN booking.sessions y ON x.tenant_id = y.tenant_id AND x.teacher_id = y.teacher_id

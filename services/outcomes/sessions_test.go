@@ -59,7 +59,8 @@ func init() {
 }
 
 // schedFixtures are a world's standing schedule: in the school a term of
-// four individual weeks from a Monday at least a week ahead, a class of
+// 52 individual weeks from a Monday at least a week ahead (a student books
+// one individual session a week, and every call books a fresh one), a class of
 // the TEACHER principal's that the directory's student (the PARENT's, the
 // STUDENT's) is enrolled in, availability all day every day, an open
 // window, a booked session with its booking, and a group session that has
@@ -69,7 +70,7 @@ type schedFixtures struct {
 	class, window, availability, term           string
 	session, booking, started, student, teacher string
 	monday                                      time.Time
-	next                                        *atomic.Int64 // the next free half-hour slot of the term
+	next                                        *atomic.Int64 // the next free week of the term
 }
 
 // newSchedules builds both worlds' schedules; the school's by SQL (the
@@ -103,9 +104,9 @@ func (m *matrix) newSchedules(t *testing.T) {
 			args []any
 		}{
 			{`INSERT INTO booking.terms (tenant_id, term_id, display_name, start_date, end_date) VALUES ($1, $2, 'Matrix term', $3, $4)`,
-				[]any{tenant, termID, monday, monday.AddDate(0, 0, 27)}},
+				[]any{tenant, termID, monday, monday.AddDate(0, 0, 7*termWeeks-1)}},
 			{`INSERT INTO booking.term_weeks (tenant_id, term_id, week_number, monday, kind)
-			  SELECT $1, $2, n, $3::date + 7 * (n - 1), 'individual' FROM generate_series(1, 4) n`, []any{tenant, termID, monday}},
+			  SELECT $1, $2, n, $3::date + 7 * (n - 1), 'individual' FROM generate_series(1, $4::int) n`, []any{tenant, termID, monday, termWeeks}},
 			{`INSERT INTO booking.classes (tenant_id, class_id, term_id, display_name, instrument_id, teacher_id, room_id, weekday, start_time,
 			  group_minutes, individual_minutes, capacity) VALUES ($1, $2, $3, 'Matrix class', $4, $5, $6, 1, '16:00', 60, 30, 10)`,
 				[]any{tenant, classID, termID, idOf(w.dir.instrument), idOf(teacher.GetName()), idOf(w.dir.room)}},
@@ -142,10 +143,14 @@ func allDay(name, room string) *bookingv1.Availability {
 	return a
 }
 
-// slot is a fresh half-hour of the term no call has used (UTC, the
-// school's default zone).
+// termWeeks is how long the matrix term runs: more weeks than its calls
+// book sessions.
+const termWeeks = 52
+
+// slot is Monday 00:30 of a week of the term no call has used (UTC, the
+// school's default zone): the student has no individual session in it.
 func (s schedFixtures) slot() time.Time {
-	return s.monday.Add(time.Duration(s.next.Add(1)) * 30 * time.Minute)
+	return s.monday.AddDate(0, 0, 7*int(s.next.Add(1)-1)).Add(30 * time.Minute)
 }
 
 func (s schedFixtures) bookReq(w *world) *bookingv1.CreateBookingRequest {

@@ -104,12 +104,15 @@ func notOneToOne(what string) error {
 }
 
 // RescheduleSession moves an individual or make-up session with one UPDATE
-// of its time (the attendee rows follow by trigger): a taken slot fails the
-// statement and leaves the session where it was (SLOT_TAKEN with
-// alternatives). The new slot must be in the teacher's availability on the
-// grid of the session's length, not on a break; it needs no window (the
-// booking was made in one). Both the old and the new start must satisfy the
-// notice rule for a PARENT; staff override it with a reason.
+// of its time and week (the attendee rows follow by trigger): a taken slot
+// fails the statement and leaves the session where it was (SLOT_TAKEN with
+// alternatives), as does a week the student already has an individual
+// session of the class in (sessions_student_week_key: ALREADY_BOOKED_THIS_WEEK).
+// The new slot must be in the session's teacher's availability on the grid
+// of the session's length, not on a break; an individual session stays in
+// an individual week of its term, a make-up before its credit's expiry
+// (moveRules). Both the old and the new start must satisfy the notice rule
+// for a PARENT; staff override it with a reason.
 func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.RescheduleSessionRequest) (*bookingv1.Session, error) {
 	n, err := sessionPattern.Parse("name", req.GetName())
 	if err != nil {
@@ -137,20 +140,9 @@ func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.Re
 		if err != nil {
 			return err
 		}
-		class, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: r.ClassID, StudentID: student})
+		rules, err := s.moveRules(ctx, q, r, student, now)
 		if err != nil {
 			return err
-		}
-		// The class teacher's availability (the session's teacher) on the
-		// grid of the session's length, in any week of the term (or beyond
-		// it), no window: a make-up's rules without an expiry.
-		class.IndividualMinutes = int32(endOf(r).Sub(startOf(r)) / time.Minute)
-		rules, err := rulesOf(class, &store.BookingMakeupCredit{ExpireTime: startOf(r).AddDate(10, 0, 0)}, now)
-		if err != nil {
-			return err
-		}
-		if to.After(rules.Expire) {
-			return refusal(schedule.Unavailable, to, rules.Loc)
 		}
 		slot, p := rules.Check(to)
 		if p != schedule.OK && p != schedule.TooSoon {
@@ -185,9 +177,9 @@ func (s *SessionServer) RescheduleSession(ctx context.Context, req *bookingv1.Re
 
 // CancelSession cancels a session under the notice rule. The school
 // cancelling (ADMIN, the session's TEACHER; also group sessions) or a
-// PARENT cancelling an individual or make-up session in time grants each
-// attendee a make-up credit (GrantMakeupCredits: one per student and
-// session, however often asked).
+// PARENT cancelling an individual session in time grants each attendee a
+// make-up credit (GrantMakeupCredits: one per student and session, however
+// often asked); a cancelled make-up session returns the credit it used.
 func (s *SessionServer) CancelSession(ctx context.Context, req *bookingv1.CancelSessionRequest) (*bookingv1.Session, error) {
 	n, err := sessionPattern.Parse("name", req.GetName())
 	if err != nil {
@@ -225,8 +217,14 @@ func (s *SessionServer) CancelSession(ctx context.Context, req *bookingv1.Cancel
 		if _, err := q.CancelSessionRow(ctx, store.CancelSessionRowParams{TenantID: tenant, SessionID: r.SessionID, CancelReason: req.GetReason()}); err != nil {
 			return err
 		}
-		// Staff always grant; a PARENT reaching here was in time.
-		if _, err := q.GrantMakeupCredits(ctx, store.GrantMakeupCreditsParams{TenantID: tenant, SessionID: r.SessionID}); err != nil {
+		// Staff always grant; a PARENT reaching here was in time. A make-up
+		// gives its own credit back (original expiry) instead: a new one each
+		// time would roll credits forward for ever.
+		if r.Kind == "makeup" {
+			if _, err := q.ReturnMakeupCredit(ctx, store.ReturnMakeupCreditParams{TenantID: tenant, SessionID: r.SessionID}); err != nil {
+				return err
+			}
+		} else if _, err := q.GrantMakeupCredits(ctx, store.GrantMakeupCreditsParams{TenantID: tenant, SessionID: r.SessionID}); err != nil {
 			return err
 		}
 		if err := s.event(ctx, q, r, "cancelled", req.GetReason(), overridden, nil); err != nil {

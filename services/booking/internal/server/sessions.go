@@ -48,6 +48,12 @@ var sessionConstraints = apierror.Constraints{
 	"bookings_student_fkey":          {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
 	"session_attendees_student_fkey": {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
 	"makeup_credits_student_fkey":    {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
+	"sessions_student_fkey":          {Code: codes.NotFound, Field: "booking.student", OnDelete: studentInUse},
+	// One individual session per student, class and teaching week
+	// (migration 00004): a second booking, a series over a booked week, or a
+	// move into one.
+	"sessions_student_week_key": {Code: codes.FailedPrecondition, Reason: bookingv1.ErrorReason_ERROR_REASON_ALREADY_BOOKED_THIS_WEEK,
+		Description: "the student already has an individual session of this class in that week; reschedule or cancel it instead"},
 }
 
 // The schedule's names these RPCs read and write.

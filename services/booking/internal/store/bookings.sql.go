@@ -187,7 +187,7 @@ WITH s AS (
                                 during, booking_id)
   VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
           tstzrange($9::timestamptz, $10::timestamptz), $11)
-  RETURNING tenant_id, session_id, kind, state, term_id, class_id, week_number, teacher_id, room_id, during, booking_id, sequence, cancel_reason, revision, create_time, update_time
+  RETURNING tenant_id, session_id, kind, state, term_id, class_id, week_number, teacher_id, room_id, during, booking_id, sequence, cancel_reason, revision, create_time, update_time, student_id
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
   SELECT s.tenant_id, s.session_id, $12, s.during, true FROM s

@@ -81,6 +81,10 @@ const (
 	// session or a make-up credit, which keep the student's history
 	// (FAILED_PRECONDITION).
 	ErrorReason_ERROR_REASON_STUDENT_IN_USE ErrorReason = 17
+	// The student already has an individual session of this class in that
+	// teaching week (one a week; a series is refused whole): reschedule or
+	// cancel that one instead (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_ALREADY_BOOKED_THIS_WEEK ErrorReason = 18
 )
 
 // Enum value maps for ErrorReason.
@@ -104,26 +108,28 @@ var (
 		15: "ERROR_REASON_ROOM_IN_USE",
 		16: "ERROR_REASON_TEACHER_IN_USE",
 		17: "ERROR_REASON_STUDENT_IN_USE",
+		18: "ERROR_REASON_ALREADY_BOOKED_THIS_WEEK",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":          0,
-		"ERROR_REASON_FAMILY_NOT_EMPTY":     1,
-		"ERROR_REASON_INSTRUMENT_IN_USE":    2,
-		"ERROR_REASON_SLOT_TAKEN":           3,
-		"ERROR_REASON_WINDOW_CLOSED":        4,
-		"ERROR_REASON_NOT_ENROLLED":         5,
-		"ERROR_REASON_OUTSIDE_AVAILABILITY": 6,
-		"ERROR_REASON_NOTICE_TOO_SHORT":     7,
-		"ERROR_REASON_NOT_INDIVIDUAL_WEEK":  8,
-		"ERROR_REASON_SESSION_STARTED":      9,
-		"ERROR_REASON_SESSION_CANCELLED":    10,
-		"ERROR_REASON_CREDIT_UNAVAILABLE":   11,
-		"ERROR_REASON_TERM_IN_USE":          12,
-		"ERROR_REASON_CLASS_IN_USE":         13,
-		"ERROR_REASON_SESSION_NOT_STARTED":  14,
-		"ERROR_REASON_ROOM_IN_USE":          15,
-		"ERROR_REASON_TEACHER_IN_USE":       16,
-		"ERROR_REASON_STUDENT_IN_USE":       17,
+		"ERROR_REASON_UNSPECIFIED":              0,
+		"ERROR_REASON_FAMILY_NOT_EMPTY":         1,
+		"ERROR_REASON_INSTRUMENT_IN_USE":        2,
+		"ERROR_REASON_SLOT_TAKEN":               3,
+		"ERROR_REASON_WINDOW_CLOSED":            4,
+		"ERROR_REASON_NOT_ENROLLED":             5,
+		"ERROR_REASON_OUTSIDE_AVAILABILITY":     6,
+		"ERROR_REASON_NOTICE_TOO_SHORT":         7,
+		"ERROR_REASON_NOT_INDIVIDUAL_WEEK":      8,
+		"ERROR_REASON_SESSION_STARTED":          9,
+		"ERROR_REASON_SESSION_CANCELLED":        10,
+		"ERROR_REASON_CREDIT_UNAVAILABLE":       11,
+		"ERROR_REASON_TERM_IN_USE":              12,
+		"ERROR_REASON_CLASS_IN_USE":             13,
+		"ERROR_REASON_SESSION_NOT_STARTED":      14,
+		"ERROR_REASON_ROOM_IN_USE":              15,
+		"ERROR_REASON_TEACHER_IN_USE":           16,
+		"ERROR_REASON_STUDENT_IN_USE":           17,
+		"ERROR_REASON_ALREADY_BOOKED_THIS_WEEK": 18,
 	}
 )
 
@@ -158,7 +164,7 @@ var File_steward_booking_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1\x1a\x1csteward/type/v1/errors.proto*\xab\x05\n" +
+	"\x1fsteward/booking/v1/errors.proto\x12\x12steward.booking.v1\x1a\x1csteward/type/v1/errors.proto*\xdd\x05\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12!\n" +
 	"\x1dERROR_REASON_FAMILY_NOT_EMPTY\x10\x01\x12\"\n" +
@@ -178,7 +184,8 @@ const file_steward_booking_v1_errors_proto_rawDesc = "" +
 	" ERROR_REASON_SESSION_NOT_STARTED\x10\x0e\x1a\x05\xe0\xf4\x18\x9c\x03\x12\x1c\n" +
 	"\x18ERROR_REASON_ROOM_IN_USE\x10\x0f\x12\x1f\n" +
 	"\x1bERROR_REASON_TEACHER_IN_USE\x10\x10\x12\x1f\n" +
-	"\x1bERROR_REASON_STUDENT_IN_USE\x10\x11B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
+	"\x1bERROR_REASON_STUDENT_IN_USE\x10\x11\x120\n" +
+	"%ERROR_REASON_ALREADY_BOOKED_THIS_WEEK\x10\x12\x1a\x05\xe0\xf4\x18\x9c\x03B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
 
 var (
 	file_steward_booking_v1_errors_proto_rawDescOnce sync.Once

@@ -104,8 +104,10 @@ type SessionServiceClient interface {
 	// Refusals: SLOT_TAKEN (ABORTED, HTTP 409, with the nearest free slots in
 	// a SlotAlternatives detail), WINDOW_CLOSED, NOT_ENROLLED,
 	// OUTSIDE_AVAILABILITY, NOT_INDIVIDUAL_WEEK, NOTICE_TOO_SHORT,
-	// CREDIT_UNAVAILABLE (FAILED_PRECONDITION, HTTP 412). With request_id set,
-	// a retry returns the first booking.
+	// CREDIT_UNAVAILABLE, ALREADY_BOOKED_THIS_WEEK (a student has one
+	// individual session of a class per teaching week; make-ups are extra)
+	// (FAILED_PRECONDITION, HTTP 412). With request_id set, a retry returns
+	// the first booking.
 	CreateBooking(ctx context.Context, in *CreateBookingRequest, opts ...grpc.CallOption) (*Booking, error)
 	// Gets one booking.
 	//
@@ -128,11 +130,22 @@ type SessionServiceClient interface {
 	// A PARENT may move it until the school's notice period before it starts
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
+	//
+	// An individual session moves only within the term, to an individual week
+	// of its class (NOT_INDIVIDUAL_WEEK otherwise), and needs no open booking
+	// window (it was booked in one); its week follows the move, and a week
+	// that already has the student's individual session of the class is
+	// ALREADY_BOOKED_THIS_WEEK. A make-up session moves to any week but stays
+	// before its credit's expiry (CREDIT_UNAVAILABLE). The slot is checked
+	// against the availability of the session's own teacher.
 	RescheduleSession(ctx context.Context, in *RescheduleSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Cancels a session under the same notice rule.
 	//
 	// A PARENT cancelling in time, or the school cancelling (ADMIN, the TEACHER;
-	// also whole group sessions), grants each student a make-up credit.
+	// also whole group sessions), grants each student a make-up credit; a
+	// cancelled make-up session gives back the credit it used, with its
+	// original expiry, instead of a new one. A cancelled individual session
+	// frees its week for another booking.
 	CancelSession(ctx context.Context, in *CancelSessionRequest, opts ...grpc.CallOption) (*Session, error)
 	// Marks a student's attendance at a session.
 	//
@@ -394,8 +407,10 @@ type SessionServiceServer interface {
 	// Refusals: SLOT_TAKEN (ABORTED, HTTP 409, with the nearest free slots in
 	// a SlotAlternatives detail), WINDOW_CLOSED, NOT_ENROLLED,
 	// OUTSIDE_AVAILABILITY, NOT_INDIVIDUAL_WEEK, NOTICE_TOO_SHORT,
-	// CREDIT_UNAVAILABLE (FAILED_PRECONDITION, HTTP 412). With request_id set,
-	// a retry returns the first booking.
+	// CREDIT_UNAVAILABLE, ALREADY_BOOKED_THIS_WEEK (a student has one
+	// individual session of a class per teaching week; make-ups are extra)
+	// (FAILED_PRECONDITION, HTTP 412). With request_id set, a retry returns
+	// the first booking.
 	CreateBooking(context.Context, *CreateBookingRequest) (*Booking, error)
 	// Gets one booking.
 	//
@@ -418,11 +433,22 @@ type SessionServiceServer interface {
 	// A PARENT may move it until the school's notice period before it starts
 	// (NOTICE_TOO_SHORT after that); ADMIN and the session's TEACHER may
 	// override with a reason. Nothing moves once started (SESSION_STARTED).
+	//
+	// An individual session moves only within the term, to an individual week
+	// of its class (NOT_INDIVIDUAL_WEEK otherwise), and needs no open booking
+	// window (it was booked in one); its week follows the move, and a week
+	// that already has the student's individual session of the class is
+	// ALREADY_BOOKED_THIS_WEEK. A make-up session moves to any week but stays
+	// before its credit's expiry (CREDIT_UNAVAILABLE). The slot is checked
+	// against the availability of the session's own teacher.
 	RescheduleSession(context.Context, *RescheduleSessionRequest) (*Session, error)
 	// Cancels a session under the same notice rule.
 	//
 	// A PARENT cancelling in time, or the school cancelling (ADMIN, the TEACHER;
-	// also whole group sessions), grants each student a make-up credit.
+	// also whole group sessions), grants each student a make-up credit; a
+	// cancelled make-up session gives back the credit it used, with its
+	// original expiry, instead of a new one. A cancelled individual session
+	// frees its week for another booking.
 	CancelSession(context.Context, *CancelSessionRequest) (*Session, error)
 	// Marks a student's attendance at a session.
 	//
