@@ -26,7 +26,7 @@ var scheduleTypes = map[string]string{
 type scheduleSet struct {
 	names     map[string]string
 	feedToken string
-	freeSlots []*bookingv1.Slot // of the class, after the set's two bookings
+	freeSlots []*bookingv1.Slot // of the class, one a week, in weeks the set has not booked
 }
 
 // newScheduleSet creates through ctx, a school admin's, over dir (a
@@ -78,8 +78,16 @@ func newScheduleSet(t *testing.T, s *stack, ctx context.Context, dir map[string]
 	slots, err := s.sessions.ListFreeSlots(ctx, &bookingv1.ListFreeSlotsRequest{Parent: school, Student: dir["tenants/families/students"],
 		Class: class.GetName(), BookingWindow: window.GetName()})
 	must("ListFreeSlots", err)
-	if len(slots.GetSlots()) < 2 {
-		t.Fatalf("schedule fixture (%s): %d free slots; want 2 or more", tag, len(slots.GetSlots()))
+	// One individual session a week per student and class: the first free
+	// slot of each week, so each booking (and the sweep's) has a week of its own.
+	var weekly []*bookingv1.Slot
+	for _, sl := range slots.GetSlots() {
+		if len(weekly) == 0 || weekly[len(weekly)-1].GetWeek() != sl.GetWeek() {
+			weekly = append(weekly, sl)
+		}
+	}
+	if len(weekly) < 4 {
+		t.Fatalf("schedule fixture (%s): free slots in %d weeks; want 4 or more", tag, len(weekly))
 	}
 	book := func(slot *bookingv1.Slot) *bookingv1.Booking {
 		t.Helper()
@@ -88,8 +96,8 @@ func newScheduleSet(t *testing.T, s *stack, ctx context.Context, dir map[string]
 		must("CreateBooking", err)
 		return b
 	}
-	booking := book(slots.GetSlots()[0])
-	cancelled := book(slots.GetSlots()[1]).GetSessions()[0]
+	booking := book(weekly[0])
+	cancelled := book(weekly[1]).GetSessions()[0]
 	_, err = s.sessions.CancelSession(ctx, &bookingv1.CancelSessionRequest{Name: cancelled, Reason: "Teacher at a conference"})
 	must("CancelSession", err)
 	credits, err := s.sessions.ListMakeupCredits(ctx, &bookingv1.ListMakeupCreditsRequest{Parent: school,
@@ -106,7 +114,7 @@ func newScheduleSet(t *testing.T, s *stack, ctx context.Context, dir map[string]
 	feed, err := s.calendar.CreateCalendarFeed(ctx, &bookingv1.CreateCalendarFeedRequest{Parent: school,
 		CalendarFeed: &bookingv1.CalendarFeed{Family: dir["tenants/families"]}})
 	must("CreateCalendarFeed", err)
-	return scheduleSet{feedToken: feedToken(t, feed.GetUrl()), freeSlots: slots.GetSlots()[2:], names: map[string]string{
+	return scheduleSet{feedToken: feedToken(t, feed.GetUrl()), freeSlots: weekly[2:], names: map[string]string{
 		"tenants/terms": term.GetName(), "tenants/terms/weekPattern": pattern.GetName(),
 		"tenants/classes": class.GetName(), "tenants/classes/enrolments": enrolment.GetName(),
 		"tenants/teachers/availability": availability.GetName(), "tenants/bookingWindows": window.GetName(),
