@@ -62,9 +62,11 @@ func pgbenchSimpleUpdate(ctx context.Context, bin, ownerURL string, clients int,
 // event. Each transaction takes the next slot of a global sequence, 30
 // minutes apart from 2030 on, so none overlaps another and every insert
 // passes all three constraints' checks — the work of a successful booking.
+// Its week number is the slot's own (from 1000 on, past any real week), so
+// the one-session-a-week unique index is checked and passed too.
 const bookingInsertScript = `\set r random(0, :targets - 1)
 WITH t AS (
-  SELECT tg.*, tstzrange(timestamptz '2030-01-07 00:00+00' + n.n * interval '30 minutes',
+  SELECT tg.*, n.n, tstzrange(timestamptz '2030-01-07 00:00+00' + n.n * interval '30 minutes',
     timestamptz '2030-01-07 00:30+00' + n.n * interval '30 minutes') AS during
   FROM bench.targets tg, (SELECT nextval('bench.slot') AS n) n WHERE tg.i = :r),
 b AS (
@@ -73,7 +75,7 @@ b AS (
   RETURNING booking_id),
 s AS (
   INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id, during, booking_id)
-  SELECT t.tenant_id, gen_random_uuid(), 'individual', t.term_id, t.class_id, t.week, t.teacher_id, t.room_id, t.during, b.booking_id FROM t, b
+  SELECT t.tenant_id, gen_random_uuid(), 'individual', t.term_id, t.class_id, (1000 + t.n)::int, t.teacher_id, t.room_id, t.during, b.booking_id FROM t, b
   RETURNING session_id, during),
 a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
