@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -43,24 +44,33 @@ type (
 	}
 )
 
-// bookableRules reads, in one query, the class and what decides one
-// student's bookable slots of it (schedule.Rules): the term's weeks as the
-// class is taught, its breaks and windows, the teacher's availability and
-// the school's notice rule. credit set makes them a make-up's: any week, no
-// window, before its expiry.
-func bookableRules(ctx context.Context, q *store.Queries, tenant, class, student uuid.UUID, credit *store.BookingMakeupCredit,
-	now time.Time) (store.BookableRulesRow, schedule.Rules, error) {
-	row, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: class, StudentID: student})
-	if err != nil {
-		return row, schedule.Rules{}, err
+// rulesRowOf is the BookableRules part of a BookingContext row.
+func rulesRowOf(c store.BookingContextRow) store.BookableRulesRow {
+	return store.BookableRulesRow{ClassID: c.ClassID, TermID: c.TermID, DisplayName: c.DisplayName, TeacherID: c.TeacherID, RoomID: c.RoomID,
+		IndividualMinutes: c.IndividualMinutes, TermStart: c.TermStart, TermEnd: c.TermEnd, TimeZone: c.TimeZone, NoticeHours: c.NoticeHours,
+		Enrolled: c.Enrolled, Weeks: c.Weeks, Breaks: c.Breaks, Windows: c.Windows, Blocks: c.Blocks, Exceptions: c.Exceptions}
+}
+
+// zones caches loaded time zones by name: time.LoadLocation reads and
+// parses the zoneinfo file on every call, and a zone's rules do not change
+// while the process runs.
+var zones sync.Map // string → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
 	}
-	r, err := rulesOf(row, credit, now)
-	return row, r, err
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // rulesOf builds the rules of a BookableRules row.
 func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
-	loc, err := time.LoadLocation(row.TimeZone)
+	loc, err := loadZone(row.TimeZone)
 	if err != nil {
 		return schedule.Rules{}, err // the settings refuse a zone that does not load
 	}
@@ -143,4 +153,18 @@ func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uui
 		busy.Rooms[row.RoomID] = append(busy.Rooms[row.RoomID], i)
 	}
 	return busy, nil
+}
+
+// busyOfContext is the busy intervals a BookingContext row carries, as
+// busyFor would have read them.
+func busyOfContext(c store.BookingContextRow) schedule.Busy {
+	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Interval{}}
+	for i := range c.BusyStarts {
+		iv := schedule.Interval{Start: c.BusyStarts[i], End: c.BusyEnds[i]}
+		if c.BusyOfPerson[i] {
+			busy.All = append(busy.All, iv)
+		}
+		busy.Rooms[c.BusyRooms[i]] = append(busy.Rooms[c.BusyRooms[i]], iv)
+	}
+	return busy
 }
