@@ -493,10 +493,12 @@ func (r *rush) attempts(n int, seedValue uint64) []attempt {
 	return out
 }
 
-// reset empties the window's weeks of the previous run's bookings and opens
-// the window now, so every run meets the same fresh window.
+// reset empties the window's weeks of the previous run's bookings, vacuums
+// what that left dead (else each run would scan more dead index entries
+// than the one before it) and opens the window now, so every run meets the
+// same fresh window.
 func (r *rush) reset(ctx context.Context) error {
-	return r.inTenant(ctx, func(tx pgx.Tx) error {
+	err := r.inTenant(ctx, func(tx pgx.Tx) error {
 		const mine = `SELECT session_id FROM booking.sessions WHERE tenant_id = $1 AND term_id = $2
 			AND kind IN ('individual', 'makeup') AND week_number = ANY ($3)`
 		for _, q := range []string{
@@ -516,6 +518,11 @@ func (r *rush) reset(ctx context.Context) error {
 			revision = revision + 1, update_time = now() WHERE tenant_id = $1 AND window_id = $2`, r.tenant, r.window)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	_, err = r.owner.Exec(ctx, `VACUUM (ANALYZE) booking.sessions, booking.session_attendees, booking.bookings, booking.session_events`)
+	return err
 }
 
 type answer struct {

@@ -281,18 +281,19 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 	// The read covers the first slot's fortnight: refuse it early when it
 	// is visibly taken, sparing the database a doomed insert and its
 	// rollback. The constraints still decide every slot that looks free.
-	if busy := busyOfContext(c); busy.Takes(slots[0]) {
+	busy := busyOfContext(c)
+	if busy.Takes(slots[0]) {
 		return nil, s.answerTaken(ctx, a.tenant, &slotTakenError{err: errors.New("visibly taken"), slots: slots[:1], rules: rules,
 			teacher: c.TeacherID, student: studentID, busy: &busy})
 	}
 	var row store.CreateBookedSlotsRow
 	if credit == nil {
-		row, err = bookSlots(ctx, q, p)
+		row, err = bookSlots(ctx, q, p, true)
 	} else {
 		// The credit is used in the same transaction as its session is booked.
 		err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 			tq := queries(tx)
-			if row, err = tq.CreateBookedSlots(ctx, p); err != nil {
+			if row, err = bookSlots(ctx, tq, p, false); err != nil {
 				return err
 			}
 			_, err := tq.UseMakeupCredit(ctx, store.UseMakeupCreditParams{TenantID: a.tenant, CreditID: credit.CreditID, StudentID: studentID,
@@ -307,7 +308,12 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 	case errors.Is(err, pgx.ErrNoRows) && key.RequestID.Valid: // a concurrent retry won; its booking is committed now
 		return s.replay(ctx, q, a.tenant, key, v)
 	case contested(err):
-		return nil, s.answerTaken(ctx, a.tenant, &slotTakenError{err: err, slots: slots, rules: rules, teacher: c.TeacherID, student: studentID})
+		taken := &slotTakenError{err: err, slots: slots, rules: rules, teacher: c.TeacherID, student: studentID}
+		if len(slots) == 1 { // lost a race for it: the alternatives are what the read showed free, but that slot
+			busy.All = append(busy.All, schedule.Interval{Start: slots[0].Start, End: slots[0].End})
+			taken.busy = &busy
+		} // of a series, a fresh read finds which slot was taken
+		return nil, s.answerTaken(ctx, a.tenant, taken)
 	case err != nil:
 		return nil, err
 	}
@@ -315,16 +321,27 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		ClassID: c.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, CreateTime: row.CreateTime}, p.SessionIds), nil
 }
 
-// bookSlots runs CreateBookedSlots on its own (an implicit transaction). A deadlock
-// (40P01) means two writers of overlapping sessions each waited for the
-// other's exclusion-constraint entry and PostgreSQL aborted this one; by
-// now the other has finished, so one more try gets the constraint's own
-// answer.
-func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams) (store.CreateBookedSlotsRow, error) {
-	row, err := q.CreateBookedSlots(ctx, p)
+// bookSlots runs CreateBookedSlot (one slot) or CreateBookedSlots (a
+// series) on q. Without an explicit transaction (q a Scoped executor) a
+// deadlock (40P01), two writers of overlapping sessions each waiting for
+// the other's exclusion-constraint entry, is tried once more: by then the
+// other has finished, so the second try gets the constraint's own answer.
+func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams, retry bool) (store.CreateBookedSlotsRow, error) {
+	write := func() (store.CreateBookedSlotsRow, error) {
+		if len(p.SessionIds) != 1 {
+			return q.CreateBookedSlots(ctx, p)
+		}
+		row, err := q.CreateBookedSlot(ctx, store.CreateBookedSlotParams{TenantID: p.TenantID, BookingID: p.BookingID, FamilyID: p.FamilyID,
+			StudentID: p.StudentID, ClassID: p.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, BookedBy: p.BookedBy,
+			RequestID: p.RequestID, RequestFingerprint: p.RequestFingerprint, SessionID: p.SessionIds[0], Kind: p.Kind, TermID: p.TermID,
+			WeekNumber: weekNumber(int(p.WeekNumbers[0])), TeacherID: p.TeacherID, RoomID: p.RoomIds[0], StartTime: p.StartTimes[0],
+			EndTime: p.EndTimes[0], EventID: p.EventIds[0]})
+		return store.CreateBookedSlotsRow(row), err
+	}
+	row, err := write()
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "40P01" {
-		row, err = q.CreateBookedSlots(ctx, p)
+	if retry && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+		row, err = write()
 	}
 	return row, err
 }

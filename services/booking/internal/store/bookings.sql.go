@@ -330,6 +330,89 @@ func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([
 	return items, nil
 }
 
+const createBookedSlot = `-- name: CreateBookedSlot :one
+WITH b AS (
+  INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
+                                booked_by, request_id, request_fingerprint)
+  VALUES ($1, $2, $3, $4, $5, $6, $7,
+          $8, $9, $10)
+  ON CONFLICT (tenant_id, request_id) DO NOTHING
+  RETURNING tenant_id, booking_id, create_time
+), s AS (
+  INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
+                                during, booking_id)
+  SELECT b.tenant_id, $11, $12, $13, $5, $14, $15, $16,
+         tstzrange($17::timestamptz, $18::timestamptz), b.booking_id
+  FROM b
+  RETURNING tenant_id, session_id, during
+), a AS (
+  INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
+  SELECT s.tenant_id, s.session_id, $4, s.during, true FROM s
+), e AS (
+  INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
+  SELECT s.tenant_id, $19, s.session_id, 'booked', $8, lower(s.during), $4 FROM s
+)
+SELECT b.booking_id, b.create_time FROM b
+`
+
+type CreateBookedSlotParams struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	SessionID          uuid.UUID
+	Kind               string
+	TermID             uuid.UUID
+	WeekNumber         pgtype.Int4
+	TeacherID          uuid.UUID
+	RoomID             uuid.UUID
+	StartTime          time.Time
+	EndTime            time.Time
+	EventID            uuid.UUID
+}
+
+type CreateBookedSlotRow struct {
+	BookingID  uuid.UUID
+	CreateTime time.Time
+}
+
+// CreateBookedSlots for one slot, the rush's booking: without the arrays,
+// whose unknown length makes PostgreSQL plan each call afresh (a custom
+// plan always looks cheaper than a generic one over a set-returning
+// function), its generic plan is cached like any other statement's.
+func (q *Queries) CreateBookedSlot(ctx context.Context, arg CreateBookedSlotParams) (CreateBookedSlotRow, error) {
+	row := q.db.QueryRow(ctx, createBookedSlot,
+		arg.TenantID,
+		arg.BookingID,
+		arg.FamilyID,
+		arg.StudentID,
+		arg.ClassID,
+		arg.Repeat,
+		arg.MakeupCreditID,
+		arg.BookedBy,
+		arg.RequestID,
+		arg.RequestFingerprint,
+		arg.SessionID,
+		arg.Kind,
+		arg.TermID,
+		arg.WeekNumber,
+		arg.TeacherID,
+		arg.RoomID,
+		arg.StartTime,
+		arg.EndTime,
+		arg.EventID,
+	)
+	var i CreateBookedSlotRow
+	err := row.Scan(&i.BookingID, &i.CreateTime)
+	return i, err
+}
+
 const createBookedSlots = `-- name: CreateBookedSlots :one
 WITH b AS (
   INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
