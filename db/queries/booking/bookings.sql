@@ -96,9 +96,10 @@ SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individ
        bl.weekdays::integer[] AS block_weekdays, bl.starts::time[] AS block_starts, bl.ends::time[] AS block_ends, bl.rooms::uuid[] AS block_rooms,
        coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
                  FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions,
-       EXISTS (SELECT 1 FROM booking.bookings bk WHERE bk.tenant_id = c.tenant_id AND bk.request_id = sqlc.narg(request_id)::uuid) AS replay,
+       EXISTS (SELECT 1 FROM booking.bookings bk WHERE bk.tenant_id = @tenant_id AND bk.request_id = sqlc.narg(request_id)::uuid) AS replay,
+       -- By the parameter, not c.tenant_id: the generic plan then probes the key.
        EXISTS (SELECT 1 FROM booking.students sd
-               WHERE sd.tenant_id = c.tenant_id AND sd.student_id = @student_id AND sd.family_id = @family_id
+               WHERE sd.tenant_id = @tenant_id AND sd.student_id = @student_id AND sd.family_id = @family_id
                  AND (@viewer_all::boolean OR sd.family_id = sqlc.narg(viewer_family)::uuid OR sd.student_id = sqlc.narg(viewer_student)::uuid)) AS student_visible,
        busy.rooms::uuid[] AS busy_rooms, busy.of_person::boolean[] AS busy_of_person,
        busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends

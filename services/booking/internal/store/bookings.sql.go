@@ -134,10 +134,11 @@ SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individ
        bl.weekdays::integer[] AS block_weekdays, bl.starts::time[] AS block_starts, bl.ends::time[] AS block_ends, bl.rooms::uuid[] AS block_rooms,
        coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
                  FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions,
-       EXISTS (SELECT 1 FROM booking.bookings bk WHERE bk.tenant_id = c.tenant_id AND bk.request_id = $2::uuid) AS replay,
+       EXISTS (SELECT 1 FROM booking.bookings bk WHERE bk.tenant_id = $2 AND bk.request_id = $3::uuid) AS replay,
+       -- By the parameter, not c.tenant_id: the generic plan then probes the key.
        EXISTS (SELECT 1 FROM booking.students sd
-               WHERE sd.tenant_id = c.tenant_id AND sd.student_id = $1 AND sd.family_id = $3
-                 AND ($4::boolean OR sd.family_id = $5::uuid OR sd.student_id = $6::uuid)) AS student_visible,
+               WHERE sd.tenant_id = $2 AND sd.student_id = $1 AND sd.family_id = $4
+                 AND ($5::boolean OR sd.family_id = $6::uuid OR sd.student_id = $7::uuid)) AS student_visible,
        busy.rooms::uuid[] AS busy_rooms, busy.of_person::boolean[] AS busy_of_person,
        busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends
 FROM booking.classes c
@@ -167,27 +168,28 @@ CROSS JOIN LATERAL (
   FROM (
     SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
     FROM booking.sessions s
-    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange($7::timestamptz, $8::timestamptz)
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder'
     UNION ALL
     SELECT s.room_id, false, lower(s.during), upper(s.during)
     FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
     JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
-    WHERE s.during && tstzrange($7::timestamptz, $8::timestamptz)
+    WHERE s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
     UNION ALL
     SELECT s.room_id, true, lower(a.during), upper(a.during)
     FROM booking.session_attendees a
     JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
     WHERE a.tenant_id = c.tenant_id AND a.student_id = $1 AND a.blocking
-      AND a.during && tstzrange($7::timestamptz, $8::timestamptz)
+      AND a.during && tstzrange($8::timestamptz, $9::timestamptz)
   ) x
 ) busy
-WHERE c.tenant_id = $9 AND c.class_id = $10
+WHERE c.tenant_id = $2 AND c.class_id = $10
 `
 
 type BookingContextParams struct {
 	StudentID     uuid.UUID
+	TenantID      uuid.UUID
 	RequestID     uuid.NullUUID
 	FamilyID      uuid.UUID
 	ViewerAll     bool
@@ -195,7 +197,6 @@ type BookingContextParams struct {
 	ViewerStudent uuid.NullUUID
 	RangeStart    time.Time
 	RangeEnd      time.Time
-	TenantID      uuid.UUID
 	ClassID       uuid.UUID
 }
 
@@ -242,6 +243,7 @@ type BookingContextRow struct {
 func (q *Queries) BookingContext(ctx context.Context, arg BookingContextParams) (BookingContextRow, error) {
 	row := q.db.QueryRow(ctx, bookingContext,
 		arg.StudentID,
+		arg.TenantID,
 		arg.RequestID,
 		arg.FamilyID,
 		arg.ViewerAll,
@@ -249,7 +251,6 @@ func (q *Queries) BookingContext(ctx context.Context, arg BookingContextParams) 
 		arg.ViewerStudent,
 		arg.RangeStart,
 		arg.RangeEnd,
-		arg.TenantID,
 		arg.ClassID,
 	)
 	var i BookingContextRow
