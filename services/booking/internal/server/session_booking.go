@@ -100,9 +100,7 @@ func (s *SessionServer) answerTaken(ctx context.Context, tenant uuid.UUID, err e
 	}
 	var near []schedule.Bookable
 	if busy != nil { // without alternatives the refusal still stands
-		d := schedule.LocalDate(slot.Start, r.Loc)
-		free, _ := r.Range(d.AddDate(0, 0, -7), d.AddDate(0, 0, 7), *busy)
-		near = schedule.Nearest(free, slot.Start, alternatives)
+		near = r.NearestFree(slot.Start, 7, alternatives, *busy)
 	}
 	st := (&apierror.Error{Code: codes.Aborted, Reason: apierror.Reason(bookingv1.ErrorReason_ERROR_REASON_SLOT_TAKEN),
 		Message: fmt.Sprintf("the slot at %s is taken; choose another free slot", slot.Start.In(r.Loc).Format("2006-01-02 15:04"))}).Status()
