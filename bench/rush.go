@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -403,26 +404,41 @@ func (r *rush) prepare(ctx context.Context, families int) error {
 
 // warm has every family look at their bookings once before the window
 // opens, as families waiting for it would: connections, the verified-token
-// and membership caches are warm, as they would be.
+// and membership caches are warm, as they would be. The families look at
+// once, each on a connection of its own (one after another they would all
+// reuse one, and the rush would open the rest while it is measured).
 func (r *rush) warm(ctx context.Context) error {
-	for _, f := range r.families {
+	var wg sync.WaitGroup
+	errs := make([]error, len(r.families))
+	for i, f := range r.families {
 		if len(f) == 0 {
 			continue
 		}
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.steward.GatewayURL+"/v1/tenants/"+r.tenant.String()+"/bookings", nil)
-		if err != nil {
-			return err
-		}
-		req.Header.Set("Authorization", "Bearer "+f[0].token)
-		resp, err := r.client.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		_ = resp.Body.Close()
-		if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
-			return fmt.Errorf("warm-up: a family's token is refused: HTTP %d", resp.StatusCode)
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = r.look(ctx, f[0].token)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// look lists the bookings of the family whose parent's token it is.
+func (r *rush) look(ctx context.Context, token string) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, r.steward.GatewayURL+"/v1/tenants/"+r.tenant.String()+"/bookings", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := r.client.Do(req)
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	_ = resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden {
+		return fmt.Errorf("warm-up: a family's token is refused: HTTP %d", resp.StatusCode)
 	}
 	return nil
 }
@@ -493,10 +509,12 @@ func (r *rush) attempts(n int, seedValue uint64) []attempt {
 	return out
 }
 
-// reset empties the window's weeks of the previous run's bookings and opens
-// the window now, so every run meets the same fresh window.
+// reset empties the window's weeks of the previous run's bookings, vacuums
+// what that left dead (else each run would scan more dead index entries
+// than the one before it) and opens the window now, so every run meets the
+// same fresh window.
 func (r *rush) reset(ctx context.Context) error {
-	return r.inTenant(ctx, func(tx pgx.Tx) error {
+	err := r.inTenant(ctx, func(tx pgx.Tx) error {
 		const mine = `SELECT session_id FROM booking.sessions WHERE tenant_id = $1 AND term_id = $2
 			AND kind IN ('individual', 'makeup') AND week_number = ANY ($3)`
 		for _, q := range []string{
@@ -516,6 +534,11 @@ func (r *rush) reset(ctx context.Context) error {
 			revision = revision + 1, update_time = now() WHERE tenant_id = $1 AND window_id = $2`, r.tenant, r.window)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	_, err = r.owner.Exec(ctx, `VACUUM (ANALYZE) booking.sessions, booking.session_attendees, booking.bookings, booking.session_events`)
+	return err
 }
 
 type answer struct {

@@ -70,7 +70,9 @@ func (c Calendar) WeekOf(d time.Time) (ClassWeek, bool) {
 		return ClassWeek{}, false
 	}
 	for _, w := range c.Weeks {
-		if !d.Before(w.Monday) && d.Before(w.Monday.AddDate(0, 0, 7)) {
+		// Dates are UTC midnights, so a week is exactly 7×24 h (and this
+		// spares an AddDate per week per day of a Range).
+		if since := d.Sub(w.Monday); since >= 0 && since < 7*24*time.Hour {
 			return w, true
 		}
 	}
@@ -302,7 +304,7 @@ type DayReport struct {
 func (r Rules) Range(from, to time.Time, busy Busy) ([]Bookable, []DayReport) {
 	var slots []Bookable
 	var days []DayReport
-	for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+	for d := from; !d.After(to); d = d.Add(24 * time.Hour) { // UTC midnights: a day is 24 h
 		if !r.teaches(d) {
 			continue
 		}
@@ -366,4 +368,42 @@ func (r Rules) Series(first time.Time) []time.Time {
 		out = append(out, LocalAt(day, minutes, r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
 	}
 	return out
+}
+
+// NearestFree is Nearest(Range(d−days, d+days, busy), t, n) for t's local
+// date d, computed from d outwards: it stops once n free slots are nearer
+// than any slot of a day not yet looked at can be, so SLOT_TAKEN in a rush
+// usually builds one or two days' grids instead of a fortnight's.
+func (r Rules) NearestFree(t time.Time, days, n int, busy Busy) []Bookable {
+	d := LocalDate(t, r.Loc)
+	var found []Bookable
+	add := func(day time.Time) {
+		if !r.teaches(day) {
+			return
+		}
+		if free, p := r.Day(day, busy); p == OK {
+			found = append(found, free...)
+		}
+	}
+	for k := 0; k <= days; k++ {
+		if k == 0 {
+			add(d)
+		} else {
+			add(d.AddDate(0, 0, -k))
+			add(d.AddDate(0, 0, k))
+		}
+		// A slot of day d±(k+1) is more than k local days from t; a DST
+		// change shortens a day by at most an hour, hence the margin.
+		if near := Nearest(found, t, n); len(near) == n && absDuration(near[n-1].Start.Sub(t)) < time.Duration(k)*24*time.Hour-2*time.Hour {
+			return near
+		}
+	}
+	return Nearest(found, t, n)
+}
+
+func absDuration(d time.Duration) time.Duration {
+	if d < 0 {
+		return -d
+	}
+	return d
 }

@@ -114,3 +114,37 @@ func TestDayReasonsAndNearest(t *testing.T) {
 		t.Errorf("series = %v", series)
 	}
 }
+
+// NearestFree agrees with Nearest over the whole fortnight's Range, for
+// every slot of a busy teacher's term, taken or not.
+func TestNearestFreeIsNearestOfRange(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2027, 2, 20, 12, 0, 0, 0, time.UTC)
+	r := rules(t, now)
+	room := r.Blocks[0].Room
+	for wd := 1; wd <= 5; wd++ { // a grid on every weekday, 10:30–17:00
+		r.Blocks = append(r.Blocks, Block{Weekday: wd, Start: 10*60 + 30, End: 17 * 60, Room: room})
+	}
+	for _, w := range r.Calendar.Weeks {
+		w.Individual = true
+		r.Calendar.Weeks[w.Number-1] = w
+	}
+	r.Windows[0].Weeks = nil
+	all, _ := r.Range(r.Calendar.Start, r.Calendar.End, Busy{})
+	var busy Busy
+	for i, s := range all { // every third slot taken, and a run of whole days
+		if i%3 == 0 || (s.Start.After(LocalAt(day(2027, 3, 9), 0, r.Loc)) && s.Start.Before(LocalAt(day(2027, 3, 12), 0, r.Loc))) {
+			busy.All = append(busy.All, Interval{s.Start, s.End})
+		}
+	}
+	for _, n := range []int{1, 5, 40} {
+		for _, s := range all {
+			d := LocalDate(s.Start, r.Loc)
+			free, _ := r.Range(d.AddDate(0, 0, -7), d.AddDate(0, 0, 7), busy)
+			want := Nearest(free, s.Start, n)
+			if got := r.NearestFree(s.Start, 7, n, busy); !slices.Equal(got, want) {
+				t.Fatalf("n=%d, at %s: NearestFree = %v, want %v", n, s.Start, got, want)
+			}
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -32,23 +33,37 @@ var overlapConstraints = map[string]bool{
 	"sessions_teacher_excl": true, "sessions_room_excl": true, "session_attendees_student_excl": true,
 }
 
-// slotTakenError is what holds a slot the database refused as taken: the
-// rules and whom it was for, to find the alternatives after the rollback.
+// slotTakenError is what holds a slot refused as taken: the rules and whom
+// it was for, to find the alternatives; busy is what a read just before
+// showed (nil: read it afresh).
 type slotTakenError struct {
 	err     error
-	slot    schedule.Bookable
+	slots   []schedule.Bookable // the slots asked for; one of them is taken
 	rules   schedule.Rules
 	teacher uuid.UUID
 	student uuid.UUID
+	busy    *schedule.Busy
 }
 
 func (e *slotTakenError) Error() string { return e.err.Error() }
 
-// asTaken wraps err when it is an overlap with an existing session.
-func asTaken(err error, slot schedule.Bookable, r schedule.Rules, teacher, student uuid.UUID) error {
+// contested reports whether err is the database refusing a slot as taken:
+// an overlap with an existing session, or a deadlock between two writers
+// of overlapping sessions (each waited for the other's exclusion-constraint
+// entry), which is the slot being contested, not a conflict to retry
+// blindly.
+func contested(err error) bool {
 	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && pgErr.Code == "23P01" && overlapConstraints[pgErr.ConstraintName] {
-		return &slotTakenError{err: err, slot: slot, rules: r, teacher: teacher, student: student}
+	if !errors.As(err, &pgErr) {
+		return false
+	}
+	return pgErr.Code == "23P01" && overlapConstraints[pgErr.ConstraintName] || pgErr.Code == "40P01"
+}
+
+// asTaken wraps err when the database refused slot as taken.
+func asTaken(err error, slot schedule.Bookable, r schedule.Rules, teacher, student uuid.UUID) error {
+	if contested(err) {
+		return &slotTakenError{err: err, slots: []schedule.Bookable{slot}, rules: r, teacher: teacher, student: student}
 	}
 	return err
 }
@@ -56,25 +71,40 @@ func asTaken(err error, slot schedule.Bookable, r schedule.Rules, teacher, stude
 // alternatives is at most how many free slots SLOT_TAKEN offers.
 const alternatives = 5
 
+// busyMargin is how far either side of a slot's start what is busy must be
+// known to offer the alternatives of a week either side of its local date,
+// whatever the zone's offset.
+const busyMargin = 9 * 24 * time.Hour
+
 // answerTaken turns a slotTakenError into SLOT_TAKEN (ABORTED) with the
-// free slots nearest to the one asked for, read after the failure (a week
-// either side); other errors pass.
+// free slots nearest to the taken one (a week either side), from what was
+// busy when the slot was refused or, after the database refused it, read
+// afresh; other errors pass.
 func (s *SessionServer) answerTaken(ctx context.Context, tenant uuid.UUID, err error) error {
 	var taken *slotTakenError
 	if !errors.As(err, &taken) {
 		return err
 	}
-	d := schedule.LocalDate(taken.slot.Start, taken.rules.Loc)
-	from, to := d.AddDate(0, 0, -7), d.AddDate(0, 0, 7)
+	slot, r := taken.slots[0], taken.rules
+	busy := taken.busy
+	if busy == nil {
+		from := schedule.LocalDate(slot.Start.Add(-busyMargin), r.Loc)
+		to := schedule.LocalDate(taken.slots[len(taken.slots)-1].Start.Add(busyMargin), r.Loc)
+		if b, berr := busyFor(ctx, queries(s.db.Scoped(ctx)), tenant, taken.teacher, taken.student, r, from, to); berr == nil {
+			busy = &b
+			// Of a series, the first slot now visibly taken is the one refused.
+			if i := slices.IndexFunc(taken.slots, b.Takes); i >= 0 {
+				slot = taken.slots[i]
+			}
+		}
+	}
 	var near []schedule.Bookable
-	q := queries(s.db.Scoped(ctx))
-	if busy, berr := busyFor(ctx, q, tenant, taken.teacher, taken.student, taken.rules, from, to); berr == nil {
-		free, _ := taken.rules.Range(from, to, busy)
-		near = schedule.Nearest(free, taken.slot.Start, alternatives)
-	} // without alternatives the refusal still stands
+	if busy != nil { // without alternatives the refusal still stands
+		near = r.NearestFree(slot.Start, 7, alternatives, *busy)
+	}
 	st := (&apierror.Error{Code: codes.Aborted, Reason: apierror.Reason(bookingv1.ErrorReason_ERROR_REASON_SLOT_TAKEN),
-		Message: fmt.Sprintf("the slot at %s is taken; choose another free slot", taken.slot.Start.In(taken.rules.Loc).Format("2006-01-02 15:04"))}).Status()
-	detail := &bookingv1.SlotAlternatives{}
+		Message: fmt.Sprintf("the slot at %s is taken; choose another free slot", slot.Start.In(r.Loc).Format("2006-01-02 15:04"))}).Status()
+	detail := &bookingv1.SlotAlternatives{Slots: make([]*bookingv1.Slot, 0, len(near))}
 	for _, sl := range near {
 		detail.Slots = append(detail.Slots, slotToProto(tenant, taken.teacher, sl))
 	}
@@ -164,14 +194,16 @@ func parseBooking(req *bookingv1.CreateBookingRequest) (bookingAsked, error) {
 
 // CreateBooking books one individual session, a series (the same slot in
 // every individual week of the class to the end of the term, all or
-// nothing: one transaction), or a make-up session with a credit.
+// nothing: one statement), or a make-up session with a credit.
 //
 // Who: ADMIN for any student, a PARENT for their family's (another
 // family's is NOT_FOUND); a TEACHER books nothing (their viewer reaches no
-// family when writing, so NOT_FOUND). The rules are read first only to
-// word the refusals; the exclusion constraints decide whether the slot is
-// free, and an overlap is SLOT_TAKEN with the nearest free slots. A series
-// needs every one of its weeks taken by an open window.
+// family when writing, so NOT_FOUND). One read (BookingContext) words the
+// refusals and refuses a slot already visibly taken, with the nearest free
+// slots from what it read; one statement (CreateBookedSlots) writes the rest, and
+// its exclusion constraints decide whether the slot is free: an overlap is
+// SLOT_TAKEN too. A series needs every one of its weeks taken by an open
+// window. A booked answer costs two round trips, a taken slot one.
 func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.CreateBookingRequest) (*bookingv1.Booking, error) {
 	a, err := parseBooking(req)
 	if err != nil {
@@ -182,103 +214,170 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		key = aip.Idempotency{RequestID: uuid.NullUUID{UUID: rid, Valid: true}, Fingerprint: aip.Fingerprint(req)}
 	}
 	now, v, actor := s.now(), viewerOf(ctx, true), callerUserID(ctx)
-	var out *bookingv1.Booking
-	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-		q := queries(tx)
-		if key.RequestID.Valid {
-			prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: a.tenant, RequestID: key.RequestID})
-			if err == nil {
-				out, err = s.priorBooking(ctx, q, prior, key, v)
+	q := queries(s.db.Scoped(ctx))
+	c, err := q.BookingContext(ctx, store.BookingContextParams{TenantID: a.tenant, ClassID: a.class.ID("class"),
+		StudentID: a.student.ID("student"), FamilyID: a.student.ID("family"), RequestID: key.RequestID,
+		ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student,
+		RangeStart: a.start.Add(-busyMargin), RangeEnd: a.start.Add(busyMargin)})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return s.noSuchClass(ctx, q, a, key, v)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Replay {
+		return s.replay(ctx, q, a.tenant, key, v)
+	}
+	if !c.StudentVisible {
+		return nil, apierror.NotFound(a.student.String())
+	}
+	studentID := a.student.ID("student")
+	var credit *store.BookingMakeupCredit
+	if a.credit != nil {
+		cr, err := q.MakeupCreditToBook(ctx, store.MakeupCreditToBookParams{TenantID: a.tenant, CreditID: a.credit.ID("makeup_credit"), StudentID: studentID})
+		if err != nil {
+			return nil, aip.NotFoundAs(err, a.credit.String())
+		}
+		if cr.UsedSessionID.Valid || !cr.ExpireTime.After(now) {
+			return nil, apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CREDIT_UNAVAILABLE, "the make-up credit is used or expired")
+		}
+		credit = &cr
+	}
+	if credit == nil && !c.Enrolled { // a make-up needs a credit, not a place
+		return nil, apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_NOT_ENROLLED, "the student is not enrolled in the class")
+	}
+	rules, err := rulesOf(rulesRowOf(c), credit, now)
+	if err != nil {
+		return nil, err
+	}
+	starts := []time.Time{a.start}
+	if a.repeat == bookingv1.Booking_REPEAT_EVERY_INDIVIDUAL_WEEK {
+		if _, p := rules.Check(a.start); p != schedule.OK {
+			return nil, refusal(p, a.start, rules.Loc)
+		}
+		starts = rules.Series(a.start)
+	}
+	kind := "individual"
+	if credit != nil {
+		kind = "makeup"
+	}
+	p := store.CreateBookedSlotsParams{TenantID: a.tenant, BookingID: uuid.Must(uuid.NewV7()), FamilyID: a.student.ID("family"), StudentID: studentID,
+		ClassID: c.ClassID, Repeat: repeats.ToDB(a.repeat), MakeupCreditID: nullID(credit), BookedBy: actor,
+		RequestID: key.RequestID, RequestFingerprint: key.Fingerprint, Kind: kind, TermID: c.TermID, TeacherID: c.TeacherID,
+		SessionIds: make([]uuid.UUID, len(starts)), EventIds: make([]uuid.UUID, len(starts)), WeekNumbers: make([]int32, len(starts)),
+		RoomIds: make([]uuid.UUID, len(starts)), StartTimes: make([]time.Time, len(starts)), EndTimes: make([]time.Time, len(starts))}
+	slots := make([]schedule.Bookable, len(starts))
+	for i, st := range starts {
+		sl, pr := rules.Check(st)
+		if pr != schedule.OK {
+			return nil, refusal(pr, st, rules.Loc)
+		}
+		slots[i] = sl
+		p.SessionIds[i], p.EventIds[i] = uuid.Must(uuid.NewV7()), uuid.Must(uuid.NewV7())
+		p.WeekNumbers[i], p.RoomIds[i], p.StartTimes[i], p.EndTimes[i] = int32(sl.Week), sl.Room, sl.Start, sl.End
+	}
+	// The read covers the first slot's fortnight: refuse it early when it
+	// is visibly taken, sparing the database a doomed insert and its
+	// rollback. The constraints still decide every slot that looks free.
+	busy := busyOfContext(c)
+	if busy.Takes(slots[0]) {
+		return nil, s.answerTaken(ctx, a.tenant, &slotTakenError{err: errors.New("visibly taken"), slots: slots[:1], rules: rules,
+			teacher: c.TeacherID, student: studentID, busy: &busy})
+	}
+	var row store.CreateBookedSlotsRow
+	if credit == nil {
+		row, err = bookSlots(ctx, q, p, true)
+	} else {
+		// The credit is used in the same transaction as its session is booked.
+		err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+			tq := queries(tx)
+			if row, err = bookSlots(ctx, tq, p, false); err != nil {
 				return err
 			}
-			if !errors.Is(err, pgx.ErrNoRows) {
-				return err
-			}
-		}
-		student, err := q.StudentToBook(ctx, store.StudentToBookParams{TenantID: a.tenant, StudentID: a.student.ID("student"),
-			FamilyID: a.student.ID("family"), ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student})
-		if err != nil {
-			return aip.NotFoundAs(err, a.student.String())
-		}
-		var credit *store.BookingMakeupCredit
-		if a.credit != nil {
-			c, err := q.MakeupCreditToBook(ctx, store.MakeupCreditToBookParams{TenantID: a.tenant, CreditID: a.credit.ID("makeup_credit"), StudentID: student.StudentID})
-			if err != nil {
-				return aip.NotFoundAs(err, a.credit.String())
-			}
-			if c.UsedSessionID.Valid || !c.ExpireTime.After(now) {
-				return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CREDIT_UNAVAILABLE, "the make-up credit is used or expired")
-			}
-			credit = &c
-		}
-		class, rules, err := bookableRules(ctx, q, a.tenant, a.class.ID("class"), student.StudentID, credit, now)
-		if err != nil {
-			return aip.NotFoundAs(err, a.class.String())
-		}
-		if credit == nil && !class.Enrolled { // a make-up needs a credit, not a place
-			return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_NOT_ENROLLED, "the student is not enrolled in the class")
-		}
-		starts := []time.Time{a.start}
-		if a.repeat == bookingv1.Booking_REPEAT_EVERY_INDIVIDUAL_WEEK {
-			if _, p := rules.Check(a.start); p != schedule.OK {
-				return refusal(p, a.start, rules.Loc)
-			}
-			starts = rules.Series(a.start)
-		}
-		slots := make([]schedule.Bookable, len(starts))
-		for i, st := range starts {
-			sl, p := rules.Check(st)
-			if p != schedule.OK {
-				return refusal(p, st, rules.Loc)
-			}
-			slots[i] = sl
-		}
-		booking, err := q.CreateBookingRow(ctx, store.CreateBookingRowParams{TenantID: a.tenant, BookingID: uuid.Must(uuid.NewV7()),
-			FamilyID: student.FamilyID, StudentID: student.StudentID, ClassID: class.ClassID, Repeat: repeats.ToDB(a.repeat),
-			MakeupCreditID: nullID(credit), BookedBy: actor, RequestID: key.RequestID, RequestFingerprint: key.Fingerprint})
-		if errors.Is(err, pgx.ErrNoRows) && key.RequestID.Valid { // a concurrent retry won; READ COMMITTED sees it now
-			prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: a.tenant, RequestID: key.RequestID})
-			if err != nil {
-				return err
-			}
-			out, err = s.priorBooking(ctx, q, prior, key, v)
-			return err
-		}
-		if err != nil {
-			return err
-		}
-		kind := "individual"
-		if credit != nil {
-			kind = "makeup"
-		}
-		var ids []uuid.UUID
-		for _, sl := range slots {
-			id, err := q.CreateBookedSession(ctx, store.CreateBookedSessionParams{TenantID: a.tenant, SessionID: uuid.Must(uuid.NewV7()),
-				Kind: kind, TermID: class.TermID, ClassID: class.ClassID, WeekNumber: weekNumber(sl.Week), TeacherID: class.TeacherID,
-				RoomID: sl.Room, StartTime: sl.Start, EndTime: sl.End, BookingID: uuid.NullUUID{UUID: booking.BookingID, Valid: true}, StudentID: student.StudentID,
-				EventID: uuid.Must(uuid.NewV7()), ActorUserID: actor})
-			if err != nil {
-				return asTaken(err, sl, rules, class.TeacherID, student.StudentID)
-			}
-			ids = append(ids, id)
-		}
-		if credit != nil {
-			_, err := q.UseMakeupCredit(ctx, store.UseMakeupCreditParams{TenantID: a.tenant, CreditID: credit.CreditID, StudentID: student.StudentID,
-				SessionID: uuid.NullUUID{UUID: ids[0], Valid: true}, Now: now, SessionStart: slots[0].Start})
+			_, err := tq.UseMakeupCredit(ctx, store.UseMakeupCreditParams{TenantID: a.tenant, CreditID: credit.CreditID, StudentID: studentID,
+				SessionID: uuid.NullUUID{UUID: p.SessionIds[0], Valid: true}, Now: now, SessionStart: slots[0].Start})
 			if errors.Is(err, pgx.ErrNoRows) { // used by a concurrent booking, or expired meanwhile
 				return apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_CREDIT_UNAVAILABLE, "the make-up credit is used or expired")
 			}
-			if err != nil {
-				return err
-			}
-		}
-		out = bookingToProto(booking, ids)
-		return nil
-	})
-	if err != nil {
-		return nil, s.answerTaken(ctx, a.tenant, err)
+			return err
+		})
 	}
-	return out, nil
+	switch {
+	case errors.Is(err, pgx.ErrNoRows) && key.RequestID.Valid: // a concurrent retry won; its booking is committed now
+		return s.replay(ctx, q, a.tenant, key, v)
+	case contested(err):
+		taken := &slotTakenError{err: err, slots: slots, rules: rules, teacher: c.TeacherID, student: studentID}
+		if len(slots) == 1 { // lost a race for it: the alternatives are what the read showed free, but that slot
+			busy.All = append(busy.All, schedule.Interval{Start: slots[0].Start, End: slots[0].End})
+			taken.busy = &busy
+		} // of a series, a fresh read finds which slot was taken
+		return nil, s.answerTaken(ctx, a.tenant, taken)
+	case err != nil:
+		return nil, err
+	}
+	return bookingToProto(store.BookingBooking{TenantID: a.tenant, BookingID: row.BookingID, FamilyID: p.FamilyID, StudentID: studentID,
+		ClassID: c.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, CreateTime: row.CreateTime}, p.SessionIds), nil
+}
+
+// bookSlots runs CreateBookedSlot (one slot) or CreateBookedSlots (a
+// series) on q. Without an explicit transaction (q a Scoped executor) a
+// deadlock (40P01), two writers of overlapping sessions each waiting for
+// the other's exclusion-constraint entry, is tried once more: by then the
+// other has finished, so the second try gets the constraint's own answer.
+func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams, retry bool) (store.CreateBookedSlotsRow, error) {
+	write := func() (store.CreateBookedSlotsRow, error) {
+		if len(p.SessionIds) != 1 {
+			return q.CreateBookedSlots(ctx, p)
+		}
+		row, err := q.CreateBookedSlot(ctx, store.CreateBookedSlotParams{TenantID: p.TenantID, BookingID: p.BookingID, FamilyID: p.FamilyID,
+			StudentID: p.StudentID, ClassID: p.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, BookedBy: p.BookedBy,
+			RequestID: p.RequestID, RequestFingerprint: p.RequestFingerprint, SessionID: p.SessionIds[0], Kind: p.Kind, TermID: p.TermID,
+			WeekNumber: weekNumber(int(p.WeekNumbers[0])), TeacherID: p.TeacherID, RoomID: p.RoomIds[0], StartTime: p.StartTimes[0],
+			EndTime: p.EndTimes[0], EventID: p.EventIds[0]})
+		return store.CreateBookedSlotsRow(row), err
+	}
+	row, err := write()
+	var pgErr *pgconn.PgError
+	if retry && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+		row, err = write()
+	}
+	return row, err
+}
+
+// replay answers a request whose request_id booked already.
+func (s *SessionServer) replay(ctx context.Context, q *store.Queries, tenant uuid.UUID, key aip.Idempotency, v viewer) (*bookingv1.Booking, error) {
+	prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: tenant, RequestID: key.RequestID})
+	if err != nil {
+		return nil, err
+	}
+	return s.priorBooking(ctx, q, prior, key, v)
+}
+
+// noSuchClass answers a booking of a class that does not exist (in this
+// tenant) as the checks come in CreateBooking: a replay first, then a
+// student or credit the caller cannot reach, then the class NOT_FOUND.
+func (s *SessionServer) noSuchClass(ctx context.Context, q *store.Queries, a bookingAsked, key aip.Idempotency, v viewer) (*bookingv1.Booking, error) {
+	if key.RequestID.Valid {
+		prior, err := q.BookingCreatedBy(ctx, store.BookingCreatedByParams{TenantID: a.tenant, RequestID: key.RequestID})
+		if err == nil {
+			return s.priorBooking(ctx, q, prior, key, v)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return nil, err
+		}
+	}
+	student, err := q.StudentToBook(ctx, store.StudentToBookParams{TenantID: a.tenant, StudentID: a.student.ID("student"),
+		FamilyID: a.student.ID("family"), ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student})
+	if err != nil {
+		return nil, aip.NotFoundAs(err, a.student.String())
+	}
+	if a.credit != nil {
+		if _, err := q.MakeupCreditToBook(ctx, store.MakeupCreditToBookParams{TenantID: a.tenant, CreditID: a.credit.ID("makeup_credit"),
+			StudentID: student.StudentID}); err != nil {
+			return nil, aip.NotFoundAs(err, a.credit.String())
+		}
+	}
+	return nil, apierror.NotFound(a.class.String())
 }
 
 // priorBooking answers a retry with the booking the first attempt made, or

@@ -34,7 +34,8 @@ func (s *SessionServer) moveRules(ctx context.Context, q *store.Queries, r sessi
 	if err != nil {
 		return schedule.Rules{}, err
 	}
-	row.TeacherID, row.Blocks, row.Exceptions = r.TeacherID, av.Blocks, av.Exceptions
+	row.TeacherID, row.Exceptions = r.TeacherID, av.Exceptions
+	row.BlockWeekdays, row.BlockStarts, row.BlockEnds, row.BlockRooms = av.BlockWeekdays, av.BlockStarts, av.BlockEnds, av.BlockRooms
 	row.IndividualMinutes = int32(endOf(r).Sub(startOf(r)) / time.Minute)
 	var credit *store.BookingMakeupCredit
 	if r.Kind == "makeup" {

@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"steward.dev/services/booking/internal/schedule"
 	"steward.dev/services/booking/internal/store"
@@ -15,26 +17,11 @@ import (
 
 // The JSON shapes of BookableRules' aggregates.
 type (
-	weekJSON struct {
-		N      int    `json:"n"`
-		Monday string `json:"monday"`
-		Kind   string `json:"kind"`
-	}
-	breakJSON struct {
-		Start string `json:"start"`
-		End   string `json:"end"`
-	}
 	windowJSON struct {
 		Open    time.Time   `json:"open"`
 		Close   time.Time   `json:"close"`
 		Weeks   []int       `json:"weeks"`
 		Classes []uuid.UUID `json:"classes"`
-	}
-	blockJSON struct {
-		Weekday int       `json:"weekday"`
-		Start   string    `json:"start"`
-		End     string    `json:"end"`
-		Room    uuid.UUID `json:"room"`
 	}
 	exceptionJSON struct {
 		Date  string  `json:"date"`
@@ -43,49 +30,58 @@ type (
 	}
 )
 
-// bookableRules reads, in one query, the class and what decides one
-// student's bookable slots of it (schedule.Rules): the term's weeks as the
-// class is taught, its breaks and windows, the teacher's availability and
-// the school's notice rule. credit set makes them a make-up's: any week, no
-// window, before its expiry.
-func bookableRules(ctx context.Context, q *store.Queries, tenant, class, student uuid.UUID, credit *store.BookingMakeupCredit,
-	now time.Time) (store.BookableRulesRow, schedule.Rules, error) {
-	row, err := q.BookableRules(ctx, store.BookableRulesParams{TenantID: tenant, ClassID: class, StudentID: student})
-	if err != nil {
-		return row, schedule.Rules{}, err
+// rulesRowOf is the BookableRules part of a BookingContext row.
+func rulesRowOf(c store.BookingContextRow) store.BookableRulesRow {
+	return store.BookableRulesRow{ClassID: c.ClassID, TermID: c.TermID, DisplayName: c.DisplayName, TeacherID: c.TeacherID, RoomID: c.RoomID,
+		IndividualMinutes: c.IndividualMinutes, TermStart: c.TermStart, TermEnd: c.TermEnd, TimeZone: c.TimeZone, NoticeHours: c.NoticeHours,
+		Enrolled: c.Enrolled, WeekNumbers: c.WeekNumbers, WeekMondays: c.WeekMondays, WeekIndividual: c.WeekIndividual,
+		BreakStarts: c.BreakStarts, BreakEnds: c.BreakEnds, Windows: c.Windows, BlockWeekdays: c.BlockWeekdays,
+		BlockStarts: c.BlockStarts, BlockEnds: c.BlockEnds, BlockRooms: c.BlockRooms, Exceptions: c.Exceptions}
+}
+
+// zones caches loaded time zones by name: time.LoadLocation reads and
+// parses the zoneinfo file on every call, and a zone's rules do not change
+// while the process runs.
+var zones sync.Map // string → *time.Location
+
+func loadZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
 	}
-	r, err := rulesOf(row, credit, now)
-	return row, r, err
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }
 
 // rulesOf builds the rules of a BookableRules row.
 func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
-	loc, err := time.LoadLocation(row.TimeZone)
+	loc, err := loadZone(row.TimeZone)
 	if err != nil {
 		return schedule.Rules{}, err // the settings refuse a zone that does not load
 	}
 	r := schedule.Rules{Loc: loc, Now: now, NoticeHours: int(row.NoticeHours), Minutes: int(row.IndividualMinutes), Class: row.ClassID,
 		Calendar: schedule.Calendar{Start: row.TermStart.Time, End: row.TermEnd.Time}}
 	var (
-		weeks      []weekJSON
-		breaks     []breakJSON
 		windows    []windowJSON
-		blocks     []blockJSON
 		exceptions []exceptionJSON
 	)
 	for _, part := range []struct {
 		text string
 		dst  any
-	}{{row.Weeks, &weeks}, {row.Breaks, &breaks}, {row.Windows, &windows}, {row.Blocks, &blocks}, {row.Exceptions, &exceptions}} {
+	}{{row.Windows, &windows}, {row.Exceptions, &exceptions}} {
 		if err := json.Unmarshal([]byte(part.text), part.dst); err != nil {
 			return r, fmt.Errorf("bookable rules: %w", err)
 		}
 	}
-	for _, w := range weeks {
-		r.Calendar.Weeks = append(r.Calendar.Weeks, schedule.ClassWeek{Number: w.N, Monday: civil(w.Monday), Individual: w.Kind == "individual"})
+	r.Calendar.Weeks = make([]schedule.ClassWeek, len(row.WeekNumbers))
+	for i, n := range row.WeekNumbers {
+		r.Calendar.Weeks[i] = schedule.ClassWeek{Number: int(n), Monday: row.WeekMondays[i].Time, Individual: row.WeekIndividual[i]}
 	}
-	for _, b := range breaks {
-		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: civil(b.Start), End: civil(b.End)})
+	for i, st := range row.BreakStarts {
+		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: st.Time, End: row.BreakEnds[i].Time})
 	}
 	if credit != nil {
 		r.Makeup, r.Expire = true, credit.ExpireTime
@@ -94,8 +90,9 @@ func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now 
 			r.Windows = append(r.Windows, schedule.Window{Open: w.Open, Close: w.Close, Weeks: w.Weeks, Classes: w.Classes})
 		}
 	}
-	for _, b := range blocks {
-		r.Blocks = append(r.Blocks, schedule.Block{Weekday: b.Weekday, Start: clockMinutes(b.Start), End: clockMinutes(b.End), Room: b.Room})
+	r.Blocks = make([]schedule.Block, len(row.BlockWeekdays))
+	for i, wd := range row.BlockWeekdays {
+		r.Blocks[i] = schedule.Block{Weekday: int(wd), Start: timeMinutes(row.BlockStarts[i]), End: timeMinutes(row.BlockEnds[i]), Room: row.BlockRooms[i]}
 	}
 	for _, e := range exceptions {
 		x := schedule.Exception{Date: civil(e.Date), AllDay: e.Start == nil}
@@ -112,6 +109,9 @@ func civil(s string) time.Time {
 	t, _ := time.Parse(time.DateOnly, s) // PostgreSQL wrote it
 	return t
 }
+
+// timeMinutes is a time of day's minutes since midnight (1440 for 24:00).
+func timeMinutes(t pgtype.Time) int { return int(t.Microseconds / 60_000_000) }
 
 // clockMinutes reads a JSON time of day ("09:30:00", "24:00:00").
 func clockMinutes(s string) int {
@@ -143,4 +143,18 @@ func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uui
 		busy.Rooms[row.RoomID] = append(busy.Rooms[row.RoomID], i)
 	}
 	return busy, nil
+}
+
+// busyOfContext is the busy intervals a BookingContext row carries, as
+// busyFor would have read them.
+func busyOfContext(c store.BookingContextRow) schedule.Busy {
+	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Interval{}}
+	for i := range c.BusyStarts {
+		iv := schedule.Interval{Start: c.BusyStarts[i], End: c.BusyEnds[i]}
+		if c.BusyOfPerson[i] {
+			busy.All = append(busy.All, iv)
+		}
+		busy.Rooms[c.BusyRooms[i]] = append(busy.Rooms[c.BusyRooms[i]], iv)
+	}
+	return busy
 }

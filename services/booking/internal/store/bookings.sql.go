@@ -20,21 +20,34 @@ SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individ
        coalesce((SELECT st.reschedule_notice_hours FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 24)::integer AS notice_hours,
        EXISTS (SELECT 1 FROM booking.enrolments e
                WHERE e.tenant_id = c.tenant_id AND e.class_id = c.class_id AND e.student_id = $1 AND e.state = 'enrolled') AS enrolled,
-       coalesce((SELECT json_agg(json_build_object('n', w.week_number, 'monday', w.monday, 'kind', coalesce(o.kind, w.kind)) ORDER BY w.week_number)
-                 FROM booking.term_weeks w
-                 LEFT JOIN booking.class_week_overrides o
-                   ON o.tenant_id = w.tenant_id AND o.class_id = c.class_id AND o.week_number = w.week_number
-                 WHERE w.tenant_id = c.tenant_id AND w.term_id = c.term_id), '[]')::text AS weeks,
-       coalesce((SELECT json_agg(json_build_object('start', b.start_date, 'end', b.end_date))
-                 FROM booking.term_breaks b WHERE b.tenant_id = c.tenant_id AND b.term_id = c.term_id), '[]')::text AS breaks,
+       wk.numbers::integer[] AS week_numbers, wk.mondays::date[] AS week_mondays, wk.individual::boolean[] AS week_individual,
+       br.starts::date[] AS break_starts, br.ends::date[] AS break_ends,
        coalesce((SELECT json_agg(json_build_object('open', bw.open_time, 'close', bw.close_time, 'weeks', bw.week_numbers, 'classes', bw.class_ids))
                  FROM booking.booking_windows bw WHERE bw.tenant_id = c.tenant_id AND bw.term_id = c.term_id), '[]')::text AS windows,
-       coalesce((SELECT json_agg(json_build_object('weekday', ab.weekday, 'start', ab.start_time, 'end', ab.end_time, 'room', ab.room_id) ORDER BY ab.block_number)
-                 FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id), '[]')::text AS blocks,
+       bl.weekdays::integer[] AS block_weekdays, bl.starts::time[] AS block_starts, bl.ends::time[] AS block_ends, bl.rooms::uuid[] AS block_rooms,
        coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
                  FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions
 FROM booking.classes c
 JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(w.week_number ORDER BY w.week_number), '{}') AS numbers,
+         coalesce(array_agg(w.monday ORDER BY w.week_number), '{}') AS mondays,
+         coalesce(array_agg(coalesce(o.kind, w.kind) = 'individual' ORDER BY w.week_number), '{}') AS individual
+  FROM booking.term_weeks w
+  LEFT JOIN booking.class_week_overrides o ON o.tenant_id = w.tenant_id AND o.class_id = c.class_id AND o.week_number = w.week_number
+  WHERE w.tenant_id = c.tenant_id AND w.term_id = c.term_id
+) wk
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(b.start_date), '{}') AS starts, coalesce(array_agg(b.end_date), '{}') AS ends
+  FROM booking.term_breaks b WHERE b.tenant_id = c.tenant_id AND b.term_id = c.term_id
+) br
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(ab.weekday::integer ORDER BY ab.block_number), '{}') AS weekdays,
+         coalesce(array_agg(ab.start_time ORDER BY ab.block_number), '{}') AS starts,
+         coalesce(array_agg(ab.end_time ORDER BY ab.block_number), '{}') AS ends,
+         coalesce(array_agg(ab.room_id ORDER BY ab.block_number), '{}') AS rooms
+  FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id
+) bl
 WHERE c.tenant_id = $2 AND c.class_id = $3
 `
 
@@ -56,18 +69,27 @@ type BookableRulesRow struct {
 	TimeZone          string
 	NoticeHours       int32
 	Enrolled          bool
-	Weeks             string
-	Breaks            string
+	WeekNumbers       []int32
+	WeekMondays       []pgtype.Date
+	WeekIndividual    []bool
+	BreakStarts       []pgtype.Date
+	BreakEnds         []pgtype.Date
 	Windows           string
-	Blocks            string
+	BlockWeekdays     []int32
+	BlockStarts       []pgtype.Time
+	BlockEnds         []pgtype.Time
+	BlockRooms        []uuid.UUID
 	Exceptions        string
 }
 
 // Everything the slot rules of one class and student need, in one round
 // trip (a booking rush runs this per request): the class and its term, the
 // school's zone and notice (the defaults of booking.settings when it has no
-// row), whether the student is enrolled, and as JSON the weeks as the class
-// is taught, the breaks, the windows, the teacher's blocks and exceptions.
+// row), whether the student is enrolled, the weeks as the class is taught,
+// the breaks and the teacher's blocks, and as JSON the windows and the
+// teacher's exceptions.
+// The weeks as the class is taught, the breaks and the teacher's blocks as
+// parallel arrays, which cost less to build and to read than JSON.
 func (q *Queries) BookableRules(ctx context.Context, arg BookableRulesParams) (BookableRulesRow, error) {
 	row := q.db.QueryRow(ctx, bookableRules, arg.StudentID, arg.TenantID, arg.ClassID)
 	var i BookableRulesRow
@@ -83,11 +105,184 @@ func (q *Queries) BookableRules(ctx context.Context, arg BookableRulesParams) (B
 		&i.TimeZone,
 		&i.NoticeHours,
 		&i.Enrolled,
-		&i.Weeks,
-		&i.Breaks,
+		&i.WeekNumbers,
+		&i.WeekMondays,
+		&i.WeekIndividual,
+		&i.BreakStarts,
+		&i.BreakEnds,
 		&i.Windows,
-		&i.Blocks,
+		&i.BlockWeekdays,
+		&i.BlockStarts,
+		&i.BlockEnds,
+		&i.BlockRooms,
 		&i.Exceptions,
+	)
+	return i, err
+}
+
+const bookingContext = `-- name: BookingContext :one
+SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individual_minutes,
+       t.start_date AS term_start, t.end_date AS term_end,
+       coalesce((SELECT st.time_zone FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 'UTC')::text AS time_zone,
+       coalesce((SELECT st.reschedule_notice_hours FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 24)::integer AS notice_hours,
+       EXISTS (SELECT 1 FROM booking.enrolments e
+               WHERE e.tenant_id = c.tenant_id AND e.class_id = c.class_id AND e.student_id = $1 AND e.state = 'enrolled') AS enrolled,
+       wk.numbers::integer[] AS week_numbers, wk.mondays::date[] AS week_mondays, wk.individual::boolean[] AS week_individual,
+       br.starts::date[] AS break_starts, br.ends::date[] AS break_ends,
+       coalesce((SELECT json_agg(json_build_object('open', bw.open_time, 'close', bw.close_time, 'weeks', bw.week_numbers, 'classes', bw.class_ids))
+                 FROM booking.booking_windows bw WHERE bw.tenant_id = c.tenant_id AND bw.term_id = c.term_id), '[]')::text AS windows,
+       bl.weekdays::integer[] AS block_weekdays, bl.starts::time[] AS block_starts, bl.ends::time[] AS block_ends, bl.rooms::uuid[] AS block_rooms,
+       coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
+                 FROM booking.availability_exceptions ae WHERE ae.tenant_id = c.tenant_id AND ae.teacher_id = c.teacher_id), '[]')::text AS exceptions,
+       EXISTS (SELECT 1 FROM booking.bookings bk WHERE bk.tenant_id = $2 AND bk.request_id = $3::uuid) AS replay,
+       -- By the parameter, not c.tenant_id: the generic plan then probes the key.
+       EXISTS (SELECT 1 FROM booking.students sd
+               WHERE sd.tenant_id = $2 AND sd.student_id = $1 AND sd.family_id = $4
+                 AND ($5::boolean OR sd.family_id = $6::uuid OR sd.student_id = $7::uuid)) AS student_visible,
+       busy.rooms::uuid[] AS busy_rooms, busy.of_person::boolean[] AS busy_of_person,
+       busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends
+FROM booking.classes c
+JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(w.week_number ORDER BY w.week_number), '{}') AS numbers,
+         coalesce(array_agg(w.monday ORDER BY w.week_number), '{}') AS mondays,
+         coalesce(array_agg(coalesce(o.kind, w.kind) = 'individual' ORDER BY w.week_number), '{}') AS individual
+  FROM booking.term_weeks w
+  LEFT JOIN booking.class_week_overrides o ON o.tenant_id = w.tenant_id AND o.class_id = c.class_id AND o.week_number = w.week_number
+  WHERE w.tenant_id = c.tenant_id AND w.term_id = c.term_id
+) wk
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(b.start_date), '{}') AS starts, coalesce(array_agg(b.end_date), '{}') AS ends
+  FROM booking.term_breaks b WHERE b.tenant_id = c.tenant_id AND b.term_id = c.term_id
+) br
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(ab.weekday::integer ORDER BY ab.block_number), '{}') AS weekdays,
+         coalesce(array_agg(ab.start_time ORDER BY ab.block_number), '{}') AS starts,
+         coalesce(array_agg(ab.end_time ORDER BY ab.block_number), '{}') AS ends,
+         coalesce(array_agg(ab.room_id ORDER BY ab.block_number), '{}') AS rooms
+  FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id
+) bl
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(x.room_id), '{}') AS rooms, coalesce(array_agg(x.of_person), '{}') AS of_person,
+         coalesce(array_agg(x.start_time), '{}') AS starts, coalesce(array_agg(x.end_time), '{}') AS ends
+  FROM (
+    SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
+    FROM booking.sessions s
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
+      AND s.state = 'scheduled' AND s.kind <> 'placeholder'
+    UNION ALL
+    SELECT s.room_id, false, lower(s.during), upper(s.during)
+    FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
+    JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
+    WHERE s.during && tstzrange($8::timestamptz, $9::timestamptz)
+      AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
+    UNION ALL
+    SELECT s.room_id, true, lower(a.during), upper(a.during)
+    FROM booking.session_attendees a
+    JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
+    WHERE a.tenant_id = c.tenant_id AND a.student_id = $1 AND a.blocking
+      AND a.during && tstzrange($8::timestamptz, $9::timestamptz)
+  ) x
+) busy
+WHERE c.tenant_id = $2 AND c.class_id = $10
+`
+
+type BookingContextParams struct {
+	StudentID     uuid.UUID
+	TenantID      uuid.UUID
+	RequestID     uuid.NullUUID
+	FamilyID      uuid.UUID
+	ViewerAll     bool
+	ViewerFamily  uuid.NullUUID
+	ViewerStudent uuid.NullUUID
+	RangeStart    time.Time
+	RangeEnd      time.Time
+	ClassID       uuid.UUID
+}
+
+type BookingContextRow struct {
+	ClassID           uuid.UUID
+	TermID            uuid.UUID
+	DisplayName       string
+	TeacherID         uuid.UUID
+	RoomID            uuid.UUID
+	IndividualMinutes int32
+	TermStart         pgtype.Date
+	TermEnd           pgtype.Date
+	TimeZone          string
+	NoticeHours       int32
+	Enrolled          bool
+	WeekNumbers       []int32
+	WeekMondays       []pgtype.Date
+	WeekIndividual    []bool
+	BreakStarts       []pgtype.Date
+	BreakEnds         []pgtype.Date
+	Windows           string
+	BlockWeekdays     []int32
+	BlockStarts       []pgtype.Time
+	BlockEnds         []pgtype.Time
+	BlockRooms        []uuid.UUID
+	Exceptions        string
+	Replay            bool
+	StudentVisible    bool
+	BusyRooms         []uuid.UUID
+	BusyOfPerson      []bool
+	BusyStarts        []time.Time
+	BusyEnds          []time.Time
+}
+
+// Everything CreateBooking decides on before it writes, in one round trip:
+// whether request_id was used already (replay), whether the caller reaches
+// the student, the class's slot rules (the columns of BookableRules), and
+// what blocks the student's slots of the class from range_start to
+// range_end (BusyIntervals, as parallel arrays) to refuse a visibly taken
+// slot early and offer the nearest free ones. It decides no overlap: the
+// exclusion constraints do. No row: no such class.
+// The weeks as the class is taught, the breaks and the teacher's blocks as
+// parallel arrays, which cost less to build and to read than JSON.
+func (q *Queries) BookingContext(ctx context.Context, arg BookingContextParams) (BookingContextRow, error) {
+	row := q.db.QueryRow(ctx, bookingContext,
+		arg.StudentID,
+		arg.TenantID,
+		arg.RequestID,
+		arg.FamilyID,
+		arg.ViewerAll,
+		arg.ViewerFamily,
+		arg.ViewerStudent,
+		arg.RangeStart,
+		arg.RangeEnd,
+		arg.ClassID,
+	)
+	var i BookingContextRow
+	err := row.Scan(
+		&i.ClassID,
+		&i.TermID,
+		&i.DisplayName,
+		&i.TeacherID,
+		&i.RoomID,
+		&i.IndividualMinutes,
+		&i.TermStart,
+		&i.TermEnd,
+		&i.TimeZone,
+		&i.NoticeHours,
+		&i.Enrolled,
+		&i.WeekNumbers,
+		&i.WeekMondays,
+		&i.WeekIndividual,
+		&i.BreakStarts,
+		&i.BreakEnds,
+		&i.Windows,
+		&i.BlockWeekdays,
+		&i.BlockStarts,
+		&i.BlockEnds,
+		&i.BlockRooms,
+		&i.Exceptions,
+		&i.Replay,
+		&i.StudentVisible,
+		&i.BusyRooms,
+		&i.BusyOfPerson,
+		&i.BusyStarts,
+		&i.BusyEnds,
 	)
 	return i, err
 }
@@ -121,23 +316,31 @@ func (q *Queries) BookingCreatedBy(ctx context.Context, arg BookingCreatedByPara
 }
 
 const busyIntervals = `-- name: BusyIntervals :many
-SELECT s.room_id, (s.teacher_id = $1 OR a.student_id IS NOT NULL)::boolean AS of_person,
-       lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
+SELECT s.room_id, true AS of_person, lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
 FROM booking.sessions s
-LEFT JOIN booking.session_attendees a
-  ON a.tenant_id = s.tenant_id AND a.session_id = s.session_id AND a.student_id = $2 AND a.blocking
-WHERE s.tenant_id = $3 AND s.during && tstzrange($4::timestamptz, $5::timestamptz)
+WHERE s.tenant_id = $1 AND s.teacher_id = $2 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
-  AND (s.teacher_id = $1 OR s.room_id = ANY ($6::uuid[]) OR a.student_id IS NOT NULL)
+UNION ALL
+SELECT s.room_id, false, lower(s.during), upper(s.during)
+FROM unnest($5::uuid[]) AS r (room_id)
+JOIN booking.sessions s ON s.tenant_id = $1 AND s.room_id = r.room_id
+WHERE s.tenant_id = $1 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
+  AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> $2
+UNION ALL
+SELECT s.room_id, true, lower(a.during), upper(a.during)
+FROM booking.session_attendees a
+JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
+WHERE a.tenant_id = $1 AND a.student_id = $6 AND a.blocking
+  AND a.during && tstzrange($3::timestamptz, $4::timestamptz)
 `
 
 type BusyIntervalsParams struct {
-	TeacherID  uuid.UUID
-	StudentID  uuid.UUID
 	TenantID   uuid.UUID
+	TeacherID  uuid.UUID
 	RangeStart time.Time
 	RangeEnd   time.Time
 	RoomIds    []uuid.UUID
+	StudentID  uuid.UUID
 }
 
 type BusyIntervalsRow struct {
@@ -149,14 +352,16 @@ type BusyIntervalsRow struct {
 
 // What blocks slots in a range: the blocking sessions of the teacher, of
 // the rooms, and of the student (of_person: the teacher's or the student's).
+// Three index scans, one per exclusion constraint's gist index, rather than
+// one scan of the tenant's sessions in the range.
 func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([]BusyIntervalsRow, error) {
 	rows, err := q.db.Query(ctx, busyIntervals,
-		arg.TeacherID,
-		arg.StudentID,
 		arg.TenantID,
+		arg.TeacherID,
 		arg.RangeStart,
 		arg.RangeEnd,
 		arg.RoomIds,
+		arg.StudentID,
 	)
 	if err != nil {
 		return nil, err
@@ -181,74 +386,32 @@ func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([
 	return items, nil
 }
 
-const createBookedSession = `-- name: CreateBookedSession :one
-WITH s AS (
+const createBookedSlot = `-- name: CreateBookedSlot :one
+WITH b AS (
+  INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
+                                booked_by, request_id, request_fingerprint)
+  VALUES ($1, $2, $3, $4, $5, $6, $7,
+          $8, $9, $10)
+  ON CONFLICT (tenant_id, request_id) DO NOTHING
+  RETURNING tenant_id, booking_id, create_time
+), s AS (
   INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
                                 during, booking_id)
-  VALUES ($1, $2, $3, $4, $5, $6, $7, $8,
-          tstzrange($9::timestamptz, $10::timestamptz), $11)
-  RETURNING tenant_id, session_id, kind, state, term_id, class_id, week_number, teacher_id, room_id, during, booking_id, sequence, cancel_reason, revision, create_time, update_time, student_id
+  SELECT b.tenant_id, $11, $12, $13, $5, $14, $15, $16,
+         tstzrange($17::timestamptz, $18::timestamptz), b.booking_id
+  FROM b
+  RETURNING tenant_id, session_id, during
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
-  SELECT s.tenant_id, s.session_id, $12, s.during, true FROM s
+  SELECT s.tenant_id, s.session_id, $4, s.during, true FROM s
 ), e AS (
   INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
-  SELECT s.tenant_id, $13, s.session_id, 'booked', $14, lower(s.during), $12 FROM s
+  SELECT s.tenant_id, $19, s.session_id, 'booked', $8, lower(s.during), $4 FROM s
 )
-SELECT s.session_id FROM s
+SELECT b.booking_id, b.create_time FROM b
 `
 
-type CreateBookedSessionParams struct {
-	TenantID    uuid.UUID
-	SessionID   uuid.UUID
-	Kind        string
-	TermID      uuid.UUID
-	ClassID     uuid.UUID
-	WeekNumber  pgtype.Int4
-	TeacherID   uuid.UUID
-	RoomID      uuid.UUID
-	StartTime   time.Time
-	EndTime     time.Time
-	BookingID   uuid.NullUUID
-	StudentID   uuid.UUID
-	EventID     uuid.UUID
-	ActorUserID uuid.UUID
-}
-
-// One individual or make-up session with its attendee and its 'booked'
-// event, in one statement; 23P01 names the exclusion constraint it hit.
-func (q *Queries) CreateBookedSession(ctx context.Context, arg CreateBookedSessionParams) (uuid.UUID, error) {
-	row := q.db.QueryRow(ctx, createBookedSession,
-		arg.TenantID,
-		arg.SessionID,
-		arg.Kind,
-		arg.TermID,
-		arg.ClassID,
-		arg.WeekNumber,
-		arg.TeacherID,
-		arg.RoomID,
-		arg.StartTime,
-		arg.EndTime,
-		arg.BookingID,
-		arg.StudentID,
-		arg.EventID,
-		arg.ActorUserID,
-	)
-	var session_id uuid.UUID
-	err := row.Scan(&session_id)
-	return session_id, err
-}
-
-const createBookingRow = `-- name: CreateBookingRow :one
-INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
-                              booked_by, request_id, request_fingerprint)
-VALUES ($1, $2, $3, $4, $5, $6, $7,
-        $8, $9, $10)
-ON CONFLICT (tenant_id, request_id) DO NOTHING
-RETURNING tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id, booked_by, request_id, request_fingerprint, create_time
-`
-
-type CreateBookingRowParams struct {
+type CreateBookedSlotParams struct {
 	TenantID           uuid.UUID
 	BookingID          uuid.UUID
 	FamilyID           uuid.UUID
@@ -259,11 +422,28 @@ type CreateBookingRowParams struct {
 	BookedBy           uuid.UUID
 	RequestID          uuid.NullUUID
 	RequestFingerprint []byte
+	SessionID          uuid.UUID
+	Kind               string
+	TermID             uuid.UUID
+	WeekNumber         pgtype.Int4
+	TeacherID          uuid.UUID
+	RoomID             uuid.UUID
+	StartTime          time.Time
+	EndTime            time.Time
+	EventID            uuid.UUID
 }
 
-// A concurrent booking with the same request_id inserts nothing (no row).
-func (q *Queries) CreateBookingRow(ctx context.Context, arg CreateBookingRowParams) (BookingBooking, error) {
-	row := q.db.QueryRow(ctx, createBookingRow,
+type CreateBookedSlotRow struct {
+	BookingID  uuid.UUID
+	CreateTime time.Time
+}
+
+// CreateBookedSlots for one slot, the rush's booking: without the arrays,
+// whose unknown length makes PostgreSQL plan each call afresh (a custom
+// plan always looks cheaper than a generic one over a set-returning
+// function), its generic plan is cached like any other statement's.
+func (q *Queries) CreateBookedSlot(ctx context.Context, arg CreateBookedSlotParams) (CreateBookedSlotRow, error) {
+	row := q.db.QueryRow(ctx, createBookedSlot,
 		arg.TenantID,
 		arg.BookingID,
 		arg.FamilyID,
@@ -274,21 +454,108 @@ func (q *Queries) CreateBookingRow(ctx context.Context, arg CreateBookingRowPara
 		arg.BookedBy,
 		arg.RequestID,
 		arg.RequestFingerprint,
+		arg.SessionID,
+		arg.Kind,
+		arg.TermID,
+		arg.WeekNumber,
+		arg.TeacherID,
+		arg.RoomID,
+		arg.StartTime,
+		arg.EndTime,
+		arg.EventID,
 	)
-	var i BookingBooking
-	err := row.Scan(
-		&i.TenantID,
-		&i.BookingID,
-		&i.FamilyID,
-		&i.StudentID,
-		&i.ClassID,
-		&i.Repeat,
-		&i.MakeupCreditID,
-		&i.BookedBy,
-		&i.RequestID,
-		&i.RequestFingerprint,
-		&i.CreateTime,
+	var i CreateBookedSlotRow
+	err := row.Scan(&i.BookingID, &i.CreateTime)
+	return i, err
+}
+
+const createBookedSlots = `-- name: CreateBookedSlots :one
+WITH b AS (
+  INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
+                                booked_by, request_id, request_fingerprint)
+  VALUES ($1, $2, $3, $4, $5, $6, $7,
+          $8, $9, $10)
+  ON CONFLICT (tenant_id, request_id) DO NOTHING
+  RETURNING tenant_id, booking_id, create_time
+), x AS (
+  SELECT ($11::uuid[])[i] AS session_id, ($12::uuid[])[i] AS event_id, ($13::integer[])[i] AS week_number,
+         ($14::uuid[])[i] AS room_id, ($15::timestamptz[])[i] AS start_time, ($16::timestamptz[])[i] AS end_time
+  FROM generate_subscripts($11::uuid[], 1) AS i
+), s AS (
+  INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
+                                during, booking_id)
+  SELECT b.tenant_id, x.session_id, $17, $18, $5, nullif(x.week_number, 0), $19, x.room_id,
+         tstzrange(x.start_time, x.end_time), b.booking_id
+  FROM b CROSS JOIN x
+  RETURNING tenant_id, session_id, during
+), a AS (
+  INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
+  SELECT s.tenant_id, s.session_id, $4, s.during, true FROM s
+), e AS (
+  INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
+  SELECT s.tenant_id, x.event_id, s.session_id, 'booked', $8, lower(s.during), $4
+  FROM s JOIN x ON x.session_id = s.session_id
+)
+SELECT b.booking_id, b.create_time FROM b
+`
+
+type CreateBookedSlotsParams struct {
+	TenantID           uuid.UUID
+	BookingID          uuid.UUID
+	FamilyID           uuid.UUID
+	StudentID          uuid.UUID
+	ClassID            uuid.UUID
+	Repeat             string
+	MakeupCreditID     uuid.NullUUID
+	BookedBy           uuid.UUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	SessionIds         []uuid.UUID
+	EventIds           []uuid.UUID
+	WeekNumbers        []int32
+	RoomIds            []uuid.UUID
+	StartTimes         []time.Time
+	EndTimes           []time.Time
+	Kind               string
+	TermID             uuid.UUID
+	TeacherID          uuid.UUID
+}
+
+type CreateBookedSlotsRow struct {
+	BookingID  uuid.UUID
+	CreateTime time.Time
+}
+
+// A booking and its sessions (one, or a series), each with its attendee
+// and 'booked' event, in one statement, so it is atomic without an
+// explicit transaction. An overlap fails it with 23P01 naming the exclusion
+// constraint; a concurrent booking with the same request_id makes it
+// insert nothing (no row). The i-th session takes the i-th element of each
+// array.
+func (q *Queries) CreateBookedSlots(ctx context.Context, arg CreateBookedSlotsParams) (CreateBookedSlotsRow, error) {
+	row := q.db.QueryRow(ctx, createBookedSlots,
+		arg.TenantID,
+		arg.BookingID,
+		arg.FamilyID,
+		arg.StudentID,
+		arg.ClassID,
+		arg.Repeat,
+		arg.MakeupCreditID,
+		arg.BookedBy,
+		arg.RequestID,
+		arg.RequestFingerprint,
+		arg.SessionIds,
+		arg.EventIds,
+		arg.WeekNumbers,
+		arg.RoomIds,
+		arg.StartTimes,
+		arg.EndTimes,
+		arg.Kind,
+		arg.TermID,
+		arg.TeacherID,
 	)
+	var i CreateBookedSlotsRow
+	err := row.Scan(&i.BookingID, &i.CreateTime)
 	return i, err
 }
 

@@ -9,6 +9,7 @@ import (
 	"context"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
 
 const creditOfMakeupSession = `-- name: CreditOfMakeupSession :one
@@ -57,11 +58,16 @@ func (q *Queries) ReturnMakeupCredit(ctx context.Context, arg ReturnMakeupCredit
 
 const teacherAvailabilityRules = `-- name: TeacherAvailabilityRules :one
 
-SELECT coalesce((SELECT json_agg(json_build_object('weekday', ab.weekday, 'start', ab.start_time, 'end', ab.end_time, 'room', ab.room_id) ORDER BY ab.block_number)
-                 FROM booking.availability_blocks ab WHERE ab.tenant_id = t.tenant_id AND ab.teacher_id = t.teacher_id), '[]')::text AS blocks,
+SELECT bl.weekdays::integer[] AS block_weekdays, bl.starts::time[] AS block_starts, bl.ends::time[] AS block_ends, bl.rooms::uuid[] AS block_rooms,
        coalesce((SELECT json_agg(json_build_object('date', ae.on_date, 'start', ae.start_time, 'end', ae.end_time))
                  FROM booking.availability_exceptions ae WHERE ae.tenant_id = t.tenant_id AND ae.teacher_id = t.teacher_id), '[]')::text AS exceptions
 FROM booking.teachers t
+CROSS JOIN LATERAL (
+  SELECT coalesce(array_agg(ab.weekday::integer ORDER BY ab.block_number), '{}') AS weekdays,
+         coalesce(array_agg(ab.start_time ORDER BY ab.block_number), '{}') AS starts,
+         coalesce(array_agg(ab.end_time ORDER BY ab.block_number), '{}') AS ends,
+         coalesce(array_agg(ab.room_id ORDER BY ab.block_number), '{}') AS rooms
+  FROM booking.availability_blocks ab WHERE ab.tenant_id = t.tenant_id AND ab.teacher_id = t.teacher_id) bl
 WHERE t.tenant_id = $1 AND t.teacher_id = $2
 `
 
@@ -71,18 +77,27 @@ type TeacherAvailabilityRulesParams struct {
 }
 
 type TeacherAvailabilityRulesRow struct {
-	Blocks     string
-	Exceptions string
+	BlockWeekdays []int32
+	BlockStarts   []pgtype.Time
+	BlockEnds     []pgtype.Time
+	BlockRooms    []uuid.UUID
+	Exceptions    string
 }
 
 // The reads a reschedule or cancellation of a one-to-one session needs
 // beside the booking's: the session's own teacher's availability (the
 // class's teacher may have changed since) and the credit a make-up used.
-// One teacher's blocks and exceptions, as JSON in BookableRules' shape; no
-// row for a teacher the school does not have.
+// One teacher's blocks (as arrays) and exceptions (as JSON), in
+// BookableRules' shape; no row for a teacher the school does not have.
 func (q *Queries) TeacherAvailabilityRules(ctx context.Context, arg TeacherAvailabilityRulesParams) (TeacherAvailabilityRulesRow, error) {
 	row := q.db.QueryRow(ctx, teacherAvailabilityRules, arg.TenantID, arg.TeacherID)
 	var i TeacherAvailabilityRulesRow
-	err := row.Scan(&i.Blocks, &i.Exceptions)
+	err := row.Scan(
+		&i.BlockWeekdays,
+		&i.BlockStarts,
+		&i.BlockEnds,
+		&i.BlockRooms,
+		&i.Exceptions,
+	)
 	return i, err
 }
