@@ -192,6 +192,11 @@ func (r Rules) Grid(d time.Time) []Bookable {
 				continue
 			}
 			start := LocalAt(d, m, r.Loc)
+			if l := start.In(r.Loc); l.Hour()*60+l.Minute() != m {
+				// m falls in the spring-forward gap: that wall-clock time does not
+				// exist today, and LocalAt's normalised instant is another slot's.
+				continue
+			}
 			out = append(out, Bookable{Start: start, End: start.Add(time.Duration(r.Minutes) * time.Minute), Room: b.Room, Week: week.Number})
 		}
 	}

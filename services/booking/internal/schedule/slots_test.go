@@ -148,3 +148,20 @@ func TestNearestFreeIsNearestOfRange(t *testing.T) {
 		}
 	}
 }
+
+// TestGridSkipsTheSpringForwardGap: on Sydney's 2027-10-03 the clocks go
+// from 02:00 to 03:00, so a 01:00–04:00 block of 30-minute slots holds
+// 01:00, 01:30, 03:00 and 03:30 — each once, none overlapping.
+func TestGridSkipsTheSpringForwardGap(t *testing.T) {
+	t.Parallel()
+	r := rules(t, time.Date(2027, 9, 1, 0, 0, 0, 0, time.UTC))
+	sunday := day(2027, 10, 3)
+	r.Blocks = []Block{{Weekday: 7, Start: 60, End: 4 * 60, Room: r.Blocks[0].Room}}
+	var got []string
+	for _, s := range r.Grid(sunday) {
+		got = append(got, s.Start.In(r.Loc).Format("15:04"))
+	}
+	if want := []string{"01:00", "01:30", "03:00", "03:30"}; !slices.Equal(got, want) {
+		t.Errorf("grid on the day clocks spring forward = %v; want %v", got, want)
+	}
+}
