@@ -157,7 +157,15 @@ WHERE c.tenant_id = @tenant_id AND c.class_id = @class_id;
 -- constraint; a concurrent booking with the same request_id makes it
 -- insert nothing (no row). The i-th session takes the i-th element of each
 -- array.
-WITH b AS (
+WITH l AS (
+  -- Writers of the same teacher's or student's sessions take turns (until
+  -- this statement's transaction ends; read by the sessions' insert): two that inserted overlapping
+  -- exclusion-constraint entries at once would each wait for the other, a
+  -- deadlock PostgreSQL breaks only after deadlock_timeout — under a rush, a
+  -- second per contested slot.
+  SELECT pg_advisory_xact_lock(hashtextextended((@tenant_id::uuid)::text || '/teachers/' || (@teacher_id::uuid)::text, 0)) AS teacher,
+         pg_advisory_xact_lock(hashtextextended((@tenant_id::uuid)::text || '/students/' || (@student_id::uuid)::text, 0)) AS student
+), b AS (
   INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
                                 booked_by, request_id, request_fingerprint)
   VALUES (@tenant_id, @booking_id, @family_id, @student_id, @class_id, @repeat, sqlc.narg(makeup_credit_id),
@@ -173,7 +181,7 @@ WITH b AS (
                                 during, booking_id)
   SELECT b.tenant_id, x.session_id, @kind, @term_id, @class_id, nullif(x.week_number, 0), @teacher_id, x.room_id,
          tstzrange(x.start_time, x.end_time), b.booking_id
-  FROM b CROSS JOIN x
+  FROM b CROSS JOIN l CROSS JOIN x -- the turn is taken before the first session row goes in
   RETURNING tenant_id, session_id, during
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
@@ -190,7 +198,15 @@ SELECT b.booking_id, b.create_time FROM b;
 -- whose unknown length makes PostgreSQL plan each call afresh (a custom
 -- plan always looks cheaper than a generic one over a set-returning
 -- function), its generic plan is cached like any other statement's.
-WITH b AS (
+WITH l AS (
+  -- Writers of the same teacher's or student's sessions take turns (until
+  -- this statement's transaction ends; read by the sessions' insert): two that inserted overlapping
+  -- exclusion-constraint entries at once would each wait for the other, a
+  -- deadlock PostgreSQL breaks only after deadlock_timeout — under a rush, a
+  -- second per contested slot.
+  SELECT pg_advisory_xact_lock(hashtextextended((@tenant_id::uuid)::text || '/teachers/' || (@teacher_id::uuid)::text, 0)) AS teacher,
+         pg_advisory_xact_lock(hashtextextended((@tenant_id::uuid)::text || '/students/' || (@student_id::uuid)::text, 0)) AS student
+), b AS (
   INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
                                 booked_by, request_id, request_fingerprint)
   VALUES (@tenant_id, @booking_id, @family_id, @student_id, @class_id, @repeat, sqlc.narg(makeup_credit_id),
@@ -202,7 +218,7 @@ WITH b AS (
                                 during, booking_id)
   SELECT b.tenant_id, @session_id, @kind, @term_id, @class_id, sqlc.narg(week_number), @teacher_id, @room_id,
          tstzrange(@start_time::timestamptz, @end_time::timestamptz), b.booking_id
-  FROM b
+  FROM b CROSS JOIN l -- the turn is taken before the first session row goes in
   RETURNING tenant_id, session_id, during
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)

@@ -322,8 +322,9 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 // bookSlots runs CreateBookedSlot (one slot) or CreateBookedSlots (a
 // series) on q. Without an explicit transaction (q a Scoped executor) a
 // deadlock (40P01), two writers of overlapping sessions each waiting for
-// the other's exclusion-constraint entry, is tried once more: by then the
-// other has finished, so the second try gets the constraint's own answer.
+// the other's exclusion-constraint entry, is tried again (as InTx would,
+// up to tenantdb.MaxTxAttempts in all): by then the other has finished, so
+// the next try gets the constraint's own answer.
 func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams, retry bool) (store.CreateBookedSlotsRow, error) {
 	write := func() (store.CreateBookedSlotsRow, error) {
 		if len(p.SessionIds) != 1 {
@@ -337,8 +338,7 @@ func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsP
 		return store.CreateBookedSlotsRow(row), err
 	}
 	row, err := write()
-	var pgErr *pgconn.PgError
-	if retry && errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+	for try := 1; retry && try < tenantdb.MaxTxAttempts && isDeadlock(err); try++ {
 		row, err = write()
 	}
 	return row, err
@@ -503,4 +503,9 @@ func (s *SessionServer) ListBookings(ctx context.Context, req *bookingv1.ListBoo
 	page, next := pagetoken.Page(rows, size, func(b store.BookingBooking) []string { return []string{b.BookingID.String()} },
 		func(b store.BookingBooking) *bookingv1.Booking { return byID[b.BookingID] }, request...)
 	return &bookingv1.ListBookingsResponse{Bookings: page, NextPageToken: next}, nil
+}
+
+func isDeadlock(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
 }

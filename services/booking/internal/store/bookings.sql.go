@@ -387,35 +387,44 @@ func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([
 }
 
 const createBookedSlot = `-- name: CreateBookedSlot :one
-WITH b AS (
+WITH l AS (
+  -- Writers of the same teacher's or student's sessions take turns (until
+  -- this statement's transaction ends; read by the sessions' insert): two that inserted overlapping
+  -- exclusion-constraint entries at once would each wait for the other, a
+  -- deadlock PostgreSQL breaks only after deadlock_timeout — under a rush, a
+  -- second per contested slot.
+  SELECT pg_advisory_xact_lock(hashtextextended(($1::uuid)::text || '/teachers/' || ($2::uuid)::text, 0)) AS teacher,
+         pg_advisory_xact_lock(hashtextextended(($1::uuid)::text || '/students/' || ($3::uuid)::text, 0)) AS student
+), b AS (
   INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
                                 booked_by, request_id, request_fingerprint)
-  VALUES ($1, $2, $3, $4, $5, $6, $7,
-          $8, $9, $10)
+  VALUES ($1, $4, $5, $3, $6, $7, $8,
+          $9, $10, $11)
   ON CONFLICT (tenant_id, request_id) DO NOTHING
   RETURNING tenant_id, booking_id, create_time
 ), s AS (
   INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
                                 during, booking_id)
-  SELECT b.tenant_id, $11, $12, $13, $5, $14, $15, $16,
+  SELECT b.tenant_id, $12, $13, $14, $6, $15, $2, $16,
          tstzrange($17::timestamptz, $18::timestamptz), b.booking_id
-  FROM b
+  FROM b CROSS JOIN l -- the turn is taken before the first session row goes in
   RETURNING tenant_id, session_id, during
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
-  SELECT s.tenant_id, s.session_id, $4, s.during, true FROM s
+  SELECT s.tenant_id, s.session_id, $3, s.during, true FROM s
 ), e AS (
   INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
-  SELECT s.tenant_id, $19, s.session_id, 'booked', $8, lower(s.during), $4 FROM s
+  SELECT s.tenant_id, $19, s.session_id, 'booked', $9, lower(s.during), $3 FROM s
 )
 SELECT b.booking_id, b.create_time FROM b
 `
 
 type CreateBookedSlotParams struct {
 	TenantID           uuid.UUID
+	TeacherID          uuid.UUID
+	StudentID          uuid.UUID
 	BookingID          uuid.UUID
 	FamilyID           uuid.UUID
-	StudentID          uuid.UUID
 	ClassID            uuid.UUID
 	Repeat             string
 	MakeupCreditID     uuid.NullUUID
@@ -426,7 +435,6 @@ type CreateBookedSlotParams struct {
 	Kind               string
 	TermID             uuid.UUID
 	WeekNumber         pgtype.Int4
-	TeacherID          uuid.UUID
 	RoomID             uuid.UUID
 	StartTime          time.Time
 	EndTime            time.Time
@@ -445,9 +453,10 @@ type CreateBookedSlotRow struct {
 func (q *Queries) CreateBookedSlot(ctx context.Context, arg CreateBookedSlotParams) (CreateBookedSlotRow, error) {
 	row := q.db.QueryRow(ctx, createBookedSlot,
 		arg.TenantID,
+		arg.TeacherID,
+		arg.StudentID,
 		arg.BookingID,
 		arg.FamilyID,
-		arg.StudentID,
 		arg.ClassID,
 		arg.Repeat,
 		arg.MakeupCreditID,
@@ -458,7 +467,6 @@ func (q *Queries) CreateBookedSlot(ctx context.Context, arg CreateBookedSlotPara
 		arg.Kind,
 		arg.TermID,
 		arg.WeekNumber,
-		arg.TeacherID,
 		arg.RoomID,
 		arg.StartTime,
 		arg.EndTime,
@@ -470,30 +478,38 @@ func (q *Queries) CreateBookedSlot(ctx context.Context, arg CreateBookedSlotPara
 }
 
 const createBookedSlots = `-- name: CreateBookedSlots :one
-WITH b AS (
+WITH l AS (
+  -- Writers of the same teacher's or student's sessions take turns (until
+  -- this statement's transaction ends; read by the sessions' insert): two that inserted overlapping
+  -- exclusion-constraint entries at once would each wait for the other, a
+  -- deadlock PostgreSQL breaks only after deadlock_timeout — under a rush, a
+  -- second per contested slot.
+  SELECT pg_advisory_xact_lock(hashtextextended(($1::uuid)::text || '/teachers/' || ($2::uuid)::text, 0)) AS teacher,
+         pg_advisory_xact_lock(hashtextextended(($1::uuid)::text || '/students/' || ($3::uuid)::text, 0)) AS student
+), b AS (
   INSERT INTO booking.bookings (tenant_id, booking_id, family_id, student_id, class_id, repeat, makeup_credit_id,
                                 booked_by, request_id, request_fingerprint)
-  VALUES ($1, $2, $3, $4, $5, $6, $7,
-          $8, $9, $10)
+  VALUES ($1, $4, $5, $3, $6, $7, $8,
+          $9, $10, $11)
   ON CONFLICT (tenant_id, request_id) DO NOTHING
   RETURNING tenant_id, booking_id, create_time
 ), x AS (
-  SELECT ($11::uuid[])[i] AS session_id, ($12::uuid[])[i] AS event_id, ($13::integer[])[i] AS week_number,
-         ($14::uuid[])[i] AS room_id, ($15::timestamptz[])[i] AS start_time, ($16::timestamptz[])[i] AS end_time
-  FROM generate_subscripts($11::uuid[], 1) AS i
+  SELECT ($12::uuid[])[i] AS session_id, ($13::uuid[])[i] AS event_id, ($14::integer[])[i] AS week_number,
+         ($15::uuid[])[i] AS room_id, ($16::timestamptz[])[i] AS start_time, ($17::timestamptz[])[i] AS end_time
+  FROM generate_subscripts($12::uuid[], 1) AS i
 ), s AS (
   INSERT INTO booking.sessions (tenant_id, session_id, kind, term_id, class_id, week_number, teacher_id, room_id,
                                 during, booking_id)
-  SELECT b.tenant_id, x.session_id, $17, $18, $5, nullif(x.week_number, 0), $19, x.room_id,
+  SELECT b.tenant_id, x.session_id, $18, $19, $6, nullif(x.week_number, 0), $2, x.room_id,
          tstzrange(x.start_time, x.end_time), b.booking_id
-  FROM b CROSS JOIN x
+  FROM b CROSS JOIN l CROSS JOIN x -- the turn is taken before the first session row goes in
   RETURNING tenant_id, session_id, during
 ), a AS (
   INSERT INTO booking.session_attendees (tenant_id, session_id, student_id, during, blocking)
-  SELECT s.tenant_id, s.session_id, $4, s.during, true FROM s
+  SELECT s.tenant_id, s.session_id, $3, s.during, true FROM s
 ), e AS (
   INSERT INTO booking.session_events (tenant_id, event_id, session_id, action, actor_user_id, new_start_time, student_id)
-  SELECT s.tenant_id, x.event_id, s.session_id, 'booked', $8, lower(s.during), $4
+  SELECT s.tenant_id, x.event_id, s.session_id, 'booked', $9, lower(s.during), $3
   FROM s JOIN x ON x.session_id = s.session_id
 )
 SELECT b.booking_id, b.create_time FROM b
@@ -501,9 +517,10 @@ SELECT b.booking_id, b.create_time FROM b
 
 type CreateBookedSlotsParams struct {
 	TenantID           uuid.UUID
+	TeacherID          uuid.UUID
+	StudentID          uuid.UUID
 	BookingID          uuid.UUID
 	FamilyID           uuid.UUID
-	StudentID          uuid.UUID
 	ClassID            uuid.UUID
 	Repeat             string
 	MakeupCreditID     uuid.NullUUID
@@ -518,7 +535,6 @@ type CreateBookedSlotsParams struct {
 	EndTimes           []time.Time
 	Kind               string
 	TermID             uuid.UUID
-	TeacherID          uuid.UUID
 }
 
 type CreateBookedSlotsRow struct {
@@ -535,9 +551,10 @@ type CreateBookedSlotsRow struct {
 func (q *Queries) CreateBookedSlots(ctx context.Context, arg CreateBookedSlotsParams) (CreateBookedSlotsRow, error) {
 	row := q.db.QueryRow(ctx, createBookedSlots,
 		arg.TenantID,
+		arg.TeacherID,
+		arg.StudentID,
 		arg.BookingID,
 		arg.FamilyID,
-		arg.StudentID,
 		arg.ClassID,
 		arg.Repeat,
 		arg.MakeupCreditID,
@@ -552,7 +569,6 @@ func (q *Queries) CreateBookedSlots(ctx context.Context, arg CreateBookedSlotsPa
 		arg.EndTimes,
 		arg.Kind,
 		arg.TermID,
-		arg.TeacherID,
 	)
 	var i CreateBookedSlotsRow
 	err := row.Scan(&i.BookingID, &i.CreateTime)
