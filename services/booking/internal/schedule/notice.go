@@ -1,7 +1,3 @@
-// Package schedule holds the booking rules that need no database: the
-// school's notice rule and the generation of bookable slots. The server
-// loads the rows and asks these functions, so the rules are tested alone
-// and CreateBooking, ListFreeSlots and SLOT_TAKEN's alternatives agree.
 package schedule
 
 import "time"

@@ -12,26 +12,7 @@ import (
 // being the end of the day.
 
 // LocalDate is the school-zone date of instant t.
-func LocalDate(t time.Time, loc *time.Location) time.Time {
-	l := t.In(loc)
-	return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC)
-}
-
-// LocalAt is the instant of minutes past midnight on date d in loc. A local time
-// in a spring-forward gap is taken as time.Date normalises it (moved
-// forward by the gap).
-func LocalAt(d time.Time, minutes int, loc *time.Location) time.Time {
-	return time.Date(d.Year(), d.Month(), d.Day(), 0, minutes, 0, 0, loc)
-}
-
-// isoWeekday is 1 for Monday to 7 for Sunday (local, not exported: the
-// term arithmetic has its own).
-func isoWeekday(d time.Time) int {
-	if w := int(d.Weekday()); w != 0 {
-		return w
-	}
-	return 7
-}
+func LocalDate(t time.Time, loc *time.Location) time.Time { return DateOf(t.In(loc)) }
 
 // ClassWeek is one teaching week of a term as one class is taught in it: the
 // term's kind unless the class overrides it.
@@ -41,14 +22,11 @@ type ClassWeek struct {
 	Individual bool
 }
 
-// Break is a run of days without sessions, inclusive.
-type Break struct{ Start, End time.Time }
-
 // Calendar is a class's term: its dates (inclusive), weeks and breaks.
 type Calendar struct {
 	Start, End time.Time
 	Weeks      []ClassWeek
-	Breaks     []Break
+	Breaks     []Span // days without sessions
 }
 
 // InTerm reports whether d is a day of the term.
@@ -56,12 +34,7 @@ func (c Calendar) InTerm(d time.Time) bool { return !d.Before(c.Start) && !d.Aft
 
 // IsBreak reports whether d is a break day of the term.
 func (c Calendar) IsBreak(d time.Time) bool {
-	for _, b := range c.Breaks {
-		if !d.Before(b.Start) && !d.After(b.End) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(c.Breaks, func(b Span) bool { return b.Contains(d) })
 }
 
 // WeekOf is the teaching week holding term day d.
@@ -116,19 +89,16 @@ type Bookable struct {
 	Week       int
 }
 
-// Interval is a blocking session's time.
-type Interval struct{ Start, End time.Time }
-
 // Busy is what already blocks slots: sessions of the teacher or the
 // student (All), and of each room.
 type Busy struct {
-	All   []Interval
-	Rooms map[uuid.UUID][]Interval
+	All   []Slot
+	Rooms map[uuid.UUID][]Slot
 }
 
 // Takes reports whether a blocking session overlaps s.
 func (b Busy) Takes(s Bookable) bool {
-	overlaps := func(list []Interval) bool {
+	overlaps := func(list []Slot) bool {
 		for _, i := range list {
 			if i.Start.Before(s.End) && s.Start.Before(i.End) {
 				return true
@@ -184,14 +154,14 @@ func (r Rules) Grid(d time.Time) []Bookable {
 	week, _ := r.Calendar.WeekOf(d)
 	var out []Bookable
 	for _, b := range r.Blocks {
-		if b.Weekday != isoWeekday(d) {
+		if b.Weekday != ISOWeekday(d) {
 			continue
 		}
 		for m := b.Start; m+r.Minutes <= b.End; m += r.Minutes {
 			if r.excepted(d, m, m+r.Minutes) {
 				continue
 			}
-			start := LocalAt(d, m, r.Loc)
+			start := At(d, Clock(m), r.Loc)
 			if l := start.In(r.Loc); l.Hour()*60+l.Minute() != m {
 				// m falls in the spring-forward gap: that wall-clock time does not
 				// exist today, and LocalAt's normalised instant is another slot's.
@@ -215,7 +185,7 @@ func (r Rules) excepted(d time.Time, from, to int) bool {
 
 // teaches reports whether the teacher has a block on d's weekday.
 func (r Rules) teaches(d time.Time) bool {
-	return slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Weekday == isoWeekday(d) })
+	return slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Weekday == ISOWeekday(d) })
 }
 
 // week decides the day's standing before any slot: a break, a group week,
@@ -366,11 +336,11 @@ func (r Rules) Series(first time.Time) []time.Time {
 		if w.Number <= w0.Number || !w.Individual {
 			continue
 		}
-		day := w.Monday.AddDate(0, 0, isoWeekday(d)-1)
+		day := w.Monday.AddDate(0, 0, ISOWeekday(d)-1)
 		if !r.Calendar.InTerm(day) || r.Calendar.IsBreak(day) {
 			continue
 		}
-		out = append(out, LocalAt(day, minutes, r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
+		out = append(out, At(day, Clock(minutes), r.Loc).Add(time.Duration(l.Second())*time.Second+time.Duration(l.Nanosecond())))
 	}
 	return out
 }

@@ -18,7 +18,7 @@ func rules(t *testing.T, now time.Time) Rules {
 	room := uuid.New()
 	class := uuid.New()
 	return Rules{Loc: sydney(t), Now: now, NoticeHours: 24, Minutes: 30, Class: class,
-		Calendar: Calendar{Start: day(2027, 3, 1), End: day(2027, 3, 28), Breaks: []Break{{day(2027, 3, 22), day(2027, 3, 22)}},
+		Calendar: Calendar{Start: day(2027, 3, 1), End: day(2027, 3, 28), Breaks: []Span{{day(2027, 3, 22), day(2027, 3, 22)}},
 			Weeks: []ClassWeek{{1, day(2027, 3, 1), false}, {2, day(2027, 3, 8), true}, {3, day(2027, 3, 15), false}, {4, day(2027, 3, 22), true}}},
 		Windows: []Window{{Open: now.Add(-time.Hour), Close: now.Add(time.Hour)}},
 		Blocks:  []Block{{Weekday: 1, Start: 9 * 60, End: 10*60 + 15, Room: room}},
@@ -39,12 +39,12 @@ func TestGridAndChecks(t *testing.T) {
 		start time.Time
 		want  Problem
 	}{
-		{"a slot", LocalAt(mon, 9*60+30, r.Loc), OK},
-		{"off the grid", LocalAt(mon, 9*60+15, r.Loc), Unavailable},
-		{"past the block", LocalAt(mon, 10*60, r.Loc), Unavailable},
-		{"group week", LocalAt(day(2027, 3, 1), 9*60, r.Loc), GroupWeek},
-		{"break", LocalAt(day(2027, 3, 22), 9*60, r.Loc), OnBreak},
-		{"outside the term", LocalAt(day(2027, 4, 5), 9*60, r.Loc), NotInTerm},
+		{"a slot", At(mon, Clock(9*60+30), r.Loc), OK},
+		{"off the grid", At(mon, Clock(9*60+15), r.Loc), Unavailable},
+		{"past the block", At(mon, Clock(10*60), r.Loc), Unavailable},
+		{"group week", At(day(2027, 3, 1), Clock(9*60), r.Loc), GroupWeek},
+		{"break", At(day(2027, 3, 22), Clock(9*60), r.Loc), OnBreak},
+		{"outside the term", At(day(2027, 4, 5), Clock(9*60), r.Loc), NotInTerm},
 	} {
 		if _, p := r.Check(tc.start); p != tc.want {
 			t.Errorf("%s: %v, want %v", tc.name, p, tc.want)
@@ -52,21 +52,21 @@ func TestGridAndChecks(t *testing.T) {
 	}
 	closed := r
 	closed.Windows = []Window{{Open: now.Add(time.Hour), Close: now.Add(2 * time.Hour)}}
-	if _, p := closed.Check(LocalAt(mon, 9*60, r.Loc)); p != WindowClosed {
+	if _, p := closed.Check(At(mon, Clock(9*60), r.Loc)); p != WindowClosed {
 		t.Errorf("before the window opens: %v", p)
 	}
 	other := r
 	other.Windows = []Window{{Open: now.Add(-time.Hour), Close: now.Add(time.Hour), Weeks: []int{4}}}
-	if _, p := other.Check(LocalAt(mon, 9*60, r.Loc)); p != WindowClosed {
+	if _, p := other.Check(At(mon, Clock(9*60), r.Loc)); p != WindowClosed {
 		t.Errorf("a window of another week: %v", p)
 	}
 	late := r
-	late.Now = LocalAt(day(2027, 3, 7), 9*60+1, r.Loc)
+	late.Now = At(day(2027, 3, 7), Clock(9*60+1), r.Loc)
 	late.Windows = []Window{{Open: late.Now.Add(-time.Hour), Close: late.Now.Add(time.Hour)}}
-	if _, p := late.Check(LocalAt(mon, 9*60, r.Loc)); p != TooSoon {
+	if _, p := late.Check(At(mon, Clock(9*60), r.Loc)); p != TooSoon {
 		t.Errorf("within the notice: %v", p)
 	}
-	if _, p := late.Check(LocalAt(mon, 9*60+30, r.Loc)); p != OK {
+	if _, p := late.Check(At(mon, Clock(9*60+30), r.Loc)); p != OK {
 		t.Errorf("just in time: %v", p)
 	}
 	ex := r
@@ -81,11 +81,11 @@ func TestDayReasonsAndNearest(t *testing.T) {
 	now := time.Date(2027, 2, 20, 12, 0, 0, 0, time.UTC)
 	r := rules(t, now)
 	mon := day(2027, 3, 8)
-	taken := Busy{All: []Interval{{LocalAt(mon, 9*60, r.Loc), LocalAt(mon, 10*60, r.Loc)}}}
+	taken := Busy{All: []Slot{{At(mon, Clock(9*60), r.Loc), At(mon, Clock(10*60), r.Loc)}}}
 	if _, p := r.Day(mon, taken); p != AllTaken {
 		t.Errorf("a taken day: %v", p)
 	}
-	half := Busy{Rooms: map[uuid.UUID][]Interval{r.Blocks[0].Room: {{LocalAt(mon, 9*60, r.Loc), LocalAt(mon, 9*60+30, r.Loc)}}}}
+	half := Busy{Rooms: map[uuid.UUID][]Slot{r.Blocks[0].Room: {{At(mon, Clock(9*60), r.Loc), At(mon, Clock(9*60+30), r.Loc)}}}}
 	if free, p := r.Day(mon, half); p != OK || len(free) != 1 {
 		t.Errorf("the room's 09:00 taken: %v %v", free, p)
 	}
@@ -98,18 +98,18 @@ func TestDayReasonsAndNearest(t *testing.T) {
 		t.Errorf("range: %d slots, days %v", len(slots), days)
 	}
 	mk := r
-	mk.Makeup, mk.Expire, mk.Windows = true, LocalAt(day(2027, 3, 15), 9*60+30, r.Loc), nil
-	if _, p := mk.Check(LocalAt(day(2027, 3, 15), 9*60, r.Loc)); p != OK {
+	mk.Makeup, mk.Expire, mk.Windows = true, At(day(2027, 3, 15), Clock(9*60+30), r.Loc), nil
+	if _, p := mk.Check(At(day(2027, 3, 15), Clock(9*60), r.Loc)); p != OK {
 		t.Errorf("a make-up in a group week: %v", p)
 	}
-	if _, p := mk.Check(LocalAt(day(2027, 3, 15), 9*60+30, r.Loc)); p != Expired {
+	if _, p := mk.Check(At(day(2027, 3, 15), Clock(9*60+30), r.Loc)); p != Expired {
 		t.Errorf("a make-up at the expiry: %v", p)
 	}
 	near := Nearest(slots, slots[1].Start, 5)
 	if len(near) != 1 || !near[0].Start.Equal(slots[0].Start) {
 		t.Errorf("nearest = %v", near)
 	}
-	series := r.Series(LocalAt(mon, 9*60, r.Loc))
+	series := r.Series(At(mon, Clock(9*60), r.Loc))
 	if len(series) != 1 { // week 4's Monday is a break
 		t.Errorf("series = %v", series)
 	}
@@ -133,8 +133,8 @@ func TestNearestFreeIsNearestOfRange(t *testing.T) {
 	all, _ := r.Range(r.Calendar.Start, r.Calendar.End, Busy{})
 	var busy Busy
 	for i, s := range all { // every third slot taken, and a run of whole days
-		if i%3 == 0 || (s.Start.After(LocalAt(day(2027, 3, 9), 0, r.Loc)) && s.Start.Before(LocalAt(day(2027, 3, 12), 0, r.Loc))) {
-			busy.All = append(busy.All, Interval{s.Start, s.End})
+		if i%3 == 0 || (s.Start.After(At(day(2027, 3, 9), Clock(0), r.Loc)) && s.Start.Before(At(day(2027, 3, 12), Clock(0), r.Loc))) {
+			busy.All = append(busy.All, Slot{s.Start, s.End})
 		}
 	}
 	for _, n := range []int{1, 5, 40} {

@@ -1,6 +1,9 @@
-// Package schedule is the schedule's pure domain arithmetic: which weeks of a
-// term are teaching weeks, and which instant a local date and time of day
-// are in the school's time zone. No database, no clock.
+// Package schedule is the schedule's arithmetic that needs no database and
+// no clock of its own: which weeks of a term are teaching weeks, which
+// instant a local date and time of day are in the school's zone, the
+// notice rule, and the bookable slots. The server loads the rows and asks
+// these functions, so the rules are tested alone and CreateBooking,
+// ListFreeSlots and SLOT_TAKEN's alternatives agree.
 package schedule
 
 import (

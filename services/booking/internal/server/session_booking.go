@@ -308,7 +308,7 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 	case contested(err):
 		taken := &slotTakenError{err: err, slots: slots, rules: rules, teacher: c.TeacherID, student: studentID}
 		if len(slots) == 1 { // lost a race for it: the alternatives are what the read showed free, but that slot
-			busy.All = append(busy.All, schedule.Interval{Start: slots[0].Start, End: slots[0].End})
+			busy.All = append(busy.All, schedule.Slot{Start: slots[0].Start, End: slots[0].End})
 			taken.busy = &busy
 		} // of a series, a fresh read finds which slot was taken
 		return nil, s.answerTaken(ctx, a.tenant, taken)

@@ -81,7 +81,7 @@ func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now 
 		r.Calendar.Weeks[i] = schedule.ClassWeek{Number: int(n), Monday: row.WeekMondays[i].Time, Individual: row.WeekIndividual[i]}
 	}
 	for i, st := range row.BreakStarts {
-		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Break{Start: st.Time, End: row.BreakEnds[i].Time})
+		r.Calendar.Breaks = append(r.Calendar.Breaks, schedule.Span{Start: st.Time, End: row.BreakEnds[i].Time})
 	}
 	if credit != nil {
 		r.Makeup, r.Expire = true, credit.ExpireTime
@@ -130,13 +130,13 @@ func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uui
 		}
 	}
 	rows, err := q.BusyIntervals(ctx, store.BusyIntervalsParams{TenantID: tenant, TeacherID: teacher, StudentID: student, RoomIds: rooms,
-		RangeStart: schedule.LocalAt(from, 0, r.Loc), RangeEnd: schedule.LocalAt(to, 24*60, r.Loc)})
+		RangeStart: schedule.At(from, 0, r.Loc), RangeEnd: schedule.At(to, 24*60, r.Loc)})
 	if err != nil {
 		return schedule.Busy{}, err
 	}
-	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Interval{}}
+	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Slot{}}
 	for _, row := range rows {
-		i := schedule.Interval{Start: row.StartTime, End: row.EndTime}
+		i := schedule.Slot{Start: row.StartTime, End: row.EndTime}
 		if row.OfPerson {
 			busy.All = append(busy.All, i)
 		}
@@ -148,9 +148,9 @@ func busyFor(ctx context.Context, q *store.Queries, tenant, teacher, student uui
 // busyOfContext is the busy intervals a BookingContext row carries, as
 // busyFor would have read them.
 func busyOfContext(c store.BookingContextRow) schedule.Busy {
-	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Interval{}}
+	busy := schedule.Busy{Rooms: map[uuid.UUID][]schedule.Slot{}}
 	for i := range c.BusyStarts {
-		iv := schedule.Interval{Start: c.BusyStarts[i], End: c.BusyEnds[i]}
+		iv := schedule.Slot{Start: c.BusyStarts[i], End: c.BusyEnds[i]}
 		if c.BusyOfPerson[i] {
 			busy.All = append(busy.All, iv)
 		}
