@@ -17,6 +17,22 @@ import (
 // through to the SQLSTATE mapping of FromError.
 type Constraints map[string]Constraint
 
+// MergeConstraints is the one table of a service whose tables are written
+// beside the code of each part. A constraint answered twice is a mistake
+// the service must not start with: it panics.
+func MergeConstraints(tables ...Constraints) Constraints {
+	all := Constraints{}
+	for _, t := range tables {
+		for name, c := range t {
+			if _, dup := all[name]; dup {
+				panic("apierror: constraint " + name + " answered twice")
+			}
+			all[name] = c
+		}
+	}
+	return all
+}
+
 // Constraint says what a violation of one constraint answers.
 type Constraint struct {
 	Code codes.Code

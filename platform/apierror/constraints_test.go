@@ -126,3 +126,19 @@ func TestReasonsAreTheContractsValueNames(t *testing.T) {
 		}
 	}
 }
+
+// TestMergeConstraints: parts' tables make one; a name in two is refused.
+func TestMergeConstraints(t *testing.T) {
+	t.Parallel()
+	a := apierror.Constraints{"a_key": {Code: codes.AlreadyExists}}
+	b := apierror.Constraints{"b_fkey": {Code: codes.NotFound}}
+	if got := apierror.MergeConstraints(a, b); len(got) != 2 || got["a_key"].Code != codes.AlreadyExists || got["b_fkey"].Code != codes.NotFound {
+		t.Errorf("MergeConstraints = %v", got)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("a constraint in two tables was merged")
+		}
+	}()
+	apierror.MergeConstraints(a, a)
+}

@@ -42,20 +42,7 @@ var (
 // Constraints is what a violation of each of steward-booking's constraints
 // answers: the directory's below, the schedule's beside the code that
 // writes those tables.
-var Constraints = mergeConstraints(directoryConstraints, termConstraints, sessionConstraints, calendarConstraints)
-
-func mergeConstraints(tables ...apierror.Constraints) apierror.Constraints {
-	all := apierror.Constraints{}
-	for _, t := range tables {
-		for name, c := range t {
-			if _, dup := all[name]; dup {
-				panic("constraint " + name + " answered twice")
-			}
-			all[name] = c
-		}
-	}
-	return all
-}
+var Constraints = apierror.MergeConstraints(directoryConstraints, termConstraints, sessionConstraints, calendarConstraints)
 
 var directoryConstraints = apierror.Constraints{
 	"rooms_tenant_id_display_name_key": {Code: codes.AlreadyExists, Field: "room.display_name",
