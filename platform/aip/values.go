@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -137,8 +138,27 @@ func CheckTimeZone(field, tz string) error {
 	if tz == "" {
 		return apierror.InvalidField(field, "is required (an IANA time zone such as America/Chicago)")
 	}
-	if _, err := time.LoadLocation(tz); err != nil || tz == "Local" {
+	if _, err := LoadTimeZone(tz); err != nil || tz == "Local" {
 		return apierror.InvalidField(field, "is not an IANA time zone such as America/Chicago")
 	}
 	return nil
+}
+
+// zones caches loaded time zones by name: time.LoadLocation reads and
+// parses the zoneinfo file on every call, and a zone's rules do not change
+// while the process runs.
+var zones sync.Map // string → *time.Location
+
+// LoadTimeZone is time.LoadLocation, once per zone name for the life of the
+// process: hot paths compute in a tenant's zone on every request.
+func LoadTimeZone(name string) (*time.Location, error) {
+	if loc, ok := zones.Load(name); ok {
+		return loc.(*time.Location), nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, err
+	}
+	zones.Store(name, loc)
+	return loc, nil
 }

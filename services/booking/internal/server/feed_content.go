@@ -9,6 +9,7 @@ import (
 	"google.golang.org/genproto/googleapis/api/httpbody"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/services/booking/internal/store"
 )
@@ -48,7 +49,7 @@ func (s *CalendarServer) GetCalendarFeedContent(ctx context.Context, req *bookin
 	} else if !feedNoRows(err) {
 		return nil, err
 	}
-	loc, err := time.LoadLocation(zone) // checked when the settings were written
+	loc, err := aip.LoadTimeZone(zone) // checked when the settings were written
 	if err != nil {
 		return nil, err
 	}

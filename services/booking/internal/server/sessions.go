@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
@@ -81,7 +82,7 @@ func settingsOf(ctx context.Context, q *store.Queries, tenant uuid.UUID) (*time.
 	if err != nil {
 		return nil, 0, err
 	}
-	loc, err := time.LoadLocation(row.TimeZone)
+	loc, err := aip.LoadTimeZone(row.TimeZone)
 	if err != nil {
 		return nil, 0, err // the settings refuse a zone that does not load
 	}

@@ -5,12 +5,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sync"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5/pgtype"
 
+	"steward.dev/platform/aip"
 	"steward.dev/services/booking/internal/schedule"
 	"steward.dev/services/booking/internal/store"
 )
@@ -39,26 +39,9 @@ func rulesRowOf(c store.BookingContextRow) store.BookableRulesRow {
 		BlockStarts: c.BlockStarts, BlockEnds: c.BlockEnds, BlockRooms: c.BlockRooms, Exceptions: c.Exceptions}
 }
 
-// zones caches loaded time zones by name: time.LoadLocation reads and
-// parses the zoneinfo file on every call, and a zone's rules do not change
-// while the process runs.
-var zones sync.Map // string → *time.Location
-
-func loadZone(name string) (*time.Location, error) {
-	if loc, ok := zones.Load(name); ok {
-		return loc.(*time.Location), nil
-	}
-	loc, err := time.LoadLocation(name)
-	if err != nil {
-		return nil, err
-	}
-	zones.Store(name, loc)
-	return loc, nil
-}
-
 // rulesOf builds the rules of a BookableRules row.
 func rulesOf(row store.BookableRulesRow, credit *store.BookingMakeupCredit, now time.Time) (schedule.Rules, error) {
-	loc, err := loadZone(row.TimeZone)
+	loc, err := aip.LoadTimeZone(row.TimeZone)
 	if err != nil {
 		return schedule.Rules{}, err // the settings refuse a zone that does not load
 	}

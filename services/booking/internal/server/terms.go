@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/codes"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
@@ -108,7 +109,7 @@ func schoolZone(ctx context.Context, q *store.Queries, tenant uuid.UUID) (*time.
 	if err != nil {
 		return nil, err
 	}
-	return time.LoadLocation(s.TimeZone)
+	return aip.LoadTimeZone(s.TimeZone)
 }
 
 // inSavepoint runs fn so that its failure undoes only its own statements:
