@@ -17,6 +17,7 @@ import (
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 // IssuerName is the development OIDC issuer's entry: `make run` points
@@ -45,6 +46,9 @@ var services = []catalog.Service{
 		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return booking.Services(env.DB) },
 		Gateway: []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler, bookingv1.RegisterTermServiceHandler,
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
+	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
+		Register: maintenance.Services,
+		Gateway:  []catalog.GatewayHandler{}},
 }
 
 // Services returns every service, in dependency order.
