@@ -6,11 +6,17 @@
 package maintenance
 
 import (
+	"time"
+
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/services/maintenance/internal/dashboard"
 )
 
 // Services returns the gRPC services of steward-maintenance.
 func Services(env catalog.Env) ([]grpcserver.Service, error) {
-	return nil, nil
+	return []grpcserver.Service{
+		{Desc: dashboard.Constraints.Register(&maintenancev1.DashboardService_ServiceDesc), Impl: dashboard.New(env.DB, time.Now)},
+	}, nil
 }

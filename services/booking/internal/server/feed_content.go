@@ -2,8 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"time"
 
 	"google.golang.org/genproto/googleapis/api/httpbody"
@@ -11,6 +9,7 @@ import (
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/icalfeed"
 	"steward.dev/services/booking/internal/store"
 )
 
@@ -39,8 +38,7 @@ func (s *CalendarServer) GetCalendarFeedContent(ctx context.Context, req *bookin
 	if err != nil {
 		return nil, err
 	}
-	sum := sha256.Sum256([]byte(req.GetToken()))
-	if subtle.ConstantTimeCompare(sum[:], feed.SecretHash) != 1 {
+	if !icalfeed.Matches(req.GetToken(), feed.SecretHash) {
 		return nil, apierror.NotFound(req.GetName())
 	}
 	zone := "UTC"
@@ -61,6 +59,5 @@ func (s *CalendarServer) GetCalendarFeedContent(ctx context.Context, req *bookin
 		return nil, err
 	}
 	// A session may end up to 8 hours after the range's last start.
-	body := feedCalendar("Steward: "+feed.SubjectName, loc, from, to.Add(8*time.Hour), sessions)
-	return &httpbody.HttpBody{ContentType: "text/calendar; charset=utf-8", Data: []byte(body)}, nil
+	return icalfeed.Body(feedCalendar("Steward: "+feed.SubjectName, loc, from, to.Add(8*time.Hour), sessions)), nil
 }

@@ -2,9 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
 
 	"github.com/google/uuid"
 	"google.golang.org/protobuf/types/known/emptypb"
@@ -13,6 +10,7 @@ import (
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/icalfeed"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/scope"
@@ -69,12 +67,10 @@ func (s *CalendarServer) CreateCalendarFeed(ctx context.Context, req *bookingv1.
 		return nil, apierror.InvalidField("calendar_feed.teacher", "exactly one of teacher and family must be set")
 	}
 	tenant := parent.ID("tenant")
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
+	token, hash, err := icalfeed.NewSecret()
+	if err != nil {
 		return nil, err
 	}
-	token := base64.RawURLEncoding.EncodeToString(secret) // URL-safe as it is
-	hash := sha256.Sum256([]byte(token))
 	caller, _ := scope.CallerFrom(ctx)
 	var row store.BookingCalendarFeed
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
@@ -83,7 +79,7 @@ func (s *CalendarServer) CreateCalendarFeed(ctx context.Context, req *bookingv1.
 		if err != nil {
 			return err
 		}
-		p := store.CreateCalendarFeedParams{TenantID: tenant, FeedID: uuid.Must(uuid.NewV7()), SecretHash: hash[:], CreatedBy: caller.UserID}
+		p := store.CreateCalendarFeedParams{TenantID: tenant, FeedID: uuid.Must(uuid.NewV7()), SecretHash: hash, CreatedBy: caller.UserID}
 		if in.GetTeacher() != "" {
 			n, err := feedSubject("calendar_feed.teacher", in.GetTeacher(), teacherPattern, tenant)
 			if err != nil {
@@ -116,7 +112,7 @@ func (s *CalendarServer) CreateCalendarFeed(ctx context.Context, req *bookingv1.
 		return nil, err
 	}
 	out := feedToProto(row)
-	out.Url = "/v1/" + out.GetName() + "/calendar.ics?token=" + token
+	out.Url = icalfeed.URL(out.GetName(), token)
 	return out, nil
 }
 

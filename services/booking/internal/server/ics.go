@@ -6,27 +6,19 @@ import (
 
 	ics "github.com/arran4/golang-ical"
 
+	"steward.dev/platform/icalfeed"
 	"steward.dev/services/booking/internal/store"
 )
 
 // icsLocal is a DATE-TIME in the local time of a TZID (RFC 5545 3.3.5, form 3).
 const icsLocal = "20060102T150405"
 
-// icsUIDDomain makes a session's UID globally unique and stable: calendar
-// apps match updates (SEQUENCE) and cancellations to events by UID.
-const icsUIDDomain = "@steward.dev"
-
-// feedCalendar writes sessions as an RFC 5545 calendar named name. Times
+// feedCalendar makes sessions an RFC 5545 calendar named name. Times
 // are local to loc with its VTIMEZONE (covering [from, to)), or plain UTC
 // when loc is UTC. DTSTAMP is the session's last change, so an unchanged
 // session serialises the same on every fetch.
-func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions []store.ListFeedSessionsRow) string {
-	cal := ics.NewCalendarFor("Steward")
-	cal.SetProductId("-//Steward//Calendar feed//EN")
-	cal.SetCalscale("GREGORIAN")
-	cal.SetXWRCalName(name)
-	cal.SetXPublishedTTL("PT1H")   // apps poll hourly at most
-	cal.SetRefreshInterval("PT1H") // the library writes VALUE=DURATION itself (RFC 7986)
+func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions []store.ListFeedSessionsRow) *ics.Calendar {
+	cal := icalfeed.NewCalendar(name)
 	utc := loc.String() == "UTC"
 	if !utc {
 		cal.SetXWRTimezone(loc.String())
@@ -39,7 +31,7 @@ func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions 
 		return t.In(loc).Format(icsLocal), []ics.PropertyParameter{ics.WithTZID(loc.String())}
 	}
 	for _, s := range sessions {
-		ev := cal.AddEvent(s.SessionID.String() + icsUIDDomain)
+		ev := cal.AddEvent(s.SessionID.String() + icalfeed.UIDDomain)
 		ev.SetDtStampTime(s.UpdateTime)
 		ev.SetCreatedTime(s.CreateTime)
 		ev.SetModifiedAt(s.UpdateTime)
@@ -64,7 +56,7 @@ func feedCalendar(name string, loc *time.Location, from, to time.Time, sessions 
 			ev.SetStatus(ics.ObjectStatusConfirmed)
 		}
 	}
-	return cal.Serialize(ics.WithNewLine("\r\n")) // RFC 5545 3.1: lines end in CRLF
+	return cal
 }
 
 // zoneChange is one change of a zone's UTC offset: at is the first instant

@@ -7,6 +7,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"steward.dev/platform/icalfeed"
 	"steward.dev/services/booking/internal/store"
 )
 
@@ -52,10 +53,10 @@ func TestFeedCalendarText(t *testing.T) {
 	start := time.Date(2027, 2, 2, 16, 0, 0, 0, loc)
 	stamp := time.Date(2027, 1, 1, 9, 30, 0, 0, time.UTC)
 	id := uuid.MustParse("0190f6a4-6a4e-7c3e-9d2b-3f1f2a3b4c5d")
-	text := feedCalendar("Steward: Elena", loc, start.AddDate(0, -1, 0), start.AddDate(0, 6, 0), []store.ListFeedSessionsRow{
+	text := icalfeed.Serialize(feedCalendar("Steward: Elena", loc, start.AddDate(0, -1, 0), start.AddDate(0, 6, 0), []store.ListFeedSessionsRow{
 		{SessionID: id, Kind: "placeholder", State: "cancelled", Sequence: 2, CancelReason: "Storm", CreateTime: stamp, UpdateTime: stamp,
 			StartTime: start, EndTime: start.Add(time.Hour), RoomName: "Studio 1", Title: "Junior Strings A"},
-	})
+	}))
 	for _, line := range []string{
 		"UID:" + id.String() + "@steward.dev", "DTSTART;TZID=Australia/Sydney:20270202T160000", "DTEND;TZID=Australia/Sydney:20270202T170000",
 		"DTSTAMP:20270101T093000Z", "SEQUENCE:2", "STATUS:CANCELLED", "TRANSP:TRANSPARENT", "LOCATION:Studio 1",

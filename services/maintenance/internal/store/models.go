@@ -3,3 +3,18 @@
 //   sqlc v1.31.1
 
 package store
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+type MaintenanceCalendarFeed struct {
+	TenantID   uuid.UUID
+	FeedID     uuid.UUID
+	HomeID     uuid.UUID
+	SecretHash []byte
+	CreatedBy  uuid.UUID
+	CreateTime time.Time
+}
