@@ -78,7 +78,7 @@ func TestMaintenanceFeeds(t *testing.T) {
 	service := d.task(t, taskSpec{home: d.sydney, asset: furnace, title: "Furnace service", state: "open", due: "2027-03-31", leadDays: 14})
 	filter := d.task(t, taskSpec{home: d.sydney, title: "Filter", state: "in_progress", due: "2027-04-20"})
 	late := d.task(t, taskSpec{home: d.sydney, title: "Long overdue", state: "open", due: "2026-12-01"}) // 121 days: out
-	far := d.task(t, taskSpec{home: d.sydney, title: "Far ahead", state: "open", due: "2028-04-01"})    // 366 days: in
+	far := d.task(t, taskSpec{home: d.sydney, title: "Far ahead", state: "open", due: "2028-04-01"})     // 366 days: in
 	d.task(t, taskSpec{home: d.sydney, title: "Done", state: "done", due: "2027-03-30", completed: sydneyMorning, cost: 100, currency: "GBP"})
 	d.task(t, taskSpec{home: d.angels, title: "Elsewhere", state: "open", due: "2027-04-02"})
 	_ = late

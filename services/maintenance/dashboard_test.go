@@ -28,7 +28,7 @@ type clock struct {
 	now time.Time
 }
 
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // dash is a household with two homes in zones a day apart, served by one
@@ -68,7 +68,9 @@ func (d *dash) exec(t *testing.T, sql string, args ...any) {
 	dbtest.ExecAsTenant(t, d.env.Owner, d.tenant, sql, args...)
 }
 
-func (d *dash) home(id uuid.UUID) string { return "tenants/" + d.tenant.String() + "/homes/" + id.String() }
+func (d *dash) home(id uuid.UUID) string {
+	return "tenants/" + d.tenant.String() + "/homes/" + id.String()
+}
 
 // asset adds an asset fact.
 func (d *dash) asset(t *testing.T, home uuid.UUID, name, category, install string, lifespanMonths int, warranty string) uuid.UUID {
@@ -152,13 +154,13 @@ func TestDashboardFigures(t *testing.T) {
 	dryer := d.asset(t, d.angels, "Dryer", "dryer", "2025-06-01", 120, "2027-06-30")                // day 91 in LA: out
 	_ = heater
 	for _, s := range []taskSpec{
-		{home: d.sydney, asset: furnace, title: "Furnace service", state: "open", due: "2027-03-31"},   // overdue by a day
-		{home: d.sydney, title: "Smoke alarm test", state: "open", due: "2027-04-08"},                   // day 7
-		{home: d.sydney, asset: furnace, title: "Filter", state: "in_progress", due: "2027-04-20"},      // day 19, started
-		{home: d.sydney, title: "Gutters", state: "open", due: "2027-05-01"},                            // day 30
-		{home: d.sydney, title: "Roof check", state: "open", due: "2027-05-02"},                         // day 31: out
-		{home: d.sydney, title: "Old skipped", state: "skipped", due: "2027-03-01"},                     // not open
-		{home: d.angels, asset: dryer, title: "Dryer vent", state: "open", due: "2027-03-31"},           // due today in LA
+		{home: d.sydney, asset: furnace, title: "Furnace service", state: "open", due: "2027-03-31"}, // overdue by a day
+		{home: d.sydney, title: "Smoke alarm test", state: "open", due: "2027-04-08"},                // day 7
+		{home: d.sydney, asset: furnace, title: "Filter", state: "in_progress", due: "2027-04-20"},   // day 19, started
+		{home: d.sydney, title: "Gutters", state: "open", due: "2027-05-01"},                         // day 30
+		{home: d.sydney, title: "Roof check", state: "open", due: "2027-05-02"},                      // day 31: out
+		{home: d.sydney, title: "Old skipped", state: "skipped", due: "2027-03-01"},                  // not open
+		{home: d.angels, asset: dryer, title: "Dryer vent", state: "open", due: "2027-03-31"},        // due today in LA
 		{home: d.sydney, asset: furnace, title: "Furnace part", state: "done", due: "2027-03-30", // 2027-04-01 01:00 in Sydney
 			completed: time.Date(2027, 3, 31, 14, 0, 0, 0, time.UTC), cost: 12000, currency: "GBP"},
 		{home: d.sydney, asset: furnace, title: "Furnace repair", kind: "repair", state: "done", due: "2026-04-30", // 2026-05-01 01:00 Sydney: the window's first hour
