@@ -118,11 +118,15 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
+		apis := 0
 		for _, gs := range svcs {
-			served[gs.Desc.ServiceName] = s.Name
+			if gs.Desc != nil { // background work has no descriptor
+				served[gs.Desc.ServiceName] = s.Name
+				apis++
+			}
 		}
-		if len(s.Gateway) > 0 && len(s.Gateway) != len(svcs) {
-			t.Errorf("%s serves %d gRPC services but has %d gateway handlers", s.Name, len(svcs), len(s.Gateway))
+		if len(s.Gateway) > 0 && len(s.Gateway) != apis {
+			t.Errorf("%s serves %d gRPC services but has %d gateway handlers", s.Name, apis, len(s.Gateway))
 		}
 	}
 	for name, file := range declared {
