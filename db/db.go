@@ -188,6 +188,10 @@ func Migrate(ctx context.Context, ownerURL string) error {
 // creates and upgrades with its own migrations.
 const JobsSchema = "jobs"
 
+// PlatformSchemas are the schemas of platform pieces that every service
+// uses and none owns, so no catalog entry lists them.
+var PlatformSchemas = []string{JobsSchema}
+
 // migrateJobQueue brings River's tables in JobsSchema to the version this
 // build of River needs and lets the runtime role use them (DML only, like
 // every other table).

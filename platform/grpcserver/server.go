@@ -54,8 +54,8 @@ type Options struct {
 
 // Server is a gRPC server with health reporting.
 type Server struct {
-	grpc     *grpc.Server
-	health   *health.Server
+	grpc       *grpc.Server
+	health     *health.Server
 	logger     *slog.Logger
 	lameDuck   time.Duration
 	background []func(context.Context) error
