@@ -58,6 +58,11 @@ func (v Victim) Values() map[string]any {
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
 		// Maintenance's facts: values their CHECK constraints take.
 		"Source": "assets", "Hemisphere": "north",
+		// The maintenance dashboard's homes, each with its today and its
+		// spend months, as parallel arrays; FeedID names its calendar feed too.
+		"HomeIds": []uuid.UUID{v.HomeID}, "Todays": []pgtype.Date{{Time: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Valid: true}},
+		"Months": []string{"2030-01"}, "Starts": []time.Time{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)},
+		"Ends": []time.Time{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)},
 	}
 }
 
@@ -157,6 +162,10 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
 		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
+		// The maintenance dashboard's (helper E): the facts above made its
+		// dashboard_versions row already (00005's triggers); a home's feed.
+		{`INSERT INTO maintenance.calendar_feeds (tenant_id, feed_id, home_id, secret_hash, created_by)
+			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.HomeID, v.UserID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

@@ -20,8 +20,6 @@ import (
 	"steward.dev/services/maintenance/internal/dashboard"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
 // clock is a settable time for the servers under test.
 type clock struct {
 	mu  sync.Mutex
@@ -326,16 +324,18 @@ func TestDashboardCache(t *testing.T) {
 			t.Errorf("instance %d after completing: overdue %d, 7 days %d, spend %v; want 0, 0, 45.00", i+1, got.GetOverdueCount(), got.GetDueWithin_7DaysCount(), got.GetSpendTotal())
 		}
 	}
-	// Creating one, a part of one, a fact.
+	// Creating one, a part of one, a plan, facts.
+	oven := d.asset(t, d.sydney, "Oven", "appliance-oven", "2020-01-01", 180, "")
 	created := d.task(t, taskSpec{home: d.sydney, title: "New", state: "open", due: "2027-04-02"})
 	if got := d.get(t, one); got.GetDueWithin_7DaysCount() != 1 {
 		t.Errorf("after creating a task: 7 days %d, want 1", got.GetDueWithin_7DaysCount())
 	}
 	for _, write := range []string{
-		"INSERT INTO maintenance.task_parts (tenant_id, task_id, position, description, cost_minor) VALUES ($1, '" + created.String() + "', 1, 'Filter', 900)",
-		"INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, display_name, start_date) VALUES ($1, gen_random_uuid(), '" + d.sydney.String() + "', 'Gutters', '2027-01-01')",
+		"INSERT INTO maintenance.task_parts (tenant_id, task_id, position, description, quantity, cost_minor, cost_currency) VALUES ($1, '" + created.String() + "', 1, 'Filter', 1, 900, 'GBP')",
+		"INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, display_name, interval_count, interval_unit, anchor, lead_days, start_date) VALUES ($1, gen_random_uuid(), '" + d.sydney.String() + "', '" + oven.String() + "', 'Clean the oven', 3, 'month', 'floating', 7, '2027-01-01')",
 		"UPDATE maintenance.home_facts SET display_name = 'Harbour Villa' WHERE tenant_id = $1 AND home_id = '" + d.sydney.String() + "'",
-		"INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, warranty_expiry_date) VALUES ($1, gen_random_uuid(), '" + d.sydney.String() + "', 'Oven', 'oven', '2027-04-10')",
+		"UPDATE maintenance.asset_facts SET warranty_expiry_date = '2027-04-10' WHERE tenant_id = $1 AND asset_id = '" + oven.String() + "'",
+		"INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time) VALUES ($1, '" + oven.String() + "', gen_random_uuid(), 'runtime', 'hours', 10, now())",
 		"DELETE FROM maintenance.task_parts WHERE tenant_id = $1",
 	} {
 		v := version()

@@ -6,12 +6,14 @@ package dashboard
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -43,13 +45,8 @@ var (
 	homePattern      = resname.Of(&assetsv1.Home{})
 	assetPattern     = resname.Of(&assetsv1.Asset{})
 	categoryPattern  = resname.Of(&assetsv1.AssetCategory{})
+	taskPattern      = resname.Of(&maintenancev1.Task{})
 )
-
-// taskName is a task's resource name, tenants/{tenant}/homes/{home}/tasks/{task}
-// (the Task resource of tasks.proto, helper A's).
-func taskName(tenant, home, task uuid.UUID) string {
-	return homePattern.Format(tenant, home) + "/tasks/" + task.String()
-}
 
 // Server implements maintenancev1.DashboardServiceServer.
 type Server struct {
@@ -175,6 +172,9 @@ func compute(ctx context.Context, q *store.Queries, key cacheKey, now time.Time)
 		return out, expires, nil
 	}
 	counts, err := q.DashboardTaskCounts(ctx, store.DashboardTaskCountsParams{HomeIds: ids, Todays: todays, TenantID: key.tenant})
+	if errors.Is(err, pgx.ErrNoRows) {
+		err = nil // no open work: every count 0
+	}
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -210,7 +210,7 @@ func addTasks(ctx context.Context, q *store.Queries, tenant uuid.UUID, ids []uui
 		return err
 	}
 	for _, r := range rows {
-		t := &maintenancev1.DashboardTask{Task: taskName(tenant, r.HomeID, r.TaskID), Title: r.Title, Home: homePattern.Format(tenant, r.HomeID),
+		t := &maintenancev1.DashboardTask{Task: taskPattern.Format(tenant, r.HomeID, r.TaskID), Title: r.Title, Home: homePattern.Format(tenant, r.HomeID),
 			AssetDisplayName: r.AssetDisplayName, DueDate: aip.FormatDate(r.DueDate), DaysUntilDue: r.DaysUntilDue, InProgress: r.State == "in_progress"}
 		if r.AssetID.Valid {
 			t.Asset = assetPattern.Format(tenant, r.HomeID, r.AssetID.UUID)

@@ -19,7 +19,8 @@ WITH d AS (
 ), overdue AS (
   SELECT t.asset_id, count(*) AS n
   FROM maintenance.tasks t JOIN d ON d.home_id = t.home_id
-  WHERE t.tenant_id = $4 AND t.state = 'open' AND t.due_date < d.today AND t.asset_id IS NOT NULL
+  WHERE t.tenant_id = $4 AND t.state = 'open' AND maintenance.task_status(t.state, t.due_date, t.lead_days, d.today) = 'overdue'
+    AND t.asset_id IS NOT NULL
   GROUP BY t.asset_id
 ), repairs AS (
   SELECT t.asset_id, count(*) AS n
@@ -176,13 +177,14 @@ func (q *Queries) DashboardSpend(ctx context.Context, arg DashboardSpendParams) 
 }
 
 const dashboardTaskCounts = `-- name: DashboardTaskCounts :one
-SELECT count(*) FILTER (WHERE t.state = 'open' AND t.due_date < d.today)::integer AS overdue,
+SELECT t.tenant_id, count(*) FILTER (WHERE maintenance.task_status(t.state, t.due_date, t.lead_days, d.today) = 'overdue')::integer AS overdue,
        count(*) FILTER (WHERE t.due_date BETWEEN d.today AND d.today + 7)::integer AS due_7,
        count(*) FILTER (WHERE t.due_date BETWEEN d.today AND d.today + 30)::integer AS due_30,
        count(*) FILTER (WHERE t.state = 'in_progress')::integer AS in_progress
 FROM maintenance.tasks t
 JOIN (SELECT unnest($1::uuid[]) AS home_id, unnest($2::date[]) AS today) AS d ON d.home_id = t.home_id
 WHERE t.tenant_id = $3 AND t.state IN ('open', 'in_progress')
+GROUP BY t.tenant_id
 `
 
 type DashboardTaskCountsParams struct {
@@ -192,18 +194,21 @@ type DashboardTaskCountsParams struct {
 }
 
 type DashboardTaskCountsRow struct {
+	TenantID   uuid.UUID
 	Overdue    int32
 	Due7       int32
 	Due30      int32
 	InProgress int32
 }
 
-// Open work: OVERDUE is an open task past its due date; the windows count
-// open and in-progress tasks due from today to today + 7 (30).
+// Open work: OVERDUE as maintenance.task_status derives it (an open task
+// past its due date); the windows count open and in-progress tasks due from
+// today to today + 7 (30). No open work is no row (grouped by tenant).
 func (q *Queries) DashboardTaskCounts(ctx context.Context, arg DashboardTaskCountsParams) (DashboardTaskCountsRow, error) {
 	row := q.db.QueryRow(ctx, dashboardTaskCounts, arg.HomeIds, arg.Todays, arg.TenantID)
 	var i DashboardTaskCountsRow
 	err := row.Scan(
+		&i.TenantID,
 		&i.Overdue,
 		&i.Due7,
 		&i.Due30,
@@ -216,9 +221,10 @@ const dashboardTaskLists = `-- name: DashboardTaskLists :many
 SELECT l.overdue::boolean AS overdue, l.task_id, l.home_id, l.asset_id, coalesce(a.display_name, '')::text AS asset_display_name,
        l.title, l.state, l.due_date, l.days_until_due
 FROM (
-  SELECT (t.state = 'open' AND t.due_date < d.today) AS overdue, t.task_id, t.home_id, t.asset_id, t.title, t.state,
+  SELECT maintenance.task_status(t.state, t.due_date, t.lead_days, d.today) = 'overdue' AS overdue, t.task_id, t.home_id, t.asset_id, t.title, t.state,
          t.due_date, (t.due_date - d.today)::integer AS days_until_due,
-         row_number() OVER (PARTITION BY t.state = 'open' AND t.due_date < d.today ORDER BY t.due_date, t.task_id) AS n
+         row_number() OVER (PARTITION BY maintenance.task_status(t.state, t.due_date, t.lead_days, d.today) = 'overdue'
+                            ORDER BY t.due_date, t.task_id) AS n
   FROM maintenance.tasks t
   JOIN (SELECT unnest($1::uuid[]) AS home_id, unnest($2::date[]) AS today) AS d ON d.home_id = t.home_id
   WHERE t.tenant_id = $3 AND t.state IN ('open', 'in_progress') AND t.due_date <= d.today + 30

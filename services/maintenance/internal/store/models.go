@@ -28,6 +28,15 @@ type MaintenanceAssetFact struct {
 	SyncTime               time.Time
 }
 
+type MaintenanceCalendarFeed struct {
+	TenantID   uuid.UUID
+	FeedID     uuid.UUID
+	HomeID     uuid.UUID
+	SecretHash []byte
+	CreatedBy  uuid.UUID
+	CreateTime time.Time
+}
+
 type MaintenanceHomeFact struct {
 	TenantID    uuid.UUID
 	HomeID      uuid.UUID
