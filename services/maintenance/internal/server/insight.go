@@ -320,9 +320,11 @@ func read(ctx context.Context, q *store.Queries, ref assetRef) (*maintenancev1.A
 // assetPattern is Assets' name of an asset, which the insight's name extends.
 var assetPattern = resname.Of(&assetsv1.Asset{})
 
-// planName is a plan's resource name as PlanService names it.
+// planPattern is PlanService's name of a plan, under its asset.
+var planPattern = resname.Of(&maintenancev1.MaintenancePlan{})
+
 func planName(ref assetRef, plan uuid.UUID) string {
-	return fmt.Sprintf("tenants/%s/homes/%s/plans/%s", ref.tenant, ref.home, plan)
+	return planPattern.Format(ref.tenant, ref.home, ref.asset, plan)
 }
 
 func dateOf(t time.Time) pgtype.Date {
