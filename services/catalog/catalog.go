@@ -49,7 +49,10 @@ var services = []catalog.Service{
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
 	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
 		Register: maintenance.Services,
-		Gateway:  []catalog.GatewayHandler{maintenancev1.RegisterDashboardServiceHandler}},
+		Gateway: []catalog.GatewayHandler{
+			maintenancev1.RegisterInsightServiceHandler,
+			maintenancev1.RegisterDashboardServiceHandler,
+		}},
 }
 
 // Services returns every service, in dependency order.

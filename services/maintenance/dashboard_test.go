@@ -14,9 +14,8 @@ import (
 
 	"steward.dev/db/dbtest"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
-	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
-	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance"
 	"steward.dev/services/maintenance/internal/dashboard"
 )
 
@@ -42,10 +41,7 @@ type dash struct {
 
 func serveDashboard(t *testing.T, env *servertest.Env, c *clock) maintenancev1.DashboardServiceClient {
 	t.Helper()
-	conn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return []grpcserver.Service{{Desc: dashboard.Constraints.Register(&maintenancev1.DashboardService_ServiceDesc), Impl: dashboard.New(db, c.Now)}}, nil
-	})
-	return maintenancev1.NewDashboardServiceClient(conn)
+	return maintenancev1.NewDashboardServiceClient(env.Serve(t, maintenance.ServicesWithClock(c.Now)))
 }
 
 func newDash(t *testing.T, env *servertest.Env, c *clock) *dash {
@@ -150,7 +146,13 @@ func TestDashboardFigures(t *testing.T) {
 	furnace := d.asset(t, d.sydney, "Furnace", "hvac-furnace", "2012-01-01", 180, "2027-05-15")
 	heater := d.asset(t, d.sydney, "Water heater", "water-heater", "2024-01-01", 144, "2027-06-30") // day 90: in
 	dryer := d.asset(t, d.angels, "Dryer", "dryer", "2025-06-01", 120, "2027-06-30")                // day 91 in LA: out
-	_ = heater
+	health := func(asset uuid.UUID, score int, reasons string) {
+		d.exec(t, "INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint) VALUES ($1, $2, $3, $4, 'none')", d.tenant, asset, score, reasons)
+	}
+	health(furnace, 39, `[{"kind": "overdue", "points": 10, "description": "1 task overdue"}, {"kind": "age", "points": 41, "description": "15 years old, 101% of its expected 15"},
+		{"kind": "repairs", "points": 10, "description": "1 repair in 3 years"}]`)
+	health(heater, 100, `[{"kind": "good", "points": 0, "description": "Nothing to worry about"}]`)
+	health(dryer, 90, `[{"kind": "repairs", "points": 10, "description": "1 repair in 3 years"}]`)
 	for _, s := range []taskSpec{
 		{home: d.sydney, asset: furnace, title: "Furnace service", state: "open", due: "2027-03-31"}, // overdue by a day
 		{home: d.sydney, title: "Smoke alarm test", state: "open", due: "2027-04-08"},                // day 7
@@ -223,13 +225,14 @@ func TestDashboardFigures(t *testing.T) {
 		t.Errorf("warranties (%d) = %v", got.GetWarrantyExpiringCount(), w)
 	}
 
-	// The furnace: 15 years of an expected 15 (41), a task overdue (10), a
-	// repair in the last three years (10). The dryer: one repair (10).
+	// The insight job's scores: the lowest first, a healthy asset not at
+	// all, reasons that cost points by their cost.
 	risky := got.GetRiskiestAssets()
-	if len(risky) != 2 || risky[0].GetDisplayName() != "Furnace" || risky[0].GetHealthScore() != 39 || risky[1].GetDisplayName() != "Dryer" || risky[1].GetHealthScore() != 90 {
+	if len(risky) != 2 || risky[0].GetDisplayName() != "Furnace" || risky[0].GetHealthScore() != 39 || risky[1].GetDisplayName() != "Dryer" ||
+		risky[1].GetHealthScore() != 90 || risky[0].GetAsset() != d.home(d.sydney)+"/assets/"+furnace.String() {
 		t.Fatalf("riskiest = %v", risky)
 	}
-	if want := []string{"15 years old, 101% of its expected 15 years", "1 task overdue", "1 repair in the last 3 years"}; !slices.Equal(risky[0].GetReasons(), want) {
+	if want := []string{"15 years old, 101% of its expected 15", "1 task overdue", "1 repair in 3 years"}; !slices.Equal(risky[0].GetReasons(), want) {
 		t.Errorf("furnace reasons = %q, want %q", risky[0].GetReasons(), want)
 	}
 
@@ -336,6 +339,7 @@ func TestDashboardCache(t *testing.T) {
 		"UPDATE maintenance.home_facts SET display_name = 'Harbour Villa' WHERE tenant_id = $1 AND home_id = '" + d.sydney.String() + "'",
 		"UPDATE maintenance.asset_facts SET warranty_expiry_date = '2027-04-10' WHERE tenant_id = $1 AND asset_id = '" + oven.String() + "'",
 		"INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time) VALUES ($1, '" + oven.String() + "', gen_random_uuid(), 'runtime', 'hours', 10, now())",
+		"INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint) VALUES ($1, '" + oven.String() + "', 80, '[]', 'none')",
 		"DELETE FROM maintenance.task_parts WHERE tenant_id = $1",
 	} {
 		v := version()

@@ -10,6 +10,8 @@
 -- empty), so an idle sync costs the cache nothing.
 
 -- requires: accounts
+-- After 00004 (asset_health, the insight job's scores, which the dashboard
+-- lists as the riskiest assets).
 
 -- +goose Up
 CREATE TABLE maintenance.dashboard_versions (
@@ -71,7 +73,7 @@ $$;
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['tasks', 'task_parts', 'plans', 'asset_facts', 'home_facts', 'reading_facts'] LOOP
+  FOREACH t IN ARRAY ARRAY['tasks', 'task_parts', 'plans', 'asset_facts', 'home_facts', 'reading_facts', 'asset_health'] LOOP
     EXECUTE format('CREATE TRIGGER %I AFTER INSERT ON maintenance.%I REFERENCING NEW TABLE AS changed
       FOR EACH STATEMENT EXECUTE FUNCTION maintenance.bump_dashboard_version()', t || '_dashboard_insert', t);
     EXECUTE format('CREATE TRIGGER %I AFTER UPDATE ON maintenance.%I REFERENCING NEW TABLE AS changed
@@ -99,7 +101,7 @@ DROP INDEX maintenance.tasks_dashboard_open_idx;
 DO $$
 DECLARE t text;
 BEGIN
-  FOREACH t IN ARRAY ARRAY['tasks', 'task_parts', 'plans', 'asset_facts', 'home_facts', 'reading_facts'] LOOP
+  FOREACH t IN ARRAY ARRAY['tasks', 'task_parts', 'plans', 'asset_facts', 'home_facts', 'reading_facts', 'asset_health'] LOOP
     EXECUTE format('DROP TRIGGER %I ON maintenance.%I', t || '_dashboard_insert', t);
     EXECUTE format('DROP TRIGGER %I ON maintenance.%I', t || '_dashboard_update', t);
     EXECUTE format('DROP TRIGGER %I ON maintenance.%I', t || '_dashboard_delete', t);

@@ -7,7 +7,6 @@ package dashboard
 import (
 	"context"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -36,7 +35,6 @@ const (
 	// Windows, in days from each home's today.
 	warrantyWindowDays = 90
 	spendMonths        = 12
-	repairYears        = 3
 )
 
 var (
@@ -192,14 +190,13 @@ func compute(ctx context.Context, q *store.Queries, key cacheKey, now time.Time)
 	if err := addWarranties(ctx, q, key.tenant, ids, todays, out); err != nil {
 		return nil, time.Time{}, err
 	}
-	risky, err := q.DashboardRiskiestAssets(ctx, store.DashboardRiskiestAssetsParams{HomeIds: ids, Todays: todays, TenantID: key.tenant,
-		RepairsSince: now.AddDate(-repairYears, 0, 0), ListLimit: riskyAssetLimit})
+	risky, err := q.DashboardRiskiestAssets(ctx, store.DashboardRiskiestAssetsParams{TenantID: key.tenant, HomeIds: ids, ListLimit: riskyAssetLimit})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
 	for _, r := range risky {
 		out.RiskiestAssets = append(out.RiskiestAssets, &maintenancev1.RiskyAsset{Asset: assetPattern.Format(key.tenant, r.HomeID, r.AssetID),
-			DisplayName: r.DisplayName, HealthScore: r.HealthScore, Reasons: riskReasons(r)})
+			DisplayName: r.DisplayName, HealthScore: r.Score, Reasons: r.Reasons})
 	}
 	return out, expires, nil
 }
@@ -287,45 +284,4 @@ func addWarranties(ctx context.Context, q *store.Queries, tenant uuid.UUID, ids 
 			DisplayName: r.DisplayName, WarrantyExpiryDate: aip.FormatDate(r.WarrantyExpiryDate), DaysLeft: r.DaysLeft})
 	}
 	return nil
-}
-
-// riskReasons says what lowers an asset's score, the weightiest first.
-func riskReasons(r store.DashboardRiskiestAssetsRow) []string {
-	type reason struct {
-		weight int32
-		text   string
-	}
-	var rs []reason
-	if r.LifePenalty > 0 {
-		pct := int64(r.AgeDays) * 100 * 12 / (int64(r.ExpectedLifespanMonths) * 365)
-		rs = append(rs, reason{r.LifePenalty, fmt.Sprintf("%s old, %d%% of its expected %s", span(int64(r.AgeDays)*12/365),
-			pct, span(int64(r.ExpectedLifespanMonths)))})
-	}
-	if r.OverdueTasks > 0 {
-		rs = append(rs, reason{min(30, 10*r.OverdueTasks), plural(int64(r.OverdueTasks), "task", "tasks") + " overdue"})
-	}
-	if r.Repairs > 0 {
-		rs = append(rs, reason{min(30, 10*r.Repairs), fmt.Sprintf("%s in the last %d years", plural(int64(r.Repairs), "repair", "repairs"), repairYears)})
-	}
-	slices.SortStableFunc(rs, func(a, b reason) int { return int(b.weight - a.weight) })
-	out := make([]string, len(rs))
-	for i, x := range rs {
-		out[i] = x.text
-	}
-	return out
-}
-
-// span writes a number of months as years where it is whole years or more.
-func span(months int64) string {
-	if months >= 12 {
-		return plural(months/12, "year", "years")
-	}
-	return plural(months, "month", "months")
-}
-
-func plural(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }

@@ -14,77 +14,35 @@ import (
 )
 
 const dashboardRiskiestAssets = `-- name: DashboardRiskiestAssets :many
-WITH d AS (
-  SELECT home_id, today FROM (SELECT unnest($2::uuid[]) AS home_id, unnest($3::date[]) AS today) AS d
-), overdue AS (
-  SELECT t.asset_id, count(*) AS n
-  FROM maintenance.tasks t JOIN d ON d.home_id = t.home_id
-  WHERE t.tenant_id = $4 AND t.state = 'open' AND maintenance.task_status(t.state, t.due_date, t.lead_days, d.today) = 'overdue'
-    AND t.asset_id IS NOT NULL
-  GROUP BY t.asset_id
-), repairs AS (
-  SELECT t.asset_id, count(*) AS n
-  FROM maintenance.tasks t JOIN d ON d.home_id = t.home_id
-  WHERE t.tenant_id = $4 AND t.state = 'done' AND t.kind = 'repair' AND t.completed_time >= $5::timestamptz
-    AND t.asset_id IS NOT NULL
-  GROUP BY t.asset_id
-), scored AS (
-  SELECT a.asset_id, a.home_id, a.display_name, a.expected_lifespan_months,
-         (d.today - coalesce(a.install_date, a.purchase_date))::integer AS age_days,
-         coalesce(o.n, 0)::integer AS overdue_tasks, coalesce(r.n, 0)::integer AS repairs
-  FROM maintenance.asset_facts a
-  JOIN d ON d.home_id = a.home_id
-  LEFT JOIN overdue o ON o.asset_id = a.asset_id
-  LEFT JOIN repairs r ON r.asset_id = a.asset_id
-  WHERE a.tenant_id = $4 AND NOT a.deleted AND a.status <> 'retired'
-), penalised AS (
-  SELECT scored.asset_id, scored.home_id, scored.display_name, scored.expected_lifespan_months, scored.age_days, scored.overdue_tasks, scored.repairs,
-         CASE WHEN expected_lifespan_months > 0 AND age_days IS NOT NULL
-           THEN least(60, greatest(0, (age_days * 100 / (expected_lifespan_months * 30.4375) - 50) * 0.8))::integer
-           ELSE 0 END AS life_penalty
-  FROM scored
-)
-SELECT asset_id, home_id, display_name, expected_lifespan_months, coalesce(age_days, 0)::integer AS age_days, overdue_tasks, repairs, life_penalty,
-       greatest(0, 100 - life_penalty - least(30, 10 * overdue_tasks) - least(30, 10 * repairs))::integer AS health_score
-FROM penalised
-WHERE life_penalty > 0 OR overdue_tasks > 0 OR repairs > 0
-ORDER BY health_score, asset_id
-LIMIT $1::integer
+SELECT a.asset_id, a.home_id, a.display_name, h.score,
+       ARRAY(SELECT e.r ->> 'description' FROM jsonb_array_elements(h.reasons) WITH ORDINALITY AS e (r, i)
+             WHERE (e.r ->> 'points')::integer > 0 ORDER BY (e.r ->> 'points')::integer DESC, e.i)::text[] AS reasons
+FROM maintenance.asset_health h
+JOIN maintenance.asset_facts a ON a.tenant_id = h.tenant_id AND a.asset_id = h.asset_id
+WHERE h.tenant_id = $1 AND a.home_id = ANY($2::uuid[]) AND NOT a.deleted AND a.status <> 'retired' AND h.score < 100
+ORDER BY h.score, h.asset_id
+LIMIT $3::integer
 `
 
 type DashboardRiskiestAssetsParams struct {
-	ListLimit    int32
-	HomeIds      []uuid.UUID
-	Todays       []pgtype.Date
-	TenantID     uuid.UUID
-	RepairsSince time.Time
+	TenantID  uuid.UUID
+	HomeIds   []uuid.UUID
+	ListLimit int32
 }
 
 type DashboardRiskiestAssetsRow struct {
-	AssetID                uuid.UUID
-	HomeID                 uuid.UUID
-	DisplayName            string
-	ExpectedLifespanMonths int32
-	AgeDays                int32
-	OverdueTasks           int32
-	Repairs                int32
-	LifePenalty            int32
-	HealthScore            int32
+	AssetID     uuid.UUID
+	HomeID      uuid.UUID
+	DisplayName string
+	Score       int32
+	Reasons     []string
 }
 
-// The assets in service with the lowest health, computed here from what
-// lowers it until the insight job's maintenance.asset_health rows exist
-// (see DESIGN-9.md, contracts): age against expected lifespan (0 below
-// half of it, rising to 60 at 125%), 10 a task overdue (at most 30), 10 a
-// repair completed since repairs_since (at most 30).
+// The assets in service with the lowest health below 100, as the insight
+// job last scored them (maintenance.asset_health), with the reasons that
+// cost points, the costliest first.
 func (q *Queries) DashboardRiskiestAssets(ctx context.Context, arg DashboardRiskiestAssetsParams) ([]DashboardRiskiestAssetsRow, error) {
-	rows, err := q.db.Query(ctx, dashboardRiskiestAssets,
-		arg.ListLimit,
-		arg.HomeIds,
-		arg.Todays,
-		arg.TenantID,
-		arg.RepairsSince,
-	)
+	rows, err := q.db.Query(ctx, dashboardRiskiestAssets, arg.TenantID, arg.HomeIds, arg.ListLimit)
 	if err != nil {
 		return nil, err
 	}
@@ -96,12 +54,8 @@ func (q *Queries) DashboardRiskiestAssets(ctx context.Context, arg DashboardRisk
 			&i.AssetID,
 			&i.HomeID,
 			&i.DisplayName,
-			&i.ExpectedLifespanMonths,
-			&i.AgeDays,
-			&i.OverdueTasks,
-			&i.Repairs,
-			&i.LifePenalty,
-			&i.HealthScore,
+			&i.Score,
+			&i.Reasons,
 		); err != nil {
 			return nil, err
 		}

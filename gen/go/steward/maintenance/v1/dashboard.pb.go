@@ -116,8 +116,9 @@ type Dashboard struct {
 	// today, soonest first (at most 50; warranty_expiring_count counts all).
 	ExpiringWarranties    []*ExpiringWarranty `protobuf:"bytes,13,rep,name=expiring_warranties,json=expiringWarranties,proto3" json:"expiring_warranties,omitempty"`
 	WarrantyExpiringCount int32               `protobuf:"varint,14,opt,name=warranty_expiring_count,json=warrantyExpiringCount,proto3" json:"warranty_expiring_count,omitempty"`
-	// The 5 assets in service with the lowest health score, each with what
-	// lowers it.
+	// The 5 assets in service with the lowest health score below 100, each
+	// with what lowers it, as the insight job last scored them (nightly, or on
+	// an asset's :recompute).
 	RiskiestAssets []*RiskyAsset `protobuf:"bytes,15,rep,name=riskiest_assets,json=riskiestAssets,proto3" json:"riskiest_assets,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -568,8 +569,7 @@ type RiskyAsset struct {
 	DisplayName string                 `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	// 0 (act now) to 100 (nothing wrong).
 	HealthScore int32 `protobuf:"varint,3,opt,name=health_score,json=healthScore,proto3" json:"health_score,omitempty"`
-	// One line per thing that lowers the score, the weightiest first
-	// ("12 years old, 80% of its expected 15", "2 tasks overdue").
+	// One line per thing that lowers the score, the costliest first.
 	Reasons       []string `protobuf:"bytes,4,rep,name=reasons,proto3" json:"reasons,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

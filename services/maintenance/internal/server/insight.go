@@ -1,0 +1,349 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgtype"
+	"google.golang.org/protobuf/types/known/timestamppb"
+
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/aip"
+	"steward.dev/platform/resname"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance/internal/insight"
+	"steward.dev/services/maintenance/internal/store"
+)
+
+// InsightServer implements maintenancev1.InsightServiceServer.
+type InsightServer struct {
+	maintenancev1.UnimplementedInsightServiceServer
+	db  *tenantdb.DB
+	now func() time.Time
+}
+
+// NewInsightServer returns an InsightServer reading the time from now.
+func NewInsightServer(db *tenantdb.DB, now func() time.Time) *InsightServer {
+	return &InsightServer{db: db, now: now}
+}
+
+var insightPattern = resname.Of(&maintenancev1.AssetInsight{})
+
+// assetRef is the asset an insight request names.
+type assetRef struct{ tenant, home, asset uuid.UUID }
+
+func (a assetRef) insightName() string {
+	return insightPattern.Format(a.tenant, a.home, a.asset)
+}
+
+func parseInsight(field, name string) (assetRef, error) {
+	n, err := insightPattern.Parse(field, name)
+	if err != nil {
+		return assetRef{}, err
+	}
+	return assetRef{tenant: n.ID("tenant"), home: n.ID("home"), asset: n.ID("asset")}, nil
+}
+
+// GetAssetInsight answers the stored insight, computing it first when the
+// nightly job has not reached the asset yet (a new asset).
+func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.GetAssetInsightRequest) (*maintenancev1.AssetInsight, error) {
+	ref, err := parseInsight("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var out *maintenancev1.AssetInsight
+	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		q := store.New(tx)
+		if _, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset}); err != nil {
+			return err // another tenant's, or unknown: NOT_FOUND
+		}
+		if _, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset}); errors.Is(err, pgx.ErrNoRows) {
+			if err := recompute(ctx, q, ref, s.now()); err != nil {
+				return err
+			}
+		} else if err != nil {
+			return err
+		}
+		out, err = read(ctx, q, ref)
+		return err
+	})
+	return out, err
+}
+
+// RecomputeAssetInsight computes the asset's insight now and answers it.
+func (s *InsightServer) RecomputeAssetInsight(ctx context.Context, req *maintenancev1.RecomputeAssetInsightRequest) (*maintenancev1.AssetInsight, error) {
+	ref, err := parseInsight("name", req.GetName())
+	if err != nil {
+		return nil, err
+	}
+	var out *maintenancev1.AssetInsight
+	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		q := store.New(tx)
+		if err := recompute(ctx, q, ref, s.now()); err != nil {
+			return err
+		}
+		out, err = read(ctx, q, ref)
+		return err
+	})
+	return out, err
+}
+
+// RecomputeTenant recomputes the insight of every asset of the tenant in
+// ctx's scope, each asset in a transaction of its own so that one asset's
+// failure or a long run holds no locks on the rest: the nightly job's work.
+// It returns how many assets it computed.
+func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now time.Time) (int, error) {
+	const page = 200
+	after, done := uuid.Nil, 0
+	for {
+		assets, err := store.New(db.Scoped(ctx)).ListInsightAssets(ctx, store.ListInsightAssetsParams{TenantID: tenant, AssetID: after, Limit: page})
+		if err != nil {
+			return done, err
+		}
+		for _, a := range assets {
+			ref := assetRef{tenant: tenant, home: a.HomeID, asset: a.AssetID}
+			if err := db.InTx(ctx, func(tx tenantdb.DBTX) error { return recompute(ctx, store.New(tx), ref, now) }); err != nil {
+				return done, fmt.Errorf("asset %s: %w", a.AssetID, err)
+			}
+			done++
+			after = a.AssetID
+		}
+		if len(assets) < page {
+			return done, nil
+		}
+	}
+}
+
+// recompute reads the asset, its plans, readings and work, runs the insight
+// package over them and replaces the stored predictions and health.
+func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Time) error {
+	a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
+	if err != nil {
+		return err
+	}
+	loc, err := aip.LoadTimeZone(a.TimeZone)
+	if err != nil {
+		return fmt.Errorf("home %s: %w", ref.home, err)
+	}
+	local := now.In(loc)
+	today := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
+	plans, err := q.ListInsightPlans(ctx, store.ListInsightPlansParams{TenantID: ref.tenant, AssetID: ref.asset})
+	if err != nil {
+		return err
+	}
+	rows, err := q.ListInsightReadings(ctx, store.ListInsightReadingsParams{TenantID: ref.tenant, AssetID: ref.asset})
+	if err != nil {
+		return err
+	}
+	readings := map[string][]insight.Reading{}
+	for _, r := range rows {
+		readings[r.Meter] = append(readings[r.Meter], insight.Reading{Time: r.ReadTime, Value: r.Value, Reset: r.Reset})
+	}
+	if err := q.DeletePlanPredictions(ctx, store.DeletePlanPredictionsParams{TenantID: ref.tenant, AssetID: ref.asset}); err != nil {
+		return err
+	}
+	for _, p := range plans {
+		plan := planOf(p, loc)
+		pr := insight.Predict(plan, readings[plan.Meter], now, loc)
+		if err := q.InsertPlanPrediction(ctx, store.InsertPlanPredictionParams{
+			TenantID: ref.tenant, PlanID: p.PlanID, AssetID: ref.asset,
+			Method: methodNames[pr.Method], Trigger: triggerNames[pr.Trigger],
+			PredictedDate: dateOf(pr.Date), EarliestDate: dateOf(pr.Earliest), LatestDate: dateOf(pr.Latest),
+			WeeklyUsage: pr.WeeklyRate, Explanation: pr.Explanation, ComputeTime: now,
+		}); err != nil {
+			return err
+		}
+	}
+
+	work, err := q.ListInsightWork(ctx, store.ListInsightWorkParams{TenantID: ref.tenant, AssetID: uuid.NullUUID{UUID: ref.asset, Valid: true}, Since: today.AddDate(-3, 0, -1)})
+	if err != nil {
+		return err
+	}
+	h := insight.Score(assetOf(a), workOf(work, loc), today)
+	reasons := make([]storedReason, len(h.Reasons))
+	for i, r := range h.Reasons {
+		reasons[i] = storedReason{Kind: reasonNames[r.Code], Points: r.Points, Description: r.Text}
+	}
+	js, err := json.Marshal(reasons)
+	if err != nil {
+		return err
+	}
+	return q.UpsertAssetHealth(ctx, store.UpsertAssetHealthParams{
+		TenantID: ref.tenant, AssetID: ref.asset, Score: int32(h.Score), Reasons: js,
+		Hint: hintNames[h.Hint.Kind], HintDescription: h.Hint.Text,
+		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,
+		RepairSpendPercent: int32(h.Hint.SpendPercent), ComputeTime: now,
+	})
+}
+
+// planOf is what the insight package needs of a plan row. A plan never done
+// counts from its start date; its calendar date is its open task's due date
+// (the generator's), else one interval after it was last done or started.
+func planOf(p store.ListInsightPlansRow, loc *time.Location) insight.Plan {
+	plan := insight.Plan{Title: p.DisplayName, Meter: p.Meter.String, Unit: p.MeterUnit.String, MeterInterval: p.MeterInterval.Float64}
+	from := p.StartDate.Time
+	if p.LastDoneDate.Valid {
+		from = p.LastDoneDate.Time
+	}
+	plan.LastDone = time.Date(from.Year(), from.Month(), from.Day(), 0, 0, 0, 0, loc)
+	if p.LastDoneMeter.Valid && p.LastDoneDate.Valid {
+		plan.LastDoneMeter, plan.LastDoneMeterKnown = p.LastDoneMeter.Float64, true
+	}
+	switch {
+	case p.OpenDueDate.Valid:
+		plan.CalendarDue = p.OpenDueDate.Time
+	case p.IntervalCount.Valid:
+		n := int(p.IntervalCount.Int32)
+		switch p.IntervalUnit.String {
+		case "day":
+			plan.CalendarDue = from.AddDate(0, 0, n)
+		case "week":
+			plan.CalendarDue = from.AddDate(0, 0, 7*n)
+		case "month":
+			plan.CalendarDue = from.AddDate(0, n, 0)
+		case "year":
+			plan.CalendarDue = from.AddDate(n, 0, 0)
+		}
+	}
+	return plan
+}
+
+func assetOf(a store.GetInsightAssetRow) insight.Asset {
+	return insight.Asset{
+		InstallDate: dateTime(a.InstallDate), PurchaseDate: dateTime(a.PurchaseDate),
+		LifespanMonths: int(a.ExpectedLifespanMonths), PurchaseCostMinor: a.PurchaseCostMinor.Int64,
+		PurchaseCurrency: a.PurchaseCostCurrency.String, OutOfService: a.Status == "out_of_service",
+	}
+}
+
+var (
+	workKinds  = map[string]insight.WorkKind{"maintenance": insight.KindMaintenance, "repair": insight.KindRepair, "inspection": insight.KindInspection}
+	workStates = map[string]insight.WorkState{"open": insight.StateOpen, "in_progress": insight.StateInProgress,
+		"done": insight.StateDone, "skipped": insight.StateSkipped, "cancelled": insight.StateCancelled}
+)
+
+// workOf is what the health score needs of task rows, with completion and
+// closing times as local dates of the home.
+func workOf(rows []store.ListInsightWorkRow, loc *time.Location) []insight.Work {
+	out := make([]insight.Work, len(rows))
+	for i, r := range rows {
+		w := insight.Work{Title: r.Title, Kind: workKinds[r.Kind], State: workStates[r.State], DueDate: dateTime(r.DueDate),
+			CostMinor: r.CostMinor.Int64, CostCurrency: r.CostCurrency.String}
+		switch {
+		case r.CompletedTime.Valid:
+			w.CompletedDate = r.CompletedTime.Time.In(loc)
+		case r.ClosedTime.Valid:
+			w.CompletedDate = r.ClosedTime.Time.In(loc)
+		}
+		out[i] = w
+	}
+	return out
+}
+
+// storedReason is one element of asset_health.reasons.
+type storedReason struct {
+	Kind        string `json:"kind"`
+	Points      int    `json:"points"`
+	Description string `json:"description"`
+}
+
+// The stored names of the insight package's enums, and their contract
+// values.
+var (
+	methodNames = map[insight.Method]string{insight.MethodNone: "none", insight.MethodCalendar: "calendar",
+		insight.MethodUsage: "usage", insight.MethodSeasonal: "seasonal"}
+	triggerNames = map[insight.Trigger]string{insight.TriggerNone: "none", insight.TriggerCalendar: "calendar", insight.TriggerUsage: "usage"}
+	reasonNames  = map[insight.ReasonCode]string{insight.ReasonGood: "good", insight.ReasonAge: "age", insight.ReasonOverdue: "overdue",
+		insight.ReasonRepairs: "repairs", insight.ReasonSkipped: "skipped", insight.ReasonOutOfService: "out_of_service"}
+	hintNames = map[insight.HintKind]string{insight.HintNone: "none", insight.HintRepair: "repair", insight.HintReplace: "replace"}
+
+	methodValues = map[string]maintenancev1.PlanPrediction_Method{"none": maintenancev1.PlanPrediction_METHOD_NONE,
+		"calendar": maintenancev1.PlanPrediction_METHOD_CALENDAR, "usage": maintenancev1.PlanPrediction_METHOD_USAGE,
+		"seasonal": maintenancev1.PlanPrediction_METHOD_SEASONAL}
+	triggerValues = map[string]maintenancev1.PlanPrediction_Trigger{"calendar": maintenancev1.PlanPrediction_TRIGGER_CALENDAR,
+		"usage": maintenancev1.PlanPrediction_TRIGGER_USAGE}
+	reasonValues = map[string]maintenancev1.HealthReason_Kind{"good": maintenancev1.HealthReason_KIND_GOOD,
+		"age": maintenancev1.HealthReason_KIND_AGE, "overdue": maintenancev1.HealthReason_KIND_OVERDUE,
+		"repairs": maintenancev1.HealthReason_KIND_REPAIRS, "skipped": maintenancev1.HealthReason_KIND_SKIPPED,
+		"out_of_service": maintenancev1.HealthReason_KIND_OUT_OF_SERVICE}
+	hintValues = map[string]maintenancev1.RepairOrReplace_Advice{"none": maintenancev1.RepairOrReplace_ADVICE_NONE,
+		"repair": maintenancev1.RepairOrReplace_ADVICE_REPAIR, "replace": maintenancev1.RepairOrReplace_ADVICE_REPLACE}
+)
+
+// read builds the AssetInsight from the stored rows.
+func read(ctx context.Context, q *store.Queries, ref assetRef) (*maintenancev1.AssetInsight, error) {
+	h, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset})
+	if err != nil {
+		return nil, err
+	}
+	preds, err := q.ListPlanPredictions(ctx, store.ListPlanPredictionsParams{TenantID: ref.tenant, AssetID: ref.asset})
+	if err != nil {
+		return nil, err
+	}
+	var reasons []storedReason
+	if err := json.Unmarshal(h.Reasons, &reasons); err != nil {
+		return nil, err
+	}
+	out := &maintenancev1.AssetInsight{
+		Name:        ref.insightName(),
+		Asset:       assetPattern.Format(ref.tenant, ref.home, ref.asset),
+		HealthScore: h.Score,
+		Hint: &maintenancev1.RepairOrReplace{Advice: hintValues[h.Hint], Description: h.HintDescription,
+			RepairSpendPercent: h.RepairSpendPercent},
+		ComputeTime: timestamppb.New(h.ComputeTime),
+	}
+	if h.RepairSpendCurrency.Valid {
+		out.Hint.RepairSpend = &typev1.Money{CurrencyCode: h.RepairSpendCurrency.String, AmountMinor: h.RepairSpendMinor}
+	}
+	for _, r := range reasons {
+		out.HealthReasons = append(out.HealthReasons, &maintenancev1.HealthReason{Kind: reasonValues[r.Kind],
+			Points: int32(r.Points), Description: r.Description})
+	}
+	for _, p := range preds {
+		out.Predictions = append(out.Predictions, &maintenancev1.PlanPrediction{
+			Plan: planName(ref, p.PlanID), PlanDisplayName: p.DisplayName,
+			Method: methodValues[p.Method], Trigger: triggerValues[p.Trigger],
+			PredictedDate: dateString(p.PredictedDate), EarliestDate: dateString(p.EarliestDate), LatestDate: dateString(p.LatestDate),
+			WeeklyUsage: p.WeeklyUsage, Explanation: p.Explanation,
+		})
+	}
+	return out, nil
+}
+
+// assetPattern is Assets' name of an asset, which the insight's name extends.
+var assetPattern = resname.Of(&assetsv1.Asset{})
+
+// planPattern is PlanService's name of a plan, under its asset.
+var planPattern = resname.Of(&maintenancev1.MaintenancePlan{})
+
+func planName(ref assetRef, plan uuid.UUID) string {
+	return planPattern.Format(ref.tenant, ref.home, ref.asset, plan)
+}
+
+func dateOf(t time.Time) pgtype.Date {
+	if t.IsZero() {
+		return pgtype.Date{}
+	}
+	return pgtype.Date{Time: time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC), Valid: true}
+}
+
+func dateTime(d pgtype.Date) time.Time {
+	if !d.Valid {
+		return time.Time{}
+	}
+	return d.Time
+}
+
+func dateString(d pgtype.Date) string {
+	if !d.Valid {
+		return ""
+	}
+	return d.Time.Format(time.DateOnly)
+}
