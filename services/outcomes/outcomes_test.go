@@ -25,6 +25,7 @@ import (
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -183,6 +184,9 @@ type clients struct {
 	terms     bookingv1.TermServiceClient
 	calendar  bookingv1.CalendarServiceClient
 	sessions  bookingv1.SessionServiceClient
+	// maintenance is steward-maintenance's connection; each of its areas
+	// makes its clients on it (maintenance_*_test.go).
+	maintenance *grpc.ClientConn
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -220,10 +224,11 @@ func setup(t *testing.T) *matrix {
 		return assets.Services(db, blobDir, env.Logger)
 	})
 	bookingConn := env.Serve(t, booking.Services)
+	maintenanceConn := env.Serve(t, maintenance.ServicesWithClock(time.Now))
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
-		bookingv1.NewSessionServiceClient(bookingConn)}}
+		bookingv1.NewSessionServiceClient(bookingConn), maintenanceConn}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")
@@ -240,6 +245,7 @@ func setup(t *testing.T) *matrix {
 	m.users[otherParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.newFamily(t))})
 	m.users[schoolStudent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(m.school.dir.student)})
 	m.newSchedules(t)
+	m.newMaintenanceFacts(t)
 	return m
 }
 
