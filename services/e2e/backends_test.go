@@ -19,15 +19,16 @@ import (
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 // backends are the addresses of a set of Steward's gRPC services started
 // beside the stack's own, on the stack's database and issuer.
 type backends struct {
-	accounts, assets, booking string
+	accounts, assets, booking, maintenance string
 }
 
-// startBackends starts the accounts, assets and booking services connected to
+// startBackends starts the accounts, assets, booking and maintenance services connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -51,8 +52,9 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		}
 		return svcs, nil
 	}
-	var addrs [3]string
-	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services} {
+	var addrs [4]string
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services,
+		maintenance.ServicesWithClock(time.Now)} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
 			return backends{}, err
@@ -64,7 +66,7 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		go func() { _ = srv.Serve(ctx, lis, time.Second) }()
 		addrs[i] = lis.Addr().String()
 	}
-	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2]}, nil
+	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2], maintenance: addrs[3]}, nil
 }
 
 // bookingClients dials the backends' steward-booking into s: the directory
@@ -77,6 +79,13 @@ func (b backends) bookingClients(s *stack) error {
 	s.directory, s.terms = bookingv1.NewDirectoryServiceClient(conn), bookingv1.NewTermServiceClient(conn)
 	s.sessions, s.calendar = bookingv1.NewSessionServiceClient(conn), bookingv1.NewCalendarServiceClient(conn)
 	return nil
+}
+
+// maintenanceConn dials the backends' steward-maintenance into s.
+func (b backends) maintenanceConn(s *stack) error {
+	conn, err := grpc.NewClient(b.maintenance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	s.maintenance = conn
+	return err
 }
 
 // membersClient dials the accounts backend's MemberService.

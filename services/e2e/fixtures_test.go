@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -147,7 +148,7 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
 	must("CreateMeterReading", err)
 	member, invitation := s.newMemberAndInvitation(t, f.ID, f.ctx(t), "", typev1.Role_ROLE_MEMBER, must)
-	return resourceNames{
+	names := resourceNames{
 		"steward.dev/Member":       member,
 		"steward.dev/Invitation":   invitation,
 		"steward.dev/Tenant":       f.Name,
@@ -157,6 +158,10 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		"steward.dev/MeterReading": reading.GetName(),
 		"steward.dev/Attachment":   tree.attachment,
 	}
+	for collection, name := range s.newDashboardFixtures(t, ctx, f.Name, tree.home, must) {
+		names[dashboardTypes[collection]] = name
+	}
+	return names
 }
 
 // newMemberAndInvitation adds a member (a new account with role "member",
@@ -250,6 +255,7 @@ func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.Method
 		"steward.accounts.v1.TenantService":   s.accounts,
 		"steward.accounts.v1.MemberService":   s.members,
 	}
+	maps.Copy(clients, s.maintenanceClients())
 	client, ok := clients[md.Parent().FullName()]
 	if !ok {
 		t.Fatalf("no client for %s in the e2e stack: add it to stack.invoke", md.Parent().FullName())

@@ -60,7 +60,7 @@ func newSweepSchedule(t *testing.T, s *stack, kept, deleted map[string]string) s
 
 // anonymousOperations are reached without credentials (the policy's
 // anonymous_because): whatever Authorization says, a valid URL answers.
-var anonymousOperations = map[string]bool{"CalendarService_GetCalendarFeedContent": true}
+var anonymousOperations = map[string]bool{"CalendarService_GetCalendarFeedContent": true, "DashboardService_GetMaintenanceFeedContent": true}
 
 // destructiveOperations are swept like deletes (last, on the deleted set):
 // after them the resource no longer takes the other methods' requests.
@@ -101,6 +101,8 @@ func (p *sweepPlanner) baseQuery(op sweepOperation, isDelete bool) string {
 		if isDelete {
 			q.Set("token", sc.deletedFeedToken)
 		}
+	case "DashboardService_GetMaintenanceFeedContent":
+		q.Set("token", maintenanceFeedToken(p.fx.owner["tenants/homes/maintenanceFeeds"]))
 	}
 	return q.Encode()
 }

@@ -42,7 +42,10 @@ type stack struct {
 	terms      bookingv1.TermServiceClient
 	sessions   bookingv1.SessionServiceClient
 	calendar   bookingv1.CalendarServiceClient
-	summary    seed.Summary
+	// maintenance is steward-maintenance's connection; each of its areas
+	// makes its clients on it (maintenance_*_fixtures_test.go).
+	maintenance *grpc.ClientConn
+	summary     seed.Summary
 
 	mu     sync.Mutex
 	tokens map[string]string
@@ -93,6 +96,9 @@ func newStack(t *testing.T) (*stack, error) {
 	}
 	bookingConn, err := grpc.NewClient(steward.Addrs["booking"], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
+		return nil, err
+	}
+	if s.maintenance, err = grpc.NewClient(steward.Addrs["maintenance"], grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		return nil, err
 	}
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)

@@ -322,6 +322,7 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/locations":          home.GetName() + "/locations/" + sweepMissingID,
 		"tenants/homes/assets":             asset,
 		"tenants/homes/assets/attachments": asset + "/attachments/" + sweepMissingID,
+		"tenants/homes/maintenanceFeeds":   home.GetName() + "/maintenanceFeeds/" + sweepMissingID,
 	}
 }
 
@@ -400,7 +401,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 	// The invitation is for who, as an OWNER, which who already is: the
 	// sweep's well-formed accept succeeds and changes no one's roles.
 	member, invitation := s.newMemberAndInvitation(t, uuid.MustParse(strings.TrimPrefix(tenant, "tenants/")), ctx, who, typev1.Role_ROLE_OWNER, must)
-	return map[string]string{
+	set := map[string]string{
 		"tenants/members":                  member,
 		"tenants/invitations":              invitation,
 		"tenants":                          tenant,
@@ -409,6 +410,8 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets":             tree.asset,
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
+	maps.Copy(set, s.newDashboardFixtures(t, ctx, tenant, tree.home, must))
+	return set
 }
 
 // --- Planning -------------------------------------------------------------
@@ -707,6 +710,8 @@ var memberWrites = map[string]bool{
 var memberDeniedReads = map[string]bool{
 	"MemberService_ListMembers": true, "MemberService_GetMember": true,
 	"MemberService_ListInvitations": true, "MemberService_GetInvitation": true,
+	// Maintenance feeds are managed by the OWNER (maintenance.manage).
+	"DashboardService_ListMaintenanceFeeds": true,
 }
 
 // memberStatus is what the household member's well-formed request gets:

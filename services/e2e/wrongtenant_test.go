@@ -172,6 +172,9 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 			withoutRLSErr = b.bookingClients(withoutRLSStack)
 		}
 		if withoutRLSErr == nil {
+			withoutRLSErr = b.maintenanceConn(withoutRLSStack)
+		}
+		if withoutRLSErr == nil {
 			withoutRLSStack.members, withoutRLSErr = b.membersClient()
 		}
 	})

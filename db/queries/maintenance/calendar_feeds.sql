@@ -37,3 +37,8 @@ WHERE t.tenant_id = @tenant_id AND t.home_id = @home_id AND t.state IN ('open', 
   AND t.due_date BETWEEN @from_date AND @to_date
 ORDER BY t.due_date, t.task_id
 LIMIT @feed_limit;
+
+-- name: HomeFactExists :one
+-- Whether Maintenance knows the home (and it is not deleted): a list under
+-- a home that is not there is NOT_FOUND, not empty.
+SELECT EXISTS (SELECT 1 FROM maintenance.home_facts WHERE tenant_id = @tenant_id AND home_id = @home_id AND NOT deleted);

@@ -79,10 +79,21 @@ func (s *Server) ListMaintenanceFeeds(ctx context.Context, req *maintenancev1.Li
 	if !parent.IsWildcard("home") {
 		home = uuid.NullUUID{UUID: parent.ID("home"), Valid: true}
 	}
-	rows, err := store.New(s.db.Scoped(ctx)).ListCalendarFeeds(ctx, store.ListCalendarFeedsParams{TenantID: parent.ID("tenant"),
+	q := store.New(s.db.Scoped(ctx))
+	rows, err := q.ListCalendarFeeds(ctx, store.ListCalendarFeedsParams{TenantID: parent.ID("tenant"),
 		HomeID: home, AfterID: after, PageLimit: size + 1})
 	if err != nil {
 		return nil, err
+	}
+	if len(rows) == 0 && home.Valid {
+		// Nothing listed: a home with no feeds, or no such home.
+		exists, err := q.HomeFactExists(ctx, store.HomeFactExistsParams{TenantID: parent.ID("tenant"), HomeID: home.UUID})
+		if err != nil {
+			return nil, err
+		}
+		if !exists {
+			return nil, apierror.NotFound(req.GetParent())
+		}
 	}
 	feeds, next := pagetoken.Page(rows, size, func(r store.MaintenanceCalendarFeed) []string { return []string{r.FeedID.String()} },
 		feedToProto, req.GetParent())

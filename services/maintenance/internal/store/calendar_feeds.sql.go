@@ -99,6 +99,24 @@ func (q *Queries) GetCalendarFeed(ctx context.Context, arg GetCalendarFeedParams
 	return i, err
 }
 
+const homeFactExists = `-- name: HomeFactExists :one
+SELECT EXISTS (SELECT 1 FROM maintenance.home_facts WHERE tenant_id = $1 AND home_id = $2 AND NOT deleted)
+`
+
+type HomeFactExistsParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+}
+
+// Whether Maintenance knows the home (and it is not deleted): a list under
+// a home that is not there is NOT_FOUND, not empty.
+func (q *Queries) HomeFactExists(ctx context.Context, arg HomeFactExistsParams) (bool, error) {
+	row := q.db.QueryRow(ctx, homeFactExists, arg.TenantID, arg.HomeID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const listCalendarFeeds = `-- name: ListCalendarFeeds :many
 SELECT tenant_id, feed_id, home_id, secret_hash, created_by, create_time FROM maintenance.calendar_feeds
 WHERE tenant_id = $1 AND ($2::uuid IS NULL OR home_id = $2) AND feed_id > $3
