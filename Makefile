@@ -96,6 +96,10 @@ docs-screenshot: ## a picture of /docs from headless Chromium (Debian's chromium
 bench: postgres build ## the measured hot paths (see bench/README.md)
 	go run ./bench/cmd/steward-bench -out bench/README.md
 
+.PHONY: bench-dashboard
+bench-dashboard: postgres ## GetDashboard through the gateway, 500 assets and 10 years of tasks, cold and cached, against raw pgx (see bench/README.md)
+	go run ./bench/cmd/steward-dashboard-bench -out bench/README.md
+
 .PHONY: bench-rush
 bench-rush: postgres ## the booking rush: open-loop CreateBooking through the gateway, step search, pgbench yardsticks (see bench/README.md)
 	go run ./bench/cmd/steward-rush -out bench/README.md

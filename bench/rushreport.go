@@ -188,27 +188,38 @@ func sortedKeys(m map[string]int) []string {
 
 // ReplaceRushSection returns doc with its rush section replaced by section
 // (or section appended when doc has none).
-func ReplaceRushSection(doc, section []byte) []byte {
-	begin, end := bytes.Index(doc, []byte(RushBegin)), bytes.Index(doc, []byte(RushEnd))
+func ReplaceRushSection(doc, section []byte) []byte { return replaceSection(doc, section, RushBegin, RushEnd) }
+
+// RushSection returns the rush section of the file at path, or nil.
+func RushSection(path string) []byte { return sectionOf(path, RushBegin, RushEnd) }
+
+// replaceSection returns doc with the part from begin to end replaced by
+// section (or section appended when doc has none): each benchmark writes
+// its own section of bench/README.md and leaves the others as they are.
+func replaceSection(doc, section []byte, beginMark, endMark string) []byte {
+	begin, end := bytes.Index(doc, []byte(beginMark)), bytes.Index(doc, []byte(endMark))
 	if begin < 0 || end < begin {
 		out := bytes.TrimRight(doc, "\n")
 		return append(append(out, "\n\n"...), section...)
 	}
 	out := append([]byte(nil), doc[:begin]...)
 	out = append(out, section...)
-	rest := doc[end+len(RushEnd):]
+	rest := doc[end+len(endMark):]
+	if len(bytes.TrimSpace(rest)) > 0 {
+		out = append(out, '\n')
+	}
 	return append(out, bytes.TrimLeft(rest, "\n")...)
 }
 
-// RushSection returns the rush section of the file at path, or nil.
-func RushSection(path string) []byte {
+// sectionOf returns the part of the file at path from begin to end, or nil.
+func sectionOf(path, beginMark, endMark string) []byte {
 	doc, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	begin, end := bytes.Index(doc, []byte(RushBegin)), bytes.Index(doc, []byte(RushEnd))
+	begin, end := bytes.Index(doc, []byte(beginMark)), bytes.Index(doc, []byte(endMark))
 	if begin < 0 || end < begin {
 		return nil
 	}
-	return append(doc[begin:end+len(RushEnd)], '\n')
+	return append(doc[begin:end+len(endMark)], '\n')
 }

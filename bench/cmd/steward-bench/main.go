@@ -78,10 +78,13 @@ func run(out string, duration time.Duration, concurrency, rounds int) error {
 		_, err = os.Stdout.Write(buf.Bytes())
 		return err
 	}
-	// The rush's section (make bench-rush) is that benchmark's to rewrite: keep it.
-	if rush := bench.RushSection(out); rush != nil {
-		buf.WriteString("\n")
-		buf.Write(rush)
+	// The rush's and the dashboard's sections (make bench-rush, make
+	// bench-dashboard) are those benchmarks' to rewrite: keep them.
+	for _, section := range [][]byte{bench.RushSection(out), bench.DashboardSection(out)} {
+		if section != nil {
+			buf.WriteString("\n")
+			buf.Write(section)
+		}
 	}
 	return os.WriteFile(out, buf.Bytes(), 0o644)
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
@@ -91,7 +92,7 @@ func (s *Server) GetDashboard(ctx context.Context, req *maintenancev1.GetDashboa
 	if d, ok := s.cache.get(key, version, now); ok {
 		return d, nil
 	}
-	d, expires, err := compute(ctx, q, key, now)
+	d, expires, err := compute(ctx, func() *store.Queries { return store.New(s.db.Scoped(ctx)) }, key, now)
 	if err != nil {
 		return nil, err
 	}
@@ -131,10 +132,11 @@ func dayOf(id uuid.UUID, tz string, now time.Time) (homeDay, error) {
 }
 
 // compute builds the dashboard of key's homes at now in six statements:
-// the homes, then the task counts, the task lists, the spend, the
-// warranties and the riskiest assets, each over all the homes at once.
-func compute(ctx context.Context, q *store.Queries, key cacheKey, now time.Time) (*maintenancev1.Dashboard, time.Time, error) {
-	homes, err := q.ListDashboardHomes(ctx, store.ListDashboardHomesParams{TenantID: key.tenant,
+// the homes, then at once the task counts, the task lists, the spend, the
+// warranties and the riskiest assets, each over all the homes. queries
+// opens the store on a scoped connection.
+func compute(ctx context.Context, queries func() *store.Queries, key cacheKey, now time.Time) (*maintenancev1.Dashboard, time.Time, error) {
+	homes, err := queries().ListDashboardHomes(ctx, store.ListDashboardHomesParams{TenantID: key.tenant,
 		HomeID: uuid.NullUUID{UUID: key.home, Valid: key.home != uuid.Nil}})
 	if err != nil {
 		return nil, time.Time{}, err
@@ -169,34 +171,36 @@ func compute(ctx context.Context, q *store.Queries, key cacheKey, now time.Time)
 	if len(homes) == 0 {
 		return out, expires, nil
 	}
-	counts, err := q.DashboardTaskCounts(ctx, store.DashboardTaskCountsParams{HomeIds: ids, Todays: todays, TenantID: key.tenant})
-	if errors.Is(err, pgx.ErrNoRows) {
-		err = nil // no open work: every count 0
-	}
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	out.OverdueCount, out.DueWithin_7DaysCount, out.DueWithin_30DaysCount, out.InProgressCount =
-		counts.Overdue, counts.Due7, counts.Due30, counts.InProgress
-	if err := addTasks(ctx, q, key.tenant, ids, todays, out); err != nil {
-		return nil, time.Time{}, err
-	}
+	// The five parts read apart, each on a connection of its own, and
+	// write disjoint fields of out.
 	spend.TenantID = key.tenant
-	spent, err := q.DashboardSpend(ctx, spend)
-	if err != nil {
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		counts, err := queries().DashboardTaskCounts(gctx, store.DashboardTaskCountsParams{HomeIds: ids, Todays: todays, TenantID: key.tenant})
+		if errors.Is(err, pgx.ErrNoRows) {
+			return nil // no open work: every count 0
+		}
+		out.OverdueCount, out.DueWithin_7DaysCount, out.DueWithin_30DaysCount, out.InProgressCount =
+			counts.Overdue, counts.Due7, counts.Due30, counts.InProgress
+		return err
+	})
+	g.Go(func() error { return addTasks(gctx, queries(), key.tenant, ids, todays, out) })
+	g.Go(func() error {
+		spent, err := queries().DashboardSpend(gctx, spend)
+		addSpend(spent, out)
+		return err
+	})
+	g.Go(func() error { return addWarranties(gctx, queries(), key.tenant, ids, todays, out) })
+	g.Go(func() error {
+		risky, err := queries().DashboardRiskiestAssets(gctx, store.DashboardRiskiestAssetsParams{TenantID: key.tenant, HomeIds: ids, ListLimit: riskyAssetLimit})
+		for _, r := range risky {
+			out.RiskiestAssets = append(out.RiskiestAssets, &maintenancev1.RiskyAsset{Asset: assetPattern.Format(key.tenant, r.HomeID, r.AssetID),
+				DisplayName: r.DisplayName, HealthScore: r.Score, Reasons: r.Reasons})
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, time.Time{}, err
-	}
-	addSpend(spent, out)
-	if err := addWarranties(ctx, q, key.tenant, ids, todays, out); err != nil {
-		return nil, time.Time{}, err
-	}
-	risky, err := q.DashboardRiskiestAssets(ctx, store.DashboardRiskiestAssetsParams{TenantID: key.tenant, HomeIds: ids, ListLimit: riskyAssetLimit})
-	if err != nil {
-		return nil, time.Time{}, err
-	}
-	for _, r := range risky {
-		out.RiskiestAssets = append(out.RiskiestAssets, &maintenancev1.RiskyAsset{Asset: assetPattern.Format(key.tenant, r.HomeID, r.AssetID),
-			DisplayName: r.DisplayName, HealthScore: r.Score, Reasons: r.Reasons})
 	}
 	return out, expires, nil
 }
