@@ -37,12 +37,12 @@ type DashboardOptions struct {
 
 // DashboardHousehold is what the harness built.
 type DashboardHousehold struct {
-	TenantID                                 uuid.UUID
-	Homes, Assets, Plans, Tasks, Parts       int
-	OpenTasks, Completed, WithCost, Repairs  int
-	From, To                                 time.Time // the history's span
-	OverdueShown, DueShown, WarrantiesShown  int       // what the dashboard answered
-	SpendMonths, RiskyShown, ResponseBytes   int
+	TenantID                                uuid.UUID
+	Homes, Assets, Plans, Tasks, Parts      int
+	OpenTasks, Completed, WithCost, Repairs int
+	From, To                                time.Time // the history's span
+	OverdueShown, DueShown, WarrantiesShown int       // what the dashboard answered
+	SpendMonths, RiskyShown, ResponseBytes  int
 }
 
 // DashboardMode is one way of calling, with its latencies.

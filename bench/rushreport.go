@@ -188,7 +188,9 @@ func sortedKeys(m map[string]int) []string {
 
 // ReplaceRushSection returns doc with its rush section replaced by section
 // (or section appended when doc has none).
-func ReplaceRushSection(doc, section []byte) []byte { return replaceSection(doc, section, RushBegin, RushEnd) }
+func ReplaceRushSection(doc, section []byte) []byte {
+	return replaceSection(doc, section, RushBegin, RushEnd)
+}
 
 // RushSection returns the rush section of the file at path, or nil.
 func RushSection(path string) []byte { return sectionOf(path, RushBegin, RushEnd) }
