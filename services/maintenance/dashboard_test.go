@@ -2,12 +2,14 @@ package maintenance_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
@@ -369,5 +371,86 @@ func TestDashboardCache(t *testing.T) {
 	c.Set(time.Date(2027, 4, 1, 13, 0, 0, 0, time.UTC))
 	if got := d.get(t, one); !got.GetComputeTime().AsTime().Equal(c.Now()) || len(got.GetDueTasks()) != 1 || got.GetDueTasks()[0].GetDaysUntilDue() != 0 {
 		t.Errorf("at Sydney's midnight: %v", got)
+	}
+}
+
+// TestDashboardCacheUnderConcurrency: readers on two instances never see
+// the overdue count go back up while writers complete tasks one statement
+// at a time (a stale cached answer after a fresher one would), every
+// instance shows the last completion on its next read, and the version
+// moved once per statement (checked in SQL).
+func TestDashboardCacheUnderConcurrency(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t)
+	c := &clock{now: sydneyMorning}
+	instances := []maintenancev1.DashboardServiceClient{serveDashboard(t, env, c), serveDashboard(t, env, c)}
+	d := newDash(t, env, c)
+	const writers, perWriter = 4, 10
+	var tasks []uuid.UUID
+	for i := range writers * perWriter {
+		tasks = append(tasks, d.task(t, taskSpec{home: d.sydney, title: fmt.Sprintf("Task %d", i), state: "open", due: "2027-03-01"}))
+	}
+	version := func() int64 {
+		var v int64
+		dbtest.QueryRowAsTenant(t, env.Owner, d.tenant, "SELECT version FROM maintenance.dashboard_versions WHERE tenant_id = $1", []any{d.tenant}, &v)
+		return v
+	}
+	before := version()
+	if got := d.get(t, instances[0]); got.GetOverdueCount() != writers*perWriter {
+		t.Fatalf("overdue %d, want %d", got.GetOverdueCount(), writers*perWriter)
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	var readers, wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for r := range 16 {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			svc, last := instances[r%2], int32(writers*perWriter)
+			for n := 0; ctx.Err() == nil; n++ {
+				got, err := svc.GetDashboard(d.member, &maintenancev1.GetDashboardRequest{Name: d.name})
+				if err != nil {
+					errs <- err
+					return
+				}
+				if got.GetOverdueCount() > last {
+					errs <- fmt.Errorf("reader %d, read %d: overdue went back up from %d to %d", r, n, last, got.GetOverdueCount())
+					return
+				}
+				last = got.GetOverdueCount()
+			}
+		}()
+	}
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for _, id := range tasks[w*perWriter : (w+1)*perWriter] {
+				err := dbtest.InScope(context.Background(), env.Owner, dbtest.Scope{TenantID: d.tenant}, func(tx pgx.Tx) error {
+					_, err := tx.Exec(context.Background(), "UPDATE maintenance.tasks SET state = 'done', completed_time = now() WHERE tenant_id = $1 AND task_id = $2", d.tenant, id)
+					return err
+				})
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	cancel()
+	readers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	for i, svc := range instances {
+		if got := d.get(t, svc); got.GetOverdueCount() != 0 {
+			t.Errorf("instance %d after the writers: overdue %d, want 0", i+1, got.GetOverdueCount())
+		}
+	}
+	if got := version(); got != before+writers*perWriter {
+		t.Errorf("version %d → %d, want one bump per completing statement (%d)", before, got, writers*perWriter)
 	}
 }

@@ -123,12 +123,26 @@ func dayOf(id uuid.UUID, tz string, now time.Time) (homeDay, error) {
 	local := now.In(loc)
 	y, m, d := local.Date()
 	h := homeDay{id: id, today: pgtype.Date{Time: time.Date(y, m, d, 0, 0, 0, 0, time.UTC), Valid: true},
-		midnight: time.Date(y, m, d+1, 0, 0, 0, 0, loc)}
+		midnight: dayStart(y, m, d+1, loc)}
 	for k := spendMonths - 1; k >= 0; k-- {
-		start := time.Date(y, m-time.Month(k), 1, 0, 0, 0, 0, loc)
-		h.months = append(h.months, month{label: start.Format("2006-01"), start: start, end: time.Date(y, m-time.Month(k)+1, 1, 0, 0, 0, 0, loc)})
+		start := dayStart(y, m-time.Month(k), 1, loc)
+		h.months = append(h.months, month{label: start.Format("2006-01"), start: start, end: dayStart(y, m-time.Month(k)+1, 1, loc)})
 	}
 	return h, nil
+}
+
+// dayStart is the first instant of the civil date y-m-d (normalised, as
+// time.Date does) in loc. Where the clocks jump over midnight
+// (America/Havana: 00:00 is 01:00) time.Date may answer an instant of the
+// day before; the day then starts at the first quarter hour of its date
+// (zones change at whole quarter hours).
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	want := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	for ty, tm, td := t.Date(); time.Date(ty, tm, td, 0, 0, 0, 0, time.UTC).Before(want); ty, tm, td = t.Date() {
+		t = t.Add(15 * time.Minute)
+	}
+	return t
 }
 
 // compute builds the dashboard of key's homes at now in six statements:
