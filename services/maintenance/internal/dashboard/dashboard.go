@@ -17,7 +17,6 @@ import (
 	"golang.org/x/sync/errgroup"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
@@ -40,7 +39,6 @@ const (
 
 var (
 	dashboardPattern = resname.Of(&maintenancev1.Dashboard{})
-	tenantPattern    = resname.Of(&accountsv1.Tenant{})
 	homePattern      = resname.Of(&assetsv1.Home{})
 	assetPattern     = resname.Of(&assetsv1.Asset{})
 	categoryPattern  = resname.Of(&assetsv1.AssetCategory{})

@@ -51,7 +51,10 @@ type DashboardServiceClient interface {
 	// Only the URL's sha256 is kept: a lost URL cannot be shown again; revoke
 	// the feed and create another.
 	CreateMaintenanceFeed(ctx context.Context, in *CreateMaintenanceFeedRequest, opts ...grpc.CallOption) (*MaintenanceFeed, error)
-	// Lists a home's feeds ("-" as the home: every home's), without URLs.
+	// Lists a home's feeds ("-" as the home: every home's).
+	//
+	// URLs are not listed: the secret is stored hashed and answered only by the
+	// create. A home Maintenance does not know is NOT_FOUND.
 	ListMaintenanceFeeds(ctx context.Context, in *ListMaintenanceFeedsRequest, opts ...grpc.CallOption) (*ListMaintenanceFeedsResponse, error)
 	// Revokes a feed.
 	//
@@ -147,7 +150,10 @@ type DashboardServiceServer interface {
 	// Only the URL's sha256 is kept: a lost URL cannot be shown again; revoke
 	// the feed and create another.
 	CreateMaintenanceFeed(context.Context, *CreateMaintenanceFeedRequest) (*MaintenanceFeed, error)
-	// Lists a home's feeds ("-" as the home: every home's), without URLs.
+	// Lists a home's feeds ("-" as the home: every home's).
+	//
+	// URLs are not listed: the secret is stored hashed and answered only by the
+	// create. A home Maintenance does not know is NOT_FOUND.
 	ListMaintenanceFeeds(context.Context, *ListMaintenanceFeedsRequest) (*ListMaintenanceFeedsResponse, error)
 	// Revokes a feed.
 	//
