@@ -81,7 +81,7 @@ func (w *world) newTask(t *testing.T) *maintenancev1.Task {
 }
 
 func taskFixture(w *world) *maintenancev1.CreateTaskRequest {
-	return &maintenancev1.CreateTaskRequest{Parent: w.home.GetName(), Task: &maintenancev1.Task{Title: "Fix the dripping tap",
+	return &maintenancev1.CreateTaskRequest{Parent: w.home.GetName(), Task: &maintenancev1.Task{DisplayName: "Fix the dripping tap",
 		Kind: maintenancev1.Task_KIND_REPAIR, DueDate: time.Now().AddDate(0, 0, 10).Format(time.DateOnly), Asset: w.asset.GetName()}}
 }
 
@@ -133,8 +133,8 @@ var maintenancePlanCalls = map[string]func(t *testing.T, ctx context.Context, c 
 	"/steward.maintenance.v1.TaskService/UpdateTask": func(t *testing.T, ctx context.Context, c clients, w *world) error {
 		task := w.newTask(t)
 		_, err := c.tasks.UpdateTask(ctx, &maintenancev1.UpdateTaskRequest{
-			Task:       &maintenancev1.Task{Name: task.GetName(), Title: "Fix the tap and the seal", Etag: task.GetEtag()},
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"title"}}})
+			Task:       &maintenancev1.Task{Name: task.GetName(), DisplayName: "Fix the tap and the seal", Etag: task.GetEtag()},
+			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}})
 		return err
 	},
 	"/steward.maintenance.v1.TaskService/StartTask": func(t *testing.T, ctx context.Context, c clients, w *world) error {
