@@ -50,6 +50,8 @@ var services = []catalog.Service{
 	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
 		Register: maintenance.Services,
 		Gateway: []catalog.GatewayHandler{
+			maintenancev1.RegisterPlanServiceHandler,
+			maintenancev1.RegisterTaskServiceHandler,
 			maintenancev1.RegisterInsightServiceHandler,
 			maintenancev1.RegisterDashboardServiceHandler,
 		}},

@@ -14,6 +14,8 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
@@ -28,7 +30,8 @@ type backends struct {
 	accounts, assets, booking, maintenance string
 }
 
-// startBackends starts the accounts, assets, booking and maintenance services connected to
+// startBackends starts the accounts, assets, booking and maintenance
+// services (maintenance calling these assets) connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -53,8 +56,10 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		return svcs, nil
 	}
 	var addrs [4]string
-	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services,
-		maintenance.ServicesWithClock(time.Now)} {
+	withMaintenance := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.Services(catalog.Env{DB: db, Logger: logger, Targets: map[string]string{"assets": addrs[1]}})
+	}
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services, withMaintenance} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
 			return backends{}, err
@@ -69,6 +74,17 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2], maintenance: addrs[3]}, nil
 }
 
+// maintenanceClients dials the backends' steward-maintenance into s.
+func (b backends) maintenanceClients(s *stack) error {
+	conn, err := grpc.NewClient(b.maintenance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	s.plans, s.tasks = maintenancev1.NewPlanServiceClient(conn), maintenancev1.NewTaskServiceClient(conn)
+	s.maintenance = conn
+	return nil
+}
+
 // bookingClients dials the backends' steward-booking into s: the directory
 // and the schedule's services.
 func (b backends) bookingClients(s *stack) error {
@@ -79,13 +95,6 @@ func (b backends) bookingClients(s *stack) error {
 	s.directory, s.terms = bookingv1.NewDirectoryServiceClient(conn), bookingv1.NewTermServiceClient(conn)
 	s.sessions, s.calendar = bookingv1.NewSessionServiceClient(conn), bookingv1.NewCalendarServiceClient(conn)
 	return nil
-}
-
-// maintenanceConn dials the backends' steward-maintenance into s.
-func (b backends) maintenanceConn(s *stack) error {
-	conn, err := grpc.NewClient(b.maintenance, grpc.WithTransportCredentials(insecure.NewCredentials()))
-	s.maintenance = conn
-	return err
 }
 
 // membersClient dials the accounts backend's MemberService.

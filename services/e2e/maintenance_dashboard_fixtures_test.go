@@ -19,8 +19,8 @@ var dashboardTypes = map[string]string{
 	"tenants/dashboard": "steward.dev/Dashboard", "tenants/homes/maintenanceFeeds": "steward.dev/MaintenanceFeed",
 }
 
-// maintenanceClients are steward-maintenance's clients for stack.invoke.
-func (s *stack) maintenanceClients() map[protoreflect.FullName]any {
+// dashboardClients are the DashboardService's clients for stack.invoke.
+func (s *stack) dashboardClients() map[protoreflect.FullName]any {
 	return map[protoreflect.FullName]any{
 		"steward.maintenance.v1.DashboardService": maintenancev1.NewDashboardServiceClient(s.maintenance),
 	}

@@ -22,6 +22,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/services/inprocess"
 )
 
@@ -42,8 +43,10 @@ type stack struct {
 	terms      bookingv1.TermServiceClient
 	sessions   bookingv1.SessionServiceClient
 	calendar   bookingv1.CalendarServiceClient
-	// maintenance is steward-maintenance's connection; each of its areas
-	// makes its clients on it (maintenance_*_fixtures_test.go).
+	plans      maintenancev1.PlanServiceClient
+	tasks      maintenancev1.TaskServiceClient
+	// maintenance is steward-maintenance's connection, on which its areas
+	// beyond plans and tasks make their clients (maintenance_*_fixtures_test.go).
 	maintenance *grpc.ClientConn
 	summary     seed.Summary
 
@@ -98,7 +101,8 @@ func newStack(t *testing.T) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
-	if s.maintenance, err = grpc.NewClient(steward.Addrs["maintenance"], grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
+	maintenanceConn, err := grpc.NewClient(steward.Addrs["maintenance"], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
 		return nil, err
 	}
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)
@@ -108,6 +112,9 @@ func newStack(t *testing.T) (*stack, error) {
 	s.terms = bookingv1.NewTermServiceClient(bookingConn)
 	s.sessions = bookingv1.NewSessionServiceClient(bookingConn)
 	s.calendar = bookingv1.NewCalendarServiceClient(bookingConn)
+	s.plans = maintenancev1.NewPlanServiceClient(maintenanceConn)
+	s.tasks = maintenancev1.NewTaskServiceClient(maintenanceConn)
+	s.maintenance = maintenanceConn
 	return s, nil
 }
 

@@ -172,10 +172,10 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 			withoutRLSErr = b.bookingClients(withoutRLSStack)
 		}
 		if withoutRLSErr == nil {
-			withoutRLSErr = b.maintenanceConn(withoutRLSStack)
+			withoutRLSStack.members, withoutRLSErr = b.membersClient()
 		}
 		if withoutRLSErr == nil {
-			withoutRLSStack.members, withoutRLSErr = b.membersClient()
+			withoutRLSErr = b.maintenanceClients(withoutRLSStack)
 		}
 	})
 	if withoutRLSErr != nil {

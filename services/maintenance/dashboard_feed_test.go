@@ -71,7 +71,7 @@ func fetchFeed(t *testing.T, svc maintenancev1.DashboardServiceClient, req *main
 func TestMaintenanceFeeds(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	c := &clock{now: sydneyMorning}
+	c := &dashClock{now: sydneyMorning}
 	svc := serveDashboard(t, env, c)
 	d, other := newDash(t, env, c), newDash(t, env, c)
 	furnace := d.asset(t, d.sydney, "Furnace", "hvac-furnace", "2012-01-01", 180, "")

@@ -16,39 +16,45 @@ import (
 
 	"steward.dev/db/dbtest"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/catalog"
+	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
+	"steward.dev/platform/tenantdb"
 	"steward.dev/services/maintenance"
 	"steward.dev/services/maintenance/internal/dashboard"
 )
 
-// clock is a settable time for the servers under test.
-type clock struct {
+// dashClock is a settable time for the servers under test.
+type dashClock struct {
 	mu  sync.Mutex
 	now time.Time
 }
 
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
+func (c *dashClock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *dashClock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
 
 // dash is a household with two homes in zones a day apart, served by one
 // or more DashboardService instances on one database.
 type dash struct {
 	env            *servertest.Env
-	clock          *clock
+	dashClock      *dashClock
 	tenant         uuid.UUID
 	name           string
 	owner, member  context.Context //nolint:containedctx // callers of the test
 	sydney, angels uuid.UUID
 }
 
-func serveDashboard(t *testing.T, env *servertest.Env, c *clock) maintenancev1.DashboardServiceClient {
+func serveDashboard(t *testing.T, env *servertest.Env, c *dashClock) maintenancev1.DashboardServiceClient {
 	t.Helper()
-	return maintenancev1.NewDashboardServiceClient(env.Serve(t, maintenance.ServicesWithClock(c.Now)))
+	return maintenancev1.NewDashboardServiceClient(env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		// No Assets: the dashboard reads Maintenance's own facts.
+		return maintenance.ServicesWithClock(c.Now)(catalog.Env{DB: db, Logger: env.Logger})
+	}))
 }
 
-func newDash(t *testing.T, env *servertest.Env, c *clock) *dash {
+func newDash(t *testing.T, env *servertest.Env, c *dashClock) *dash {
 	t.Helper()
-	d := &dash{env: env, clock: c, tenant: env.Tenant(t, "household"), sydney: uuid.New(), angels: uuid.New()}
+	d := &dash{env: env, dashClock: c, tenant: env.Tenant(t, "household"), sydney: uuid.New(), angels: uuid.New()}
 	d.name = "tenants/" + d.tenant.String() + "/dashboard"
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	t.Cleanup(cancel)
@@ -141,7 +147,7 @@ var sydneyMorning = time.Date(2027, 3, 31, 20, 0, 0, 0, time.UTC)
 func TestDashboardFigures(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	c := &clock{now: sydneyMorning}
+	c := &dashClock{now: sydneyMorning}
 	svc := serveDashboard(t, env, c)
 	d := newDash(t, env, c)
 
@@ -254,7 +260,7 @@ func TestDashboardFigures(t *testing.T) {
 func TestDashboardIsolation(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	c := &clock{now: sydneyMorning}
+	c := &dashClock{now: sydneyMorning}
 	svc := serveDashboard(t, env, c)
 	d, other := newDash(t, env, c), newDash(t, env, c)
 	for _, tc := range []struct {
@@ -285,7 +291,7 @@ func TestDashboardIsolation(t *testing.T) {
 func TestDashboardCache(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	c := &clock{now: sydneyMorning}
+	c := &dashClock{now: sydneyMorning}
 	one, two := serveDashboard(t, env, c), serveDashboard(t, env, c)
 	d := newDash(t, env, c)
 	overdue := d.task(t, taskSpec{home: d.sydney, title: "Overdue", state: "open", due: "2027-03-20"})
@@ -382,7 +388,7 @@ func TestDashboardCache(t *testing.T) {
 func TestDashboardCacheUnderConcurrency(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	c := &clock{now: sydneyMorning}
+	c := &dashClock{now: sydneyMorning}
 	instances := []maintenancev1.DashboardServiceClient{serveDashboard(t, env, c), serveDashboard(t, env, c)}
 	d := newDash(t, env, c)
 	const writers, perWriter = 4, 10
