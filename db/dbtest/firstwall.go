@@ -83,6 +83,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 // v's user must exist.
 func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 	t.Helper()
+	insightPlan := uuid.NewSHA1(v.TenantID, []byte("insight-plan"))
 	stmts := []struct {
 		sql  string
 		args []any
@@ -157,6 +158,18 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
 		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
+		// Insight's (schema maintenance): a prediction of a plan of its own
+		// (beside the plans rows of the plans block) and the asset's health.
+		{`INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, display_name, meter, meter_unit, meter_interval,
+				anchor, lead_days, start_date)
+			VALUES ($1, $2, $3, $4, 'Victim filter', 'runtime', 'hours', 500, 'floating', 7, '2020-01-01')`,
+			[]any{v.TenantID, insightPlan, v.HomeID, v.AssetID}},
+		{`INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date, earliest_date,
+				latest_date, weekly_usage, explanation)
+			VALUES ($1, $2, $3, 'usage', 'usage', '2030-01-10', '2030-01-01', '2030-01-20', 41, 'victim')`,
+			[]any{v.TenantID, insightPlan, v.AssetID}},
+		{"INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint) VALUES ($1, $2, 50, '[]', 'none')",
+			[]any{v.TenantID, v.AssetID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

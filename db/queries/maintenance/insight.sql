@@ -42,7 +42,8 @@ INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, 
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
--- name: UpsertAssetHealth :exec
+-- InsertAssetHealth inserts the asset's health or replaces it.
+-- name: InsertAssetHealth :exec
 INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
   repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)

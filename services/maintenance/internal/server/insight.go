@@ -175,7 +175,7 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	if err != nil {
 		return err
 	}
-	return q.UpsertAssetHealth(ctx, store.UpsertAssetHealthParams{
+	return q.InsertAssetHealth(ctx, store.InsertAssetHealthParams{
 		TenantID: ref.tenant, AssetID: ref.asset, Score: int32(h.Score), Reasons: js,
 		Hint: hintNames[h.Hint.Kind], HintDescription: h.Hint.Text,
 		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,

@@ -112,6 +112,46 @@ func (q *Queries) GetInsightAsset(ctx context.Context, arg GetInsightAssetParams
 	return i, err
 }
 
+const insertAssetHealth = `-- name: InsertAssetHealth :exec
+INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
+  repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (tenant_id, asset_id) DO UPDATE
+SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
+    repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
+    repair_spend_percent = EXCLUDED.repair_spend_percent, compute_time = EXCLUDED.compute_time
+`
+
+type InsertAssetHealthParams struct {
+	TenantID            uuid.UUID
+	AssetID             uuid.UUID
+	Score               int32
+	Reasons             []byte
+	Hint                string
+	HintDescription     string
+	RepairSpendMinor    int64
+	RepairSpendCurrency pgtype.Text
+	RepairSpendPercent  int32
+	ComputeTime         time.Time
+}
+
+// InsertAssetHealth inserts the asset's health or replaces it.
+func (q *Queries) InsertAssetHealth(ctx context.Context, arg InsertAssetHealthParams) error {
+	_, err := q.db.Exec(ctx, insertAssetHealth,
+		arg.TenantID,
+		arg.AssetID,
+		arg.Score,
+		arg.Reasons,
+		arg.Hint,
+		arg.HintDescription,
+		arg.RepairSpendMinor,
+		arg.RepairSpendCurrency,
+		arg.RepairSpendPercent,
+		arg.ComputeTime,
+	)
+	return err
+}
+
 const insertPlanPrediction = `-- name: InsertPlanPrediction :exec
 INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date,
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
@@ -407,43 +447,4 @@ func (q *Queries) ListPlanPredictions(ctx context.Context, arg ListPlanPredictio
 		return nil, err
 	}
 	return items, nil
-}
-
-const upsertAssetHealth = `-- name: UpsertAssetHealth :exec
-INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
-  repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (tenant_id, asset_id) DO UPDATE
-SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
-    repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
-    repair_spend_percent = EXCLUDED.repair_spend_percent, compute_time = EXCLUDED.compute_time
-`
-
-type UpsertAssetHealthParams struct {
-	TenantID            uuid.UUID
-	AssetID             uuid.UUID
-	Score               int32
-	Reasons             []byte
-	Hint                string
-	HintDescription     string
-	RepairSpendMinor    int64
-	RepairSpendCurrency pgtype.Text
-	RepairSpendPercent  int32
-	ComputeTime         time.Time
-}
-
-func (q *Queries) UpsertAssetHealth(ctx context.Context, arg UpsertAssetHealthParams) error {
-	_, err := q.db.Exec(ctx, upsertAssetHealth,
-		arg.TenantID,
-		arg.AssetID,
-		arg.Score,
-		arg.Reasons,
-		arg.Hint,
-		arg.HintDescription,
-		arg.RepairSpendMinor,
-		arg.RepairSpendCurrency,
-		arg.RepairSpendPercent,
-		arg.ComputeTime,
-	)
-	return err
 }

@@ -1,0 +1,327 @@
+package maintenance_test
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+
+	"steward.dev/db/dbtest"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/servertest"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance"
+	"steward.dev/services/maintenance/internal/server"
+)
+
+// household is one tenant's facts as the sync would have copied them, and
+// its people.
+type household struct {
+	t             *testing.T
+	env           *servertest.Env
+	id, home      uuid.UUID
+	owner, member servertest.User
+	loc           *time.Location
+}
+
+// insightNow is the tests' "now": a winter evening in Saint Paul.
+var insightNow = time.Date(2026, time.January, 20, 23, 0, 0, 0, time.UTC)
+
+func newHousehold(t *testing.T, env *servertest.Env) *household {
+	t.Helper()
+	loc, err := time.LoadLocation("America/Chicago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &household{t: t, env: env, id: env.Tenant(t, "household"), home: uuid.New(), loc: loc}
+	h.owner, h.member = env.User(t, h.id, "owner"), env.User(t, h.id, "member")
+	h.exec("INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Birchwood Lane', 'America/Chicago')",
+		h.id, h.home)
+	return h
+}
+
+func (h *household) exec(sql string, args ...any) {
+	h.t.Helper()
+	dbtest.ExecAsTenant(h.t, h.env.Owner, h.id, sql, args...)
+}
+
+// asset adds an asset installed years ago with a purchase cost in USD cents.
+func (h *household) asset(name, category string, years, lifespanMonths int, costMinor int64) uuid.UUID {
+	id := uuid.New()
+	h.exec(`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, install_date,
+			purchase_cost_minor, purchase_cost_currency, expected_lifespan_months)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 'USD', $8)`,
+		h.id, id, h.home, name, category, insightNow.AddDate(-years, 0, 0), costMinor, lifespanMonths)
+	return id
+}
+
+// plan adds an active usage plan of asset counted from lastDone at meter
+// value lastMeter.
+func (h *household) plan(asset uuid.UUID, title string, interval float64, lastDone time.Time, lastMeter float64) uuid.UUID {
+	id := uuid.New()
+	h.exec(`INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, display_name, meter, meter_unit, meter_interval,
+			anchor, lead_days, start_date, last_done_date, last_done_meter)
+		VALUES ($1, $2, $3, $4, $5, 'runtime', 'hours', $6, 'floating', 7, $7, $7, $8)`,
+		h.id, id, h.home, asset, title, interval, lastDone, lastMeter)
+	return id
+}
+
+func (h *household) readings(asset uuid.UUID, rs []reading) {
+	ids, values, times, resets := make([]uuid.UUID, len(rs)), make([]float64, len(rs)), make([]time.Time, len(rs)), make([]bool, len(rs))
+	for i, r := range rs {
+		ids[i], values[i], times[i], resets[i] = uuid.New(), r.value, r.at, r.reset
+	}
+	h.exec(`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time, reset)
+		SELECT $1, $2, r.id, 'runtime', 'hours', r.value, r.at, r.reset
+		FROM unnest($3::uuid[], $4::float8[], $5::timestamptz[], $6::bool[]) AS r (id, value, at, reset)`,
+		h.id, asset, ids, values, times, resets)
+}
+
+func (h *household) insightName(asset uuid.UUID) string {
+	return "tenants/" + h.id.String() + "/homes/" + h.home.String() + "/assets/" + asset.String() + "/insight"
+}
+
+func (h *household) as(u servertest.User) context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	h.t.Cleanup(cancel)
+	return h.env.As(ctx, h.t, u)
+}
+
+type reading struct {
+	at    time.Time
+	value float64
+	reset bool
+}
+
+// furnace simulates a furnace's run-hours day by day in the home's zone:
+// about base hours a day on average, four times that in January and nearly
+// none in July, with a weekly log-normal factor (cold snaps, a week away).
+// It returns readings every 5 to 9 days from three years before insightNow
+// until it, the meter's raw value at the last one, and the local day on
+// which the usage after the last reading reaches each of limits.
+func furnace(seed uint64, loc *time.Location, limits []float64) ([]reading, []time.Time) {
+	r := rand.New(rand.NewPCG(seed, 42))
+	base := 2 + 3*r.Float64()
+	day := time.Date(2023, time.January, 20, 0, 0, 0, 0, loc)
+	end := insightNow.In(loc)
+	var rs []reading
+	cum, raw, factor := 0.0, 300*r.Float64(), 1.0
+	next := day.AddDate(0, 0, 3)
+	crossings := make([]time.Time, len(limits))
+	var lastCum float64
+	for n := 0; ; n++ {
+		if n%7 == 0 {
+			factor = math.Exp(0.25*r.NormFloat64() - 0.25*0.25/2)
+		}
+		use := base * (1 + 0.75*math.Cos(2*math.Pi*float64(day.YearDay()-20)/365.25)) * factor
+		if !day.Before(next) && day.Before(end) {
+			at := day.Add(18 * time.Hour)
+			rs = append(rs, reading{at: at, value: math.Floor((raw+cum+use*0.75)*10) / 10})
+			lastCum = cum + use*0.75
+			next = day.AddDate(0, 0, 5+r.IntN(5))
+		}
+		cum += use
+		if !day.Before(end) || day.AddDate(0, 0, 1).After(end) {
+			done := true
+			for i, l := range limits {
+				if crossings[i].IsZero() && len(rs) > 0 && cum-lastCum >= l {
+					crossings[i] = day
+				}
+				done = done && !crossings[i].IsZero()
+			}
+			if done {
+				return rs, crossings
+			}
+		}
+		day = time.Date(day.Year(), day.Month(), day.Day()+1, 0, 0, 0, 0, loc)
+	}
+}
+
+func serveInsight(t *testing.T) (*servertest.Env, maintenancev1.InsightServiceClient) {
+	t.Helper()
+	env := servertest.New(t)
+	conn := env.Serve(t, maintenance.ServicesWithClock(func() time.Time { return insightNow }))
+	return env, maintenancev1.NewInsightServiceClient(conn)
+}
+
+// TestSeededUsagePredictionsLandInTheirRange is the issue's "predictions on
+// a seeded usage series land within their stated range", through the real
+// server: twelve furnaces with three years of seasonal run-hours, a filter
+// plan each; the day each meter really reaches its limit (the simulation
+// continued past the last reading) lies in the range GetAssetInsight states
+// for at least 90% of them, and every one is predicted seasonally.
+func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	h := newHousehold(t, env)
+	const furnaces = 12
+	inside := 0
+	for seed := range uint64(furnaces) {
+		limit := 150 + 30*float64(seed)
+		rs, crossed := furnace(seed, h.loc, []float64{limit})
+		a := h.asset("Furnace", "hvac-furnace", 6, 240, 4_800_00)
+		h.readings(a, rs)
+		last := rs[len(rs)-1]
+		h.plan(a, "Replace the furnace filter", limit, last.at.In(h.loc), last.value)
+
+		got, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: h.insightName(a)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.GetPredictions()) != 1 {
+			t.Fatalf("predictions %v, want one", got.GetPredictions())
+		}
+		p := got.GetPredictions()[0]
+		if p.GetMethod() != maintenancev1.PlanPrediction_METHOD_SEASONAL {
+			t.Errorf("seed %d: method %v, want SEASONAL (%s)", seed, p.GetMethod(), p.GetExplanation())
+		}
+		if !strings.Contains(p.GetExplanation(), "hours a week at this time of year; the ") || !strings.Contains(p.GetExplanation(), "likely") {
+			t.Errorf("seed %d: explanation %q", seed, p.GetExplanation())
+		}
+		day := crossed[0].Format(time.DateOnly)
+		if p.GetEarliestDate() <= day && day <= p.GetLatestDate() {
+			inside++
+		} else {
+			t.Logf("seed %d: crossed %s outside %s..%s: %s", seed, day, p.GetEarliestDate(), p.GetLatestDate(), p.GetExplanation())
+		}
+	}
+	t.Logf("%d of %d crossings inside the stated range", inside, furnaces)
+	if inside*10 < furnaces*9 {
+		t.Errorf("%d of %d crossings inside the stated range, want at least 90%%", inside, furnaces)
+	}
+}
+
+// TestAssetInsightHealthAndRecompute: a stored insight is answered as it was
+// computed until :recompute, which sees a repair recorded since; repairs at
+// half the price new turn the hint to replacing.
+func TestAssetInsightHealthAndRecompute(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	h := newHousehold(t, env)
+	a := h.asset("Washer", "appliance-washer", 4, 132, 1_000_00)
+	name := h.insightName(a)
+
+	first, err := c.GetAssetInsight(h.as(h.owner), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first.GetHealthScore() != 100 || first.GetHint().GetAdvice() != maintenancev1.RepairOrReplace_ADVICE_NONE ||
+		first.GetName() != name || len(first.GetPredictions()) != 0 {
+		t.Errorf("a young asset without work: %v", first)
+	}
+
+	h.exec(`INSERT INTO maintenance.tasks (tenant_id, task_id, home_id, asset_id, kind, title, state, due_date, lead_days,
+			completed_time, cost_minor, cost_currency)
+		VALUES ($1, $2, $3, $4, 'repair', 'Replace the drain pump', 'done', $5, 0, $6, 55000, 'USD')`,
+		h.id, uuid.New(), h.home, a, insightNow.AddDate(0, -2, 0), insightNow.AddDate(0, -2, 0))
+	h.exec(`INSERT INTO maintenance.tasks (tenant_id, task_id, home_id, asset_id, kind, title, state, due_date, lead_days)
+		VALUES ($1, $2, $3, $4, 'maintenance', 'Run a drum cleaning cycle', 'open', $5, 3)`,
+		h.id, uuid.New(), h.home, a, insightNow.AddDate(0, 0, -40))
+
+	stale, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stale.GetHealthScore() != 100 || !stale.GetComputeTime().AsTime().Equal(first.GetComputeTime().AsTime()) {
+		t.Errorf("Get recomputed: score %d at %v", stale.GetHealthScore(), stale.GetComputeTime().AsTime())
+	}
+
+	// A MEMBER may recompute (maintenance.read): see the contract for why.
+	got, err := c.RecomputeAssetInsight(h.as(h.member), &maintenancev1.RecomputeAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetHealthScore() != 100-7-9 {
+		t.Errorf("score %d, want 84 (a repair 7, one task 40 days overdue 9): %v", got.GetHealthScore(), got.GetHealthReasons())
+	}
+	kinds := []maintenancev1.HealthReason_Kind{}
+	for _, r := range got.GetHealthReasons() {
+		kinds = append(kinds, r.GetKind())
+	}
+	if len(kinds) != 2 || kinds[0] != maintenancev1.HealthReason_KIND_OVERDUE || kinds[1] != maintenancev1.HealthReason_KIND_REPAIRS {
+		t.Errorf("reasons %v", got.GetHealthReasons())
+	}
+	hint := got.GetHint()
+	if hint.GetAdvice() != maintenancev1.RepairOrReplace_ADVICE_REPLACE || hint.GetRepairSpendPercent() != 55 ||
+		hint.GetRepairSpend().GetAmountMinor() != 55000 || hint.GetRepairSpend().GetCurrencyCode() != "USD" ||
+		!strings.Contains(hint.GetDescription(), "$550.00, 55% of the $1,000.00 it cost new") {
+		t.Errorf("hint %v", hint)
+	}
+	var score int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, "SELECT score FROM maintenance.asset_health WHERE tenant_id = $1 AND asset_id = $2",
+		[]any{h.id, a}, &score)
+	if score != 84 {
+		t.Errorf("stored score %d, want 84", score)
+	}
+}
+
+// TestAssetInsightIsTheTenants: another tenant's asset is NOT_FOUND to Get
+// and :recompute alike, and so is an asset Maintenance has not heard of; a
+// school's PARENT, who does not read maintenance, is refused.
+func TestAssetInsightIsTheTenants(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	h := newHousehold(t, env)
+	other := newHousehold(t, env)
+	theirs := other.asset("Furnace", "hvac-furnace", 2, 240, 0)
+
+	mine := "tenants/" + h.id.String() + "/homes/" + other.home.String() + "/assets/" + theirs.String() + "/insight"
+	for _, name := range []string{other.insightName(theirs), mine, h.insightName(uuid.New())} {
+		_, err := c.GetAssetInsight(h.as(h.owner), &maintenancev1.GetAssetInsightRequest{Name: name})
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("Get %s: %v, want NOT_FOUND", name, err)
+		}
+		_, err = c.RecomputeAssetInsight(h.as(h.owner), &maintenancev1.RecomputeAssetInsightRequest{Name: name})
+		if status.Code(err) != codes.NotFound {
+			t.Errorf("Recompute %s: %v, want NOT_FOUND", name, err)
+		}
+	}
+	var rows int
+	dbtest.QueryRowAsTenant(t, env.Owner, other.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1", []any{other.id}, &rows)
+	if rows != 0 {
+		t.Errorf("the other tenant has %d health rows", rows)
+	}
+
+	school := env.Tenant(t, "school")
+	parent := env.User(t, school, "parent")
+	ctx := h.as(parent)
+	name := "tenants/" + school.String() + "/homes/" + uuid.NewString() + "/assets/" + uuid.NewString() + "/insight"
+	if _, err := c.GetAssetInsight(ctx, &maintenancev1.GetAssetInsightRequest{Name: name}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("PARENT Get: %v, want PERMISSION_DENIED", err)
+	}
+	if _, err := c.RecomputeAssetInsight(ctx, &maintenancev1.RecomputeAssetInsightRequest{Name: name}); status.Code(err) != codes.PermissionDenied {
+		t.Errorf("PARENT Recompute: %v, want PERMISSION_DENIED", err)
+	}
+}
+
+// TestNightlyRecomputeCoversTheTenant: the nightly job's work computes every
+// asset of its tenant (more than one page of them) and no other tenant's.
+func TestNightlyRecomputeCoversTheTenant(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t)
+	h := newHousehold(t, env)
+	other := newHousehold(t, env)
+	other.asset("Boiler", "hvac-boiler", 2, 180, 0)
+	for range 205 {
+		h.asset("Smoke alarm", "smoke-detector", 10, 120, 39_00)
+	}
+	db := tenantdb.New(env.DB.AppPool(t))
+	n, err := server.RecomputeTenant(scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id}), db, h.id, insightNow)
+	if err != nil || n != 205 {
+		t.Fatalf("RecomputeTenant: %d, %v", n, err)
+	}
+	var mine, replace, theirs int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, "SELECT count(*), count(*) FILTER (WHERE hint = 'replace') FROM maintenance.asset_health WHERE tenant_id = $1",
+		[]any{h.id}, &mine, &replace)
+	dbtest.QueryRowAsTenant(t, env.Owner, other.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1", []any{other.id}, &theirs)
+	if mine != 205 || replace != 205 || theirs != 0 {
+		t.Errorf("health rows: %d (%d replace) of the tenant, %d of the other", mine, replace, theirs)
+	}
+}
