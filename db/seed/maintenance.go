@@ -16,7 +16,7 @@ import (
 // MaintenanceSummary counts what the household's maintenance history holds.
 type MaintenanceSummary struct {
 	Plans, Tasks, Done, Skipped, Open, Repairs int
-	SpendMinor                                          int64 // USD cents over all completed work
+	SpendMinor                                 int64 // USD cents over all completed work
 }
 
 // historyYears is how far back the household's maintenance history goes
