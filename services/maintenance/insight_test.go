@@ -13,6 +13,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"steward.dev/db/dbtest"
+	"steward.dev/db/seed"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/servertest"
@@ -323,5 +324,63 @@ func TestNightlyRecomputeCoversTheTenant(t *testing.T) {
 	dbtest.QueryRowAsTenant(t, env.Owner, other.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1", []any{other.id}, &theirs)
 	if mine != 205 || replace != 205 || theirs != 0 {
 		t.Errorf("health rows: %d (%d replace) of the tenant, %d of the other", mine, replace, theirs)
+	}
+}
+
+// TestSeededHouseholdInsight reads the insight of the Morgan household as
+// `make run` seeds it: the furnace's filter is predicted from its seasonal
+// run-hours, the disposal whose repairs cost most of its price is to be
+// replaced, and the old Outback is still worth repairing.
+func TestSeededHouseholdInsight(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	if _, err := seed.Seed(context.Background(), env.DB.OwnerURL, seed.Options{Issuer: env.Issuer, Now: insightNow}); err != nil {
+		t.Fatal(err)
+	}
+	member := env.User(t, seed.HouseholdTenantID, "member")
+	ctx, cancel := context.WithTimeout(env.As(context.Background(), t, member), time.Minute)
+	defer cancel()
+	asset := func(name string) (string, uuid.UUID) {
+		var home, id uuid.UUID
+		dbtest.QueryRowAsTenant(t, env.Owner, seed.HouseholdTenantID,
+			"SELECT home_id, asset_id FROM maintenance.asset_facts WHERE tenant_id = $1 AND display_name = $2", []any{seed.HouseholdTenantID, name}, &home, &id)
+		return "tenants/" + seed.HouseholdTenantID.String() + "/homes/" + home.String() + "/assets/" + id.String() + "/insight", id
+	}
+
+	name, _ := asset("Furnace")
+	got, err := c.GetAssetInsight(ctx, &maintenancev1.GetAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var filter *maintenancev1.PlanPrediction
+	for _, p := range got.GetPredictions() {
+		t.Logf("furnace: %s: %v %s..%s..%s: %s", p.GetPlanDisplayName(), p.GetMethod(), p.GetEarliestDate(), p.GetPredictedDate(),
+			p.GetLatestDate(), p.GetExplanation())
+		if strings.Contains(p.GetPlanDisplayName(), "filter") {
+			filter = p
+		}
+	}
+	if filter == nil || filter.GetMethod() != maintenancev1.PlanPrediction_METHOD_SEASONAL || filter.GetWeeklyUsage() < 20 {
+		t.Errorf("the furnace filter's prediction: %v", filter)
+	}
+	t.Logf("furnace health %d: %v; %v", got.GetHealthScore(), got.GetHealthReasons(), got.GetHint())
+
+	for _, tc := range []struct {
+		asset string
+		want  maintenancev1.RepairOrReplace_Advice
+	}{
+		{"Garbage disposal", maintenancev1.RepairOrReplace_ADVICE_REPLACE},
+		{"Subaru Outback", maintenancev1.RepairOrReplace_ADVICE_REPAIR},
+		{"Refrigerator", maintenancev1.RepairOrReplace_ADVICE_NONE},
+	} {
+		name, _ := asset(tc.asset)
+		got, err := c.GetAssetInsight(ctx, &maintenancev1.GetAssetInsightRequest{Name: name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: health %d %v; hint %v", tc.asset, got.GetHealthScore(), got.GetHealthReasons(), got.GetHint())
+		if got.GetHint().GetAdvice() != tc.want {
+			t.Errorf("%s: hint %v, want %v", tc.asset, got.GetHint(), tc.want)
+		}
 	}
 }
