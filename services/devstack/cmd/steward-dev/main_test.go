@@ -15,6 +15,8 @@ func TestProcessesComeFromTheCatalog(t *testing.T) {
 		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081"},
 		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101"},
 		"steward-booking":  {"BOOKING_GRPC_ADDR=127.0.0.1:9102"},
+		// Maintenance is told where Assets, which it calls, listens.
+		"steward-maintenance": {"MAINTENANCE_GRPC_ADDR=127.0.0.1:9103", "ASSETS_GRPC_ADDR=127.0.0.1:9101"},
 		"steward-gateway": {"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "ASSETS_GRPC_ADDR=127.0.0.1:9101",
 			"BOOKING_GRPC_ADDR=127.0.0.1:9102"},
 	}
@@ -27,7 +29,7 @@ func TestProcessesComeFromTheCatalog(t *testing.T) {
 			t.Errorf("%s: env %v, want %v", p.name, p.env, want[p.name])
 		}
 	}
-	if got, want := grpcAddrs(), "accounts 127.0.0.1:9100, assets 127.0.0.1:9101, booking 127.0.0.1:9102"; got != want {
+	if got, want := grpcAddrs(), "accounts 127.0.0.1:9100, assets 127.0.0.1:9101, booking 127.0.0.1:9102, maintenance 127.0.0.1:9103"; got != want {
 		t.Errorf("grpcAddrs() = %q, want %q", got, want)
 	}
 	if got := issuerURL(); got != "http://127.0.0.1:8081" {
