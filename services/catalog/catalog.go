@@ -49,9 +49,8 @@ var services = []catalog.Service{
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
 	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
 		Register: maintenance.Services,
-		Gateway: []catalog.GatewayHandler{
-			maintenancev1.RegisterInsightServiceHandler,
-		}},
+		Gateway: []catalog.GatewayHandler{maintenancev1.RegisterPlanServiceHandler, maintenancev1.RegisterTaskServiceHandler,
+			maintenancev1.RegisterInsightServiceHandler}},
 }
 
 // Services returns every service, in dependency order.

@@ -15,16 +15,19 @@ import (
 	"steward.dev/db/dbtest"
 	"steward.dev/db/seed"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/catalog"
+	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
+	"steward.dev/services/assets"
 	"steward.dev/services/maintenance"
 	"steward.dev/services/maintenance/internal/server"
 )
 
-// household is one tenant's facts as the sync would have copied them, and
+// insightHousehold is one tenant's facts as the sync would have copied them, and
 // its people.
-type household struct {
+type insightHousehold struct {
 	t             *testing.T
 	env           *servertest.Env
 	id, home      uuid.UUID
@@ -35,26 +38,26 @@ type household struct {
 // insightNow is the tests' "now": a winter evening in Saint Paul.
 var insightNow = time.Date(2026, time.January, 20, 23, 0, 0, 0, time.UTC)
 
-func newHousehold(t *testing.T, env *servertest.Env) *household {
+func newInsightHousehold(t *testing.T, env *servertest.Env) *insightHousehold {
 	t.Helper()
 	loc, err := time.LoadLocation("America/Chicago")
 	if err != nil {
 		t.Fatal(err)
 	}
-	h := &household{t: t, env: env, id: env.Tenant(t, "household"), home: uuid.New(), loc: loc}
+	h := &insightHousehold{t: t, env: env, id: env.Tenant(t, "household"), home: uuid.New(), loc: loc}
 	h.owner, h.member = env.User(t, h.id, "owner"), env.User(t, h.id, "member")
 	h.exec("INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Birchwood Lane', 'America/Chicago')",
 		h.id, h.home)
 	return h
 }
 
-func (h *household) exec(sql string, args ...any) {
+func (h *insightHousehold) exec(sql string, args ...any) {
 	h.t.Helper()
 	dbtest.ExecAsTenant(h.t, h.env.Owner, h.id, sql, args...)
 }
 
 // asset adds an asset installed years ago with a purchase cost in USD cents.
-func (h *household) asset(name, category string, years, lifespanMonths int, costMinor int64) uuid.UUID {
+func (h *insightHousehold) asset(name, category string, years, lifespanMonths int, costMinor int64) uuid.UUID {
 	id := uuid.New()
 	h.exec(`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, install_date,
 			purchase_cost_minor, purchase_cost_currency, expected_lifespan_months)
@@ -65,7 +68,7 @@ func (h *household) asset(name, category string, years, lifespanMonths int, cost
 
 // plan adds an active usage plan of asset counted from lastDone at meter
 // value lastMeter.
-func (h *household) plan(asset uuid.UUID, title string, interval float64, lastDone time.Time, lastMeter float64) uuid.UUID {
+func (h *insightHousehold) plan(asset uuid.UUID, title string, interval float64, lastDone time.Time, lastMeter float64) uuid.UUID {
 	id := uuid.New()
 	h.exec(`INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, display_name, meter, meter_unit, meter_interval,
 			anchor, lead_days, start_date, last_done_date, last_done_meter)
@@ -74,7 +77,7 @@ func (h *household) plan(asset uuid.UUID, title string, interval float64, lastDo
 	return id
 }
 
-func (h *household) readings(asset uuid.UUID, rs []reading) {
+func (h *insightHousehold) readings(asset uuid.UUID, rs []usageReading) {
 	ids, values, times, resets := make([]uuid.UUID, len(rs)), make([]float64, len(rs)), make([]time.Time, len(rs)), make([]bool, len(rs))
 	for i, r := range rs {
 		ids[i], values[i], times[i], resets[i] = uuid.New(), r.value, r.at, r.reset
@@ -85,17 +88,17 @@ func (h *household) readings(asset uuid.UUID, rs []reading) {
 		h.id, asset, ids, values, times, resets)
 }
 
-func (h *household) insightName(asset uuid.UUID) string {
+func (h *insightHousehold) insightName(asset uuid.UUID) string {
 	return "tenants/" + h.id.String() + "/homes/" + h.home.String() + "/assets/" + asset.String() + "/insight"
 }
 
-func (h *household) as(u servertest.User) context.Context {
+func (h *insightHousehold) as(u servertest.User) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	h.t.Cleanup(cancel)
 	return h.env.As(ctx, h.t, u)
 }
 
-type reading struct {
+type usageReading struct {
 	at    time.Time
 	value float64
 	reset bool
@@ -107,12 +110,12 @@ type reading struct {
 // It returns readings every 5 to 9 days from three years before insightNow
 // until it, the meter's raw value at the last one, and the local day on
 // which the usage after the last reading reaches each of limits.
-func furnace(seed uint64, loc *time.Location, limits []float64) ([]reading, []time.Time) {
+func furnace(seed uint64, loc *time.Location, limits []float64) ([]usageReading, []time.Time) {
 	r := rand.New(rand.NewPCG(seed, 42))
 	base := 2 + 3*r.Float64()
 	day := time.Date(2023, time.January, 20, 0, 0, 0, 0, loc)
 	end := insightNow.In(loc)
-	var rs []reading
+	var rs []usageReading
 	cum, raw, factor := 0.0, 300*r.Float64(), 1.0
 	next := day.AddDate(0, 0, 3)
 	crossings := make([]time.Time, len(limits))
@@ -124,7 +127,7 @@ func furnace(seed uint64, loc *time.Location, limits []float64) ([]reading, []ti
 		use := base * (1 + 0.75*math.Cos(2*math.Pi*float64(day.YearDay()-20)/365.25)) * factor
 		if !day.Before(next) && day.Before(end) {
 			at := day.Add(18 * time.Hour)
-			rs = append(rs, reading{at: at, value: math.Floor((raw+cum+use*0.75)*10) / 10})
+			rs = append(rs, usageReading{at: at, value: math.Floor((raw+cum+use*0.75)*10) / 10})
 			lastCum = cum + use*0.75
 			next = day.AddDate(0, 0, 5+r.IntN(5))
 		}
@@ -145,10 +148,18 @@ func furnace(seed uint64, loc *time.Location, limits []float64) ([]reading, []ti
 	}
 }
 
+// serveInsight serves steward-maintenance as main does, at insightNow (and
+// Assets, which it dials).
 func serveInsight(t *testing.T) (*servertest.Env, maintenancev1.InsightServiceClient) {
 	t.Helper()
 	env := servertest.New(t)
-	conn := env.Serve(t, maintenance.ServicesWithClock(func() time.Time { return insightNow }))
+	_, assetsAddr := env.ServeAt(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return assets.Services(db, t.TempDir(), env.Logger)
+	})
+	conn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.ServicesWithClock(func() time.Time { return insightNow })(catalog.Env{DB: db, Logger: env.Logger,
+			DataDir: t.TempDir(), Targets: map[string]string{"assets": assetsAddr}})
+	})
 	return env, maintenancev1.NewInsightServiceClient(conn)
 }
 
@@ -156,12 +167,12 @@ func serveInsight(t *testing.T) (*servertest.Env, maintenancev1.InsightServiceCl
 // a seeded usage series land within their stated range", through the real
 // server: twelve furnaces with three years of seasonal run-hours, a filter
 // plan each; the day each meter really reaches its limit (the simulation
-// continued past the last reading) lies in the range GetAssetInsight states
+// continued past the last usageReading) lies in the range GetAssetInsight states
 // for at least 90% of them, and every one is predicted seasonally.
 func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
-	h := newHousehold(t, env)
+	h := newInsightHousehold(t, env)
 	const furnaces = 12
 	inside := 0
 	for seed := range uint64(furnaces) {
@@ -205,7 +216,7 @@ func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 func TestAssetInsightHealthAndRecompute(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
-	h := newHousehold(t, env)
+	h := newInsightHousehold(t, env)
 	a := h.asset("Washer", "appliance-washer", 4, 132, 1_000_00)
 	name := h.insightName(a)
 
@@ -269,8 +280,8 @@ func TestAssetInsightHealthAndRecompute(t *testing.T) {
 func TestAssetInsightIsTheTenants(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
-	h := newHousehold(t, env)
-	other := newHousehold(t, env)
+	h := newInsightHousehold(t, env)
+	other := newInsightHousehold(t, env)
 	theirs := other.asset("Furnace", "hvac-furnace", 2, 240, 0)
 
 	mine := "tenants/" + h.id.String() + "/homes/" + other.home.String() + "/assets/" + theirs.String() + "/insight"
@@ -307,8 +318,8 @@ func TestAssetInsightIsTheTenants(t *testing.T) {
 func TestNightlyRecomputeCoversTheTenant(t *testing.T) {
 	t.Parallel()
 	env := servertest.New(t)
-	h := newHousehold(t, env)
-	other := newHousehold(t, env)
+	h := newInsightHousehold(t, env)
+	other := newInsightHousehold(t, env)
 	other.asset("Boiler", "hvac-boiler", 2, 180, 0)
 	for range 205 {
 		h.asset("Smoke alarm", "smoke-detector", 10, 120, 39_00)

@@ -6,26 +6,35 @@
 package maintenance
 
 import (
+	"fmt"
 	"time"
 
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/tenantdb"
+	"steward.dev/platform/rpcclient"
 	"steward.dev/services/maintenance/internal/server"
 )
 
 // Services returns the gRPC services of steward-maintenance.
-func Services(env catalog.Env) ([]grpcserver.Service, error) {
-	return ServicesWithClock(time.Now)(env.DB)
-}
+func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
 
-// ServicesWithClock is Services on a database alone, reading the time from
-// now: tests stand on a chosen day (a DST change, a month's end) with it.
-func ServicesWithClock(now func() time.Time) func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-	return func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+// ServicesWithClock is Services reading the time from now: tests stand on a
+// month end, a leap day or a DST change with it.
+func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver.Service, error) {
+	return func(env catalog.Env) ([]grpcserver.Service, error) {
+		// Calls to Assets relay the credentials of the request being
+		// served: a completion's reading is recorded as the caller.
+		conn, err := rpcclient.Dial(env.Targets["assets"], rpcclient.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
+		}
+		assets := assetsv1.NewAssetServiceClient(conn)
 		return []grpcserver.Service{
-			{Desc: &maintenancev1.InsightService_ServiceDesc, Impl: server.NewInsightServer(db, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
+			{Desc: &maintenancev1.InsightService_ServiceDesc, Impl: server.NewInsightServer(env.DB, now)},
 		}, nil
 	}
 }

@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/aip"
@@ -316,12 +315,6 @@ func read(ctx context.Context, q *store.Queries, ref assetRef) (*maintenancev1.A
 	}
 	return out, nil
 }
-
-// assetPattern is Assets' name of an asset, which the insight's name extends.
-var assetPattern = resname.Of(&assetsv1.Asset{})
-
-// planPattern is PlanService's name of a plan, under its asset.
-var planPattern = resname.Of(&maintenancev1.MaintenancePlan{})
 
 func planName(ref assetRef, plan uuid.UUID) string {
 	return planPattern.Format(ref.tenant, ref.home, ref.asset, plan)

@@ -1084,14 +1084,16 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\bquantity\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x00R\bquantity\x12x\n" +
 	"\x04cost\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyBL\xbaHI\xba\x01F\n" +
-	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\xfe\v\n" +
+	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\x9d\f\n" +
 	"\x04Task\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12,\n" +
 	"\x05asset\x18\x02 \x01(\tB\x16\xfaA\x13\n" +
 	"\x11steward.dev/AssetR\x05asset\x127\n" +
 	"\x04plan\x18\x03 \x01(\tB#\xe0A\x03\xfaA\x1d\n" +
-	"\x1bsteward.dev/MaintenancePlanR\x04plan\x12,\n" +
-	"\x0foccurrence_date\x18\x04 \x01(\tB\x03\xe0A\x03R\x0eoccurrenceDate\x12?\n" +
+	"\x1bsteward.dev/MaintenancePlanR\x04plan\x123\n" +
+	"\x0foccurrence_date\x18\x04 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18\n" +
+	"R\x0eoccurrenceDate\x12?\n" +
 	"\x04kind\x18\x05 \x01(\x0e2!.steward.maintenance.v1.Task.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1e\n" +
 	"\x05title\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12*\n" +
 	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12@\n" +
@@ -1105,15 +1107,15 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tstartTime\x12D\n" +
 	"\rcomplete_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fcompleteTime\x12=\n" +
 	"\fcompleted_by\x18\x0e \x01(\tB\x1a\xe0A\x03\xfaA\x14\n" +
-	"\x12steward.dev/MemberR\vcompletedBy\x12\x19\n" +
-	"\x05notes\x18\x0f \x01(\tB\x03\xe0A\x03R\x05notes\x12/\n" +
-	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x04cost\x12;\n" +
-	"\x05parts\x18\x11 \x03(\v2 .steward.maintenance.v1.TaskPartB\x03\xe0A\x03R\x05parts\x12E\n" +
+	"\x12steward.dev/MemberR\vcompletedBy\x12!\n" +
+	"\x05notes\x18\x0f \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xa0\x1fR\x05notes\x12/\n" +
+	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x04cost\x12C\n" +
+	"\x05parts\x18\x11 \x03(\v2 .steward.maintenance.v1.TaskPartB\v\xe0A\x03\xbaH\x05\x92\x01\x02\x102R\x05parts\x12E\n" +
 	"\rmeter_reading\x18\x12 \x01(\tB \xe0A\x03\xfaA\x1a\n" +
 	"\x18steward.dev/MeterReadingR\fmeterReading\x12)\n" +
 	"\vmeter_value\x18\x13 \x01(\x01B\x03\xe0A\x03H\x01R\n" +
-	"meterValue\x88\x01\x01\x12\x1b\n" +
-	"\x06reason\x18\x14 \x01(\tB\x03\xe0A\x03R\x06reason\x12@\n" +
+	"meterValue\x88\x01\x01\x12#\n" +
+	"\x06reason\x18\x14 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12@\n" +
 	"\vcreate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
