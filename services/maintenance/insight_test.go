@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/riverqueue/river"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
@@ -17,6 +18,7 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
@@ -393,5 +395,77 @@ func TestSeededHouseholdInsight(t *testing.T) {
 		if got.GetHint().GetAdvice() != tc.want {
 			t.Errorf("%s: hint %v, want %v", tc.asset, got.GetHint(), tc.want)
 		}
+	}
+}
+
+// TestNightlyInsightRunsOnTheQueue: the first read of a tenant's insight
+// queues its next night (03:00 in the home's zone, once however often it is
+// read); a night's job, worked by River, recomputes every asset of the
+// tenant and queues the following night.
+func TestNightlyInsightRunsOnTheQueue(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	h := newInsightHousehold(t, env)
+	first := h.asset("Furnace", "hvac-furnace", 6, 240, 4_800_00)
+	second := h.asset("Water heater", "water-heater", 14, 144, 1_100_00)
+	for range 3 {
+		if _, err := c.GetAssetInsight(h.as(h.owner), &maintenancev1.GetAssetInsightRequest{Name: h.insightName(first)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var queued int
+	var at time.Time
+	if err := env.Owner.QueryRow(context.Background(), `SELECT count(*), min(scheduled_at) FROM jobs.river_job
+		WHERE kind = 'maintenance_nightly_insight' AND args->>'tenant' = $1 AND args->>'night' = '2026-01-21'`, h.id.String()).Scan(&queued, &at); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2026, 1, 21, 3, 0, 0, 0, h.loc); queued != 1 || !at.Equal(want) {
+		t.Errorf("%d nightly jobs queued, at %v; want one at %v", queued, at, want)
+	}
+
+	// Work a night now, on a queue of the test's own (the night the reads
+	// queued goes: it would be the next one's duplicate).
+	if _, err := env.Owner.Exec(context.Background(), "DELETE FROM jobs.river_job WHERE kind = 'maintenance_nightly_insight'"); err != nil {
+		t.Fatal(err)
+	}
+	db := tenantdb.New(env.DB.AppPool(t))
+	q, err := jobs.New(db, jobs.Config{Queue: "insight-test", PollInterval: 100 * time.Millisecond,
+		Workers: func(w *river.Workers) {
+			river.AddWorker(w, &server.NightlyInsightWorker{DB: db, Now: func() time.Time { return insightNow }})
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := q.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer cancel()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- q.Background().Background(ctx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+	if _, err := q.Enqueue(ctx, server.NightlyInsightArgs{Tenant: h.id, Night: "2026-01-20"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-events:
+		if ev.Kind != river.EventKindJobCompleted {
+			t.Fatalf("the night's job: %s (%v)", ev.Kind, ev.Job.Errors)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the night's job did not run")
+	}
+	var health, next int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1 AND asset_id IN ($2, $3)",
+		[]any{h.id, first, second}, &health)
+	if err := env.Owner.QueryRow(context.Background(), `SELECT count(*) FROM jobs.river_job WHERE kind = 'maintenance_nightly_insight'
+		AND args->>'tenant' = $1 AND args->>'night' = '2026-01-21' AND queue = 'insight-test'`, h.id.String()).Scan(&next); err != nil {
+		t.Fatal(err)
+	}
+	if health != 2 || next != 1 {
+		t.Errorf("after the night: %d assets computed (want 2), %d next nights queued on the queue (want 1)", health, next)
 	}
 }

@@ -74,3 +74,11 @@ SELECT home_id, asset_id FROM maintenance.asset_facts
 WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3;
+
+-- GetTenantTimeZone: the zone of the tenant's first home, which its
+-- nightly recompute keeps the night of.
+-- name: GetTenantTimeZone :one
+SELECT time_zone FROM maintenance.home_facts
+WHERE tenant_id = $1 AND NOT deleted
+ORDER BY home_id
+LIMIT 1;

@@ -112,6 +112,22 @@ func (q *Queries) GetInsightAsset(ctx context.Context, arg GetInsightAssetParams
 	return i, err
 }
 
+const getTenantTimeZone = `-- name: GetTenantTimeZone :one
+SELECT time_zone FROM maintenance.home_facts
+WHERE tenant_id = $1 AND NOT deleted
+ORDER BY home_id
+LIMIT 1
+`
+
+// GetTenantTimeZone: the zone of the tenant's first home, which its
+// nightly recompute keeps the night of.
+func (q *Queries) GetTenantTimeZone(ctx context.Context, tenantID uuid.UUID) (string, error) {
+	row := q.db.QueryRow(ctx, getTenantTimeZone, tenantID)
+	var time_zone string
+	err := row.Scan(&time_zone)
+	return time_zone, err
+}
+
 const insertAssetHealth = `-- name: InsertAssetHealth :exec
 INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
   repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
