@@ -469,3 +469,48 @@ func TestNightlyInsightRunsOnTheQueue(t *testing.T) {
 		t.Errorf("after the night: %d assets computed (want 2), %d next nights queued on the queue (want 1)", health, next)
 	}
 }
+
+// TestConcurrentInsightReadsAndRecomputes: many first reads and recomputes
+// of one asset at once all succeed (one recompute of an asset at a time:
+// the asset's facts row is locked), and leave one health row and one
+// prediction per plan, checked in SQL.
+func TestConcurrentInsightReadsAndRecomputes(t *testing.T) {
+	t.Parallel()
+	env, c := serveInsight(t)
+	h := newInsightHousehold(t, env)
+	rs, _ := furnace(7, h.loc, []float64{300})
+	a := h.asset("Furnace", "hvac-furnace", 6, 240, 4_800_00)
+	h.readings(a, rs)
+	last := rs[len(rs)-1]
+	h.plan(a, "Replace the furnace filter", 500, last.at.In(h.loc), last.value)
+	h.plan(a, "Clean the blower", 1500, last.at.In(h.loc), last.value)
+	ctx := h.as(h.member)
+	const callers = 24
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			var err error
+			if i%2 == 0 {
+				_, err = c.GetAssetInsight(ctx, &maintenancev1.GetAssetInsightRequest{Name: h.insightName(a)})
+			} else {
+				_, err = c.RecomputeAssetInsight(ctx, &maintenancev1.RecomputeAssetInsightRequest{Name: h.insightName(a)})
+			}
+			errs <- err
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	var health, predictions, nights int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, `SELECT (SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1 AND asset_id = $2),
+		(SELECT count(*) FROM maintenance.plan_predictions WHERE tenant_id = $1 AND asset_id = $2)`, []any{h.id, a}, &health, &predictions)
+	if err := env.Owner.QueryRow(context.Background(), `SELECT count(*) FROM jobs.river_job WHERE kind = 'maintenance_nightly_insight'
+		AND args->>'tenant' = $1`, h.id.String()).Scan(&nights); err != nil {
+		t.Fatal(err)
+	}
+	if health != 1 || predictions != 2 || nights != 1 {
+		t.Errorf("%d health rows, %d predictions, %d nights queued; want 1, 2, 1", health, predictions, nights)
+	}
+}

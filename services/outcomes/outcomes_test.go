@@ -188,6 +188,7 @@ type clients struct {
 	sessions  bookingv1.SessionServiceClient
 	plans     maintenancev1.PlanServiceClient
 	tasks     maintenancev1.TaskServiceClient
+	insight   maintenancev1.InsightServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -233,7 +234,8 @@ func setup(t *testing.T) *matrix {
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
 		bookingv1.NewSessionServiceClient(bookingConn),
-		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn)}}
+		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn),
+		maintenancev1.NewInsightServiceClient(maintenanceConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

@@ -9,6 +9,14 @@ FROM maintenance.asset_facts a
 JOIN maintenance.home_facts h ON h.tenant_id = a.tenant_id AND h.home_id = a.home_id
 WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted;
 
+-- LockInsightAsset locks the asset's facts row for one recompute at a time:
+-- two computing at once would each delete the predictions and insert them
+-- again, and the second insert would meet the first's rows.
+-- name: LockInsightAsset :one
+SELECT a.asset_id FROM maintenance.asset_facts a
+WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted
+FOR NO KEY UPDATE;
+
 -- ListInsightPlans: an asset's active plans, each with the due date of its
 -- open task (the calendar trigger's next date as the generator set it).
 -- name: ListInsightPlans :many

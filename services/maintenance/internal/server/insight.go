@@ -133,6 +133,9 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 // recompute reads the asset, its plans, readings and work, runs the insight
 // package over them and replaces the stored predictions and health.
 func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Time) error {
+	if _, err := q.LockInsightAsset(ctx, store.LockInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset}); err != nil {
+		return err
+	}
 	a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
 	if err != nil {
 		return err

@@ -464,3 +464,25 @@ func (q *Queries) ListPlanPredictions(ctx context.Context, arg ListPlanPredictio
 	}
 	return items, nil
 }
+
+const lockInsightAsset = `-- name: LockInsightAsset :one
+SELECT a.asset_id FROM maintenance.asset_facts a
+WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted
+FOR NO KEY UPDATE
+`
+
+type LockInsightAssetParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+	AssetID  uuid.UUID
+}
+
+// LockInsightAsset locks the asset's facts row for one recompute at a time:
+// two computing at once would each delete the predictions and insert them
+// again, and the second insert would meet the first's rows.
+func (q *Queries) LockInsightAsset(ctx context.Context, arg LockInsightAssetParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockInsightAsset, arg.TenantID, arg.HomeID, arg.AssetID)
+	var asset_id uuid.UUID
+	err := row.Scan(&asset_id)
+	return asset_id, err
+}
