@@ -210,7 +210,7 @@ type seededTask struct {
 	reading     uuid.UUID
 	dueMeter    float64
 	hasDueMeter bool
-	notes, skip string
+	skip        string
 	byMember    bool
 }
 
