@@ -11,6 +11,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 )
 
 // MaintenanceSummary counts what the household's maintenance history holds.
@@ -92,6 +94,37 @@ func writeMaintenance(ctx context.Context, tx pgx.Tx, now time.Time) error {
 	}
 	if err := tx.SendBatch(ctx, b).Close(); err != nil {
 		return fmt.Errorf("write maintenance history: %w", err)
+	}
+	return queueFirstNight(ctx, tx, now)
+}
+
+// firstNight is steward-maintenance's nightly insight job
+// (services/maintenance/internal/server.NightlyInsightArgs: its kind and
+// arguments are the contract between the two), for tonight.
+type firstNight struct {
+	Tenant uuid.UUID `json:"tenant"`
+	Night  string    `json:"night"`
+}
+
+func (firstNight) Kind() string { return "maintenance_nightly_insight" }
+
+// queueFirstNight queues the household's insight recompute to run as soon
+// as steward-maintenance starts: it computes every asset's predictions and
+// health (so the dashboard's riskiest assets show on the first `make run`)
+// and queues the next night, as each night does. A service cannot list the
+// tenants whose nights to start; the seeder knows its own.
+func queueFirstNight(ctx context.Context, tx pgx.Tx, now time.Time) error {
+	queue, err := river.NewClient(riverpgxv5.New(nil), &river.Config{Schema: "jobs"})
+	if err != nil {
+		return fmt.Errorf("job queue: %w", err)
+	}
+	loc, err := time.LoadLocation(homes[0].timeZone)
+	if err != nil {
+		return err
+	}
+	args := firstNight{Tenant: HouseholdTenantID, Night: now.In(loc).Format(time.DateOnly)}
+	if _, err := queue.InsertTx(ctx, tx, args, &river.InsertOpts{Queue: "maintenance", UniqueOpts: river.UniqueOpts{ByArgs: true}}); err != nil {
+		return fmt.Errorf("queue the first night's insight: %w", err)
 	}
 	return nil
 }

@@ -93,6 +93,21 @@ func TestSeedMaintenance(t *testing.T) {
 		}
 	})
 
+	// The first night's insight is queued for steward-maintenance to work
+	// when it starts.
+	nights := func() (n int) {
+		t.Helper()
+		if err := owner.QueryRow(ctx, `SELECT count(*) FROM jobs.river_job WHERE kind = 'maintenance_nightly_insight'
+			AND queue = 'maintenance' AND args->>'tenant' = $1 AND args->>'night' = '2026-12-01' AND state = 'available'`,
+			seed.HouseholdTenantID.String()).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := nights(); n != 1 {
+		t.Errorf("%d first nights queued, want 1", n)
+	}
+
 	before := maintenanceSnapshot(t, owner)
 	second, err := seed.Seed(ctx, d.OwnerURL, seed.Options{Issuer: issuer, Now: now.AddDate(0, 1, 17)})
 	if err != nil {
@@ -100,6 +115,9 @@ func TestSeedMaintenance(t *testing.T) {
 	}
 	if second.Maintenance != first.Maintenance {
 		t.Errorf("re-seeding changed the summary: %+v, then %+v", first.Maintenance, second.Maintenance)
+	}
+	if n := nights(); n != 1 {
+		t.Errorf("after re-seeding, %d first nights queued, want 1", n)
 	}
 	for table, fp := range maintenanceSnapshot(t, owner) {
 		if before[table] != fp {

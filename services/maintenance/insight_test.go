@@ -342,8 +342,9 @@ func TestNightlyRecomputeCoversTheTenant(t *testing.T) {
 
 // TestSeededHouseholdInsight reads the insight of the Morgan household as
 // `make run` seeds it: the furnace's filter is predicted from its seasonal
-// run-hours, the disposal whose repairs cost most of its price is to be
-// replaced, and the old Outback is still worth repairing.
+// run-hours; the seeded first night, worked by the service's queue,
+// computes every asset; the disposal whose repairs cost most of its price
+// is to be replaced, and the old Outback is still worth repairing.
 func TestSeededHouseholdInsight(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
@@ -377,6 +378,27 @@ func TestSeededHouseholdInsight(t *testing.T) {
 		t.Errorf("the furnace filter's prediction: %v", filter)
 	}
 	t.Logf("furnace health %d: %v; %v", got.GetHealthScore(), got.GetHealthReasons(), got.GetHint())
+
+	// The seeded first night, worked by the service's own queue, computes
+	// every asset of the household.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var pending, computed, assets int
+		if err := env.Owner.QueryRow(context.Background(), `SELECT count(*) FROM jobs.river_job WHERE kind = 'maintenance_nightly_insight'
+			AND args->>'night' = '2026-01-20' AND state <> 'completed'`).Scan(&pending); err != nil {
+			t.Fatal(err)
+		}
+		dbtest.QueryRowAsTenant(t, env.Owner, seed.HouseholdTenantID, `SELECT (SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1),
+			(SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND NOT deleted)`, []any{seed.HouseholdTenantID}, &computed, &assets)
+		if pending == 0 && computed == assets {
+			t.Logf("the first night computed %d assets", computed)
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the first night: %d jobs pending, %d of %d assets computed", pending, computed, assets)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
 
 	for _, tc := range []struct {
 		asset string
