@@ -11,10 +11,10 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
-	"steward.dev/db/dbtest"
 	"steward.dev/platform/apierror"
 )
 
@@ -22,8 +22,8 @@ type trig = maintenancev1.Trigger
 
 func (h *household) plan(asset, name, start string, lead int32, tr *trig) *maintenancev1.MaintenancePlan {
 	h.f.t.Helper()
-	return must(h.f.plans.CreatePlan(h.owner, &maintenancev1.CreatePlanRequest{Parent: asset,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: name, StartDate: start, LeadDays: lead, Trigger: tr}}))(h.f.t)
+	return must(h.f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: asset,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: name, StartDate: start, LeadDays: lead, Trigger: tr}}))(h.f.t)
 }
 
 func (h *household) complete(task *maintenancev1.Task, when time.Time, req *maintenancev1.CompleteTaskRequest) *maintenancev1.Task {
@@ -107,7 +107,7 @@ func TestFloatingPlanCountsFromCompletion(t *testing.T) {
 	if next.GetDueDate() != "2027-02-10" {
 		t.Fatalf("after a late completion the next task is due %s, want 2027-02-10", next.GetDueDate())
 	}
-	cur := must(f.plans.GetPlan(h.owner, &maintenancev1.GetPlanRequest{Name: p.GetName()}))(t)
+	cur := must(f.plans.GetMaintenancePlan(h.owner, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()}))(t)
 	if cur.GetLastDoneDate() != "2027-01-27" {
 		t.Errorf("plan's last done date = %s, want 2027-01-27", cur.GetLastDoneDate())
 	}
@@ -271,11 +271,11 @@ func TestRoles(t *testing.T) {
 	task := h.openTask(p.GetName())
 
 	denied := map[string]error{}
-	_, denied["CreatePlan"] = f.plans.CreatePlan(h.member, &maintenancev1.CreatePlanRequest{Parent: heater,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: "Mine", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
-	_, denied["UpdatePlan"] = f.plans.UpdatePlan(h.member, &maintenancev1.UpdatePlanRequest{Plan: &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 1},
+	_, denied["CreatePlan"] = f.plans.CreateMaintenancePlan(h.member, &maintenancev1.CreateMaintenancePlanRequest{Parent: heater,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Mine", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
+	_, denied["UpdatePlan"] = f.plans.UpdateMaintenancePlan(h.member, &maintenancev1.UpdateMaintenancePlanRequest{MaintenancePlan: &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 1},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"lead_days"}}})
-	_, denied["DeletePlan"] = f.plans.DeletePlan(h.member, &maintenancev1.DeletePlanRequest{Name: p.GetName()})
+	_, denied["DeletePlan"] = f.plans.DeleteMaintenancePlan(h.member, &maintenancev1.DeleteMaintenancePlanRequest{Name: p.GetName()})
 	_, denied["ApplyPlanTemplates"] = f.plans.ApplyPlanTemplates(h.member, &maintenancev1.ApplyPlanTemplatesRequest{Name: heater})
 	_, denied["SkipTask"] = f.tasks.SkipTask(h.member, &maintenancev1.SkipTaskRequest{Name: task.GetName(), Reason: "no"})
 	_, denied["CancelTask"] = f.tasks.CancelTask(h.member, &maintenancev1.CancelTaskRequest{Name: task.GetName()})
@@ -286,7 +286,7 @@ func TestRoles(t *testing.T) {
 			t.Errorf("MEMBER %s: %v, want PERMISSION_DENIED", rpc, err)
 		}
 	}
-	must(f.plans.GetPlan(h.member, &maintenancev1.GetPlanRequest{Name: p.GetName()}))(t)
+	must(f.plans.GetMaintenancePlan(h.member, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()}))(t)
 	started := must(f.tasks.StartTask(h.member, &maintenancev1.StartTaskRequest{Name: task.GetName()}))(t)
 	if started.GetStatus() != maintenancev1.Task_STATUS_IN_PROGRESS {
 		t.Fatalf("started task = %v", started.GetStatus())
@@ -296,8 +296,8 @@ func TestRoles(t *testing.T) {
 	}
 
 	missing := map[string]error{}
-	_, missing["GetPlan"] = f.plans.GetPlan(other.owner, &maintenancev1.GetPlanRequest{Name: p.GetName()})
-	_, missing["DeletePlan"] = f.plans.DeletePlan(other.owner, &maintenancev1.DeletePlanRequest{Name: p.GetName()})
+	_, missing["GetPlan"] = f.plans.GetMaintenancePlan(other.owner, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()})
+	_, missing["DeletePlan"] = f.plans.DeleteMaintenancePlan(other.owner, &maintenancev1.DeleteMaintenancePlanRequest{Name: p.GetName()})
 	_, missing["GetTask"] = f.tasks.GetTask(other.owner, &maintenancev1.GetTaskRequest{Name: task.GetName()})
 	_, missing["CompleteTask"] = f.tasks.CompleteTask(other.owner, &maintenancev1.CompleteTaskRequest{Name: task.GetName()})
 	_, missing["ListTasks"] = f.tasks.ListTasks(other.owner, &maintenancev1.ListTasksRequest{Parent: h.home})
@@ -335,15 +335,15 @@ func TestIdempotentCreates(t *testing.T) {
 	h := f.household(newYork, "north")
 	dryer := h.asset("appliance-dryer")
 	rid := uuid.NewString()
-	req := &maintenancev1.CreatePlanRequest{Parent: dryer, RequestId: rid,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: "Vent", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}}
-	first := must(f.plans.CreatePlan(h.owner, req))(t)
-	again := must(f.plans.CreatePlan(h.owner, req))(t)
+	req := &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer, RequestId: rid,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Vent", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}}
+	first := must(f.plans.CreateMaintenancePlan(h.owner, req))(t)
+	again := must(f.plans.CreateMaintenancePlan(h.owner, req))(t)
 	if first.GetName() != again.GetName() {
 		t.Errorf("retried create made %s and %s", first.GetName(), again.GetName())
 	}
-	req.Plan.DisplayName = "Other"
-	if _, err := f.plans.CreatePlan(h.owner, req); apierror.ReasonOf(err) != apierror.ReasonRequestIDReused {
+	req.MaintenancePlan.DisplayName = "Other"
+	if _, err := f.plans.CreateMaintenancePlan(h.owner, req); apierror.ReasonOf(err) != apierror.ReasonRequestIDReused {
 		t.Errorf("reused request_id: %v", err)
 	}
 	treq := &maintenancev1.CreateTaskRequest{Parent: h.home, RequestId: uuid.NewString(),
@@ -359,10 +359,10 @@ func TestIdempotentCreates(t *testing.T) {
 	}
 	// Invalid triggers name the rule.
 	for _, tr := range []*trig{{}, {IntervalCount: 1, IntervalUnit: yearly, Season: maintenancev1.Trigger_SEASON_SPRING}, {Meter: "runtime"}} {
-		_, err := f.plans.CreatePlan(h.owner, &maintenancev1.CreatePlanRequest{Parent: dryer,
-			Plan: &maintenancev1.MaintenancePlan{DisplayName: "Bad", Trigger: tr}})
-		if !slices.Equal(apierror.ViolatedFields(err), []string{"plan.trigger"}) {
-			t.Errorf("trigger %v: %v, want plan.trigger refused", tr, err)
+		_, err := f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer,
+			MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Bad", Trigger: tr}})
+		if !slices.Equal(apierror.ViolatedFields(err), []string{"maintenance_plan.trigger"}) {
+			t.Errorf("trigger %v: %v, want maintenance_plan.trigger refused", tr, err)
 		}
 	}
 }
@@ -412,7 +412,7 @@ func TestApplyPlanTemplates(t *testing.T) {
 		t.Errorf("the catalogue has %d templates, want a realistic set of 50 or more", len(all))
 	}
 	// Deleting a plan takes its open task; applying again brings it back.
-	_ = must(f.plans.DeletePlan(h.owner, &maintenancev1.DeletePlanRequest{Name: again.GetPlans()[0].GetName()}))(t)
+	_ = must(f.plans.DeleteMaintenancePlan(h.owner, &maintenancev1.DeleteMaintenancePlanRequest{Name: again.GetPlans()[0].GetName()}))(t)
 	if n := must(f.plans.ApplyPlanTemplates(h.owner, &maintenancev1.ApplyPlanTemplatesRequest{Name: furnace}))(t).GetCreatedCount(); n != 1 {
 		t.Errorf("after a delete, applying created %d", n)
 	}

@@ -155,7 +155,7 @@ func (f *planFields) apply(in *maintenancev1.MaintenancePlan, mask aip.Mask) err
 	take(mask, "description", &f.description, in.GetDescription())
 	take(mask, "lead_days", &f.leadDays, in.GetLeadDays())
 	if mask.Has("trigger") {
-		t, err := triggerFromProto("plan.trigger", in.GetTrigger())
+		t, err := triggerFromProto("maintenance_plan.trigger", in.GetTrigger())
 		if err != nil {
 			return err
 		}
@@ -164,7 +164,7 @@ func (f *planFields) apply(in *maintenancev1.MaintenancePlan, mask aip.Mask) err
 	if mask.Has("start_date") {
 		d, ok := aip.ParseDate(in.GetStartDate())
 		if !ok {
-			return apierror.InvalidField("plan.start_date", "is not a date (YYYY-MM-DD)")
+			return apierror.InvalidField("maintenance_plan.start_date", "is not a date (YYYY-MM-DD)")
 		}
 		if d.Valid { // empty keeps the start date: a plan always has one
 			f.startDate = d
@@ -173,7 +173,7 @@ func (f *planFields) apply(in *maintenancev1.MaintenancePlan, mask aip.Mask) err
 	if mask.Has("last_done_date") {
 		d, ok := aip.ParseDate(in.GetLastDoneDate())
 		if !ok {
-			return apierror.InvalidField("plan.last_done_date", "is not a date (YYYY-MM-DD)")
+			return apierror.InvalidField("maintenance_plan.last_done_date", "is not a date (YYYY-MM-DD)")
 		}
 		f.lastDone = d
 	}
@@ -182,12 +182,12 @@ func (f *planFields) apply(in *maintenancev1.MaintenancePlan, mask aip.Mask) err
 	}
 	if mask.Has("state") {
 		if in.GetState() == maintenancev1.MaintenancePlan_STATE_RETIRED {
-			return apierror.InvalidField("plan.state", "is RETIRED only when the asset is retired in Asset Management")
+			return apierror.InvalidField("maintenance_plan.state", "is RETIRED only when the asset is retired in Asset Management")
 		}
 		f.state = planStates.ToDB(in.GetState())
 	}
 	if f.lastMeter.Valid && (f.lastMeter.Float64 < 0 || math.IsInf(f.lastMeter.Float64, 0)) {
-		return apierror.InvalidField("plan.last_done_meter", "must be a reading of 0 or more")
+		return apierror.InvalidField("maintenance_plan.last_done_meter", "must be a reading of 0 or more")
 	}
 	return nil
 }
@@ -268,10 +268,10 @@ func templateToProto(r store.MaintenancePlanTemplate) *maintenancev1.PlanTemplat
 	}
 }
 
-func (s *PlanServer) CreatePlan(ctx context.Context, req *maintenancev1.CreatePlanRequest) (*maintenancev1.MaintenancePlan, error) {
-	in := req.GetPlan()
+func (s *PlanServer) CreateMaintenancePlan(ctx context.Context, req *maintenancev1.CreateMaintenancePlanRequest) (*maintenancev1.MaintenancePlan, error) {
+	in := req.GetMaintenancePlan()
 	if in.GetTrigger() == nil {
-		return nil, apierror.InvalidField("plan.trigger", "is required")
+		return nil, apierror.InvalidField("maintenance_plan.trigger", "is required")
 	}
 	return plans.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, p resname.Name, key aip.Idempotency) (store.MaintenancePlan, error) {
 		asset, err := liveAsset(ctx, q, p, req.GetParent())
@@ -303,11 +303,11 @@ func (s *PlanServer) CreatePlan(ctx context.Context, req *maintenancev1.CreatePl
 	})
 }
 
-func (s *PlanServer) GetPlan(ctx context.Context, req *maintenancev1.GetPlanRequest) (*maintenancev1.MaintenancePlan, error) {
+func (s *PlanServer) GetMaintenancePlan(ctx context.Context, req *maintenancev1.GetMaintenancePlanRequest) (*maintenancev1.MaintenancePlan, error) {
 	return plans.Get(ctx, s.db, "name", req.GetName())
 }
 
-func (s *PlanServer) ListPlans(ctx context.Context, req *maintenancev1.ListPlansRequest) (*maintenancev1.ListPlansResponse, error) {
+func (s *PlanServer) ListMaintenancePlans(ctx context.Context, req *maintenancev1.ListMaintenancePlansRequest) (*maintenancev1.ListMaintenancePlansResponse, error) {
 	page, next, err := plans.List(ctx, s.db, req, func(r store.MaintenancePlan) uuid.UUID { return r.PlanID },
 		func(q *store.Queries, pg aip.Page) ([]store.MaintenancePlan, error) {
 			p := store.ListPlansParams{TenantID: pg.Parent.ID("tenant"), AfterID: pg.After, PageLimit: pg.Limit}
@@ -329,11 +329,11 @@ func (s *PlanServer) ListPlans(ctx context.Context, req *maintenancev1.ListPlans
 			}
 			return q.ListPlans(ctx, p)
 		}, req.GetFilter())
-	return &maintenancev1.ListPlansResponse{Plans: page, NextPageToken: next}, err
+	return &maintenancev1.ListMaintenancePlansResponse{MaintenancePlans: page, NextPageToken: next}, err
 }
 
-func (s *PlanServer) UpdatePlan(ctx context.Context, req *maintenancev1.UpdatePlanRequest) (*maintenancev1.MaintenancePlan, error) {
-	in := req.GetPlan()
+func (s *PlanServer) UpdateMaintenancePlan(ctx context.Context, req *maintenancev1.UpdateMaintenancePlanRequest) (*maintenancev1.MaintenancePlan, error) {
+	in := req.GetMaintenancePlan()
 	return plans.Update(ctx, s.db, req, func(q *store.Queries, cur store.MaintenancePlan, mask aip.Mask) (store.MaintenancePlan, error) {
 		if cur.State == "retired" {
 			return cur, apierror.FailedPrecondition(maintenancev1.ErrorReason_ERROR_REASON_ASSET_RETIRED,
@@ -359,7 +359,7 @@ func (s *PlanServer) UpdatePlan(ctx context.Context, req *maintenancev1.UpdatePl
 	})
 }
 
-func (s *PlanServer) DeletePlan(ctx context.Context, req *maintenancev1.DeletePlanRequest) (*emptypb.Empty, error) {
+func (s *PlanServer) DeleteMaintenancePlan(ctx context.Context, req *maintenancev1.DeleteMaintenancePlanRequest) (*emptypb.Empty, error) {
 	return plans.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.MaintenancePlan) error {
 		if err := q.DeleteOpenTasksOfPlan(ctx, store.DeleteOpenTasksOfPlanParams{TenantID: cur.TenantID, PlanID: uuid.NullUUID{UUID: cur.PlanID, Valid: true}}); err != nil {
 			return err

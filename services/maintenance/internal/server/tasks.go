@@ -78,6 +78,12 @@ func NewTaskServer(db *tenantdb.DB, assets assetsv1.AssetServiceClient, now func
 			}
 			return err == nil, err
 		},
+		// The home first: a task for another tenant's home, or one that is
+		// not there, is NOT_FOUND whatever its asset says.
+		CheckParent: func(ctx context.Context, q *store.Queries, p resname.Name) error {
+			_, err := q.GetHomeFact(ctx, store.GetHomeFactParams{TenantID: p.ID("tenant"), HomeID: p.ID("home")})
+			return aip.NotFoundAs(err, homePattern.Format(p.ID("tenant"), p.ID("home")))
+		},
 		Revision:    func(r taskRow) int64 { return r.Revision },
 		Fingerprint: func(r taskRow) []byte { return r.RequestFingerprint },
 		Mutable:     []string{"asset", "kind", "display_name", "description", "due_date", "lead_days"},

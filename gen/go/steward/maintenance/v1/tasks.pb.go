@@ -956,7 +956,7 @@ type SkipTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Etag  string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
-	// Why it is skipped. Required.
+	// Why it is skipped, for the history.
 	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1185,13 +1185,12 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\x04cost\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyBL\xbaHI\xba\x01F\n" +
 	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\x12@\n" +
 	"\x05parts\x18\x06 \x03(\v2 .steward.maintenance.v1.TaskPartB\b\xbaH\x05\x92\x01\x02\x102R\x05parts\x12N\n" +
-	"\rmeter_reading\x18\a \x01(\v2).steward.maintenance.v1.CompletionReadingR\fmeterReading\"\x80\x01\n" +
+	"\rmeter_reading\x18\a \x01(\v2).steward.maintenance.v1.CompletionReadingR\fmeterReading\"~\n" +
 	"\x0fSkipTaskRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/TaskR\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"\x80\x01\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\x80\x01\n" +
 	"\x11CancelTaskRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/TaskR\x04name\x12\x1b\n" +
