@@ -45,6 +45,7 @@ type stack struct {
 	calendar   bookingv1.CalendarServiceClient
 	plans      maintenancev1.PlanServiceClient
 	tasks      maintenancev1.TaskServiceClient
+	insight    maintenancev1.InsightServiceClient
 	summary    seed.Summary
 
 	mu     sync.Mutex
@@ -111,6 +112,7 @@ func newStack(t *testing.T) (*stack, error) {
 	s.calendar = bookingv1.NewCalendarServiceClient(bookingConn)
 	s.plans = maintenancev1.NewPlanServiceClient(maintenanceConn)
 	s.tasks = maintenancev1.NewTaskServiceClient(maintenanceConn)
+	s.insight = maintenancev1.NewInsightServiceClient(maintenanceConn)
 	return s, nil
 }
 
