@@ -181,6 +181,13 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.TaskID, v.HomeID, v.AssetID, v.PlanID, v.RequestID}},
 		{"INSERT INTO maintenance.task_parts (tenant_id, task_id, position, description, quantity) VALUES ($1, $2, 1, 'Victim part', 1)",
 			[]any{v.TenantID, v.TaskID}},
+		// Insight's: a prediction of the plan above and the asset's health.
+		{`INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date, earliest_date,
+				latest_date, weekly_usage, explanation)
+			VALUES ($1, $2, $3, 'usage', 'usage', '2030-01-10', '2030-01-01', '2030-01-20', 41, 'victim')`,
+			[]any{v.TenantID, v.PlanID, v.AssetID}},
+		{"INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint) VALUES ($1, $2, 50, '[]', 'none')",
+			[]any{v.TenantID, v.AssetID}},
 		// The maintenance dashboard's (helper E): the facts above made its
 		// dashboard_versions row already (00005's triggers); a home's feed.
 		{`INSERT INTO maintenance.calendar_feeds (tenant_id, feed_id, home_id, secret_hash, created_by)

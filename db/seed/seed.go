@@ -68,6 +68,8 @@ type Summary struct {
 	Locations         int
 	Assets            int
 	MeterReadings     int
+	// The household's maintenance history (schema maintenance).
+	Maintenance MaintenanceSummary
 
 	SchoolTenantID uuid.UUID
 	SchoolName     string
@@ -97,6 +99,9 @@ func (s Summary) String() string {
 	fmt.Fprintf(&b, "  %s  tenant %s\n", s.HouseholdName, s.HouseholdTenantID)
 	fmt.Fprintf(&b, "    members: %d, homes: %d, locations: %d, assets: %d, meter readings: %d\n",
 		s.HouseholdMembers, s.Homes, s.Locations, s.Assets, s.MeterReadings)
+	m := s.Maintenance
+	fmt.Fprintf(&b, "    maintenance: %d plans, %d tasks (%d done, %d skipped, %d open), %d repairs, $%d.%02d spent\n",
+		m.Plans, m.Tasks, m.Done, m.Skipped, m.Open, m.Repairs, m.SpendMinor/100, m.SpendMinor%100)
 	for _, p := range householdPeople {
 		fmt.Fprintf(&b, "    login %-28s %s\n", p.email, strings.Join(p.roles, ","))
 	}
@@ -189,6 +194,14 @@ func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
 		if err := writeReadings(ctx, tx, readings(now)); err != nil {
 			return err
 		}
+		if err := writeMaintenance(ctx, tx, now); err != nil {
+			return err
+		}
+		m, err := readMaintenance(ctx, tx)
+		if err != nil {
+			return err
+		}
+		s.Maintenance = m
 		return tx.QueryRow(ctx, `SELECT
 			(SELECT count(*) FROM accounts.memberships WHERE tenant_id = $1),
 			(SELECT count(*) FROM assets.homes),

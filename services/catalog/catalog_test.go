@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -8,8 +9,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"steward.dev/db"
 	platformcatalog "steward.dev/platform/catalog"
+	"steward.dev/platform/tenantdb"
 	"steward.dev/services/catalog"
 )
 
@@ -114,8 +118,15 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 		}
 	}
 	served := map[string]string{} // full service name → catalog entry
+	// A pool that is never used: a service's job queue (platform/jobs) is
+	// built over one, and pgxpool connects only when asked for a connection.
+	pool, err := pgxpool.New(context.Background(), "postgres://steward@127.0.0.1:1/unused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	for _, s := range catalog.GRPCServices() {
-		svcs, err := s.Register(platformcatalog.Env{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+		svcs, err := s.Register(platformcatalog.Env{DB: tenantdb.New(pool), DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}

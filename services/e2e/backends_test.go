@@ -81,6 +81,7 @@ func (b backends) maintenanceClients(s *stack) error {
 		return err
 	}
 	s.plans, s.tasks = maintenancev1.NewPlanServiceClient(conn), maintenancev1.NewTaskServiceClient(conn)
+	s.insight = maintenancev1.NewInsightServiceClient(conn)
 	s.maintenance = conn
 	return nil
 }

@@ -45,8 +45,10 @@ type stack struct {
 	calendar   bookingv1.CalendarServiceClient
 	plans      maintenancev1.PlanServiceClient
 	tasks      maintenancev1.TaskServiceClient
+	insight    maintenancev1.InsightServiceClient
 	// maintenance is steward-maintenance's connection, on which its areas
-	// beyond plans and tasks make their clients (maintenance_*_fixtures_test.go).
+	// beyond plans, tasks and the insight make their clients
+	// (maintenance_*_fixtures_test.go).
 	maintenance *grpc.ClientConn
 	summary     seed.Summary
 
@@ -114,6 +116,7 @@ func newStack(t *testing.T) (*stack, error) {
 	s.calendar = bookingv1.NewCalendarServiceClient(bookingConn)
 	s.plans = maintenancev1.NewPlanServiceClient(maintenanceConn)
 	s.tasks = maintenancev1.NewTaskServiceClient(maintenanceConn)
+	s.insight = maintenancev1.NewInsightServiceClient(maintenanceConn)
 	s.maintenance = maintenanceConn
 	return s, nil
 }

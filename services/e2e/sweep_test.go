@@ -323,6 +323,7 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/assets":             asset,
 		"tenants/homes/assets/attachments": asset + "/attachments/" + sweepMissingID,
 		"tenants/homes/assets/plans":       asset + "/plans/" + sweepMissingID,
+		"tenants/homes/assets/insight":     asset + "/insight",
 		"tenants/homes/tasks":              home.GetName() + "/tasks/" + sweepMissingID,
 		"tenants/homes/maintenanceFeeds":   home.GetName() + "/maintenanceFeeds/" + sweepMissingID,
 	}
@@ -413,6 +414,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
 	maps.Copy(set, s.newMaintenanceSet(t, ctx, tree, must))
+	set["tenants/homes/assets/insight"] = insightOf(tree)
 	maps.Copy(set, s.newDashboardFixtures(t, ctx, tenant, tree.home, must))
 	return set
 }

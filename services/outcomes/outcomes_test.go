@@ -188,6 +188,7 @@ type clients struct {
 	sessions  bookingv1.SessionServiceClient
 	plans     maintenancev1.PlanServiceClient
 	tasks     maintenancev1.TaskServiceClient
+	insight   maintenancev1.InsightServiceClient
 	// maintenance is steward-maintenance's connection, on which its areas
 	// beyond plans and tasks make their clients (maintenance_*_test.go).
 	maintenance *grpc.ClientConn
@@ -236,7 +237,8 @@ func setup(t *testing.T) *matrix {
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
 		bookingv1.NewSessionServiceClient(bookingConn),
-		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn), maintenanceConn}}
+		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn),
+		maintenancev1.NewInsightServiceClient(maintenanceConn), maintenanceConn}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

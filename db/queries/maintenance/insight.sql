@@ -9,6 +9,14 @@ FROM maintenance.asset_facts a
 JOIN maintenance.home_facts h ON h.tenant_id = a.tenant_id AND h.home_id = a.home_id
 WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted;
 
+-- LockInsightAsset locks the asset's facts row for one recompute at a time:
+-- two computing at once would each delete the predictions and insert them
+-- again, and the second insert would meet the first's rows.
+-- name: LockInsightAsset :one
+SELECT a.asset_id FROM maintenance.asset_facts a
+WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted
+FOR NO KEY UPDATE;
+
 -- ListInsightPlans: an asset's active plans, each with the due date of its
 -- open task (the calendar trigger's next date as the generator set it).
 -- name: ListInsightPlans :many
@@ -42,7 +50,8 @@ INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, 
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
 
--- name: UpsertAssetHealth :exec
+-- InsertAssetHealth inserts the asset's health or replaces it.
+-- name: InsertAssetHealth :exec
 INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
   repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
@@ -73,3 +82,11 @@ SELECT home_id, asset_id FROM maintenance.asset_facts
 WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3;
+
+-- GetTenantTimeZone: the zone of the tenant's first home, which its
+-- nightly recompute keeps the night of.
+-- name: GetTenantTimeZone :one
+SELECT time_zone FROM maintenance.home_facts
+WHERE tenant_id = $1 AND NOT deleted
+ORDER BY home_id
+LIMIT 1;

@@ -40,7 +40,7 @@ func TestIntervalsCountResetsAndUndeclaredDrops(t *testing.T) {
 		{Time: at(1), Value: 100},
 		{Time: at(4), Value: 110},
 		{Time: at(4), Value: 999}, // same instant: ignored
-		{Time: at(12), Value: 2}, // lower without a reset flag: a replaced meter
+		{Time: at(12), Value: 2},  // lower without a reset flag: a replaced meter
 		{Time: at(15), Value: 9},
 	})
 	want := []float64{10, 5, 2, 7}
@@ -251,7 +251,7 @@ func TestScore(t *testing.T) {
 		{name: "near the end of its life", asset: Asset{InstallDate: ago(9, 2, 0), LifespanMonths: 120},
 			score: 67, reasons: []ReasonCode{ReasonAge}, hint: HintReplace, text: "91% of its expected 10 years life is used"},
 		{name: "skipped and out of service", asset: Asset{InstallDate: ago(1, 0, 0), LifespanMonths: 120, OutOfService: true},
-			work: []Work{{State: StateSkipped, CompletedDate: ago(0, 2, 0)}, {State: StateSkipped, CompletedDate: ago(2, 0, 0)}},
+			work:  []Work{{State: StateSkipped, CompletedDate: ago(0, 2, 0)}, {State: StateSkipped, CompletedDate: ago(2, 0, 0)}},
 			score: 82, reasons: []ReasonCode{ReasonOutOfService, ReasonSkipped}, hint: HintNone},
 		{name: "never below zero", asset: Asset{InstallDate: ago(30, 0, 0), LifespanMonths: 120, OutOfService: true},
 			work: []Work{repair(1, ago(0, 1, 0)), repair(1, ago(0, 1, 0)), repair(1, ago(0, 1, 0)), repair(1, ago(0, 1, 0)),

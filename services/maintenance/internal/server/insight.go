@@ -15,6 +15,7 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/aip"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/maintenance/internal/insight"
@@ -24,13 +25,15 @@ import (
 // InsightServer implements maintenancev1.InsightServiceServer.
 type InsightServer struct {
 	maintenancev1.UnimplementedInsightServiceServer
-	db  *tenantdb.DB
-	now func() time.Time
+	db   *tenantdb.DB
+	jobs *jobs.Client
+	now  func() time.Time
 }
 
-// NewInsightServer returns an InsightServer reading the time from now.
-func NewInsightServer(db *tenantdb.DB, now func() time.Time) *InsightServer {
-	return &InsightServer{db: db, now: now}
+// NewInsightServer returns an InsightServer reading the time from now, which
+// starts tenants' nightly recomputes on q.
+func NewInsightServer(db *tenantdb.DB, q *jobs.Client, now func() time.Time) *InsightServer {
+	return &InsightServer{db: db, jobs: q, now: now}
 }
 
 var insightPattern = resname.Of(&maintenancev1.AssetInsight{})
@@ -51,7 +54,8 @@ func parseInsight(field, name string) (assetRef, error) {
 }
 
 // GetAssetInsight answers the stored insight, computing it first when the
-// nightly job has not reached the asset yet (a new asset).
+// nightly job has not reached the asset yet (a new asset, or a tenant whose
+// nightly chain this starts).
 func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.GetAssetInsightRequest) (*maintenancev1.AssetInsight, error) {
 	ref, err := parseInsight("name", req.GetName())
 	if err != nil {
@@ -65,6 +69,9 @@ func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.
 		}
 		if _, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset}); errors.Is(err, pgx.ErrNoRows) {
 			if err := recompute(ctx, q, ref, s.now()); err != nil {
+				return err
+			}
+			if err := ScheduleNightlyInsight(ctx, s.jobs, tx, ref.tenant, s.now()); err != nil {
 				return err
 			}
 		} else if err != nil {
@@ -86,6 +93,9 @@ func (s *InsightServer) RecomputeAssetInsight(ctx context.Context, req *maintena
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
 		if err := recompute(ctx, q, ref, s.now()); err != nil {
+			return err
+		}
+		if err := ScheduleNightlyInsight(ctx, s.jobs, tx, ref.tenant, s.now()); err != nil {
 			return err
 		}
 		out, err = read(ctx, q, ref)
@@ -123,6 +133,9 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 // recompute reads the asset, its plans, readings and work, runs the insight
 // package over them and replaces the stored predictions and health.
 func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Time) error {
+	if _, err := q.LockInsightAsset(ctx, store.LockInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset}); err != nil {
+		return err
+	}
 	a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
 	if err != nil {
 		return err
@@ -174,7 +187,7 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	if err != nil {
 		return err
 	}
-	return q.UpsertAssetHealth(ctx, store.UpsertAssetHealthParams{
+	return q.InsertAssetHealth(ctx, store.InsertAssetHealthParams{
 		TenantID: ref.tenant, AssetID: ref.asset, Score: int32(h.Score), Reasons: js,
 		Hint: hintNames[h.Hint.Kind], HintDescription: h.Hint.Text,
 		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,

@@ -112,6 +112,62 @@ func (q *Queries) GetInsightAsset(ctx context.Context, arg GetInsightAssetParams
 	return i, err
 }
 
+const getTenantTimeZone = `-- name: GetTenantTimeZone :one
+SELECT time_zone FROM maintenance.home_facts
+WHERE tenant_id = $1 AND NOT deleted
+ORDER BY home_id
+LIMIT 1
+`
+
+// GetTenantTimeZone: the zone of the tenant's first home, which its
+// nightly recompute keeps the night of.
+func (q *Queries) GetTenantTimeZone(ctx context.Context, tenantID uuid.UUID) (string, error) {
+	row := q.db.QueryRow(ctx, getTenantTimeZone, tenantID)
+	var time_zone string
+	err := row.Scan(&time_zone)
+	return time_zone, err
+}
+
+const insertAssetHealth = `-- name: InsertAssetHealth :exec
+INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
+  repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (tenant_id, asset_id) DO UPDATE
+SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
+    repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
+    repair_spend_percent = EXCLUDED.repair_spend_percent, compute_time = EXCLUDED.compute_time
+`
+
+type InsertAssetHealthParams struct {
+	TenantID            uuid.UUID
+	AssetID             uuid.UUID
+	Score               int32
+	Reasons             []byte
+	Hint                string
+	HintDescription     string
+	RepairSpendMinor    int64
+	RepairSpendCurrency pgtype.Text
+	RepairSpendPercent  int32
+	ComputeTime         time.Time
+}
+
+// InsertAssetHealth inserts the asset's health or replaces it.
+func (q *Queries) InsertAssetHealth(ctx context.Context, arg InsertAssetHealthParams) error {
+	_, err := q.db.Exec(ctx, insertAssetHealth,
+		arg.TenantID,
+		arg.AssetID,
+		arg.Score,
+		arg.Reasons,
+		arg.Hint,
+		arg.HintDescription,
+		arg.RepairSpendMinor,
+		arg.RepairSpendCurrency,
+		arg.RepairSpendPercent,
+		arg.ComputeTime,
+	)
+	return err
+}
+
 const insertPlanPrediction = `-- name: InsertPlanPrediction :exec
 INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date,
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
@@ -409,41 +465,24 @@ func (q *Queries) ListPlanPredictions(ctx context.Context, arg ListPlanPredictio
 	return items, nil
 }
 
-const upsertAssetHealth = `-- name: UpsertAssetHealth :exec
-INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
-  repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-ON CONFLICT (tenant_id, asset_id) DO UPDATE
-SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
-    repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
-    repair_spend_percent = EXCLUDED.repair_spend_percent, compute_time = EXCLUDED.compute_time
+const lockInsightAsset = `-- name: LockInsightAsset :one
+SELECT a.asset_id FROM maintenance.asset_facts a
+WHERE a.tenant_id = $1 AND a.home_id = $2 AND a.asset_id = $3 AND NOT a.deleted
+FOR NO KEY UPDATE
 `
 
-type UpsertAssetHealthParams struct {
-	TenantID            uuid.UUID
-	AssetID             uuid.UUID
-	Score               int32
-	Reasons             []byte
-	Hint                string
-	HintDescription     string
-	RepairSpendMinor    int64
-	RepairSpendCurrency pgtype.Text
-	RepairSpendPercent  int32
-	ComputeTime         time.Time
+type LockInsightAssetParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+	AssetID  uuid.UUID
 }
 
-func (q *Queries) UpsertAssetHealth(ctx context.Context, arg UpsertAssetHealthParams) error {
-	_, err := q.db.Exec(ctx, upsertAssetHealth,
-		arg.TenantID,
-		arg.AssetID,
-		arg.Score,
-		arg.Reasons,
-		arg.Hint,
-		arg.HintDescription,
-		arg.RepairSpendMinor,
-		arg.RepairSpendCurrency,
-		arg.RepairSpendPercent,
-		arg.ComputeTime,
-	)
-	return err
+// LockInsightAsset locks the asset's facts row for one recompute at a time:
+// two computing at once would each delete the predictions and insert them
+// again, and the second insert would meet the first's rows.
+func (q *Queries) LockInsightAsset(ctx context.Context, arg LockInsightAssetParams) (uuid.UUID, error) {
+	row := q.db.QueryRow(ctx, lockInsightAsset, arg.TenantID, arg.HomeID, arg.AssetID)
+	var asset_id uuid.UUID
+	err := row.Scan(&asset_id)
+	return asset_id, err
 }

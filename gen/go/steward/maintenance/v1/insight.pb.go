@@ -259,7 +259,8 @@ func (RepairOrReplace_Advice) EnumDescriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_insight_proto_rawDescGZIP(), []int{3, 0}
 }
 
-// An asset's predictions, health and repair-or-replace hint.
+// An asset's predictions, health and repair-or-replace hint (hint). All of
+// it is output only.
 type AssetInsight struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -357,15 +358,15 @@ func (x *AssetInsight) GetComputeTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// When one plan is likely due.
+// When one plan is likely due: by which method, and which of its triggers
+// (trigger) decides the date.
 type PlanPrediction struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The plan's resource name.
-	Plan            string                `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
-	PlanDisplayName string                `protobuf:"bytes,2,opt,name=plan_display_name,json=planDisplayName,proto3" json:"plan_display_name,omitempty"`
-	Method          PlanPrediction_Method `protobuf:"varint,3,opt,name=method,proto3,enum=steward.maintenance.v1.PlanPrediction_Method" json:"method,omitempty"`
-	// Which trigger decides the date.
-	Trigger PlanPrediction_Trigger `protobuf:"varint,4,opt,name=trigger,proto3,enum=steward.maintenance.v1.PlanPrediction_Trigger" json:"trigger,omitempty"`
+	Plan            string                 `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
+	PlanDisplayName string                 `protobuf:"bytes,2,opt,name=plan_display_name,json=planDisplayName,proto3" json:"plan_display_name,omitempty"`
+	Method          PlanPrediction_Method  `protobuf:"varint,3,opt,name=method,proto3,enum=steward.maintenance.v1.PlanPrediction_Method" json:"method,omitempty"`
+	Trigger         PlanPrediction_Trigger `protobuf:"varint,4,opt,name=trigger,proto3,enum=steward.maintenance.v1.PlanPrediction_Trigger" json:"trigger,omitempty"`
 	// The predicted date in the home's time zone, "YYYY-MM-DD"; empty for
 	// METHOD_NONE and a usage limit more than three years ahead.
 	PredictedDate string `protobuf:"bytes,5,opt,name=predicted_date,json=predictedDate,proto3" json:"predicted_date,omitempty"`
@@ -537,13 +538,13 @@ func (x *HealthReason) GetDescription() string {
 	return ""
 }
 
-// Whether repairing the asset still pays.
+// Whether repairing the asset still pays, with what repairs cost over the
+// last three years in the purchase currency (repair_spend).
 type RepairOrReplace struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Advice RepairOrReplace_Advice `protobuf:"varint,1,opt,name=advice,proto3,enum=steward.maintenance.v1.RepairOrReplace_Advice" json:"advice,omitempty"`
 	// Why, in a sentence; empty for ADVICE_NONE.
-	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
-	// What repairs cost over the last three years, in the purchase currency.
+	Description string    `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	RepairSpend *v1.Money `protobuf:"bytes,3,opt,name=repair_spend,json=repairSpend,proto3" json:"repair_spend,omitempty"`
 	// repair_spend as a share of the purchase cost, rounded down; 0 when the
 	// cost is unknown.
@@ -704,14 +705,14 @@ var File_steward_maintenance_v1_insight_proto protoreflect.FileDescriptor
 
 const file_steward_maintenance_v1_insight_proto_rawDesc = "" +
 	"\n" +
-	"$steward/maintenance/v1/insight.proto\x12\x16steward.maintenance.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsteward/type/v1/money.proto\x1a\x1csteward/type/v1/policy.proto\"\xf4\x03\n" +
+	"$steward/maintenance/v1/insight.proto\x12\x16steward.maintenance.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/api/field_behavior.proto\x1a\x19google/api/resource.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1bsteward/type/v1/money.proto\x1a\x1csteward/type/v1/policy.proto\"\xef\x03\n" +
 	"\fAssetInsight\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x19\n" +
 	"\x05asset\x18\x02 \x01(\tB\x03\xe0A\x03R\x05asset\x12M\n" +
 	"\vpredictions\x18\x03 \x03(\v2&.steward.maintenance.v1.PlanPredictionB\x03\xe0A\x03R\vpredictions\x12&\n" +
 	"\fhealth_score\x18\x04 \x01(\x05B\x03\xe0A\x03R\vhealthScore\x12P\n" +
-	"\x0ehealth_reasons\x18\x05 \x03(\v2$.steward.maintenance.v1.HealthReasonB\x03\xe0A\x03R\rhealthReasons\x12@\n" +
-	"\x04hint\x18\x06 \x01(\v2'.steward.maintenance.v1.RepairOrReplaceB\x03\xe0A\x03R\x04hint\x12B\n" +
+	"\x0ehealth_reasons\x18\x05 \x03(\v2$.steward.maintenance.v1.HealthReasonB\x03\xe0A\x03R\rhealthReasons\x12;\n" +
+	"\x04hint\x18\x06 \x01(\v2'.steward.maintenance.v1.RepairOrReplaceR\x04hint\x12B\n" +
 	"\fcompute_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\vcomputeTime:a\xeaA^\n" +
 	"\x18steward.dev/AssetInsight\x124tenants/{tenant}/homes/{home}/assets/{asset}/insight2\fassetInsight\"\xcf\x04\n" +
 	"\x0ePlanPrediction\x12\x12\n" +
