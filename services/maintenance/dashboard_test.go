@@ -10,12 +10,14 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"steward.dev/db/dbtest"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
@@ -46,10 +48,16 @@ type dash struct {
 
 func serveDashboard(t *testing.T, env *servertest.Env, c *dashClock) maintenancev1.DashboardServiceClient {
 	t.Helper()
-	return maintenancev1.NewDashboardServiceClient(env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		// No Assets: the dashboard reads Maintenance's own facts.
+	return maintenancev1.NewDashboardServiceClient(serveMaintenance(t, env, c))
+}
+
+// serveMaintenance serves all of steward-maintenance; no Assets: the
+// dashboard reads Maintenance's own facts.
+func serveMaintenance(t *testing.T, env *servertest.Env, c *dashClock) *grpc.ClientConn {
+	t.Helper()
+	return env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return maintenance.ServicesWithClock(c.Now)(catalog.Env{DB: db, Logger: env.Logger})
-	}))
+	})
 }
 
 func newDash(t *testing.T, env *servertest.Env, c *dashClock) *dash {
@@ -458,5 +466,39 @@ func TestDashboardCacheUnderConcurrency(t *testing.T) {
 	}
 	if got := version(); got != before+writers*perWriter {
 		t.Errorf("version %d → %d, want one bump per completing statement (%d)", before, got, writers*perWriter)
+	}
+}
+
+// TestDashboardShowsTaskServiceWrites: a task created and then completed
+// through TaskService (an OWNER creates, a MEMBER completes with a cost) is
+// on the next dashboard, then off it with its cost in the spend, although
+// the dashboard before each was cached.
+func TestDashboardShowsTaskServiceWrites(t *testing.T) {
+	t.Parallel()
+	env := servertest.New(t)
+	c := &dashClock{now: sydneyMorning}
+	conn := serveMaintenance(t, env, c)
+	svc, tasks := maintenancev1.NewDashboardServiceClient(conn), maintenancev1.NewTaskServiceClient(conn)
+	d := newDash(t, env, c)
+	if got := d.get(t, svc); got.GetDueWithin_7DaysCount() != 0 || len(got.GetSpendTotal()) != 0 {
+		t.Fatalf("empty household's dashboard = %v", got)
+	}
+	task, err := tasks.CreateTask(d.owner, &maintenancev1.CreateTaskRequest{Parent: d.home(d.sydney), Task: &maintenancev1.Task{
+		DisplayName: "Clear the gutters", Kind: maintenancev1.Task_KIND_MAINTENANCE, DueDate: "2027-04-03", LeadDays: 2}})
+	if err != nil {
+		t.Fatalf("CreateTask: %v", err)
+	}
+	got := d.get(t, svc)
+	if got.GetDueWithin_7DaysCount() != 1 || len(got.GetDueTasks()) != 1 || got.GetDueTasks()[0].GetTask() != task.GetName() || got.GetDueTasks()[0].GetDaysUntilDue() != 2 {
+		t.Fatalf("after CreateTask: %v", got)
+	}
+	if _, err := tasks.CompleteTask(d.member, &maintenancev1.CompleteTaskRequest{Name: task.GetName(),
+		Cost: &typev1.Money{CurrencyCode: "GBP", AmountMinor: 12500}}); err != nil {
+		t.Fatalf("CompleteTask: %v", err)
+	}
+	got = d.get(t, svc)
+	if got.GetDueWithin_7DaysCount() != 0 || len(got.GetDueTasks()) != 0 || len(got.GetSpendTotal()) != 1 || got.GetSpendTotal()[0].GetAmountMinor() != 12500 ||
+		len(got.GetSpendByMonth()) != 1 || got.GetSpendByMonth()[0].GetMonth() != "2027-04" {
+		t.Errorf("after CompleteTask: %v", got)
 	}
 }
