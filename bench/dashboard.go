@@ -51,6 +51,11 @@ type DashboardMode struct {
 	P50, P99   time.Duration
 	Max        time.Duration
 	Calls      int
+	// CPU per call, of the PostgreSQL backends serving the database and of
+	// this process (Steward and the caller), which other work on a shared
+	// machine barely changes, unlike latency. The cold mode's include the
+	// untimed version bump before each call.
+	DBCPU, GoCPU time.Duration
 }
 
 // DashboardResult is a run's measurements.
@@ -177,10 +182,16 @@ func RunDashboard(ctx context.Context, o DashboardOptions) (DashboardResult, err
 			}
 		}
 	}
+	cfg, err := pgx.ParseConfig(o.OwnerURL)
+	if err != nil {
+		return DashboardResult{}, err
+	}
 	samples := make([][]time.Duration, len(modes))
+	dbCPU, goCPU := make([]time.Duration, len(modes)), make([]time.Duration, len(modes))
 	for round := 1; round <= o.Rounds; round++ {
 		for i, m := range modes {
 			n := 0
+			db0, go0 := backendsCPU(cfg.Database), processCPU()
 			for deadline := time.Now().Add(o.Duration); time.Now().Before(deadline); n++ {
 				if m.prepare != nil {
 					if err := m.prepare(ctx); err != nil {
@@ -193,6 +204,8 @@ func RunDashboard(ctx context.Context, o DashboardOptions) (DashboardResult, err
 				}
 				samples[i] = append(samples[i], time.Since(t0))
 			}
+			dbCPU[i] += backendsCPU(cfg.Database) - db0
+			goCPU[i] += processCPU() - go0
 			progress("round %d  %-7s %6d calls", round, m.Key, n)
 		}
 	}
@@ -204,6 +217,7 @@ func RunDashboard(ctx context.Context, o DashboardOptions) (DashboardResult, err
 		}
 		slices.Sort(s)
 		m.P50, m.P99, m.Max, m.Calls = s[len(s)/2], s[len(s)*99/100], s[len(s)-1], len(s)
+		m.DBCPU, m.GoCPU = dbCPU[i]/time.Duration(len(s)), goCPU[i]/time.Duration(len(s))
 		res.Modes = append(res.Modes, m.DashboardMode)
 	}
 	return res, nil
