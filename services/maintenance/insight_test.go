@@ -16,6 +16,7 @@ import (
 	"steward.dev/db/dbtest"
 	"steward.dev/db/seed"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/jobs"
@@ -274,6 +275,27 @@ func TestAssetInsightHealthAndRecompute(t *testing.T) {
 	if score != 84 {
 		t.Errorf("stored score %d, want 84", score)
 	}
+
+	// Retired in Assets: out of use, it has no insight, and the night drops
+	// what it had.
+	h.exec("UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, a)
+	_, err = c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if status.Code(err) != codes.FailedPrecondition || apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("Get of a retired asset: %v, want FAILED_PRECONDITION ASSET_RETIRED", err)
+	}
+	_, err = c.RecomputeAssetInsight(h.as(h.member), &maintenancev1.RecomputeAssetInsightRequest{Name: name})
+	if status.Code(err) != codes.FailedPrecondition || apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("Recompute of a retired asset: %v, want FAILED_PRECONDITION ASSET_RETIRED", err)
+	}
+	db := tenantdb.New(env.DB.AppPool(t))
+	if n, err := server.RecomputeTenant(scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id}), db, h.id, insightNow); err != nil || n != 0 {
+		t.Fatalf("RecomputeTenant: %d, %v", n, err)
+	}
+	var rows int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1", []any{h.id}, &rows)
+	if rows != 0 {
+		t.Errorf("%d health rows of a retired asset after the night", rows)
+	}
 }
 
 // TestAssetInsightIsTheTenants: another tenant's asset is NOT_FOUND to Get
@@ -389,7 +411,7 @@ func TestSeededHouseholdInsight(t *testing.T) {
 			t.Fatal(err)
 		}
 		dbtest.QueryRowAsTenant(t, env.Owner, seed.HouseholdTenantID, `SELECT (SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1),
-			(SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND NOT deleted)`, []any{seed.HouseholdTenantID}, &computed, &assets)
+			(SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired')`, []any{seed.HouseholdTenantID}, &computed, &assets)
 		if pending == 0 && computed == assets {
 			t.Logf("the first night computed %d assets", computed)
 			break

@@ -79,7 +79,7 @@ ORDER BY pp.predicted_date NULLS LAST, pp.plan_id;
 -- pages after an asset id.
 -- name: ListInsightAssets :many
 SELECT home_id, asset_id FROM maintenance.asset_facts
-WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
+WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired' AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3;
 
@@ -90,3 +90,16 @@ SELECT time_zone FROM maintenance.home_facts
 WHERE tenant_id = $1 AND NOT deleted
 ORDER BY home_id
 LIMIT 1;
+
+-- DeleteRetiredAssetHealth drops the health of assets retired or deleted
+-- since it was computed: they are out of use, not at risk.
+-- name: DeleteRetiredAssetHealth :exec
+DELETE FROM maintenance.asset_health h
+WHERE h.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = h.tenant_id AND a.asset_id = h.asset_id AND (a.deleted OR a.status = 'retired'));
+
+-- DeleteRetiredPlanPredictions drops the predictions of those assets' plans.
+-- name: DeleteRetiredPlanPredictions :exec
+DELETE FROM maintenance.plan_predictions pp
+WHERE pp.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = pp.tenant_id AND a.asset_id = pp.asset_id AND (a.deleted OR a.status = 'retired'));

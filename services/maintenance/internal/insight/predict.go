@@ -127,7 +127,7 @@ func Predict(plan Plan, readings []Reading, now time.Time, loc *time.Location) P
 	used := usedSince(plan, ivs, latestRaw)
 	remaining := plan.MeterInterval - used
 	limit := fmt.Sprintf("the %s-%s limit (%s)", number(plan.MeterInterval), unitSingular(plan.Unit), plan.Title)
-	rate := rateString(p.WeeklyRate, plan.Unit, m.seasonal)
+	rate := rateString(p.WeeklyRate, plan.Unit, p.Method)
 	if remaining <= 0 {
 		c := cumulativeOf(ivs)
 		d := localDate(c.firstAtLeast(c.at(plan.LastDone)+plan.MeterInterval), loc)

@@ -15,6 +15,7 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/aip"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
@@ -64,8 +65,12 @@ func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.
 	var out *maintenancev1.AssetInsight
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		if _, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset}); err != nil {
+		a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
+		if err != nil {
 			return err // another tenant's, or unknown: NOT_FOUND
+		}
+		if err := inUse(a); err != nil {
+			return err
 		}
 		if _, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset}); errors.Is(err, pgx.ErrNoRows) {
 			if err := recompute(ctx, q, ref, s.now()); err != nil {
@@ -104,10 +109,11 @@ func (s *InsightServer) RecomputeAssetInsight(ctx context.Context, req *maintena
 	return out, err
 }
 
-// RecomputeTenant recomputes the insight of every asset of the tenant in
-// ctx's scope, each asset in a transaction of its own so that one asset's
-// failure or a long run holds no locks on the rest: the nightly job's work.
-// It returns how many assets it computed.
+// RecomputeTenant recomputes the insight of every asset in use of the
+// tenant in ctx's scope, each asset in a transaction of its own so that one
+// asset's failure or a long run holds no locks on the rest, and drops the
+// insight of assets retired or deleted since: the nightly job's work. It
+// returns how many assets it computed.
 func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now time.Time) (int, error) {
 	const page = 200
 	after, done := uuid.Nil, 0
@@ -125,9 +131,24 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 			after = a.AssetID
 		}
 		if len(assets) < page {
-			return done, nil
+			break
 		}
 	}
+	q := store.New(db.Scoped(ctx))
+	if err := q.DeleteRetiredPlanPredictions(ctx, tenant); err != nil {
+		return done, err
+	}
+	return done, q.DeleteRetiredAssetHealth(ctx, tenant)
+}
+
+// inUse refuses a retired asset: it is out of use, so it has no due dates
+// and no health to watch (the nightly job drops what it had).
+func inUse(a store.GetInsightAssetRow) error {
+	if a.Status == "retired" {
+		return apierror.FailedPrecondition(maintenancev1.ErrorReason_ERROR_REASON_ASSET_RETIRED,
+			"the asset is retired: it has no insight")
+	}
+	return nil
 }
 
 // recompute reads the asset, its plans, readings and work, runs the insight
@@ -138,6 +159,9 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	}
 	a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
 	if err != nil {
+		return err
+	}
+	if err := inUse(a); err != nil {
 		return err
 	}
 	loc, err := aip.LoadTimeZone(a.TimeZone)

@@ -27,6 +27,31 @@ func (q *Queries) DeletePlanPredictions(ctx context.Context, arg DeletePlanPredi
 	return err
 }
 
+const deleteRetiredAssetHealth = `-- name: DeleteRetiredAssetHealth :exec
+DELETE FROM maintenance.asset_health h
+WHERE h.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = h.tenant_id AND a.asset_id = h.asset_id AND (a.deleted OR a.status = 'retired'))
+`
+
+// DeleteRetiredAssetHealth drops the health of assets retired or deleted
+// since it was computed: they are out of use, not at risk.
+func (q *Queries) DeleteRetiredAssetHealth(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRetiredAssetHealth, tenantID)
+	return err
+}
+
+const deleteRetiredPlanPredictions = `-- name: DeleteRetiredPlanPredictions :exec
+DELETE FROM maintenance.plan_predictions pp
+WHERE pp.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = pp.tenant_id AND a.asset_id = pp.asset_id AND (a.deleted OR a.status = 'retired'))
+`
+
+// DeleteRetiredPlanPredictions drops the predictions of those assets' plans.
+func (q *Queries) DeleteRetiredPlanPredictions(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRetiredPlanPredictions, tenantID)
+	return err
+}
+
 const getAssetHealth = `-- name: GetAssetHealth :one
 SELECT score, reasons, hint, hint_description, repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time
 FROM maintenance.asset_health
@@ -207,7 +232,7 @@ func (q *Queries) InsertPlanPrediction(ctx context.Context, arg InsertPlanPredic
 
 const listInsightAssets = `-- name: ListInsightAssets :many
 SELECT home_id, asset_id FROM maintenance.asset_facts
-WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
+WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired' AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3
 `

@@ -37,7 +37,8 @@ type InsightServiceClient interface {
 	//
 	// Anyone who reads maintenance may (OWNER, MEMBER; a school's ADMIN and
 	// TEACHER). Another tenant's asset, or one Maintenance has not heard of, is
-	// NOT_FOUND.
+	// NOT_FOUND; a retired asset is out of use and has none (FAILED_PRECONDITION
+	// ASSET_RETIRED).
 	GetAssetInsight(ctx context.Context, in *GetAssetInsightRequest, opts ...grpc.CallOption) (*AssetInsight, error)
 	// Recomputes an asset's insight now, from its current readings and work,
 	// and answers it.
@@ -91,7 +92,8 @@ type InsightServiceServer interface {
 	//
 	// Anyone who reads maintenance may (OWNER, MEMBER; a school's ADMIN and
 	// TEACHER). Another tenant's asset, or one Maintenance has not heard of, is
-	// NOT_FOUND.
+	// NOT_FOUND; a retired asset is out of use and has none (FAILED_PRECONDITION
+	// ASSET_RETIRED).
 	GetAssetInsight(context.Context, *GetAssetInsightRequest) (*AssetInsight, error)
 	// Recomputes an asset's insight now, from its current readings and work,
 	// and answers it.
