@@ -30,7 +30,7 @@ WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.state = 'active'
 ORDER BY p.plan_id;
 
 -- name: ListInsightReadings :many
-SELECT meter, value, read_time, reset FROM maintenance.reading_facts
+SELECT meter, unit, value, read_time, reset FROM maintenance.reading_facts
 WHERE tenant_id = $1 AND asset_id = $2
 ORDER BY meter, read_time;
 

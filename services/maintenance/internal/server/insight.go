@@ -178,16 +178,17 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	if err != nil {
 		return err
 	}
-	readings := map[string][]insight.Reading{}
+	readings, units := map[string][]insight.Reading{}, map[string]string{}
 	for _, r := range rows {
 		readings[r.Meter] = append(readings[r.Meter], insight.Reading{Time: r.ReadTime, Value: r.Value, Reset: r.Reset})
+		units[r.Meter] = r.Unit
 	}
 	if err := q.DeletePlanPredictions(ctx, store.DeletePlanPredictionsParams{TenantID: ref.tenant, AssetID: ref.asset}); err != nil {
 		return err
 	}
 	for _, p := range plans {
 		plan := planOf(p, loc)
-		pr := insight.Predict(plan, readings[plan.Meter], now, loc)
+		pr := insight.Predict(plan, readings[meterOf(plan, units)], now, loc)
 		if err := q.InsertPlanPrediction(ctx, store.InsertPlanPredictionParams{
 			TenantID: ref.tenant, PlanID: p.PlanID, AssetID: ref.asset,
 			Method: methodNames[pr.Method], Trigger: triggerNames[pr.Trigger],
@@ -217,6 +218,29 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,
 		RepairSpendPercent: int32(h.Hint.SpendPercent), ComputeTime: now,
 	})
+}
+
+// meterOf is the meter whose readings a plan's usage trigger counts: the
+// meter it names, or else the asset's one meter of the plan's unit (a
+// template's "runtime" on an air conditioner whose household records
+// "compressor" hours).
+func meterOf(plan insight.Plan, units map[string]string) string {
+	if _, ok := units[plan.Meter]; ok || plan.Meter == "" {
+		return plan.Meter
+	}
+	match := ""
+	for meter, unit := range units {
+		if unit == plan.Unit {
+			if match != "" {
+				return plan.Meter // two of that unit: which one is the household's to say
+			}
+			match = meter
+		}
+	}
+	if match == "" {
+		return plan.Meter
+	}
+	return match
 }
 
 // planOf is what the insight package needs of a plan row. A plan never done

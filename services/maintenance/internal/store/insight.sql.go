@@ -335,7 +335,7 @@ func (q *Queries) ListInsightPlans(ctx context.Context, arg ListInsightPlansPara
 }
 
 const listInsightReadings = `-- name: ListInsightReadings :many
-SELECT meter, value, read_time, reset FROM maintenance.reading_facts
+SELECT meter, unit, value, read_time, reset FROM maintenance.reading_facts
 WHERE tenant_id = $1 AND asset_id = $2
 ORDER BY meter, read_time
 `
@@ -347,6 +347,7 @@ type ListInsightReadingsParams struct {
 
 type ListInsightReadingsRow struct {
 	Meter    string
+	Unit     string
 	Value    float64
 	ReadTime time.Time
 	Reset    bool
@@ -363,6 +364,7 @@ func (q *Queries) ListInsightReadings(ctx context.Context, arg ListInsightReadin
 		var i ListInsightReadingsRow
 		if err := rows.Scan(
 			&i.Meter,
+			&i.Unit,
 			&i.Value,
 			&i.ReadTime,
 			&i.Reset,
