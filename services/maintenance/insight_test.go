@@ -168,7 +168,7 @@ func serveInsight(t *testing.T) (*servertest.Env, maintenancev1.InsightServiceCl
 
 // TestSeededUsagePredictionsLandInTheirRange is the issue's "predictions on
 // a seeded usage series land within their stated range", through the real
-// server: twelve furnaces with three years of seasonal run-hours, a filter
+// server: 24 furnaces with three years of seasonal run-hours, a filter
 // plan each; the day each meter really reaches its limit (the simulation
 // continued past the last usageReading) lies in the range GetAssetInsight states
 // for at least 90% of them, and every one is predicted seasonally.
@@ -176,7 +176,7 @@ func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
 	h := newInsightHousehold(t, env)
-	const furnaces = 12
+	const furnaces = 24
 	inside := 0
 	for seed := range uint64(furnaces) {
 		limit := 150 + 30*float64(seed)
