@@ -9,11 +9,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/riverqueue/river"
+
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/rpcclient"
+	"steward.dev/services/maintenance/internal/plan"
 	"steward.dev/services/maintenance/internal/server"
 )
 
@@ -31,9 +35,19 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
 		}
 		assets := assetsv1.NewAssetServiceClient(conn)
+		// One queue for the service's jobs; each part adds its workers.
+		generate := plan.NewGenerateWorker(env.DB, now)
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: plan.Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, generate)
+		}})
+		if err != nil {
+			return nil, err
+		}
+		generate.SetQueue(queue)
 		return []grpcserver.Service{
-			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
 			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
+			queue.Background(),
 		}, nil
 	}
 }
