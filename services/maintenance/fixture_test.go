@@ -25,7 +25,6 @@ import (
 	"steward.dev/services/maintenance/internal/plan"
 )
 
-
 // clock is the servers' time, which a test sets.
 type clock struct {
 	mu sync.Mutex
