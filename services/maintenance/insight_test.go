@@ -213,9 +213,10 @@ func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 	}
 }
 
-// TestAssetInsightHealthAndRecompute: a stored insight is answered as it was
-// computed until :recompute, which sees a repair recorded since; repairs at
-// half the price new turn the hint to replacing.
+// TestAssetInsightHealthAndRecompute: Get computes what it has not, and
+// again when the asset's work changed (a repair and an overdue task
+// recorded since), else answers what it stored; :recompute computes now;
+// repairs at half the price new turn the hint to replacing.
 func TestAssetInsightHealthAndRecompute(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
@@ -240,12 +241,22 @@ func TestAssetInsightHealthAndRecompute(t *testing.T) {
 		VALUES ($1, $2, $3, $4, 'maintenance', 'Run a drum cleaning cycle', 'open', $5, 3)`,
 		h.id, uuid.New(), h.home, a, insightNow.AddDate(0, 0, -40))
 
-	stale, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	// Get sees the work recorded since it last computed, at once.
+	fresh, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stale.GetHealthScore() != 100 || !stale.GetComputeTime().AsTime().Equal(first.GetComputeTime().AsTime()) {
-		t.Errorf("Get recomputed: score %d at %v", stale.GetHealthScore(), stale.GetComputeTime().AsTime())
+	if fresh.GetHealthScore() != 84 {
+		t.Errorf("Get after new work: score %d, want 84", fresh.GetHealthScore())
+	}
+	// Unchanged since, it answers what it stored.
+	h.exec("UPDATE maintenance.asset_health SET score = 11 WHERE tenant_id = $1 AND asset_id = $2", h.id, a)
+	again, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.GetHealthScore() != 11 || !again.GetComputeTime().AsTime().Equal(fresh.GetComputeTime().AsTime()) {
+		t.Errorf("Get with nothing new recomputed: score %d at %v", again.GetHealthScore(), again.GetComputeTime().AsTime())
 	}
 
 	// A MEMBER may recompute (maintenance.read): see the contract for why.

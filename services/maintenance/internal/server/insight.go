@@ -3,12 +3,10 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -54,9 +52,10 @@ func parseInsight(field, name string) (assetRef, error) {
 	return assetRef{tenant: n.ID("tenant"), home: n.ID("home"), asset: n.ID("asset")}, nil
 }
 
-// GetAssetInsight answers the stored insight, computing it first when the
-// nightly job has not reached the asset yet (a new asset, or a tenant whose
-// nightly chain this starts).
+// GetAssetInsight answers the stored insight, computing it first when it
+// is missing (a new asset, or a tenant whose nightly chain this starts) or
+// older than a plan, task, reading or fact of the asset: a completed task
+// shows in the health at once, not the next night.
 func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.GetAssetInsightRequest) (*maintenancev1.AssetInsight, error) {
 	ref, err := parseInsight("name", req.GetName())
 	if err != nil {
@@ -72,15 +71,17 @@ func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.
 		if err := inUse(a); err != nil {
 			return err
 		}
-		if _, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset}); errors.Is(err, pgx.ErrNoRows) {
+		fresh, err := q.InsightIsFresh(ctx, store.InsightIsFreshParams{TenantID: ref.tenant, AssetID: ref.asset})
+		if err != nil {
+			return err
+		}
+		if !fresh {
 			if err := recompute(ctx, q, ref, s.now()); err != nil {
 				return err
 			}
 			if err := ScheduleNightlyInsight(ctx, s.jobs, tx, ref.tenant, s.now()); err != nil {
 				return err
 			}
-		} else if err != nil {
-			return err
 		}
 		out, err = read(ctx, q, ref)
 		return err
@@ -193,7 +194,7 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 			TenantID: ref.tenant, PlanID: p.PlanID, AssetID: ref.asset,
 			Method: methodNames[pr.Method], Trigger: triggerNames[pr.Trigger],
 			PredictedDate: dateOf(pr.Date), EarliestDate: dateOf(pr.Earliest), LatestDate: dateOf(pr.Latest),
-			WeeklyUsage: pr.WeeklyRate, Explanation: pr.Explanation, ComputeTime: now,
+			WeeklyUsage: pr.WeeklyRate, Explanation: pr.Explanation,
 		}); err != nil {
 			return err
 		}
@@ -216,7 +217,7 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 		TenantID: ref.tenant, AssetID: ref.asset, Score: int32(h.Score), Reasons: js,
 		Hint: hintNames[h.Hint.Kind], HintDescription: h.Hint.Text,
 		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,
-		RepairSpendPercent: int32(h.Hint.SpendPercent), ComputeTime: now,
+		RepairSpendPercent: int32(h.Hint.SpendPercent),
 	})
 }
 
