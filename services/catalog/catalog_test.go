@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -117,14 +116,14 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 			declared[string(pkg[1])+"."+string(m[1])] = f
 		}
 	}
-	served := map[string]string{} // full service name → catalog entry
-	// A pool that is never used: a service's job queue (platform/jobs) is
-	// built over one, and pgxpool connects only when asked for a connection.
-	pool, err := pgxpool.New(context.Background(), "postgres://steward@127.0.0.1:1/unused")
+	// A pool that never connects (pgxpool dials on first use): a service
+	// may build its job queue on the database at registration.
+	pool, err := pgxpool.New(t.Context(), "postgres://steward@127.0.0.1:1/unused")
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
+	served := map[string]string{} // full service name → catalog entry
 	for _, s := range catalog.GRPCServices() {
 		svcs, err := s.Register(platformcatalog.Env{DB: tenantdb.New(pool), DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {

@@ -16,6 +16,7 @@ import (
 	"steward.dev/db/dbtest"
 	"steward.dev/db/seed"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/jobs"
@@ -167,7 +168,7 @@ func serveInsight(t *testing.T) (*servertest.Env, maintenancev1.InsightServiceCl
 
 // TestSeededUsagePredictionsLandInTheirRange is the issue's "predictions on
 // a seeded usage series land within their stated range", through the real
-// server: twelve furnaces with three years of seasonal run-hours, a filter
+// server: 24 furnaces with three years of seasonal run-hours, a filter
 // plan each; the day each meter really reaches its limit (the simulation
 // continued past the last usageReading) lies in the range GetAssetInsight states
 // for at least 90% of them, and every one is predicted seasonally.
@@ -175,7 +176,7 @@ func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
 	h := newInsightHousehold(t, env)
-	const furnaces = 12
+	const furnaces = 24
 	inside := 0
 	for seed := range uint64(furnaces) {
 		limit := 150 + 30*float64(seed)
@@ -212,9 +213,10 @@ func TestSeededUsagePredictionsLandInTheirRange(t *testing.T) {
 	}
 }
 
-// TestAssetInsightHealthAndRecompute: a stored insight is answered as it was
-// computed until :recompute, which sees a repair recorded since; repairs at
-// half the price new turn the hint to replacing.
+// TestAssetInsightHealthAndRecompute: Get computes what it has not, and
+// again when the asset's work changed (a repair and an overdue task
+// recorded since), else answers what it stored; :recompute computes now;
+// repairs at half the price new turn the hint to replacing.
 func TestAssetInsightHealthAndRecompute(t *testing.T) {
 	t.Parallel()
 	env, c := serveInsight(t)
@@ -239,12 +241,22 @@ func TestAssetInsightHealthAndRecompute(t *testing.T) {
 		VALUES ($1, $2, $3, $4, 'maintenance', 'Run a drum cleaning cycle', 'open', $5, 3)`,
 		h.id, uuid.New(), h.home, a, insightNow.AddDate(0, 0, -40))
 
-	stale, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	// Get sees the work recorded since it last computed, at once.
+	fresh, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if stale.GetHealthScore() != 100 || !stale.GetComputeTime().AsTime().Equal(first.GetComputeTime().AsTime()) {
-		t.Errorf("Get recomputed: score %d at %v", stale.GetHealthScore(), stale.GetComputeTime().AsTime())
+	if fresh.GetHealthScore() != 84 {
+		t.Errorf("Get after new work: score %d, want 84", fresh.GetHealthScore())
+	}
+	// Unchanged since, it answers what it stored.
+	h.exec("UPDATE maintenance.asset_health SET score = 11 WHERE tenant_id = $1 AND asset_id = $2", h.id, a)
+	again, err := c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.GetHealthScore() != 11 || !again.GetComputeTime().AsTime().Equal(fresh.GetComputeTime().AsTime()) {
+		t.Errorf("Get with nothing new recomputed: score %d at %v", again.GetHealthScore(), again.GetComputeTime().AsTime())
 	}
 
 	// A MEMBER may recompute (maintenance.read): see the contract for why.
@@ -273,6 +285,27 @@ func TestAssetInsightHealthAndRecompute(t *testing.T) {
 		[]any{h.id, a}, &score)
 	if score != 84 {
 		t.Errorf("stored score %d, want 84", score)
+	}
+
+	// Retired in Assets: out of use, it has no insight, and the night drops
+	// what it had.
+	h.exec("UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, a)
+	_, err = c.GetAssetInsight(h.as(h.member), &maintenancev1.GetAssetInsightRequest{Name: name})
+	if status.Code(err) != codes.FailedPrecondition || apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("Get of a retired asset: %v, want FAILED_PRECONDITION ASSET_RETIRED", err)
+	}
+	_, err = c.RecomputeAssetInsight(h.as(h.member), &maintenancev1.RecomputeAssetInsightRequest{Name: name})
+	if status.Code(err) != codes.FailedPrecondition || apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("Recompute of a retired asset: %v, want FAILED_PRECONDITION ASSET_RETIRED", err)
+	}
+	db := tenantdb.New(env.DB.AppPool(t))
+	if n, err := server.RecomputeTenant(scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id}), db, h.id, insightNow); err != nil || n != 0 {
+		t.Fatalf("RecomputeTenant: %d, %v", n, err)
+	}
+	var rows int
+	dbtest.QueryRowAsTenant(t, env.Owner, h.id, "SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1", []any{h.id}, &rows)
+	if rows != 0 {
+		t.Errorf("%d health rows of a retired asset after the night", rows)
 	}
 }
 
@@ -389,7 +422,7 @@ func TestSeededHouseholdInsight(t *testing.T) {
 			t.Fatal(err)
 		}
 		dbtest.QueryRowAsTenant(t, env.Owner, seed.HouseholdTenantID, `SELECT (SELECT count(*) FROM maintenance.asset_health WHERE tenant_id = $1),
-			(SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND NOT deleted)`, []any{seed.HouseholdTenantID}, &computed, &assets)
+			(SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired')`, []any{seed.HouseholdTenantID}, &computed, &assets)
 		if pending == 0 && computed == assets {
 			t.Logf("the first night computed %d assets", computed)
 			break

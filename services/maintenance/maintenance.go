@@ -18,6 +18,7 @@ import (
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/rpcclient"
 	"steward.dev/services/maintenance/internal/dashboard"
+	"steward.dev/services/maintenance/internal/plan"
 	"steward.dev/services/maintenance/internal/server"
 )
 
@@ -35,14 +36,18 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
 		}
 		assets := assetsv1.NewAssetServiceClient(conn)
-		// The service's queue: each tenant's nightly recompute of insight.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: "maintenance", Logger: env.Logger,
-			Workers: func(w *river.Workers) { river.AddWorker(w, &server.NightlyInsightWorker{DB: env.DB, Now: now}) }})
+		// One queue for the service's jobs; each part adds its workers.
+		generate := plan.NewGenerateWorker(env.DB, now)
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: plan.Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, generate)
+			river.AddWorker(w, &server.NightlyInsightWorker{DB: env.DB, Now: now})
+		}})
 		if err != nil {
 			return nil, err
 		}
+		generate.SetQueue(queue)
 		return []grpcserver.Service{
-			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
 			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
 			{Desc: &maintenancev1.InsightService_ServiceDesc, Impl: server.NewInsightServer(env.DB, queue, now)},
 			{Desc: dashboard.Constraints.Register(&maintenancev1.DashboardService_ServiceDesc), Impl: dashboard.New(env.DB, now)},

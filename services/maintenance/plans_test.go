@@ -480,3 +480,37 @@ func TestGeneratorIsIdempotentUnderConcurrency(t *testing.T) {
 		t.Errorf("open tasks went from %d to %d", open, after)
 	}
 }
+
+// TestDailyGenerationJob: the tenant's generation runs as a River job of
+// the server's queue, once a day per tenant (the day in its arguments), and
+// makes the tasks that came within their horizon since; it schedules the
+// next day's run in the same transaction.
+func TestDailyGenerationJob(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 1, 5, 9, 0))
+	h := f.household(newYork, "north")
+	heater := h.asset("water-heater")
+	far := h.plan(heater, "Flush", "2027-06-01", 14, &trig{IntervalCount: 1, IntervalUnit: yearly, Anchor: fixed})
+	// Two months on, another plan's create asks for that day's run, which
+	// finds the first plan's occurrence within its horizon.
+	f.clock.set(at(t, newYork, 2027, 4, 20, 9, 0))
+	h.plan(h.asset("smoke-detector"), "Test", "2027-04-20", 3, &trig{IntervalCount: 1, IntervalUnit: monthly, Anchor: fixed})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + far.GetName() + `"`}))(t).GetTasks()
+		if len(tasks) == 1 && tasks[0].GetDueDate() == "2027-06-01" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the day's generation job made no task for the far plan: %v", tasks)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var runs, next int
+	dbtest.QueryRowAsTenant(t, f.env.Owner, h.id, `SELECT count(*) FILTER (WHERE args->>'day' IN ('2027-01-05', '2027-04-20')),
+		count(*) FILTER (WHERE args->>'day' = '2027-04-21' AND state = 'scheduled')
+		FROM jobs.river_job WHERE kind = 'maintenance_generate' AND args->>'tenant_id' = $1`, []any{h.id.String()}, &runs, &next)
+	if runs != 2 || next != 1 {
+		t.Errorf("generation jobs: %d runs for the two days, %d scheduled for the next; want 2 and 1", runs, next)
+	}
+}

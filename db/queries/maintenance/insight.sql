@@ -30,7 +30,7 @@ WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.state = 'active'
 ORDER BY p.plan_id;
 
 -- name: ListInsightReadings :many
-SELECT meter, value, read_time, reset FROM maintenance.reading_facts
+SELECT meter, unit, value, read_time, reset FROM maintenance.reading_facts
 WHERE tenant_id = $1 AND asset_id = $2
 ORDER BY meter, read_time;
 
@@ -45,16 +45,18 @@ WHERE tenant_id = $1 AND asset_id = $2
 -- name: DeletePlanPredictions :exec
 DELETE FROM maintenance.plan_predictions WHERE tenant_id = $1 AND asset_id = $2;
 
+-- compute_time is the database's clock, as plans' and tasks' update_time
+-- are, so that InsightIsFresh compares like with like.
 -- name: InsertPlanPrediction :exec
 INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date,
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11);
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now());
 
 -- InsertAssetHealth inserts the asset's health or replaces it.
 -- name: InsertAssetHealth :exec
 INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
   repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (tenant_id, asset_id) DO UPDATE
 SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
     repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
@@ -79,7 +81,7 @@ ORDER BY pp.predicted_date NULLS LAST, pp.plan_id;
 -- pages after an asset id.
 -- name: ListInsightAssets :many
 SELECT home_id, asset_id FROM maintenance.asset_facts
-WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
+WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired' AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3;
 
@@ -90,3 +92,27 @@ SELECT time_zone FROM maintenance.home_facts
 WHERE tenant_id = $1 AND NOT deleted
 ORDER BY home_id
 LIMIT 1;
+
+-- DeleteRetiredAssetHealth drops the health of assets retired or deleted
+-- since it was computed: they are out of use, not at risk.
+-- name: DeleteRetiredAssetHealth :exec
+DELETE FROM maintenance.asset_health h
+WHERE h.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = h.tenant_id AND a.asset_id = h.asset_id AND (a.deleted OR a.status = 'retired'));
+
+-- DeleteRetiredPlanPredictions drops the predictions of those assets' plans.
+-- name: DeleteRetiredPlanPredictions :exec
+DELETE FROM maintenance.plan_predictions pp
+WHERE pp.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = pp.tenant_id AND a.asset_id = pp.asset_id AND (a.deleted OR a.status = 'retired'));
+
+-- InsightIsFresh says whether the asset's stored insight is newer than
+-- everything it was computed from: no plan or task written, no reading
+-- taken and no fact of the asset synced since (false when there is none).
+-- name: InsightIsFresh :one
+WITH h AS (SELECT compute_time FROM maintenance.asset_health WHERE tenant_id = $1 AND asset_id = $2)
+SELECT (EXISTS (SELECT 1 FROM h)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.plans p, h WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.update_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.tasks t, h WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.update_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.reading_facts r, h WHERE r.tenant_id = $1 AND r.asset_id = $2 AND r.read_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.asset_facts a, h WHERE a.tenant_id = $1 AND a.asset_id = $2 AND a.sync_time > h.compute_time))::bool AS fresh;

@@ -87,8 +87,14 @@ func unitSingular(u string) string {
 }
 
 // rateString writes a weekly rate as "~41 hours a week", falling back to a
-// month or a year when a week's usage is under one unit.
-func rateString(weekly float64, unit string, seasonal bool) string {
+// month or a year when a week's usage is under one unit, and to "almost no
+// use" when a year's would round to nothing. A seasonal rate is the rate
+// at this time of year.
+func rateString(weekly float64, unit string, m Method) string {
+	when := " lately"
+	if m == MethodSeasonal {
+		when = " at this time of year"
+	}
 	v, per := weekly, "a week"
 	if v < 1 {
 		v, per = weekly*365.25/12/7, "a month"
@@ -96,9 +102,12 @@ func rateString(weekly float64, unit string, seasonal bool) string {
 	if v < 1 {
 		v, per = weekly*365.25/7, "a year"
 	}
+	if v < 0.05 {
+		return "almost no use" + when
+	}
 	s := "~" + rounded(v) + " " + unitPlural(unit) + " " + per
-	if seasonal {
-		s += " at this time of year"
+	if m == MethodSeasonal {
+		s += when
 	}
 	return s
 }

@@ -3,6 +3,7 @@ package insight
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"time"
 )
@@ -124,8 +125,7 @@ func Score(a Asset, work []Work, today time.Time) Health {
 	today = civil(today)
 	var reasons []Reason
 	used, lifeKnown := lifeUsed(a, today)
-	if lifeKnown && used > 0.5 {
-		pts := int(min(float64(maxAgePoints), 80*(used-0.5)+0.5))
+	if pts := int(min(float64(maxAgePoints), 80*(used-0.5)+0.5)); lifeKnown && pts > 0 {
 		reasons = append(reasons, Reason{Code: ReasonAge, Points: pts, Text: fmt.Sprintf("%s of its expected %s used (%d%%)",
 			years(ageMonths(a, today)), years(float64(a.LifespanMonths)), int(used*100))})
 	}
@@ -199,7 +199,7 @@ func hint(a Asset, used float64, lifeKnown bool, repairs int, spend int64, curre
 			repairYears, money(spend, currency), h.SpendPercent, money(a.PurchaseCostMinor, a.PurchaseCurrency))
 	case lifeKnown && used >= replaceLifeShare:
 		h.Kind = HintReplace
-		h.Text = fmt.Sprintf("consider replacing it: %d%% of its expected %s life is used", int(used*100), years(float64(a.LifespanMonths)))
+		h.Text = fmt.Sprintf("consider replacing it: it has lived %d%% of the %s expected of it", int(used*100), years(float64(a.LifespanMonths)))
 	case repairs > 0 && costKnown:
 		h.Kind = HintRepair
 		h.Text = fmt.Sprintf("repairing still pays: repairs in the last %d years cost %s, %d%% of the %s it cost new",
@@ -247,8 +247,8 @@ func years(months float64) string {
 	if months < 12 {
 		return count(int(months+0.5), "month")
 	}
-	y := months / 12
-	if y == float64(int(y)) {
+	y := math.Round(months/12*10) / 10
+	if y == math.Trunc(y) {
 		return count(int(y), "year")
 	}
 	return fmt.Sprintf("%.1f years", y)

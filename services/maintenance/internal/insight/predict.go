@@ -75,14 +75,14 @@ func quantile(df int) float64 {
 		t  float64
 	}{{3, 3.182}, {4, 2.776}, {5, 2.571}, {6, 2.447}, {7, 2.365}, {8, 2.306}, {9, 2.262}, {10, 2.228},
 		{12, 2.179}, {15, 2.131}, {20, 2.086}, {30, 2.042}, {60, 2.000}, {120, 1.980}}
-	t := 1.960
+	t := table[0].t // fewer than 3 are never fitted; 3 is the widest there is
 	for _, row := range table {
 		if df >= row.df {
 			t = row.t
 		}
 	}
-	if df < 3 {
-		return table[0].t
+	if df >= 1000 {
+		t = 1.960
 	}
 	return t
 }
@@ -127,7 +127,7 @@ func Predict(plan Plan, readings []Reading, now time.Time, loc *time.Location) P
 	used := usedSince(plan, ivs, latestRaw)
 	remaining := plan.MeterInterval - used
 	limit := fmt.Sprintf("the %s-%s limit (%s)", number(plan.MeterInterval), unitSingular(plan.Unit), plan.Title)
-	rate := rateString(p.WeeklyRate, plan.Unit, m.seasonal)
+	rate := rateString(p.WeeklyRate, plan.Unit, p.Method)
 	if remaining <= 0 {
 		c := cumulativeOf(ivs)
 		d := localDate(c.firstAtLeast(c.at(plan.LastDone)+plan.MeterInterval), loc)

@@ -36,9 +36,9 @@ const (
 	blockDays         = 14.0 // the shortest residual block
 	seasonalVariance  = 0.6  // the seasonal fit's share of the flat fit's variance below which it is used
 	minDegreesFreedom = 3
-	// floorShare bounds a block's expected usage below, as a share of the
-	// mean block's, so a block the model expects (almost) nothing of
-	// cannot blow the spread up by dividing by (almost) zero.
+	// floorShare bounds a block's ∫rate²dt below, as a share of the mean
+	// block's, so a block the model expects (almost) nothing of cannot
+	// blow the spread up by dividing by (almost) zero.
 	floorShare = 0.05
 )
 

@@ -3,18 +3,17 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/aip"
+	"steward.dev/platform/apierror"
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
@@ -53,9 +52,10 @@ func parseInsight(field, name string) (assetRef, error) {
 	return assetRef{tenant: n.ID("tenant"), home: n.ID("home"), asset: n.ID("asset")}, nil
 }
 
-// GetAssetInsight answers the stored insight, computing it first when the
-// nightly job has not reached the asset yet (a new asset, or a tenant whose
-// nightly chain this starts).
+// GetAssetInsight answers the stored insight, computing it first when it
+// is missing (a new asset, or a tenant whose nightly chain this starts) or
+// older than a plan, task, reading or fact of the asset: a completed task
+// shows in the health at once, not the next night.
 func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.GetAssetInsightRequest) (*maintenancev1.AssetInsight, error) {
 	ref, err := parseInsight("name", req.GetName())
 	if err != nil {
@@ -64,18 +64,24 @@ func (s *InsightServer) GetAssetInsight(ctx context.Context, req *maintenancev1.
 	var out *maintenancev1.AssetInsight
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		if _, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset}); err != nil {
+		a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
+		if err != nil {
 			return err // another tenant's, or unknown: NOT_FOUND
 		}
-		if _, err := q.GetAssetHealth(ctx, store.GetAssetHealthParams{TenantID: ref.tenant, AssetID: ref.asset}); errors.Is(err, pgx.ErrNoRows) {
+		if err := inUse(a); err != nil {
+			return err
+		}
+		fresh, err := q.InsightIsFresh(ctx, store.InsightIsFreshParams{TenantID: ref.tenant, AssetID: ref.asset})
+		if err != nil {
+			return err
+		}
+		if !fresh {
 			if err := recompute(ctx, q, ref, s.now()); err != nil {
 				return err
 			}
 			if err := ScheduleNightlyInsight(ctx, s.jobs, tx, ref.tenant, s.now()); err != nil {
 				return err
 			}
-		} else if err != nil {
-			return err
 		}
 		out, err = read(ctx, q, ref)
 		return err
@@ -104,10 +110,11 @@ func (s *InsightServer) RecomputeAssetInsight(ctx context.Context, req *maintena
 	return out, err
 }
 
-// RecomputeTenant recomputes the insight of every asset of the tenant in
-// ctx's scope, each asset in a transaction of its own so that one asset's
-// failure or a long run holds no locks on the rest: the nightly job's work.
-// It returns how many assets it computed.
+// RecomputeTenant recomputes the insight of every asset in use of the
+// tenant in ctx's scope, each asset in a transaction of its own so that one
+// asset's failure or a long run holds no locks on the rest, and drops the
+// insight of assets retired or deleted since: the nightly job's work. It
+// returns how many assets it computed.
 func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now time.Time) (int, error) {
 	const page = 200
 	after, done := uuid.Nil, 0
@@ -125,9 +132,24 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 			after = a.AssetID
 		}
 		if len(assets) < page {
-			return done, nil
+			break
 		}
 	}
+	q := store.New(db.Scoped(ctx))
+	if err := q.DeleteRetiredPlanPredictions(ctx, tenant); err != nil {
+		return done, err
+	}
+	return done, q.DeleteRetiredAssetHealth(ctx, tenant)
+}
+
+// inUse refuses a retired asset: it is out of use, so it has no due dates
+// and no health to watch (the nightly job drops what it had).
+func inUse(a store.GetInsightAssetRow) error {
+	if a.Status == "retired" {
+		return apierror.FailedPrecondition(maintenancev1.ErrorReason_ERROR_REASON_ASSET_RETIRED,
+			"the asset is retired: it has no insight")
+	}
+	return nil
 }
 
 // recompute reads the asset, its plans, readings and work, runs the insight
@@ -138,6 +160,9 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	}
 	a, err := q.GetInsightAsset(ctx, store.GetInsightAssetParams{TenantID: ref.tenant, HomeID: ref.home, AssetID: ref.asset})
 	if err != nil {
+		return err
+	}
+	if err := inUse(a); err != nil {
 		return err
 	}
 	loc, err := aip.LoadTimeZone(a.TimeZone)
@@ -154,21 +179,22 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 	if err != nil {
 		return err
 	}
-	readings := map[string][]insight.Reading{}
+	readings, units := map[string][]insight.Reading{}, map[string]string{}
 	for _, r := range rows {
 		readings[r.Meter] = append(readings[r.Meter], insight.Reading{Time: r.ReadTime, Value: r.Value, Reset: r.Reset})
+		units[r.Meter] = r.Unit
 	}
 	if err := q.DeletePlanPredictions(ctx, store.DeletePlanPredictionsParams{TenantID: ref.tenant, AssetID: ref.asset}); err != nil {
 		return err
 	}
 	for _, p := range plans {
 		plan := planOf(p, loc)
-		pr := insight.Predict(plan, readings[plan.Meter], now, loc)
+		pr := insight.Predict(plan, readings[meterOf(plan, units)], now, loc)
 		if err := q.InsertPlanPrediction(ctx, store.InsertPlanPredictionParams{
 			TenantID: ref.tenant, PlanID: p.PlanID, AssetID: ref.asset,
 			Method: methodNames[pr.Method], Trigger: triggerNames[pr.Trigger],
 			PredictedDate: dateOf(pr.Date), EarliestDate: dateOf(pr.Earliest), LatestDate: dateOf(pr.Latest),
-			WeeklyUsage: pr.WeeklyRate, Explanation: pr.Explanation, ComputeTime: now,
+			WeeklyUsage: pr.WeeklyRate, Explanation: pr.Explanation,
 		}); err != nil {
 			return err
 		}
@@ -191,8 +217,31 @@ func recompute(ctx context.Context, q *store.Queries, ref assetRef, now time.Tim
 		TenantID: ref.tenant, AssetID: ref.asset, Score: int32(h.Score), Reasons: js,
 		Hint: hintNames[h.Hint.Kind], HintDescription: h.Hint.Text,
 		RepairSpendMinor: h.Hint.RepairSpendMinor, RepairSpendCurrency: a.PurchaseCostCurrency,
-		RepairSpendPercent: int32(h.Hint.SpendPercent), ComputeTime: now,
+		RepairSpendPercent: int32(h.Hint.SpendPercent),
 	})
+}
+
+// meterOf is the meter whose readings a plan's usage trigger counts: the
+// meter it names, or else the asset's one meter of the plan's unit (a
+// template's "runtime" on an air conditioner whose household records
+// "compressor" hours).
+func meterOf(plan insight.Plan, units map[string]string) string {
+	if _, ok := units[plan.Meter]; ok || plan.Meter == "" {
+		return plan.Meter
+	}
+	match := ""
+	for meter, unit := range units {
+		if unit == plan.Unit {
+			if match != "" {
+				return plan.Meter // two of that unit: which one is the household's to say
+			}
+			match = meter
+		}
+	}
+	if match == "" {
+		return plan.Meter
+	}
+	return match
 }
 
 // planOf is what the insight package needs of a plan row. A plan never done

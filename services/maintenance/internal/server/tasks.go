@@ -86,9 +86,12 @@ func NewTaskServer(db *tenantdb.DB, assets assetsv1.AssetServiceClient, now func
 		},
 		Revision:    func(r taskRow) int64 { return r.Revision },
 		Fingerprint: func(r taskRow) []byte { return r.RequestFingerprint },
-		Mutable:     []string{"asset", "kind", "display_name", "description", "due_date", "lead_days"},
-		Required:    []string{"display_name", "due_date"},
-		Proto:       func(r taskRow, _ resname.Name) *maintenancev1.Task { return taskToProto(r) },
+		// status and cost are the task's methods' (the contract says an
+		// update ignores them): listed so that a task sent back whole is
+		// accepted, never applied.
+		Mutable:  []string{"asset", "kind", "display_name", "description", "due_date", "lead_days", "status", "cost"},
+		Required: []string{"display_name", "due_date"},
+		Proto:    func(r taskRow, _ resname.Name) *maintenancev1.Task { return taskToProto(r) },
 	}
 	return s
 }

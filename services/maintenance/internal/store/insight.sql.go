@@ -27,6 +27,31 @@ func (q *Queries) DeletePlanPredictions(ctx context.Context, arg DeletePlanPredi
 	return err
 }
 
+const deleteRetiredAssetHealth = `-- name: DeleteRetiredAssetHealth :exec
+DELETE FROM maintenance.asset_health h
+WHERE h.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = h.tenant_id AND a.asset_id = h.asset_id AND (a.deleted OR a.status = 'retired'))
+`
+
+// DeleteRetiredAssetHealth drops the health of assets retired or deleted
+// since it was computed: they are out of use, not at risk.
+func (q *Queries) DeleteRetiredAssetHealth(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRetiredAssetHealth, tenantID)
+	return err
+}
+
+const deleteRetiredPlanPredictions = `-- name: DeleteRetiredPlanPredictions :exec
+DELETE FROM maintenance.plan_predictions pp
+WHERE pp.tenant_id = $1 AND EXISTS (SELECT 1 FROM maintenance.asset_facts a
+  WHERE a.tenant_id = pp.tenant_id AND a.asset_id = pp.asset_id AND (a.deleted OR a.status = 'retired'))
+`
+
+// DeleteRetiredPlanPredictions drops the predictions of those assets' plans.
+func (q *Queries) DeleteRetiredPlanPredictions(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, deleteRetiredPlanPredictions, tenantID)
+	return err
+}
+
 const getAssetHealth = `-- name: GetAssetHealth :one
 SELECT score, reasons, hint, hint_description, repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time
 FROM maintenance.asset_health
@@ -131,7 +156,7 @@ func (q *Queries) GetTenantTimeZone(ctx context.Context, tenantID uuid.UUID) (st
 const insertAssetHealth = `-- name: InsertAssetHealth :exec
 INSERT INTO maintenance.asset_health (tenant_id, asset_id, score, reasons, hint, hint_description,
   repair_spend_minor, repair_spend_currency, repair_spend_percent, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
 ON CONFLICT (tenant_id, asset_id) DO UPDATE
 SET score = EXCLUDED.score, reasons = EXCLUDED.reasons, hint = EXCLUDED.hint, hint_description = EXCLUDED.hint_description,
     repair_spend_minor = EXCLUDED.repair_spend_minor, repair_spend_currency = EXCLUDED.repair_spend_currency,
@@ -148,7 +173,6 @@ type InsertAssetHealthParams struct {
 	RepairSpendMinor    int64
 	RepairSpendCurrency pgtype.Text
 	RepairSpendPercent  int32
-	ComputeTime         time.Time
 }
 
 // InsertAssetHealth inserts the asset's health or replaces it.
@@ -163,7 +187,6 @@ func (q *Queries) InsertAssetHealth(ctx context.Context, arg InsertAssetHealthPa
 		arg.RepairSpendMinor,
 		arg.RepairSpendCurrency,
 		arg.RepairSpendPercent,
-		arg.ComputeTime,
 	)
 	return err
 }
@@ -171,7 +194,7 @@ func (q *Queries) InsertAssetHealth(ctx context.Context, arg InsertAssetHealthPa
 const insertPlanPrediction = `-- name: InsertPlanPrediction :exec
 INSERT INTO maintenance.plan_predictions (tenant_id, plan_id, asset_id, method, trigger, predicted_date,
   earliest_date, latest_date, weekly_usage, explanation, compute_time)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
 `
 
 type InsertPlanPredictionParams struct {
@@ -185,9 +208,10 @@ type InsertPlanPredictionParams struct {
 	LatestDate    pgtype.Date
 	WeeklyUsage   float64
 	Explanation   string
-	ComputeTime   time.Time
 }
 
+// compute_time is the database's clock, as plans' and tasks' update_time
+// are, so that InsightIsFresh compares like with like.
 func (q *Queries) InsertPlanPrediction(ctx context.Context, arg InsertPlanPredictionParams) error {
 	_, err := q.db.Exec(ctx, insertPlanPrediction,
 		arg.TenantID,
@@ -200,14 +224,37 @@ func (q *Queries) InsertPlanPrediction(ctx context.Context, arg InsertPlanPredic
 		arg.LatestDate,
 		arg.WeeklyUsage,
 		arg.Explanation,
-		arg.ComputeTime,
 	)
 	return err
 }
 
+const insightIsFresh = `-- name: InsightIsFresh :one
+WITH h AS (SELECT compute_time FROM maintenance.asset_health WHERE tenant_id = $1 AND asset_id = $2)
+SELECT (EXISTS (SELECT 1 FROM h)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.plans p, h WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.update_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.tasks t, h WHERE t.tenant_id = $1 AND t.asset_id = $2 AND t.update_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.reading_facts r, h WHERE r.tenant_id = $1 AND r.asset_id = $2 AND r.read_time > h.compute_time)
+  AND NOT EXISTS (SELECT 1 FROM maintenance.asset_facts a, h WHERE a.tenant_id = $1 AND a.asset_id = $2 AND a.sync_time > h.compute_time))::bool AS fresh
+`
+
+type InsightIsFreshParams struct {
+	TenantID uuid.UUID
+	AssetID  uuid.UUID
+}
+
+// InsightIsFresh says whether the asset's stored insight is newer than
+// everything it was computed from: no plan or task written, no reading
+// taken and no fact of the asset synced since (false when there is none).
+func (q *Queries) InsightIsFresh(ctx context.Context, arg InsightIsFreshParams) (bool, error) {
+	row := q.db.QueryRow(ctx, insightIsFresh, arg.TenantID, arg.AssetID)
+	var fresh bool
+	err := row.Scan(&fresh)
+	return fresh, err
+}
+
 const listInsightAssets = `-- name: ListInsightAssets :many
 SELECT home_id, asset_id FROM maintenance.asset_facts
-WHERE tenant_id = $1 AND NOT deleted AND asset_id > $2
+WHERE tenant_id = $1 AND NOT deleted AND status <> 'retired' AND asset_id > $2
 ORDER BY asset_id
 LIMIT $3
 `
@@ -310,7 +357,7 @@ func (q *Queries) ListInsightPlans(ctx context.Context, arg ListInsightPlansPara
 }
 
 const listInsightReadings = `-- name: ListInsightReadings :many
-SELECT meter, value, read_time, reset FROM maintenance.reading_facts
+SELECT meter, unit, value, read_time, reset FROM maintenance.reading_facts
 WHERE tenant_id = $1 AND asset_id = $2
 ORDER BY meter, read_time
 `
@@ -322,6 +369,7 @@ type ListInsightReadingsParams struct {
 
 type ListInsightReadingsRow struct {
 	Meter    string
+	Unit     string
 	Value    float64
 	ReadTime time.Time
 	Reset    bool
@@ -338,6 +386,7 @@ func (q *Queries) ListInsightReadings(ctx context.Context, arg ListInsightReadin
 		var i ListInsightReadingsRow
 		if err := rows.Scan(
 			&i.Meter,
+			&i.Unit,
 			&i.Value,
 			&i.ReadTime,
 			&i.Reset,

@@ -32,12 +32,13 @@ const (
 // whether repairing it still pays. Recomputed nightly for every asset of a
 // tenant, and on demand for one.
 type InsightServiceClient interface {
-	// Gets an asset's insight as last computed (computing it first if it never
-	// was).
+	// Gets an asset's insight, computed again first when a plan, task, meter
+	// reading or fact of the asset changed since it last was (or it never was).
 	//
 	// Anyone who reads maintenance may (OWNER, MEMBER; a school's ADMIN and
 	// TEACHER). Another tenant's asset, or one Maintenance has not heard of, is
-	// NOT_FOUND.
+	// NOT_FOUND; a retired asset is out of use and has none (FAILED_PRECONDITION
+	// ASSET_RETIRED).
 	GetAssetInsight(ctx context.Context, in *GetAssetInsightRequest, opts ...grpc.CallOption) (*AssetInsight, error)
 	// Recomputes an asset's insight now, from its current readings and work,
 	// and answers it.
@@ -86,12 +87,13 @@ func (c *insightServiceClient) RecomputeAssetInsight(ctx context.Context, in *Re
 // whether repairing it still pays. Recomputed nightly for every asset of a
 // tenant, and on demand for one.
 type InsightServiceServer interface {
-	// Gets an asset's insight as last computed (computing it first if it never
-	// was).
+	// Gets an asset's insight, computed again first when a plan, task, meter
+	// reading or fact of the asset changed since it last was (or it never was).
 	//
 	// Anyone who reads maintenance may (OWNER, MEMBER; a school's ADMIN and
 	// TEACHER). Another tenant's asset, or one Maintenance has not heard of, is
-	// NOT_FOUND.
+	// NOT_FOUND; a retired asset is out of use and has none (FAILED_PRECONDITION
+	// ASSET_RETIRED).
 	GetAssetInsight(context.Context, *GetAssetInsightRequest) (*AssetInsight, error)
 	// Recomputes an asset's insight now, from its current readings and work,
 	// and answers it.
