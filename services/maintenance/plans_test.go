@@ -1,6 +1,7 @@
 package maintenance_test
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,10 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance/internal/plan"
+	"steward.dev/services/maintenance/internal/store"
 )
 
 type trig = maintenancev1.Trigger
@@ -546,5 +551,37 @@ func TestRetiredAssets(t *testing.T) {
 	}
 	if tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + p.GetName() + `"`}))(t).GetTasks(); len(tasks) != 0 {
 		t.Errorf("retired asset's plan has tasks %v", tasks)
+	}
+}
+
+// TestApplyCategoryTemplatesForTheSync: the function the sync from Assets
+// calls for a newly seen asset, in its own transaction, creates the
+// category's plans once; a retired asset gets none.
+func TestApplyCategoryTemplatesForTheSync(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 3, 1, 9, 0))
+	h := f.household(newYork, "north")
+	car, mower := idOf(h.asset("vehicle")), idOf(h.asset("lawn-equipment"))
+	dbtest.ExecAsTenant(t, f.env.Owner, h.id, "UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, mower)
+	apply := func(asset uuid.UUID) int {
+		t.Helper()
+		ctx := scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id, Kind: "household"})
+		var n int
+		err := f.app.InTx(ctx, func(tx tenantdb.DBTX) error {
+			q := store.New(tx)
+			fact, err := q.GetAssetFact(ctx, store.GetAssetFactParams{TenantID: h.id, AssetID: asset})
+			if err != nil {
+				return err
+			}
+			n, err = plan.ApplyCategoryTemplates(ctx, tx, q, fact)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if first, again, retired := apply(car), apply(car), apply(mower); first != 2 || again != 0 || retired != 0 {
+		t.Errorf("applied to the car %d then %d plans, to the retired mower %d; want 2, 0, 0", first, again, retired)
 	}
 }
