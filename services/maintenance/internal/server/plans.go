@@ -133,15 +133,14 @@ func triggerFromProto(field string, in *maintenancev1.Trigger) (trigger, error) 
 		t.meterUnit = pgtype.Text{String: meterUnits.ToDB(in.GetMeterUnit()), Valid: true}
 		t.meterInterval = pgtype.Float8{Float64: in.GetMeterInterval(), Valid: true}
 	}
-	if err := t.recurrence(time.Time{}, "").Check(); err != nil {
+	// The rules between the parts are the recurrence's, which hold for any
+	// start date and hemisphere.
+	rec := plan.Trigger{IntervalCount: t.intervalCount, IntervalUnit: t.intervalUnit, Anchor: t.anchor, Season: t.season,
+		MeterInterval: t.meterInterval}.Recurrence("")
+	if err := rec.Check(); err != nil {
 		return t, apierror.InvalidField(field, err.Error())
 	}
 	return t, nil
-}
-
-func (t trigger) recurrence(start time.Time, hemisphere string) recurrence.Trigger {
-	return plan.Trigger{IntervalCount: t.intervalCount, IntervalUnit: t.intervalUnit, Anchor: t.anchor, Season: t.season,
-		MeterInterval: t.meterInterval, StartDate: pgtype.Date{Time: start, Valid: true}}.Recurrence(hemisphere)
 }
 
 // planFields are a plan's mutable columns, from a request.

@@ -312,7 +312,7 @@ func bindTaskFilter(filter string, tenant uuid.UUID, p *store.ListTasksParams) e
 func (s *TaskServer) UpdateTask(ctx context.Context, req *maintenancev1.UpdateTaskRequest) (*maintenancev1.Task, error) {
 	in := req.GetTask()
 	return s.tasks.Update(ctx, s.db, req, func(q *store.Queries, cur taskRow, mask aip.Mask) (taskRow, error) {
-		if err := open(cur.MaintenanceTask, in.GetName()); err != nil {
+		if err := checkOpen(cur.MaintenanceTask, in.GetName()); err != nil {
 			return cur, err
 		}
 		if mask.Has("asset") && in.GetAsset() != taskToProto(cur).GetAsset() {
@@ -339,8 +339,8 @@ func (s *TaskServer) UpdateTask(ctx context.Context, req *maintenancev1.UpdateTa
 	})
 }
 
-// open refuses a closed task (TASK_CLOSED).
-func open(t store.MaintenanceTask, name string) error {
+// checkOpen refuses a closed task (TASK_CLOSED).
+func checkOpen(t store.MaintenanceTask, name string) error {
 	if t.State == "open" || t.State == "in_progress" {
 		return nil
 	}
