@@ -3,10 +3,12 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
@@ -125,11 +127,15 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 		}
 		for _, a := range assets {
 			ref := assetRef{tenant: tenant, home: a.HomeID, asset: a.AssetID}
-			if err := db.InTx(ctx, func(tx tenantdb.DBTX) error { return recompute(ctx, store.New(tx), ref, now) }); err != nil {
+			after = a.AssetID
+			err := db.InTx(ctx, func(tx tenantdb.DBTX) error { return recompute(ctx, store.New(tx), ref, now) })
+			switch {
+			case errors.Is(err, pgx.ErrNoRows) || apierror.ReasonOf(err) == retiredReason:
+				continue // deleted or retired since the page was read: dropped below
+			case err != nil:
 				return done, fmt.Errorf("asset %s: %w", a.AssetID, err)
 			}
 			done++
-			after = a.AssetID
 		}
 		if len(assets) < page {
 			break
@@ -141,6 +147,9 @@ func RecomputeTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now
 	}
 	return done, q.DeleteRetiredAssetHealth(ctx, tenant)
 }
+
+// retiredReason is how inUse's refusal reads back.
+var retiredReason = apierror.Reason(maintenancev1.ErrorReason_ERROR_REASON_ASSET_RETIRED)
 
 // inUse refuses a retired asset: it is out of use, so it has no due dates
 // and no health to watch (the nightly job drops what it had).
