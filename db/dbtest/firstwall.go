@@ -58,6 +58,8 @@ func (v Victim) Values() map[string]any {
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
 		// Assets' change feed reads the rows a page of changes names.
 		"HomeIds": []uuid.UUID{v.HomeID}, "AssetIds": []uuid.UUID{v.AssetID}, "ReadingIds": []uuid.UUID{v.ReadingID},
+		// Maintenance's facts: values their CHECK constraints take.
+		"Source": "assets", "Hemisphere": "north",
 	}
 }
 
@@ -149,16 +151,14 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.EventID, v.SessionID, v.UserID}},
 		{`INSERT INTO booking.calendar_feeds (tenant_id, feed_id, family_id, secret_hash, created_by)
 			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.FamilyID, v.UserID}},
-		// Maintenance's facts, copied from Assets' change feed (whose own rows
-		// assets.changes and assets.change_counters the triggers of the rows
-		// above wrote).
+		// Maintenance's copies of the Assets facts above (schema maintenance), with the same ids.
 		{"INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Victim home', 'UTC')",
 			[]any{v.TenantID, v.HomeID}},
 		{`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, warranty_expiry_date)
 			VALUES ($1, $2, $3, 'Victim boiler', $4, '2030-01-01')`, []any{v.TenantID, v.AssetID, v.HomeID, v.CategoryID}},
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
-		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim-cursor')", []any{v.TenantID}},
+		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {
