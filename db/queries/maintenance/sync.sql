@@ -2,8 +2,9 @@
 -- (services/maintenance/internal/sync): one tenant transaction per page of
 -- changes, which also moves the tenant's cursor.
 
--- name: InsertFeedCursor :exec
--- The row LockFeedCursor locks, for a tenant's first sync.
+-- name: InsertFeedCursor :execrows
+-- The row LockFeedCursor locks, for a tenant's first sync: 1 when this is
+-- it, which makes the tenant one whose facts the sync job keeps current.
 INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, $2)
 ON CONFLICT (tenant_id, source) DO NOTHING;
 

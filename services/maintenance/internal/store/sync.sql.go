@@ -73,7 +73,7 @@ func (q *Queries) InsertAssetFact(ctx context.Context, arg InsertAssetFactParams
 	return i, err
 }
 
-const insertFeedCursor = `-- name: InsertFeedCursor :exec
+const insertFeedCursor = `-- name: InsertFeedCursor :execrows
 
 INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, $2)
 ON CONFLICT (tenant_id, source) DO NOTHING
@@ -87,10 +87,14 @@ type InsertFeedCursorParams struct {
 // The sync of Maintenance's facts from Assets' change feed
 // (services/maintenance/internal/sync): one tenant transaction per page of
 // changes, which also moves the tenant's cursor.
-// The row LockFeedCursor locks, for a tenant's first sync.
-func (q *Queries) InsertFeedCursor(ctx context.Context, arg InsertFeedCursorParams) error {
-	_, err := q.db.Exec(ctx, insertFeedCursor, arg.TenantID, arg.Source)
-	return err
+// The row LockFeedCursor locks, for a tenant's first sync: 1 when this is
+// it, which makes the tenant one whose facts the sync job keeps current.
+func (q *Queries) InsertFeedCursor(ctx context.Context, arg InsertFeedCursorParams) (int64, error) {
+	result, err := q.db.Exec(ctx, insertFeedCursor, arg.TenantID, arg.Source)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected(), nil
 }
 
 const insertReadingFact = `-- name: InsertReadingFact :exec

@@ -51,6 +51,7 @@ type Syncer struct {
 	db        *tenantdb.DB
 	assets    assetsv1.AssetServiceClient
 	templates ApplyTemplates
+	queue     Enqueuer // see KeepCurrent; nil enqueues no job
 }
 
 // New returns a Syncer writing through db and reading the feed with assets,
@@ -97,8 +98,14 @@ func (s *Syncer) apply(ctx context.Context, tenantID uuid.UUID, cursor string, p
 	next := page.GetNextPageToken()
 	err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		if err := q.InsertFeedCursor(ctx, store.InsertFeedCursorParams{TenantID: tenantID, Source: source}); err != nil {
+		first, err := q.InsertFeedCursor(ctx, store.InsertFeedCursorParams{TenantID: tenantID, Source: source})
+		if err != nil {
 			return err
+		}
+		if first == 1 {
+			if err := s.enqueueTenant(ctx, tx, tenantID); err != nil {
+				return err
+			}
 		}
 		current, err := q.LockFeedCursor(ctx, store.LockFeedCursorParams{TenantID: tenantID, Source: source})
 		if err != nil {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -67,6 +68,9 @@ type fixture struct {
 	reader assetsv1.AssetServiceClient // to the reader, which syncs
 	// job syncs with the service's own identity, as a job does.
 	job *sync.Syncer
+	// queue holds the tenants' sync jobs; tests that want them worked run
+	// its Background.
+	queue *jobs.Client
 	// assetsCalls counts the calls the syncers made to Assets.
 	assetsCalls atomic.Int64
 	// identity dials Assets with the service identity, for calls tests
@@ -107,6 +111,13 @@ func setup(t *testing.T) *fixture {
 
 	readerConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		f.job = sync.New(db, syncAssets, nil)
+		var err error
+		f.queue, err = jobs.New(db, jobs.Config{Queue: "maintenance", PollInterval: 100 * time.Millisecond,
+			Workers: func(w *river.Workers) { river.AddWorker(w, sync.NewWorker(f.job)) }})
+		if err != nil {
+			return nil, err
+		}
+		f.job.KeepCurrent(f.queue)
 		return []grpcserver.Service{{Desc: &assetsv1.AssetService_ServiceDesc, Impl: reader{db: db, facts: f.job}}}, nil
 	})
 	f.reader = assetsv1.NewAssetServiceClient(readerConn)
@@ -392,5 +403,57 @@ func TestJobSyncsWithTheServiceIdentity(t *testing.T) {
 	dbtest.QueryRowAsTenant(t, f.env.Owner, other, "SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1", []any{other}, &leaked)
 	if leaked != 0 {
 		t.Errorf("the other tenant has %d asset facts; want none", leaked)
+	}
+}
+
+// TestTenantJobKeepsFactsCurrent: a tenant's first sync enqueues the
+// tenant's job in the same transaction, once however often it syncs; worked,
+// the job brings in what changed since without any request (so with the
+// service identity), then waits for its next run.
+func TestTenantJobKeepsFactsCurrent(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	ctx := f.env.As(f.ctx(t), t, f.owner)
+	home := f.createHome(t, ctx, "ZA", "Africa/Johannesburg")
+	f.createAsset(t, ctx, home.GetName(), "Geyser", "water-heater")
+	f.read(t)
+	f.read(t)
+	countJobs := func() (n int, state string) {
+		dbtest.QueryRowAsTenant(t, f.env.Owner, f.tenant, `SELECT count(*), coalesce(min(state::text), '') FROM jobs.river_job
+			WHERE kind = 'maintenance_sync_facts' AND args->>'tenant_id' = $1`, []any{f.tenant.String()}, &n, &state)
+		return n, state
+	}
+	if n, state := countJobs(); n != 1 || state != "available" {
+		t.Fatalf("after two reads the tenant has %d sync jobs (%s); want one, available", n, state)
+	}
+	pool := f.createAsset(t, ctx, home.GetName(), "Pool pump", "pool-equipment")
+
+	events, cancel := f.queue.Subscribe(river.EventKindJobSnoozed, river.EventKindJobFailed)
+	defer cancel()
+	runCtx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- f.queue.Background().Background(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("stopping the queue: %v", err)
+		}
+	}()
+	select {
+	case e := <-events:
+		if e.Kind != river.EventKindJobSnoozed {
+			t.Fatalf("the sync job: %s, %v; want it snoozed after a refresh", e.Kind, e.Job.Errors)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("the sync job did not run within 30 s")
+	}
+	var known int
+	dbtest.QueryRowAsTenant(t, f.env.Owner, f.tenant, "SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1 AND asset_id = $2",
+		[]any{f.tenant, idOf(pool.GetName())}, &known)
+	if known != 1 {
+		t.Errorf("the pool pump, created after the last read, is known %d times after the job; want once", known)
+	}
+	if n, state := countJobs(); n != 1 || state != "scheduled" {
+		t.Errorf("after its run the tenant has %d sync jobs (%s); want the one, scheduled again", n, state)
 	}
 }
