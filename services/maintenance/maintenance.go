@@ -7,44 +7,53 @@ package maintenance
 
 import (
 	"context"
-	"errors"
+	"fmt"
+	"time"
 
 	"github.com/riverqueue/river"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/rpcclient"
+	"steward.dev/services/maintenance/internal/plan"
+	"steward.dev/services/maintenance/internal/server"
 	"steward.dev/services/maintenance/internal/sync"
 )
 
 // Queue is the service's job queue.
 const Queue = "maintenance"
 
-// Services returns the gRPC services of steward-maintenance, and the
-// background work that keeps its facts current.
-func Services(env catalog.Env) ([]grpcserver.Service, error) {
-	target, ok := env.Targets["assets"]
-	if !ok {
-		return nil, errors.New("maintenance: no address for assets")
+// Services returns the gRPC services of steward-maintenance.
+func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
+
+// ServicesWithClock is Services reading the time from now: tests stand on a
+// month end, a leap day or a DST change with it.
+func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver.Service, error) {
+	return func(env catalog.Env) ([]grpcserver.Service, error) {
+		// Calls to Assets relay the credentials of the request being served
+		// (a completion's reading is recorded as the caller); a job's carry
+		// the service identity (none configured: they fail, sending nothing).
+		conn, err := rpcclient.Dial(env.Targets["assets"], rpcclient.Options{Identity: env.ServiceIdentity})
+		if err != nil {
+			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
+		}
+		assets := assetsv1.NewAssetServiceClient(conn)
+		facts := sync.New(env.DB, assets, plan.ApplyCategoryTemplates)
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger,
+			Workers: func(w *river.Workers) { river.AddWorker(w, sync.NewWorker(facts)) }})
+		if err != nil {
+			_ = conn.Close()
+			return nil, err
+		}
+		facts.KeepCurrent(queue)
+		return []grpcserver.Service{
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
+			queue.Background(),
+			{Background: func(ctx context.Context) error { <-ctx.Done(); return conn.Close() }},
+		}, nil
 	}
-	// Relays the caller's credentials while serving a request; a job's calls
-	// carry the service identity (nil: they fail, sending nothing).
-	conn, err := rpcclient.Dial(target, rpcclient.Options{Identity: env.ServiceIdentity})
-	if err != nil {
-		return nil, err
-	}
-	facts := sync.New(env.DB, assetsv1.NewAssetServiceClient(conn), nil)
-	queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger,
-		Workers: func(w *river.Workers) { river.AddWorker(w, sync.NewWorker(facts)) }})
-	if err != nil {
-		_ = conn.Close()
-		return nil, err
-	}
-	facts.KeepCurrent(queue)
-	return []grpcserver.Service{
-		queue.Background(),
-		{Background: func(ctx context.Context) error { <-ctx.Done(); return conn.Close() }},
-	}, nil
 }
