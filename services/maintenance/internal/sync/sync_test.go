@@ -27,6 +27,7 @@ import (
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/assets"
+	"steward.dev/services/maintenance/internal/plan"
 	"steward.dev/services/maintenance/internal/sync"
 )
 
@@ -110,7 +111,7 @@ func setup(t *testing.T) *fixture {
 	f.identity = assetsv1.NewAssetServiceClient(plain)
 
 	readerConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		f.job = sync.New(db, syncAssets, nil)
+		f.job = sync.New(db, syncAssets, plan.ApplyCategoryTemplates)
 		var err error
 		f.queue, err = jobs.New(db, jobs.Config{Queue: "maintenance", PollInterval: 100 * time.Millisecond,
 			Workers: func(w *river.Workers) { river.AddWorker(w, sync.NewWorker(f.job)) }})
@@ -196,8 +197,9 @@ func (f *fixture) planState(t *testing.T, plan uuid.UUID) string {
 
 // TestFactsFollowAssets: a home, created, updated, retired and deleted
 // assets and a recorded reading, all made through Assets' API, appear in
-// Maintenance's facts after a read that refreshes them as the user; the
-// retired and the deleted asset's plans are retired, the others' stay.
+// Maintenance's facts after a read that refreshes them as the user; a newly
+// seen asset gets its category's template plans, once; the retired and the
+// deleted asset's plans are retired, the others' stay.
 func TestFactsFollowAssets(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
@@ -254,6 +256,21 @@ func TestFactsFollowAssets(t *testing.T) {
 			FROM maintenance.asset_facts WHERE tenant_id = $1 AND asset_id = $2`, []any{f.tenant, idOf(asset.GetName())},
 			&x.name, &x.category, &x.install, &x.warranty, &x.status, &x.cost, &x.currency, &x.lifespan, &x.deleted)
 		return x
+	}
+	plans := func(asset *assetsv1.Asset) string {
+		var states string
+		dbtest.QueryRowAsTenant(t, f.env.Owner, f.tenant, `SELECT coalesce(string_agg(template_id || ':' || state, ' ' ORDER BY template_id), '')
+			FROM maintenance.plans WHERE tenant_id = $1 AND asset_id = $2 AND template_id IS NOT NULL`, []any{f.tenant, idOf(asset.GetName())}, &states)
+		return states
+	}
+	for asset, want := range map[*assetsv1.Asset]string{
+		furnace: "furnace-filter:active furnace-service:active",
+		dryer:   "dryer-vent:retired",
+		heater:  "water-heater-anode:retired water-heater-flush:retired water-heater-relief-valve:retired",
+	} {
+		if got := plans(asset); got != want {
+			t.Errorf("template plans of %s: %q; want %q", asset.GetDisplayName(), got, want)
+		}
 	}
 	for _, tc := range []struct {
 		asset *assetsv1.Asset
