@@ -970,8 +970,11 @@ func (x *Attachment) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// One change of ListAssetChanges: a home, asset or meter reading written
-// (carried as it is now), or a home or asset deleted (by name).
+// One change of ListAssetChanges: a home, asset or meter reading created or
+// updated (home, asset, meter_reading: the resource as it is now; an asset
+// retired is an update, its status STATUS_RETIRED), or a home or asset
+// deleted (deleted_home, deleted_asset: its name; an asset's readings go
+// with it).
 type AssetChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The change's position in its tenant's feed: 1, 2, 3, ... in commit
@@ -1092,27 +1095,22 @@ type isAssetChange_Change interface {
 }
 
 type AssetChange_Home struct {
-	// Created or updated.
 	Home *Home `protobuf:"bytes,3,opt,name=home,proto3,oneof"`
 }
 
 type AssetChange_DeletedHome struct {
-	// The name of a deleted home.
 	DeletedHome string `protobuf:"bytes,4,opt,name=deleted_home,json=deletedHome,proto3,oneof"`
 }
 
 type AssetChange_Asset struct {
-	// Created or updated (retired is a status, not a deletion).
 	Asset *Asset `protobuf:"bytes,5,opt,name=asset,proto3,oneof"`
 }
 
 type AssetChange_DeletedAsset struct {
-	// The name of a deleted asset; its readings went with it.
 	DeletedAsset string `protobuf:"bytes,6,opt,name=deleted_asset,json=deletedAsset,proto3,oneof"`
 }
 
 type AssetChange_MeterReading struct {
-	// Recorded.
 	MeterReading *MeterReading `protobuf:"bytes,7,opt,name=meter_reading,json=meterReading,proto3,oneof"`
 }
 
