@@ -2,11 +2,13 @@
 -- (services/maintenance/internal/sync): one tenant transaction per page of
 -- changes, which also moves the tenant's cursor.
 
--- name: InsertFeedCursor :execrows
--- The row LockFeedCursor locks, for a tenant's first sync: 1 when this is
--- it, which makes the tenant one whose facts the sync job keeps current.
+-- name: InsertFeedCursor :one
+-- The row LockFeedCursor locks, for a tenant's first sync: a row when this
+-- is it, which makes the tenant one whose facts the sync job keeps current;
+-- none when the tenant had synced before.
 INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, $2)
-ON CONFLICT (tenant_id, source) DO NOTHING;
+ON CONFLICT (tenant_id, source) DO NOTHING
+RETURNING *;
 
 -- name: LockFeedCursor :one
 -- Two syncs of one tenant apply a page one after the other; the second sees

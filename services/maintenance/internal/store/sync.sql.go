@@ -73,10 +73,11 @@ func (q *Queries) InsertAssetFact(ctx context.Context, arg InsertAssetFactParams
 	return i, err
 }
 
-const insertFeedCursor = `-- name: InsertFeedCursor :execrows
+const insertFeedCursor = `-- name: InsertFeedCursor :one
 
 INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, $2)
 ON CONFLICT (tenant_id, source) DO NOTHING
+RETURNING tenant_id, source, cursor, sync_time
 `
 
 type InsertFeedCursorParams struct {
@@ -87,14 +88,19 @@ type InsertFeedCursorParams struct {
 // The sync of Maintenance's facts from Assets' change feed
 // (services/maintenance/internal/sync): one tenant transaction per page of
 // changes, which also moves the tenant's cursor.
-// The row LockFeedCursor locks, for a tenant's first sync: 1 when this is
-// it, which makes the tenant one whose facts the sync job keeps current.
-func (q *Queries) InsertFeedCursor(ctx context.Context, arg InsertFeedCursorParams) (int64, error) {
-	result, err := q.db.Exec(ctx, insertFeedCursor, arg.TenantID, arg.Source)
-	if err != nil {
-		return 0, err
-	}
-	return result.RowsAffected(), nil
+// The row LockFeedCursor locks, for a tenant's first sync: a row when this
+// is it, which makes the tenant one whose facts the sync job keeps current;
+// none when the tenant had synced before.
+func (q *Queries) InsertFeedCursor(ctx context.Context, arg InsertFeedCursorParams) (MaintenanceFeedCursor, error) {
+	row := q.db.QueryRow(ctx, insertFeedCursor, arg.TenantID, arg.Source)
+	var i MaintenanceFeedCursor
+	err := row.Scan(
+		&i.TenantID,
+		&i.Source,
+		&i.Cursor,
+		&i.SyncTime,
+	)
+	return i, err
 }
 
 const insertReadingFact = `-- name: InsertReadingFact :exec

@@ -98,14 +98,14 @@ func (s *Syncer) apply(ctx context.Context, tenantID uuid.UUID, cursor string, p
 	next := page.GetNextPageToken()
 	err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		first, err := q.InsertFeedCursor(ctx, store.InsertFeedCursorParams{TenantID: tenantID, Source: source})
-		if err != nil {
-			return err
-		}
-		if first == 1 {
+		_, err := q.InsertFeedCursor(ctx, store.InsertFeedCursorParams{TenantID: tenantID, Source: source})
+		switch {
+		case err == nil: // the tenant's first sync
 			if err := s.enqueueTenant(ctx, tx, tenantID); err != nil {
 				return err
 			}
+		case !errors.Is(err, pgx.ErrNoRows):
+			return err
 		}
 		current, err := q.LockFeedCursor(ctx, store.LockFeedCursorParams{TenantID: tenantID, Source: source})
 		if err != nil {

@@ -337,10 +337,8 @@ func TestConcurrentRefreshesApplyEachPageOnce(t *testing.T) {
 	f := setup(t)
 	ctx := f.env.As(f.ctx(t), t, f.owner)
 	home := f.createHome(t, ctx, "NZ", "Pacific/Auckland")
-	var assetNames []string
 	for i := range 20 {
 		a := f.createAsset(t, ctx, home.GetName(), fmt.Sprintf("Heat pump %d", i), "hvac-heat-pump")
-		assetNames = append(assetNames, a.GetName())
 		if _, err := f.assets.CreateMeterReading(ctx, &assetsv1.CreateMeterReadingRequest{Parent: a.GetName(), MeterReading: &assetsv1.MeterReading{
 			Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: float64(i)}}); err != nil {
 			t.Fatal(err)
