@@ -980,7 +980,8 @@ type AssetChange struct {
 	// The change's position in its tenant's feed: 1, 2, 3, ... in commit
 	// order.
 	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	// When the change was committed.
+	// When the change was made: the time of the transaction that made it, so
+	// the changes of one transaction share it. Order by sequence, not by this.
 	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
 	// Types that are valid to be assigned to Change:
 	//
