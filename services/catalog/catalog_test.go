@@ -1,6 +1,7 @@
 package catalog_test
 
 import (
+	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -8,8 +9,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"steward.dev/db"
 	platformcatalog "steward.dev/platform/catalog"
+	"steward.dev/platform/tenantdb"
 	"steward.dev/services/catalog"
 )
 
@@ -113,9 +117,16 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 			declared[string(pkg[1])+"."+string(m[1])] = f
 		}
 	}
+	// A database nothing connects to: building a service (its job queue
+	// included) opens no connection, serving would.
+	pool, err := pgxpool.New(context.Background(), "postgres://steward@unused.invalid/steward")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	served := map[string]string{} // full service name → catalog entry
 	for _, s := range catalog.GRPCServices() {
-		svcs, err := s.Register(platformcatalog.Env{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+		svcs, err := s.Register(platformcatalog.Env{DB: tenantdb.New(pool), DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}
