@@ -52,13 +52,14 @@ type Syncer struct {
 	assets    assetsv1.AssetServiceClient
 	templates ApplyTemplates
 	queue     Enqueuer // see KeepCurrent; nil enqueues no job
+	pageSize  int32
 }
 
 // New returns a Syncer writing through db and reading the feed with assets,
 // a connection from rpcclient.Dial (relay in requests, the service identity
 // in jobs). templates is called for each asset the first time it is seen.
 func New(db *tenantdb.DB, assets assetsv1.AssetServiceClient, templates ApplyTemplates) *Syncer {
-	return &Syncer{db: db, assets: assets, templates: templates}
+	return &Syncer{db: db, assets: assets, templates: templates, pageSize: pageSize}
 }
 
 // Refresh applies every change Assets has committed for the tenant in
@@ -77,11 +78,14 @@ func (s *Syncer) Refresh(ctx context.Context) error {
 	}
 	parent := tenantPattern.Format(t.TenantID)
 	for {
-		page, err := s.assets.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: parent, PageSize: pageSize, PageToken: cursor})
+		page, err := s.assets.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: parent, PageSize: s.pageSize, PageToken: cursor})
 		if err != nil {
 			return fmt.Errorf("sync: reading Assets' changes: %w", err)
 		}
-		if len(page.GetAssetChanges()) == 0 {
+		// The token comes back unchanged when nothing is new. An empty page
+		// with a new token passed changes of resources deleted since: the
+		// cursor moves past them all the same.
+		if page.GetNextPageToken() == cursor {
 			return nil
 		}
 		if cursor, err = s.apply(ctx, t.TenantID, cursor, page); err != nil {

@@ -472,3 +472,33 @@ func TestTenantJobKeepsFactsCurrent(t *testing.T) {
 		t.Errorf("after its run the tenant has %d sync jobs (%s); want the one, scheduled again", n, state)
 	}
 }
+
+// TestRefreshPassesChangesOfDeletedAssets: assets created and deleted
+// before Maintenance looked fill whole pages that come back empty (their
+// rows are gone); the refresh moves past them to what follows instead of
+// stopping at the empty page, and never learns of the deleted assets.
+func TestRefreshPassesChangesOfDeletedAssets(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	sync.SetPageSize(f.job, 2)
+	ctx := f.env.As(f.ctx(t), t, f.owner)
+	home := f.createHome(t, ctx, "CL", "America/Santiago")
+	var gone []*assetsv1.Asset
+	for i := range 4 {
+		gone = append(gone, f.createAsset(t, ctx, home.GetName(), fmt.Sprintf("Borrowed ladder %d", i), "other"))
+	}
+	kept := f.createAsset(t, ctx, home.GetName(), "Water softener", "water-softener")
+	for _, a := range gone {
+		if _, err := f.assets.DeleteAsset(ctx, &assetsv1.DeleteAssetRequest{Name: a.GetName()}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := f.read(t); len(got) != 1 || got[0] != idOf(kept.GetName()).String() {
+		t.Errorf("Maintenance knows %v; want only the water softener", got)
+	}
+	var facts int
+	dbtest.QueryRowAsTenant(t, f.env.Owner, f.tenant, "SELECT count(*) FROM maintenance.asset_facts WHERE tenant_id = $1", []any{f.tenant}, &facts)
+	if facts != 1 {
+		t.Errorf("%d asset facts; want 1: assets deleted before Maintenance saw them leave none", facts)
+	}
+}
