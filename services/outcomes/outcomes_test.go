@@ -18,13 +18,16 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -186,6 +189,8 @@ type clients struct {
 	terms     bookingv1.TermServiceClient
 	calendar  bookingv1.CalendarServiceClient
 	sessions  bookingv1.SessionServiceClient
+	plans     maintenancev1.PlanServiceClient
+	tasks     maintenancev1.TaskServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -200,6 +205,7 @@ type world struct {
 	adminName  string            // the OWNER's or ADMIN's member name
 	dir        directoryFixtures // the school directory's; names of nothing in a household
 	sched      schedFixtures     // the schedule's (sessions_test.go); names of nothing in a household
+	maint      maintFixtures     // maintenance's (maintenance_plans_test.go)
 	admin      context.Context   //nolint:containedctx // a test fixture: the authority that makes fresh fixtures
 	c          clients
 	// newMember makes a fresh member of the tenant (MEMBER or TEACHER).
@@ -219,14 +225,18 @@ func setup(t *testing.T) *matrix {
 	env := servertest.New(t)
 	blobDir := t.TempDir()
 	accountsConn := env.Serve(t, accounts.Services)
-	assetsConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+	assetsConn, assetsAddr := env.ServeAt(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return assets.Services(db, blobDir, env.Logger)
 	})
 	bookingConn := env.Serve(t, booking.Services)
+	maintenanceConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, Targets: map[string]string{"assets": assetsAddr}})
+	})
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
-		bookingv1.NewSessionServiceClient(bookingConn)}}
+		bookingv1.NewSessionServiceClient(bookingConn),
+		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")
@@ -243,6 +253,7 @@ func setup(t *testing.T) *matrix {
 	m.users[otherParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.newFamily(t))})
 	m.users[schoolStudent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(m.school.dir.student)})
 	m.newSchedules(t)
+	m.newMaintenance(t)
 	return m
 }
 

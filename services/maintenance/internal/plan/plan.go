@@ -155,6 +155,19 @@ func Generate(ctx context.Context, q *store.Queries, s Scope, now time.Time) (in
 	return created, nil
 }
 
+// GenerateTenant is Generate over every plan of the tenant in ctx's scope,
+// in a transaction of its own: one tenant's share of the daily generation
+// (a job's context carries the tenant, jobs.ForTenant).
+func GenerateTenant(ctx context.Context, db *tenantdb.DB, tenant uuid.UUID, now time.Time) (int, error) {
+	var created int
+	err := db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		n, err := Generate(ctx, store.New(tx), Scope{Tenant: tenant}, now)
+		created = n
+		return err
+	})
+	return created, err
+}
+
 func history(r store.PlansToGenerateRow) recurrence.History {
 	h := recurrence.History{
 		LastDone: r.LastDoneDate.Time, LastMeter: r.LastDoneMeter.Float64, HasLastMeter: r.LastDoneMeter.Valid,

@@ -80,7 +80,7 @@ func (s *TaskServer) nextOccurrence(ctx context.Context, q *store.Queries, t sto
 func (s *TaskServer) StartTask(ctx context.Context, req *maintenancev1.StartTaskRequest) (*maintenancev1.Task, error) {
 	return s.transition(ctx, req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.MaintenanceTask) (store.MaintenanceTask, error) {
 		if cur.State == "in_progress" {
-			return cur, apierror.FailedPrecondition(maintenancev1.ErrorReason_ERROR_REASON_TASK_ALREADY_STARTED, req.GetName()+" is in progress")
+			return cur, nil // started already: a retry, or two people on it
 		}
 		return q.StartTask(ctx, store.StartTaskParams{TenantID: cur.TenantID, TaskID: cur.TaskID, StartedBy: caller(ctx)})
 	})

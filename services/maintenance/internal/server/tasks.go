@@ -80,8 +80,8 @@ func NewTaskServer(db *tenantdb.DB, assets assetsv1.AssetServiceClient, now func
 		},
 		Revision:    func(r taskRow) int64 { return r.Revision },
 		Fingerprint: func(r taskRow) []byte { return r.RequestFingerprint },
-		Mutable:     []string{"asset", "kind", "title", "description", "due_date", "lead_days"},
-		Required:    []string{"title", "due_date"},
+		Mutable:     []string{"asset", "kind", "display_name", "description", "due_date", "lead_days"},
+		Required:    []string{"display_name", "due_date"},
 		Proto:       func(r taskRow, _ resname.Name) *maintenancev1.Task { return taskToProto(r) },
 	}
 	return s
@@ -122,7 +122,7 @@ func money(minor pgtype.Int8, currency pgtype.Text) *typev1.Money {
 func taskToProto(r taskRow) *maintenancev1.Task {
 	t := &maintenancev1.Task{
 		Name: taskPattern.Format(r.TenantID, r.HomeID, r.TaskID), OccurrenceDate: aip.FormatDate(r.Occurrence),
-		Kind: taskKinds.FromDB(r.Kind), Title: r.Title, Description: r.Description, Status: status(r.MaintenanceTask, r.today),
+		Kind: taskKinds.FromDB(r.Kind), DisplayName: r.Title, Description: r.Description, Status: status(r.MaintenanceTask, r.today),
 		DueDate: aip.FormatDate(r.DueDate), LeadDays: r.LeadDays, Notes: r.Notes, Cost: money(r.CostMinor, r.CostCurrency),
 		Reason:     r.SkipReason,
 		CreateTime: timestamppb.New(r.CreateTime), UpdateTime: timestamppb.New(r.UpdateTime), Etag: aip.Etag(r.Revision),
@@ -183,7 +183,7 @@ func taskAsset(ctx context.Context, q *store.Queries, field, name string, tenant
 }
 
 func (s *TaskServer) CreateTask(ctx context.Context, req *maintenancev1.CreateTaskRequest) (*maintenancev1.Task, error) {
-	in := req.GetTask() // title and due_date: required by the contract
+	in := req.GetTask() // display_name and due_date: required by the contract
 	due, ok := aip.ParseDate(in.GetDueDate())
 	if !ok {
 		return nil, apierror.InvalidField("task.due_date", "is not a date (YYYY-MM-DD)")
@@ -195,7 +195,7 @@ func (s *TaskServer) CreateTask(ctx context.Context, req *maintenancev1.CreateTa
 		}
 		t, err := q.CreateTask(ctx, store.CreateTaskParams{
 			TenantID: p.ID("tenant"), TaskID: uuid.Must(uuid.NewV7()), HomeID: p.ID("home"), AssetID: asset,
-			Kind: taskKinds.ToDB(in.GetKind()), Title: in.GetTitle(), Description: in.GetDescription(),
+			Kind: taskKinds.ToDB(in.GetKind()), Title: in.GetDisplayName(), Description: in.GetDescription(),
 			DueDate: due, LeadDays: in.GetLeadDays(), RequestID: key.RequestID, RequestFingerprint: key.Fingerprint,
 		})
 		if err != nil {
@@ -312,7 +312,7 @@ func (s *TaskServer) UpdateTask(ctx context.Context, req *maintenancev1.UpdateTa
 		next := store.UpdateTaskParams{TenantID: cur.TenantID, TaskID: cur.TaskID, Kind: cur.Kind, Title: cur.Title,
 			Description: cur.Description, DueDate: cur.DueDate, LeadDays: cur.LeadDays}
 		take(mask, "kind", &next.Kind, taskKinds.ToDB(in.GetKind()))
-		take(mask, "title", &next.Title, in.GetTitle())
+		take(mask, "display_name", &next.Title, in.GetDisplayName())
 		take(mask, "description", &next.Description, in.GetDescription())
 		take(mask, "lead_days", &next.LeadDays, in.GetLeadDays())
 		if mask.Has("due_date") {
