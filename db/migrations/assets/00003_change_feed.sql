@@ -14,8 +14,8 @@
 -- pg_current_xact_id() with a pg_snapshot_xmin() horizon is also safe, but
 -- one long transaction anywhere in the cluster, of any tenant, would hold
 -- every tenant's feed back. The counter serialises only one tenant's writes
--- of these three tables, from the write to its commit; every write of the
--- API is the last statement of its transaction, so the wait is the commit.
+-- of these three tables, from the write to its commit; the API's writes come
+-- at the end of their transactions, so the wait is little more than a commit.
 
 -- requires: accounts
 

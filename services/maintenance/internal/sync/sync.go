@@ -99,8 +99,9 @@ func (s *Syncer) Refresh(ctx context.Context) error {
 // cursor meanwhile, the page is dropped (the other applied it, or will
 // read it again) and reading resumes from where that one left it.
 func (s *Syncer) apply(ctx context.Context, tenantID uuid.UUID, cursor string, page *assetsv1.ListAssetChangesResponse) (string, error) {
-	next := page.GetNextPageToken()
+	var next string
 	err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		next = page.GetNextPageToken() // again on each attempt InTx makes
 		q := store.New(tx)
 		_, err := q.InsertFeedCursor(ctx, store.InsertFeedCursorParams{TenantID: tenantID, Source: source})
 		switch {
