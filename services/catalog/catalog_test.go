@@ -1,7 +1,6 @@
 package catalog_test
 
 import (
-	"context"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -117,9 +116,9 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 			declared[string(pkg[1])+"."+string(m[1])] = f
 		}
 	}
-	// A database nothing connects to: building a service (its job queue
-	// included) opens no connection, serving would.
-	pool, err := pgxpool.New(context.Background(), "postgres://steward@unused.invalid/steward")
+	// A pool that never connects (pgxpool dials on first use): a service
+	// may build its job queue on the database at registration.
+	pool, err := pgxpool.New(t.Context(), "postgres://steward@127.0.0.1:1/unused")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -322,6 +322,8 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/locations":          home.GetName() + "/locations/" + sweepMissingID,
 		"tenants/homes/assets":             asset,
 		"tenants/homes/assets/attachments": asset + "/attachments/" + sweepMissingID,
+		"tenants/homes/assets/plans":       asset + "/plans/" + sweepMissingID,
+		"tenants/homes/tasks":              home.GetName() + "/tasks/" + sweepMissingID,
 	}
 }
 
@@ -400,7 +402,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 	// The invitation is for who, as an OWNER, which who already is: the
 	// sweep's well-formed accept succeeds and changes no one's roles.
 	member, invitation := s.newMemberAndInvitation(t, uuid.MustParse(strings.TrimPrefix(tenant, "tenants/")), ctx, who, typev1.Role_ROLE_OWNER, must)
-	return map[string]string{
+	set := map[string]string{
 		"tenants/members":                  member,
 		"tenants/invitations":              invitation,
 		"tenants":                          tenant,
@@ -409,6 +411,8 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets":             tree.asset,
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
+	maps.Copy(set, s.newMaintenanceSet(t, ctx, tree, must))
+	return set
 }
 
 // --- Planning -------------------------------------------------------------
@@ -492,6 +496,9 @@ func (p *sweepPlanner) baseBody(op sweepOperation) string {
 		return `{"email":"sweep-invited@example.com","roles":["ROLE_MEMBER"]}`
 	case "MemberService_UpdateMember":
 		return `{"roles":["ROLE_MEMBER"]}`
+	}
+	if body, ok := p.maintenancePlanBody(op); ok {
+		return body
 	}
 	return p.scheduleBody(op)
 }

@@ -12,9 +12,9 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
-	"steward.dev/db/dbtest"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/scope"
@@ -25,15 +25,13 @@ import (
 	"steward.dev/services/maintenance/internal/plan"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
 // clock is the servers' time, which a test sets.
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
 }
 
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 // fixture is Assets and Maintenance served as main serves them, sharing a

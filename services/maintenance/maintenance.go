@@ -23,9 +23,6 @@ import (
 	"steward.dev/services/maintenance/internal/sync"
 )
 
-// Queue is the service's job queue.
-const Queue = "maintenance"
-
 // Services returns the gRPC services of steward-maintenance.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
 
@@ -41,16 +38,21 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
 		}
 		assets := assetsv1.NewAssetServiceClient(conn)
+		// One queue for the service's jobs; each part adds its workers.
+		generate := plan.NewGenerateWorker(env.DB, now)
 		facts := sync.New(env.DB, assets, plan.ApplyCategoryTemplates)
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger,
-			Workers: func(w *river.Workers) { river.AddWorker(w, sync.NewWorker(facts)) }})
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: plan.Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, generate)
+			river.AddWorker(w, sync.NewWorker(facts))
+		}})
 		if err != nil {
 			_ = conn.Close()
 			return nil, err
 		}
+		generate.SetQueue(queue)
 		facts.KeepCurrent(queue)
 		return []grpcserver.Service{
-			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
 			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
 			queue.Background(),
 			{Background: func(ctx context.Context) error { <-ctx.Done(); return conn.Close() }},

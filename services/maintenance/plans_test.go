@@ -1,6 +1,7 @@
 package maintenance_test
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -11,19 +12,23 @@ import (
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
+	"steward.dev/db/dbtest"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
-	"steward.dev/db/dbtest"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance/internal/plan"
+	"steward.dev/services/maintenance/internal/store"
 )
 
 type trig = maintenancev1.Trigger
 
 func (h *household) plan(asset, name, start string, lead int32, tr *trig) *maintenancev1.MaintenancePlan {
 	h.f.t.Helper()
-	return must(h.f.plans.CreatePlan(h.owner, &maintenancev1.CreatePlanRequest{Parent: asset,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: name, StartDate: start, LeadDays: lead, Trigger: tr}}))(h.f.t)
+	return must(h.f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: asset,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: name, StartDate: start, LeadDays: lead, Trigger: tr}}))(h.f.t)
 }
 
 func (h *household) complete(task *maintenancev1.Task, when time.Time, req *maintenancev1.CompleteTaskRequest) *maintenancev1.Task {
@@ -107,7 +112,7 @@ func TestFloatingPlanCountsFromCompletion(t *testing.T) {
 	if next.GetDueDate() != "2027-02-10" {
 		t.Fatalf("after a late completion the next task is due %s, want 2027-02-10", next.GetDueDate())
 	}
-	cur := must(f.plans.GetPlan(h.owner, &maintenancev1.GetPlanRequest{Name: p.GetName()}))(t)
+	cur := must(f.plans.GetMaintenancePlan(h.owner, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()}))(t)
 	if cur.GetLastDoneDate() != "2027-01-27" {
 		t.Errorf("plan's last done date = %s, want 2027-01-27", cur.GetLastDoneDate())
 	}
@@ -230,6 +235,12 @@ func TestStatusInTheHomesZone(t *testing.T) {
 			Task: &maintenancev1.Task{DisplayName: "Check " + due, DueDate: due}}))(t)
 	}
 	spring, autumn := mk("2027-03-14"), mk("2027-11-07")
+	// The due range filters by the local dates as written.
+	ranged := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.name + "/homes/-",
+		Filter: `due_date >= "2027-11-01" AND due_date <= "2027-11-30"`}))(t).GetTasks()
+	if len(ranged) != 1 || ranged[0].GetName() != autumn.GetName() {
+		t.Errorf("tasks due in November = %v, want the autumn one", ranged)
+	}
 	for _, tc := range []struct {
 		task *maintenancev1.Task
 		now  time.Time
@@ -271,11 +282,11 @@ func TestRoles(t *testing.T) {
 	task := h.openTask(p.GetName())
 
 	denied := map[string]error{}
-	_, denied["CreatePlan"] = f.plans.CreatePlan(h.member, &maintenancev1.CreatePlanRequest{Parent: heater,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: "Mine", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
-	_, denied["UpdatePlan"] = f.plans.UpdatePlan(h.member, &maintenancev1.UpdatePlanRequest{Plan: &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 1},
+	_, denied["CreatePlan"] = f.plans.CreateMaintenancePlan(h.member, &maintenancev1.CreateMaintenancePlanRequest{Parent: heater,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Mine", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
+	_, denied["UpdatePlan"] = f.plans.UpdateMaintenancePlan(h.member, &maintenancev1.UpdateMaintenancePlanRequest{MaintenancePlan: &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 1},
 		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"lead_days"}}})
-	_, denied["DeletePlan"] = f.plans.DeletePlan(h.member, &maintenancev1.DeletePlanRequest{Name: p.GetName()})
+	_, denied["DeletePlan"] = f.plans.DeleteMaintenancePlan(h.member, &maintenancev1.DeleteMaintenancePlanRequest{Name: p.GetName()})
 	_, denied["ApplyPlanTemplates"] = f.plans.ApplyPlanTemplates(h.member, &maintenancev1.ApplyPlanTemplatesRequest{Name: heater})
 	_, denied["SkipTask"] = f.tasks.SkipTask(h.member, &maintenancev1.SkipTaskRequest{Name: task.GetName(), Reason: "no"})
 	_, denied["CancelTask"] = f.tasks.CancelTask(h.member, &maintenancev1.CancelTaskRequest{Name: task.GetName()})
@@ -286,7 +297,7 @@ func TestRoles(t *testing.T) {
 			t.Errorf("MEMBER %s: %v, want PERMISSION_DENIED", rpc, err)
 		}
 	}
-	must(f.plans.GetPlan(h.member, &maintenancev1.GetPlanRequest{Name: p.GetName()}))(t)
+	must(f.plans.GetMaintenancePlan(h.member, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()}))(t)
 	started := must(f.tasks.StartTask(h.member, &maintenancev1.StartTaskRequest{Name: task.GetName()}))(t)
 	if started.GetStatus() != maintenancev1.Task_STATUS_IN_PROGRESS {
 		t.Fatalf("started task = %v", started.GetStatus())
@@ -296,8 +307,8 @@ func TestRoles(t *testing.T) {
 	}
 
 	missing := map[string]error{}
-	_, missing["GetPlan"] = f.plans.GetPlan(other.owner, &maintenancev1.GetPlanRequest{Name: p.GetName()})
-	_, missing["DeletePlan"] = f.plans.DeletePlan(other.owner, &maintenancev1.DeletePlanRequest{Name: p.GetName()})
+	_, missing["GetPlan"] = f.plans.GetMaintenancePlan(other.owner, &maintenancev1.GetMaintenancePlanRequest{Name: p.GetName()})
+	_, missing["DeletePlan"] = f.plans.DeleteMaintenancePlan(other.owner, &maintenancev1.DeleteMaintenancePlanRequest{Name: p.GetName()})
 	_, missing["GetTask"] = f.tasks.GetTask(other.owner, &maintenancev1.GetTaskRequest{Name: task.GetName()})
 	_, missing["CompleteTask"] = f.tasks.CompleteTask(other.owner, &maintenancev1.CompleteTaskRequest{Name: task.GetName()})
 	_, missing["ListTasks"] = f.tasks.ListTasks(other.owner, &maintenancev1.ListTasksRequest{Parent: h.home})
@@ -335,15 +346,15 @@ func TestIdempotentCreates(t *testing.T) {
 	h := f.household(newYork, "north")
 	dryer := h.asset("appliance-dryer")
 	rid := uuid.NewString()
-	req := &maintenancev1.CreatePlanRequest{Parent: dryer, RequestId: rid,
-		Plan: &maintenancev1.MaintenancePlan{DisplayName: "Vent", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}}
-	first := must(f.plans.CreatePlan(h.owner, req))(t)
-	again := must(f.plans.CreatePlan(h.owner, req))(t)
+	req := &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer, RequestId: rid,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Vent", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}}
+	first := must(f.plans.CreateMaintenancePlan(h.owner, req))(t)
+	again := must(f.plans.CreateMaintenancePlan(h.owner, req))(t)
 	if first.GetName() != again.GetName() {
 		t.Errorf("retried create made %s and %s", first.GetName(), again.GetName())
 	}
-	req.Plan.DisplayName = "Other"
-	if _, err := f.plans.CreatePlan(h.owner, req); apierror.ReasonOf(err) != apierror.ReasonRequestIDReused {
+	req.MaintenancePlan.DisplayName = "Other"
+	if _, err := f.plans.CreateMaintenancePlan(h.owner, req); apierror.ReasonOf(err) != apierror.ReasonRequestIDReused {
 		t.Errorf("reused request_id: %v", err)
 	}
 	treq := &maintenancev1.CreateTaskRequest{Parent: h.home, RequestId: uuid.NewString(),
@@ -359,10 +370,10 @@ func TestIdempotentCreates(t *testing.T) {
 	}
 	// Invalid triggers name the rule.
 	for _, tr := range []*trig{{}, {IntervalCount: 1, IntervalUnit: yearly, Season: maintenancev1.Trigger_SEASON_SPRING}, {Meter: "runtime"}} {
-		_, err := f.plans.CreatePlan(h.owner, &maintenancev1.CreatePlanRequest{Parent: dryer,
-			Plan: &maintenancev1.MaintenancePlan{DisplayName: "Bad", Trigger: tr}})
-		if !slices.Equal(apierror.ViolatedFields(err), []string{"plan.trigger"}) {
-			t.Errorf("trigger %v: %v, want plan.trigger refused", tr, err)
+		_, err := f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer,
+			MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Bad", Trigger: tr}})
+		if !slices.Equal(apierror.ViolatedFields(err), []string{"maintenance_plan.trigger"}) {
+			t.Errorf("trigger %v: %v, want maintenance_plan.trigger refused", tr, err)
 		}
 	}
 }
@@ -412,7 +423,7 @@ func TestApplyPlanTemplates(t *testing.T) {
 		t.Errorf("the catalogue has %d templates, want a realistic set of 50 or more", len(all))
 	}
 	// Deleting a plan takes its open task; applying again brings it back.
-	_ = must(f.plans.DeletePlan(h.owner, &maintenancev1.DeletePlanRequest{Name: again.GetPlans()[0].GetName()}))(t)
+	_ = must(f.plans.DeleteMaintenancePlan(h.owner, &maintenancev1.DeleteMaintenancePlanRequest{Name: again.GetPlans()[0].GetName()}))(t)
 	if n := must(f.plans.ApplyPlanTemplates(h.owner, &maintenancev1.ApplyPlanTemplatesRequest{Name: furnace}))(t).GetCreatedCount(); n != 1 {
 		t.Errorf("after a delete, applying created %d", n)
 	}
@@ -478,5 +489,99 @@ func TestGeneratorIsIdempotentUnderConcurrency(t *testing.T) {
 	dbtest.QueryRowAsTenant(t, f.env.Owner, h.id, "SELECT count(*) FROM maintenance.tasks WHERE tenant_id = $1 AND state = 'open'", []any{h.id}, &after)
 	if after != open {
 		t.Errorf("open tasks went from %d to %d", open, after)
+	}
+}
+
+// TestDailyGenerationJob: the tenant's generation runs as a River job of
+// the server's queue, once a day per tenant (the day in its arguments), and
+// makes the tasks that came within their horizon since; it schedules the
+// next day's run in the same transaction.
+func TestDailyGenerationJob(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 1, 5, 9, 0))
+	h := f.household(newYork, "north")
+	heater := h.asset("water-heater")
+	far := h.plan(heater, "Flush", "2027-06-01", 14, &trig{IntervalCount: 1, IntervalUnit: yearly, Anchor: fixed})
+	// Two months on, another plan's create asks for that day's run, which
+	// finds the first plan's occurrence within its horizon.
+	f.clock.set(at(t, newYork, 2027, 4, 20, 9, 0))
+	h.plan(h.asset("smoke-detector"), "Test", "2027-04-20", 3, &trig{IntervalCount: 1, IntervalUnit: monthly, Anchor: fixed})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + far.GetName() + `"`}))(t).GetTasks()
+		if len(tasks) == 1 && tasks[0].GetDueDate() == "2027-06-01" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the day's generation job made no task for the far plan: %v", tasks)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var runs, next int
+	dbtest.QueryRowAsTenant(t, f.env.Owner, h.id, `SELECT count(*) FILTER (WHERE args->>'day' IN ('2027-01-05', '2027-04-20')),
+		count(*) FILTER (WHERE args->>'day' = '2027-04-21' AND state = 'scheduled')
+		FROM jobs.river_job WHERE kind = 'maintenance_generate' AND args->>'tenant_id' = $1`, []any{h.id.String()}, &runs, &next)
+	if runs != 2 || next != 1 {
+		t.Errorf("generation jobs: %d runs for the two days, %d scheduled for the next; want 2 and 1", runs, next)
+	}
+}
+
+// TestRetiredAssets: an asset Asset Management retired takes no new plans
+// or tasks (ASSET_RETIRED), and its active plans generate nothing.
+func TestRetiredAssets(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 5, 1, 9, 0))
+	h := f.household(newYork, "north")
+	dryer := h.asset("appliance-dryer")
+	p := h.plan(dryer, "Vent", "2027-09-01", 7, &trig{IntervalCount: 1, IntervalUnit: yearly, Anchor: fixed})
+	dbtest.ExecAsTenant(t, f.env.Owner, h.id, "UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, idOf(dryer))
+	_, err := f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Drum", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
+	if apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("a plan for a retired asset: %v, want ASSET_RETIRED", err)
+	}
+	_, err = f.tasks.CreateTask(h.owner, &maintenancev1.CreateTaskRequest{Parent: h.home,
+		Task: &maintenancev1.Task{DisplayName: "Fix", DueDate: "2027-05-02", Asset: dryer}})
+	if apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("a task for a retired asset: %v, want ASSET_RETIRED", err)
+	}
+	f.clock.set(at(t, newYork, 2027, 8, 20, 9, 0))
+	if n := h.generate(); n != 0 {
+		t.Errorf("a retired asset's plan generated %d tasks", n)
+	}
+	if tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + p.GetName() + `"`}))(t).GetTasks(); len(tasks) != 0 {
+		t.Errorf("retired asset's plan has tasks %v", tasks)
+	}
+}
+
+// TestApplyCategoryTemplatesForTheSync: the function the sync from Assets
+// calls for a newly seen asset, in its own transaction, creates the
+// category's plans once; a retired asset gets none.
+func TestApplyCategoryTemplatesForTheSync(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 3, 1, 9, 0))
+	h := f.household(newYork, "north")
+	car, mower := idOf(h.asset("vehicle")), idOf(h.asset("lawn-equipment"))
+	dbtest.ExecAsTenant(t, f.env.Owner, h.id, "UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, mower)
+	apply := func(asset uuid.UUID) int {
+		t.Helper()
+		ctx := scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id, Kind: "household"})
+		var n int
+		err := f.app.InTx(ctx, func(tx tenantdb.DBTX) error {
+			q := store.New(tx)
+			fact, err := q.GetAssetFact(ctx, store.GetAssetFactParams{TenantID: h.id, AssetID: asset})
+			if err != nil {
+				return err
+			}
+			n, err = plan.ApplyCategoryTemplates(ctx, tx, q, fact)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if first, again, retired := apply(car), apply(car), apply(mower); first != 2 || again != 0 || retired != 0 {
+		t.Errorf("applied to the car %d then %d plans, to the retired mower %d; want 2, 0, 0", first, again, retired)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
-	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/db/dbtest"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 )
 
 // maintenancePlanOutcomes are the plans' and tasks' rows (README,
@@ -24,21 +24,21 @@ import (
 // PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
 // token; service with a tenant; service without.
 var maintenancePlanOutcomes = map[string][principals]codes.Code{
-	"/steward.maintenance.v1.PlanService/ListPlanTemplates":  {ok, ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
-	"/steward.maintenance.v1.PlanService/CreatePlan":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.PlanService/GetPlan":            {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.PlanService/ListPlans":          {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.PlanService/UpdatePlan":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.PlanService/DeletePlan":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.PlanService/ApplyPlanTemplates": {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/CreateTask":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/GetTask":            {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/ListTasks":          {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/UpdateTask":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/StartTask":          {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/CompleteTask":       {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/SkipTask":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.maintenance.v1.TaskService/CancelTask":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/ListPlanTemplates":     {ok, ok, ok, ok, ok, ok, ok, ok, una, ok, pd},
+	"/steward.maintenance.v1.PlanService/CreateMaintenancePlan": {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/GetMaintenancePlan":    {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/ListMaintenancePlans":  {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/UpdateMaintenancePlan": {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/DeleteMaintenancePlan": {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.PlanService/ApplyPlanTemplates":    {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/CreateTask":            {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/GetTask":               {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/ListTasks":             {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/UpdateTask":            {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/StartTask":             {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/CompleteTask":          {ok, ok, ok, ok, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/SkipTask":              {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.maintenance.v1.TaskService/CancelTask":            {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 }
 
 func init() {
@@ -67,7 +67,7 @@ func (m *matrix) newMaintenance(t *testing.T) {
 
 func (w *world) newPlan(t *testing.T) *maintenancev1.MaintenancePlan {
 	t.Helper()
-	return must(w.c.plans.CreatePlan(w.admin, &maintenancev1.CreatePlanRequest{Parent: w.asset.GetName(), Plan: planFixture()}))(t)
+	return must(w.c.plans.CreateMaintenancePlan(w.admin, &maintenancev1.CreateMaintenancePlanRequest{Parent: w.asset.GetName(), MaintenancePlan: planFixture()}))(t)
 }
 
 func planFixture() *maintenancev1.MaintenancePlan {
@@ -90,28 +90,28 @@ var maintenancePlanCalls = map[string]func(t *testing.T, ctx context.Context, c 
 		_, err := c.plans.ListPlanTemplates(ctx, &maintenancev1.ListPlanTemplatesRequest{})
 		return err
 	},
-	"/steward.maintenance.v1.PlanService/CreatePlan": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
-		_, err := c.plans.CreatePlan(ctx, &maintenancev1.CreatePlanRequest{Parent: w.asset.GetName(), Plan: planFixture()})
+	"/steward.maintenance.v1.PlanService/CreateMaintenancePlan": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
+		_, err := c.plans.CreateMaintenancePlan(ctx, &maintenancev1.CreateMaintenancePlanRequest{Parent: w.asset.GetName(), MaintenancePlan: planFixture()})
 		return err
 	},
-	"/steward.maintenance.v1.PlanService/GetPlan": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
-		_, err := c.plans.GetPlan(ctx, &maintenancev1.GetPlanRequest{Name: w.maint.plan})
+	"/steward.maintenance.v1.PlanService/GetMaintenancePlan": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
+		_, err := c.plans.GetMaintenancePlan(ctx, &maintenancev1.GetMaintenancePlanRequest{Name: w.maint.plan})
 		return err
 	},
-	"/steward.maintenance.v1.PlanService/ListPlans": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
-		_, err := c.plans.ListPlans(ctx, &maintenancev1.ListPlansRequest{Parent: w.asset.GetName()})
+	"/steward.maintenance.v1.PlanService/ListMaintenancePlans": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
+		_, err := c.plans.ListMaintenancePlans(ctx, &maintenancev1.ListMaintenancePlansRequest{Parent: w.asset.GetName()})
 		return err
 	},
-	"/steward.maintenance.v1.PlanService/UpdatePlan": func(t *testing.T, ctx context.Context, c clients, w *world) error {
+	"/steward.maintenance.v1.PlanService/UpdateMaintenancePlan": func(t *testing.T, ctx context.Context, c clients, w *world) error {
 		p := w.newPlan(t)
-		_, err := c.plans.UpdatePlan(ctx, &maintenancev1.UpdatePlanRequest{
-			Plan:       &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 14, Etag: p.GetEtag()},
-			UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"lead_days"}}})
+		_, err := c.plans.UpdateMaintenancePlan(ctx, &maintenancev1.UpdateMaintenancePlanRequest{
+			MaintenancePlan: &maintenancev1.MaintenancePlan{Name: p.GetName(), LeadDays: 14, Etag: p.GetEtag()},
+			UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"lead_days"}}})
 		return err
 	},
-	"/steward.maintenance.v1.PlanService/DeletePlan": func(t *testing.T, ctx context.Context, c clients, w *world) error {
+	"/steward.maintenance.v1.PlanService/DeleteMaintenancePlan": func(t *testing.T, ctx context.Context, c clients, w *world) error {
 		p := w.newPlan(t)
-		_, err := c.plans.DeletePlan(ctx, &maintenancev1.DeletePlanRequest{Name: p.GetName(), Etag: p.GetEtag()})
+		_, err := c.plans.DeleteMaintenancePlan(ctx, &maintenancev1.DeleteMaintenancePlanRequest{Name: p.GetName(), Etag: p.GetEtag()})
 		return err
 	},
 	"/steward.maintenance.v1.PlanService/ApplyPlanTemplates": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
