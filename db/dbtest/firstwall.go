@@ -60,17 +60,20 @@ func (v Victim) Values() map[string]any {
 		"BookingID": v.BookingID, "SessionID": v.SessionID, "CreditID": v.CreditID, "EventID": v.EventID, "FeedID": v.FeedID,
 		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "MakeupCreditID": v.CreditID, "ClassIds": []uuid.UUID{v.ClassID},
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
-		// Maintenance's facts: values their CHECK constraints take.
-		"Source": "assets", "Hemisphere": "north",
-		// Maintenance's plans and tasks: a template of the shared
-		// catalogue, and who did the work on a task.
+		// Assets' change feed reads the rows a page of changes names.
+		"HomeIds": []uuid.UUID{v.HomeID}, "AssetIds": []uuid.UUID{v.AssetID}, "ReadingIds": []uuid.UUID{v.ReadingID},
+		// Maintenance's: a template of the shared catalogue, and who did
+		// the work on a task.
 		"PlanID": v.PlanID, "TaskID": v.TaskID, "TaskIds": []uuid.UUID{v.TaskID}, "TemplateID": "boiler-service",
 		"StartedBy": v.UserID, "CompletedBy": v.UserID, "ClosedBy": v.UserID,
-		// The maintenance dashboard's homes, each with its today and its
-		// spend months, as parallel arrays; FeedID names its calendar feed too.
-		"HomeIds": []uuid.UUID{v.HomeID}, "Todays": []pgtype.Date{{Time: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Valid: true}},
+		// The maintenance dashboard's homes (HomeIds), each with its today
+		// and its spend months, as parallel arrays; FeedID names its
+		// calendar feed too.
+		"Todays": []pgtype.Date{{Time: time.Date(2030, 1, 1, 0, 0, 0, 0, time.UTC), Valid: true}},
 		"Months": []string{"2030-01"}, "Starts": []time.Time{time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC)},
 		"Ends": []time.Time{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)},
+		// The facts' own values, which CHECK constraints restrict.
+		"Source": "assets", "Hemisphere": "north",
 	}
 }
 
@@ -163,15 +166,16 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.EventID, v.SessionID, v.UserID}},
 		{`INSERT INTO booking.calendar_feeds (tenant_id, feed_id, family_id, secret_hash, created_by)
 			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.FamilyID, v.UserID}},
-		// Maintenance's copies of the Assets facts above (schema maintenance), with the same ids.
+
+		// Maintenance (schema maintenance): the facts copied from Assets,
+		// then plans, tasks and parts.
 		{"INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Victim home', 'UTC')",
 			[]any{v.TenantID, v.HomeID}},
-		{`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, warranty_expiry_date)
-			VALUES ($1, $2, $3, 'Victim boiler', $4, '2030-01-01')`, []any{v.TenantID, v.AssetID, v.HomeID, v.CategoryID}},
+		{"INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id) VALUES ($1, $2, $3, 'Victim boiler', $4)",
+			[]any{v.TenantID, v.AssetID, v.HomeID, v.CategoryID}},
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
-		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
-		// Maintenance's plans of the asset above, its task and the task's part.
+		{"INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, 'assets')", []any{v.TenantID}},
 		{`INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, template_id, display_name, interval_count, interval_unit,
 			meter, meter_unit, meter_interval, anchor, lead_days, start_date, request_id)
 			VALUES ($1, $2, $3, $4, 'boiler-service', 'Victim service', 1, 'year', $5, 'hours', 500, 'fixed', 14, '2030-01-01', $6)`,

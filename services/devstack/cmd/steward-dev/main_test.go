@@ -7,20 +7,25 @@ import (
 
 // TestProcessesComeFromTheCatalog: make run starts every service at its
 // default address and tells the gateway where each backend listens, with
-// the variable names the binaries read.
+// the variable names the binaries read; a service that dials another gets a
+// client of the development issuer, whose id every service knows as a
+// service principal.
 func TestProcessesComeFromTheCatalog(t *testing.T) {
 	t.Parallel()
+	secret := func() string { return "s3cret" }
 	want := map[string][]string{
-		"steward-accounts": {"ACCOUNTS_GRPC_ADDR=127.0.0.1:9100"},
-		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081"},
-		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101"},
-		"steward-booking":  {"BOOKING_GRPC_ADDR=127.0.0.1:9102"},
-		// Maintenance is told where Assets, which it calls, listens.
-		"steward-maintenance": {"MAINTENANCE_GRPC_ADDR=127.0.0.1:9103", "ASSETS_GRPC_ADDR=127.0.0.1:9101"},
+		"steward-accounts": {"ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "SERVICE_CLIENTS=steward-maintenance"},
+		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081", "ISSUER_CLIENTS=steward-maintenance:s3cret"},
+		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101", "SERVICE_CLIENTS=steward-maintenance"},
+		"steward-booking":  {"BOOKING_GRPC_ADDR=127.0.0.1:9102", "SERVICE_CLIENTS=steward-maintenance"},
+		// Maintenance is told where Assets, which it calls, listens, and holds
+		// its own client of the issuer.
+		"steward-maintenance": {"MAINTENANCE_GRPC_ADDR=127.0.0.1:9103", "ASSETS_GRPC_ADDR=127.0.0.1:9101", "SERVICE_CLIENTS=steward-maintenance",
+			"SERVICE_CLIENT_ID=steward-maintenance", "SERVICE_CLIENT_SECRET=s3cret"},
 		"steward-gateway": {"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "ASSETS_GRPC_ADDR=127.0.0.1:9101",
 			"BOOKING_GRPC_ADDR=127.0.0.1:9102", "MAINTENANCE_GRPC_ADDR=127.0.0.1:9103"},
 	}
-	procs := processes()
+	procs := processes(serviceClients(secret))
 	if len(procs) != len(want) || procs[len(procs)-1].name != "steward-gateway" {
 		t.Fatalf("processes %v: want %d, the gateway last", procs, len(want))
 	}

@@ -37,6 +37,13 @@ type MaintenanceCalendarFeed struct {
 	CreateTime time.Time
 }
 
+type MaintenanceFeedCursor struct {
+	TenantID uuid.UUID
+	Source   string
+	Cursor   string
+	SyncTime time.Time
+}
+
 type MaintenanceHomeFact struct {
 	TenantID    uuid.UUID
 	HomeID      uuid.UUID
