@@ -31,6 +31,10 @@ type Victim struct {
 	// a window, a booked session with its attendee, a make-up credit, an
 	// audit event and a calendar feed.
 	TermID, ClassID, EnrolmentID, WindowID, BookingID, SessionID, CreditID, EventID, FeedID uuid.UUID
+	// The platform's outbox (schema outbox): a message with an attachment,
+	// under DedupeKey.
+	MessageID uuid.UUID
+	DedupeKey string
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -58,6 +62,7 @@ func (v Victim) Values() map[string]any {
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
 		// Maintenance's facts: values their CHECK constraints take.
 		"Source": "assets", "Hemisphere": "north",
+		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
 	}
 }
 
@@ -72,6 +77,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		InvitationID: uuid.New(), RoomID: uuid.New(), InstrumentID: uuid.New(), TeacherID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
 		TermID: uuid.New(), ClassID: uuid.New(), EnrolmentID: uuid.New(), WindowID: uuid.New(), BookingID: uuid.New(),
 		SessionID: uuid.New(), CreditID: uuid.New(), EventID: uuid.New(), FeedID: uuid.New(),
+		MessageID: uuid.New(), DedupeKey: "victim/reminder",
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -157,6 +163,11 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
 		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
+		// The platform's outbox.
+		{`INSERT INTO outbox.messages (tenant_id, message_id, service, dedupe_key, recipient, subject, text_body)
+			VALUES ($1, $2, 'victim', $3, 'victim@example.com', 'Victim reminder', 'Victim text')`, []any{v.TenantID, v.MessageID, v.DedupeKey}},
+		{`INSERT INTO outbox.attachments (tenant_id, message_id, position, filename, content_type, content)
+			VALUES ($1, $2, 0, 'victim.pdf', 'application/pdf', 'victim')`, []any{v.TenantID, v.MessageID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {
