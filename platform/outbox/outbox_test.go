@@ -121,7 +121,7 @@ func TestAddRefusesWhatIsOutOfBounds(t *testing.T) {
 	for name, m := range map[string]outbox.Message{
 		"no service": {DedupeKey: "k", To: "a@example.com", Subject: "s"}, "no key": {Service: "maintenance", To: "a@example.com", Subject: "s"},
 		"long subject": {Service: "maintenance", DedupeKey: "k", To: "a@example.com", Subject: strings.Repeat("s", outbox.MaxSubjectLen+1)},
-		"11 files": tooMany, "11 MiB": tooBig,
+		"11 files":     tooMany, "11 MiB": tooBig,
 	} {
 		err := e.db.InTx(e.ctx, func(tx tenantdb.DBTX) error { _, _, err := outbox.Add(e.ctx, tx, m); return err })
 		if err == nil {
