@@ -43,6 +43,15 @@ const (
 	AttendanceWrite   Permission = "attendance.write"   // a TEACHER at their own sessions, ADMIN at any
 	AuditRead         Permission = "audit.read"         // the sessions' audit trail
 	FeedsManage       Permission = "feeds.manage"       // calendar feeds: a TEACHER their own, a PARENT their family's
+
+	// Maintenance (steward-maintenance). A school's premises follow Assets:
+	// ADMIN as a household's OWNER, TEACHER as its MEMBER. tasks.complete is
+	// apart from maintenance.manage because whoever does the work records it
+	// (who, cost, parts, the meter reading) without being able to change or
+	// drop the plans.
+	MaintenanceRead   Permission = "maintenance.read"   // plans, templates, tasks, insights, the dashboard, one's own reminder preferences
+	MaintenanceManage Permission = "maintenance.manage" // plans, applying templates, ad-hoc tasks, skipping and cancelling, feeds
+	TasksComplete     Permission = "tasks.complete"     // starting and completing a task
 )
 
 // Tenant kinds, as stored in accounts.tenants.kind.
@@ -62,16 +71,20 @@ const (
 // NOT_FOUND for the wrong family, exactly as for another tenant.
 var rolePermissions = map[string]map[typev1.Role][]Permission{
 	KindHousehold: {
-		typev1.Role_ROLE_OWNER:  {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite},
-		typev1.Role_ROLE_MEMBER: {TenantsRead, AssetsRead, AssetsRecord},
+		typev1.Role_ROLE_OWNER: {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite,
+			MaintenanceRead, MaintenanceManage, TasksComplete},
+		typev1.Role_ROLE_MEMBER: {TenantsRead, AssetsRead, AssetsRecord,
+			MaintenanceRead, TasksComplete},
 	},
 	KindSchool: {
 		typev1.Role_ROLE_ADMIN: {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite,
 			DirectoryRead, DirectoryManage, FamiliesRead, FamiliesWrite,
-			ScheduleRead, ScheduleManage, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage},
+			ScheduleRead, ScheduleManage, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage,
+			MaintenanceRead, MaintenanceManage, TasksComplete},
 		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord,
 			DirectoryRead, FamiliesRead,
-			ScheduleRead, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage},
+			ScheduleRead, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage,
+			MaintenanceRead, TasksComplete},
 		typev1.Role_ROLE_PARENT: {TenantsRead,
 			FamiliesRead, FamiliesWrite,
 			ScheduleRead, BookingsWrite, FeedsManage},
