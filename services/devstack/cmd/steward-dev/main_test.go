@@ -7,10 +7,12 @@ import (
 
 // TestProcessesComeFromTheCatalog: make run starts every service at its
 // default address and tells the gateway where each backend listens, with
-// the variable names the binaries read.
+// the variable names the binaries read; the mail sink comes first, so the
+// services' first mail finds it.
 func TestProcessesComeFromTheCatalog(t *testing.T) {
 	t.Parallel()
 	want := map[string][]string{
+		"mailpit":          nil,
 		"steward-accounts": {"ACCOUNTS_GRPC_ADDR=127.0.0.1:9100"},
 		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081"},
 		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101"},
@@ -19,8 +21,11 @@ func TestProcessesComeFromTheCatalog(t *testing.T) {
 			"BOOKING_GRPC_ADDR=127.0.0.1:9102"},
 	}
 	procs := processes()
-	if len(procs) != len(want) || procs[len(procs)-1].name != "steward-gateway" {
-		t.Fatalf("processes %v: want %d, the gateway last", procs, len(want))
+	if len(procs) != len(want) || procs[0].name != "mailpit" || procs[len(procs)-1].name != "steward-gateway" {
+		t.Fatalf("processes %v: want %d, the mail sink first and the gateway last", procs, len(want))
+	}
+	if !slices.Contains(procs[0].args, "--ignore-duplicate-ids") || !slices.Contains(procs[0].args, mailSMTPAddr) {
+		t.Errorf("mailpit %v: on %s, dropping repeated Message-IDs", procs[0].args, mailSMTPAddr)
 	}
 	for _, p := range procs {
 		if !slices.Equal(p.env, want[p.name]) {

@@ -3,3 +3,19 @@
 //   sqlc v1.31.1
 
 package store
+
+import (
+	"time"
+
+	"github.com/google/uuid"
+)
+
+type MaintenanceReminderPreference struct {
+	TenantID           uuid.UUID
+	UserID             uuid.UUID
+	DueTasks           bool
+	OverdueTasks       bool
+	ExpiringWarranties bool
+	Revision           int64
+	UpdateTime         time.Time
+}
