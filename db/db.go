@@ -18,6 +18,8 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // the "pgx" database/sql driver
 	"github.com/pressly/goose/v3"
+	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
+	"github.com/riverqueue/river/rivermigrate"
 )
 
 // RuntimeRole is the role every service connects as: no superuser, no
@@ -172,6 +174,41 @@ func Migrate(ctx context.Context, ownerURL string) error {
 		}
 		if _, err := provider.Up(ctx); err != nil {
 			return fmt.Errorf("migrate %s: %w", schema, err)
+		}
+		if schema == JobsSchema {
+			if err := migrateJobQueue(ctx, sqlDB); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// JobsSchema holds the job queue's tables (platform/jobs), which River
+// creates and upgrades with its own migrations.
+const JobsSchema = "jobs"
+
+// PlatformSchemas are the schemas of platform pieces that every service
+// uses and none owns, so no catalog entry lists them.
+var PlatformSchemas = []string{JobsSchema}
+
+// migrateJobQueue brings River's tables in JobsSchema to the version this
+// build of River needs and lets the runtime role use them (DML only, like
+// every other table).
+func migrateJobQueue(ctx context.Context, sqlDB *sql.DB) error {
+	migrator, err := rivermigrate.New(riverdatabasesql.New(sqlDB), &rivermigrate.Config{Schema: JobsSchema})
+	if err != nil {
+		return err
+	}
+	if _, err := migrator.Migrate(ctx, rivermigrate.DirectionUp, nil); err != nil {
+		return fmt.Errorf("migrate the job queue: %w", err)
+	}
+	for _, grant := range []string{
+		"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA " + JobsSchema + " TO " + RuntimeRole,
+		"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA " + JobsSchema + " TO " + RuntimeRole,
+	} {
+		if _, err := sqlDB.ExecContext(ctx, grant); err != nil {
+			return fmt.Errorf("job queue grants: %w", err)
 		}
 	}
 	return nil

@@ -28,10 +28,17 @@ const (
 	maxMessageBytes = 16 << 20
 )
 
-// Service is one gRPC service implementation to register.
+// Service is one gRPC service implementation to register, or work that
+// runs beside the services for the server's life.
 type Service struct {
 	Desc *grpc.ServiceDesc
 	Impl any
+	// Background, when set (with or without Desc), is work the service does
+	// outside requests, such as its job queue's workers. Serve starts it
+	// before accepting calls and, when stopping, cancels its context only
+	// after in-flight calls have drained (a call may still enqueue work),
+	// then waits for it to return.
+	Background func(ctx context.Context) error
 }
 
 // Options configure a Server.
@@ -47,18 +54,25 @@ type Options struct {
 
 // Server is a gRPC server with health reporting.
 type Server struct {
-	grpc     *grpc.Server
-	health   *health.Server
-	logger   *slog.Logger
-	lameDuck time.Duration
+	grpc       *grpc.Server
+	health     *health.Server
+	logger     *slog.Logger
+	lameDuck   time.Duration
+	background []func(context.Context) error
 }
 
 // New builds the server and registers opts.Services. It fails if any RPC of
 // those services lacks a declared access policy.
 func New(opts Options) (*Server, error) {
 	names := make([]string, 0, len(opts.Services))
+	var background []func(context.Context) error
 	for _, s := range opts.Services {
-		names = append(names, s.Desc.ServiceName)
+		if s.Background != nil {
+			background = append(background, s.Background)
+		}
+		if s.Desc != nil {
+			names = append(names, s.Desc.ServiceName)
+		}
 	}
 	policies, err := access.LoadPolicies(names...)
 	if err != nil {
@@ -67,7 +81,7 @@ func New(opts Options) (*Server, error) {
 	for _, s := range opts.Services {
 		// The chain below is unary only; a streaming RPC would skip
 		// authentication, scope and authorization entirely.
-		if len(s.Desc.Streams) > 0 {
+		if s.Desc != nil && len(s.Desc.Streams) > 0 {
 			return nil, fmt.Errorf("grpcserver: %s has streaming RPCs, which the interceptor chain does not cover yet", s.Desc.ServiceName)
 		}
 	}
@@ -94,18 +108,34 @@ func New(opts Options) (*Server, error) {
 		grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: 15 * time.Minute}),
 	)
 	for _, s := range opts.Services {
-		gs.RegisterService(s.Desc, s.Impl)
+		if s.Desc != nil {
+			gs.RegisterService(s.Desc, s.Impl)
+		}
 	}
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
-	return &Server{grpc: gs, health: hs, logger: opts.Logger, lameDuck: opts.LameDuck}, nil
+	return &Server{grpc: gs, health: hs, logger: opts.Logger, lameDuck: opts.LameDuck, background: background}, nil
 }
 
 // Serve serves on lis until ctx is done, then reports NOT_SERVING, keeps
 // serving for the lame-duck period, lets in-flight calls finish for up to
 // drain, and stops.
-func (s *Server) Serve(ctx context.Context, lis net.Listener, drain time.Duration) error {
+func (s *Server) Serve(ctx context.Context, lis net.Listener, drain time.Duration) (err error) {
+	// The background work outlives ctx by the drain: it stops after the calls.
+	bgCtx, stopBackground := context.WithCancel(context.WithoutCancel(ctx))
+	bgErrs := make(chan error, len(s.background))
+	for _, run := range s.background {
+		go func() { bgErrs <- run(bgCtx) }()
+	}
+	defer func() {
+		stopBackground()
+		for range s.background {
+			if bgErr := <-bgErrs; bgErr != nil && !errors.Is(bgErr, context.Canceled) && err == nil {
+				err = bgErr
+			}
+		}
+	}()
 	s.health.SetServingStatus("", healthpb.HealthCheckResponse_SERVING)
 	errc := make(chan error, 1)
 	go func() { errc <- s.grpc.Serve(lis) }()

@@ -58,6 +58,24 @@ func (d *DB) AsUser(userID uuid.UUID) DBTX {
 	return &batched{sender: d.pool, user: userID.String()}
 }
 
+// JobQueuePool returns the pool for the job queue's own tables
+// (platform/jobs), which hold no tenant rows: River runs its queries there,
+// and a job's work reaches tenant rows only through InTx and Scoped like a
+// request's.
+func (d *DB) JobQueuePool() *pgxpool.Pool { return d.pool }
+
+// TxOf returns the transaction under x when x is an executor InTx handed
+// out, for a library that takes a pgx.Tx itself (the job queue's insert),
+// so that its statements commit or roll back with the caller's.
+func TxOf(x DBTX) (pgx.Tx, bool) {
+	b, ok := x.(*batched)
+	if !ok || !b.sticky {
+		return nil, false
+	}
+	tx, ok := b.sender.(pgx.Tx)
+	return tx, ok
+}
+
 // Unscoped returns the raw pool for queries of shared, tenant-less data
 // (sqlc queries named Unscoped*). RLS still denies every tenant row.
 func (d *DB) Unscoped() DBTX { return d.pool }
