@@ -68,21 +68,12 @@ func GatewayServices() []catalog.Service {
 // Lookup returns the service called name.
 func Lookup(name string) (catalog.Service, bool) { return catalog.Lookup(services, name) }
 
-// platformSchemas are the schemas no one service owns: the platform's
-// transactional outbox (platform/outbox), which every service that sends
-// mail writes to. Each requires accounts only, the first service's.
-var platformSchemas = []string{"outbox"}
-
-// Schemas returns the schemas the services own, in catalog order, with the
-// platform's after accounts.
+// Schemas returns the schemas the services own, in catalog order.
 func Schemas() []string {
 	var schemas []string
 	for _, s := range services {
 		if s.Schema != "" {
 			schemas = append(schemas, s.Schema)
-		}
-		if s.Schema == "accounts" {
-			schemas = append(schemas, platformSchemas...)
 		}
 	}
 	return schemas
