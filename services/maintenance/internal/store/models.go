@@ -8,7 +8,77 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5/pgtype"
 )
+
+type MaintenanceAssetFact struct {
+	TenantID               uuid.UUID
+	AssetID                uuid.UUID
+	HomeID                 uuid.UUID
+	DisplayName            string
+	CategoryID             string
+	InstallDate            pgtype.Date
+	PurchaseDate           pgtype.Date
+	PurchaseCostMinor      pgtype.Int8
+	PurchaseCostCurrency   pgtype.Text
+	ExpectedLifespanMonths int32
+	WarrantyExpiryDate     pgtype.Date
+	Status                 string
+	Deleted                bool
+	SyncTime               time.Time
+}
+
+type MaintenanceHomeFact struct {
+	TenantID    uuid.UUID
+	HomeID      uuid.UUID
+	DisplayName string
+	TimeZone    string
+	Hemisphere  string
+	Deleted     bool
+	SyncTime    time.Time
+}
+
+type MaintenancePlan struct {
+	TenantID           uuid.UUID
+	PlanID             uuid.UUID
+	HomeID             uuid.UUID
+	AssetID            uuid.UUID
+	TemplateID         pgtype.Text
+	DisplayName        string
+	Description        string
+	IntervalCount      pgtype.Int4
+	IntervalUnit       pgtype.Text
+	Meter              pgtype.Text
+	MeterUnit          pgtype.Text
+	MeterInterval      pgtype.Float8
+	Anchor             string
+	Season             pgtype.Text
+	LeadDays           int32
+	StartDate          pgtype.Date
+	State              string
+	LastDoneDate       pgtype.Date
+	LastDoneMeter      pgtype.Float8
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
+type MaintenancePlanTemplate struct {
+	TemplateID    string
+	CategoryID    string
+	DisplayName   string
+	Description   string
+	IntervalCount pgtype.Int4
+	IntervalUnit  pgtype.Text
+	Meter         pgtype.Text
+	MeterUnit     pgtype.Text
+	MeterInterval pgtype.Float8
+	Anchor        string
+	Season        pgtype.Text
+	LeadDays      int32
+}
 
 type MaintenanceReminderPreference struct {
 	TenantID           uuid.UUID
@@ -18,4 +88,48 @@ type MaintenanceReminderPreference struct {
 	ExpiringWarranties bool
 	Revision           int64
 	UpdateTime         time.Time
+}
+
+type MaintenanceTask struct {
+	TenantID           uuid.UUID
+	TaskID             uuid.UUID
+	HomeID             uuid.UUID
+	AssetID            uuid.NullUUID
+	PlanID             uuid.NullUUID
+	Occurrence         pgtype.Date
+	Kind               string
+	Title              string
+	Description        string
+	State              string
+	DueDate            pgtype.Date
+	LeadDays           int32
+	DueMeter           pgtype.Float8
+	StartTime          pgtype.Timestamptz
+	StartedBy          uuid.NullUUID
+	CompletedTime      pgtype.Timestamptz
+	CompletedBy        uuid.NullUUID
+	Notes              string
+	CostMinor          pgtype.Int8
+	CostCurrency       pgtype.Text
+	MeterValue         pgtype.Float8
+	ReadingID          uuid.NullUUID
+	SkipReason         string
+	ClosedTime         pgtype.Timestamptz
+	ClosedBy           uuid.NullUUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	Revision           int64
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
+type MaintenanceTaskPart struct {
+	TenantID     uuid.UUID
+	TaskID       uuid.UUID
+	Position     int32
+	Description  string
+	PartNumber   string
+	Quantity     int32
+	CostMinor    pgtype.Int8
+	CostCurrency pgtype.Text
 }

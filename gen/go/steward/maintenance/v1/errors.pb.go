@@ -33,6 +33,11 @@ const (
 	// The asset is retired or deleted in Asset Management: it takes no new
 	// plans or tasks (FAILED_PRECONDITION, HTTP 412).
 	ErrorReason_ERROR_REASON_ASSET_RETIRED ErrorReason = 1
+	// The task is done, skipped or cancelled: it changes no more
+	// (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_TASK_CLOSED ErrorReason = 2
+	// The task is already in progress (FAILED_PRECONDITION, HTTP 412).
+	ErrorReason_ERROR_REASON_TASK_ALREADY_STARTED ErrorReason = 3
 )
 
 // Enum value maps for ErrorReason.
@@ -40,10 +45,14 @@ var (
 	ErrorReason_name = map[int32]string{
 		0: "ERROR_REASON_UNSPECIFIED",
 		1: "ERROR_REASON_ASSET_RETIRED",
+		2: "ERROR_REASON_TASK_CLOSED",
+		3: "ERROR_REASON_TASK_ALREADY_STARTED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":   0,
-		"ERROR_REASON_ASSET_RETIRED": 1,
+		"ERROR_REASON_UNSPECIFIED":          0,
+		"ERROR_REASON_ASSET_RETIRED":        1,
+		"ERROR_REASON_TASK_CLOSED":          2,
+		"ERROR_REASON_TASK_ALREADY_STARTED": 3,
 	}
 )
 
@@ -78,10 +87,12 @@ var File_steward_maintenance_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_maintenance_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"#steward/maintenance/v1/errors.proto\x12\x16steward.maintenance.v1\x1a\x1csteward/type/v1/errors.proto*R\n" +
+	"#steward/maintenance/v1/errors.proto\x12\x16steward.maintenance.v1\x1a\x1csteward/type/v1/errors.proto*\xa5\x01\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
-	"\x1aERROR_REASON_ASSET_RETIRED\x10\x01\x1a\x05\xe0\xf4\x18\x9c\x03B9Z7steward.dev/gen/go/steward/maintenance/v1;maintenancev1b\x06proto3"
+	"\x1aERROR_REASON_ASSET_RETIRED\x10\x01\x1a\x05\xe0\xf4\x18\x9c\x03\x12#\n" +
+	"\x18ERROR_REASON_TASK_CLOSED\x10\x02\x1a\x05\xe0\xf4\x18\x9c\x03\x12,\n" +
+	"!ERROR_REASON_TASK_ALREADY_STARTED\x10\x03\x1a\x05\xe0\xf4\x18\x9c\x03B9Z7steward.dev/gen/go/steward/maintenance/v1;maintenancev1b\x06proto3"
 
 var (
 	file_steward_maintenance_v1_errors_proto_rawDescOnce sync.Once
