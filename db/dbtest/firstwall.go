@@ -168,6 +168,8 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			VALUES ($1, $2, 'victim', $3, 'victim@example.com', 'Victim reminder', 'Victim text')`, []any{v.TenantID, v.MessageID, v.DedupeKey}},
 		{`INSERT INTO outbox.attachments (tenant_id, message_id, position, filename, content_type, content)
 			VALUES ($1, $2, 0, 'victim.pdf', 'application/pdf', 'victim')`, []any{v.TenantID, v.MessageID}},
+		// Maintenance's reminders: the victim user's preferences.
+		{`INSERT INTO maintenance.reminder_preferences (tenant_id, user_id, due_tasks) VALUES ($1, $2, false)`, []any{v.TenantID, v.UserID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

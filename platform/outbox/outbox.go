@@ -23,6 +23,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -120,13 +121,14 @@ func Add(ctx context.Context, tx tenantdb.DBTX, m Message) (id uuid.UUID, added 
 	return id, true, nil
 }
 
-// ClaimLease is how long a delivery attempt holds its message: another
-// delivery of the same message within it finds it busy (ErrBusy) instead of
-// sending it a second time. Longer than one SMTP conversation may take.
+// ClaimLease is how long a delivery attempt holds its message by default:
+// another delivery of the same message within it finds it busy (ErrBusy)
+// instead of sending it a second time. Longer than one SMTP conversation
+// may take (platform/mail bounds one at 30 s).
 const ClaimLease = 2 * time.Minute
 
 // ErrBusy is returned by Deliver for a message another delivery attempt
-// claimed less than ClaimLease ago: try again later.
+// claimed less than the lease ago: try again later.
 var ErrBusy = errors.New("outbox: another delivery holds the message")
 
 // Deliverer sends one service's messages.
@@ -134,14 +136,25 @@ type Deliverer struct {
 	db      *tenantdb.DB
 	sender  *mail.Sender
 	service string
+	lease   time.Duration
 	// afterSend runs between the send and the commit that records it; tests
 	// set it to stand for a crash there.
 	afterSend func(id uuid.UUID) error
 }
 
-// NewDeliverer returns the deliverer of service's messages through sender.
-func NewDeliverer(db *tenantdb.DB, sender *mail.Sender, service string) *Deliverer {
-	return &Deliverer{db: db, sender: sender, service: service}
+// DeliveryConfig says whose messages a Deliverer sends and how.
+type DeliveryConfig struct {
+	// Service is the catalog name of the service whose messages these are.
+	Service string
+	// Lease is how long an attempt holds its message; 0 means ClaimLease.
+	// Tests shorten it to see a crashed attempt's retry within seconds.
+	Lease time.Duration
+}
+
+// NewDeliverer returns the deliverer of cfg.Service's messages through
+// sender.
+func NewDeliverer(db *tenantdb.DB, sender *mail.Sender, cfg DeliveryConfig) *Deliverer {
+	return &Deliverer{db: db, sender: sender, service: cfg.Service, lease: cmp.Or(cfg.Lease, ClaimLease)}
 }
 
 // MessageID is the Message-ID header of the outbox message id, the same on
@@ -169,7 +182,7 @@ func (d *Deliverer) Deliver(ctx context.Context, id uuid.UUID) error {
 		q := outboxstore.New(tx)
 		var err error
 		msg, err = q.ClaimMessage(ctx, outboxstore.ClaimMessageParams{
-			TenantID: t.TenantID, MessageID: id, Service: d.service, Lease: pgLease(ClaimLease),
+			TenantID: t.TenantID, MessageID: id, Service: d.service, Lease: pgLease(d.lease),
 		})
 		if errors.Is(err, pgx.ErrNoRows) {
 			return nil

@@ -7,11 +7,14 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
 
 	"steward.dev/db/dbtest"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/mail"
 	"steward.dev/platform/mail/mailtest"
 	"steward.dev/platform/outbox"
@@ -145,7 +148,7 @@ func TestDeliveryCrashBetweenSendAndCommit(t *testing.T) {
 		msgs = append(msgs, reminder("task/7/2027-03-14/due/"+r, r))
 	}
 	ids := e.add(t, msgs...)
-	d := outbox.NewDeliverer(e.db, e.sender, "maintenance")
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"})
 	var mu sync.Mutex
 	crashed := map[uuid.UUID]bool{}
 	outbox.CrashAfterSend(d, func(id uuid.UUID) bool {
@@ -207,7 +210,7 @@ func TestConcurrentDeliveriesSendOnce(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	id := e.add(t, reminder("warranty/boiler/2027-03-14/u1", "ann@example.com"))[0]
-	d := outbox.NewDeliverer(e.db, e.sender, "maintenance")
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"})
 	var wg sync.WaitGroup
 	errs := make(chan error, 16)
 	for range 16 {
@@ -239,7 +242,7 @@ func TestDeliveryCarriesHTMLAndAttachments(t *testing.T) {
 	m.HTML = "<p>Your invoice is <b>attached</b>.</p>"
 	m.Attachments = []mail.Attachment{{Filename: "invoice-42.pdf", ContentType: "application/pdf", Content: pdf}}
 	id := e.add(t, m)[0]
-	if err := outbox.NewDeliverer(e.db, e.sender, "maintenance").Deliver(e.ctx, id); err != nil {
+	if err := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"}).Deliver(e.ctx, id); err != nil {
 		t.Fatal(err)
 	}
 	list := e.sink.Messages(t)
@@ -266,7 +269,7 @@ func TestDeliveryIsEachServicesOwn(t *testing.T) {
 	m := reminder("invoice/1/u1", "ann@example.com")
 	m.Service = "invoicing"
 	id := e.add(t, m)[0]
-	d := outbox.NewDeliverer(e.db, e.sender, "maintenance")
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"})
 	if err := d.Deliver(e.ctx, id); err != nil {
 		t.Fatal(err)
 	}
@@ -282,4 +285,86 @@ func TestDeliveryIsEachServicesOwn(t *testing.T) {
 func TestStoreQueriesKeepTenantsApartWithoutRLS(t *testing.T) {
 	t.Parallel()
 	dbtest.CheckFirstWall(t, dbtest.New(t), dbtest.FirstWall{New: func(tx pgx.Tx) any { return outboxstore.New(tx) }})
+}
+
+// TestDeliveryJobRetriedAfterCrash is the crash story with River doing the
+// retrying: the delivery job enqueued with the message crashes after its
+// send, before its commit; River runs it again after its backoff, which
+// sends the same Message-ID, and each recipient's mailbox holds one copy.
+func TestDeliveryJobRetriedAfterCrash(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	// A lease shorter than River's first backoff (about a second), so the
+	// retry finds the crashed attempt's claim run out.
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance", Lease: 500 * time.Millisecond})
+	var mu sync.Mutex
+	crashes := map[uuid.UUID]int{}
+	outbox.CrashAfterSend(d, func(id uuid.UUID) bool {
+		mu.Lock()
+		defer mu.Unlock()
+		crashes[id]++
+		return crashes[id] == 1
+	})
+	client, err := jobs.New(e.db, jobs.Config{Queue: "outbox_test", PollInterval: 100 * time.Millisecond,
+		Workers: func(w *river.Workers) { river.AddWorker(w, d.Worker()) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	events, cancel := client.Subscribe(river.EventKindJobCompleted, river.EventKindJobFailed)
+	defer cancel()
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- client.Background().Background(ctx) }()
+	t.Cleanup(func() { stop(); <-done })
+
+	recipients := []string{"ann@example.com", "bob@example.com"}
+	var ids []uuid.UUID
+	if err := e.db.InTx(e.ctx, func(tx tenantdb.DBTX) error {
+		ids = nil
+		for _, r := range recipients {
+			id, _, err := outbox.Add(e.ctx, tx, reminder("task/9/2027-03-14/overdue/"+r, r))
+			if err != nil {
+				return err
+			}
+			if err := outbox.Enqueue(e.ctx, tx, client, e.tenant, id); err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	failed, completed := 0, 0
+	timeout := time.After(60 * time.Second)
+	for completed < len(ids) {
+		select {
+		case ev := <-events:
+			switch ev.Kind {
+			case river.EventKindJobFailed:
+				failed++
+			case river.EventKindJobCompleted:
+				completed++
+			}
+		case <-timeout:
+			t.Fatalf("after 60s: %d attempts failed, %d jobs completed", failed, completed)
+		}
+	}
+	if failed != len(ids) {
+		t.Errorf("%d attempts failed, want each job's first (%d)", failed, len(ids))
+	}
+	for _, id := range ids {
+		if m := e.message(t, id); m.State != "sent" || m.Attempts != 2 {
+			t.Errorf("message %s: %s after %d attempts, want sent after 2", id, m.State, m.Attempts)
+		}
+	}
+	got := map[string]int{}
+	for _, m := range e.sink.Messages(t) {
+		got[m.To[0].Address]++
+	}
+	for _, r := range recipients {
+		if got[r] != 1 {
+			t.Errorf("%s holds %d messages, want 1 (all: %v)", r, got[r], got)
+		}
+	}
 }

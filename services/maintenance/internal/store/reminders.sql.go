@@ -94,3 +94,61 @@ func (q *Queries) ListReminderHomes(ctx context.Context, tenantID uuid.UUID) ([]
 	}
 	return items, nil
 }
+
+const listTasksToRemind = `-- name: ListTasksToRemind :many
+SELECT t.task_id, t.asset_id, t.occurrence, t.title, t.description, t.due_date, t.lead_days,
+       coalesce(a.display_name, '')::text AS asset_name
+FROM maintenance.tasks t
+LEFT JOIN maintenance.asset_facts a ON a.tenant_id = t.tenant_id AND a.asset_id = t.asset_id
+WHERE t.tenant_id = $1 AND t.home_id = $2 AND t.state = 'open'
+  AND t.due_date - t.lead_days <= $3::date
+ORDER BY t.due_date, t.task_id
+`
+
+type ListTasksToRemindParams struct {
+	TenantID uuid.UUID
+	HomeID   uuid.UUID
+	Today    pgtype.Date
+}
+
+type ListTasksToRemindRow struct {
+	TaskID      uuid.UUID
+	AssetID     uuid.NullUUID
+	Occurrence  pgtype.Date
+	Title       string
+	Description string
+	DueDate     pgtype.Date
+	LeadDays    int32
+	AssetName   string
+}
+
+// The home's open tasks that are DUE (in their lead time) or OVERDUE on the
+// home's today: due_date - lead_days <= today.
+func (q *Queries) ListTasksToRemind(ctx context.Context, arg ListTasksToRemindParams) ([]ListTasksToRemindRow, error) {
+	rows, err := q.db.Query(ctx, listTasksToRemind, arg.TenantID, arg.HomeID, arg.Today)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []ListTasksToRemindRow
+	for rows.Next() {
+		var i ListTasksToRemindRow
+		if err := rows.Scan(
+			&i.TaskID,
+			&i.AssetID,
+			&i.Occurrence,
+			&i.Title,
+			&i.Description,
+			&i.DueDate,
+			&i.LeadDays,
+			&i.AssetName,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
