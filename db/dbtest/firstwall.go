@@ -63,6 +63,8 @@ func (v Victim) Values() map[string]any {
 		// Maintenance's facts: values their CHECK constraints take.
 		"Source": "assets", "Hemisphere": "north",
 		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
+		// Assets' change feed reads the rows a page of changes names.
+		"HomeIds": []uuid.UUID{v.HomeID}, "AssetIds": []uuid.UUID{v.AssetID}, "ReadingIds": []uuid.UUID{v.ReadingID},
 	}
 }
 
@@ -155,7 +157,9 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.EventID, v.SessionID, v.UserID}},
 		{`INSERT INTO booking.calendar_feeds (tenant_id, feed_id, family_id, secret_hash, created_by)
 			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.FamilyID, v.UserID}},
-		// Maintenance's copies of the Assets facts above (schema maintenance), with the same ids.
+		// Maintenance's facts, copied from Assets' change feed (whose own rows
+		// assets.changes and assets.change_counters the triggers of the rows
+		// above wrote).
 		{"INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Victim home', 'UTC')",
 			[]any{v.TenantID, v.HomeID}},
 		{`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, warranty_expiry_date)

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"regexp"
 	"slices"
+	"strings"
 	"syscall"
 
 	"github.com/grpc-ecosystem/grpc-gateway/v2/runtime"
@@ -22,6 +23,7 @@ import (
 
 	"steward.dev/platform/envconfig"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/rpcclient"
 	"steward.dev/platform/tenantdb"
 )
 
@@ -70,6 +72,44 @@ type Env struct {
 	Getenv func(string) string
 	// Targets maps each name in Dials to that service's gRPC address.
 	Targets map[string]string
+	// ServiceIdentity is the service's own client-credentials identity, for
+	// the calls its jobs make outside any request (rpcclient.ForTenant) to
+	// the services it dials. Nil when none is configured: such calls then
+	// fail before anything is sent (rpcclient.ErrNoCredentials) instead of
+	// going out unauthenticated.
+	ServiceIdentity *rpcclient.ServiceIdentity
+}
+
+// The settings of a service's own identity (ServiceIdentityFrom).
+const (
+	ServiceClientIDEnv     = "SERVICE_CLIENT_ID"
+	ServiceClientSecretEnv = "SERVICE_CLIENT_SECRET"
+	ServiceTokenURLEnv     = "SERVICE_TOKEN_URL"
+)
+
+// ServiceIdentityFrom reads a service's client credentials through getenv:
+// SERVICE_CLIENT_ID and SERVICE_CLIENT_SECRET, at the token endpoint
+// SERVICE_TOKEN_URL (by default the issuer's, OIDC_ISSUER + "/token", as the
+// development issuer serves it). Neither set is no identity (nil); one
+// without the other is an error, so a half-configured service does not start
+// and then fail every job.
+func ServiceIdentityFrom(getenv func(string) string) (*rpcclient.ServiceIdentity, error) {
+	id, secret := getenv(ServiceClientIDEnv), getenv(ServiceClientSecretEnv)
+	switch {
+	case id == "" && secret == "":
+		return nil, nil
+	case id == "" || secret == "":
+		return nil, fmt.Errorf("%s and %s go together: set both or neither", ServiceClientIDEnv, ServiceClientSecretEnv)
+	}
+	tokenURL := getenv(ServiceTokenURLEnv)
+	if tokenURL == "" {
+		issuer := getenv("OIDC_ISSUER")
+		if issuer == "" {
+			issuer = envconfig.DefaultOIDCIssuer
+		}
+		tokenURL = strings.TrimSuffix(issuer, "/") + "/token"
+	}
+	return rpcclient.NewServiceIdentity(rpcclient.ClientCredentials{TokenURL: tokenURL, ClientID: id, ClientSecret: secret}), nil
 }
 
 // Get returns the setting key, or fallback when it is unset or empty.
@@ -180,8 +220,12 @@ func run(ctx context.Context, services []Service, name string) error {
 		}
 		targets[d] = envconfig.Get(dep.AddrEnv(), dep.GRPCAddr)
 	}
+	identity, err := ServiceIdentityFrom(os.Getenv)
+	if err != nil {
+		return err
+	}
 	return grpcserver.Run(ctx, svc.Name, svc.GRPCAddr, func(db *tenantdb.DB, logger *slog.Logger) ([]grpcserver.Service, error) {
-		return svc.Register(Env{DB: db, Logger: logger, DataDir: "var", Getenv: os.Getenv, Targets: targets})
+		return svc.Register(Env{DB: db, Logger: logger, DataDir: "var", Getenv: os.Getenv, Targets: targets, ServiceIdentity: identity})
 	})
 }
 

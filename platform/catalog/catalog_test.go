@@ -1,6 +1,9 @@
 package catalog_test
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -84,5 +87,52 @@ func TestServeAllGivesDialedAddresses(t *testing.T) {
 	}
 	if seen["a"] != "addr-of-a" {
 		t.Errorf("b was given targets %v, want a's address", seen)
+	}
+}
+
+// TestServiceIdentityFrom: no settings, no identity; half the credentials
+// refuse to start; both fetch tokens from the issuer's token endpoint unless
+// SERVICE_TOKEN_URL names another.
+func TestServiceIdentityFrom(t *testing.T) {
+	t.Parallel()
+	var asked []string
+	issuer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id, secret, _ := r.BasicAuth()
+		asked = append(asked, r.URL.Path+" "+id+":"+secret)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"access_token":"tok","token_type":"Bearer","expires_in":300}`))
+	}))
+	t.Cleanup(issuer.Close)
+	env := func(kv ...string) func(string) string {
+		m := map[string]string{}
+		for i := 0; i < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return func(k string) string { return m[k] }
+	}
+
+	if id, err := catalog.ServiceIdentityFrom(env()); id != nil || err != nil {
+		t.Errorf("nothing set: %v, %v; want no identity and no error", id, err)
+	}
+	for _, half := range []func(string) string{env("SERVICE_CLIENT_ID", "steward-maintenance"), env("SERVICE_CLIENT_SECRET", "s3cret")} {
+		if id, err := catalog.ServiceIdentityFrom(half); id != nil || err == nil || strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("half the credentials: %v, %v; want an error that does not echo the secret", id, err)
+		}
+	}
+	for _, getenv := range []func(string) string{
+		env("SERVICE_CLIENT_ID", "steward-maintenance", "SERVICE_CLIENT_SECRET", "s3cret", "OIDC_ISSUER", issuer.URL+"/"),
+		env("SERVICE_CLIENT_ID", "steward-maintenance", "SERVICE_CLIENT_SECRET", "s3cret", "OIDC_ISSUER", "http://127.0.0.1:1",
+			"SERVICE_TOKEN_URL", issuer.URL+"/token"),
+	} {
+		id, err := catalog.ServiceIdentityFrom(getenv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok, err := id.AccessToken(); err != nil || tok != "tok" {
+			t.Errorf("AccessToken: %q, %v", tok, err)
+		}
+	}
+	if want := "[/token steward-maintenance:s3cret /token steward-maintenance:s3cret]"; fmt.Sprint(asked) != want {
+		t.Errorf("token requests %v; want %s", asked, want)
 	}
 }

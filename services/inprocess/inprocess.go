@@ -29,6 +29,7 @@ import (
 	"steward.dev/db/seed"
 	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/rpcclient"
 	"steward.dev/services/catalog"
 	"steward.dev/services/gateway/edge"
 	"steward.dev/services/issuer/idp"
@@ -39,6 +40,11 @@ const Audience = "steward"
 
 // LoginClient is the issuer's public client for the password grant.
 const LoginClient = "steward-cli"
+
+// ServiceClient is the issuer's client-credentials client the stack's
+// services call each other with in jobs (catalog.Env's ServiceIdentity).
+// One process, one identity: `make run` gives each dialing service its own.
+const ServiceClient = "steward-inprocess-service"
 
 // Config is the database and what the stack needs beyond it.
 type Config struct {
@@ -105,9 +111,13 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		_ = issuerLis.Close()
 		return nil, err
 	}
+	serviceSecret := rand.Text()
 	issuer, err := idp.New(idp.Config{
 		Issuer: s.IssuerURL, Audience: Audience, Users: idp.NewPostgresStore(appPool), Key: s.SigningKey,
-		Clients: []idp.Client{{ID: LoginClient, GrantTypes: []string{idp.GrantPassword}}},
+		Clients: []idp.Client{
+			{ID: LoginClient, GrantTypes: []string{idp.GrantPassword}},
+			{ID: ServiceClient, Secret: serviceSecret, GrantTypes: []string{idp.GrantClientCredentials}},
+		},
 	})
 	if err != nil {
 		_ = issuerLis.Close()
@@ -115,8 +125,12 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 	}
 	s.serveHTTP(issuerLis, issuer)
 
-	boot := grpcserver.BootstrapConfig{DatabaseURL: cfg.AppURL, OIDCIssuer: s.IssuerURL, OIDCAudience: Audience, Logger: logger}
-	s.Addrs, err = platformcatalog.ServeAll(catalog.Services(), platformcatalog.Env{Logger: logger, DataDir: cfg.DataDir},
+	boot := grpcserver.BootstrapConfig{DatabaseURL: cfg.AppURL, OIDCIssuer: s.IssuerURL, OIDCAudience: Audience, Logger: logger,
+		ServiceClients: []string{ServiceClient}}
+	identity := rpcclient.NewServiceIdentity(rpcclient.ClientCredentials{
+		TokenURL: s.IssuerURL + "/token", ClientID: ServiceClient, ClientSecret: serviceSecret,
+	})
+	s.Addrs, err = platformcatalog.ServeAll(catalog.Services(), platformcatalog.Env{Logger: logger, DataDir: cfg.DataDir, ServiceIdentity: identity},
 		func(_ platformcatalog.Service, register platformcatalog.Registrar) (string, error) {
 			return s.serveGRPC(ctx, boot, register)
 		})

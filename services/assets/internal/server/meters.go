@@ -47,8 +47,13 @@ var readings = aip.Resource[*store.Queries, store.AssetsMeterReading, *assetsv1.
 // readingToProto converts r, whose row has no home: asked, the asset or
 // reading the request named, has it.
 func readingToProto(r store.AssetsMeterReading, asked resname.Name) *assetsv1.MeterReading {
+	return readingProto(r, asked.ID("home"))
+}
+
+// readingProto converts r, a reading of an asset in home homeID.
+func readingProto(r store.AssetsMeterReading, homeID uuid.UUID) *assetsv1.MeterReading {
 	return &assetsv1.MeterReading{
-		Name:       readingPattern.Format(r.TenantID, asked.ID("home"), r.AssetID, r.ReadingID),
+		Name:       readingPattern.Format(r.TenantID, homeID, r.AssetID, r.ReadingID),
 		Meter:      r.Meter,
 		Unit:       units.FromDB(r.Unit),
 		Value:      r.Value,

@@ -58,6 +58,17 @@ type AssetsCategory struct {
 	TypicalLifespanMonths int32
 }
 
+type AssetsChange struct {
+	TenantID   uuid.UUID
+	Seq        int64
+	Kind       string
+	Deleted    bool
+	HomeID     uuid.UUID
+	AssetID    uuid.NullUUID
+	ReadingID  uuid.NullUUID
+	ChangeTime time.Time
+}
+
 type AssetsHome struct {
 	TenantID           uuid.UUID
 	HomeID             uuid.UUID

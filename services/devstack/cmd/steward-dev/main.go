@@ -6,6 +6,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -23,6 +24,7 @@ import (
 	"steward.dev/db"
 	"steward.dev/db/cluster"
 	"steward.dev/db/seed"
+	platformcatalog "steward.dev/platform/catalog"
 	"steward.dev/services/catalog"
 )
 
@@ -52,10 +54,36 @@ var mailSink = process{name: "mailpit", args: []string{
 	"--disable-version-check", "--smtp-disable-rdns", "--quiet",
 }}
 
+// serviceClient is the development issuer's client-credentials client of a
+// service that dials others: its identity in jobs (catalog.Env's
+// ServiceIdentity).
+type serviceClient struct {
+	service, id, secret string
+}
+
+// serviceClients gives each service that dials another a client of its own,
+// steward-<name>, with a secret made up for this run.
+func serviceClients(secret func() string) []serviceClient {
+	var clients []serviceClient
+	for _, svc := range catalog.GRPCServices() {
+		if len(svc.Dials) > 0 {
+			clients = append(clients, serviceClient{service: svc.Name, id: svc.Binary(), secret: secret()})
+		}
+	}
+	return clients
+}
+
 // processes lists every service of the catalog, each at its default
 // address and told the address of each service it dials, then the gateway,
-// told the address of each service it routes to.
-func processes() []process {
+// told the address of each service it routes to. The issuer registers
+// clients, each gRPC service knows their ids as service principals
+// (SERVICE_CLIENTS), and the service each is for holds its credentials.
+func processes(clients []serviceClient) []process {
+	var ids, issuerClients []string
+	for _, c := range clients {
+		ids = append(ids, c.id)
+		issuerClients = append(issuerClients, c.id+":"+c.secret)
+	}
 	procs := []process{mailSink}
 	gateway := process{name: "steward-gateway", env: []string{"GATEWAY_ADDR=" + gatewayAddr}}
 	for _, svc := range catalog.Services() {
@@ -63,6 +91,17 @@ func processes() []process {
 		for _, d := range svc.Dials {
 			dep, _ := catalog.Lookup(d) // platform/catalog.Check, under test, guarantees it is there
 			p.env = append(p.env, dep.AddrEnv()+"="+dep.Addr())
+		}
+		switch {
+		case svc.Name == catalog.IssuerName && len(issuerClients) > 0:
+			p.env = append(p.env, "ISSUER_CLIENTS="+strings.Join(issuerClients, ","))
+		case svc.GRPCAddr != "" && len(ids) > 0:
+			p.env = append(p.env, "SERVICE_CLIENTS="+strings.Join(ids, ","))
+		}
+		for _, c := range clients {
+			if c.service == svc.Name {
+				p.env = append(p.env, platformcatalog.ServiceClientIDEnv+"="+c.id, platformcatalog.ServiceClientSecretEnv+"="+c.secret)
+			}
 		}
 		procs = append(procs, p)
 		if len(svc.Gateway) > 0 {
@@ -138,7 +177,7 @@ func run(ctx context.Context) error {
 
 	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward",
 		"MAIL_SMTP_ADDR=" + mailSMTPAddr, "MAIL_FROM=" + mailFrom}
-	procs := processes()
+	procs := processes(serviceClients(rand.Text))
 	var wg sync.WaitGroup
 	procCtx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()

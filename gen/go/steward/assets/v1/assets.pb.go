@@ -1628,6 +1628,124 @@ func (x *DeleteAttachmentRequest) GetName() string {
 	return ""
 }
 
+type ListAssetChangesRequest struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Parent string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 50; above 1000 means 1000.
+	PageSize int32 `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	// The next_page_token of the previous call, unchanged; empty for the first
+	// change of the tenant.
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssetChangesRequest) Reset() {
+	*x = ListAssetChangesRequest{}
+	mi := &file_steward_assets_v1_assets_proto_msgTypes[29]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssetChangesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssetChangesRequest) ProtoMessage() {}
+
+func (x *ListAssetChangesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_assets_v1_assets_proto_msgTypes[29]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssetChangesRequest.ProtoReflect.Descriptor instead.
+func (*ListAssetChangesRequest) Descriptor() ([]byte, []int) {
+	return file_steward_assets_v1_assets_proto_rawDescGZIP(), []int{29}
+}
+
+func (x *ListAssetChangesRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListAssetChangesRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListAssetChangesRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+type ListAssetChangesResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// In commit order.
+	AssetChanges []*AssetChange `protobuf:"bytes,1,rep,name=asset_changes,json=assetChanges,proto3" json:"asset_changes,omitempty"`
+	// Always set: where the next call resumes, after the last change of this
+	// page, or the page_token given when the page is empty.
+	NextPageToken string `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListAssetChangesResponse) Reset() {
+	*x = ListAssetChangesResponse{}
+	mi := &file_steward_assets_v1_assets_proto_msgTypes[30]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListAssetChangesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListAssetChangesResponse) ProtoMessage() {}
+
+func (x *ListAssetChangesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_assets_v1_assets_proto_msgTypes[30]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListAssetChangesResponse.ProtoReflect.Descriptor instead.
+func (*ListAssetChangesResponse) Descriptor() ([]byte, []int) {
+	return file_steward_assets_v1_assets_proto_rawDescGZIP(), []int{30}
+}
+
+func (x *ListAssetChangesResponse) GetAssetChanges() []*AssetChange {
+	if x != nil {
+		return x.AssetChanges
+	}
+	return nil
+}
+
+func (x *ListAssetChangesResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
 var File_steward_assets_v1_assets_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_assets_proto_rawDesc = "" +
@@ -1770,7 +1888,16 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"M\n" +
 	"\x17DeleteAttachmentRequest\x122\n" +
 	"\x04name\x18\x01 \x01(\tB\x1e\xe0A\x02\xfaA\x18\n" +
-	"\x16steward.dev/AttachmentR\x04name2\xaf\x1e\n" +
+	"\x16steward.dev/AttachmentR\x04name\"\x9c\x01\n" +
+	"\x17ListAssetChangesRequest\x122\n" +
+	"\x06parent\x18\x01 \x01(\tB\x1a\xe0A\x02\xfaA\x14\n" +
+	"\x12steward.dev/TenantR\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\"\x87\x01\n" +
+	"\x18ListAssetChangesResponse\x12C\n" +
+	"\rasset_changes\x18\x01 \x03(\v2\x1e.steward.assets.v1.AssetChangeR\fassetChanges\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken2\xe3\x1f\n" +
 	"\fAssetService\x12\x91\x01\n" +
 	"\n" +
 	"CreateHome\x12$.steward.assets.v1.CreateHomeRequest\x1a\x17.steward.assets.v1.Home\"D\xc2\xf3\x18\x16\n" +
@@ -1821,7 +1948,9 @@ const file_steward_assets_v1_assets_proto_rawDesc = "" +
 	"\x0fListAttachments\x12).steward.assets.v1.ListAttachmentsRequest\x1a*.steward.assets.v1.ListAttachmentsResponse\"T\xc2\xf3\x18\x15\n" +
 	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x025\x123/v1/{parent=tenants/*/homes/*/assets/*}/attachments\x12\xab\x01\n" +
 	"\x10DeleteAttachment\x12*.steward.assets.v1.DeleteAttachmentRequest\x1a\x16.google.protobuf.Empty\"S\xc2\xf3\x18\x14\n" +
-	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x025*3/v1/{name=tenants/*/homes/*/assets/*/attachments/*}B/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
+	"\x04name\x1a\fassets.write\x82\xd3\xe4\x93\x025*3/v1/{name=tenants/*/homes/*/assets/*/attachments/*}\x12\xb1\x01\n" +
+	"\x10ListAssetChanges\x12*.steward.assets.v1.ListAssetChangesRequest\x1a+.steward.assets.v1.ListAssetChangesResponse\"D\xc2\xf3\x18\x15\n" +
+	"\x06parent\x1a\vassets.read\x82\xd3\xe4\x93\x02%\x12#/v1/{parent=tenants/*}/assetChangesB/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
 
 var (
 	file_steward_assets_v1_assets_proto_rawDescOnce sync.Once
@@ -1835,7 +1964,7 @@ func file_steward_assets_v1_assets_proto_rawDescGZIP() []byte {
 	return file_steward_assets_v1_assets_proto_rawDescData
 }
 
-var file_steward_assets_v1_assets_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_steward_assets_v1_assets_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_steward_assets_v1_assets_proto_goTypes = []any{
 	(*CreateHomeRequest)(nil),           // 0: steward.assets.v1.CreateHomeRequest
 	(*GetHomeRequest)(nil),              // 1: steward.assets.v1.GetHomeRequest
@@ -1866,85 +1995,91 @@ var file_steward_assets_v1_assets_proto_goTypes = []any{
 	(*ListAttachmentsRequest)(nil),      // 26: steward.assets.v1.ListAttachmentsRequest
 	(*ListAttachmentsResponse)(nil),     // 27: steward.assets.v1.ListAttachmentsResponse
 	(*DeleteAttachmentRequest)(nil),     // 28: steward.assets.v1.DeleteAttachmentRequest
-	(*Home)(nil),                        // 29: steward.assets.v1.Home
-	(*fieldmaskpb.FieldMask)(nil),       // 30: google.protobuf.FieldMask
-	(*Location)(nil),                    // 31: steward.assets.v1.Location
-	(*AssetCategory)(nil),               // 32: steward.assets.v1.AssetCategory
-	(*Asset)(nil),                       // 33: steward.assets.v1.Asset
-	(*MeterReading)(nil),                // 34: steward.assets.v1.MeterReading
-	(*Attachment)(nil),                  // 35: steward.assets.v1.Attachment
-	(*emptypb.Empty)(nil),               // 36: google.protobuf.Empty
-	(*httpbody.HttpBody)(nil),           // 37: google.api.HttpBody
+	(*ListAssetChangesRequest)(nil),     // 29: steward.assets.v1.ListAssetChangesRequest
+	(*ListAssetChangesResponse)(nil),    // 30: steward.assets.v1.ListAssetChangesResponse
+	(*Home)(nil),                        // 31: steward.assets.v1.Home
+	(*fieldmaskpb.FieldMask)(nil),       // 32: google.protobuf.FieldMask
+	(*Location)(nil),                    // 33: steward.assets.v1.Location
+	(*AssetCategory)(nil),               // 34: steward.assets.v1.AssetCategory
+	(*Asset)(nil),                       // 35: steward.assets.v1.Asset
+	(*MeterReading)(nil),                // 36: steward.assets.v1.MeterReading
+	(*Attachment)(nil),                  // 37: steward.assets.v1.Attachment
+	(*AssetChange)(nil),                 // 38: steward.assets.v1.AssetChange
+	(*emptypb.Empty)(nil),               // 39: google.protobuf.Empty
+	(*httpbody.HttpBody)(nil),           // 40: google.api.HttpBody
 }
 var file_steward_assets_v1_assets_proto_depIdxs = []int32{
-	29, // 0: steward.assets.v1.CreateHomeRequest.home:type_name -> steward.assets.v1.Home
-	29, // 1: steward.assets.v1.ListHomesResponse.homes:type_name -> steward.assets.v1.Home
-	29, // 2: steward.assets.v1.UpdateHomeRequest.home:type_name -> steward.assets.v1.Home
-	30, // 3: steward.assets.v1.UpdateHomeRequest.update_mask:type_name -> google.protobuf.FieldMask
-	31, // 4: steward.assets.v1.CreateLocationRequest.location:type_name -> steward.assets.v1.Location
-	31, // 5: steward.assets.v1.ListLocationsResponse.locations:type_name -> steward.assets.v1.Location
-	31, // 6: steward.assets.v1.UpdateLocationRequest.location:type_name -> steward.assets.v1.Location
-	30, // 7: steward.assets.v1.UpdateLocationRequest.update_mask:type_name -> google.protobuf.FieldMask
-	32, // 8: steward.assets.v1.ListAssetCategoriesResponse.asset_categories:type_name -> steward.assets.v1.AssetCategory
-	33, // 9: steward.assets.v1.CreateAssetRequest.asset:type_name -> steward.assets.v1.Asset
-	33, // 10: steward.assets.v1.ListAssetsResponse.assets:type_name -> steward.assets.v1.Asset
-	33, // 11: steward.assets.v1.UpdateAssetRequest.asset:type_name -> steward.assets.v1.Asset
-	30, // 12: steward.assets.v1.UpdateAssetRequest.update_mask:type_name -> google.protobuf.FieldMask
-	34, // 13: steward.assets.v1.CreateMeterReadingRequest.meter_reading:type_name -> steward.assets.v1.MeterReading
-	34, // 14: steward.assets.v1.ListMeterReadingsResponse.meter_readings:type_name -> steward.assets.v1.MeterReading
-	35, // 15: steward.assets.v1.CreateAttachmentRequest.attachment:type_name -> steward.assets.v1.Attachment
-	35, // 16: steward.assets.v1.ListAttachmentsResponse.attachments:type_name -> steward.assets.v1.Attachment
-	0,  // 17: steward.assets.v1.AssetService.CreateHome:input_type -> steward.assets.v1.CreateHomeRequest
-	1,  // 18: steward.assets.v1.AssetService.GetHome:input_type -> steward.assets.v1.GetHomeRequest
-	2,  // 19: steward.assets.v1.AssetService.ListHomes:input_type -> steward.assets.v1.ListHomesRequest
-	4,  // 20: steward.assets.v1.AssetService.UpdateHome:input_type -> steward.assets.v1.UpdateHomeRequest
-	5,  // 21: steward.assets.v1.AssetService.DeleteHome:input_type -> steward.assets.v1.DeleteHomeRequest
-	6,  // 22: steward.assets.v1.AssetService.CreateLocation:input_type -> steward.assets.v1.CreateLocationRequest
-	7,  // 23: steward.assets.v1.AssetService.GetLocation:input_type -> steward.assets.v1.GetLocationRequest
-	8,  // 24: steward.assets.v1.AssetService.ListLocations:input_type -> steward.assets.v1.ListLocationsRequest
-	10, // 25: steward.assets.v1.AssetService.UpdateLocation:input_type -> steward.assets.v1.UpdateLocationRequest
-	11, // 26: steward.assets.v1.AssetService.DeleteLocation:input_type -> steward.assets.v1.DeleteLocationRequest
-	12, // 27: steward.assets.v1.AssetService.ListAssetCategories:input_type -> steward.assets.v1.ListAssetCategoriesRequest
-	14, // 28: steward.assets.v1.AssetService.CreateAsset:input_type -> steward.assets.v1.CreateAssetRequest
-	15, // 29: steward.assets.v1.AssetService.GetAsset:input_type -> steward.assets.v1.GetAssetRequest
-	16, // 30: steward.assets.v1.AssetService.ListAssets:input_type -> steward.assets.v1.ListAssetsRequest
-	18, // 31: steward.assets.v1.AssetService.UpdateAsset:input_type -> steward.assets.v1.UpdateAssetRequest
-	19, // 32: steward.assets.v1.AssetService.DeleteAsset:input_type -> steward.assets.v1.DeleteAssetRequest
-	20, // 33: steward.assets.v1.AssetService.CreateMeterReading:input_type -> steward.assets.v1.CreateMeterReadingRequest
-	21, // 34: steward.assets.v1.AssetService.ListMeterReadings:input_type -> steward.assets.v1.ListMeterReadingsRequest
-	23, // 35: steward.assets.v1.AssetService.CreateAttachment:input_type -> steward.assets.v1.CreateAttachmentRequest
-	24, // 36: steward.assets.v1.AssetService.GetAttachment:input_type -> steward.assets.v1.GetAttachmentRequest
-	25, // 37: steward.assets.v1.AssetService.GetAttachmentContent:input_type -> steward.assets.v1.GetAttachmentContentRequest
-	26, // 38: steward.assets.v1.AssetService.ListAttachments:input_type -> steward.assets.v1.ListAttachmentsRequest
-	28, // 39: steward.assets.v1.AssetService.DeleteAttachment:input_type -> steward.assets.v1.DeleteAttachmentRequest
-	29, // 40: steward.assets.v1.AssetService.CreateHome:output_type -> steward.assets.v1.Home
-	29, // 41: steward.assets.v1.AssetService.GetHome:output_type -> steward.assets.v1.Home
-	3,  // 42: steward.assets.v1.AssetService.ListHomes:output_type -> steward.assets.v1.ListHomesResponse
-	29, // 43: steward.assets.v1.AssetService.UpdateHome:output_type -> steward.assets.v1.Home
-	36, // 44: steward.assets.v1.AssetService.DeleteHome:output_type -> google.protobuf.Empty
-	31, // 45: steward.assets.v1.AssetService.CreateLocation:output_type -> steward.assets.v1.Location
-	31, // 46: steward.assets.v1.AssetService.GetLocation:output_type -> steward.assets.v1.Location
-	9,  // 47: steward.assets.v1.AssetService.ListLocations:output_type -> steward.assets.v1.ListLocationsResponse
-	31, // 48: steward.assets.v1.AssetService.UpdateLocation:output_type -> steward.assets.v1.Location
-	36, // 49: steward.assets.v1.AssetService.DeleteLocation:output_type -> google.protobuf.Empty
-	13, // 50: steward.assets.v1.AssetService.ListAssetCategories:output_type -> steward.assets.v1.ListAssetCategoriesResponse
-	33, // 51: steward.assets.v1.AssetService.CreateAsset:output_type -> steward.assets.v1.Asset
-	33, // 52: steward.assets.v1.AssetService.GetAsset:output_type -> steward.assets.v1.Asset
-	17, // 53: steward.assets.v1.AssetService.ListAssets:output_type -> steward.assets.v1.ListAssetsResponse
-	33, // 54: steward.assets.v1.AssetService.UpdateAsset:output_type -> steward.assets.v1.Asset
-	36, // 55: steward.assets.v1.AssetService.DeleteAsset:output_type -> google.protobuf.Empty
-	34, // 56: steward.assets.v1.AssetService.CreateMeterReading:output_type -> steward.assets.v1.MeterReading
-	22, // 57: steward.assets.v1.AssetService.ListMeterReadings:output_type -> steward.assets.v1.ListMeterReadingsResponse
-	35, // 58: steward.assets.v1.AssetService.CreateAttachment:output_type -> steward.assets.v1.Attachment
-	35, // 59: steward.assets.v1.AssetService.GetAttachment:output_type -> steward.assets.v1.Attachment
-	37, // 60: steward.assets.v1.AssetService.GetAttachmentContent:output_type -> google.api.HttpBody
-	27, // 61: steward.assets.v1.AssetService.ListAttachments:output_type -> steward.assets.v1.ListAttachmentsResponse
-	36, // 62: steward.assets.v1.AssetService.DeleteAttachment:output_type -> google.protobuf.Empty
-	40, // [40:63] is the sub-list for method output_type
-	17, // [17:40] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	31, // 0: steward.assets.v1.CreateHomeRequest.home:type_name -> steward.assets.v1.Home
+	31, // 1: steward.assets.v1.ListHomesResponse.homes:type_name -> steward.assets.v1.Home
+	31, // 2: steward.assets.v1.UpdateHomeRequest.home:type_name -> steward.assets.v1.Home
+	32, // 3: steward.assets.v1.UpdateHomeRequest.update_mask:type_name -> google.protobuf.FieldMask
+	33, // 4: steward.assets.v1.CreateLocationRequest.location:type_name -> steward.assets.v1.Location
+	33, // 5: steward.assets.v1.ListLocationsResponse.locations:type_name -> steward.assets.v1.Location
+	33, // 6: steward.assets.v1.UpdateLocationRequest.location:type_name -> steward.assets.v1.Location
+	32, // 7: steward.assets.v1.UpdateLocationRequest.update_mask:type_name -> google.protobuf.FieldMask
+	34, // 8: steward.assets.v1.ListAssetCategoriesResponse.asset_categories:type_name -> steward.assets.v1.AssetCategory
+	35, // 9: steward.assets.v1.CreateAssetRequest.asset:type_name -> steward.assets.v1.Asset
+	35, // 10: steward.assets.v1.ListAssetsResponse.assets:type_name -> steward.assets.v1.Asset
+	35, // 11: steward.assets.v1.UpdateAssetRequest.asset:type_name -> steward.assets.v1.Asset
+	32, // 12: steward.assets.v1.UpdateAssetRequest.update_mask:type_name -> google.protobuf.FieldMask
+	36, // 13: steward.assets.v1.CreateMeterReadingRequest.meter_reading:type_name -> steward.assets.v1.MeterReading
+	36, // 14: steward.assets.v1.ListMeterReadingsResponse.meter_readings:type_name -> steward.assets.v1.MeterReading
+	37, // 15: steward.assets.v1.CreateAttachmentRequest.attachment:type_name -> steward.assets.v1.Attachment
+	37, // 16: steward.assets.v1.ListAttachmentsResponse.attachments:type_name -> steward.assets.v1.Attachment
+	38, // 17: steward.assets.v1.ListAssetChangesResponse.asset_changes:type_name -> steward.assets.v1.AssetChange
+	0,  // 18: steward.assets.v1.AssetService.CreateHome:input_type -> steward.assets.v1.CreateHomeRequest
+	1,  // 19: steward.assets.v1.AssetService.GetHome:input_type -> steward.assets.v1.GetHomeRequest
+	2,  // 20: steward.assets.v1.AssetService.ListHomes:input_type -> steward.assets.v1.ListHomesRequest
+	4,  // 21: steward.assets.v1.AssetService.UpdateHome:input_type -> steward.assets.v1.UpdateHomeRequest
+	5,  // 22: steward.assets.v1.AssetService.DeleteHome:input_type -> steward.assets.v1.DeleteHomeRequest
+	6,  // 23: steward.assets.v1.AssetService.CreateLocation:input_type -> steward.assets.v1.CreateLocationRequest
+	7,  // 24: steward.assets.v1.AssetService.GetLocation:input_type -> steward.assets.v1.GetLocationRequest
+	8,  // 25: steward.assets.v1.AssetService.ListLocations:input_type -> steward.assets.v1.ListLocationsRequest
+	10, // 26: steward.assets.v1.AssetService.UpdateLocation:input_type -> steward.assets.v1.UpdateLocationRequest
+	11, // 27: steward.assets.v1.AssetService.DeleteLocation:input_type -> steward.assets.v1.DeleteLocationRequest
+	12, // 28: steward.assets.v1.AssetService.ListAssetCategories:input_type -> steward.assets.v1.ListAssetCategoriesRequest
+	14, // 29: steward.assets.v1.AssetService.CreateAsset:input_type -> steward.assets.v1.CreateAssetRequest
+	15, // 30: steward.assets.v1.AssetService.GetAsset:input_type -> steward.assets.v1.GetAssetRequest
+	16, // 31: steward.assets.v1.AssetService.ListAssets:input_type -> steward.assets.v1.ListAssetsRequest
+	18, // 32: steward.assets.v1.AssetService.UpdateAsset:input_type -> steward.assets.v1.UpdateAssetRequest
+	19, // 33: steward.assets.v1.AssetService.DeleteAsset:input_type -> steward.assets.v1.DeleteAssetRequest
+	20, // 34: steward.assets.v1.AssetService.CreateMeterReading:input_type -> steward.assets.v1.CreateMeterReadingRequest
+	21, // 35: steward.assets.v1.AssetService.ListMeterReadings:input_type -> steward.assets.v1.ListMeterReadingsRequest
+	23, // 36: steward.assets.v1.AssetService.CreateAttachment:input_type -> steward.assets.v1.CreateAttachmentRequest
+	24, // 37: steward.assets.v1.AssetService.GetAttachment:input_type -> steward.assets.v1.GetAttachmentRequest
+	25, // 38: steward.assets.v1.AssetService.GetAttachmentContent:input_type -> steward.assets.v1.GetAttachmentContentRequest
+	26, // 39: steward.assets.v1.AssetService.ListAttachments:input_type -> steward.assets.v1.ListAttachmentsRequest
+	28, // 40: steward.assets.v1.AssetService.DeleteAttachment:input_type -> steward.assets.v1.DeleteAttachmentRequest
+	29, // 41: steward.assets.v1.AssetService.ListAssetChanges:input_type -> steward.assets.v1.ListAssetChangesRequest
+	31, // 42: steward.assets.v1.AssetService.CreateHome:output_type -> steward.assets.v1.Home
+	31, // 43: steward.assets.v1.AssetService.GetHome:output_type -> steward.assets.v1.Home
+	3,  // 44: steward.assets.v1.AssetService.ListHomes:output_type -> steward.assets.v1.ListHomesResponse
+	31, // 45: steward.assets.v1.AssetService.UpdateHome:output_type -> steward.assets.v1.Home
+	39, // 46: steward.assets.v1.AssetService.DeleteHome:output_type -> google.protobuf.Empty
+	33, // 47: steward.assets.v1.AssetService.CreateLocation:output_type -> steward.assets.v1.Location
+	33, // 48: steward.assets.v1.AssetService.GetLocation:output_type -> steward.assets.v1.Location
+	9,  // 49: steward.assets.v1.AssetService.ListLocations:output_type -> steward.assets.v1.ListLocationsResponse
+	33, // 50: steward.assets.v1.AssetService.UpdateLocation:output_type -> steward.assets.v1.Location
+	39, // 51: steward.assets.v1.AssetService.DeleteLocation:output_type -> google.protobuf.Empty
+	13, // 52: steward.assets.v1.AssetService.ListAssetCategories:output_type -> steward.assets.v1.ListAssetCategoriesResponse
+	35, // 53: steward.assets.v1.AssetService.CreateAsset:output_type -> steward.assets.v1.Asset
+	35, // 54: steward.assets.v1.AssetService.GetAsset:output_type -> steward.assets.v1.Asset
+	17, // 55: steward.assets.v1.AssetService.ListAssets:output_type -> steward.assets.v1.ListAssetsResponse
+	35, // 56: steward.assets.v1.AssetService.UpdateAsset:output_type -> steward.assets.v1.Asset
+	39, // 57: steward.assets.v1.AssetService.DeleteAsset:output_type -> google.protobuf.Empty
+	36, // 58: steward.assets.v1.AssetService.CreateMeterReading:output_type -> steward.assets.v1.MeterReading
+	22, // 59: steward.assets.v1.AssetService.ListMeterReadings:output_type -> steward.assets.v1.ListMeterReadingsResponse
+	37, // 60: steward.assets.v1.AssetService.CreateAttachment:output_type -> steward.assets.v1.Attachment
+	37, // 61: steward.assets.v1.AssetService.GetAttachment:output_type -> steward.assets.v1.Attachment
+	40, // 62: steward.assets.v1.AssetService.GetAttachmentContent:output_type -> google.api.HttpBody
+	27, // 63: steward.assets.v1.AssetService.ListAttachments:output_type -> steward.assets.v1.ListAttachmentsResponse
+	39, // 64: steward.assets.v1.AssetService.DeleteAttachment:output_type -> google.protobuf.Empty
+	30, // 65: steward.assets.v1.AssetService.ListAssetChanges:output_type -> steward.assets.v1.ListAssetChangesResponse
+	42, // [42:66] is the sub-list for method output_type
+	18, // [18:42] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_steward_assets_v1_assets_proto_init() }
@@ -1959,7 +2094,7 @@ func file_steward_assets_v1_assets_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_assets_v1_assets_proto_rawDesc), len(file_steward_assets_v1_assets_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   29,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -44,6 +44,7 @@ const (
 	AssetService_GetAttachmentContent_FullMethodName = "/steward.assets.v1.AssetService/GetAttachmentContent"
 	AssetService_ListAttachments_FullMethodName      = "/steward.assets.v1.AssetService/ListAttachments"
 	AssetService_DeleteAttachment_FullMethodName     = "/steward.assets.v1.AssetService/DeleteAttachment"
+	AssetService_ListAssetChanges_FullMethodName     = "/steward.assets.v1.AssetService/ListAssetChanges"
 )
 
 // AssetServiceClient is the client API for AssetService service.
@@ -172,6 +173,19 @@ type AssetServiceClient interface {
 	// Another tenant's attachment is NOT_FOUND, exactly like one that does not
 	// exist.
 	DeleteAttachment(ctx context.Context, in *DeleteAttachmentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Lists the changes of a tenant's homes, assets and meter readings, in the
+	// order they were committed.
+	//
+	// For a service that keeps a copy of what it needs (Maintenance): start with
+	// an empty page_token, apply each page in order, and pass next_page_token
+	// to the next call. next_page_token is always set, to the page_token given
+	// when nothing changed since, so a reader polls with it; a change committed
+	// later never lands behind a position a reader has passed. A change carries
+	// the resource as it is when the page is read, or its name when it was
+	// deleted; a resource deleted since its change is left out of the page, as
+	// its deletion follows. Deleting an asset deletes its readings without
+	// changes of their own.
+	ListAssetChanges(ctx context.Context, in *ListAssetChangesRequest, opts ...grpc.CallOption) (*ListAssetChangesResponse, error)
 }
 
 type assetServiceClient struct {
@@ -412,6 +426,16 @@ func (c *assetServiceClient) DeleteAttachment(ctx context.Context, in *DeleteAtt
 	return out, nil
 }
 
+func (c *assetServiceClient) ListAssetChanges(ctx context.Context, in *ListAssetChangesRequest, opts ...grpc.CallOption) (*ListAssetChangesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListAssetChangesResponse)
+	err := c.cc.Invoke(ctx, AssetService_ListAssetChanges_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // AssetServiceServer is the server API for AssetService service.
 // All implementations must embed UnimplementedAssetServiceServer
 // for forward compatibility.
@@ -538,6 +562,19 @@ type AssetServiceServer interface {
 	// Another tenant's attachment is NOT_FOUND, exactly like one that does not
 	// exist.
 	DeleteAttachment(context.Context, *DeleteAttachmentRequest) (*emptypb.Empty, error)
+	// Lists the changes of a tenant's homes, assets and meter readings, in the
+	// order they were committed.
+	//
+	// For a service that keeps a copy of what it needs (Maintenance): start with
+	// an empty page_token, apply each page in order, and pass next_page_token
+	// to the next call. next_page_token is always set, to the page_token given
+	// when nothing changed since, so a reader polls with it; a change committed
+	// later never lands behind a position a reader has passed. A change carries
+	// the resource as it is when the page is read, or its name when it was
+	// deleted; a resource deleted since its change is left out of the page, as
+	// its deletion follows. Deleting an asset deletes its readings without
+	// changes of their own.
+	ListAssetChanges(context.Context, *ListAssetChangesRequest) (*ListAssetChangesResponse, error)
 	mustEmbedUnimplementedAssetServiceServer()
 }
 
@@ -616,6 +653,9 @@ func (UnimplementedAssetServiceServer) ListAttachments(context.Context, *ListAtt
 }
 func (UnimplementedAssetServiceServer) DeleteAttachment(context.Context, *DeleteAttachmentRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteAttachment not implemented")
+}
+func (UnimplementedAssetServiceServer) ListAssetChanges(context.Context, *ListAssetChangesRequest) (*ListAssetChangesResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListAssetChanges not implemented")
 }
 func (UnimplementedAssetServiceServer) mustEmbedUnimplementedAssetServiceServer() {}
 func (UnimplementedAssetServiceServer) testEmbeddedByValue()                      {}
@@ -1052,6 +1092,24 @@ func _AssetService_DeleteAttachment_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AssetService_ListAssetChanges_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListAssetChangesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AssetServiceServer).ListAssetChanges(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AssetService_ListAssetChanges_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AssetServiceServer).ListAssetChanges(ctx, req.(*ListAssetChangesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // AssetService_ServiceDesc is the grpc.ServiceDesc for AssetService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -1150,6 +1208,10 @@ var AssetService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteAttachment",
 			Handler:    _AssetService_DeleteAttachment_Handler,
+		},
+		{
+			MethodName: "ListAssetChanges",
+			Handler:    _AssetService_ListAssetChanges_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

@@ -970,6 +970,162 @@ func (x *Attachment) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
+// One change of ListAssetChanges: a home, asset or meter reading written
+// (carried as it is now), or a home or asset deleted (by name).
+type AssetChange struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The change's position in its tenant's feed: 1, 2, 3, ... in commit
+	// order.
+	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
+	// When the change was committed.
+	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
+	// Types that are valid to be assigned to Change:
+	//
+	//	*AssetChange_Home
+	//	*AssetChange_DeletedHome
+	//	*AssetChange_Asset
+	//	*AssetChange_DeletedAsset
+	//	*AssetChange_MeterReading
+	Change        isAssetChange_Change `protobuf_oneof:"change"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AssetChange) Reset() {
+	*x = AssetChange{}
+	mi := &file_steward_assets_v1_resources_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AssetChange) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AssetChange) ProtoMessage() {}
+
+func (x *AssetChange) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_assets_v1_resources_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AssetChange.ProtoReflect.Descriptor instead.
+func (*AssetChange) Descriptor() ([]byte, []int) {
+	return file_steward_assets_v1_resources_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *AssetChange) GetSequence() int64 {
+	if x != nil {
+		return x.Sequence
+	}
+	return 0
+}
+
+func (x *AssetChange) GetChangeTime() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ChangeTime
+	}
+	return nil
+}
+
+func (x *AssetChange) GetChange() isAssetChange_Change {
+	if x != nil {
+		return x.Change
+	}
+	return nil
+}
+
+func (x *AssetChange) GetHome() *Home {
+	if x != nil {
+		if x, ok := x.Change.(*AssetChange_Home); ok {
+			return x.Home
+		}
+	}
+	return nil
+}
+
+func (x *AssetChange) GetDeletedHome() string {
+	if x != nil {
+		if x, ok := x.Change.(*AssetChange_DeletedHome); ok {
+			return x.DeletedHome
+		}
+	}
+	return ""
+}
+
+func (x *AssetChange) GetAsset() *Asset {
+	if x != nil {
+		if x, ok := x.Change.(*AssetChange_Asset); ok {
+			return x.Asset
+		}
+	}
+	return nil
+}
+
+func (x *AssetChange) GetDeletedAsset() string {
+	if x != nil {
+		if x, ok := x.Change.(*AssetChange_DeletedAsset); ok {
+			return x.DeletedAsset
+		}
+	}
+	return ""
+}
+
+func (x *AssetChange) GetMeterReading() *MeterReading {
+	if x != nil {
+		if x, ok := x.Change.(*AssetChange_MeterReading); ok {
+			return x.MeterReading
+		}
+	}
+	return nil
+}
+
+type isAssetChange_Change interface {
+	isAssetChange_Change()
+}
+
+type AssetChange_Home struct {
+	// Created or updated.
+	Home *Home `protobuf:"bytes,3,opt,name=home,proto3,oneof"`
+}
+
+type AssetChange_DeletedHome struct {
+	// The name of a deleted home.
+	DeletedHome string `protobuf:"bytes,4,opt,name=deleted_home,json=deletedHome,proto3,oneof"`
+}
+
+type AssetChange_Asset struct {
+	// Created or updated (retired is a status, not a deletion).
+	Asset *Asset `protobuf:"bytes,5,opt,name=asset,proto3,oneof"`
+}
+
+type AssetChange_DeletedAsset struct {
+	// The name of a deleted asset; its readings went with it.
+	DeletedAsset string `protobuf:"bytes,6,opt,name=deleted_asset,json=deletedAsset,proto3,oneof"`
+}
+
+type AssetChange_MeterReading struct {
+	// Recorded.
+	MeterReading *MeterReading `protobuf:"bytes,7,opt,name=meter_reading,json=meterReading,proto3,oneof"`
+}
+
+func (*AssetChange_Home) isAssetChange_Change() {}
+
+func (*AssetChange_DeletedHome) isAssetChange_Change() {}
+
+func (*AssetChange_Asset) isAssetChange_Change() {}
+
+func (*AssetChange_DeletedAsset) isAssetChange_Change() {}
+
+func (*AssetChange_MeterReading) isAssetChange_Change() {}
+
 var File_steward_assets_v1_resources_proto protoreflect.FileDescriptor
 
 const file_steward_assets_v1_resources_proto_rawDesc = "" +
@@ -1097,7 +1253,19 @@ const file_steward_assets_v1_resources_proto_rawDesc = "" +
 	"\rKIND_WARRANTY\x10\x04\x12\x0e\n" +
 	"\n" +
 	"KIND_OTHER\x10\x05:b\xeaA_\n" +
-	"\x16steward.dev/Attachment\x12Etenants/{tenant}/homes/{home}/assets/{asset}/attachments/{attachment}B/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
+	"\x16steward.dev/Attachment\x12Etenants/{tenant}/homes/{home}/assets/{asset}/attachments/{attachment}\"\x94\x03\n" +
+	"\vAssetChange\x12\x1a\n" +
+	"\bsequence\x18\x01 \x01(\x03R\bsequence\x12;\n" +
+	"\vchange_time\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"changeTime\x12-\n" +
+	"\x04home\x18\x03 \x01(\v2\x17.steward.assets.v1.HomeH\x00R\x04home\x12:\n" +
+	"\fdeleted_home\x18\x04 \x01(\tB\x15\xfaA\x12\n" +
+	"\x10steward.dev/HomeH\x00R\vdeletedHome\x120\n" +
+	"\x05asset\x18\x05 \x01(\v2\x18.steward.assets.v1.AssetH\x00R\x05asset\x12=\n" +
+	"\rdeleted_asset\x18\x06 \x01(\tB\x16\xfaA\x13\n" +
+	"\x11steward.dev/AssetH\x00R\fdeletedAsset\x12F\n" +
+	"\rmeter_reading\x18\a \x01(\v2\x1f.steward.assets.v1.MeterReadingH\x00R\fmeterReadingB\b\n" +
+	"\x06changeB/Z-steward.dev/gen/go/steward/assets/v1;assetsv1b\x06proto3"
 
 var (
 	file_steward_assets_v1_resources_proto_rawDescOnce sync.Once
@@ -1112,7 +1280,7 @@ func file_steward_assets_v1_resources_proto_rawDescGZIP() []byte {
 }
 
 var file_steward_assets_v1_resources_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_steward_assets_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 8)
+var file_steward_assets_v1_resources_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
 var file_steward_assets_v1_resources_proto_goTypes = []any{
 	(Location_Kind)(0),            // 0: steward.assets.v1.Location.Kind
 	(Asset_Status)(0),             // 1: steward.assets.v1.Asset.Status
@@ -1125,32 +1293,37 @@ var file_steward_assets_v1_resources_proto_goTypes = []any{
 	(*Asset)(nil),                 // 8: steward.assets.v1.Asset
 	(*MeterReading)(nil),          // 9: steward.assets.v1.MeterReading
 	(*Attachment)(nil),            // 10: steward.assets.v1.Attachment
-	nil,                           // 11: steward.assets.v1.Asset.AttributesEntry
-	(*timestamppb.Timestamp)(nil), // 12: google.protobuf.Timestamp
-	(*v1.Money)(nil),              // 13: steward.type.v1.Money
+	(*AssetChange)(nil),           // 11: steward.assets.v1.AssetChange
+	nil,                           // 12: steward.assets.v1.Asset.AttributesEntry
+	(*timestamppb.Timestamp)(nil), // 13: google.protobuf.Timestamp
+	(*v1.Money)(nil),              // 14: steward.type.v1.Money
 }
 var file_steward_assets_v1_resources_proto_depIdxs = []int32{
 	4,  // 0: steward.assets.v1.Home.address:type_name -> steward.assets.v1.PostalAddress
-	12, // 1: steward.assets.v1.Home.create_time:type_name -> google.protobuf.Timestamp
-	12, // 2: steward.assets.v1.Home.update_time:type_name -> google.protobuf.Timestamp
+	13, // 1: steward.assets.v1.Home.create_time:type_name -> google.protobuf.Timestamp
+	13, // 2: steward.assets.v1.Home.update_time:type_name -> google.protobuf.Timestamp
 	0,  // 3: steward.assets.v1.Location.kind:type_name -> steward.assets.v1.Location.Kind
-	12, // 4: steward.assets.v1.Location.create_time:type_name -> google.protobuf.Timestamp
-	12, // 5: steward.assets.v1.Location.update_time:type_name -> google.protobuf.Timestamp
-	13, // 6: steward.assets.v1.Asset.purchase_cost:type_name -> steward.type.v1.Money
+	13, // 4: steward.assets.v1.Location.create_time:type_name -> google.protobuf.Timestamp
+	13, // 5: steward.assets.v1.Location.update_time:type_name -> google.protobuf.Timestamp
+	14, // 6: steward.assets.v1.Asset.purchase_cost:type_name -> steward.type.v1.Money
 	1,  // 7: steward.assets.v1.Asset.status:type_name -> steward.assets.v1.Asset.Status
-	11, // 8: steward.assets.v1.Asset.attributes:type_name -> steward.assets.v1.Asset.AttributesEntry
-	12, // 9: steward.assets.v1.Asset.create_time:type_name -> google.protobuf.Timestamp
-	12, // 10: steward.assets.v1.Asset.update_time:type_name -> google.protobuf.Timestamp
+	12, // 8: steward.assets.v1.Asset.attributes:type_name -> steward.assets.v1.Asset.AttributesEntry
+	13, // 9: steward.assets.v1.Asset.create_time:type_name -> google.protobuf.Timestamp
+	13, // 10: steward.assets.v1.Asset.update_time:type_name -> google.protobuf.Timestamp
 	2,  // 11: steward.assets.v1.MeterReading.unit:type_name -> steward.assets.v1.MeterReading.Unit
-	12, // 12: steward.assets.v1.MeterReading.read_time:type_name -> google.protobuf.Timestamp
-	12, // 13: steward.assets.v1.MeterReading.create_time:type_name -> google.protobuf.Timestamp
+	13, // 12: steward.assets.v1.MeterReading.read_time:type_name -> google.protobuf.Timestamp
+	13, // 13: steward.assets.v1.MeterReading.create_time:type_name -> google.protobuf.Timestamp
 	3,  // 14: steward.assets.v1.Attachment.kind:type_name -> steward.assets.v1.Attachment.Kind
-	12, // 15: steward.assets.v1.Attachment.create_time:type_name -> google.protobuf.Timestamp
-	16, // [16:16] is the sub-list for method output_type
-	16, // [16:16] is the sub-list for method input_type
-	16, // [16:16] is the sub-list for extension type_name
-	16, // [16:16] is the sub-list for extension extendee
-	0,  // [0:16] is the sub-list for field type_name
+	13, // 15: steward.assets.v1.Attachment.create_time:type_name -> google.protobuf.Timestamp
+	13, // 16: steward.assets.v1.AssetChange.change_time:type_name -> google.protobuf.Timestamp
+	5,  // 17: steward.assets.v1.AssetChange.home:type_name -> steward.assets.v1.Home
+	8,  // 18: steward.assets.v1.AssetChange.asset:type_name -> steward.assets.v1.Asset
+	9,  // 19: steward.assets.v1.AssetChange.meter_reading:type_name -> steward.assets.v1.MeterReading
+	20, // [20:20] is the sub-list for method output_type
+	20, // [20:20] is the sub-list for method input_type
+	20, // [20:20] is the sub-list for extension type_name
+	20, // [20:20] is the sub-list for extension extendee
+	0,  // [0:20] is the sub-list for field type_name
 }
 
 func init() { file_steward_assets_v1_resources_proto_init() }
@@ -1158,13 +1331,20 @@ func file_steward_assets_v1_resources_proto_init() {
 	if File_steward_assets_v1_resources_proto != nil {
 		return
 	}
+	file_steward_assets_v1_resources_proto_msgTypes[7].OneofWrappers = []any{
+		(*AssetChange_Home)(nil),
+		(*AssetChange_DeletedHome)(nil),
+		(*AssetChange_Asset)(nil),
+		(*AssetChange_DeletedAsset)(nil),
+		(*AssetChange_MeterReading)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_assets_v1_resources_proto_rawDesc), len(file_steward_assets_v1_resources_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   8,
+			NumMessages:   9,
 			NumExtensions: 0,
 			NumServices:   0,
 		},
