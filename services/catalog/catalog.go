@@ -12,6 +12,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/services/accounts"
@@ -46,9 +47,9 @@ var services = []catalog.Service{
 		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return booking.Services(env.DB) },
 		Gateway: []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler, bookingv1.RegisterTermServiceHandler,
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
-	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
+	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"accounts", "assets"},
 		Register: maintenance.Services,
-		Gateway:  []catalog.GatewayHandler{}},
+		Gateway:  []catalog.GatewayHandler{maintenancev1.RegisterReminderServiceHandler}},
 }
 
 // Services returns every service, in dependency order.

@@ -18,13 +18,16 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
+	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
@@ -72,15 +75,17 @@ var outcomes = map[string][principals]codes.Code{
 	// Joining (issue 7): any person may sign up (a service may not); members
 	// and invitations are the household OWNER's and the school ADMIN's;
 	// accepting needs the invited email, verified, which no principal here
-	// has (the accounts tests and services/e2e accept for real).
+	// has (the accounts tests and services/e2e accept for real). A service
+	// with a tenant reads members and invitations (members.read: the
+	// reminder job addresses members' emails) and changes none.
 	"/steward.accounts.v1.TenantService/CreateTenant":      {ok, ok, ok, ok, ok, ok, ok, ok, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
+	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
 	"/steward.accounts.v1.MemberService/UpdateMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/DeleteMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/CreateInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
+	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
 	"/steward.accounts.v1.MemberService/DeleteInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/AcceptInvitation":  {pd, pd, pd, pd, pd, pd, pd, pd, una, pd, pd},
 	"/steward.assets.v1.AssetService/CreateHome":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
@@ -183,6 +188,7 @@ type clients struct {
 	terms     bookingv1.TermServiceClient
 	calendar  bookingv1.CalendarServiceClient
 	sessions  bookingv1.SessionServiceClient
+	reminders maintenancev1.ReminderServiceClient
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -220,10 +226,13 @@ func setup(t *testing.T) *matrix {
 		return assets.Services(db, blobDir, env.Logger)
 	})
 	bookingConn := env.Serve(t, booking.Services)
+	maintenanceConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir()})
+	})
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
-		bookingv1.NewSessionServiceClient(bookingConn)}}
+		bookingv1.NewSessionServiceClient(bookingConn), maintenancev1.NewReminderServiceClient(maintenanceConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

@@ -12,6 +12,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	"steward.dev/platform/access"
 	"steward.dev/platform/aip"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/outbox"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
@@ -30,29 +31,34 @@ const WarrantyLeadDays = 30
 // end) and recipient, by its outbox dedupe key, however often the job runs
 // or is retried.
 type Job struct {
-	db        *tenantdb.DB
-	tenants   accountsv1.TenantServiceClient
-	members   accountsv1.MemberServiceClient
-	deliverer *outbox.Deliverer
-	now       func() time.Time
+	db      *tenantdb.DB
+	tenants accountsv1.TenantServiceClient
+	members accountsv1.MemberServiceClient
+	// queue takes each email's delivery job (platform/outbox), in the
+	// transaction that writes the email.
+	queue *jobs.Client
+	now   func() time.Time
 }
 
 // NewJob returns the reminder job over db. accounts is a connection to
 // steward-accounts whose calls outside a request carry the service's own
 // identity (platform/rpcclient), from which the tenant's members and their
-// emails are read; deliverer sends Maintenance's outbox messages.
-func NewJob(db *tenantdb.DB, accounts grpc.ClientConnInterface, deliverer *outbox.Deliverer, now func() time.Time) *Job {
-	return &Job{db: db, tenants: accountsv1.NewTenantServiceClient(accounts), members: accountsv1.NewMemberServiceClient(accounts),
-		deliverer: deliverer, now: now}
+// emails are read. Its queue is bound with SetQueue.
+func NewJob(db *tenantdb.DB, accounts grpc.ClientConnInterface, now func() time.Time) *Job {
+	return &Job{db: db, tenants: accountsv1.NewTenantServiceClient(accounts), members: accountsv1.NewMemberServiceClient(accounts), now: now}
 }
+
+// SetQueue binds Maintenance's job queue, whose workers include the outbox's
+// delivery worker: each email's delivery job goes there. The queue's client
+// is built from its workers, this job's among them, so it comes after
+// NewJob; the job runs only once the queue does.
+func (j *Job) SetQueue(queue *jobs.Client) { j.queue = queue }
 
 // Report is what one run did.
 type Report struct {
-	// Written counts the reminder emails this run added to the outbox.
+	// Written counts the reminder emails this run added to the outbox, each
+	// with its delivery job.
 	Written int
-	// Sent counts the outbox messages this run delivered (also earlier
-	// runs' that were still pending).
-	Sent int
 }
 
 // recipient is a member who may read the tenant's maintenance, with their
@@ -92,10 +98,10 @@ type reminder struct {
 	subject, text string
 }
 
-// Run writes the tenant's reminders that are due now to the outbox, in one
-// transaction, and then delivers Maintenance's pending messages. ctx is a
-// job's for tenant (jobs.ForTenant): its tenant scope for the database and
-// the service identity acting for tenant for steward-accounts.
+// Run writes the tenant's reminders that are due now to the outbox with
+// their delivery jobs, in one transaction. ctx is a job's for tenant
+// (jobs.ForTenant): its tenant scope for the database and the service
+// identity acting for tenant for steward-accounts.
 func (j *Job) Run(ctx context.Context, tenant uuid.UUID) (Report, error) {
 	var rep Report
 	recipients, err := j.recipients(ctx, tenant)
@@ -114,27 +120,25 @@ func (j *Job) Run(ctx context.Context, tenant uuid.UUID) (Report, error) {
 					if !r.wants(rm.kind) {
 						continue
 					}
-					_, added, err := outbox.Add(ctx, tx, outbox.Message{
+					id, added, err := outbox.Add(ctx, tx, outbox.Message{
 						Service: Service, DedupeKey: rm.about + "/" + r.userID.String(), To: r.email,
 						Subject: rm.subject, Text: rm.text + footer(tenant, r.userID),
 					})
 					if err != nil {
 						return err
 					}
-					if added {
-						rep.Written++
+					if !added {
+						continue // written by an earlier run
 					}
+					if err := outbox.Enqueue(ctx, tx, j.queue, tenant, id); err != nil {
+						return err
+					}
+					rep.Written++
 				}
 			}
 			return nil
 		})
-		if err != nil {
-			return rep, err
-		}
 	}
-	// Also what an earlier run wrote and could not send: the job is retried
-	// until every message is out.
-	rep.Sent, err = j.deliverer.DeliverPending(ctx)
 	return rep, err
 }
 
@@ -267,7 +271,9 @@ func footer(tenant, user uuid.UUID) string {
 
 // civil is t's calendar date, as midnight UTC, so that days between dates
 // are whole multiples of 24 hours whatever the zone's DST.
-func civil(t time.Time) time.Time { return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC) }
+func civil(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+}
 
 func date(t time.Time) pgtype.Date { return pgtype.Date{Time: t, Valid: true} }
 
