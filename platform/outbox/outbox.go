@@ -133,13 +133,11 @@ var ErrBusy = errors.New("outbox: another delivery holds the message")
 
 // Deliverer sends one service's messages.
 type Deliverer struct {
-	db      *tenantdb.DB
-	sender  *mail.Sender
-	service string
-	lease   time.Duration
-	// afterSend runs between the send and the commit that records it; tests
-	// set it to stand for a crash there.
-	afterSend func(id uuid.UUID) error
+	db        *tenantdb.DB
+	sender    *mail.Sender
+	service   string
+	lease     time.Duration
+	afterSend func(id uuid.UUID) error // DeliveryConfig.AfterSend
 }
 
 // DeliveryConfig says whose messages a Deliverer sends and how.
@@ -149,12 +147,16 @@ type DeliveryConfig struct {
 	// Lease is how long an attempt holds its message; 0 means ClaimLease.
 	// Tests shorten it to see a crashed attempt's retry within seconds.
 	Lease time.Duration
+	// AfterSend, when set, runs between a send and the commit that records
+	// it, and an error from it ends the attempt there: tests stand it for a
+	// crash at that point. Nil in production.
+	AfterSend func(id uuid.UUID) error
 }
 
 // NewDeliverer returns the deliverer of cfg.Service's messages through
 // sender.
 func NewDeliverer(db *tenantdb.DB, sender *mail.Sender, cfg DeliveryConfig) *Deliverer {
-	return &Deliverer{db: db, sender: sender, service: cfg.Service, lease: cmp.Or(cfg.Lease, ClaimLease)}
+	return &Deliverer{db: db, sender: sender, service: cfg.Service, lease: cmp.Or(cfg.Lease, ClaimLease), afterSend: cfg.AfterSend}
 }
 
 // MessageID is the Message-ID header of the outbox message id, the same on

@@ -78,6 +78,9 @@ func (e env) message(t *testing.T, id uuid.UUID) outboxstore.OutboxMessage {
 	return m
 }
 
+// errCrash stands for the process dying between a send and its commit.
+var errCrash = errors.New("crashed after the send, before the commit")
+
 func reminder(key, to string) outbox.Message {
 	return outbox.Message{Service: "maintenance", DedupeKey: key, To: to, Subject: "Boiler service is due", Text: "Due on 14 March."}
 }
@@ -148,18 +151,19 @@ func TestDeliveryCrashBetweenSendAndCommit(t *testing.T) {
 		msgs = append(msgs, reminder("task/7/2027-03-14/due/"+r, r))
 	}
 	ids := e.add(t, msgs...)
-	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"})
 	var mu sync.Mutex
 	crashed := map[uuid.UUID]bool{}
-	outbox.CrashAfterSend(d, func(id uuid.UUID) bool {
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance", AfterSend: func(id uuid.UUID) error {
 		mu.Lock()
 		defer mu.Unlock()
-		first := !crashed[id]
+		if crashed[id] {
+			return nil
+		}
 		crashed[id] = true
-		return first // every message's first attempt crashes
-	})
+		return errCrash // every message's first attempt crashes
+	}})
 	for _, id := range ids {
-		if err := d.Deliver(e.ctx, id); !errors.Is(err, outbox.ErrCrash) {
+		if err := d.Deliver(e.ctx, id); !errors.Is(err, errCrash) {
 			t.Fatalf("first attempt: %v, want the crash", err)
 		}
 		m := e.message(t, id)
@@ -296,15 +300,17 @@ func TestDeliveryJobRetriedAfterCrash(t *testing.T) {
 	e := setup(t)
 	// A lease shorter than River's first backoff (about a second), so the
 	// retry finds the crashed attempt's claim run out.
-	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance", Lease: 500 * time.Millisecond})
 	var mu sync.Mutex
 	crashes := map[uuid.UUID]int{}
-	outbox.CrashAfterSend(d, func(id uuid.UUID) bool {
-		mu.Lock()
-		defer mu.Unlock()
-		crashes[id]++
-		return crashes[id] == 1
-	})
+	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance", Lease: 500 * time.Millisecond,
+		AfterSend: func(id uuid.UUID) error {
+			mu.Lock()
+			defer mu.Unlock()
+			if crashes[id]++; crashes[id] == 1 {
+				return errCrash
+			}
+			return nil
+		}})
 	client, err := jobs.New(e.db, jobs.Config{Queue: "outbox_test", PollInterval: 100 * time.Millisecond,
 		Workers: func(w *river.Workers) { river.AddWorker(w, d.Worker()) }})
 	if err != nil {
