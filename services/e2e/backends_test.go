@@ -14,20 +14,23 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
+	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/maintenance"
 )
 
 // backends are the addresses of a set of Steward's gRPC services started
 // beside the stack's own, on the stack's database and issuer.
 type backends struct {
-	accounts, assets, booking string
+	accounts, assets, booking, maintenance string
 }
 
-// startBackends starts the accounts, assets and booking services connected to
+// startBackends starts the accounts, assets, booking and maintenance services connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -51,8 +54,15 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		}
 		return svcs, nil
 	}
-	var addrs [3]string
-	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services} {
+	dataDir, err := os.MkdirTemp("", "stw-data-")
+	if err != nil {
+		return backends{}, err
+	}
+	withMaintenance := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.Services(catalog.Env{DB: db, Logger: logger, DataDir: dataDir})
+	}
+	var addrs [4]string
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services, withMaintenance} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
 			return backends{}, err
@@ -64,7 +74,17 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		go func() { _ = srv.Serve(ctx, lis, time.Second) }()
 		addrs[i] = lis.Addr().String()
 	}
-	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2]}, nil
+	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2], maintenance: addrs[3]}, nil
+}
+
+// maintenanceClients dials the backends' steward-maintenance into s.
+func (b backends) maintenanceClients(s *stack) error {
+	conn, err := grpc.NewClient(b.maintenance, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return err
+	}
+	s.reminders = maintenancev1.NewReminderServiceClient(conn)
+	return nil
 }
 
 // bookingClients dials the backends' steward-booking into s: the directory

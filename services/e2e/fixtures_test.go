@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"sort"
 	"strings"
@@ -147,7 +148,7 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
 	must("CreateMeterReading", err)
 	member, invitation := s.newMemberAndInvitation(t, f.ID, f.ctx(t), "", typev1.Role_ROLE_MEMBER, must)
-	return resourceNames{
+	names := resourceNames{
 		"steward.dev/Member":       member,
 		"steward.dev/Invitation":   invitation,
 		"steward.dev/Tenant":       f.Name,
@@ -157,6 +158,8 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		"steward.dev/MeterReading": reading.GetName(),
 		"steward.dev/Attachment":   tree.attachment,
 	}
+	maps.Copy(names, reminderFixtures(f))
+	return names
 }
 
 // newMemberAndInvitation adds a member (a new account with role "member",
@@ -242,13 +245,14 @@ func stewardMethods(t *testing.T) []protoreflect.MethodDescriptor {
 func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.MethodDescriptor, req proto.Message) (proto.Message, error) {
 	t.Helper()
 	clients := map[protoreflect.FullName]any{
-		"steward.assets.v1.AssetService":      s.assets,
-		"steward.booking.v1.DirectoryService": s.directory,
-		"steward.booking.v1.TermService":      s.terms,
-		"steward.booking.v1.SessionService":   s.sessions,
-		"steward.booking.v1.CalendarService":  s.calendar,
-		"steward.accounts.v1.TenantService":   s.accounts,
-		"steward.accounts.v1.MemberService":   s.members,
+		"steward.assets.v1.AssetService":         s.assets,
+		"steward.booking.v1.DirectoryService":    s.directory,
+		"steward.booking.v1.TermService":         s.terms,
+		"steward.booking.v1.SessionService":      s.sessions,
+		"steward.booking.v1.CalendarService":     s.calendar,
+		"steward.accounts.v1.TenantService":      s.accounts,
+		"steward.accounts.v1.MemberService":      s.members,
+		"steward.maintenance.v1.ReminderService": s.reminders,
 	}
 	client, ok := clients[md.Parent().FullName()]
 	if !ok {

@@ -22,6 +22,7 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/services/inprocess"
 )
 
@@ -42,6 +43,7 @@ type stack struct {
 	terms      bookingv1.TermServiceClient
 	sessions   bookingv1.SessionServiceClient
 	calendar   bookingv1.CalendarServiceClient
+	reminders  maintenancev1.ReminderServiceClient
 	summary    seed.Summary
 
 	mu     sync.Mutex
@@ -95,6 +97,11 @@ func newStack(t *testing.T) (*stack, error) {
 	if err != nil {
 		return nil, err
 	}
+	maintenanceConn, err := grpc.NewClient(steward.Addrs["maintenance"], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		return nil, err
+	}
+	s.reminders = maintenancev1.NewReminderServiceClient(maintenanceConn)
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)
 	s.members = accountsv1.NewMemberServiceClient(accountsConn)
 	s.assets = assetsv1.NewAssetServiceClient(assetsConn)

@@ -400,7 +400,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 	// The invitation is for who, as an OWNER, which who already is: the
 	// sweep's well-formed accept succeeds and changes no one's roles.
 	member, invitation := s.newMemberAndInvitation(t, uuid.MustParse(strings.TrimPrefix(tenant, "tenants/")), ctx, who, typev1.Role_ROLE_OWNER, must)
-	return map[string]string{
+	set := map[string]string{
 		"tenants/members":                  member,
 		"tenants/invitations":              invitation,
 		"tenants":                          tenant,
@@ -409,6 +409,8 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets":             tree.asset,
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
+	maps.Copy(set, reminderSweepFixtures(member))
+	return set
 }
 
 // --- Planning -------------------------------------------------------------

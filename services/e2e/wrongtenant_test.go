@@ -174,6 +174,9 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 		if withoutRLSErr == nil {
 			withoutRLSStack.members, withoutRLSErr = b.membersClient()
 		}
+		if withoutRLSErr == nil {
+			withoutRLSErr = b.maintenanceClients(withoutRLSStack)
+		}
 	})
 	if withoutRLSErr != nil {
 		t.Fatalf("services without RLS: %v", withoutRLSErr)
