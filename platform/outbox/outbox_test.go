@@ -321,7 +321,12 @@ func TestDeliveryJobRetriedAfterCrash(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- client.Background().Background(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("the job queue: %v", err)
+		}
+	})
 
 	recipients := []string{"ann@example.com", "bob@example.com"}
 	var ids []uuid.UUID

@@ -70,7 +70,7 @@ func Start(t testing.TB) *Sink {
 	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
-		<-exited
+		t.Logf("mailtest: mailpit stopped (%v)", <-exited) // killed: that is its exit status
 	})
 	s := &Sink{SMTPAddr: smtpAddr, APIURL: "http://" + apiAddr}
 	deadline := time.Now().Add(15 * time.Second)

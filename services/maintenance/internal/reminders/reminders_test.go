@@ -97,7 +97,12 @@ func (s *stack) start(t *testing.T) {
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- s.queue.Background().Background(ctx) }()
-	t.Cleanup(func() { stop(); <-done })
+	t.Cleanup(func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Errorf("the job queue: %v", err)
+		}
+	})
 }
 
 // jobCtx is the context a job for the tenant runs in.
@@ -190,7 +195,7 @@ func TestReminderJobWritesEachReminderOnce(t *testing.T) {
 	s := setup(t, options{now: now, timeZone: "Europe/London"})
 	due := s.task(t, "Flush the water heater", "open", "2027-03-13", 7) // in its lead time
 	overdue := s.task(t, "Test the smoke alarms", "open", "2027-03-08", 0)
-	s.task(t, "Clean the gutters", "open", "2027-04-20", 14)       // UPCOMING
+	s.task(t, "Clean the gutters", "open", "2027-04-20", 14)        // UPCOMING
 	s.task(t, "Service the boiler", "in_progress", "2027-03-01", 7) // being done
 	boiler := s.asset(t, "Combi boiler", "2027-03-31")              // within 30 days
 	s.asset(t, "Fridge", "2027-06-01")                              // beyond
