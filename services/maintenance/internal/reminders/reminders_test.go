@@ -337,3 +337,39 @@ func TestRemindersUseTheHomesToday(t *testing.T) {
 		}
 	}
 }
+
+// TestScheduleRunsOncePerSlotAndReschedules: scheduling a tenant's
+// reminders twice in one hour makes one job; it runs the reminder job
+// (whose emails go out) and schedules the tenant's next run at the start of
+// the next hour.
+func TestScheduleRunsOncePerSlotAndReschedules(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2027, 3, 10, 9, 20, 0, 0, time.UTC)
+	s := setup(t, options{now: now, timeZone: "Europe/London"})
+	s.task(t, "Flush the water heater", "open", "2027-03-13", 7)
+	for range 2 {
+		if err := s.db.InTx(s.jobCtx(), func(tx tenantdb.DBTX) error {
+			return reminders.Schedule(s.jobCtx(), tx, s.queue, s.tenant, time.Now())
+		}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.start(t)
+	// The reminder job, then the delivery of its two emails.
+	if failed := s.waitJobs(t, 3); failed != 0 {
+		t.Errorf("%d attempts failed", failed)
+	}
+	if inbox := s.inbox(t); len(inbox[s.email(s.owner)]) != 1 || len(inbox[s.email(s.member)]) != 1 {
+		t.Errorf("inbox %v, want one email each", inbox)
+	}
+	var runs int
+	var next time.Time
+	row := s.env.Owner.QueryRow(context.Background(),
+		"SELECT count(*), max(scheduled_at) FROM jobs.river_job WHERE kind = 'maintenance_reminders' AND args->>'tenant_id' = $1", s.tenant.String())
+	if err := row.Scan(&runs, &next); err != nil {
+		t.Fatal(err)
+	}
+	if want := time.Date(2027, 3, 10, 10, 0, 0, 0, time.UTC); runs != 2 || !next.Equal(want) {
+		t.Errorf("%d reminder jobs, the last at %v; want 2 (the one run, the next) with the next at %v", runs, next, want)
+	}
+}
