@@ -8,6 +8,8 @@ import (
 	"github.com/riverqueue/river"
 
 	"steward.dev/platform/jobs"
+	"steward.dev/platform/outbox/outboxstore"
+	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
 )
 
@@ -56,4 +58,35 @@ func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return time.Mi
 func Enqueue(ctx context.Context, tx tenantdb.DBTX, client *jobs.Client, tenant, id uuid.UUID) error {
 	_, err := client.EnqueueTx(ctx, tx, DeliverArgs{TenantID: tenant, MessageID: id}, nil)
 	return err
+}
+
+// pendingBatch bounds one EnqueuePending pass.
+const pendingBatch = 500
+
+// EnqueuePending adds, in tx, a delivery job for each of service's pending
+// messages of the tenant in ctx that has no job waiting or running (the
+// job's unique args): a message whose job River gave up on (discarded after
+// its last attempt) is tried again. It returns how many jobs it added.
+func EnqueuePending(ctx context.Context, tx tenantdb.DBTX, client *jobs.Client, service string) (int, error) {
+	t, ok := scope.TenantFrom(ctx)
+	if !ok {
+		return 0, tenantdb.ErrNoScope
+	}
+	ids, err := outboxstore.New(tx).ListPendingMessages(ctx, outboxstore.ListPendingMessagesParams{
+		TenantID: t.TenantID, Service: service, Limit: pendingBatch,
+	})
+	if err != nil {
+		return 0, err
+	}
+	added := 0
+	for _, id := range ids {
+		res, err := client.EnqueueTx(ctx, tx, DeliverArgs{TenantID: t.TenantID, MessageID: id}, nil)
+		if err != nil {
+			return added, err
+		}
+		if !res.UniqueSkippedAsDuplicate {
+			added++
+		}
+	}
+	return added, nil
 }

@@ -244,32 +244,3 @@ func (d *Deliverer) unclaimed(ctx context.Context, tenantID, id uuid.UUID) error
 func pgLease(d time.Duration) pgtype.Interval {
 	return pgtype.Interval{Microseconds: d.Microseconds(), Valid: true}
 }
-
-// pendingBatch bounds one DeliverPending pass.
-const pendingBatch = 500
-
-// DeliverPending delivers the service's pending messages of the tenant in
-// ctx, oldest first, and returns how many it sent. It goes on past a
-// message that fails and returns the failures joined.
-func (d *Deliverer) DeliverPending(ctx context.Context) (int, error) {
-	t, ok := scope.TenantFrom(ctx)
-	if !ok {
-		return 0, tenantdb.ErrNoScope
-	}
-	ids, err := outboxstore.New(d.db.Scoped(ctx)).ListPendingMessages(ctx, outboxstore.ListPendingMessagesParams{
-		TenantID: t.TenantID, Service: d.service, Limit: pendingBatch,
-	})
-	if err != nil {
-		return 0, err
-	}
-	sent := 0
-	var errs []error
-	for _, id := range ids {
-		if err := d.Deliver(ctx, id); err != nil {
-			errs = append(errs, fmt.Errorf("message %s: %w", id, err))
-			continue
-		}
-		sent++
-	}
-	return sent, errors.Join(errs...)
-}

@@ -178,9 +178,10 @@ func TestDeliveryCrashBetweenSendAndCommit(t *testing.T) {
 	// The lease runs out (moved back rather than waited for).
 	dbtest.ExecAsTenant(t, e.d.OwnerPool(t), e.tenant,
 		"UPDATE outbox.messages SET last_attempt_time = last_attempt_time - $1::interval", fmt.Sprintf("%d seconds", int(outbox.ClaimLease.Seconds())+1))
-	sent, err := d.DeliverPending(e.ctx)
-	if err != nil || sent != len(ids) {
-		t.Fatalf("retry: sent %d, %v; want %d", sent, err, len(ids))
+	for _, id := range ids {
+		if err := d.Deliver(e.ctx, id); err != nil {
+			t.Fatalf("retry: %v", err)
+		}
 	}
 	for _, id := range ids {
 		if m := e.message(t, id); m.State != "sent" || m.Attempts != 2 || !m.SentTime.Valid {
@@ -276,9 +277,6 @@ func TestDeliveryIsEachServicesOwn(t *testing.T) {
 	d := outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"})
 	if err := d.Deliver(e.ctx, id); err != nil {
 		t.Fatal(err)
-	}
-	if n, err := d.DeliverPending(e.ctx); n != 0 || err != nil {
-		t.Fatalf("delivered %d, %v", n, err)
 	}
 	if got := e.message(t, id); got.State != "pending" || got.Attempts != 0 {
 		t.Fatalf("another service's message: %s after %d attempts", got.State, got.Attempts)
@@ -377,5 +375,40 @@ func TestDeliveryJobRetriedAfterCrash(t *testing.T) {
 		if got[r] != 1 {
 			t.Errorf("%s holds %d messages, want 1 (all: %v)", r, got[r], got)
 		}
+	}
+}
+
+// TestEnqueuePendingOncePerMessage: the sweep adds a delivery job for each
+// of the service's pending messages that has none, and none twice.
+func TestEnqueuePendingOncePerMessage(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	other := reminder("invoice/1/u1", "ann@example.com")
+	other.Service = "invoicing"
+	e.add(t, reminder("task/1/2027-03-14/due/u1", "ann@example.com"), reminder("task/1/2027-03-14/due/u2", "bob@example.com"), other)
+	client, err := jobs.New(e.db, jobs.Config{Queue: "outbox_sweep_test", Workers: func(w *river.Workers) {
+		river.AddWorker(w, outbox.NewDeliverer(e.db, e.sender, outbox.DeliveryConfig{Service: "maintenance"}).Worker())
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []int{2, 0} {
+		var n int
+		if err := e.db.InTx(e.ctx, func(tx tenantdb.DBTX) error {
+			n, err = outbox.EnqueuePending(e.ctx, tx, client, "maintenance")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if n != want {
+			t.Errorf("pass %d enqueued %d, want %d", i+1, n, want)
+		}
+	}
+	var jobsN int
+	if err := e.d.OwnerPool(t).QueryRow(context.Background(), "SELECT count(*) FROM jobs.river_job WHERE kind = 'outbox_deliver'").Scan(&jobsN); err != nil {
+		t.Fatal(err)
+	}
+	if jobsN != 2 {
+		t.Errorf("%d delivery jobs, want 2", jobsN)
 	}
 }

@@ -56,9 +56,11 @@ func (j *Job) SetQueue(queue *jobs.Client) { j.queue = queue }
 
 // Report is what one run did.
 type Report struct {
-	// Written counts the reminder emails this run added to the outbox, each
-	// with its delivery job.
+	// Written counts the reminder emails this run added to the outbox.
 	Written int
+	// Enqueued counts the delivery jobs it added: one per new email, and
+	// one per older email still pending without one.
+	Enqueued int
 }
 
 // recipient is a member who may read the tenant's maintenance, with their
@@ -112,33 +114,31 @@ func (j *Job) Run(ctx context.Context, tenant uuid.UUID) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
-	if len(recipients) > 0 && len(reminders) > 0 {
-		err = j.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-			rep.Written = 0 // InTx may run this again
-			for _, rm := range reminders {
-				for _, r := range recipients {
-					if !r.wants(rm.kind) {
-						continue
-					}
-					id, added, err := outbox.Add(ctx, tx, outbox.Message{
-						Service: Service, DedupeKey: rm.about + "/" + r.userID.String(), To: r.email,
-						Subject: rm.subject, Text: rm.text + footer(tenant, r.userID),
-					})
-					if err != nil {
-						return err
-					}
-					if !added {
-						continue // written by an earlier run
-					}
-					if err := outbox.Enqueue(ctx, tx, j.queue, tenant, id); err != nil {
-						return err
-					}
+	err = j.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		rep = Report{} // InTx may run this again
+		for _, rm := range reminders {
+			for _, r := range recipients {
+				if !r.wants(rm.kind) {
+					continue
+				}
+				_, added, err := outbox.Add(ctx, tx, outbox.Message{
+					Service: Service, DedupeKey: rm.about + "/" + r.userID.String(), To: r.email,
+					Subject: rm.subject, Text: rm.text + footer(tenant, r.userID),
+				})
+				if err != nil {
+					return err
+				}
+				if added {
 					rep.Written++
 				}
 			}
-			return nil
-		})
-	}
+		}
+		// The delivery jobs of these and of any earlier message still
+		// pending whose job River gave up on.
+		var err error
+		rep.Enqueued, err = outbox.EnqueuePending(ctx, tx, j.queue, Service)
+		return err
+	})
 	return rep, err
 }
 
