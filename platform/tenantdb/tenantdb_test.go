@@ -685,8 +685,10 @@ func TestInTxRunsADeadlockedTransactionAgain(t *testing.T) {
 			t.Fatalf("InTx: %v; want both to commit", err)
 		}
 	}
-	if n := attempts.Load(); n != 3 {
-		t.Errorf("%d attempts; want 3 (one transaction run again)", n)
+	// 3: one of the two was run again. Under load PostgreSQL may also abort
+	// the other's retry once more; what matters is that both committed.
+	if n := attempts.Load(); n < 3 {
+		t.Errorf("%d attempts; want at least 3 (a transaction run again)", n)
 	}
 	var a, b string
 	if err := d.Scoped(ctx).QueryRow(ctx, "SELECT (SELECT display_name FROM assets.homes WHERE home_id = $1), (SELECT display_name FROM assets.homes WHERE home_id = $2)",
