@@ -35,6 +35,10 @@ type Victim struct {
 	// under DedupeKey.
 	MessageID uuid.UUID
 	DedupeKey string
+	// Maintenance's (schema maintenance): a plan of the victim's asset and
+	// its task; the facts copied from Assets reuse the home, asset and
+	// reading ids above.
+	PlanID, TaskID uuid.UUID
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -60,7 +64,11 @@ func (v Victim) Values() map[string]any {
 		"BookingID": v.BookingID, "SessionID": v.SessionID, "CreditID": v.CreditID, "EventID": v.EventID, "FeedID": v.FeedID,
 		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "MakeupCreditID": v.CreditID, "ClassIds": []uuid.UUID{v.ClassID},
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
-		// Maintenance's facts: values their CHECK constraints take.
+		// Maintenance's: a template of the shared catalogue, and who did
+		// the work on a task.
+		"PlanID": v.PlanID, "TaskID": v.TaskID, "TaskIds": []uuid.UUID{v.TaskID}, "TemplateID": "boiler-service",
+		"StartedBy": v.UserID, "CompletedBy": v.UserID, "ClosedBy": v.UserID,
+		// The facts' own values, which CHECK constraints restrict.
 		"Source": "assets", "Hemisphere": "north",
 		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
 		// Assets' change feed reads the rows a page of changes names.
@@ -80,6 +88,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		TermID: uuid.New(), ClassID: uuid.New(), EnrolmentID: uuid.New(), WindowID: uuid.New(), BookingID: uuid.New(),
 		SessionID: uuid.New(), CreditID: uuid.New(), EventID: uuid.New(), FeedID: uuid.New(),
 		MessageID: uuid.New(), DedupeKey: "victim/reminder",
+		PlanID: uuid.New(), TaskID: uuid.New(),
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -157,16 +166,25 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			[]any{v.TenantID, v.EventID, v.SessionID, v.UserID}},
 		{`INSERT INTO booking.calendar_feeds (tenant_id, feed_id, family_id, secret_hash, created_by)
 			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.FamilyID, v.UserID}},
-		// Maintenance's facts, copied from Assets' change feed (whose own rows
-		// assets.changes and assets.change_counters the triggers of the rows
-		// above wrote).
+
+		// Maintenance (schema maintenance): the facts copied from Assets,
+		// then plans, tasks and parts.
 		{"INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Victim home', 'UTC')",
 			[]any{v.TenantID, v.HomeID}},
-		{`INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id, warranty_expiry_date)
-			VALUES ($1, $2, $3, 'Victim boiler', $4, '2030-01-01')`, []any{v.TenantID, v.AssetID, v.HomeID, v.CategoryID}},
+		{"INSERT INTO maintenance.asset_facts (tenant_id, asset_id, home_id, display_name, category_id) VALUES ($1, $2, $3, 'Victim boiler', $4)",
+			[]any{v.TenantID, v.AssetID, v.HomeID, v.CategoryID}},
 		{`INSERT INTO maintenance.reading_facts (tenant_id, asset_id, reading_id, meter, unit, value, read_time)
 			VALUES ($1, $2, $3, $4, 'hours', 10, now())`, []any{v.TenantID, v.AssetID, v.ReadingID, v.Meter}},
-		{"INSERT INTO maintenance.feed_cursors (tenant_id, source, cursor) VALUES ($1, 'assets', 'victim')", []any{v.TenantID}},
+		{"INSERT INTO maintenance.feed_cursors (tenant_id, source) VALUES ($1, 'assets')", []any{v.TenantID}},
+		{`INSERT INTO maintenance.plans (tenant_id, plan_id, home_id, asset_id, template_id, display_name, interval_count, interval_unit,
+			meter, meter_unit, meter_interval, anchor, lead_days, start_date, request_id)
+			VALUES ($1, $2, $3, $4, 'boiler-service', 'Victim service', 1, 'year', $5, 'hours', 500, 'fixed', 14, '2030-01-01', $6)`,
+			[]any{v.TenantID, v.PlanID, v.HomeID, v.AssetID, v.Meter, v.RequestID}},
+		{`INSERT INTO maintenance.tasks (tenant_id, task_id, home_id, asset_id, plan_id, occurrence, kind, title, due_date, lead_days, request_id)
+			VALUES ($1, $2, $3, $4, $5, '2030-01-01', 'maintenance', 'Victim task', '2030-01-01', 14, $6)`,
+			[]any{v.TenantID, v.TaskID, v.HomeID, v.AssetID, v.PlanID, v.RequestID}},
+		{"INSERT INTO maintenance.task_parts (tenant_id, task_id, position, description, quantity) VALUES ($1, $2, 1, 'Victim part', 1)",
+			[]any{v.TenantID, v.TaskID}},
 		// The platform's outbox.
 		{`INSERT INTO outbox.messages (tenant_id, message_id, service, dedupe_key, recipient, subject, text_body)
 			VALUES ($1, $2, 'victim', $3, 'victim@example.com', 'Victim reminder', 'Victim text')`, []any{v.TenantID, v.MessageID, v.DedupeKey}},

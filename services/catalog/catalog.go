@@ -49,7 +49,8 @@ var services = []catalog.Service{
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
 	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"accounts", "assets"},
 		Register: maintenance.Services,
-		Gateway:  []catalog.GatewayHandler{maintenancev1.RegisterReminderServiceHandler}},
+		Gateway: []catalog.GatewayHandler{maintenancev1.RegisterPlanServiceHandler, maintenancev1.RegisterTaskServiceHandler,
+			maintenancev1.RegisterReminderServiceHandler}},
 }
 
 // Services returns every service, in dependency order.

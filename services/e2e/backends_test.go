@@ -30,7 +30,8 @@ type backends struct {
 	accounts, assets, booking, maintenance string
 }
 
-// startBackends starts the accounts, assets, booking and maintenance services connected to
+// startBackends starts the accounts, assets, booking and maintenance
+// services (maintenance calling these assets) connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -54,14 +55,10 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		}
 		return svcs, nil
 	}
-	dataDir, err := os.MkdirTemp("", "stw-data-")
-	if err != nil {
-		return backends{}, err
-	}
-	withMaintenance := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return maintenance.Services(catalog.Env{DB: db, Logger: logger, DataDir: dataDir})
-	}
 	var addrs [4]string
+	withMaintenance := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return maintenance.Services(catalog.Env{DB: db, Logger: logger, Targets: map[string]string{"assets": addrs[1]}})
+	}
 	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services, withMaintenance} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
@@ -84,6 +81,7 @@ func (b backends) maintenanceClients(s *stack) error {
 		return err
 	}
 	s.reminders = maintenancev1.NewReminderServiceClient(conn)
+	s.plans, s.tasks = maintenancev1.NewPlanServiceClient(conn), maintenancev1.NewTaskServiceClient(conn)
 	return nil
 }
 

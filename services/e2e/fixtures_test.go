@@ -148,15 +148,18 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 		MeterReading: &assetsv1.MeterReading{Meter: "runtime", Unit: assetsv1.MeterReading_UNIT_HOURS, Value: 10}})
 	must("CreateMeterReading", err)
 	member, invitation := s.newMemberAndInvitation(t, f.ID, f.ctx(t), "", typev1.Role_ROLE_MEMBER, must)
+	maint := s.newMaintenanceSet(t, ctx, tree, must)
 	names := resourceNames{
-		"steward.dev/Member":       member,
-		"steward.dev/Invitation":   invitation,
-		"steward.dev/Tenant":       f.Name,
-		"steward.dev/Home":         tree.home,
-		"steward.dev/Location":     tree.location,
-		"steward.dev/Asset":        tree.asset,
-		"steward.dev/MeterReading": reading.GetName(),
-		"steward.dev/Attachment":   tree.attachment,
+		"steward.dev/Member":          member,
+		"steward.dev/Invitation":      invitation,
+		"steward.dev/Tenant":          f.Name,
+		"steward.dev/Home":            tree.home,
+		"steward.dev/Location":        tree.location,
+		"steward.dev/Asset":           tree.asset,
+		"steward.dev/MeterReading":    reading.GetName(),
+		"steward.dev/Attachment":      tree.attachment,
+		"steward.dev/MaintenancePlan": maint["tenants/homes/assets/plans"],
+		"steward.dev/Task":            maint["tenants/homes/tasks"],
 	}
 	maps.Copy(names, reminderFixtures(f))
 	return names
@@ -252,6 +255,8 @@ func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.Method
 		"steward.booking.v1.CalendarService":     s.calendar,
 		"steward.accounts.v1.TenantService":      s.accounts,
 		"steward.accounts.v1.MemberService":      s.members,
+		"steward.maintenance.v1.PlanService":     s.plans,
+		"steward.maintenance.v1.TaskService":     s.tasks,
 		"steward.maintenance.v1.ReminderService": s.reminders,
 	}
 	client, ok := clients[md.Parent().FullName()]

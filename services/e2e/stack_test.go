@@ -43,6 +43,8 @@ type stack struct {
 	terms      bookingv1.TermServiceClient
 	sessions   bookingv1.SessionServiceClient
 	calendar   bookingv1.CalendarServiceClient
+	plans      maintenancev1.PlanServiceClient
+	tasks      maintenancev1.TaskServiceClient
 	reminders  maintenancev1.ReminderServiceClient
 	summary    seed.Summary
 
@@ -109,6 +111,8 @@ func newStack(t *testing.T) (*stack, error) {
 	s.terms = bookingv1.NewTermServiceClient(bookingConn)
 	s.sessions = bookingv1.NewSessionServiceClient(bookingConn)
 	s.calendar = bookingv1.NewCalendarServiceClient(bookingConn)
+	s.plans = maintenancev1.NewPlanServiceClient(maintenanceConn)
+	s.tasks = maintenancev1.NewTaskServiceClient(maintenanceConn)
 	return s, nil
 }
 

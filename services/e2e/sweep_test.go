@@ -322,6 +322,8 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/locations":          home.GetName() + "/locations/" + sweepMissingID,
 		"tenants/homes/assets":             asset,
 		"tenants/homes/assets/attachments": asset + "/attachments/" + sweepMissingID,
+		"tenants/homes/assets/plans":       asset + "/plans/" + sweepMissingID,
+		"tenants/homes/tasks":              home.GetName() + "/tasks/" + sweepMissingID,
 	}
 }
 
@@ -410,6 +412,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
 	maps.Copy(set, reminderSweepFixtures(member))
+	maps.Copy(set, s.newMaintenanceSet(t, ctx, tree, must))
 	return set
 }
 
@@ -494,6 +497,9 @@ func (p *sweepPlanner) baseBody(op sweepOperation) string {
 		return `{"email":"sweep-invited@example.com","roles":["ROLE_MEMBER"]}`
 	case "MemberService_UpdateMember":
 		return `{"roles":["ROLE_MEMBER"]}`
+	}
+	if body, ok := p.maintenancePlanBody(op); ok {
+		return body
 	}
 	return p.scheduleBody(op)
 }

@@ -6,10 +6,12 @@
 package maintenance
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
 
+	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
@@ -18,6 +20,7 @@ import (
 	"steward.dev/platform/outbox"
 	"steward.dev/platform/rpcclient"
 	"steward.dev/services/maintenance/internal/reminders"
+	"steward.dev/services/maintenance/internal/server"
 )
 
 // Queue is steward-maintenance's job queue (platform/jobs).
@@ -34,23 +37,39 @@ const (
 )
 
 // Services returns the gRPC services of steward-maintenance and its job
-// queue's workers: the reminders, and the delivery of their emails.
-func Services(env catalog.Env) ([]grpcserver.Service, error) {
-	svcs := []grpcserver.Service{
-		{Desc: reminders.Constraints.Register(&maintenancev1.ReminderService_ServiceDesc), Impl: reminders.NewServer(env.DB)},
+// queue's workers.
+func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
+
+// ServicesWithClock is Services reading the time from now: tests stand on a
+// month end, a leap day or a DST change with it.
+func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver.Service, error) {
+	return func(env catalog.Env) ([]grpcserver.Service, error) {
+		// Calls to Assets relay the credentials of the request being
+		// served: a completion's reading is recorded as the caller.
+		conn, err := rpcclient.Dial(env.Targets["assets"], rpcclient.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
+		}
+		assets := assetsv1.NewAssetServiceClient(conn)
+		svcs := []grpcserver.Service{
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
+			{Desc: reminders.Constraints.Register(&maintenancev1.ReminderService_ServiceDesc), Impl: reminders.NewServer(env.DB)},
+		}
+		if env.DB == nil { // described, not run: no queue to work
+			return svcs, nil
+		}
+		queue, err := newQueue(env, now)
+		if err != nil {
+			return nil, err
+		}
+		return append(svcs, queue.Background()), nil
 	}
-	if env.DB == nil { // described, not run (the catalog's checks): no queue to work
-		return svcs, nil
-	}
-	queue, err := newQueue(env)
-	if err != nil {
-		return nil, err
-	}
-	return append(svcs, queue.Background()), nil
 }
 
-// newQueue is the service's job queue with its workers.
-func newQueue(env catalog.Env) (*jobs.Client, error) {
+// newQueue is the service's job queue with its workers: the reminders, and
+// the delivery of their emails.
+func newQueue(env catalog.Env, now func() time.Time) (*jobs.Client, error) {
 	sender, err := mail.NewSender(env.Get(MailSMTPAddrEnv, defaultSMTPAddr), env.Get(MailFromEnv, defaultMailFrom))
 	if err != nil {
 		return nil, err
@@ -65,7 +84,7 @@ func newQueue(env catalog.Env) (*jobs.Client, error) {
 		if err != nil {
 			return nil, err
 		}
-		job = reminders.NewJob(env.DB, accounts, time.Now)
+		job = reminders.NewJob(env.DB, accounts, now)
 	} else if env.Logger != nil {
 		// Only a test builds the service without the catalog's Dials.
 		env.Logger.Warn("no address of steward-accounts: no reminders are written (their emails still go out)")

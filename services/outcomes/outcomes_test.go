@@ -188,6 +188,8 @@ type clients struct {
 	terms     bookingv1.TermServiceClient
 	calendar  bookingv1.CalendarServiceClient
 	sessions  bookingv1.SessionServiceClient
+	plans     maintenancev1.PlanServiceClient
+	tasks     maintenancev1.TaskServiceClient
 	reminders maintenancev1.ReminderServiceClient
 }
 
@@ -203,6 +205,7 @@ type world struct {
 	adminName  string            // the OWNER's or ADMIN's member name
 	dir        directoryFixtures // the school directory's; names of nothing in a household
 	sched      schedFixtures     // the schedule's (sessions_test.go); names of nothing in a household
+	maint      maintFixtures     // maintenance's (maintenance_plans_test.go)
 	admin      context.Context   //nolint:containedctx // a test fixture: the authority that makes fresh fixtures
 	c          clients
 	// newMember makes a fresh member of the tenant (MEMBER or TEACHER).
@@ -222,17 +225,18 @@ func setup(t *testing.T) *matrix {
 	env := servertest.New(t)
 	blobDir := t.TempDir()
 	accountsConn := env.Serve(t, accounts.Services)
-	assetsConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+	assetsConn, assetsAddr := env.ServeAt(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return assets.Services(db, blobDir, env.Logger)
 	})
 	bookingConn := env.Serve(t, booking.Services)
 	maintenanceConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir()})
+		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Targets: map[string]string{"assets": assetsAddr}})
 	})
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
-		bookingv1.NewSessionServiceClient(bookingConn), maintenancev1.NewReminderServiceClient(maintenanceConn)}}
+		bookingv1.NewSessionServiceClient(bookingConn),
+		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn), maintenancev1.NewReminderServiceClient(maintenanceConn)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")
@@ -249,6 +253,7 @@ func setup(t *testing.T) *matrix {
 	m.users[otherParent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"parent"}, Family: idOf(m.school.newFamily(t))})
 	m.users[schoolStudent] = env.Member(t, school, servertest.MemberSpec{Roles: []string{"student"}, Student: idOf(m.school.dir.student)})
 	m.newSchedules(t)
+	m.newMaintenance(t)
 	return m
 }
 

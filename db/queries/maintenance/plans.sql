@@ -69,6 +69,11 @@ WHERE tenant_id = @tenant_id
 ORDER BY plan_id
 LIMIT @page_limit;
 
+-- name: TemplatePlansOfAsset :many
+SELECT * FROM maintenance.plans
+WHERE tenant_id = @tenant_id AND asset_id = @asset_id AND template_id IS NOT NULL
+ORDER BY plan_id;
+
 -- name: UpdatePlan :one
 UPDATE maintenance.plans
 SET display_name = @display_name, description = @description, interval_count = sqlc.narg(interval_count),
@@ -80,9 +85,12 @@ WHERE tenant_id = @tenant_id AND plan_id = @plan_id
 RETURNING *;
 
 -- name: SetPlanLastDone :exec
--- A completion: where a floating plan counts on from.
+-- A completion: where a floating plan counts on from. A completion dated
+-- before the last one (work recorded late) moves nothing back.
 UPDATE maintenance.plans
-SET last_done_date = @last_done_date, last_done_meter = COALESCE(sqlc.narg(last_done_meter), last_done_meter),
+SET last_done_meter = CASE WHEN last_done_date IS NULL OR @last_done_date::date >= last_done_date
+                      THEN COALESCE(sqlc.narg(last_done_meter), last_done_meter) ELSE last_done_meter END,
+    last_done_date = GREATEST(last_done_date, @last_done_date::date),
     revision = revision + 1, update_time = now()
 WHERE tenant_id = @tenant_id AND plan_id = @plan_id;
 
@@ -97,7 +105,8 @@ DELETE FROM maintenance.tasks WHERE tenant_id = @tenant_id AND plan_id = @plan_i
 -- Active plans of live assets with no open task, with what their next
 -- occurrence counts from: the latest task, the latest reading of the plan's
 -- meter, the earliest reading of the year before it (for an average rate)
--- and the last reading before the plan began. plan_id NULL is every plan.
+-- and the last reading before the plan began. plan_id and asset_id narrow
+-- it to one plan or one asset's.
 SELECT p.plan_id, p.home_id, p.asset_id, p.display_name, p.description, p.interval_count, p.interval_unit,
   p.meter, p.meter_interval, p.anchor, p.season, p.lead_days, p.start_date, p.last_done_date, p.last_done_meter,
   h.time_zone, h.hemisphere,
@@ -132,6 +141,7 @@ LEFT JOIN LATERAL (
 ) sr ON true
 WHERE p.tenant_id = @tenant_id
   AND (sqlc.narg(plan_id)::uuid IS NULL OR p.plan_id = sqlc.narg(plan_id))
+  AND (sqlc.narg(asset_id)::uuid IS NULL OR p.asset_id = sqlc.narg(asset_id))
   AND p.state = 'active' AND NOT a.deleted AND a.status <> 'retired' AND NOT h.deleted
   AND NOT EXISTS (
     SELECT 1 FROM maintenance.tasks o

@@ -606,6 +606,7 @@ LEFT JOIN LATERAL (
 ) sr ON true
 WHERE p.tenant_id = $1
   AND ($2::uuid IS NULL OR p.plan_id = $2)
+  AND ($3::uuid IS NULL OR p.asset_id = $3)
   AND p.state = 'active' AND NOT a.deleted AND a.status <> 'retired' AND NOT h.deleted
   AND NOT EXISTS (
     SELECT 1 FROM maintenance.tasks o
@@ -616,6 +617,7 @@ ORDER BY p.plan_id
 type PlansToGenerateParams struct {
 	TenantID uuid.UUID
 	PlanID   uuid.NullUUID
+	AssetID  uuid.NullUUID
 }
 
 type PlansToGenerateRow struct {
@@ -652,9 +654,10 @@ type PlansToGenerateRow struct {
 // Active plans of live assets with no open task, with what their next
 // occurrence counts from: the latest task, the latest reading of the plan's
 // meter, the earliest reading of the year before it (for an average rate)
-// and the last reading before the plan began. plan_id NULL is every plan.
+// and the last reading before the plan began. plan_id and asset_id narrow
+// it to one plan or one asset's.
 func (q *Queries) PlansToGenerate(ctx context.Context, arg PlansToGenerateParams) ([]PlansToGenerateRow, error) {
-	rows, err := q.db.Query(ctx, plansToGenerate, arg.TenantID, arg.PlanID)
+	rows, err := q.db.Query(ctx, plansToGenerate, arg.TenantID, arg.PlanID, arg.AssetID)
 	if err != nil {
 		return nil, err
 	}
@@ -704,7 +707,9 @@ func (q *Queries) PlansToGenerate(ctx context.Context, arg PlansToGenerateParams
 
 const setPlanLastDone = `-- name: SetPlanLastDone :exec
 UPDATE maintenance.plans
-SET last_done_date = $1, last_done_meter = COALESCE($2, last_done_meter),
+SET last_done_meter = CASE WHEN last_done_date IS NULL OR $1::date >= last_done_date
+                      THEN COALESCE($2, last_done_meter) ELSE last_done_meter END,
+    last_done_date = GREATEST(last_done_date, $1::date),
     revision = revision + 1, update_time = now()
 WHERE tenant_id = $3 AND plan_id = $4
 `
@@ -716,7 +721,8 @@ type SetPlanLastDoneParams struct {
 	PlanID        uuid.UUID
 }
 
-// A completion: where a floating plan counts on from.
+// A completion: where a floating plan counts on from. A completion dated
+// before the last one (work recorded late) moves nothing back.
 func (q *Queries) SetPlanLastDone(ctx context.Context, arg SetPlanLastDoneParams) error {
 	_, err := q.db.Exec(ctx, setPlanLastDone,
 		arg.LastDoneDate,
@@ -725,6 +731,62 @@ func (q *Queries) SetPlanLastDone(ctx context.Context, arg SetPlanLastDoneParams
 		arg.PlanID,
 	)
 	return err
+}
+
+const templatePlansOfAsset = `-- name: TemplatePlansOfAsset :many
+SELECT tenant_id, plan_id, home_id, asset_id, template_id, display_name, description, interval_count, interval_unit, meter, meter_unit, meter_interval, anchor, season, lead_days, start_date, state, last_done_date, last_done_meter, request_id, request_fingerprint, revision, create_time, update_time FROM maintenance.plans
+WHERE tenant_id = $1 AND asset_id = $2 AND template_id IS NOT NULL
+ORDER BY plan_id
+`
+
+type TemplatePlansOfAssetParams struct {
+	TenantID uuid.UUID
+	AssetID  uuid.UUID
+}
+
+func (q *Queries) TemplatePlansOfAsset(ctx context.Context, arg TemplatePlansOfAssetParams) ([]MaintenancePlan, error) {
+	rows, err := q.db.Query(ctx, templatePlansOfAsset, arg.TenantID, arg.AssetID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var items []MaintenancePlan
+	for rows.Next() {
+		var i MaintenancePlan
+		if err := rows.Scan(
+			&i.TenantID,
+			&i.PlanID,
+			&i.HomeID,
+			&i.AssetID,
+			&i.TemplateID,
+			&i.DisplayName,
+			&i.Description,
+			&i.IntervalCount,
+			&i.IntervalUnit,
+			&i.Meter,
+			&i.MeterUnit,
+			&i.MeterInterval,
+			&i.Anchor,
+			&i.Season,
+			&i.LeadDays,
+			&i.StartDate,
+			&i.State,
+			&i.LastDoneDate,
+			&i.LastDoneMeter,
+			&i.RequestID,
+			&i.RequestFingerprint,
+			&i.Revision,
+			&i.CreateTime,
+			&i.UpdateTime,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
 }
 
 const unscopedListPlanTemplates = `-- name: UnscopedListPlanTemplates :many

@@ -36,8 +36,6 @@ const (
 	// The task is done, skipped or cancelled: it changes no more
 	// (FAILED_PRECONDITION, HTTP 412).
 	ErrorReason_ERROR_REASON_TASK_CLOSED ErrorReason = 2
-	// The task is already in progress (FAILED_PRECONDITION, HTTP 412).
-	ErrorReason_ERROR_REASON_TASK_ALREADY_STARTED ErrorReason = 3
 )
 
 // Enum value maps for ErrorReason.
@@ -46,13 +44,11 @@ var (
 		0: "ERROR_REASON_UNSPECIFIED",
 		1: "ERROR_REASON_ASSET_RETIRED",
 		2: "ERROR_REASON_TASK_CLOSED",
-		3: "ERROR_REASON_TASK_ALREADY_STARTED",
 	}
 	ErrorReason_value = map[string]int32{
-		"ERROR_REASON_UNSPECIFIED":          0,
-		"ERROR_REASON_ASSET_RETIRED":        1,
-		"ERROR_REASON_TASK_CLOSED":          2,
-		"ERROR_REASON_TASK_ALREADY_STARTED": 3,
+		"ERROR_REASON_UNSPECIFIED":   0,
+		"ERROR_REASON_ASSET_RETIRED": 1,
+		"ERROR_REASON_TASK_CLOSED":   2,
 	}
 )
 
@@ -87,12 +83,11 @@ var File_steward_maintenance_v1_errors_proto protoreflect.FileDescriptor
 
 const file_steward_maintenance_v1_errors_proto_rawDesc = "" +
 	"\n" +
-	"#steward/maintenance/v1/errors.proto\x12\x16steward.maintenance.v1\x1a\x1csteward/type/v1/errors.proto*\xa5\x01\n" +
+	"#steward/maintenance/v1/errors.proto\x12\x16steward.maintenance.v1\x1a\x1csteward/type/v1/errors.proto*w\n" +
 	"\vErrorReason\x12\x1c\n" +
 	"\x18ERROR_REASON_UNSPECIFIED\x10\x00\x12%\n" +
 	"\x1aERROR_REASON_ASSET_RETIRED\x10\x01\x1a\x05\xe0\xf4\x18\x9c\x03\x12#\n" +
-	"\x18ERROR_REASON_TASK_CLOSED\x10\x02\x1a\x05\xe0\xf4\x18\x9c\x03\x12,\n" +
-	"!ERROR_REASON_TASK_ALREADY_STARTED\x10\x03\x1a\x05\xe0\xf4\x18\x9c\x03B9Z7steward.dev/gen/go/steward/maintenance/v1;maintenancev1b\x06proto3"
+	"\x18ERROR_REASON_TASK_CLOSED\x10\x02\x1a\x05\xe0\xf4\x18\x9c\x03B9Z7steward.dev/gen/go/steward/maintenance/v1;maintenancev1b\x06proto3"
 
 var (
 	file_steward_maintenance_v1_errors_proto_rawDescOnce sync.Once

@@ -761,29 +761,29 @@ func (x *ListPlanTemplatesResponse) GetNextPageToken() string {
 	return ""
 }
 
-type CreatePlanRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Parent        string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
-	Plan          *MaintenancePlan       `protobuf:"bytes,2,opt,name=plan,proto3" json:"plan,omitempty"`
-	RequestId     string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+type CreateMaintenancePlanRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	Parent          string                 `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	MaintenancePlan *MaintenancePlan       `protobuf:"bytes,2,opt,name=maintenance_plan,json=maintenancePlan,proto3" json:"maintenance_plan,omitempty"`
+	RequestId       string                 `protobuf:"bytes,3,opt,name=request_id,json=requestId,proto3" json:"request_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
-func (x *CreatePlanRequest) Reset() {
-	*x = CreatePlanRequest{}
+func (x *CreateMaintenancePlanRequest) Reset() {
+	*x = CreateMaintenancePlanRequest{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *CreatePlanRequest) String() string {
+func (x *CreateMaintenancePlanRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*CreatePlanRequest) ProtoMessage() {}
+func (*CreateMaintenancePlanRequest) ProtoMessage() {}
 
-func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
+func (x *CreateMaintenancePlanRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -795,53 +795,53 @@ func (x *CreatePlanRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use CreatePlanRequest.ProtoReflect.Descriptor instead.
-func (*CreatePlanRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use CreateMaintenancePlanRequest.ProtoReflect.Descriptor instead.
+func (*CreateMaintenancePlanRequest) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{5}
 }
 
-func (x *CreatePlanRequest) GetParent() string {
+func (x *CreateMaintenancePlanRequest) GetParent() string {
 	if x != nil {
 		return x.Parent
 	}
 	return ""
 }
 
-func (x *CreatePlanRequest) GetPlan() *MaintenancePlan {
+func (x *CreateMaintenancePlanRequest) GetMaintenancePlan() *MaintenancePlan {
 	if x != nil {
-		return x.Plan
+		return x.MaintenancePlan
 	}
 	return nil
 }
 
-func (x *CreatePlanRequest) GetRequestId() string {
+func (x *CreateMaintenancePlanRequest) GetRequestId() string {
 	if x != nil {
 		return x.RequestId
 	}
 	return ""
 }
 
-type GetPlanRequest struct {
+type GetMaintenancePlanRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *GetPlanRequest) Reset() {
-	*x = GetPlanRequest{}
+func (x *GetMaintenancePlanRequest) Reset() {
+	*x = GetMaintenancePlanRequest{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *GetPlanRequest) String() string {
+func (x *GetMaintenancePlanRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*GetPlanRequest) ProtoMessage() {}
+func (*GetMaintenancePlanRequest) ProtoMessage() {}
 
-func (x *GetPlanRequest) ProtoReflect() protoreflect.Message {
+func (x *GetMaintenancePlanRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -853,19 +853,19 @@ func (x *GetPlanRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use GetPlanRequest.ProtoReflect.Descriptor instead.
-func (*GetPlanRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use GetMaintenancePlanRequest.ProtoReflect.Descriptor instead.
+func (*GetMaintenancePlanRequest) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{6}
 }
 
-func (x *GetPlanRequest) GetName() string {
+func (x *GetMaintenancePlanRequest) GetName() string {
 	if x != nil {
 		return x.Name
 	}
 	return ""
 }
 
-type ListPlansRequest struct {
+type ListMaintenancePlansRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "tenants/{tenant}/homes/{home}/assets/{asset}"; "-" for the home or the
 	// asset lists every one.
@@ -880,20 +880,20 @@ type ListPlansRequest struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *ListPlansRequest) Reset() {
-	*x = ListPlansRequest{}
+func (x *ListMaintenancePlansRequest) Reset() {
+	*x = ListMaintenancePlansRequest{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ListPlansRequest) String() string {
+func (x *ListMaintenancePlansRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ListPlansRequest) ProtoMessage() {}
+func (*ListMaintenancePlansRequest) ProtoMessage() {}
 
-func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
+func (x *ListMaintenancePlansRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -905,61 +905,61 @@ func (x *ListPlansRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ListPlansRequest.ProtoReflect.Descriptor instead.
-func (*ListPlansRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use ListMaintenancePlansRequest.ProtoReflect.Descriptor instead.
+func (*ListMaintenancePlansRequest) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{7}
 }
 
-func (x *ListPlansRequest) GetParent() string {
+func (x *ListMaintenancePlansRequest) GetParent() string {
 	if x != nil {
 		return x.Parent
 	}
 	return ""
 }
 
-func (x *ListPlansRequest) GetPageSize() int32 {
+func (x *ListMaintenancePlansRequest) GetPageSize() int32 {
 	if x != nil {
 		return x.PageSize
 	}
 	return 0
 }
 
-func (x *ListPlansRequest) GetPageToken() string {
+func (x *ListMaintenancePlansRequest) GetPageToken() string {
 	if x != nil {
 		return x.PageToken
 	}
 	return ""
 }
 
-func (x *ListPlansRequest) GetFilter() string {
+func (x *ListMaintenancePlansRequest) GetFilter() string {
 	if x != nil {
 		return x.Filter
 	}
 	return ""
 }
 
-type ListPlansResponse struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Plans         []*MaintenancePlan     `protobuf:"bytes,1,rep,name=plans,proto3" json:"plans,omitempty"`
-	NextPageToken string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+type ListMaintenancePlansResponse struct {
+	state            protoimpl.MessageState `protogen:"open.v1"`
+	MaintenancePlans []*MaintenancePlan     `protobuf:"bytes,1,rep,name=maintenance_plans,json=maintenancePlans,proto3" json:"maintenance_plans,omitempty"`
+	NextPageToken    string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
-func (x *ListPlansResponse) Reset() {
-	*x = ListPlansResponse{}
+func (x *ListMaintenancePlansResponse) Reset() {
+	*x = ListMaintenancePlansResponse{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *ListPlansResponse) String() string {
+func (x *ListMaintenancePlansResponse) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*ListPlansResponse) ProtoMessage() {}
+func (*ListMaintenancePlansResponse) ProtoMessage() {}
 
-func (x *ListPlansResponse) ProtoReflect() protoreflect.Message {
+func (x *ListMaintenancePlansResponse) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -971,49 +971,50 @@ func (x *ListPlansResponse) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use ListPlansResponse.ProtoReflect.Descriptor instead.
-func (*ListPlansResponse) Descriptor() ([]byte, []int) {
+// Deprecated: Use ListMaintenancePlansResponse.ProtoReflect.Descriptor instead.
+func (*ListMaintenancePlansResponse) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{8}
 }
 
-func (x *ListPlansResponse) GetPlans() []*MaintenancePlan {
+func (x *ListMaintenancePlansResponse) GetMaintenancePlans() []*MaintenancePlan {
 	if x != nil {
-		return x.Plans
+		return x.MaintenancePlans
 	}
 	return nil
 }
 
-func (x *ListPlansResponse) GetNextPageToken() string {
+func (x *ListMaintenancePlansResponse) GetNextPageToken() string {
 	if x != nil {
 		return x.NextPageToken
 	}
 	return ""
 }
 
-type UpdatePlanRequest struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Plan  *MaintenancePlan       `protobuf:"bytes,1,opt,name=plan,proto3" json:"plan,omitempty"`
-	// Fields to change (AIP-134). Empty means the fields set in plan; "*"
+type UpdateMaintenancePlanRequest struct {
+	state           protoimpl.MessageState `protogen:"open.v1"`
+	MaintenancePlan *MaintenancePlan       `protobuf:"bytes,1,opt,name=maintenance_plan,json=maintenancePlan,proto3" json:"maintenance_plan,omitempty"`
+	// Fields to change (AIP-134). Empty means the fields set in
+	// maintenance_plan; "*"
 	// replaces every mutable field. A path into trigger replaces all of it.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *UpdatePlanRequest) Reset() {
-	*x = UpdatePlanRequest{}
+func (x *UpdateMaintenancePlanRequest) Reset() {
+	*x = UpdateMaintenancePlanRequest{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *UpdatePlanRequest) String() string {
+func (x *UpdateMaintenancePlanRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*UpdatePlanRequest) ProtoMessage() {}
+func (*UpdateMaintenancePlanRequest) ProtoMessage() {}
 
-func (x *UpdatePlanRequest) ProtoReflect() protoreflect.Message {
+func (x *UpdateMaintenancePlanRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -1025,26 +1026,26 @@ func (x *UpdatePlanRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use UpdatePlanRequest.ProtoReflect.Descriptor instead.
-func (*UpdatePlanRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use UpdateMaintenancePlanRequest.ProtoReflect.Descriptor instead.
+func (*UpdateMaintenancePlanRequest) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{9}
 }
 
-func (x *UpdatePlanRequest) GetPlan() *MaintenancePlan {
+func (x *UpdateMaintenancePlanRequest) GetMaintenancePlan() *MaintenancePlan {
 	if x != nil {
-		return x.Plan
+		return x.MaintenancePlan
 	}
 	return nil
 }
 
-func (x *UpdatePlanRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
+func (x *UpdateMaintenancePlanRequest) GetUpdateMask() *fieldmaskpb.FieldMask {
 	if x != nil {
 		return x.UpdateMask
 	}
 	return nil
 }
 
-type DeletePlanRequest struct {
+type DeleteMaintenancePlanRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	// When set, the delete happens only if the plan is still at this etag.
@@ -1053,20 +1054,20 @@ type DeletePlanRequest struct {
 	sizeCache     protoimpl.SizeCache
 }
 
-func (x *DeletePlanRequest) Reset() {
-	*x = DeletePlanRequest{}
+func (x *DeleteMaintenancePlanRequest) Reset() {
+	*x = DeleteMaintenancePlanRequest{}
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
 
-func (x *DeletePlanRequest) String() string {
+func (x *DeleteMaintenancePlanRequest) String() string {
 	return protoimpl.X.MessageStringOf(x)
 }
 
-func (*DeletePlanRequest) ProtoMessage() {}
+func (*DeleteMaintenancePlanRequest) ProtoMessage() {}
 
-func (x *DeletePlanRequest) ProtoReflect() protoreflect.Message {
+func (x *DeleteMaintenancePlanRequest) ProtoReflect() protoreflect.Message {
 	mi := &file_steward_maintenance_v1_plans_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
@@ -1078,19 +1079,19 @@ func (x *DeletePlanRequest) ProtoReflect() protoreflect.Message {
 	return mi.MessageOf(x)
 }
 
-// Deprecated: Use DeletePlanRequest.ProtoReflect.Descriptor instead.
-func (*DeletePlanRequest) Descriptor() ([]byte, []int) {
+// Deprecated: Use DeleteMaintenancePlanRequest.ProtoReflect.Descriptor instead.
+func (*DeleteMaintenancePlanRequest) Descriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_plans_proto_rawDescGZIP(), []int{10}
 }
 
-func (x *DeletePlanRequest) GetName() string {
+func (x *DeleteMaintenancePlanRequest) GetName() string {
 	if x != nil {
 		return x.Name
 	}
 	return ""
 }
 
-func (x *DeletePlanRequest) GetEtag() string {
+func (x *DeleteMaintenancePlanRequest) GetEtag() string {
 	if x != nil {
 		return x.Etag
 	}
@@ -1277,18 +1278,18 @@ const file_steward_maintenance_v1_plans_proto_rawDesc = "" +
 	"\x06filter\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"\x90\x01\n" +
 	"\x19ListPlanTemplatesResponse\x12K\n" +
 	"\x0eplan_templates\x18\x01 \x03(\v2$.steward.maintenance.v1.PlanTemplateR\rplanTemplates\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x88\x02\n" +
-	"\x11CreatePlanRequest\x121\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc2\x02\n" +
+	"\x1cCreateMaintenancePlanRequest\x121\n" +
 	"\x06parent\x18\x01 \x01(\tB\x19\xe0A\x02\xfaA\x13\n" +
-	"\x11steward.dev/AssetR\x06parent\x12F\n" +
-	"\x04plan\x18\x02 \x01(\v2'.steward.maintenance.v1.MaintenancePlanB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04plan\x12*\n" +
+	"\x11steward.dev/AssetR\x06parent\x12]\n" +
+	"\x10maintenance_plan\x18\x02 \x01(\v2'.steward.maintenance.v1.MaintenancePlanB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fmaintenancePlan\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:L\xbaHI\x1aG\n" +
-	"\x1aplan.display_name-required\x12\vis required\x1a\x1cthis.plan.display_name != ''\"I\n" +
-	"\x0eGetPlanRequest\x127\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:d\xbaHa\x1a_\n" +
+	"&maintenance_plan.display_name-required\x12\vis required\x1a(this.maintenance_plan.display_name != ''\"T\n" +
+	"\x19GetMaintenancePlanRequest\x127\n" +
 	"\x04name\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
-	"\x1bsteward.dev/MaintenancePlanR\x04name\"\xc7\x01\n" +
-	"\x10ListPlansRequest\x12B\n" +
+	"\x1bsteward.dev/MaintenancePlanR\x04name\"\xd2\x01\n" +
+	"\x1bListMaintenancePlansRequest\x12B\n" +
 	"\x06parent\x18\x01 \x01(\tB*\xe0A\x02\xfaA\x13\n" +
 	"\x11steward.dev/Asset\xca\xf3\x18\r\n" +
 	"\x04home\n" +
@@ -1296,16 +1297,16 @@ const file_steward_maintenance_v1_plans_proto_rawDesc = "" +
 	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
 	"\n" +
 	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
-	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"z\n" +
-	"\x11ListPlansResponse\x12=\n" +
-	"\x05plans\x18\x01 \x03(\v2'.steward.maintenance.v1.MaintenancePlanR\x05plans\x12&\n" +
-	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xa4\x01\n" +
-	"\x11UpdatePlanRequest\x12F\n" +
-	"\x04plan\x18\x01 \x01(\v2'.steward.maintenance.v1.MaintenancePlanB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04plan\x12G\n" +
+	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"\x9c\x01\n" +
+	"\x1cListMaintenancePlansResponse\x12T\n" +
+	"\x11maintenance_plans\x18\x01 \x03(\v2'.steward.maintenance.v1.MaintenancePlanR\x10maintenancePlans\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xc6\x01\n" +
+	"\x1cUpdateMaintenancePlanRequest\x12]\n" +
+	"\x10maintenance_plan\x18\x01 \x01(\v2'.steward.maintenance.v1.MaintenancePlanB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x0fmaintenancePlan\x12G\n" +
 	"\vupdate_mask\x18\x02 \x01(\v2\x1a.google.protobuf.FieldMaskB\n" +
 	"\xbaH\a\xe2\x01\x04\x90\xf4\x18@R\n" +
-	"updateMask\"i\n" +
-	"\x11DeletePlanRequest\x127\n" +
+	"updateMask\"t\n" +
+	"\x1cDeleteMaintenancePlanRequest\x127\n" +
 	"\x04name\x18\x01 \x01(\tB#\xe0A\x02\xfaA\x1d\n" +
 	"\x1bsteward.dev/MaintenancePlanR\x04name\x12\x1b\n" +
 	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\"J\n" +
@@ -1314,22 +1315,18 @@ const file_steward_maintenance_v1_plans_proto_rawDesc = "" +
 	"\x11steward.dev/AssetR\x04name\"\x80\x01\n" +
 	"\x1aApplyPlanTemplatesResponse\x12=\n" +
 	"\x05plans\x18\x01 \x03(\v2'.steward.maintenance.v1.MaintenancePlanR\x05plans\x12#\n" +
-	"\rcreated_count\x18\x02 \x01(\x05R\fcreatedCount2\x9f\n" +
-	"\n" +
+	"\rcreated_count\x18\x02 \x01(\x05R\fcreatedCount2\xc9\v\n" +
 	"\vPlanService\x12\x97\x01\n" +
-	"\x11ListPlanTemplates\x120.steward.maintenance.v1.ListPlanTemplatesRequest\x1a1.steward.maintenance.v1.ListPlanTemplatesResponse\"\x1d\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/planTemplates\x12\xbd\x01\n" +
-	"\n" +
-	"CreatePlan\x12).steward.maintenance.v1.CreatePlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"[\xc2\xf3\x18\x1c\n" +
-	"\x06parent\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x025:\x04plan\"-/v1/{parent=tenants/*/homes/*/assets/*}/plans\x12\xad\x01\n" +
-	"\aGetPlan\x12&.steward.maintenance.v1.GetPlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"Q\xc2\xf3\x18\x18\n" +
-	"\x04name\x1a\x10maintenance.read\x82\xd3\xe4\x93\x02/\x12-/v1/{name=tenants/*/homes/*/assets/*/plans/*}\x12\xb5\x01\n" +
-	"\tListPlans\x12(.steward.maintenance.v1.ListPlansRequest\x1a).steward.maintenance.v1.ListPlansResponse\"S\xc2\xf3\x18\x1a\n" +
-	"\x06parent\x1a\x10maintenance.read\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=tenants/*/homes/*/assets/*}/plans\x12\xc5\x01\n" +
-	"\n" +
-	"UpdatePlan\x12).steward.maintenance.v1.UpdatePlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"c\xc2\xf3\x18\x1f\n" +
-	"\tplan.name\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x02::\x04plan22/v1/{plan.name=tenants/*/homes/*/assets/*/plans/*}\x12\xa4\x01\n" +
-	"\n" +
-	"DeletePlan\x12).steward.maintenance.v1.DeletePlanRequest\x1a\x16.google.protobuf.Empty\"S\xc2\xf3\x18\x1a\n" +
+	"\x11ListPlanTemplates\x120.steward.maintenance.v1.ListPlanTemplatesRequest\x1a1.steward.maintenance.v1.ListPlanTemplatesResponse\"\x1d\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x13\x12\x11/v1/planTemplates\x12\xdf\x01\n" +
+	"\x15CreateMaintenancePlan\x124.steward.maintenance.v1.CreateMaintenancePlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"g\xc2\xf3\x18\x1c\n" +
+	"\x06parent\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x02A:\x10maintenance_plan\"-/v1/{parent=tenants/*/homes/*/assets/*}/plans\x12\xc3\x01\n" +
+	"\x12GetMaintenancePlan\x121.steward.maintenance.v1.GetMaintenancePlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"Q\xc2\xf3\x18\x18\n" +
+	"\x04name\x1a\x10maintenance.read\x82\xd3\xe4\x93\x02/\x12-/v1/{name=tenants/*/homes/*/assets/*/plans/*}\x12\xd6\x01\n" +
+	"\x14ListMaintenancePlans\x123.steward.maintenance.v1.ListMaintenancePlansRequest\x1a4.steward.maintenance.v1.ListMaintenancePlansResponse\"S\xc2\xf3\x18\x1a\n" +
+	"\x06parent\x1a\x10maintenance.read\x82\xd3\xe4\x93\x02/\x12-/v1/{parent=tenants/*/homes/*/assets/*}/plans\x12\x80\x02\n" +
+	"\x15UpdateMaintenancePlan\x124.steward.maintenance.v1.UpdateMaintenancePlanRequest\x1a'.steward.maintenance.v1.MaintenancePlan\"\x87\x01\xc2\xf3\x18+\n" +
+	"\x15maintenance_plan.name\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x02R:\x10maintenance_plan2>/v1/{maintenance_plan.name=tenants/*/homes/*/assets/*/plans/*}\x12\xba\x01\n" +
+	"\x15DeleteMaintenancePlan\x124.steward.maintenance.v1.DeleteMaintenancePlanRequest\x1a\x16.google.protobuf.Empty\"S\xc2\xf3\x18\x1a\n" +
 	"\x04name\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x02/*-/v1/{name=tenants/*/homes/*/assets/*/plans/*}\x12\xde\x01\n" +
 	"\x12ApplyPlanTemplates\x121.steward.maintenance.v1.ApplyPlanTemplatesRequest\x1a2.steward.maintenance.v1.ApplyPlanTemplatesResponse\"a\xc2\xf3\x18\x1a\n" +
 	"\x04name\x1a\x12maintenance.manage\x82\xd3\xe4\x93\x02=:\x01*\"8/v1/{name=tenants/*/homes/*/assets/*}:applyPlanTemplatesB9Z7steward.dev/gen/go/steward/maintenance/v1;maintenancev1b\x06proto3"
@@ -1349,27 +1346,27 @@ func file_steward_maintenance_v1_plans_proto_rawDescGZIP() []byte {
 var file_steward_maintenance_v1_plans_proto_enumTypes = make([]protoimpl.EnumInfo, 5)
 var file_steward_maintenance_v1_plans_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_steward_maintenance_v1_plans_proto_goTypes = []any{
-	(Trigger_IntervalUnit)(0),          // 0: steward.maintenance.v1.Trigger.IntervalUnit
-	(Trigger_Anchor)(0),                // 1: steward.maintenance.v1.Trigger.Anchor
-	(Trigger_Season)(0),                // 2: steward.maintenance.v1.Trigger.Season
-	(Trigger_MeterUnit)(0),             // 3: steward.maintenance.v1.Trigger.MeterUnit
-	(MaintenancePlan_State)(0),         // 4: steward.maintenance.v1.MaintenancePlan.State
-	(*Trigger)(nil),                    // 5: steward.maintenance.v1.Trigger
-	(*PlanTemplate)(nil),               // 6: steward.maintenance.v1.PlanTemplate
-	(*MaintenancePlan)(nil),            // 7: steward.maintenance.v1.MaintenancePlan
-	(*ListPlanTemplatesRequest)(nil),   // 8: steward.maintenance.v1.ListPlanTemplatesRequest
-	(*ListPlanTemplatesResponse)(nil),  // 9: steward.maintenance.v1.ListPlanTemplatesResponse
-	(*CreatePlanRequest)(nil),          // 10: steward.maintenance.v1.CreatePlanRequest
-	(*GetPlanRequest)(nil),             // 11: steward.maintenance.v1.GetPlanRequest
-	(*ListPlansRequest)(nil),           // 12: steward.maintenance.v1.ListPlansRequest
-	(*ListPlansResponse)(nil),          // 13: steward.maintenance.v1.ListPlansResponse
-	(*UpdatePlanRequest)(nil),          // 14: steward.maintenance.v1.UpdatePlanRequest
-	(*DeletePlanRequest)(nil),          // 15: steward.maintenance.v1.DeletePlanRequest
-	(*ApplyPlanTemplatesRequest)(nil),  // 16: steward.maintenance.v1.ApplyPlanTemplatesRequest
-	(*ApplyPlanTemplatesResponse)(nil), // 17: steward.maintenance.v1.ApplyPlanTemplatesResponse
-	(*timestamppb.Timestamp)(nil),      // 18: google.protobuf.Timestamp
-	(*fieldmaskpb.FieldMask)(nil),      // 19: google.protobuf.FieldMask
-	(*emptypb.Empty)(nil),              // 20: google.protobuf.Empty
+	(Trigger_IntervalUnit)(0),            // 0: steward.maintenance.v1.Trigger.IntervalUnit
+	(Trigger_Anchor)(0),                  // 1: steward.maintenance.v1.Trigger.Anchor
+	(Trigger_Season)(0),                  // 2: steward.maintenance.v1.Trigger.Season
+	(Trigger_MeterUnit)(0),               // 3: steward.maintenance.v1.Trigger.MeterUnit
+	(MaintenancePlan_State)(0),           // 4: steward.maintenance.v1.MaintenancePlan.State
+	(*Trigger)(nil),                      // 5: steward.maintenance.v1.Trigger
+	(*PlanTemplate)(nil),                 // 6: steward.maintenance.v1.PlanTemplate
+	(*MaintenancePlan)(nil),              // 7: steward.maintenance.v1.MaintenancePlan
+	(*ListPlanTemplatesRequest)(nil),     // 8: steward.maintenance.v1.ListPlanTemplatesRequest
+	(*ListPlanTemplatesResponse)(nil),    // 9: steward.maintenance.v1.ListPlanTemplatesResponse
+	(*CreateMaintenancePlanRequest)(nil), // 10: steward.maintenance.v1.CreateMaintenancePlanRequest
+	(*GetMaintenancePlanRequest)(nil),    // 11: steward.maintenance.v1.GetMaintenancePlanRequest
+	(*ListMaintenancePlansRequest)(nil),  // 12: steward.maintenance.v1.ListMaintenancePlansRequest
+	(*ListMaintenancePlansResponse)(nil), // 13: steward.maintenance.v1.ListMaintenancePlansResponse
+	(*UpdateMaintenancePlanRequest)(nil), // 14: steward.maintenance.v1.UpdateMaintenancePlanRequest
+	(*DeleteMaintenancePlanRequest)(nil), // 15: steward.maintenance.v1.DeleteMaintenancePlanRequest
+	(*ApplyPlanTemplatesRequest)(nil),    // 16: steward.maintenance.v1.ApplyPlanTemplatesRequest
+	(*ApplyPlanTemplatesResponse)(nil),   // 17: steward.maintenance.v1.ApplyPlanTemplatesResponse
+	(*timestamppb.Timestamp)(nil),        // 18: google.protobuf.Timestamp
+	(*fieldmaskpb.FieldMask)(nil),        // 19: google.protobuf.FieldMask
+	(*emptypb.Empty)(nil),                // 20: google.protobuf.Empty
 }
 var file_steward_maintenance_v1_plans_proto_depIdxs = []int32{
 	0,  // 0: steward.maintenance.v1.Trigger.interval_unit:type_name -> steward.maintenance.v1.Trigger.IntervalUnit
@@ -1382,24 +1379,24 @@ var file_steward_maintenance_v1_plans_proto_depIdxs = []int32{
 	18, // 7: steward.maintenance.v1.MaintenancePlan.create_time:type_name -> google.protobuf.Timestamp
 	18, // 8: steward.maintenance.v1.MaintenancePlan.update_time:type_name -> google.protobuf.Timestamp
 	6,  // 9: steward.maintenance.v1.ListPlanTemplatesResponse.plan_templates:type_name -> steward.maintenance.v1.PlanTemplate
-	7,  // 10: steward.maintenance.v1.CreatePlanRequest.plan:type_name -> steward.maintenance.v1.MaintenancePlan
-	7,  // 11: steward.maintenance.v1.ListPlansResponse.plans:type_name -> steward.maintenance.v1.MaintenancePlan
-	7,  // 12: steward.maintenance.v1.UpdatePlanRequest.plan:type_name -> steward.maintenance.v1.MaintenancePlan
-	19, // 13: steward.maintenance.v1.UpdatePlanRequest.update_mask:type_name -> google.protobuf.FieldMask
+	7,  // 10: steward.maintenance.v1.CreateMaintenancePlanRequest.maintenance_plan:type_name -> steward.maintenance.v1.MaintenancePlan
+	7,  // 11: steward.maintenance.v1.ListMaintenancePlansResponse.maintenance_plans:type_name -> steward.maintenance.v1.MaintenancePlan
+	7,  // 12: steward.maintenance.v1.UpdateMaintenancePlanRequest.maintenance_plan:type_name -> steward.maintenance.v1.MaintenancePlan
+	19, // 13: steward.maintenance.v1.UpdateMaintenancePlanRequest.update_mask:type_name -> google.protobuf.FieldMask
 	7,  // 14: steward.maintenance.v1.ApplyPlanTemplatesResponse.plans:type_name -> steward.maintenance.v1.MaintenancePlan
 	8,  // 15: steward.maintenance.v1.PlanService.ListPlanTemplates:input_type -> steward.maintenance.v1.ListPlanTemplatesRequest
-	10, // 16: steward.maintenance.v1.PlanService.CreatePlan:input_type -> steward.maintenance.v1.CreatePlanRequest
-	11, // 17: steward.maintenance.v1.PlanService.GetPlan:input_type -> steward.maintenance.v1.GetPlanRequest
-	12, // 18: steward.maintenance.v1.PlanService.ListPlans:input_type -> steward.maintenance.v1.ListPlansRequest
-	14, // 19: steward.maintenance.v1.PlanService.UpdatePlan:input_type -> steward.maintenance.v1.UpdatePlanRequest
-	15, // 20: steward.maintenance.v1.PlanService.DeletePlan:input_type -> steward.maintenance.v1.DeletePlanRequest
+	10, // 16: steward.maintenance.v1.PlanService.CreateMaintenancePlan:input_type -> steward.maintenance.v1.CreateMaintenancePlanRequest
+	11, // 17: steward.maintenance.v1.PlanService.GetMaintenancePlan:input_type -> steward.maintenance.v1.GetMaintenancePlanRequest
+	12, // 18: steward.maintenance.v1.PlanService.ListMaintenancePlans:input_type -> steward.maintenance.v1.ListMaintenancePlansRequest
+	14, // 19: steward.maintenance.v1.PlanService.UpdateMaintenancePlan:input_type -> steward.maintenance.v1.UpdateMaintenancePlanRequest
+	15, // 20: steward.maintenance.v1.PlanService.DeleteMaintenancePlan:input_type -> steward.maintenance.v1.DeleteMaintenancePlanRequest
 	16, // 21: steward.maintenance.v1.PlanService.ApplyPlanTemplates:input_type -> steward.maintenance.v1.ApplyPlanTemplatesRequest
 	9,  // 22: steward.maintenance.v1.PlanService.ListPlanTemplates:output_type -> steward.maintenance.v1.ListPlanTemplatesResponse
-	7,  // 23: steward.maintenance.v1.PlanService.CreatePlan:output_type -> steward.maintenance.v1.MaintenancePlan
-	7,  // 24: steward.maintenance.v1.PlanService.GetPlan:output_type -> steward.maintenance.v1.MaintenancePlan
-	13, // 25: steward.maintenance.v1.PlanService.ListPlans:output_type -> steward.maintenance.v1.ListPlansResponse
-	7,  // 26: steward.maintenance.v1.PlanService.UpdatePlan:output_type -> steward.maintenance.v1.MaintenancePlan
-	20, // 27: steward.maintenance.v1.PlanService.DeletePlan:output_type -> google.protobuf.Empty
+	7,  // 23: steward.maintenance.v1.PlanService.CreateMaintenancePlan:output_type -> steward.maintenance.v1.MaintenancePlan
+	7,  // 24: steward.maintenance.v1.PlanService.GetMaintenancePlan:output_type -> steward.maintenance.v1.MaintenancePlan
+	13, // 25: steward.maintenance.v1.PlanService.ListMaintenancePlans:output_type -> steward.maintenance.v1.ListMaintenancePlansResponse
+	7,  // 26: steward.maintenance.v1.PlanService.UpdateMaintenancePlan:output_type -> steward.maintenance.v1.MaintenancePlan
+	20, // 27: steward.maintenance.v1.PlanService.DeleteMaintenancePlan:output_type -> google.protobuf.Empty
 	17, // 28: steward.maintenance.v1.PlanService.ApplyPlanTemplates:output_type -> steward.maintenance.v1.ApplyPlanTemplatesResponse
 	22, // [22:29] is the sub-list for method output_type
 	15, // [15:22] is the sub-list for method input_type

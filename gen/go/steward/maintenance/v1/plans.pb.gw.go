@@ -70,15 +70,15 @@ func local_request_PlanService_ListPlanTemplates_0(ctx context.Context, marshale
 	return msg, metadata, err
 }
 
-var filter_PlanService_CreatePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan": 0, "parent": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
+var filter_PlanService_CreateMaintenancePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"maintenance_plan": 0, "parent": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 1, 2, 3}}
 
-func request_PlanService_CreatePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_PlanService_CreateMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreatePlanRequest
+		protoReq CreateMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Plan); err != nil && !errors.Is(err, io.EOF) {
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.MaintenancePlan); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	val, ok := pathParams["parent"]
@@ -92,23 +92,23 @@ func request_PlanService_CreatePlan_0(ctx context.Context, marshaler runtime.Mar
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_CreatePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_CreateMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.CreatePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.CreateMaintenancePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_PlanService_CreatePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_PlanService_CreateMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq CreatePlanRequest
+		protoReq CreateMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
-	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.Plan); err != nil && !errors.Is(err, io.EOF) {
+	if err := marshaler.NewDecoder(req.Body).Decode(&protoReq.MaintenancePlan); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	val, ok := pathParams["parent"]
@@ -122,16 +122,16 @@ func local_request_PlanService_CreatePlan_0(ctx context.Context, marshaler runti
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_CreatePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_CreateMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	msg, err := server.CreatePlan(ctx, &protoReq)
+	msg, err := server.CreateMaintenancePlan(ctx, &protoReq)
 	return msg, metadata, err
 }
 
-func request_PlanService_GetPlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_PlanService_GetMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetPlanRequest
+		protoReq GetMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -146,13 +146,13 @@ func request_PlanService_GetPlan_0(ctx context.Context, marshaler runtime.Marsha
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.GetPlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.GetMaintenancePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_PlanService_GetPlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_PlanService_GetMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq GetPlanRequest
+		protoReq GetMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -164,15 +164,15 @@ func local_request_PlanService_GetPlan_0(ctx context.Context, marshaler runtime.
 	if err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "name", err)
 	}
-	msg, err := server.GetPlan(ctx, &protoReq)
+	msg, err := server.GetMaintenancePlan(ctx, &protoReq)
 	return msg, metadata, err
 }
 
-var filter_PlanService_ListPlans_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+var filter_PlanService_ListMaintenancePlans_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_PlanService_ListPlans_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_PlanService_ListMaintenancePlans_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListPlansRequest
+		protoReq ListMaintenancePlansRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -187,19 +187,19 @@ func request_PlanService_ListPlans_0(ctx context.Context, marshaler runtime.Mars
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_ListPlans_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_ListMaintenancePlans_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.ListPlans(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.ListMaintenancePlans(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_PlanService_ListPlans_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_PlanService_ListMaintenancePlans_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq ListPlansRequest
+		protoReq ListMaintenancePlansRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -214,18 +214,18 @@ func local_request_PlanService_ListPlans_0(ctx context.Context, marshaler runtim
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_ListPlans_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_ListMaintenancePlans_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	msg, err := server.ListPlans(ctx, &protoReq)
+	msg, err := server.ListMaintenancePlans(ctx, &protoReq)
 	return msg, metadata, err
 }
 
-var filter_PlanService_UpdatePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"plan": 0, "name": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 2, 2, 3}}
+var filter_PlanService_UpdateMaintenancePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"maintenance_plan": 0, "name": 1}, Base: []int{1, 1, 2, 0, 0}, Check: []int{0, 1, 2, 2, 3}}
 
-func request_PlanService_UpdatePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_PlanService_UpdateMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq UpdatePlanRequest
+		protoReq UpdateMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -233,40 +233,40 @@ func request_PlanService_UpdatePlan_0(ctx context.Context, marshaler runtime.Mar
 	if berr != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", berr)
 	}
-	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.Plan); err != nil && !errors.Is(err, io.EOF) {
+	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.MaintenancePlan); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if protoReq.UpdateMask == nil || len(protoReq.UpdateMask.GetPaths()) == 0 {
-		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.Plan); err != nil {
+		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.MaintenancePlan); err != nil {
 			return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 		} else {
 			protoReq.UpdateMask = fieldMask
 		}
 	}
-	val, ok := pathParams["plan.name"]
+	val, ok := pathParams["maintenance_plan.name"]
 	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan.name")
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "maintenance_plan.name")
 	}
-	err = runtime.PopulateFieldFromPath(&protoReq, "plan.name", val)
+	err = runtime.PopulateFieldFromPath(&protoReq, "maintenance_plan.name", val)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan.name", err)
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "maintenance_plan.name", err)
 	}
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_UpdatePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_UpdateMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.UpdatePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.UpdateMaintenancePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_PlanService_UpdatePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_PlanService_UpdateMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq UpdatePlanRequest
+		protoReq UpdateMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -274,39 +274,39 @@ func local_request_PlanService_UpdatePlan_0(ctx context.Context, marshaler runti
 	if berr != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", berr)
 	}
-	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.Plan); err != nil && !errors.Is(err, io.EOF) {
+	if err := marshaler.NewDecoder(newReader()).Decode(&protoReq.MaintenancePlan); err != nil && !errors.Is(err, io.EOF) {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if protoReq.UpdateMask == nil || len(protoReq.UpdateMask.GetPaths()) == 0 {
-		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.Plan); err != nil {
+		if fieldMask, err := runtime.FieldMaskFromRequestBody(newReader(), protoReq.MaintenancePlan); err != nil {
 			return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 		} else {
 			protoReq.UpdateMask = fieldMask
 		}
 	}
-	val, ok := pathParams["plan.name"]
+	val, ok := pathParams["maintenance_plan.name"]
 	if !ok {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "plan.name")
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "maintenance_plan.name")
 	}
-	err = runtime.PopulateFieldFromPath(&protoReq, "plan.name", val)
+	err = runtime.PopulateFieldFromPath(&protoReq, "maintenance_plan.name", val)
 	if err != nil {
-		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "plan.name", err)
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "maintenance_plan.name", err)
 	}
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_UpdatePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_UpdateMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	msg, err := server.UpdatePlan(ctx, &protoReq)
+	msg, err := server.UpdateMaintenancePlan(ctx, &protoReq)
 	return msg, metadata, err
 }
 
-var filter_PlanService_DeletePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"name": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+var filter_PlanService_DeleteMaintenancePlan_0 = &utilities.DoubleArray{Encoding: map[string]int{"name": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
 
-func request_PlanService_DeletePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func request_PlanService_DeleteMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, client PlanServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeletePlanRequest
+		protoReq DeleteMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -321,19 +321,19 @@ func request_PlanService_DeletePlan_0(ctx context.Context, marshaler runtime.Mar
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_DeletePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_DeleteMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
 	if req.Body != nil {
 		_, _ = io.Copy(io.Discard, req.Body)
 	}
-	msg, err := client.DeletePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	msg, err := client.DeleteMaintenancePlan(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
 	return msg, metadata, err
 }
 
-func local_request_PlanService_DeletePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+func local_request_PlanService_DeleteMaintenancePlan_0(ctx context.Context, marshaler runtime.Marshaler, server PlanServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
 	var (
-		protoReq DeletePlanRequest
+		protoReq DeleteMaintenancePlanRequest
 		metadata runtime.ServerMetadata
 		err      error
 	)
@@ -348,10 +348,10 @@ func local_request_PlanService_DeletePlan_0(ctx context.Context, marshaler runti
 	if err := req.ParseForm(); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_DeletePlan_0); err != nil {
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_PlanService_DeleteMaintenancePlan_0); err != nil {
 		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
 	}
-	msg, err := server.DeletePlan(ctx, &protoReq)
+	msg, err := server.DeleteMaintenancePlan(ctx, &protoReq)
 	return msg, metadata, err
 }
 
@@ -426,105 +426,105 @@ func RegisterPlanServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_PlanService_ListPlanTemplates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_PlanService_CreatePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_PlanService_CreateMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/CreatePlan", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/CreateMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_PlanService_CreatePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_PlanService_CreateMaintenancePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_CreatePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_CreateMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_PlanService_GetPlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_PlanService_GetMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/GetPlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/GetMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_PlanService_GetPlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_PlanService_GetMaintenancePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_GetPlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_GetMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_PlanService_ListPlans_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_PlanService_ListMaintenancePlans_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/ListPlans", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/ListMaintenancePlans", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_PlanService_ListPlans_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_PlanService_ListMaintenancePlans_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_ListPlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_ListMaintenancePlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPatch, pattern_PlanService_UpdatePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPatch, pattern_PlanService_UpdateMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/UpdatePlan", runtime.WithHTTPPathPattern("/v1/{plan.name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/UpdateMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{maintenance_plan.name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_PlanService_UpdatePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_PlanService_UpdateMaintenancePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_UpdatePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_UpdateMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodDelete, pattern_PlanService_DeletePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodDelete, pattern_PlanService_DeleteMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		var stream runtime.ServerTransportStream
 		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/DeletePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/DeleteMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := local_request_PlanService_DeletePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		resp, md, err := local_request_PlanService_DeleteMaintenancePlan_0(annotatedContext, inboundMarshaler, server, req, pathParams)
 		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_DeletePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_DeleteMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_PlanService_ApplyPlanTemplates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -603,90 +603,90 @@ func RegisterPlanServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_PlanService_ListPlanTemplates_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPost, pattern_PlanService_CreatePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPost, pattern_PlanService_CreateMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/CreatePlan", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/CreateMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_PlanService_CreatePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_PlanService_CreateMaintenancePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_CreatePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_CreateMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_PlanService_GetPlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_PlanService_GetMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/GetPlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/GetMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_PlanService_GetPlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_PlanService_GetMaintenancePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_GetPlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_GetMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodGet, pattern_PlanService_ListPlans_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodGet, pattern_PlanService_ListMaintenancePlans_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/ListPlans", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/ListMaintenancePlans", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/homes/*/assets/*}/plans"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_PlanService_ListPlans_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_PlanService_ListMaintenancePlans_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_ListPlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_ListMaintenancePlans_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodPatch, pattern_PlanService_UpdatePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodPatch, pattern_PlanService_UpdateMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/UpdatePlan", runtime.WithHTTPPathPattern("/v1/{plan.name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/UpdateMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{maintenance_plan.name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_PlanService_UpdatePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_PlanService_UpdateMaintenancePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_UpdatePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_UpdateMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
-	mux.Handle(http.MethodDelete, pattern_PlanService_DeletePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+	mux.Handle(http.MethodDelete, pattern_PlanService_DeleteMaintenancePlan_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
 		defer cancel()
 		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
-		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/DeletePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.maintenance.v1.PlanService/DeleteMaintenancePlan", runtime.WithHTTPPathPattern("/v1/{name=tenants/*/homes/*/assets/*/plans/*}"))
 		if err != nil {
 			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		resp, md, err := request_PlanService_DeletePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		resp, md, err := request_PlanService_DeleteMaintenancePlan_0(annotatedContext, inboundMarshaler, client, req, pathParams)
 		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
 		if err != nil {
 			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
 			return
 		}
-		forward_PlanService_DeletePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+		forward_PlanService_DeleteMaintenancePlan_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
 	mux.Handle(http.MethodPost, pattern_PlanService_ApplyPlanTemplates_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
 		ctx, cancel := context.WithCancel(req.Context())
@@ -709,21 +709,21 @@ func RegisterPlanServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 }
 
 var (
-	pattern_PlanService_ListPlanTemplates_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "planTemplates"}, ""))
-	pattern_PlanService_CreatePlan_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4, 2, 5}, []string{"v1", "tenants", "homes", "assets", "parent", "plans"}, ""))
-	pattern_PlanService_GetPlan_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "name"}, ""))
-	pattern_PlanService_ListPlans_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4, 2, 5}, []string{"v1", "tenants", "homes", "assets", "parent", "plans"}, ""))
-	pattern_PlanService_UpdatePlan_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "plan.name"}, ""))
-	pattern_PlanService_DeletePlan_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "name"}, ""))
-	pattern_PlanService_ApplyPlanTemplates_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "homes", "assets", "name"}, "applyPlanTemplates"))
+	pattern_PlanService_ListPlanTemplates_0     = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1}, []string{"v1", "planTemplates"}, ""))
+	pattern_PlanService_CreateMaintenancePlan_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4, 2, 5}, []string{"v1", "tenants", "homes", "assets", "parent", "plans"}, ""))
+	pattern_PlanService_GetMaintenancePlan_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "name"}, ""))
+	pattern_PlanService_ListMaintenancePlans_0  = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4, 2, 5}, []string{"v1", "tenants", "homes", "assets", "parent", "plans"}, ""))
+	pattern_PlanService_UpdateMaintenancePlan_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "maintenance_plan.name"}, ""))
+	pattern_PlanService_DeleteMaintenancePlan_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 2, 4, 1, 0, 4, 8, 5, 5}, []string{"v1", "tenants", "homes", "assets", "plans", "name"}, ""))
+	pattern_PlanService_ApplyPlanTemplates_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "homes", "assets", "name"}, "applyPlanTemplates"))
 )
 
 var (
-	forward_PlanService_ListPlanTemplates_0  = runtime.ForwardResponseMessage
-	forward_PlanService_CreatePlan_0         = runtime.ForwardResponseMessage
-	forward_PlanService_GetPlan_0            = runtime.ForwardResponseMessage
-	forward_PlanService_ListPlans_0          = runtime.ForwardResponseMessage
-	forward_PlanService_UpdatePlan_0         = runtime.ForwardResponseMessage
-	forward_PlanService_DeletePlan_0         = runtime.ForwardResponseMessage
-	forward_PlanService_ApplyPlanTemplates_0 = runtime.ForwardResponseMessage
+	forward_PlanService_ListPlanTemplates_0     = runtime.ForwardResponseMessage
+	forward_PlanService_CreateMaintenancePlan_0 = runtime.ForwardResponseMessage
+	forward_PlanService_GetMaintenancePlan_0    = runtime.ForwardResponseMessage
+	forward_PlanService_ListMaintenancePlans_0  = runtime.ForwardResponseMessage
+	forward_PlanService_UpdateMaintenancePlan_0 = runtime.ForwardResponseMessage
+	forward_PlanService_DeleteMaintenancePlan_0 = runtime.ForwardResponseMessage
+	forward_PlanService_ApplyPlanTemplates_0    = runtime.ForwardResponseMessage
 )

@@ -20,13 +20,13 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	PlanService_ListPlanTemplates_FullMethodName  = "/steward.maintenance.v1.PlanService/ListPlanTemplates"
-	PlanService_CreatePlan_FullMethodName         = "/steward.maintenance.v1.PlanService/CreatePlan"
-	PlanService_GetPlan_FullMethodName            = "/steward.maintenance.v1.PlanService/GetPlan"
-	PlanService_ListPlans_FullMethodName          = "/steward.maintenance.v1.PlanService/ListPlans"
-	PlanService_UpdatePlan_FullMethodName         = "/steward.maintenance.v1.PlanService/UpdatePlan"
-	PlanService_DeletePlan_FullMethodName         = "/steward.maintenance.v1.PlanService/DeletePlan"
-	PlanService_ApplyPlanTemplates_FullMethodName = "/steward.maintenance.v1.PlanService/ApplyPlanTemplates"
+	PlanService_ListPlanTemplates_FullMethodName     = "/steward.maintenance.v1.PlanService/ListPlanTemplates"
+	PlanService_CreateMaintenancePlan_FullMethodName = "/steward.maintenance.v1.PlanService/CreateMaintenancePlan"
+	PlanService_GetMaintenancePlan_FullMethodName    = "/steward.maintenance.v1.PlanService/GetMaintenancePlan"
+	PlanService_ListMaintenancePlans_FullMethodName  = "/steward.maintenance.v1.PlanService/ListMaintenancePlans"
+	PlanService_UpdateMaintenancePlan_FullMethodName = "/steward.maintenance.v1.PlanService/UpdateMaintenancePlan"
+	PlanService_DeleteMaintenancePlan_FullMethodName = "/steward.maintenance.v1.PlanService/DeleteMaintenancePlan"
+	PlanService_ApplyPlanTemplates_FullMethodName    = "/steward.maintenance.v1.PlanService/ApplyPlanTemplates"
 )
 
 // PlanServiceClient is the client API for PlanService service.
@@ -49,21 +49,21 @@ type PlanServiceClient interface {
 	// (due at whichever comes first). start_date defaults to today in the
 	// home's time zone. With request_id set, a retry returns the plan the first
 	// attempt created. A retired asset takes no plans (ASSET_RETIRED).
-	CreatePlan(ctx context.Context, in *CreatePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
+	CreateMaintenancePlan(ctx context.Context, in *CreateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
 	// Gets one plan.
-	GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
+	GetMaintenancePlan(ctx context.Context, in *GetMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
 	// Lists the plans of an asset, or of every asset ("-") of a home or of
 	// every home.
-	ListPlans(ctx context.Context, in *ListPlansRequest, opts ...grpc.CallOption) (*ListPlansResponse, error)
+	ListMaintenancePlans(ctx context.Context, in *ListMaintenancePlansRequest, opts ...grpc.CallOption) (*ListMaintenancePlansResponse, error)
 	// Updates a plan.
 	//
 	// Changes the fields named in update_mask (or, without one, the fields set
-	// in plan); trigger changes as one value. A stale plan.etag fails with
+	// in maintenance_plan); trigger changes as one value. A stale etag fails with
 	// ABORTED (ETAG_MISMATCH, HTTP 412). The plan's open task keeps its date;
 	// the next one follows the new trigger.
-	UpdatePlan(ctx context.Context, in *UpdatePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
+	UpdateMaintenancePlan(ctx context.Context, in *UpdateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
 	// Deletes a plan and its open task; its closed tasks stay as history.
-	DeletePlan(ctx context.Context, in *DeletePlanRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	DeleteMaintenancePlan(ctx context.Context, in *DeleteMaintenancePlanRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Gives an asset the plans of every template of its category that it does
 	// not have yet, and their first tasks.
 	//
@@ -91,50 +91,50 @@ func (c *planServiceClient) ListPlanTemplates(ctx context.Context, in *ListPlanT
 	return out, nil
 }
 
-func (c *planServiceClient) CreatePlan(ctx context.Context, in *CreatePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
+func (c *planServiceClient) CreateMaintenancePlan(ctx context.Context, in *CreateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MaintenancePlan)
-	err := c.cc.Invoke(ctx, PlanService_CreatePlan_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, PlanService_CreateMaintenancePlan_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *planServiceClient) GetPlan(ctx context.Context, in *GetPlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
+func (c *planServiceClient) GetMaintenancePlan(ctx context.Context, in *GetMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MaintenancePlan)
-	err := c.cc.Invoke(ctx, PlanService_GetPlan_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, PlanService_GetMaintenancePlan_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *planServiceClient) ListPlans(ctx context.Context, in *ListPlansRequest, opts ...grpc.CallOption) (*ListPlansResponse, error) {
+func (c *planServiceClient) ListMaintenancePlans(ctx context.Context, in *ListMaintenancePlansRequest, opts ...grpc.CallOption) (*ListMaintenancePlansResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(ListPlansResponse)
-	err := c.cc.Invoke(ctx, PlanService_ListPlans_FullMethodName, in, out, cOpts...)
+	out := new(ListMaintenancePlansResponse)
+	err := c.cc.Invoke(ctx, PlanService_ListMaintenancePlans_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *planServiceClient) UpdatePlan(ctx context.Context, in *UpdatePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
+func (c *planServiceClient) UpdateMaintenancePlan(ctx context.Context, in *UpdateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(MaintenancePlan)
-	err := c.cc.Invoke(ctx, PlanService_UpdatePlan_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, PlanService_UpdateMaintenancePlan_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-func (c *planServiceClient) DeletePlan(ctx context.Context, in *DeletePlanRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
+func (c *planServiceClient) DeleteMaintenancePlan(ctx context.Context, in *DeleteMaintenancePlanRequest, opts ...grpc.CallOption) (*emptypb.Empty, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(emptypb.Empty)
-	err := c.cc.Invoke(ctx, PlanService_DeletePlan_FullMethodName, in, out, cOpts...)
+	err := c.cc.Invoke(ctx, PlanService_DeleteMaintenancePlan_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
 	}
@@ -171,21 +171,21 @@ type PlanServiceServer interface {
 	// (due at whichever comes first). start_date defaults to today in the
 	// home's time zone. With request_id set, a retry returns the plan the first
 	// attempt created. A retired asset takes no plans (ASSET_RETIRED).
-	CreatePlan(context.Context, *CreatePlanRequest) (*MaintenancePlan, error)
+	CreateMaintenancePlan(context.Context, *CreateMaintenancePlanRequest) (*MaintenancePlan, error)
 	// Gets one plan.
-	GetPlan(context.Context, *GetPlanRequest) (*MaintenancePlan, error)
+	GetMaintenancePlan(context.Context, *GetMaintenancePlanRequest) (*MaintenancePlan, error)
 	// Lists the plans of an asset, or of every asset ("-") of a home or of
 	// every home.
-	ListPlans(context.Context, *ListPlansRequest) (*ListPlansResponse, error)
+	ListMaintenancePlans(context.Context, *ListMaintenancePlansRequest) (*ListMaintenancePlansResponse, error)
 	// Updates a plan.
 	//
 	// Changes the fields named in update_mask (or, without one, the fields set
-	// in plan); trigger changes as one value. A stale plan.etag fails with
+	// in maintenance_plan); trigger changes as one value. A stale etag fails with
 	// ABORTED (ETAG_MISMATCH, HTTP 412). The plan's open task keeps its date;
 	// the next one follows the new trigger.
-	UpdatePlan(context.Context, *UpdatePlanRequest) (*MaintenancePlan, error)
+	UpdateMaintenancePlan(context.Context, *UpdateMaintenancePlanRequest) (*MaintenancePlan, error)
 	// Deletes a plan and its open task; its closed tasks stay as history.
-	DeletePlan(context.Context, *DeletePlanRequest) (*emptypb.Empty, error)
+	DeleteMaintenancePlan(context.Context, *DeleteMaintenancePlanRequest) (*emptypb.Empty, error)
 	// Gives an asset the plans of every template of its category that it does
 	// not have yet, and their first tasks.
 	//
@@ -206,20 +206,20 @@ type UnimplementedPlanServiceServer struct{}
 func (UnimplementedPlanServiceServer) ListPlanTemplates(context.Context, *ListPlanTemplatesRequest) (*ListPlanTemplatesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListPlanTemplates not implemented")
 }
-func (UnimplementedPlanServiceServer) CreatePlan(context.Context, *CreatePlanRequest) (*MaintenancePlan, error) {
-	return nil, status.Error(codes.Unimplemented, "method CreatePlan not implemented")
+func (UnimplementedPlanServiceServer) CreateMaintenancePlan(context.Context, *CreateMaintenancePlanRequest) (*MaintenancePlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method CreateMaintenancePlan not implemented")
 }
-func (UnimplementedPlanServiceServer) GetPlan(context.Context, *GetPlanRequest) (*MaintenancePlan, error) {
-	return nil, status.Error(codes.Unimplemented, "method GetPlan not implemented")
+func (UnimplementedPlanServiceServer) GetMaintenancePlan(context.Context, *GetMaintenancePlanRequest) (*MaintenancePlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method GetMaintenancePlan not implemented")
 }
-func (UnimplementedPlanServiceServer) ListPlans(context.Context, *ListPlansRequest) (*ListPlansResponse, error) {
-	return nil, status.Error(codes.Unimplemented, "method ListPlans not implemented")
+func (UnimplementedPlanServiceServer) ListMaintenancePlans(context.Context, *ListMaintenancePlansRequest) (*ListMaintenancePlansResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListMaintenancePlans not implemented")
 }
-func (UnimplementedPlanServiceServer) UpdatePlan(context.Context, *UpdatePlanRequest) (*MaintenancePlan, error) {
-	return nil, status.Error(codes.Unimplemented, "method UpdatePlan not implemented")
+func (UnimplementedPlanServiceServer) UpdateMaintenancePlan(context.Context, *UpdateMaintenancePlanRequest) (*MaintenancePlan, error) {
+	return nil, status.Error(codes.Unimplemented, "method UpdateMaintenancePlan not implemented")
 }
-func (UnimplementedPlanServiceServer) DeletePlan(context.Context, *DeletePlanRequest) (*emptypb.Empty, error) {
-	return nil, status.Error(codes.Unimplemented, "method DeletePlan not implemented")
+func (UnimplementedPlanServiceServer) DeleteMaintenancePlan(context.Context, *DeleteMaintenancePlanRequest) (*emptypb.Empty, error) {
+	return nil, status.Error(codes.Unimplemented, "method DeleteMaintenancePlan not implemented")
 }
 func (UnimplementedPlanServiceServer) ApplyPlanTemplates(context.Context, *ApplyPlanTemplatesRequest) (*ApplyPlanTemplatesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ApplyPlanTemplates not implemented")
@@ -263,92 +263,92 @@ func _PlanService_ListPlanTemplates_Handler(srv interface{}, ctx context.Context
 	return interceptor(ctx, in, info, handler)
 }
 
-func _PlanService_CreatePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(CreatePlanRequest)
+func _PlanService_CreateMaintenancePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateMaintenancePlanRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PlanServiceServer).CreatePlan(ctx, in)
+		return srv.(PlanServiceServer).CreateMaintenancePlan(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PlanService_CreatePlan_FullMethodName,
+		FullMethod: PlanService_CreateMaintenancePlan_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PlanServiceServer).CreatePlan(ctx, req.(*CreatePlanRequest))
+		return srv.(PlanServiceServer).CreateMaintenancePlan(ctx, req.(*CreateMaintenancePlanRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _PlanService_GetPlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(GetPlanRequest)
+func _PlanService_GetMaintenancePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(GetMaintenancePlanRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PlanServiceServer).GetPlan(ctx, in)
+		return srv.(PlanServiceServer).GetMaintenancePlan(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PlanService_GetPlan_FullMethodName,
+		FullMethod: PlanService_GetMaintenancePlan_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PlanServiceServer).GetPlan(ctx, req.(*GetPlanRequest))
+		return srv.(PlanServiceServer).GetMaintenancePlan(ctx, req.(*GetMaintenancePlanRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _PlanService_ListPlans_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(ListPlansRequest)
+func _PlanService_ListMaintenancePlans_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListMaintenancePlansRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PlanServiceServer).ListPlans(ctx, in)
+		return srv.(PlanServiceServer).ListMaintenancePlans(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PlanService_ListPlans_FullMethodName,
+		FullMethod: PlanService_ListMaintenancePlans_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PlanServiceServer).ListPlans(ctx, req.(*ListPlansRequest))
+		return srv.(PlanServiceServer).ListMaintenancePlans(ctx, req.(*ListMaintenancePlansRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _PlanService_UpdatePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(UpdatePlanRequest)
+func _PlanService_UpdateMaintenancePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateMaintenancePlanRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PlanServiceServer).UpdatePlan(ctx, in)
+		return srv.(PlanServiceServer).UpdateMaintenancePlan(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PlanService_UpdatePlan_FullMethodName,
+		FullMethod: PlanService_UpdateMaintenancePlan_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PlanServiceServer).UpdatePlan(ctx, req.(*UpdatePlanRequest))
+		return srv.(PlanServiceServer).UpdateMaintenancePlan(ctx, req.(*UpdateMaintenancePlanRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
 
-func _PlanService_DeletePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
-	in := new(DeletePlanRequest)
+func _PlanService_DeleteMaintenancePlan_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(DeleteMaintenancePlanRequest)
 	if err := dec(in); err != nil {
 		return nil, err
 	}
 	if interceptor == nil {
-		return srv.(PlanServiceServer).DeletePlan(ctx, in)
+		return srv.(PlanServiceServer).DeleteMaintenancePlan(ctx, in)
 	}
 	info := &grpc.UnaryServerInfo{
 		Server:     srv,
-		FullMethod: PlanService_DeletePlan_FullMethodName,
+		FullMethod: PlanService_DeleteMaintenancePlan_FullMethodName,
 	}
 	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
-		return srv.(PlanServiceServer).DeletePlan(ctx, req.(*DeletePlanRequest))
+		return srv.(PlanServiceServer).DeleteMaintenancePlan(ctx, req.(*DeleteMaintenancePlanRequest))
 	}
 	return interceptor(ctx, in, info, handler)
 }
@@ -383,24 +383,24 @@ var PlanService_ServiceDesc = grpc.ServiceDesc{
 			Handler:    _PlanService_ListPlanTemplates_Handler,
 		},
 		{
-			MethodName: "CreatePlan",
-			Handler:    _PlanService_CreatePlan_Handler,
+			MethodName: "CreateMaintenancePlan",
+			Handler:    _PlanService_CreateMaintenancePlan_Handler,
 		},
 		{
-			MethodName: "GetPlan",
-			Handler:    _PlanService_GetPlan_Handler,
+			MethodName: "GetMaintenancePlan",
+			Handler:    _PlanService_GetMaintenancePlan_Handler,
 		},
 		{
-			MethodName: "ListPlans",
-			Handler:    _PlanService_ListPlans_Handler,
+			MethodName: "ListMaintenancePlans",
+			Handler:    _PlanService_ListMaintenancePlans_Handler,
 		},
 		{
-			MethodName: "UpdatePlan",
-			Handler:    _PlanService_UpdatePlan_Handler,
+			MethodName: "UpdateMaintenancePlan",
+			Handler:    _PlanService_UpdateMaintenancePlan_Handler,
 		},
 		{
-			MethodName: "DeletePlan",
-			Handler:    _PlanService_DeletePlan_Handler,
+			MethodName: "DeleteMaintenancePlan",
+			Handler:    _PlanService_DeleteMaintenancePlan_Handler,
 		},
 		{
 			MethodName: "ApplyPlanTemplates",

@@ -231,8 +231,9 @@ type Task struct {
 	// The plan occurrence's date (YYYY-MM-DD), its key: one task per occurrence.
 	OccurrenceDate string    `protobuf:"bytes,4,opt,name=occurrence_date,json=occurrenceDate,proto3" json:"occurrence_date,omitempty"`
 	Kind           Task_Kind `protobuf:"varint,5,opt,name=kind,proto3,enum=steward.maintenance.v1.Task_Kind" json:"kind,omitempty"`
-	// Required on create.
-	Title       string      `protobuf:"bytes,6,opt,name=title,proto3" json:"title,omitempty"`
+	// What is to be done, e.g. "Replace the furnace filter". Required on
+	// create.
+	DisplayName string      `protobuf:"bytes,6,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Description string      `protobuf:"bytes,7,opt,name=description,proto3" json:"description,omitempty"`
 	Status      Task_Status `protobuf:"varint,8,opt,name=status,proto3,enum=steward.maintenance.v1.Task_Status" json:"status,omitempty"`
 	// YYYY-MM-DD in the home's time zone. Required on create.
@@ -327,9 +328,9 @@ func (x *Task) GetKind() Task_Kind {
 	return Task_KIND_UNSPECIFIED
 }
 
-func (x *Task) GetTitle() string {
+func (x *Task) GetDisplayName() string {
 	if x != nil {
-		return x.Title
+		return x.DisplayName
 	}
 	return ""
 }
@@ -687,7 +688,7 @@ func (x *ListTasksResponse) GetNextPageToken() string {
 type UpdateTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Task  *Task                  `protobuf:"bytes,1,opt,name=task,proto3" json:"task,omitempty"`
-	// Fields to change (AIP-134): kind, title, description, due_date,
+	// Fields to change (AIP-134): kind, display_name, description, due_date,
 	// lead_days. Empty means the fields set in task; "*" all of them.
 	UpdateMask    *fieldmaskpb.FieldMask `protobuf:"bytes,2,opt,name=update_mask,json=updateMask,proto3" json:"update_mask,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -955,7 +956,7 @@ type SkipTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Etag  string                 `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
-	// Why it is skipped. Required.
+	// Why it is skipped, for the history.
 	Reason        string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1084,16 +1085,18 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\bquantity\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x00R\bquantity\x12x\n" +
 	"\x04cost\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyBL\xbaHI\xba\x01F\n" +
-	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\xfe\v\n" +
+	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\xaa\f\n" +
 	"\x04Task\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12,\n" +
 	"\x05asset\x18\x02 \x01(\tB\x16\xfaA\x13\n" +
 	"\x11steward.dev/AssetR\x05asset\x127\n" +
 	"\x04plan\x18\x03 \x01(\tB#\xe0A\x03\xfaA\x1d\n" +
-	"\x1bsteward.dev/MaintenancePlanR\x04plan\x12,\n" +
-	"\x0foccurrence_date\x18\x04 \x01(\tB\x03\xe0A\x03R\x0eoccurrenceDate\x12?\n" +
-	"\x04kind\x18\x05 \x01(\x0e2!.steward.maintenance.v1.Task.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12\x1e\n" +
-	"\x05title\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\x05title\x12*\n" +
+	"\x1bsteward.dev/MaintenancePlanR\x04plan\x123\n" +
+	"\x0foccurrence_date\x18\x04 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18\n" +
+	"R\x0eoccurrenceDate\x12?\n" +
+	"\x04kind\x18\x05 \x01(\x0e2!.steward.maintenance.v1.Task.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12+\n" +
+	"\fdisplay_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12*\n" +
 	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12@\n" +
 	"\x06status\x18\b \x01(\x0e2#.steward.maintenance.v1.Task.StatusB\x03\xe0A\x03R\x06status\x12A\n" +
 	"\bdue_date\x18\t \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\adueDate\x12'\n" +
@@ -1105,15 +1108,15 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"start_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\tstartTime\x12D\n" +
 	"\rcomplete_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fcompleteTime\x12=\n" +
 	"\fcompleted_by\x18\x0e \x01(\tB\x1a\xe0A\x03\xfaA\x14\n" +
-	"\x12steward.dev/MemberR\vcompletedBy\x12\x19\n" +
-	"\x05notes\x18\x0f \x01(\tB\x03\xe0A\x03R\x05notes\x12/\n" +
-	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x04cost\x12;\n" +
-	"\x05parts\x18\x11 \x03(\v2 .steward.maintenance.v1.TaskPartB\x03\xe0A\x03R\x05parts\x12E\n" +
+	"\x12steward.dev/MemberR\vcompletedBy\x12!\n" +
+	"\x05notes\x18\x0f \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xa0\x1fR\x05notes\x12/\n" +
+	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x04cost\x12C\n" +
+	"\x05parts\x18\x11 \x03(\v2 .steward.maintenance.v1.TaskPartB\v\xe0A\x03\xbaH\x05\x92\x01\x02\x102R\x05parts\x12E\n" +
 	"\rmeter_reading\x18\x12 \x01(\tB \xe0A\x03\xfaA\x1a\n" +
 	"\x18steward.dev/MeterReadingR\fmeterReading\x12)\n" +
 	"\vmeter_value\x18\x13 \x01(\x01B\x03\xe0A\x03H\x01R\n" +
-	"meterValue\x88\x01\x01\x12\x1b\n" +
-	"\x06reason\x18\x14 \x01(\tB\x03\xe0A\x03R\x06reason\x12@\n" +
+	"meterValue\x88\x01\x01\x12#\n" +
+	"\x06reason\x18\x14 \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12@\n" +
 	"\vcreate_time\x18\x15 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12@\n" +
 	"\vupdate_time\x18\x16 \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
@@ -1137,14 +1140,14 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\x10steward.dev/Task\x12*tenants/{tenant}/homes/{home}/tasks/{task}B\f\n" +
 	"\n" +
 	"_due_meterB\x0e\n" +
-	"\f_meter_value\"\xbe\x02\n" +
+	"\f_meter_value\"\xcc\x02\n" +
 	"\x11CreateTaskRequest\x120\n" +
 	"\x06parent\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/HomeR\x06parent\x12;\n" +
 	"\x04task\x18\x02 \x01(\v2\x1c.steward.maintenance.v1.TaskB\t\xe0A\x02\xbaH\x03\xc8\x01\x01R\x04task\x12*\n" +
 	"\n" +
-	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\x8d\x01\xbaH\x89\x01\x1a9\n" +
-	"\x13task.title-required\x12\vis required\x1a\x15this.task.title != ''\x1aL\n" +
+	"request_id\x18\x03 \x01(\tB\v\xbaH\b\xd8\x01\x01r\x03\xb0\x01\x01R\trequestId:\x9b\x01\xbaH\x97\x01\x1aG\n" +
+	"\x1atask.display_name-required\x12\vis required\x1a\x1cthis.task.display_name != ''\x1aL\n" +
 	"\x16task.due_date-required\x12\x18is required (YYYY-MM-DD)\x1a\x18this.task.due_date != ''\">\n" +
 	"\x0eGetTaskRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
@@ -1182,13 +1185,12 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\x04cost\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyBL\xbaHI\xba\x01F\n" +
 	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\x12@\n" +
 	"\x05parts\x18\x06 \x03(\v2 .steward.maintenance.v1.TaskPartB\b\xbaH\x05\x92\x01\x02\x102R\x05parts\x12N\n" +
-	"\rmeter_reading\x18\a \x01(\v2).steward.maintenance.v1.CompletionReadingR\fmeterReading\"\x80\x01\n" +
+	"\rmeter_reading\x18\a \x01(\v2).steward.maintenance.v1.CompletionReadingR\fmeterReading\"~\n" +
 	"\x0fSkipTaskRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/TaskR\x04name\x12\x1b\n" +
-	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12\"\n" +
-	"\x06reason\x18\x03 \x01(\tB\n" +
-	"\xbaH\ar\x05\x10\x01\x18\xf4\x03R\x06reason\"\x80\x01\n" +
+	"\x04etag\x18\x02 \x01(\tB\a\xbaH\x04r\x02\x18@R\x04etag\x12 \n" +
+	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\"\x80\x01\n" +
 	"\x11CancelTaskRequest\x12,\n" +
 	"\x04name\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
 	"\x10steward.dev/TaskR\x04name\x12\x1b\n" +

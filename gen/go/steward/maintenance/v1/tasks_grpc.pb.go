@@ -40,7 +40,7 @@ const (
 type TaskServiceClient interface {
 	// Adds a task by hand: a repair, an inspection, a one-off job.
 	//
-	// title and due_date are required; asset, when set, must be in the home.
+	// display_name and due_date are required; asset, when set, must be in the home.
 	// With request_id set, a retry returns the task the first attempt created.
 	CreateTask(ctx context.Context, in *CreateTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Gets one task.
@@ -48,12 +48,13 @@ type TaskServiceClient interface {
 	// Lists the tasks of a home, or of every home ("-"), in the order they were
 	// created; filter narrows them (see the filter parameter).
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
-	// Updates a task's kind, title, description, due date or lead time.
+	// Updates a task's kind, display name, description, due date or lead time.
 	//
 	// A stale task.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412); a closed
 	// task changes no more (TASK_CLOSED).
 	UpdateTask(ctx context.Context, in *UpdateTaskRequest, opts ...grpc.CallOption) (*Task, error)
-	// Marks an open task as being worked on (IN_PROGRESS).
+	// Marks an open task as being worked on (IN_PROGRESS); a task already in
+	// progress stays as it is.
 	StartTask(ctx context.Context, in *StartTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Completes a task: who (the caller), when, notes, cost, parts and the
 	// asset's meter reading.
@@ -171,7 +172,7 @@ func (c *taskServiceClient) CancelTask(ctx context.Context, in *CancelTaskReques
 type TaskServiceServer interface {
 	// Adds a task by hand: a repair, an inspection, a one-off job.
 	//
-	// title and due_date are required; asset, when set, must be in the home.
+	// display_name and due_date are required; asset, when set, must be in the home.
 	// With request_id set, a retry returns the task the first attempt created.
 	CreateTask(context.Context, *CreateTaskRequest) (*Task, error)
 	// Gets one task.
@@ -179,12 +180,13 @@ type TaskServiceServer interface {
 	// Lists the tasks of a home, or of every home ("-"), in the order they were
 	// created; filter narrows them (see the filter parameter).
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
-	// Updates a task's kind, title, description, due date or lead time.
+	// Updates a task's kind, display name, description, due date or lead time.
 	//
 	// A stale task.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412); a closed
 	// task changes no more (TASK_CLOSED).
 	UpdateTask(context.Context, *UpdateTaskRequest) (*Task, error)
-	// Marks an open task as being worked on (IN_PROGRESS).
+	// Marks an open task as being worked on (IN_PROGRESS); a task already in
+	// progress stays as it is.
 	StartTask(context.Context, *StartTaskRequest) (*Task, error)
 	// Completes a task: who (the caller), when, notes, cost, parts and the
 	// asset's meter reading.
