@@ -314,7 +314,7 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		t.Fatalf("sweep fixture: CreateHome as the school: %v", err)
 	}
 	asset := home.GetName() + "/assets/" + sweepMissingID
-	return map[string]string{
+	set := map[string]string{
 		"tenants/members":                  tenant + "/members/" + sweepMissingID,
 		"tenants/invitations":              tenant + "/invitations/" + sweepMissingID,
 		"tenants":                          tenant,
@@ -325,6 +325,8 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/assets/plans":       asset + "/plans/" + sweepMissingID,
 		"tenants/homes/tasks":              home.GetName() + "/tasks/" + sweepMissingID,
 	}
+	maps.Copy(set, s.reminderSweepFixtures(t, tenant, schoolAdmin))
+	return set
 }
 
 // directorySet creates, as the school's admin, one of each directory
@@ -411,7 +413,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets":             tree.asset,
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
-	maps.Copy(set, reminderSweepFixtures(member))
+	maps.Copy(set, s.reminderSweepFixtures(t, tenant, who))
 	maps.Copy(set, s.newMaintenanceSet(t, ctx, tree, must))
 	return set
 }
@@ -510,7 +512,11 @@ func names(t *testing.T, op sweepOperation, set map[string]string) map[string]st
 	t.Helper()
 	out := map[string]string{}
 	for _, prm := range op.path {
-		n, ok := set[collections(prm.Pattern)]
+		key := collections(prm.Pattern)
+		if ownOnlyOperations[op.id] {
+			key = ownKey(key) // the caller's own, not any of the collection
+		}
+		n, ok := set[key]
 		if !ok {
 			t.Fatalf("%s: no fixture for a name matching %s; add one to resourceSet", op, prm.Pattern)
 		}
@@ -717,9 +723,21 @@ var memberDeniedReads = map[string]bool{
 	"MemberService_ListInvitations": true, "MemberService_GetInvitation": true,
 }
 
+// ownOnlyOperations reach only the caller's own resource (reminder
+// preferences): their path names the sweeper's own (ownKey), and the
+// member, handed the owner's, finds nothing.
+var ownOnlyOperations = map[string]bool{}
+
+// ownKey is the fixture key of the sweeper's own resource of a collection.
+func ownKey(collection string) string { return "own:" + collection }
+
 // memberStatus is what the household member's well-formed request gets:
-// every read and the recording writes succeed, any other write is 403.
+// every read and the recording writes succeed, any other write is 403, and
+// the owner's own resource is not found.
 func memberStatus(op sweepOperation) int {
+	if ownOnlyOperations[op.id] {
+		return http.StatusNotFound
+	}
 	if (op.method == http.MethodGet && !memberDeniedReads[op.id]) || memberWrites[op.id] {
 		return http.StatusOK
 	}
