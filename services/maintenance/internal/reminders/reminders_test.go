@@ -48,6 +48,9 @@ type options struct {
 	now       time.Time
 	timeZone  string
 	afterSend func(uuid.UUID) error
+	// school makes the tenant a school (its premises) with an ADMIN and a
+	// TEACHER as owner and member; a household otherwise.
+	school bool
 }
 
 func setup(t *testing.T, o options) *stack {
@@ -55,9 +58,13 @@ func setup(t *testing.T, o options) *stack {
 	env := servertest.New(t)
 	_, accountsAddr := env.ServeAt(t, accounts.Services)
 	s := &stack{env: env, db: tenantdb.New(env.DB.AppPool(t)), sink: mailtest.Start(t), home: uuid.New()}
-	s.tenant = env.Tenant(t, "household")
-	s.owner = env.User(t, s.tenant, "owner")
-	s.member = env.User(t, s.tenant, "member")
+	if o.school {
+		s.tenant = env.Tenant(t, "school")
+		s.owner, s.member = env.User(t, s.tenant, "admin"), env.User(t, s.tenant, "teacher")
+	} else {
+		s.tenant = env.Tenant(t, "household")
+		s.owner, s.member = env.User(t, s.tenant, "owner"), env.User(t, s.tenant, "member")
+	}
 	dbtest.ExecAsTenant(t, env.Owner, s.tenant,
 		"INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone) VALUES ($1, $2, 'Harbour Flat', $3)",
 		s.tenant, s.home, o.timeZone)
@@ -371,5 +378,28 @@ func TestScheduleRunsOncePerSlotAndReschedules(t *testing.T) {
 	}
 	if want := time.Date(2027, 3, 10, 10, 0, 0, 0, time.UTC); runs != 2 || !next.Equal(want) {
 		t.Errorf("%d reminder jobs, the last at %v; want 2 (the one run, the next) with the next at %v", runs, next, want)
+	}
+}
+
+// TestSchoolPremisesRemindStaffOnly: a school's premises remind its ADMIN
+// and TEACHER (who read maintenance), never a PARENT or a STUDENT; and a
+// warranty ending on the 30th day ahead is reminded of, one on the 31st not.
+func TestSchoolPremisesRemindStaffOnly(t *testing.T) {
+	t.Parallel()
+	s := setup(t, options{now: time.Date(2027, 3, 10, 9, 0, 0, 0, time.UTC), timeZone: "America/New_York", school: true})
+	s.env.User(t, s.tenant, "parent")
+	s.env.User(t, s.tenant, "student")
+	piano := s.asset(t, "Practice-room heater", "2027-04-09") // 30 days ahead in New York
+	s.asset(t, "Hall boiler", "2027-04-10")                   // 31
+	if _, err := s.job.Run(s.jobCtx(), s.tenant); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"warranty/" + piano.String() + "/2027-04-09/" + s.owner.ID.String(),
+		"warranty/" + piano.String() + "/2027-04-09/" + s.member.ID.String(),
+	}
+	slices.Sort(want)
+	if got := s.outboxKeys(t); !slices.Equal(got, want) {
+		t.Errorf("outbox keys %v, want %v", got, want)
 	}
 }
