@@ -24,8 +24,8 @@ type Args struct {
 // Kind is the job's kind in River.
 func (Args) Kind() string { return "maintenance_reminders" }
 
-// Worker runs Job for the tenant its job names and then schedules the
-// tenant's next run, one Interval slot later. The slot is the job's unique
+// Worker runs Job for the tenant its job names, and schedules the tenant's
+// next run, one Interval slot later. The slot is the job's unique
 // period, so however many times a tenant's reminders are scheduled (Schedule
 // called again, a run retried) one job per tenant and slot runs.
 type Worker struct {
@@ -36,13 +36,16 @@ type Worker struct {
 // NewWorker returns the worker running job.
 func NewWorker(job *Job) *Worker { return &Worker{job: job} }
 
-// Work writes the tenant's reminders (River retries it on failure: its
-// writes are once per dedupe key) and then its next run.
+// Work schedules the tenant's next run and then writes its reminders. The
+// next run comes first so that a run failing until River gives up on it
+// (steward-accounts down for days) does not end the tenant's reminders; a
+// retry schedules nothing twice (the slot is unique), and writes nothing
+// twice (once per dedupe key).
 func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
-	if _, err := w.job.Run(jobs.ForTenant(ctx, job.Args.TenantID), job.Args.TenantID); err != nil {
+	if _, err := w.job.queue.Enqueue(ctx, job.Args, nextSlot(w.job.now())); err != nil {
 		return err
 	}
-	_, err := w.job.queue.Enqueue(ctx, job.Args, nextSlot(w.job.now()))
+	_, err := w.job.Run(jobs.ForTenant(ctx, job.Args.TenantID), job.Args.TenantID)
 	return err
 }
 
