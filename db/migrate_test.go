@@ -241,6 +241,7 @@ func TestConstraintsAreNamedInTheirMigrations(t *testing.T) {
 	rows, err := conn.Query(context.Background(), `SELECT n.nspname, c.relname, k.conname
 		FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace
 		WHERE `+userSchemas+` AND n.nspname <> '`+db.JobsSchema+`' -- River's own tables, named by River
+		  AND k.contype <> 't' -- a constraint trigger (Assets' change feed, deferred to the commit) is a trigger: no error names it
 		ORDER BY 1, 2, 3`)
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,8 @@ func (v Victim) Values() map[string]any {
 		"BookingID": v.BookingID, "SessionID": v.SessionID, "CreditID": v.CreditID, "EventID": v.EventID, "FeedID": v.FeedID,
 		"SourceSessionID": v.SessionID, "UsedSessionID": v.SessionID, "MakeupCreditID": v.CreditID, "ClassIds": []uuid.UUID{v.ClassID},
 		"SessionIds": []uuid.UUID{v.SessionID}, "StudentIds": []uuid.UUID{v.StudentID},
+		// Assets' change feed reads the rows a page of changes names.
+		"HomeIds": []uuid.UUID{v.HomeID}, "AssetIds": []uuid.UUID{v.AssetID}, "ReadingIds": []uuid.UUID{v.ReadingID},
 		// Maintenance's: a template of the shared catalogue, and who did
 		// the work on a task.
 		"PlanID": v.PlanID, "TaskID": v.TaskID, "TaskIds": []uuid.UUID{v.TaskID}, "TemplateID": "boiler-service",
@@ -71,8 +73,6 @@ func (v Victim) Values() map[string]any {
 		// The facts' own values, which CHECK constraints restrict.
 		"Source": "assets", "Hemisphere": "north",
 		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
-		// Assets' change feed reads the rows a page of changes names.
-		"HomeIds": []uuid.UUID{v.HomeID}, "AssetIds": []uuid.UUID{v.AssetID}, "ReadingIds": []uuid.UUID{v.ReadingID},
 	}
 }
 

@@ -181,6 +181,23 @@ func TestAssetChangeFeed(t *testing.T) {
 	if fmt.Sprint(paged) != "[1 2 4 5 6]" {
 		t.Errorf("paged by 2: %v; want [1 2 4 5 6]", paged)
 	}
+	// A page whose only change is of the deleted dryer is empty, and moves
+	// the token past it all the same.
+	two, err := f.client.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: f.parent(), PageSize: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	skipped, err := f.client.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: f.parent(), PageSize: 1, PageToken: two.GetNextPageToken()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(skipped.GetAssetChanges()) != 0 || skipped.GetNextPageToken() == two.GetNextPageToken() {
+		t.Errorf("the page of the dryer's creation: %v; want it empty with a token past it", skipped)
+	}
+	after, err := f.client.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: f.parent(), PageSize: 1, PageToken: skipped.GetNextPageToken()})
+	if err != nil || len(after.GetAssetChanges()) != 1 || after.GetAssetChanges()[0].GetSequence() != 4 {
+		t.Errorf("after the empty page: %v, %v; want the reading, position 4", after, err)
+	}
 
 	// Another tenant's member is no member here; a token of this tenant's
 	// feed is no token for another's.

@@ -8,8 +8,11 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/jackc/pgx/v5/pgxpool"
+
 	"steward.dev/db"
 	platformcatalog "steward.dev/platform/catalog"
+	"steward.dev/platform/tenantdb"
 	"steward.dev/services/catalog"
 )
 
@@ -113,9 +116,16 @@ func TestEveryProtoServiceIsServed(t *testing.T) {
 			declared[string(pkg[1])+"."+string(m[1])] = f
 		}
 	}
+	// A pool that never connects (pgxpool dials on first use): a service
+	// may build its job queue on the database at registration.
+	pool, err := pgxpool.New(t.Context(), "postgres://steward@127.0.0.1:1/unused")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(pool.Close)
 	served := map[string]string{} // full service name → catalog entry
 	for _, s := range catalog.GRPCServices() {
-		svcs, err := s.Register(platformcatalog.Env{DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
+		svcs, err := s.Register(platformcatalog.Env{DB: tenantdb.New(pool), DataDir: t.TempDir(), Logger: slog.New(slog.DiscardHandler)})
 		if err != nil {
 			t.Fatalf("%s: %v", s.Name, err)
 		}

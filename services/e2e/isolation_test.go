@@ -121,6 +121,9 @@ func TestSchoolAdminCannotReachHousehold(t *testing.T) {
 		"ListMeterReadings": func(ctx context.Context) (proto.Message, error) {
 			return a.ListMeterReadings(ctx, &assetsv1.ListMeterReadingsRequest{Parent: r.asset})
 		},
+		"ListAssetChanges": func(ctx context.Context) (proto.Message, error) {
+			return a.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: r.tenant})
+		},
 		"CreateAttachment": func(ctx context.Context) (proto.Message, error) {
 			return a.CreateAttachment(ctx, &assetsv1.CreateAttachmentRequest{Parent: r.asset, Content: []byte("x"), Attachment: &assetsv1.Attachment{Kind: assetsv1.Attachment_KIND_OTHER, Filename: "x.txt", ContentType: "text/plain"}})
 		},

@@ -25,8 +25,6 @@ import (
 	"steward.dev/services/maintenance/internal/plan"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
 // clock is the servers' time, which a test sets.
 type clock struct {
 	mu sync.Mutex

@@ -6,10 +6,13 @@
 package maintenance
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/riverqueue/river"
+	"google.golang.org/grpc"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
@@ -19,12 +22,11 @@ import (
 	"steward.dev/platform/mail"
 	"steward.dev/platform/outbox"
 	"steward.dev/platform/rpcclient"
+	"steward.dev/services/maintenance/internal/plan"
 	"steward.dev/services/maintenance/internal/reminders"
 	"steward.dev/services/maintenance/internal/server"
+	"steward.dev/services/maintenance/internal/sync"
 )
-
-// Queue is steward-maintenance's job queue (platform/jobs).
-const Queue = "maintenance"
 
 // The mail settings: where reminders go out (SMTP, no authentication: the
 // development sink, or a local relay) and from whom. `make run` points them
@@ -36,70 +38,100 @@ const (
 	defaultMailFrom = "Steward <steward@steward.localhost>"
 )
 
-// Services returns the gRPC services of steward-maintenance and its job
-// queue's workers.
+// Services returns the gRPC services of steward-maintenance.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
 
 // ServicesWithClock is Services reading the time from now: tests stand on a
 // month end, a leap day or a DST change with it.
 func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver.Service, error) {
 	return func(env catalog.Env) ([]grpcserver.Service, error) {
-		// Calls to Assets relay the credentials of the request being
-		// served: a completion's reading is recorded as the caller.
-		conn, err := rpcclient.Dial(env.Targets["assets"], rpcclient.Options{})
+		// Calls to Assets relay the credentials of the request being served
+		// (a completion's reading is recorded as the caller); a job's carry
+		// the service identity (none configured: they fail, sending nothing).
+		conn, err := rpcclient.Dial(env.Targets["assets"], rpcclient.Options{Identity: env.ServiceIdentity})
 		if err != nil {
 			return nil, fmt.Errorf("maintenance: dial assets: %w", err)
 		}
 		assets := assetsv1.NewAssetServiceClient(conn)
-		svcs := []grpcserver.Service{
-			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, now)},
-			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
-			{Desc: reminders.Constraints.Register(&maintenancev1.ReminderService_ServiceDesc), Impl: reminders.NewServer(env.DB)},
-		}
-		if env.DB == nil { // described, not run: no queue to work
-			return svcs, nil
-		}
-		queue, err := newQueue(env, now)
+		notify, err := newReminderWorkers(env, now)
 		if err != nil {
+			_ = conn.Close()
 			return nil, err
 		}
-		return append(svcs, queue.Background()), nil
+		// One queue for the service's jobs; each part adds its workers.
+		generate := plan.NewGenerateWorker(env.DB, now)
+		facts := sync.New(env.DB, assets, plan.ApplyCategoryTemplates)
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: plan.Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, generate)
+			river.AddWorker(w, sync.NewWorker(facts))
+			notify.register(w)
+		}})
+		if err != nil {
+			_ = conn.Close()
+			return nil, errors.Join(err, notify.close())
+		}
+		generate.SetQueue(queue)
+		facts.KeepCurrent(queue)
+		notify.bind(queue)
+		return []grpcserver.Service{
+			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
+			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
+			{Desc: reminders.Constraints.Register(&maintenancev1.ReminderService_ServiceDesc), Impl: reminders.NewServer(env.DB)},
+			queue.Background(),
+			{Background: func(ctx context.Context) error { <-ctx.Done(); return errors.Join(conn.Close(), notify.close()) }},
+		}, nil
 	}
 }
 
-// newQueue is the service's job queue with its workers: the reminders, and
-// the delivery of their emails.
-func newQueue(env catalog.Env, now func() time.Time) (*jobs.Client, error) {
+// reminderWorkers are the reminders' part of the queue: the delivery of
+// Maintenance's outbox emails and, where steward-accounts is known (always
+// but in tests that build the service without the catalog's Dials), the
+// reminder job, which reads the members' emails from it.
+type reminderWorkers struct {
+	deliverer *outbox.Deliverer
+	job       *reminders.Job
+	accounts  *grpc.ClientConn
+}
+
+func newReminderWorkers(env catalog.Env, now func() time.Time) (reminderWorkers, error) {
 	sender, err := mail.NewSender(env.Get(MailSMTPAddrEnv, defaultSMTPAddr), env.Get(MailFromEnv, defaultMailFrom))
 	if err != nil {
-		return nil, err
+		return reminderWorkers{}, err
 	}
-	deliverer := outbox.NewDeliverer(env.DB, sender, outbox.DeliveryConfig{Service: reminders.Service})
-	var job *reminders.Job
-	if addr, ok := env.Targets["accounts"]; ok {
-		// Calls outside a request (the jobs') carry the service's own
-		// identity; without one configured they fail before anything is
-		// sent, and the reminder job is retried until there is one.
-		accounts, err := rpcclient.Dial(addr, rpcclient.Options{Identity: env.ServiceIdentity})
-		if err != nil {
-			return nil, err
+	r := reminderWorkers{deliverer: outbox.NewDeliverer(env.DB, sender, outbox.DeliveryConfig{Service: reminders.Service})}
+	addr, ok := env.Targets["accounts"]
+	if !ok {
+		if env.Logger != nil {
+			env.Logger.Warn("no address of steward-accounts: no reminders are written (their emails still go out)")
 		}
-		job = reminders.NewJob(env.DB, accounts, now)
-	} else if env.Logger != nil {
-		// Only a test builds the service without the catalog's Dials.
-		env.Logger.Warn("no address of steward-accounts: no reminders are written (their emails still go out)")
+		return r, nil
 	}
-	queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
-		river.AddWorker(w, deliverer.Worker())
-		if job != nil {
-			river.AddWorker(w, reminders.NewWorker(job))
-		}
-	}})
-	if err != nil {
-		return nil, err
+	// The job's calls carry the service's own identity; without one
+	// configured they fail before anything is sent, and the reminder job is
+	// retried until there is one.
+	if r.accounts, err = rpcclient.Dial(addr, rpcclient.Options{Identity: env.ServiceIdentity}); err != nil {
+		return reminderWorkers{}, fmt.Errorf("maintenance: dial accounts: %w", err)
 	}
-	if job != nil {
-		job.SetQueue(queue)
+	r.job = reminders.NewJob(env.DB, r.accounts, now)
+	return r, nil
+}
+
+func (r reminderWorkers) register(w *river.Workers) {
+	river.AddWorker(w, r.deliverer.Worker())
+	if r.job != nil {
+		river.AddWorker(w, reminders.NewWorker(r.job))
 	}
-	return queue, nil
+}
+
+func (r reminderWorkers) bind(queue *jobs.Client) {
+	if r.job != nil {
+		r.job.SetQueue(queue)
+	}
+}
+
+func (r reminderWorkers) close() error {
+	if r.accounts == nil {
+		return nil
+	}
+	return r.accounts.Close()
 }

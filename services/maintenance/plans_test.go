@@ -1,6 +1,7 @@
 package maintenance_test
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"testing"
@@ -16,6 +17,10 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	typev1 "steward.dev/gen/go/steward/type/v1"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/scope"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/maintenance/internal/plan"
+	"steward.dev/services/maintenance/internal/store"
 )
 
 type trig = maintenancev1.Trigger
@@ -230,6 +235,12 @@ func TestStatusInTheHomesZone(t *testing.T) {
 			Task: &maintenancev1.Task{DisplayName: "Check " + due, DueDate: due}}))(t)
 	}
 	spring, autumn := mk("2027-03-14"), mk("2027-11-07")
+	// The due range filters by the local dates as written.
+	ranged := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.name + "/homes/-",
+		Filter: `due_date >= "2027-11-01" AND due_date <= "2027-11-30"`}))(t).GetTasks()
+	if len(ranged) != 1 || ranged[0].GetName() != autumn.GetName() {
+		t.Errorf("tasks due in November = %v, want the autumn one", ranged)
+	}
 	for _, tc := range []struct {
 		task *maintenancev1.Task
 		now  time.Time
@@ -478,5 +489,99 @@ func TestGeneratorIsIdempotentUnderConcurrency(t *testing.T) {
 	dbtest.QueryRowAsTenant(t, f.env.Owner, h.id, "SELECT count(*) FROM maintenance.tasks WHERE tenant_id = $1 AND state = 'open'", []any{h.id}, &after)
 	if after != open {
 		t.Errorf("open tasks went from %d to %d", open, after)
+	}
+}
+
+// TestDailyGenerationJob: the tenant's generation runs as a River job of
+// the server's queue, once a day per tenant (the day in its arguments), and
+// makes the tasks that came within their horizon since; it schedules the
+// next day's run in the same transaction.
+func TestDailyGenerationJob(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 1, 5, 9, 0))
+	h := f.household(newYork, "north")
+	heater := h.asset("water-heater")
+	far := h.plan(heater, "Flush", "2027-06-01", 14, &trig{IntervalCount: 1, IntervalUnit: yearly, Anchor: fixed})
+	// Two months on, another plan's create asks for that day's run, which
+	// finds the first plan's occurrence within its horizon.
+	f.clock.set(at(t, newYork, 2027, 4, 20, 9, 0))
+	h.plan(h.asset("smoke-detector"), "Test", "2027-04-20", 3, &trig{IntervalCount: 1, IntervalUnit: monthly, Anchor: fixed})
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + far.GetName() + `"`}))(t).GetTasks()
+		if len(tasks) == 1 && tasks[0].GetDueDate() == "2027-06-01" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the day's generation job made no task for the far plan: %v", tasks)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	var runs, next int
+	dbtest.QueryRowAsTenant(t, f.env.Owner, h.id, `SELECT count(*) FILTER (WHERE args->>'day' IN ('2027-01-05', '2027-04-20')),
+		count(*) FILTER (WHERE args->>'day' = '2027-04-21' AND state = 'scheduled')
+		FROM jobs.river_job WHERE kind = 'maintenance_generate' AND args->>'tenant_id' = $1`, []any{h.id.String()}, &runs, &next)
+	if runs != 2 || next != 1 {
+		t.Errorf("generation jobs: %d runs for the two days, %d scheduled for the next; want 2 and 1", runs, next)
+	}
+}
+
+// TestRetiredAssets: an asset Asset Management retired takes no new plans
+// or tasks (ASSET_RETIRED), and its active plans generate nothing.
+func TestRetiredAssets(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 5, 1, 9, 0))
+	h := f.household(newYork, "north")
+	dryer := h.asset("appliance-dryer")
+	p := h.plan(dryer, "Vent", "2027-09-01", 7, &trig{IntervalCount: 1, IntervalUnit: yearly, Anchor: fixed})
+	dbtest.ExecAsTenant(t, f.env.Owner, h.id, "UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, idOf(dryer))
+	_, err := f.plans.CreateMaintenancePlan(h.owner, &maintenancev1.CreateMaintenancePlanRequest{Parent: dryer,
+		MaintenancePlan: &maintenancev1.MaintenancePlan{DisplayName: "Drum", Trigger: &trig{IntervalCount: 1, IntervalUnit: yearly}}})
+	if apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("a plan for a retired asset: %v, want ASSET_RETIRED", err)
+	}
+	_, err = f.tasks.CreateTask(h.owner, &maintenancev1.CreateTaskRequest{Parent: h.home,
+		Task: &maintenancev1.Task{DisplayName: "Fix", DueDate: "2027-05-02", Asset: dryer}})
+	if apierror.ReasonOf(err) != "ASSET_RETIRED" {
+		t.Errorf("a task for a retired asset: %v, want ASSET_RETIRED", err)
+	}
+	f.clock.set(at(t, newYork, 2027, 8, 20, 9, 0))
+	if n := h.generate(); n != 0 {
+		t.Errorf("a retired asset's plan generated %d tasks", n)
+	}
+	if tasks := must(f.tasks.ListTasks(h.owner, &maintenancev1.ListTasksRequest{Parent: h.home, Filter: `plan = "` + p.GetName() + `"`}))(t).GetTasks(); len(tasks) != 0 {
+		t.Errorf("retired asset's plan has tasks %v", tasks)
+	}
+}
+
+// TestApplyCategoryTemplatesForTheSync: the function the sync from Assets
+// calls for a newly seen asset, in its own transaction, creates the
+// category's plans once; a retired asset gets none.
+func TestApplyCategoryTemplatesForTheSync(t *testing.T) {
+	t.Parallel()
+	f := setup(t, at(t, newYork, 2027, 3, 1, 9, 0))
+	h := f.household(newYork, "north")
+	car, mower := idOf(h.asset("vehicle")), idOf(h.asset("lawn-equipment"))
+	dbtest.ExecAsTenant(t, f.env.Owner, h.id, "UPDATE maintenance.asset_facts SET status = 'retired' WHERE tenant_id = $1 AND asset_id = $2", h.id, mower)
+	apply := func(asset uuid.UUID) int {
+		t.Helper()
+		ctx := scope.WithTenant(context.Background(), scope.Tenant{TenantID: h.id, Kind: "household"})
+		var n int
+		err := f.app.InTx(ctx, func(tx tenantdb.DBTX) error {
+			q := store.New(tx)
+			fact, err := q.GetAssetFact(ctx, store.GetAssetFactParams{TenantID: h.id, AssetID: asset})
+			if err != nil {
+				return err
+			}
+			n, err = plan.ApplyCategoryTemplates(ctx, tx, q, fact)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if first, again, retired := apply(car), apply(car), apply(mower); first != 2 || again != 0 || retired != 0 {
+		t.Errorf("applied to the car %d then %d plans, to the retired mower %d; want 2, 0, 0", first, again, retired)
 	}
 }

@@ -111,6 +111,9 @@ var outcomes = map[string][principals]codes.Code{
 	"/steward.assets.v1.AssetService/GetAttachmentContent": {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
 	"/steward.assets.v1.AssetService/ListAttachments":      {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
 	"/steward.assets.v1.AssetService/DeleteAttachment":     {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	// The change feed Maintenance keeps its facts from: whoever reads assets,
+	// a service in its jobs included.
+	"/steward.assets.v1.AssetService/ListAssetChanges": {ok, ok, ok, ok, pd, pd, pd, nf, una, ok, pd},
 }
 
 // services are the services the matrix walks, with their descriptors: the
@@ -514,6 +517,10 @@ var calls = map[string]func(t *testing.T, ctx context.Context, c clients, w *wor
 	},
 	"/steward.assets.v1.AssetService/CreateMeterReading": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
 		_, err := c.assets.CreateMeterReading(ctx, meterReading(w.asset.GetName()))
+		return err
+	},
+	"/steward.assets.v1.AssetService/ListAssetChanges": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
+		_, err := c.assets.ListAssetChanges(ctx, &assetsv1.ListAssetChangesRequest{Parent: w.tenant})
 		return err
 	},
 	"/steward.assets.v1.AssetService/ListMeterReadings": func(_ *testing.T, ctx context.Context, c clients, w *world) error {

@@ -13,9 +13,11 @@
 -- after one that took 8, so a reader passes 8 while 7 is still invisible).
 -- pg_current_xact_id() with a pg_snapshot_xmin() horizon is also safe, but
 -- one long transaction anywhere in the cluster, of any tenant, would hold
--- every tenant's feed back. The counter serialises only one tenant's writes
--- of these three tables, from the write to its commit; every write of the
--- API is the last statement of its transaction, so the wait is the commit.
+-- every tenant's feed back. The triggers are deferred to the commit, so the
+-- counter serialises only the commits of one tenant's writes of these three
+-- tables: transactions of a tenant run side by side until they commit, and
+-- take the counter in the order they commit (a transaction that rolls back
+-- never takes it).
 
 -- requires: accounts
 
@@ -83,7 +85,10 @@ BEGIN
       v_kind := 'asset'; v_home := r.home_id; v_asset := r.asset_id;
     WHEN 'meter_readings' THEN
       v_kind := 'meter_reading'; v_asset := r.asset_id; v_reading := r.reading_id;
-      SELECT a.home_id INTO STRICT v_home FROM assets.assets a WHERE a.tenant_id = r.tenant_id AND a.asset_id = r.asset_id;
+      SELECT a.home_id INTO v_home FROM assets.assets a WHERE a.tenant_id = r.tenant_id AND a.asset_id = r.asset_id;
+      IF NOT FOUND THEN
+        RETURN NULL; -- the asset went later in the transaction, and the reading with it
+      END IF;
   END CASE;
   INSERT INTO assets.change_counters AS c (tenant_id, last_seq) VALUES (r.tenant_id, 1)
   ON CONFLICT (tenant_id) DO UPDATE SET last_seq = c.last_seq + 1
@@ -95,14 +100,16 @@ END
 $$;
 -- +goose StatementEnd
 
-CREATE TRIGGER homes_record_change AFTER INSERT OR UPDATE OR DELETE ON assets.homes
-  FOR EACH ROW EXECUTE FUNCTION assets.record_change();
-CREATE TRIGGER assets_record_change AFTER INSERT OR UPDATE OR DELETE ON assets.assets
-  FOR EACH ROW EXECUTE FUNCTION assets.record_change();
+-- Constraint triggers, deferred: they run when their transaction commits,
+-- each with the row as its write left it.
+CREATE CONSTRAINT TRIGGER homes_record_change AFTER INSERT OR UPDATE OR DELETE ON assets.homes
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION assets.record_change();
+CREATE CONSTRAINT TRIGGER assets_record_change AFTER INSERT OR UPDATE OR DELETE ON assets.assets
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION assets.record_change();
 -- Readings are never changed, and go only with their asset, whose deletion
 -- is the change.
-CREATE TRIGGER meter_readings_record_change AFTER INSERT ON assets.meter_readings
-  FOR EACH ROW EXECUTE FUNCTION assets.record_change();
+CREATE CONSTRAINT TRIGGER meter_readings_record_change AFTER INSERT ON assets.meter_readings
+  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION assets.record_change();
 
 -- The rows that exist already, as if each had just been written: homes,
 -- then assets, then readings in time order, so a reader meets a home before

@@ -157,3 +157,7 @@ INSERT INTO maintenance.tasks (tenant_id, task_id, home_id, asset_id, plan_id, o
 VALUES (@tenant_id, @task_id, @home_id, @asset_id, @plan_id, @occurrence, 'maintenance', @title, @description,
   @due_date, @lead_days, sqlc.narg(due_meter))
 ON CONFLICT DO NOTHING;
+
+-- name: HasActivePlans :one
+-- Whether the tenant's daily generation has anything to do.
+SELECT EXISTS (SELECT 1 FROM maintenance.plans WHERE tenant_id = @tenant_id AND state = 'active');

@@ -20,6 +20,8 @@ func TestProcessesComeFromTheCatalog(t *testing.T) {
 		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081", "ISSUER_CLIENTS=steward-maintenance:s3cret"},
 		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101", "SERVICE_CLIENTS=steward-maintenance"},
 		"steward-booking":  {"BOOKING_GRPC_ADDR=127.0.0.1:9102", "SERVICE_CLIENTS=steward-maintenance"},
+		// Maintenance is told where Accounts and Assets, which it calls, listen, and holds
+		// its own client of the issuer.
 		"steward-maintenance": {"MAINTENANCE_GRPC_ADDR=127.0.0.1:9103", "ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "ASSETS_GRPC_ADDR=127.0.0.1:9101", "SERVICE_CLIENTS=steward-maintenance",
 			"SERVICE_CLIENT_ID=steward-maintenance", "SERVICE_CLIENT_SECRET=s3cret"},
 		"steward-gateway": {"GATEWAY_ADDR=127.0.0.1:8080", "ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "ASSETS_GRPC_ADDR=127.0.0.1:9101",

@@ -173,9 +173,6 @@ func history(r store.PlansToGenerateRow) recurrence.History {
 		LastDone: r.LastDoneDate.Time, LastMeter: r.LastDoneMeter.Float64, HasLastMeter: r.LastDoneMeter.Valid,
 		StartMeter: r.StartValue,
 	}
-	if !r.LastDoneDate.Valid {
-		h.LastDone = time.Time{}
-	}
 	if r.LastOccurrence.Valid {
 		h.Previous = &recurrence.Previous{
 			Occurrence: r.LastOccurrence.Time, Due: r.LastDue.Time,

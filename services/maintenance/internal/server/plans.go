@@ -16,6 +16,7 @@ import (
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/aip"
 	"steward.dev/platform/apierror"
+	"steward.dev/platform/jobs"
 	"steward.dev/platform/pagetoken"
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
@@ -27,28 +28,40 @@ import (
 // PlanServer implements maintenancev1.PlanServiceServer.
 type PlanServer struct {
 	maintenancev1.UnimplementedPlanServiceServer
-	db  *tenantdb.DB
-	now func() time.Time
+	db *tenantdb.DB
+	// queue takes the tenant's daily generation, started by the writes that
+	// create plans (plan.EnqueueGeneration).
+	queue *jobs.Client
+	now   func() time.Time
 }
 
 // NewPlanServer returns a PlanServer reading the time from now: the home's
 // today, which start dates default to and tasks are generated against.
-func NewPlanServer(db *tenantdb.DB, now func() time.Time) *PlanServer {
-	return &PlanServer{db: db, now: now}
+func NewPlanServer(db *tenantdb.DB, queue *jobs.Client, now func() time.Time) *PlanServer {
+	return &PlanServer{db: db, queue: queue, now: now}
 }
 
-var plans = aip.Resource[*store.Queries, store.MaintenancePlan, *maintenancev1.MaintenancePlan]{
-	Pattern: planPattern, Parent: assetPattern, ListParent: &anyAssetPattern, Queries: queries,
-	Read: func(ctx context.Context, q *store.Queries, n resname.Name) (store.MaintenancePlan, error) {
+// storeTx is the store with the executor it runs on, for a create that
+// enqueues a job in its own transaction.
+type storeTx struct {
+	*store.Queries
+	tx tenantdb.DBTX
+}
+
+func queriesTx(tx tenantdb.DBTX) storeTx { return storeTx{Queries: store.New(tx), tx: tx} }
+
+var plans = aip.Resource[storeTx, store.MaintenancePlan, *maintenancev1.MaintenancePlan]{
+	Pattern: planPattern, Parent: assetPattern, ListParent: &anyAssetPattern, Queries: queriesTx,
+	Read: func(ctx context.Context, q storeTx, n resname.Name) (store.MaintenancePlan, error) {
 		return q.GetPlan(ctx, store.GetPlanParams{TenantID: n.ID("tenant"), PlanID: n.ID("plan"), AssetID: n.ID("asset"), HomeID: n.ID("home")})
 	},
-	Lock: func(ctx context.Context, q *store.Queries, n resname.Name) (store.MaintenancePlan, error) {
+	Lock: func(ctx context.Context, q storeTx, n resname.Name) (store.MaintenancePlan, error) {
 		return q.LockPlan(ctx, store.LockPlanParams{TenantID: n.ID("tenant"), PlanID: n.ID("plan"), AssetID: n.ID("asset"), HomeID: n.ID("home")})
 	},
-	ByRequestID: func(ctx context.Context, q *store.Queries, p resname.Name, rid uuid.NullUUID) (store.MaintenancePlan, error) {
+	ByRequestID: func(ctx context.Context, q storeTx, p resname.Name, rid uuid.NullUUID) (store.MaintenancePlan, error) {
 		return q.PlanCreatedBy(ctx, store.PlanCreatedByParams{TenantID: p.ID("tenant"), RequestID: rid})
 	},
-	ParentExists: func(ctx context.Context, q *store.Queries, p resname.Name) (bool, error) {
+	ParentExists: func(ctx context.Context, q storeTx, p resname.Name) (bool, error) {
 		if p.IsWildcard("asset") {
 			return true, nil
 		}
@@ -120,15 +133,14 @@ func triggerFromProto(field string, in *maintenancev1.Trigger) (trigger, error) 
 		t.meterUnit = pgtype.Text{String: meterUnits.ToDB(in.GetMeterUnit()), Valid: true}
 		t.meterInterval = pgtype.Float8{Float64: in.GetMeterInterval(), Valid: true}
 	}
-	if err := t.recurrence(time.Time{}, "").Check(); err != nil {
+	// The rules between the parts are the recurrence's, which hold for any
+	// start date and hemisphere.
+	rec := plan.Trigger{IntervalCount: t.intervalCount, IntervalUnit: t.intervalUnit, Anchor: t.anchor, Season: t.season,
+		MeterInterval: t.meterInterval}.Recurrence("")
+	if err := rec.Check(); err != nil {
 		return t, apierror.InvalidField(field, err.Error())
 	}
 	return t, nil
-}
-
-func (t trigger) recurrence(start time.Time, hemisphere string) recurrence.Trigger {
-	return plan.Trigger{IntervalCount: t.intervalCount, IntervalUnit: t.intervalUnit, Anchor: t.anchor, Season: t.season,
-		MeterInterval: t.meterInterval, StartDate: pgtype.Date{Time: start, Valid: true}}.Recurrence(hemisphere)
 }
 
 // planFields are a plan's mutable columns, from a request.
@@ -273,13 +285,13 @@ func (s *PlanServer) CreateMaintenancePlan(ctx context.Context, req *maintenance
 	if in.GetTrigger() == nil {
 		return nil, apierror.InvalidField("maintenance_plan.trigger", "is required")
 	}
-	return plans.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q *store.Queries, p resname.Name, key aip.Idempotency) (store.MaintenancePlan, error) {
-		asset, err := liveAsset(ctx, q, p, req.GetParent())
+	return plans.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q storeTx, p resname.Name, key aip.Idempotency) (store.MaintenancePlan, error) {
+		asset, err := liveAsset(ctx, q.Queries, p, req.GetParent())
 		if err != nil {
 			return store.MaintenancePlan{}, err
 		}
 		now := s.now()
-		day, _, err := today(ctx, q, asset.TenantID, asset.HomeID, now)
+		day, _, err := today(ctx, q.Queries, asset.TenantID, asset.HomeID, now)
 		if err != nil {
 			return store.MaintenancePlan{}, err
 		}
@@ -298,8 +310,10 @@ func (s *PlanServer) CreateMaintenancePlan(ctx context.Context, req *maintenance
 		if err != nil {
 			return row, err
 		}
-		_, err = plan.Generate(ctx, q, plan.Scope{Tenant: row.TenantID, Plan: uuid.NullUUID{UUID: row.PlanID, Valid: true}}, now)
-		return row, err
+		if _, err = plan.Generate(ctx, q.Queries, plan.Scope{Tenant: row.TenantID, Plan: uuid.NullUUID{UUID: row.PlanID, Valid: true}}, now); err != nil {
+			return row, err
+		}
+		return row, plan.EnqueueGeneration(ctx, s.queue, q.tx, row.TenantID, now)
 	})
 }
 
@@ -309,7 +323,7 @@ func (s *PlanServer) GetMaintenancePlan(ctx context.Context, req *maintenancev1.
 
 func (s *PlanServer) ListMaintenancePlans(ctx context.Context, req *maintenancev1.ListMaintenancePlansRequest) (*maintenancev1.ListMaintenancePlansResponse, error) {
 	page, next, err := plans.List(ctx, s.db, req, func(r store.MaintenancePlan) uuid.UUID { return r.PlanID },
-		func(q *store.Queries, pg aip.Page) ([]store.MaintenancePlan, error) {
+		func(q storeTx, pg aip.Page) ([]store.MaintenancePlan, error) {
 			p := store.ListPlansParams{TenantID: pg.Parent.ID("tenant"), AfterID: pg.After, PageLimit: pg.Limit}
 			if !pg.Parent.IsWildcard("home") {
 				p.HomeID = uuid.NullUUID{UUID: pg.Parent.ID("home"), Valid: true}
@@ -334,7 +348,7 @@ func (s *PlanServer) ListMaintenancePlans(ctx context.Context, req *maintenancev
 
 func (s *PlanServer) UpdateMaintenancePlan(ctx context.Context, req *maintenancev1.UpdateMaintenancePlanRequest) (*maintenancev1.MaintenancePlan, error) {
 	in := req.GetMaintenancePlan()
-	return plans.Update(ctx, s.db, req, func(q *store.Queries, cur store.MaintenancePlan, mask aip.Mask) (store.MaintenancePlan, error) {
+	return plans.Update(ctx, s.db, req, func(q storeTx, cur store.MaintenancePlan, mask aip.Mask) (store.MaintenancePlan, error) {
 		if cur.State == "retired" {
 			return cur, apierror.FailedPrecondition(maintenancev1.ErrorReason_ERROR_REASON_ASSET_RETIRED,
 				in.GetName()+" is retired with its asset")
@@ -354,13 +368,13 @@ func (s *PlanServer) UpdateMaintenancePlan(ctx context.Context, req *maintenance
 		}
 		// A plan made active again, or whose trigger now falls due sooner,
 		// gets its next task at once.
-		_, err = plan.Generate(ctx, q, plan.Scope{Tenant: row.TenantID, Plan: uuid.NullUUID{UUID: row.PlanID, Valid: true}}, s.now())
+		_, err = plan.Generate(ctx, q.Queries, plan.Scope{Tenant: row.TenantID, Plan: uuid.NullUUID{UUID: row.PlanID, Valid: true}}, s.now())
 		return row, err
 	})
 }
 
 func (s *PlanServer) DeleteMaintenancePlan(ctx context.Context, req *maintenancev1.DeleteMaintenancePlanRequest) (*emptypb.Empty, error) {
-	return plans.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q *store.Queries, cur store.MaintenancePlan) error {
+	return plans.Delete(ctx, s.db, "name", req.GetName(), req.GetEtag(), func(q storeTx, cur store.MaintenancePlan) error {
 		if err := q.DeleteOpenTasksOfPlan(ctx, store.DeleteOpenTasksOfPlanParams{TenantID: cur.TenantID, PlanID: uuid.NullUUID{UUID: cur.PlanID, Valid: true}}); err != nil {
 			return err
 		}
@@ -380,9 +394,15 @@ func (s *PlanServer) ApplyPlanTemplates(ctx context.Context, req *maintenancev1.
 		if err != nil {
 			return err
 		}
-		created, err := plan.ApplyCategoryTemplatesAt(ctx, q, asset, s.now())
+		now := s.now()
+		created, err := plan.ApplyCategoryTemplatesAt(ctx, q, asset, now)
 		if err != nil {
 			return err
+		}
+		if created > 0 {
+			if err := plan.EnqueueGeneration(ctx, s.queue, tx, asset.TenantID, now); err != nil {
+				return err
+			}
 		}
 		rows, err := q.TemplatePlansOfAsset(ctx, store.TemplatePlansOfAssetParams{TenantID: asset.TenantID, AssetID: asset.AssetID})
 		if err != nil {

@@ -48,7 +48,7 @@ func (s *TaskServer) transition(ctx context.Context, name, etag string,
 		if err := aip.CheckEtag(etag, cur.Revision, name); err != nil {
 			return err
 		}
-		if err := open(cur, name); err != nil {
+		if err := checkOpen(cur, name); err != nil {
 			return err
 		}
 		t, err := fn(q, cur)

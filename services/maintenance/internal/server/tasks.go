@@ -86,9 +86,12 @@ func NewTaskServer(db *tenantdb.DB, assets assetsv1.AssetServiceClient, now func
 		},
 		Revision:    func(r taskRow) int64 { return r.Revision },
 		Fingerprint: func(r taskRow) []byte { return r.RequestFingerprint },
-		Mutable:     []string{"asset", "kind", "display_name", "description", "due_date", "lead_days"},
-		Required:    []string{"display_name", "due_date"},
-		Proto:       func(r taskRow, _ resname.Name) *maintenancev1.Task { return taskToProto(r) },
+		// status and cost are the task's methods' (the contract says an
+		// update ignores them): listed so that a task sent back whole is
+		// accepted, never applied.
+		Mutable:  []string{"asset", "kind", "display_name", "description", "due_date", "lead_days", "status", "cost"},
+		Required: []string{"display_name", "due_date"},
+		Proto:    func(r taskRow, _ resname.Name) *maintenancev1.Task { return taskToProto(r) },
 	}
 	return s
 }
@@ -309,7 +312,7 @@ func bindTaskFilter(filter string, tenant uuid.UUID, p *store.ListTasksParams) e
 func (s *TaskServer) UpdateTask(ctx context.Context, req *maintenancev1.UpdateTaskRequest) (*maintenancev1.Task, error) {
 	in := req.GetTask()
 	return s.tasks.Update(ctx, s.db, req, func(q *store.Queries, cur taskRow, mask aip.Mask) (taskRow, error) {
-		if err := open(cur.MaintenanceTask, in.GetName()); err != nil {
+		if err := checkOpen(cur.MaintenanceTask, in.GetName()); err != nil {
 			return cur, err
 		}
 		if mask.Has("asset") && in.GetAsset() != taskToProto(cur).GetAsset() {
@@ -336,8 +339,8 @@ func (s *TaskServer) UpdateTask(ctx context.Context, req *maintenancev1.UpdateTa
 	})
 }
 
-// open refuses a closed task (TASK_CLOSED).
-func open(t store.MaintenanceTask, name string) error {
+// checkOpen refuses a closed task (TASK_CLOSED).
+func checkOpen(t store.MaintenanceTask, name string) error {
 	if t.State == "open" || t.State == "in_progress" {
 		return nil
 	}

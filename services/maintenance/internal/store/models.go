@@ -28,6 +28,13 @@ type MaintenanceAssetFact struct {
 	SyncTime               time.Time
 }
 
+type MaintenanceFeedCursor struct {
+	TenantID uuid.UUID
+	Source   string
+	Cursor   string
+	SyncTime time.Time
+}
+
 type MaintenanceHomeFact struct {
 	TenantID    uuid.UUID
 	HomeID      uuid.UUID

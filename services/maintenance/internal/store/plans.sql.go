@@ -289,6 +289,18 @@ func (q *Queries) GetPlan(ctx context.Context, arg GetPlanParams) (MaintenancePl
 	return i, err
 }
 
+const hasActivePlans = `-- name: HasActivePlans :one
+SELECT EXISTS (SELECT 1 FROM maintenance.plans WHERE tenant_id = $1 AND state = 'active')
+`
+
+// Whether the tenant's daily generation has anything to do.
+func (q *Queries) HasActivePlans(ctx context.Context, tenantID uuid.UUID) (bool, error) {
+	row := q.db.QueryRow(ctx, hasActivePlans, tenantID)
+	var exists bool
+	err := row.Scan(&exists)
+	return exists, err
+}
+
 const insertGeneratedTask = `-- name: InsertGeneratedTask :execrows
 INSERT INTO maintenance.tasks (tenant_id, task_id, home_id, asset_id, plan_id, occurrence, kind, title, description,
   due_date, lead_days, due_meter)

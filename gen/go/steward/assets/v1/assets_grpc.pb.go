@@ -183,8 +183,9 @@ type AssetServiceClient interface {
 	// later never lands behind a position a reader has passed. A change carries
 	// the resource as it is when the page is read, or its name when it was
 	// deleted; a resource deleted since its change is left out of the page, as
-	// its deletion follows. Deleting an asset deletes its readings without
-	// changes of their own.
+	// its deletion follows, so a page may be empty and still move the token:
+	// read until the token comes back unchanged. Deleting an asset deletes its
+	// readings without changes of their own.
 	ListAssetChanges(ctx context.Context, in *ListAssetChangesRequest, opts ...grpc.CallOption) (*ListAssetChangesResponse, error)
 }
 
@@ -572,8 +573,9 @@ type AssetServiceServer interface {
 	// later never lands behind a position a reader has passed. A change carries
 	// the resource as it is when the page is read, or its name when it was
 	// deleted; a resource deleted since its change is left out of the page, as
-	// its deletion follows. Deleting an asset deletes its readings without
-	// changes of their own.
+	// its deletion follows, so a page may be empty and still move the token:
+	// read until the token comes back unchanged. Deleting an asset deletes its
+	// readings without changes of their own.
 	ListAssetChanges(context.Context, *ListAssetChangesRequest) (*ListAssetChangesResponse, error)
 	mustEmbedUnimplementedAssetServiceServer()
 }

@@ -970,14 +970,18 @@ func (x *Attachment) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// One change of ListAssetChanges: a home, asset or meter reading written
-// (carried as it is now), or a home or asset deleted (by name).
+// One change of ListAssetChanges: a home, asset or meter reading created or
+// updated (home, asset, meter_reading: the resource as it is now; an asset
+// retired is an update, its status STATUS_RETIRED), or a home or asset
+// deleted (deleted_home, deleted_asset: its name; an asset's readings go
+// with it).
 type AssetChange struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The change's position in its tenant's feed: 1, 2, 3, ... in commit
 	// order.
 	Sequence int64 `protobuf:"varint,1,opt,name=sequence,proto3" json:"sequence,omitempty"`
-	// When the change was committed.
+	// When the change was made: the time of the transaction that made it, so
+	// the changes of one transaction share it. Order by sequence, not by this.
 	ChangeTime *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=change_time,json=changeTime,proto3" json:"change_time,omitempty"`
 	// Types that are valid to be assigned to Change:
 	//
@@ -1092,27 +1096,22 @@ type isAssetChange_Change interface {
 }
 
 type AssetChange_Home struct {
-	// Created or updated.
 	Home *Home `protobuf:"bytes,3,opt,name=home,proto3,oneof"`
 }
 
 type AssetChange_DeletedHome struct {
-	// The name of a deleted home.
 	DeletedHome string `protobuf:"bytes,4,opt,name=deleted_home,json=deletedHome,proto3,oneof"`
 }
 
 type AssetChange_Asset struct {
-	// Created or updated (retired is a status, not a deletion).
 	Asset *Asset `protobuf:"bytes,5,opt,name=asset,proto3,oneof"`
 }
 
 type AssetChange_DeletedAsset struct {
-	// The name of a deleted asset; its readings went with it.
 	DeletedAsset string `protobuf:"bytes,6,opt,name=deleted_asset,json=deletedAsset,proto3,oneof"`
 }
 
 type AssetChange_MeterReading struct {
-	// Recorded.
 	MeterReading *MeterReading `protobuf:"bytes,7,opt,name=meter_reading,json=meterReading,proto3,oneof"`
 }
 

@@ -308,15 +308,16 @@ func (MaintenancePlan_State) EnumDescriptor() ([]byte, []int) {
 
 // What makes a plan fall due. At least one of a calendar interval
 // (interval_count with interval_unit), a season and a meter interval (meter,
-// meter_unit, meter_interval); a season takes no calendar interval.
+// meter_unit, meter_interval); a season takes no calendar interval. A
+// seasonal plan is due once a year, when its season begins in the home's
+// hemisphere.
 type Trigger struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Every interval_count interval_units; 0 for no calendar interval.
 	IntervalCount int32                `protobuf:"varint,1,opt,name=interval_count,json=intervalCount,proto3" json:"interval_count,omitempty"`
 	IntervalUnit  Trigger_IntervalUnit `protobuf:"varint,2,opt,name=interval_unit,json=intervalUnit,proto3,enum=steward.maintenance.v1.Trigger_IntervalUnit" json:"interval_unit,omitempty"`
 	Anchor        Trigger_Anchor       `protobuf:"varint,3,opt,name=anchor,proto3,enum=steward.maintenance.v1.Trigger_Anchor" json:"anchor,omitempty"`
-	// Once a year, due when the season begins in the home's hemisphere.
-	Season Trigger_Season `protobuf:"varint,4,opt,name=season,proto3,enum=steward.maintenance.v1.Trigger_Season" json:"season,omitempty"`
+	Season        Trigger_Season       `protobuf:"varint,4,opt,name=season,proto3,enum=steward.maintenance.v1.Trigger_Season" json:"season,omitempty"`
 	// The asset's meter, as recorded in Asset Management (e.g. "runtime").
 	Meter     string            `protobuf:"bytes,5,opt,name=meter,proto3" json:"meter,omitempty"`
 	MeterUnit Trigger_MeterUnit `protobuf:"varint,6,opt,name=meter_unit,json=meterUnit,proto3,enum=steward.maintenance.v1.Trigger_MeterUnit" json:"meter_unit,omitempty"`
@@ -492,7 +493,8 @@ func (x *PlanTemplate) GetLeadDays() int32 {
 	return 0
 }
 
-// A maintenance plan of one asset.
+// A maintenance plan of one asset. display_name and trigger are required on
+// create.
 type MaintenancePlan struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Names the plan to change on update. Ignored on create.
@@ -501,9 +503,8 @@ type MaintenancePlan struct {
 	DisplayName string `protobuf:"bytes,2,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
 	Description string `protobuf:"bytes,3,opt,name=description,proto3" json:"description,omitempty"`
 	// The template the plan was made from; empty for the household's own.
-	Template string `protobuf:"bytes,4,opt,name=template,proto3" json:"template,omitempty"`
-	// Required on create.
-	Trigger *Trigger `protobuf:"bytes,5,opt,name=trigger,proto3" json:"trigger,omitempty"`
+	Template string   `protobuf:"bytes,4,opt,name=template,proto3" json:"template,omitempty"`
+	Trigger  *Trigger `protobuf:"bytes,5,opt,name=trigger,proto3" json:"trigger,omitempty"`
 	// Days before the due date that the task is DUE (and reminders go out);
 	// 0 to 365.
 	LeadDays int32 `protobuf:"varint,6,opt,name=lead_days,json=leadDays,proto3" json:"lead_days,omitempty"`

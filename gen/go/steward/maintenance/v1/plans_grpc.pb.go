@@ -51,9 +51,14 @@ type PlanServiceClient interface {
 	// attempt created. A retired asset takes no plans (ASSET_RETIRED).
 	CreateMaintenancePlan(ctx context.Context, in *CreateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
 	// Gets one plan.
+	//
+	// Another tenant's plan is NOT_FOUND, exactly like one that does not exist.
 	GetMaintenancePlan(ctx context.Context, in *GetMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
-	// Lists the plans of an asset, or of every asset ("-") of a home or of
-	// every home.
+	// Lists the plans of an asset.
+	//
+	// "-" as the asset lists every asset's of the home, and "-" as the home
+	// too every home's. filter narrows them by state; page with page_size
+	// and page_token.
 	ListMaintenancePlans(ctx context.Context, in *ListMaintenancePlansRequest, opts ...grpc.CallOption) (*ListMaintenancePlansResponse, error)
 	// Updates a plan.
 	//
@@ -62,7 +67,11 @@ type PlanServiceClient interface {
 	// ABORTED (ETAG_MISMATCH, HTTP 412). The plan's open task keeps its date;
 	// the next one follows the new trigger.
 	UpdateMaintenancePlan(ctx context.Context, in *UpdateMaintenancePlanRequest, opts ...grpc.CallOption) (*MaintenancePlan, error)
-	// Deletes a plan and its open task; its closed tasks stay as history.
+	// Deletes a plan.
+	//
+	// Its open task goes with it; its closed tasks stay as history, no longer
+	// of a plan. With etag set, the delete happens only if the plan is still at
+	// that etag.
 	DeleteMaintenancePlan(ctx context.Context, in *DeleteMaintenancePlanRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 	// Gives an asset the plans of every template of its category that it does
 	// not have yet, and their first tasks.
@@ -173,9 +182,14 @@ type PlanServiceServer interface {
 	// attempt created. A retired asset takes no plans (ASSET_RETIRED).
 	CreateMaintenancePlan(context.Context, *CreateMaintenancePlanRequest) (*MaintenancePlan, error)
 	// Gets one plan.
+	//
+	// Another tenant's plan is NOT_FOUND, exactly like one that does not exist.
 	GetMaintenancePlan(context.Context, *GetMaintenancePlanRequest) (*MaintenancePlan, error)
-	// Lists the plans of an asset, or of every asset ("-") of a home or of
-	// every home.
+	// Lists the plans of an asset.
+	//
+	// "-" as the asset lists every asset's of the home, and "-" as the home
+	// too every home's. filter narrows them by state; page with page_size
+	// and page_token.
 	ListMaintenancePlans(context.Context, *ListMaintenancePlansRequest) (*ListMaintenancePlansResponse, error)
 	// Updates a plan.
 	//
@@ -184,7 +198,11 @@ type PlanServiceServer interface {
 	// ABORTED (ETAG_MISMATCH, HTTP 412). The plan's open task keeps its date;
 	// the next one follows the new trigger.
 	UpdateMaintenancePlan(context.Context, *UpdateMaintenancePlanRequest) (*MaintenancePlan, error)
-	// Deletes a plan and its open task; its closed tasks stay as history.
+	// Deletes a plan.
+	//
+	// Its open task goes with it; its closed tasks stay as history, no longer
+	// of a plan. With etag set, the delete happens only if the plan is still at
+	// that etag.
 	DeleteMaintenancePlan(context.Context, *DeleteMaintenancePlanRequest) (*emptypb.Empty, error)
 	// Gives an asset the plans of every template of its category that it does
 	// not have yet, and their first tasks.

@@ -146,15 +146,15 @@ func (Task_Status) EnumDescriptor() ([]byte, []int) {
 	return file_steward_maintenance_v1_tasks_proto_rawDescGZIP(), []int{1, 1}
 }
 
-// A part a completion used.
+// A part a completion used. Its cost is the line's, in the task cost's
+// currency, and part of that cost.
 type TaskPart struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Required.
 	Description string `protobuf:"bytes,1,opt,name=description,proto3" json:"description,omitempty"`
 	PartNumber  string `protobuf:"bytes,2,opt,name=part_number,json=partNumber,proto3" json:"part_number,omitempty"`
 	// 1 to 10000; 0 means 1.
-	Quantity int32 `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// The line's cost, in the task cost's currency; part of that cost.
+	Quantity      int32     `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	Cost          *v1.Money `protobuf:"bytes,4,opt,name=cost,proto3" json:"cost,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -218,7 +218,9 @@ func (x *TaskPart) GetCost() *v1.Money {
 	return nil
 }
 
-// One piece of work on a home or an asset.
+// One piece of work on a home or an asset. status, cost, and the other
+// fields a completion sets, are the task's methods' to change (StartTask,
+// CompleteTask, SkipTask, CancelTask): an update ignores them.
 type Task struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Names the task to change on update. Ignored on create.
@@ -792,12 +794,11 @@ func (x *StartTaskRequest) GetEtag() string {
 	return ""
 }
 
-// The meter reading at a completion.
+// The meter reading at a completion. meter and unit default to the plan's.
 type CompletionReading struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The asset's meter; defaults to the plan's.
-	Meter string `protobuf:"bytes,1,opt,name=meter,proto3" json:"meter,omitempty"`
-	// Defaults to the plan's.
+	Meter         string            `protobuf:"bytes,1,opt,name=meter,proto3" json:"meter,omitempty"`
 	Unit          Trigger_MeterUnit `protobuf:"varint,2,opt,name=unit,proto3,enum=steward.maintenance.v1.Trigger_MeterUnit" json:"unit,omitempty"`
 	Value         float64           `protobuf:"fixed64,3,opt,name=value,proto3" json:"value,omitempty"`
 	unknownFields protoimpl.UnknownFields
@@ -855,6 +856,9 @@ func (x *CompletionReading) GetValue() float64 {
 	return 0
 }
 
+// A completion: cost is what the work cost in all, parts included;
+// meter_reading is the asset's meter at completion, recorded in Asset
+// Management.
 type CompleteTaskRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -862,13 +866,11 @@ type CompleteTaskRequest struct {
 	Etag string `protobuf:"bytes,2,opt,name=etag,proto3" json:"etag,omitempty"`
 	// When the work was done; defaults to now, never in the future. Its date
 	// in the home's zone is where a floating plan counts on from.
-	CompleteTime *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
-	Notes        string                 `protobuf:"bytes,4,opt,name=notes,proto3" json:"notes,omitempty"`
-	// What the work cost in all, parts included.
-	Cost  *v1.Money   `protobuf:"bytes,5,opt,name=cost,proto3" json:"cost,omitempty"`
-	Parts []*TaskPart `protobuf:"bytes,6,rep,name=parts,proto3" json:"parts,omitempty"`
-	// The asset's meter at completion, recorded in Asset Management.
-	MeterReading  *CompletionReading `protobuf:"bytes,7,opt,name=meter_reading,json=meterReading,proto3" json:"meter_reading,omitempty"`
+	CompleteTime  *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=complete_time,json=completeTime,proto3" json:"complete_time,omitempty"`
+	Notes         string                 `protobuf:"bytes,4,opt,name=notes,proto3" json:"notes,omitempty"`
+	Cost          *v1.Money              `protobuf:"bytes,5,opt,name=cost,proto3" json:"cost,omitempty"`
+	Parts         []*TaskPart            `protobuf:"bytes,6,rep,name=parts,proto3" json:"parts,omitempty"`
+	MeterReading  *CompletionReading     `protobuf:"bytes,7,opt,name=meter_reading,json=meterReading,proto3" json:"meter_reading,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1085,7 +1087,7 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\bquantity\x18\x03 \x01(\x05B\n" +
 	"\xbaH\a\x1a\x05\x18\x90N(\x00R\bquantity\x12x\n" +
 	"\x04cost\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyBL\xbaHI\xba\x01F\n" +
-	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\xaa\f\n" +
+	"\x11cost.non_negative\x12\x19a cost cannot be negative\x1a\x16this.amount_minor >= 0R\x04cost\"\xa0\f\n" +
 	"\x04Task\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12,\n" +
 	"\x05asset\x18\x02 \x01(\tB\x16\xfaA\x13\n" +
@@ -1097,8 +1099,8 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"R\x0eoccurrenceDate\x12?\n" +
 	"\x04kind\x18\x05 \x01(\x0e2!.steward.maintenance.v1.Task.KindB\b\xbaH\x05\x82\x01\x02\x10\x01R\x04kind\x12+\n" +
 	"\fdisplay_name\x18\x06 \x01(\tB\b\xbaH\x05r\x03\x18\xc8\x01R\vdisplayName\x12*\n" +
-	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12@\n" +
-	"\x06status\x18\b \x01(\x0e2#.steward.maintenance.v1.Task.StatusB\x03\xe0A\x03R\x06status\x12A\n" +
+	"\vdescription\x18\a \x01(\tB\b\xbaH\x05r\x03\x18\xd0\x0fR\vdescription\x12;\n" +
+	"\x06status\x18\b \x01(\x0e2#.steward.maintenance.v1.Task.StatusR\x06status\x12A\n" +
 	"\bdue_date\x18\t \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\adueDate\x12'\n" +
 	"\tlead_days\x18\n" +
 	" \x01(\x05B\n" +
@@ -1109,8 +1111,8 @@ const file_steward_maintenance_v1_tasks_proto_rawDesc = "" +
 	"\rcomplete_time\x18\r \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\fcompleteTime\x12=\n" +
 	"\fcompleted_by\x18\x0e \x01(\tB\x1a\xe0A\x03\xfaA\x14\n" +
 	"\x12steward.dev/MemberR\vcompletedBy\x12!\n" +
-	"\x05notes\x18\x0f \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xa0\x1fR\x05notes\x12/\n" +
-	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x04cost\x12C\n" +
+	"\x05notes\x18\x0f \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xa0\x1fR\x05notes\x12*\n" +
+	"\x04cost\x18\x10 \x01(\v2\x16.steward.type.v1.MoneyR\x04cost\x12C\n" +
 	"\x05parts\x18\x11 \x03(\v2 .steward.maintenance.v1.TaskPartB\v\xe0A\x03\xbaH\x05\x92\x01\x02\x102R\x05parts\x12E\n" +
 	"\rmeter_reading\x18\x12 \x01(\tB \xe0A\x03\xfaA\x1a\n" +
 	"\x18steward.dev/MeterReadingR\fmeterReading\x12)\n" +

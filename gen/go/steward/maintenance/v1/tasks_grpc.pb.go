@@ -44,17 +44,25 @@ type TaskServiceClient interface {
 	// With request_id set, a retry returns the task the first attempt created.
 	CreateTask(ctx context.Context, in *CreateTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Gets one task.
+	//
+	// Its status is where it stands today in the home's time zone. Another
+	// tenant's task is NOT_FOUND, exactly like one that does not exist.
 	GetTask(ctx context.Context, in *GetTaskRequest, opts ...grpc.CallOption) (*Task, error)
-	// Lists the tasks of a home, or of every home ("-"), in the order they were
-	// created; filter narrows them (see the filter parameter).
+	// Lists the tasks of a home.
+	//
+	// "-" as the home lists every home's. They come in the order they were
+	// created; filter narrows them by status, asset, plan and due date (see
+	// the filter parameter); page with page_size and page_token.
 	ListTasks(ctx context.Context, in *ListTasksRequest, opts ...grpc.CallOption) (*ListTasksResponse, error)
 	// Updates a task's kind, display name, description, due date or lead time.
 	//
 	// A stale task.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412); a closed
 	// task changes no more (TASK_CLOSED).
 	UpdateTask(ctx context.Context, in *UpdateTaskRequest, opts ...grpc.CallOption) (*Task, error)
-	// Marks an open task as being worked on (IN_PROGRESS); a task already in
-	// progress stays as it is.
+	// Marks an open task as being worked on.
+	//
+	// Its status becomes IN_PROGRESS; a task already in progress stays as it
+	// is, and a closed one is TASK_CLOSED.
 	StartTask(ctx context.Context, in *StartTaskRequest, opts ...grpc.CallOption) (*Task, error)
 	// Completes a task: who (the caller), when, notes, cost, parts and the
 	// asset's meter reading.
@@ -65,11 +73,14 @@ type TaskServiceClient interface {
 	// occurrence counts from this completion; a fixed one keeps its anchor.
 	// The plan's next task is there when this returns.
 	CompleteTask(ctx context.Context, in *CompleteTaskRequest, opts ...grpc.CallOption) (*Task, error)
-	// Skips a plan's occurrence (or an ad-hoc task) with a reason: the plan
-	// moves on to its next occurrence as if this one had passed.
+	// Skips a plan's occurrence, or an ad-hoc task.
+	//
+	// The reason is kept with it. The plan moves on to its next occurrence as
+	// if this one had passed: a floating plan counts from its due date.
 	SkipTask(ctx context.Context, in *SkipTaskRequest, opts ...grpc.CallOption) (*Task, error)
-	// Cancels a task: the work is not needed. A plan's next occurrence follows
-	// as after a skip.
+	// Cancels a task: the work is not needed.
+	//
+	// A plan's next occurrence follows as after a skip.
 	CancelTask(ctx context.Context, in *CancelTaskRequest, opts ...grpc.CallOption) (*Task, error)
 }
 
@@ -176,17 +187,25 @@ type TaskServiceServer interface {
 	// With request_id set, a retry returns the task the first attempt created.
 	CreateTask(context.Context, *CreateTaskRequest) (*Task, error)
 	// Gets one task.
+	//
+	// Its status is where it stands today in the home's time zone. Another
+	// tenant's task is NOT_FOUND, exactly like one that does not exist.
 	GetTask(context.Context, *GetTaskRequest) (*Task, error)
-	// Lists the tasks of a home, or of every home ("-"), in the order they were
-	// created; filter narrows them (see the filter parameter).
+	// Lists the tasks of a home.
+	//
+	// "-" as the home lists every home's. They come in the order they were
+	// created; filter narrows them by status, asset, plan and due date (see
+	// the filter parameter); page with page_size and page_token.
 	ListTasks(context.Context, *ListTasksRequest) (*ListTasksResponse, error)
 	// Updates a task's kind, display name, description, due date or lead time.
 	//
 	// A stale task.etag fails with ABORTED (ETAG_MISMATCH, HTTP 412); a closed
 	// task changes no more (TASK_CLOSED).
 	UpdateTask(context.Context, *UpdateTaskRequest) (*Task, error)
-	// Marks an open task as being worked on (IN_PROGRESS); a task already in
-	// progress stays as it is.
+	// Marks an open task as being worked on.
+	//
+	// Its status becomes IN_PROGRESS; a task already in progress stays as it
+	// is, and a closed one is TASK_CLOSED.
 	StartTask(context.Context, *StartTaskRequest) (*Task, error)
 	// Completes a task: who (the caller), when, notes, cost, parts and the
 	// asset's meter reading.
@@ -197,11 +216,14 @@ type TaskServiceServer interface {
 	// occurrence counts from this completion; a fixed one keeps its anchor.
 	// The plan's next task is there when this returns.
 	CompleteTask(context.Context, *CompleteTaskRequest) (*Task, error)
-	// Skips a plan's occurrence (or an ad-hoc task) with a reason: the plan
-	// moves on to its next occurrence as if this one had passed.
+	// Skips a plan's occurrence, or an ad-hoc task.
+	//
+	// The reason is kept with it. The plan moves on to its next occurrence as
+	// if this one had passed: a floating plan counts from its due date.
 	SkipTask(context.Context, *SkipTaskRequest) (*Task, error)
-	// Cancels a task: the work is not needed. A plan's next occurrence follows
-	// as after a skip.
+	// Cancels a task: the work is not needed.
+	//
+	// A plan's next occurrence follows as after a skip.
 	CancelTask(context.Context, *CancelTaskRequest) (*Task, error)
 	mustEmbedUnimplementedTaskServiceServer()
 }
