@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"google.golang.org/grpc"
 
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
@@ -22,6 +23,7 @@ import (
 	"steward.dev/platform/mail"
 	"steward.dev/platform/outbox"
 	"steward.dev/platform/rpcclient"
+	"steward.dev/platform/tenantdb"
 	"steward.dev/services/maintenance/internal/plan"
 	"steward.dev/services/maintenance/internal/reminders"
 	"steward.dev/services/maintenance/internal/server"
@@ -71,7 +73,7 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, errors.Join(err, notify.close())
 		}
 		generate.SetQueue(queue)
-		facts.KeepCurrent(queue)
+		facts.KeepCurrent(notify.startingReminders(queue))
 		notify.bind(queue)
 		return []grpcserver.Service{
 			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
@@ -127,6 +129,32 @@ func (r reminderWorkers) bind(queue *jobs.Client) {
 	if r.job != nil {
 		r.job.SetQueue(queue)
 	}
+}
+
+// startingReminders is the queue the sync enqueues a tenant's job on, in
+// the transaction of the tenant's first sync: that transaction then also
+// starts the tenant's reminders (reminders.Schedule), since no job could
+// list the tenants under row-level security.
+func (r reminderWorkers) startingReminders(queue *jobs.Client) sync.Enqueuer {
+	if r.job == nil {
+		return queue
+	}
+	return firstSync{queue: queue}
+}
+
+type firstSync struct{ queue *jobs.Client }
+
+func (f firstSync) EnqueueTx(ctx context.Context, tx tenantdb.DBTX, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error) {
+	res, err := f.queue.EnqueueTx(ctx, tx, args, opts)
+	if err != nil {
+		return nil, err
+	}
+	if a, ok := args.(sync.JobArgs); ok {
+		if err := reminders.Schedule(ctx, tx, f.queue, a.TenantID, time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
 }
 
 func (r reminderWorkers) close() error {
