@@ -4,7 +4,8 @@ SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
 BIN := $(CURDIR)/bin
-GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc
+GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc \
+  $(BIN)/mailpit # the SMTP sink `make run` starts and platform/mail/mailtest starts per test
 # Nothing below lists modules, services or stores by hand: the modules are
 # go.work's, the generated stores sqlc.yaml's `out:`s, and the binaries the
 # services catalog's (services/catalog, printed by steward-catalog).
@@ -77,7 +78,7 @@ build: ## build every binary into bin/
 	pkgs="$$(go run ./services/catalog/cmd/steward-catalog binaries)"; go build -o $(BIN)/ $$pkgs
 
 .PHONY: run
-run: postgres build ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service
+run: postgres build $(BIN)/mailpit ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service
 	$(BIN)/steward-dev
 
 .PHONY: test

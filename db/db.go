@@ -188,9 +188,13 @@ func Migrate(ctx context.Context, ownerURL string) error {
 // creates and upgrades with its own migrations.
 const JobsSchema = "jobs"
 
+// OutboxSchema holds the transactional outbox (platform/outbox) every
+// service that sends mail writes to.
+const OutboxSchema = "outbox"
+
 // PlatformSchemas are the schemas of platform pieces that every service
 // uses and none owns, so no catalog entry lists them.
-var PlatformSchemas = []string{JobsSchema}
+var PlatformSchemas = []string{JobsSchema, OutboxSchema}
 
 // migrateJobQueue brings River's tables in JobsSchema to the version this
 // build of River needs and lets the runtime role use them (DML only, like

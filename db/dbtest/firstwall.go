@@ -31,6 +31,10 @@ type Victim struct {
 	// a window, a booked session with its attendee, a make-up credit, an
 	// audit event and a calendar feed.
 	TermID, ClassID, EnrolmentID, WindowID, BookingID, SessionID, CreditID, EventID, FeedID uuid.UUID
+	// The platform's outbox (schema outbox): a message with an attachment,
+	// under DedupeKey.
+	MessageID uuid.UUID
+	DedupeKey string
 	// Maintenance's (schema maintenance): a plan of the victim's asset and
 	// its task; the facts copied from Assets reuse the home, asset and
 	// reading ids above.
@@ -74,6 +78,7 @@ func (v Victim) Values() map[string]any {
 		"Ends": []time.Time{time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)},
 		// The facts' own values, which CHECK constraints restrict.
 		"Source": "assets", "Hemisphere": "north",
+		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
 	}
 }
 
@@ -88,6 +93,7 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		InvitationID: uuid.New(), RoomID: uuid.New(), InstrumentID: uuid.New(), TeacherID: uuid.New(), FamilyID: uuid.New(), StudentID: uuid.New(),
 		TermID: uuid.New(), ClassID: uuid.New(), EnrolmentID: uuid.New(), WindowID: uuid.New(), BookingID: uuid.New(),
 		SessionID: uuid.New(), CreditID: uuid.New(), EventID: uuid.New(), FeedID: uuid.New(),
+		MessageID: uuid.New(), DedupeKey: "victim/reminder",
 		PlanID: uuid.New(), TaskID: uuid.New(),
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
@@ -196,6 +202,13 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 		// dashboard_versions row already (00005's triggers); a home's feed.
 		{`INSERT INTO maintenance.calendar_feeds (tenant_id, feed_id, home_id, secret_hash, created_by)
 			VALUES ($1, $2, $3, sha256('victim'), $4)`, []any{v.TenantID, v.FeedID, v.HomeID, v.UserID}},
+		// The platform's outbox.
+		{`INSERT INTO outbox.messages (tenant_id, message_id, service, dedupe_key, recipient, subject, text_body)
+			VALUES ($1, $2, 'victim', $3, 'victim@example.com', 'Victim reminder', 'Victim text')`, []any{v.TenantID, v.MessageID, v.DedupeKey}},
+		{`INSERT INTO outbox.attachments (tenant_id, message_id, position, filename, content_type, content)
+			VALUES ($1, $2, 0, 'victim.pdf', 'application/pdf', 'victim')`, []any{v.TenantID, v.MessageID}},
+		// Maintenance's reminders: the victim user's preferences.
+		{`INSERT INTO maintenance.reminder_preferences (tenant_id, user_id, due_tasks) VALUES ($1, $2, false)`, []any{v.TenantID, v.UserID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

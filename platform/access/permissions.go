@@ -98,7 +98,11 @@ var rolePermissions = map[string]map[typev1.Role][]Permission{
 // with its own client-credentials identity, for the one tenant it names) may
 // do. Anything else it must do while serving a user, with that user's
 // credentials relayed (platform/rpcclient).
-var servicePermissions = []Permission{TenantsRead, AssetsRead}
+//
+// members.read is there for steward-maintenance's reminder job: it addresses
+// each reminder to the members' emails, read from accounts' ListMembers, in
+// a job that serves no one and so has no user's credentials to relay.
+var servicePermissions = []Permission{TenantsRead, AssetsRead, MembersRead}
 
 // Known reports whether p is a permission of the tables above.
 func Known(p Permission) bool {

@@ -110,7 +110,9 @@ func TestMembersPermissions(t *testing.T) {
 			}
 		}
 	}
-	if access.GrantedToServices(access.MembersRead) || access.GrantedToServices(access.MembersWrite) {
-		t.Error("services are granted members permissions")
+	// Services read members (the reminder job addresses members' emails);
+	// they never change them.
+	if !access.GrantedToServices(access.MembersRead) || access.GrantedToServices(access.MembersWrite) {
+		t.Error("services must be granted members.read and not members.write")
 	}
 }

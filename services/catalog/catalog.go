@@ -47,13 +47,14 @@ var services = []catalog.Service{
 		Register: func(env catalog.Env) ([]grpcserver.Service, error) { return booking.Services(env.DB) },
 		Gateway: []catalog.GatewayHandler{bookingv1.RegisterDirectoryServiceHandler, bookingv1.RegisterTermServiceHandler,
 			bookingv1.RegisterSessionServiceHandler, bookingv1.RegisterCalendarServiceHandler}},
-	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"assets"},
+	{Name: "maintenance", Schema: "maintenance", GRPCAddr: "127.0.0.1:9103", Dials: []string{"accounts", "assets"},
 		Register: maintenance.Services,
 		Gateway: []catalog.GatewayHandler{
 			maintenancev1.RegisterPlanServiceHandler,
 			maintenancev1.RegisterTaskServiceHandler,
 			maintenancev1.RegisterInsightServiceHandler,
 			maintenancev1.RegisterDashboardServiceHandler,
+			maintenancev1.RegisterReminderServiceHandler,
 		}},
 }
 

@@ -80,6 +80,7 @@ func (b backends) maintenanceClients(s *stack) error {
 	if err != nil {
 		return err
 	}
+	s.reminders = maintenancev1.NewReminderServiceClient(conn)
 	s.plans, s.tasks = maintenancev1.NewPlanServiceClient(conn), maintenancev1.NewTaskServiceClient(conn)
 	s.insight = maintenancev1.NewInsightServiceClient(conn)
 	s.maintenance = conn

@@ -128,12 +128,13 @@ func updateRequest(t *testing.T, update protoreflect.MethodDescriptor, resource 
 	rm := proto.Clone(resource).ProtoReflect()
 	fields := rm.Descriptor().Fields()
 	rm.Set(fields.ByName("etag"), protoreflect.ValueOfString(etag))
-	dn := fields.ByName("display_name")
-	if dn == nil {
-		t.Fatalf("%s: the resource has no display_name to change", update.FullName())
+	path := "display_name"
+	if dn := fields.ByName("display_name"); dn != nil {
+		rm.Set(dn, protoreflect.ValueOfString(displayName))
+	} else if path = flipFirstBool(rm); path == "" {
+		t.Fatalf("%s: the resource has no display_name or switch to change", update.FullName())
 	}
-	rm.Set(dn, protoreflect.ValueOfString(displayName))
 	m.Set(resourceField(m.Descriptor()), protoreflect.ValueOfMessage(rm))
-	m.Set(m.Descriptor().Fields().ByName("update_mask"), protoreflect.ValueOfMessage((&fieldmaskpb.FieldMask{Paths: []string{"display_name"}}).ProtoReflect()))
+	m.Set(m.Descriptor().Fields().ByName("update_mask"), protoreflect.ValueOfMessage((&fieldmaskpb.FieldMask{Paths: []string{path}}).ProtoReflect()))
 	return req
 }

@@ -165,6 +165,7 @@ func (s *stack) newResources(t *testing.T, f freshTenant) resourceNames {
 	for collection, name := range s.newDashboardFixtures(t, ctx, f.Name, tree.home, must) {
 		names[dashboardTypes[collection]] = name
 	}
+	maps.Copy(names, reminderFixtures(f))
 	return names
 }
 
@@ -251,16 +252,17 @@ func stewardMethods(t *testing.T) []protoreflect.MethodDescriptor {
 func (s *stack) invoke(t *testing.T, ctx context.Context, md protoreflect.MethodDescriptor, req proto.Message) (proto.Message, error) {
 	t.Helper()
 	clients := map[protoreflect.FullName]any{
-		"steward.assets.v1.AssetService":        s.assets,
-		"steward.booking.v1.DirectoryService":   s.directory,
-		"steward.booking.v1.TermService":        s.terms,
-		"steward.booking.v1.SessionService":     s.sessions,
-		"steward.booking.v1.CalendarService":    s.calendar,
-		"steward.accounts.v1.TenantService":     s.accounts,
-		"steward.accounts.v1.MemberService":     s.members,
-		"steward.maintenance.v1.PlanService":    s.plans,
-		"steward.maintenance.v1.TaskService":    s.tasks,
-		"steward.maintenance.v1.InsightService": s.insight,
+		"steward.assets.v1.AssetService":         s.assets,
+		"steward.booking.v1.DirectoryService":    s.directory,
+		"steward.booking.v1.TermService":         s.terms,
+		"steward.booking.v1.SessionService":      s.sessions,
+		"steward.booking.v1.CalendarService":     s.calendar,
+		"steward.accounts.v1.TenantService":      s.accounts,
+		"steward.accounts.v1.MemberService":      s.members,
+		"steward.maintenance.v1.PlanService":     s.plans,
+		"steward.maintenance.v1.TaskService":     s.tasks,
+		"steward.maintenance.v1.InsightService":  s.insight,
+		"steward.maintenance.v1.ReminderService": s.reminders,
 	}
 	maps.Copy(clients, s.dashboardClients())
 	client, ok := clients[md.Parent().FullName()]

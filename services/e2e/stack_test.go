@@ -46,6 +46,7 @@ type stack struct {
 	plans      maintenancev1.PlanServiceClient
 	tasks      maintenancev1.TaskServiceClient
 	insight    maintenancev1.InsightServiceClient
+	reminders  maintenancev1.ReminderServiceClient
 	// maintenance is steward-maintenance's connection, on which its areas
 	// beyond plans, tasks and the insight make their clients
 	// (maintenance_*_fixtures_test.go).
@@ -117,6 +118,7 @@ func newStack(t *testing.T) (*stack, error) {
 	s.plans = maintenancev1.NewPlanServiceClient(maintenanceConn)
 	s.tasks = maintenancev1.NewTaskServiceClient(maintenanceConn)
 	s.insight = maintenancev1.NewInsightServiceClient(maintenanceConn)
+	s.reminders = maintenancev1.NewReminderServiceClient(maintenanceConn)
 	s.maintenance = maintenanceConn
 	return s, nil
 }

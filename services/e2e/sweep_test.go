@@ -314,7 +314,7 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		t.Fatalf("sweep fixture: CreateHome as the school: %v", err)
 	}
 	asset := home.GetName() + "/assets/" + sweepMissingID
-	return map[string]string{
+	set := map[string]string{
 		"tenants/members":                  tenant + "/members/" + sweepMissingID,
 		"tenants/invitations":              tenant + "/invitations/" + sweepMissingID,
 		"tenants":                          tenant,
@@ -327,6 +327,8 @@ func schoolNames(t *testing.T, s *stack) map[string]string {
 		"tenants/homes/tasks":              home.GetName() + "/tasks/" + sweepMissingID,
 		"tenants/homes/maintenanceFeeds":   home.GetName() + "/maintenanceFeeds/" + sweepMissingID,
 	}
+	maps.Copy(set, s.reminderSweepFixtures(t, tenant, schoolAdmin))
+	return set
 }
 
 // directorySet creates, as the school's admin, one of each directory
@@ -413,6 +415,7 @@ func resourceSet(t *testing.T, s *stack, who, tenant string, extra bool) map[str
 		"tenants/homes/assets":             tree.asset,
 		"tenants/homes/assets/attachments": tree.attachment,
 	}
+	maps.Copy(set, s.reminderSweepFixtures(t, tenant, who))
 	maps.Copy(set, s.newMaintenanceSet(t, ctx, tree, must))
 	set["tenants/homes/assets/insight"] = insightOf(tree)
 	maps.Copy(set, s.newDashboardFixtures(t, ctx, tenant, tree.home, must))
@@ -513,7 +516,11 @@ func names(t *testing.T, op sweepOperation, set map[string]string) map[string]st
 	t.Helper()
 	out := map[string]string{}
 	for _, prm := range op.path {
-		n, ok := set[collections(prm.Pattern)]
+		key := collections(prm.Pattern)
+		if ownOnlyOperations[op.id] {
+			key = ownKey(key) // the caller's own, not any of the collection
+		}
+		n, ok := set[key]
 		if !ok {
 			t.Fatalf("%s: no fixture for a name matching %s; add one to resourceSet", op, prm.Pattern)
 		}
@@ -722,9 +729,21 @@ var memberDeniedReads = map[string]bool{
 	"DashboardService_ListMaintenanceFeeds": true,
 }
 
+// ownOnlyOperations reach only the caller's own resource (reminder
+// preferences): their path names the sweeper's own (ownKey), and the
+// member, handed the owner's, finds nothing.
+var ownOnlyOperations = map[string]bool{}
+
+// ownKey is the fixture key of the sweeper's own resource of a collection.
+func ownKey(collection string) string { return "own:" + collection }
+
 // memberStatus is what the household member's well-formed request gets:
-// every read and the recording writes succeed, any other write is 403.
+// every read and the recording writes succeed, any other write is 403, and
+// the owner's own resource is not found.
 func memberStatus(op sweepOperation) int {
+	if ownOnlyOperations[op.id] {
+		return http.StatusNotFound
+	}
 	if (op.method == http.MethodGet && !memberDeniedReads[op.id]) || memberWrites[op.id] {
 		return http.StatusOK
 	}

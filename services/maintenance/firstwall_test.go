@@ -9,12 +9,10 @@ import (
 	"steward.dev/services/maintenance/internal/store"
 )
 
-func TestMain(m *testing.M) { dbtest.Main(m) }
-
 // TestStoreQueriesKeepTenantsApartWithoutRLS tests the first wall alone:
-// every query of the maintenance store, over a connection row-level security does
-// not apply to, with tenant A as its tenant_id and tenant B's ids, finds and
-// changes nothing of tenant B.
+// every query of the maintenance store, over a connection row-level
+// security does not apply to, with tenant A as its tenant_id and tenant B's
+// ids, finds and changes nothing of tenant B.
 func TestStoreQueriesKeepTenantsApartWithoutRLS(t *testing.T) {
 	t.Parallel()
 	dbtest.CheckFirstWall(t, dbtest.New(t), dbtest.FirstWall{

@@ -75,15 +75,17 @@ var outcomes = map[string][principals]codes.Code{
 	// Joining (issue 7): any person may sign up (a service may not); members
 	// and invitations are the household OWNER's and the school ADMIN's;
 	// accepting needs the invited email, verified, which no principal here
-	// has (the accounts tests and services/e2e accept for real).
+	// has (the accounts tests and services/e2e accept for real). A service
+	// with a tenant reads members and invitations (members.read: the
+	// reminder job addresses members' emails) and changes none.
 	"/steward.accounts.v1.TenantService/CreateTenant":      {ok, ok, ok, ok, ok, ok, ok, ok, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/ListMembers":       {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
+	"/steward.accounts.v1.MemberService/GetMember":         {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
 	"/steward.accounts.v1.MemberService/UpdateMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/DeleteMember":      {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/CreateInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
+	"/steward.accounts.v1.MemberService/GetInvitation":     {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
+	"/steward.accounts.v1.MemberService/ListInvitations":   {ok, pd, ok, pd, pd, pd, pd, nf, una, ok, pd},
 	"/steward.accounts.v1.MemberService/DeleteInvitation":  {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.accounts.v1.MemberService/AcceptInvitation":  {pd, pd, pd, pd, pd, pd, pd, pd, una, pd, pd},
 	"/steward.assets.v1.AssetService/CreateHome":           {ok, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
@@ -192,6 +194,7 @@ type clients struct {
 	plans     maintenancev1.PlanServiceClient
 	tasks     maintenancev1.TaskServiceClient
 	insight   maintenancev1.InsightServiceClient
+	reminders maintenancev1.ReminderServiceClient
 	// maintenance is steward-maintenance's connection, on which its areas
 	// beyond plans and tasks make their clients (maintenance_*_test.go).
 	maintenance *grpc.ClientConn
@@ -234,14 +237,14 @@ func setup(t *testing.T) *matrix {
 	})
 	bookingConn := env.Serve(t, booking.Services)
 	maintenanceConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, Targets: map[string]string{"assets": assetsAddr}})
+		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Targets: map[string]string{"assets": assetsAddr}})
 	})
 	m := &matrix{env: env, clients: clients{accountsv1.NewTenantServiceClient(accountsConn), accountsv1.NewMemberServiceClient(accountsConn),
 		assetsv1.NewAssetServiceClient(assetsConn), bookingv1.NewDirectoryServiceClient(bookingConn),
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
 		bookingv1.NewSessionServiceClient(bookingConn),
 		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn),
-		maintenancev1.NewInsightServiceClient(maintenanceConn), maintenanceConn}}
+		maintenancev1.NewInsightServiceClient(maintenanceConn), maintenancev1.NewReminderServiceClient(maintenanceConn), maintenanceConn}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

@@ -31,13 +31,28 @@ import (
 const (
 	gatewayAddr = "127.0.0.1:8080"
 	gatewayURL  = "http://" + gatewayAddr
+	// The development mail sink (mailpit, built into bin/ from the tools
+	// module): every email the services send lands in its web inbox.
+	mailSMTPAddr = "127.0.0.1:1025"
+	mailWebAddr  = "127.0.0.1:8025"
+	mailFrom     = "Steward <steward@steward.localhost>"
 )
 
-// process is one binary make run starts, with its own environment.
+// process is one binary make run starts, with its arguments and its own
+// environment.
 type process struct {
 	name string
+	args []string
 	env  []string
 }
+
+// mailSink is mailpit on loopback. It drops a message whose Message-ID it
+// already holds, as a mailbox would: the outbox resends with the same id
+// after a crash between the send and its commit (platform/outbox).
+var mailSink = process{name: "mailpit", args: []string{
+	"--smtp", mailSMTPAddr, "--listen", mailWebAddr, "--ignore-duplicate-ids",
+	"--disable-version-check", "--smtp-disable-rdns", "--quiet",
+}}
 
 // serviceClient is the development issuer's client-credentials client of a
 // service that dials others: its identity in jobs (catalog.Env's
@@ -69,7 +84,7 @@ func processes(clients []serviceClient) []process {
 		ids = append(ids, c.id)
 		issuerClients = append(issuerClients, c.id+":"+c.secret)
 	}
-	var procs []process
+	procs := []process{mailSink}
 	gateway := process{name: "steward-gateway", env: []string{"GATEWAY_ADDR=" + gatewayAddr}}
 	for _, svc := range catalog.Services() {
 		p := process{name: svc.Binary(), env: []string{svc.AddrEnv() + "=" + svc.Addr()}}
@@ -160,14 +175,15 @@ func run(ctx context.Context) error {
 	}
 	fmt.Println(summary)
 
-	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward"}
+	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward",
+		"MAIL_SMTP_ADDR=" + mailSMTPAddr, "MAIL_FROM=" + mailFrom}
 	procs := processes(serviceClients(rand.Text))
 	var wg sync.WaitGroup
 	procCtx, cancel := context.WithCancel(ctx)
 	defer func() { cancel(); wg.Wait() }()
 	exited := make(chan string, len(procs))
 	for _, p := range procs {
-		cmd := exec.Command(filepath.Join(binDir, p.name))
+		cmd := exec.Command(filepath.Join(binDir, p.name), p.args...)
 		cmd.Env = append(append(os.Environ(), common...), p.env...)
 		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
 		if err := cmd.Start(); err != nil {
@@ -207,6 +223,7 @@ Steward is running.
   gRPC              %[3]s (reflection on)
   OIDC issuer       %[2]s/.well-known/openid-configuration
   DATABASE_URL      %[4]s
+  Mail (dev sink)   http://%[6]s      (every email sent, e.g. maintenance reminders; SMTP %[7]s)
 
 Log in (password grant, client_id=steward-cli, every password homeportal):
   household owner   admin@example.com
@@ -218,7 +235,11 @@ Log in (password grant, client_id=steward-cli, every password homeportal):
   curl -s -H "Authorization: Bearer $TOKEN" %[1]s/v1/tenants
 
 Ctrl-C stops everything.
-`, gatewayURL, issuerURL, grpcAddrs(), shownURL, schoolLogins(summary))
+
+The emails a login is sent (reminders of due and overdue maintenance, expiring
+warranties) are in the mail sink's web page above, no login needed.
+
+`, gatewayURL, issuerURL, grpcAddrs(), shownURL, schoolLogins(summary), mailWebAddr, mailSMTPAddr)
 	select {
 	case <-ctx.Done():
 		fmt.Println("\nstopping ...")

@@ -96,6 +96,16 @@ type MaintenancePlanTemplate struct {
 	LeadDays      int32
 }
 
+type MaintenanceReminderPreference struct {
+	TenantID           uuid.UUID
+	UserID             uuid.UUID
+	DueTasks           bool
+	OverdueTasks       bool
+	ExpiringWarranties bool
+	Revision           int64
+	UpdateTime         time.Time
+}
+
 type MaintenanceTask struct {
 	TenantID           uuid.UUID
 	TaskID             uuid.UUID
