@@ -86,8 +86,11 @@ func (f *fixture) household(zone, hemisphere string) *household {
 	owner := f.env.User(t, id, "owner")
 	h := &household{f: f, id: id, name: "tenants/" + id.String(), ownerUser: owner,
 		owner: f.env.As(context.Background(), t, owner), member: f.env.As(context.Background(), t, f.env.User(t, id, "member"))}
+	// The region code is what the sync derives the hemisphere from, so the
+	// facts it copies agree with the ones written here.
+	region := map[string]string{"north": "US", "south": "AU"}[hemisphere]
 	home := must(f.assets.CreateHome(h.owner, &assetsv1.CreateHomeRequest{Parent: h.name,
-		Home: &assetsv1.Home{DisplayName: "Home in " + zone, TimeZone: zone}}))(t)
+		Home: &assetsv1.Home{DisplayName: "Home in " + zone, TimeZone: zone, Address: &assetsv1.PostalAddress{RegionCode: region}}}))(t)
 	h.home = home.GetName()
 	dbtest.ExecAsTenant(t, f.env.Owner, id, `INSERT INTO maintenance.home_facts (tenant_id, home_id, display_name, time_zone, hemisphere)
 		VALUES ($1, $2, $3, $4, $5)`, id, idOf(h.home), home.GetDisplayName(), zone, hemisphere)

@@ -78,10 +78,12 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		facts.KeepCurrent(notify.startingReminders(queue))
 		notify.bind(queue)
 		return []grpcserver.Service{
-			{Desc: server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), Impl: server.NewPlanServer(env.DB, queue, now)},
-			{Desc: server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), Impl: server.NewTaskServer(env.DB, assets, now)},
-			{Desc: &maintenancev1.InsightService_ServiceDesc, Impl: server.NewInsightServer(env.DB, queue, now)},
-			{Desc: dashboard.Constraints.Register(&maintenancev1.DashboardService_ServiceDesc), Impl: dashboard.New(env.DB, now)},
+			// What reads or writes the facts brings them up to date with
+			// Assets first (sync.Refreshing); reminder preferences do not.
+			{Desc: facts.Refreshing(server.Constraints.Register(&maintenancev1.PlanService_ServiceDesc), env.Logger), Impl: server.NewPlanServer(env.DB, queue, now)},
+			{Desc: facts.Refreshing(server.Constraints.Register(&maintenancev1.TaskService_ServiceDesc), env.Logger), Impl: server.NewTaskServer(env.DB, assets, now)},
+			{Desc: facts.Refreshing(&maintenancev1.InsightService_ServiceDesc, env.Logger), Impl: server.NewInsightServer(env.DB, queue, now)},
+			{Desc: facts.Refreshing(dashboard.Constraints.Register(&maintenancev1.DashboardService_ServiceDesc), env.Logger), Impl: dashboard.New(env.DB, now)},
 			{Desc: reminders.Constraints.Register(&maintenancev1.ReminderService_ServiceDesc), Impl: reminders.NewServer(env.DB)},
 			queue.Background(),
 			{Background: func(ctx context.Context) error { <-ctx.Done(); return errors.Join(conn.Close(), notify.close()) }},

@@ -53,6 +53,7 @@ type Syncer struct {
 	templates ApplyTemplates
 	queue     Enqueuer // see KeepCurrent; nil enqueues no job
 	pageSize  int32
+	recent    refreshTimes // see Refreshing
 }
 
 // New returns a Syncer writing through db and reading the feed with assets,
