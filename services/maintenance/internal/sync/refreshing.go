@@ -34,7 +34,9 @@ func (s *Syncer) Refreshing(desc *grpc.ServiceDesc, logger *slog.Logger) *grpc.S
 		handle := m.Handler
 		wrapped.Methods[i].Handler = func(srv any, ctx context.Context, dec func(any) error, chain grpc.UnaryServerInterceptor) (any, error) {
 			if chain == nil {
-				chain = func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) { return h(ctx, req) }
+				chain = func(ctx context.Context, req any, _ *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
+					return h(ctx, req)
+				}
 			}
 			return handle(srv, ctx, dec, func(ctx context.Context, req any, info *grpc.UnaryServerInfo, h grpc.UnaryHandler) (any, error) {
 				return chain(ctx, req, info, func(ctx context.Context, req any) (any, error) {
