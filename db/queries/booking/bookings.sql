@@ -56,23 +56,30 @@ WHERE c.tenant_id = @tenant_id AND c.class_id = @class_id;
 -- name: BusyIntervals :many
 -- What blocks slots in a range: the blocking sessions of the teacher, of
 -- the rooms, and of the student (of_person: the teacher's or the student's).
--- Three index scans, one per exclusion constraint's gist index, rather than
+-- Three index range scans by start (starts_at: under row-level security
+-- && cannot be an index condition; no session lasts over 8 hours, so one
+-- that overlaps the range starts less than 8 hours before it), rather than
 -- one scan of the tenant's sessions in the range.
 SELECT s.room_id, true AS of_person, lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
 FROM booking.sessions s
-WHERE s.tenant_id = @tenant_id AND s.teacher_id = @teacher_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+WHERE s.tenant_id = @tenant_id AND s.teacher_id = @teacher_id
+  AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+  AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
 UNION ALL
 SELECT s.room_id, false, lower(s.during), upper(s.during)
 FROM unnest(@room_ids::uuid[]) AS r (room_id)
 JOIN booking.sessions s ON s.tenant_id = @tenant_id AND s.room_id = r.room_id
-WHERE s.tenant_id = @tenant_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+WHERE s.tenant_id = @tenant_id
+  AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+  AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> @teacher_id
 UNION ALL
 SELECT s.room_id, true, lower(a.during), upper(a.during)
 FROM booking.session_attendees a
 JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
 WHERE a.tenant_id = @tenant_id AND a.student_id = @student_id AND a.blocking
+  AND a.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND a.starts_at < @range_end::timestamptz
   AND a.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz);
 
 -- name: BookingContext :one
@@ -80,7 +87,8 @@ WHERE a.tenant_id = @tenant_id AND a.student_id = @student_id AND a.blocking
 -- whether request_id was used already (replay), whether the caller reaches
 -- the student, the class's slot rules (the columns of BookableRules), and
 -- what blocks the student's slots of the class from range_start to
--- range_end (BusyIntervals, as parallel arrays) to refuse a visibly taken
+-- range_end (BusyIntervals, as parallel arrays, found by start as it
+-- finds them) to refuse a visibly taken
 -- slot early and offer the nearest free ones. It decides no overlap: the
 -- exclusion constraints do. No row: no such class.
 SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individual_minutes,
@@ -132,19 +140,23 @@ CROSS JOIN LATERAL (
   FROM (
     SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
     FROM booking.sessions s
-    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id
+      AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+      AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder'
     UNION ALL
     SELECT s.room_id, false, lower(s.during), upper(s.during)
     FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
     JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
-    WHERE s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+    WHERE s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+      AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
     UNION ALL
     SELECT s.room_id, true, lower(a.during), upper(a.during)
     FROM booking.session_attendees a
     JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
     WHERE a.tenant_id = c.tenant_id AND a.student_id = @student_id AND a.blocking
+      AND a.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND a.starts_at < @range_end::timestamptz
       AND a.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   ) x
 ) busy

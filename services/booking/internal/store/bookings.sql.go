@@ -168,19 +168,23 @@ CROSS JOIN LATERAL (
   FROM (
     SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
     FROM booking.sessions s
-    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id
+      AND s.starts_at >= ($8::timestamptz) - interval '8 hours' AND s.starts_at < $9::timestamptz
+      AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder'
     UNION ALL
     SELECT s.room_id, false, lower(s.during), upper(s.during)
     FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
     JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
-    WHERE s.during && tstzrange($8::timestamptz, $9::timestamptz)
+    WHERE s.starts_at >= ($8::timestamptz) - interval '8 hours' AND s.starts_at < $9::timestamptz
+      AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
     UNION ALL
     SELECT s.room_id, true, lower(a.during), upper(a.during)
     FROM booking.session_attendees a
     JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
     WHERE a.tenant_id = c.tenant_id AND a.student_id = $1 AND a.blocking
+      AND a.starts_at >= ($8::timestamptz) - interval '8 hours' AND a.starts_at < $9::timestamptz
       AND a.during && tstzrange($8::timestamptz, $9::timestamptz)
   ) x
 ) busy
@@ -235,7 +239,8 @@ type BookingContextRow struct {
 // whether request_id was used already (replay), whether the caller reaches
 // the student, the class's slot rules (the columns of BookableRules), and
 // what blocks the student's slots of the class from range_start to
-// range_end (BusyIntervals, as parallel arrays) to refuse a visibly taken
+// range_end (BusyIntervals, as parallel arrays, found by start as it
+// finds them) to refuse a visibly taken
 // slot early and offer the nearest free ones. It decides no overlap: the
 // exclusion constraints do. No row: no such class.
 // The weeks as the class is taught, the breaks and the teacher's blocks as
@@ -318,19 +323,24 @@ func (q *Queries) BookingCreatedBy(ctx context.Context, arg BookingCreatedByPara
 const busyIntervals = `-- name: BusyIntervals :many
 SELECT s.room_id, true AS of_person, lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
 FROM booking.sessions s
-WHERE s.tenant_id = $1 AND s.teacher_id = $2 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
+WHERE s.tenant_id = $1 AND s.teacher_id = $2
+  AND s.starts_at >= ($3::timestamptz) - interval '8 hours' AND s.starts_at < $4::timestamptz
+  AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
 UNION ALL
 SELECT s.room_id, false, lower(s.during), upper(s.during)
 FROM unnest($5::uuid[]) AS r (room_id)
 JOIN booking.sessions s ON s.tenant_id = $1 AND s.room_id = r.room_id
-WHERE s.tenant_id = $1 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
+WHERE s.tenant_id = $1
+  AND s.starts_at >= ($3::timestamptz) - interval '8 hours' AND s.starts_at < $4::timestamptz
+  AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> $2
 UNION ALL
 SELECT s.room_id, true, lower(a.during), upper(a.during)
 FROM booking.session_attendees a
 JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
 WHERE a.tenant_id = $1 AND a.student_id = $6 AND a.blocking
+  AND a.starts_at >= ($3::timestamptz) - interval '8 hours' AND a.starts_at < $4::timestamptz
   AND a.during && tstzrange($3::timestamptz, $4::timestamptz)
 `
 
@@ -352,7 +362,9 @@ type BusyIntervalsRow struct {
 
 // What blocks slots in a range: the blocking sessions of the teacher, of
 // the rooms, and of the student (of_person: the teacher's or the student's).
-// Three index scans, one per exclusion constraint's gist index, rather than
+// Three index range scans by start (starts_at: under row-level security
+// && cannot be an index condition; no session lasts over 8 hours, so one
+// that overlaps the range starts less than 8 hours before it), rather than
 // one scan of the tenant's sessions in the range.
 func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([]BusyIntervalsRow, error) {
 	rows, err := q.db.Query(ctx, busyIntervals,
