@@ -17,6 +17,8 @@ import (
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
+	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/reflect/protoregistry"
 
 	"steward.dev/platform/access"
 	"steward.dev/platform/authn"
@@ -72,7 +74,10 @@ func New(opts Options) (*Server, error) {
 			return nil, fmt.Errorf("grpcserver: %s has streaming RPCs, which the interceptor chain does not cover yet", s.Desc.ServiceName)
 		}
 	}
-	validator, err := protovalidate.New()
+	// Compiled now, not by the first call of each RPC: lazily, the first
+	// calls of a method wait while its rules compile (CEL), all at once in
+	// a rush of a method nobody called since the server started.
+	validator, err := protovalidate.New(protovalidate.WithMessageDescriptors(requestMessages(opts.Services)...))
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +111,24 @@ func New(opts Options) (*Server, error) {
 	healthpb.RegisterHealthServer(gs, hs)
 	reflection.Register(gs)
 	return &Server{grpc: gs, health: hs, logger: opts.Logger, lameDuck: opts.LameDuck}, nil
+}
+
+// requestMessages are the request messages of services' methods, from the
+// descriptors their generated code registered; a service whose descriptor
+// is not registered is validated lazily.
+func requestMessages(services []Service) []protoreflect.MessageDescriptor {
+	var out []protoreflect.MessageDescriptor
+	for _, s := range services {
+		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(s.Desc.ServiceName))
+		sd, ok := d.(protoreflect.ServiceDescriptor)
+		if err != nil || !ok {
+			continue
+		}
+		for i := range sd.Methods().Len() {
+			out = append(out, sd.Methods().Get(i).Input())
+		}
+	}
+	return out
 }
 
 // Serve serves on lis until ctx is done, then reports NOT_SERVING, keeps
