@@ -287,6 +287,14 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		return nil, s.answerTaken(ctx, a.tenant, &slotTakenError{err: errors.New("visibly taken"), slots: slots[:1], rules: rules,
 			teacher: c.TeacherID, student: studentID, busy: &busy})
 	}
+	// The read holds the student's own individual sessions of the class
+	// near the slot too: a second one in the slot's week is refused without
+	// the write that sessions_student_week_key would fail (and still
+	// decides when two arrive at once).
+	if kind == "individual" && len(slots) == 1 && slices.Contains(c.BusyClassWeeks, int32(slots[0].Week)) {
+		return nil, apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_ALREADY_BOOKED_THIS_WEEK,
+			sessionConstraints["sessions_student_week_key"].Description)
+	}
 	var row store.CreateBookedSlotsRow
 	if credit == nil {
 		row, err = bookSlots(ctx, q, p)
