@@ -10,7 +10,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"steward.dev/platform/tenantdb"
 )
 
 // Defaults that suit `make run`: the development issuer on loopback.
@@ -69,6 +72,10 @@ func OpenPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 16
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
+	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+		tenantdb.RegisterUUID(c.TypeMap())
+		return nil
+	}
 	// A statement that runs away must not hold a connection forever.
 	cfg.ConnConfig.RuntimeParams["statement_timeout"] = "15000"
 	cfg.ConnConfig.RuntimeParams["idle_in_transaction_session_timeout"] = "30000"

@@ -725,3 +725,51 @@ func TestInTxGivesUpAfterMaxAttempts(t *testing.T) {
 		t.Errorf("a unique violation ran %d times; want 1", attempts)
 	}
 }
+
+// TestScopedRunsADeadlockedStatementAgain: two single statements that take
+// two locks in opposite orders deadlock; PostgreSQL aborts one (40P01), and
+// the Scoped executor sends it again, so both succeed — through Exec and
+// through QueryRow alike.
+func TestScopedRunsADeadlockedStatementAgain(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := tenantdb.New(f.pool(t, nil))
+	ctx := f.ctxA
+	const both = "SELECT pg_advisory_xact_lock($1::bigint), pg_sleep(0.3), pg_advisory_xact_lock($2::bigint)"
+	errs := make(chan error, 2)
+	go func() {
+		_, err := d.Scoped(ctx).Exec(ctx, both, 81, 82)
+		errs <- err
+	}()
+	go func() {
+		var x, y, z any
+		errs <- d.Scoped(ctx).QueryRow(ctx, both, 82, 81).Scan(&x, &y, &z)
+	}()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Errorf("a deadlocked statement: %v; want it sent again and done", err)
+		}
+	}
+}
+
+// TestGenericPlans: the option sets plan_cache_mode for the statement's
+// transaction only; without it the server's setting holds.
+func TestGenericPlans(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	d := tenantdb.New(f.pool(t, func(c *pgxpool.Config) { c.MaxConns = 1 }))
+	ctx := f.ctxA
+	const show = "SELECT current_setting('plan_cache_mode')"
+	for _, tc := range []struct {
+		opts []tenantdb.Option
+		want string
+	}{{nil, "auto"}, {[]tenantdb.Option{tenantdb.GenericPlans()}, "force_generic_plan"}, {nil, "auto"}} {
+		var got string
+		if err := d.Scoped(ctx, tc.opts...).QueryRow(ctx, show).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if got != tc.want {
+			t.Errorf("plan_cache_mode = %q, want %q", got, tc.want)
+		}
+	}
+}

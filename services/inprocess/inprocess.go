@@ -24,10 +24,9 @@ import (
 	"net/url"
 	"time"
 
-	"github.com/jackc/pgx/v5/pgxpool"
-
 	"steward.dev/db/seed"
 	platformcatalog "steward.dev/platform/catalog"
+	"steward.dev/platform/envconfig"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/rpcclient"
 	"steward.dev/services/catalog"
@@ -101,7 +100,7 @@ func Start(ctx context.Context, cfg Config) (_ *Stack, err error) {
 		_ = issuerLis.Close()
 		return nil, fmt.Errorf("seed: %w", err)
 	}
-	appPool, err := pgxpool.New(ctx, cfg.AppURL)
+	appPool, err := envconfig.OpenPool(ctx, cfg.AppURL) // as steward-issuer opens it
 	if err != nil {
 		_ = issuerLis.Close()
 		return nil, err

@@ -56,23 +56,30 @@ WHERE c.tenant_id = @tenant_id AND c.class_id = @class_id;
 -- name: BusyIntervals :many
 -- What blocks slots in a range: the blocking sessions of the teacher, of
 -- the rooms, and of the student (of_person: the teacher's or the student's).
--- Three index scans, one per exclusion constraint's gist index, rather than
+-- Three index range scans by start (starts_at: under row-level security
+-- && cannot be an index condition; no session lasts over 8 hours, so one
+-- that overlaps the range starts less than 8 hours before it), rather than
 -- one scan of the tenant's sessions in the range.
 SELECT s.room_id, true AS of_person, lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
 FROM booking.sessions s
-WHERE s.tenant_id = @tenant_id AND s.teacher_id = @teacher_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+WHERE s.tenant_id = @tenant_id AND s.teacher_id = @teacher_id
+  AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+  AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
 UNION ALL
 SELECT s.room_id, false, lower(s.during), upper(s.during)
 FROM unnest(@room_ids::uuid[]) AS r (room_id)
 JOIN booking.sessions s ON s.tenant_id = @tenant_id AND s.room_id = r.room_id
-WHERE s.tenant_id = @tenant_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+WHERE s.tenant_id = @tenant_id
+  AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+  AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> @teacher_id
 UNION ALL
 SELECT s.room_id, true, lower(a.during), upper(a.during)
 FROM booking.session_attendees a
 JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
 WHERE a.tenant_id = @tenant_id AND a.student_id = @student_id AND a.blocking
+  AND a.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND a.starts_at < @range_end::timestamptz
   AND a.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz);
 
 -- name: BookingContext :one
@@ -80,9 +87,11 @@ WHERE a.tenant_id = @tenant_id AND a.student_id = @student_id AND a.blocking
 -- whether request_id was used already (replay), whether the caller reaches
 -- the student, the class's slot rules (the columns of BookableRules), and
 -- what blocks the student's slots of the class from range_start to
--- range_end (BusyIntervals, as parallel arrays) to refuse a visibly taken
--- slot early and offer the nearest free ones. It decides no overlap: the
--- exclusion constraints do. No row: no such class.
+-- range_end (BusyIntervals, as parallel arrays, found by start as it
+-- finds them) to refuse a visibly taken slot early and offer the nearest
+-- free ones, and a second individual session of the class in a week early.
+-- It decides no overlap: the exclusion constraints and
+-- sessions_student_week_key do. No row: no such class.
 SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individual_minutes,
        t.start_date AS term_start, t.end_date AS term_end,
        coalesce((SELECT st.time_zone FROM booking.settings st WHERE st.tenant_id = c.tenant_id), 'UTC')::text AS time_zone,
@@ -102,7 +111,8 @@ SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individ
                WHERE sd.tenant_id = @tenant_id AND sd.student_id = @student_id AND sd.family_id = @family_id
                  AND (@viewer_all::boolean OR sd.family_id = sqlc.narg(viewer_family)::uuid OR sd.student_id = sqlc.narg(viewer_student)::uuid)) AS student_visible,
        busy.rooms::uuid[] AS busy_rooms, busy.of_person::boolean[] AS busy_of_person,
-       busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends
+       busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends,
+       busy.class_weeks::integer[] AS busy_class_weeks
 FROM booking.classes c
 JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
 -- The weeks as the class is taught, the breaks and the teacher's blocks as
@@ -128,23 +138,31 @@ CROSS JOIN LATERAL (
 ) bl
 CROSS JOIN LATERAL (
   SELECT coalesce(array_agg(x.room_id), '{}') AS rooms, coalesce(array_agg(x.of_person), '{}') AS of_person,
-         coalesce(array_agg(x.start_time), '{}') AS starts, coalesce(array_agg(x.end_time), '{}') AS ends
+         coalesce(array_agg(x.start_time), '{}') AS starts, coalesce(array_agg(x.end_time), '{}') AS ends,
+         coalesce(array_agg(x.class_week), '{}') AS class_weeks
   FROM (
-    SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
+    SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time, 0 AS class_week
     FROM booking.sessions s
-    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id
+      AND s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+      AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder'
     UNION ALL
-    SELECT s.room_id, false, lower(s.during), upper(s.during)
+    SELECT s.room_id, false, lower(s.during), upper(s.during), 0
     FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
     JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
-    WHERE s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
+    WHERE s.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND s.starts_at < @range_end::timestamptz
+      AND s.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
     UNION ALL
-    SELECT s.room_id, true, lower(a.during), upper(a.during)
+    -- class_week: the week of the student's own individual session of the
+    -- class (sessions_student_week_key allows one a week), else 0.
+    SELECT s.room_id, true, lower(a.during), upper(a.during),
+           CASE WHEN s.class_id = c.class_id AND s.kind = 'individual' THEN coalesce(s.week_number, 0) ELSE 0 END
     FROM booking.session_attendees a
     JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
     WHERE a.tenant_id = c.tenant_id AND a.student_id = @student_id AND a.blocking
+      AND a.starts_at >= (@range_start::timestamptz) - interval '8 hours' AND a.starts_at < @range_end::timestamptz
       AND a.during && tstzrange(@range_start::timestamptz, @range_end::timestamptz)
   ) x
 ) busy

@@ -214,7 +214,10 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		key = aip.Idempotency{RequestID: uuid.NullUUID{UUID: rid, Valid: true}, Fingerprint: aip.Fingerprint(req)}
 	}
 	now, v, actor := s.now(), viewerOf(ctx, true), callerUserID(ctx)
-	q := queries(s.db.Scoped(ctx))
+	// The read and the one-slot write on their generic plans from the first
+	// use on each connection (checked: PostgreSQL settles on them anyway),
+	// so a rush on fresh connections does not plan each five times over.
+	q := queries(s.db.Scoped(ctx, tenantdb.GenericPlans()))
 	c, err := q.BookingContext(ctx, store.BookingContextParams{TenantID: a.tenant, ClassID: a.class.ID("class"),
 		StudentID: a.student.ID("student"), FamilyID: a.student.ID("family"), RequestID: key.RequestID,
 		ViewerAll: v.all, ViewerFamily: v.family, ViewerStudent: v.student,
@@ -284,14 +287,22 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 		return nil, s.answerTaken(ctx, a.tenant, &slotTakenError{err: errors.New("visibly taken"), slots: slots[:1], rules: rules,
 			teacher: c.TeacherID, student: studentID, busy: &busy})
 	}
+	// The read holds the student's own individual sessions of the class
+	// near the slot too: a second one in the slot's week is refused without
+	// the write that sessions_student_week_key would fail (and still
+	// decides when two arrive at once).
+	if kind == "individual" && len(slots) == 1 && slices.Contains(c.BusyClassWeeks, int32(slots[0].Week)) {
+		return nil, apierror.FailedPrecondition(bookingv1.ErrorReason_ERROR_REASON_ALREADY_BOOKED_THIS_WEEK,
+			sessionConstraints["sessions_student_week_key"].Description)
+	}
 	var row store.CreateBookedSlotsRow
 	if credit == nil {
-		row, err = bookSlots(ctx, q, p, true)
+		row, err = bookSlots(ctx, q, p)
 	} else {
 		// The credit is used in the same transaction as its session is booked.
 		err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 			tq := queries(tx)
-			if row, err = bookSlots(ctx, tq, p, false); err != nil {
+			if row, err = bookSlots(ctx, tq, p); err != nil {
 				return err
 			}
 			_, err := tq.UseMakeupCredit(ctx, store.UseMakeupCreditParams{TenantID: a.tenant, CreditID: credit.CreditID, StudentID: studentID,
@@ -320,28 +331,20 @@ func (s *SessionServer) CreateBooking(ctx context.Context, req *bookingv1.Create
 }
 
 // bookSlots runs CreateBookedSlot (one slot) or CreateBookedSlots (a
-// series) on q. Without an explicit transaction (q a Scoped executor) a
-// deadlock (40P01), two writers of overlapping sessions each waiting for
-// the other's exclusion-constraint entry, is tried again (as InTx would,
-// up to tenantdb.MaxTxAttempts in all): by then the other has finished, so
-// the next try gets the constraint's own answer.
-func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams, retry bool) (store.CreateBookedSlotsRow, error) {
-	write := func() (store.CreateBookedSlotsRow, error) {
-		if len(p.SessionIds) != 1 {
-			return q.CreateBookedSlots(ctx, p)
-		}
-		row, err := q.CreateBookedSlot(ctx, store.CreateBookedSlotParams{TenantID: p.TenantID, BookingID: p.BookingID, FamilyID: p.FamilyID,
-			StudentID: p.StudentID, ClassID: p.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, BookedBy: p.BookedBy,
-			RequestID: p.RequestID, RequestFingerprint: p.RequestFingerprint, SessionID: p.SessionIds[0], Kind: p.Kind, TermID: p.TermID,
-			WeekNumber: weekNumber(int(p.WeekNumbers[0])), TeacherID: p.TeacherID, RoomID: p.RoomIds[0], StartTime: p.StartTimes[0],
-			EndTime: p.EndTimes[0], EventID: p.EventIds[0]})
-		return store.CreateBookedSlotsRow(row), err
+// series) on q. A deadlock (40P01), two writers of overlapping sessions
+// each waiting for the other's exclusion-constraint entry, is tried again
+// by the executor (a Scoped statement, or InTx's transaction): by then the
+// other has finished, so the next try gets the constraint's own answer.
+func bookSlots(ctx context.Context, q *store.Queries, p store.CreateBookedSlotsParams) (store.CreateBookedSlotsRow, error) {
+	if len(p.SessionIds) != 1 {
+		return q.CreateBookedSlots(ctx, p)
 	}
-	row, err := write()
-	for try := 1; retry && try < tenantdb.MaxTxAttempts && isDeadlock(err); try++ {
-		row, err = write()
-	}
-	return row, err
+	row, err := q.CreateBookedSlot(ctx, store.CreateBookedSlotParams{TenantID: p.TenantID, BookingID: p.BookingID, FamilyID: p.FamilyID,
+		StudentID: p.StudentID, ClassID: p.ClassID, Repeat: p.Repeat, MakeupCreditID: p.MakeupCreditID, BookedBy: p.BookedBy,
+		RequestID: p.RequestID, RequestFingerprint: p.RequestFingerprint, SessionID: p.SessionIds[0], Kind: p.Kind, TermID: p.TermID,
+		WeekNumber: weekNumber(int(p.WeekNumbers[0])), TeacherID: p.TeacherID, RoomID: p.RoomIds[0], StartTime: p.StartTimes[0],
+		EndTime: p.EndTimes[0], EventID: p.EventIds[0]})
+	return store.CreateBookedSlotsRow(row), err
 }
 
 // replay answers a request whose request_id booked already.
@@ -503,9 +506,4 @@ func (s *SessionServer) ListBookings(ctx context.Context, req *bookingv1.ListBoo
 	page, next := pagetoken.Page(rows, size, func(b store.BookingBooking) []string { return []string{b.BookingID.String()} },
 		func(b store.BookingBooking) *bookingv1.Booking { return byID[b.BookingID] }, request...)
 	return &bookingv1.ListBookingsResponse{Bookings: page, NextPageToken: next}, nil
-}
-
-func isDeadlock(err error) bool {
-	var pgErr *pgconn.PgError
-	return errors.As(err, &pgErr) && pgErr.Code == "40P01"
 }

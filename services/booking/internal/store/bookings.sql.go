@@ -140,7 +140,8 @@ SELECT c.class_id, c.term_id, c.display_name, c.teacher_id, c.room_id, c.individ
                WHERE sd.tenant_id = $2 AND sd.student_id = $1 AND sd.family_id = $4
                  AND ($5::boolean OR sd.family_id = $6::uuid OR sd.student_id = $7::uuid)) AS student_visible,
        busy.rooms::uuid[] AS busy_rooms, busy.of_person::boolean[] AS busy_of_person,
-       busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends
+       busy.starts::timestamptz[] AS busy_starts, busy.ends::timestamptz[] AS busy_ends,
+       busy.class_weeks::integer[] AS busy_class_weeks
 FROM booking.classes c
 JOIN booking.terms t ON t.tenant_id = c.tenant_id AND t.term_id = c.term_id
 CROSS JOIN LATERAL (
@@ -164,23 +165,31 @@ CROSS JOIN LATERAL (
 ) bl
 CROSS JOIN LATERAL (
   SELECT coalesce(array_agg(x.room_id), '{}') AS rooms, coalesce(array_agg(x.of_person), '{}') AS of_person,
-         coalesce(array_agg(x.start_time), '{}') AS starts, coalesce(array_agg(x.end_time), '{}') AS ends
+         coalesce(array_agg(x.start_time), '{}') AS starts, coalesce(array_agg(x.end_time), '{}') AS ends,
+         coalesce(array_agg(x.class_week), '{}') AS class_weeks
   FROM (
-    SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time
+    SELECT s.room_id, true AS of_person, lower(s.during) AS start_time, upper(s.during) AS end_time, 0 AS class_week
     FROM booking.sessions s
-    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
+    WHERE s.tenant_id = c.tenant_id AND s.teacher_id = c.teacher_id
+      AND s.starts_at >= ($8::timestamptz) - interval '8 hours' AND s.starts_at < $9::timestamptz
+      AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder'
     UNION ALL
-    SELECT s.room_id, false, lower(s.during), upper(s.during)
+    SELECT s.room_id, false, lower(s.during), upper(s.during), 0
     FROM (SELECT DISTINCT ab.room_id FROM booking.availability_blocks ab WHERE ab.tenant_id = c.tenant_id AND ab.teacher_id = c.teacher_id) r
     JOIN booking.sessions s ON s.tenant_id = c.tenant_id AND s.room_id = r.room_id
-    WHERE s.during && tstzrange($8::timestamptz, $9::timestamptz)
+    WHERE s.starts_at >= ($8::timestamptz) - interval '8 hours' AND s.starts_at < $9::timestamptz
+      AND s.during && tstzrange($8::timestamptz, $9::timestamptz)
       AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> c.teacher_id
     UNION ALL
-    SELECT s.room_id, true, lower(a.during), upper(a.during)
+    -- class_week: the week of the student's own individual session of the
+    -- class (sessions_student_week_key allows one a week), else 0.
+    SELECT s.room_id, true, lower(a.during), upper(a.during),
+           CASE WHEN s.class_id = c.class_id AND s.kind = 'individual' THEN coalesce(s.week_number, 0) ELSE 0 END
     FROM booking.session_attendees a
     JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
     WHERE a.tenant_id = c.tenant_id AND a.student_id = $1 AND a.blocking
+      AND a.starts_at >= ($8::timestamptz) - interval '8 hours' AND a.starts_at < $9::timestamptz
       AND a.during && tstzrange($8::timestamptz, $9::timestamptz)
   ) x
 ) busy
@@ -229,15 +238,18 @@ type BookingContextRow struct {
 	BusyOfPerson      []bool
 	BusyStarts        []time.Time
 	BusyEnds          []time.Time
+	BusyClassWeeks    []int32
 }
 
 // Everything CreateBooking decides on before it writes, in one round trip:
 // whether request_id was used already (replay), whether the caller reaches
 // the student, the class's slot rules (the columns of BookableRules), and
 // what blocks the student's slots of the class from range_start to
-// range_end (BusyIntervals, as parallel arrays) to refuse a visibly taken
-// slot early and offer the nearest free ones. It decides no overlap: the
-// exclusion constraints do. No row: no such class.
+// range_end (BusyIntervals, as parallel arrays, found by start as it
+// finds them) to refuse a visibly taken slot early and offer the nearest
+// free ones, and a second individual session of the class in a week early.
+// It decides no overlap: the exclusion constraints and
+// sessions_student_week_key do. No row: no such class.
 // The weeks as the class is taught, the breaks and the teacher's blocks as
 // parallel arrays, which cost less to build and to read than JSON.
 func (q *Queries) BookingContext(ctx context.Context, arg BookingContextParams) (BookingContextRow, error) {
@@ -283,6 +295,7 @@ func (q *Queries) BookingContext(ctx context.Context, arg BookingContextParams) 
 		&i.BusyOfPerson,
 		&i.BusyStarts,
 		&i.BusyEnds,
+		&i.BusyClassWeeks,
 	)
 	return i, err
 }
@@ -318,19 +331,24 @@ func (q *Queries) BookingCreatedBy(ctx context.Context, arg BookingCreatedByPara
 const busyIntervals = `-- name: BusyIntervals :many
 SELECT s.room_id, true AS of_person, lower(s.during)::timestamptz AS start_time, upper(s.during)::timestamptz AS end_time
 FROM booking.sessions s
-WHERE s.tenant_id = $1 AND s.teacher_id = $2 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
+WHERE s.tenant_id = $1 AND s.teacher_id = $2
+  AND s.starts_at >= ($3::timestamptz) - interval '8 hours' AND s.starts_at < $4::timestamptz
+  AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder'
 UNION ALL
 SELECT s.room_id, false, lower(s.during), upper(s.during)
 FROM unnest($5::uuid[]) AS r (room_id)
 JOIN booking.sessions s ON s.tenant_id = $1 AND s.room_id = r.room_id
-WHERE s.tenant_id = $1 AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
+WHERE s.tenant_id = $1
+  AND s.starts_at >= ($3::timestamptz) - interval '8 hours' AND s.starts_at < $4::timestamptz
+  AND s.during && tstzrange($3::timestamptz, $4::timestamptz)
   AND s.state = 'scheduled' AND s.kind <> 'placeholder' AND s.teacher_id <> $2
 UNION ALL
 SELECT s.room_id, true, lower(a.during), upper(a.during)
 FROM booking.session_attendees a
 JOIN booking.sessions s ON s.tenant_id = a.tenant_id AND s.session_id = a.session_id
 WHERE a.tenant_id = $1 AND a.student_id = $6 AND a.blocking
+  AND a.starts_at >= ($3::timestamptz) - interval '8 hours' AND a.starts_at < $4::timestamptz
   AND a.during && tstzrange($3::timestamptz, $4::timestamptz)
 `
 
@@ -352,7 +370,9 @@ type BusyIntervalsRow struct {
 
 // What blocks slots in a range: the blocking sessions of the teacher, of
 // the rooms, and of the student (of_person: the teacher's or the student's).
-// Three index scans, one per exclusion constraint's gist index, rather than
+// Three index range scans by start (starts_at: under row-level security
+// && cannot be an index condition; no session lasts over 8 hours, so one
+// that overlaps the range starts less than 8 hours before it), rather than
 // one scan of the tenant's sessions in the range.
 func (q *Queries) BusyIntervals(ctx context.Context, arg BusyIntervalsParams) ([]BusyIntervalsRow, error) {
 	rows, err := q.db.Query(ctx, busyIntervals,

@@ -50,7 +50,7 @@ func (q *Queries) CancelSessionRow(ctx context.Context, arg CancelSessionRowPara
 
 const getSessionVisible = `-- name: GetSessionVisible :one
 
-SELECT s.tenant_id, s.session_id, s.kind, s.state, s.term_id, s.class_id, s.week_number, s.teacher_id, s.room_id, s.during, s.booking_id, s.sequence, s.cancel_reason, s.revision, s.create_time, s.update_time, s.student_id, c.display_name AS class_name
+SELECT s.tenant_id, s.session_id, s.kind, s.state, s.term_id, s.class_id, s.week_number, s.teacher_id, s.room_id, s.during, s.booking_id, s.sequence, s.cancel_reason, s.revision, s.create_time, s.update_time, s.student_id, s.starts_at, c.display_name AS class_name
 FROM booking.sessions s
 JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
 WHERE s.tenant_id = $1 AND s.session_id = $2
@@ -92,6 +92,7 @@ type GetSessionVisibleRow struct {
 	CreateTime   time.Time
 	UpdateTime   time.Time
 	StudentID    uuid.NullUUID
+	StartsAt     time.Time
 	ClassName    string
 }
 
@@ -125,13 +126,14 @@ func (q *Queries) GetSessionVisible(ctx context.Context, arg GetSessionVisiblePa
 		&i.CreateTime,
 		&i.UpdateTime,
 		&i.StudentID,
+		&i.StartsAt,
 		&i.ClassName,
 	)
 	return i, err
 }
 
 const lockSessionToChange = `-- name: LockSessionToChange :one
-SELECT s.tenant_id, s.session_id, s.kind, s.state, s.term_id, s.class_id, s.week_number, s.teacher_id, s.room_id, s.during, s.booking_id, s.sequence, s.cancel_reason, s.revision, s.create_time, s.update_time, s.student_id, c.display_name AS class_name
+SELECT s.tenant_id, s.session_id, s.kind, s.state, s.term_id, s.class_id, s.week_number, s.teacher_id, s.room_id, s.during, s.booking_id, s.sequence, s.cancel_reason, s.revision, s.create_time, s.update_time, s.student_id, s.starts_at, c.display_name AS class_name
 FROM booking.sessions s
 JOIN booking.classes c ON c.tenant_id = s.tenant_id AND c.class_id = s.class_id
 WHERE s.tenant_id = $1 AND s.session_id = $2
@@ -167,6 +169,7 @@ type LockSessionToChangeRow struct {
 	CreateTime   time.Time
 	UpdateTime   time.Time
 	StudentID    uuid.NullUUID
+	StartsAt     time.Time
 	ClassName    string
 }
 
@@ -199,6 +202,7 @@ func (q *Queries) LockSessionToChange(ctx context.Context, arg LockSessionToChan
 		&i.CreateTime,
 		&i.UpdateTime,
 		&i.StudentID,
+		&i.StartsAt,
 		&i.ClassName,
 	)
 	return i, err
