@@ -135,6 +135,9 @@ func New(opts Options) (*Server, error) {
 func requestMessages(services []Service) []protoreflect.MessageDescriptor {
 	var out []protoreflect.MessageDescriptor
 	for _, s := range services {
+		if s.Desc == nil { // background work
+			continue
+		}
 		d, err := protoregistry.GlobalFiles.FindDescriptorByName(protoreflect.FullName(s.Desc.ServiceName))
 		sd, ok := d.(protoreflect.ServiceDescriptor)
 		if err != nil || !ok {
