@@ -150,10 +150,10 @@ func (t Trigger) Check() error {
 
 func (u Unit) known() bool { return u == Day || u == Week || u == Month || u == Year }
 
-// add is d plus n units, a month or year landing past the end of a shorter
+// Add is d plus n units, a month or year landing past the end of a shorter
 // month clamped to its last day: Jan 31 + 1 month is Feb 28 (29 in a leap
 // year), Feb 29 + 1 year is Feb 28.
-func add(d time.Time, n int, u Unit) time.Time {
+func Add(d time.Time, n int, u Unit) time.Time {
 	switch u {
 	case Day:
 		return d.AddDate(0, 0, n)
@@ -268,7 +268,7 @@ func Next(t Trigger, h History, u Usage, loc *time.Location) (Occurrence, error)
 	case t.Every != 0 && t.Anchor == Fixed:
 		consider(nextFixed(t, h), ByCalendar)
 	case t.Every != 0:
-		consider(add(floatingBase(t, h), t.Every, t.Unit), ByCalendar)
+		consider(Add(floatingBase(t, h), t.Every, t.Unit), ByCalendar)
 	}
 	if t.MeterEvery > 0 {
 		o.DueMeter, o.HasDueMeter = meterBase(h)+t.MeterEvery, true
@@ -313,10 +313,10 @@ func nextFixed(t Trigger, h History) time.Time {
 		k = months / t.Every
 	}
 	k = max(k-1, 0)
-	for !add(t.Start, k*t.Every, t.Unit).After(after) {
+	for !Add(t.Start, k*t.Every, t.Unit).After(after) {
 		k++
 	}
-	return add(t.Start, k*t.Every, t.Unit)
+	return Add(t.Start, k*t.Every, t.Unit)
 }
 
 // nextSeason is the start of the season's next window: the first that

@@ -20,6 +20,7 @@ import (
 	"steward.dev/platform/resname"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/maintenance/internal/insight"
+	"steward.dev/services/maintenance/internal/recurrence"
 	"steward.dev/services/maintenance/internal/store"
 )
 
@@ -270,17 +271,8 @@ func planOf(p store.ListInsightPlansRow, loc *time.Location) insight.Plan {
 	case p.OpenDueDate.Valid:
 		plan.CalendarDue = p.OpenDueDate.Time
 	case p.IntervalCount.Valid:
-		n := int(p.IntervalCount.Int32)
-		switch p.IntervalUnit.String {
-		case "day":
-			plan.CalendarDue = from.AddDate(0, 0, n)
-		case "week":
-			plan.CalendarDue = from.AddDate(0, 0, 7*n)
-		case "month":
-			plan.CalendarDue = from.AddDate(0, n, 0)
-		case "year":
-			plan.CalendarDue = from.AddDate(n, 0, 0)
-		}
+		// The generator's arithmetic, month ends clamped alike.
+		plan.CalendarDue = recurrence.Add(from, int(p.IntervalCount.Int32), recurrence.Unit(p.IntervalUnit.String))
 	}
 	return plan
 }
@@ -380,7 +372,7 @@ func read(ctx context.Context, q *store.Queries, ref assetRef) (*maintenancev1.A
 		out.Predictions = append(out.Predictions, &maintenancev1.PlanPrediction{
 			Plan: planName(ref, p.PlanID), PlanDisplayName: p.DisplayName,
 			Method: methodValues[p.Method], Trigger: triggerValues[p.Trigger],
-			PredictedDate: dateString(p.PredictedDate), EarliestDate: dateString(p.EarliestDate), LatestDate: dateString(p.LatestDate),
+			PredictedDate: aip.FormatDate(p.PredictedDate), EarliestDate: aip.FormatDate(p.EarliestDate), LatestDate: aip.FormatDate(p.LatestDate),
 			WeeklyUsage: p.WeeklyUsage, Explanation: p.Explanation,
 		})
 	}
@@ -403,11 +395,4 @@ func dateTime(d pgtype.Date) time.Time {
 		return time.Time{}
 	}
 	return d.Time
-}
-
-func dateString(d pgtype.Date) string {
-	if !d.Valid {
-		return ""
-	}
-	return d.Time.Format(time.DateOnly)
 }
