@@ -58,13 +58,17 @@ func (s *Syncer) refreshForCaller(ctx context.Context, logger *slog.Logger) {
 	if !ok || s.recent.fresh(t.TenantID, time.Now()) {
 		return
 	}
-	if err := s.Refresh(ctx); err != nil {
-		if logger != nil {
-			logger.WarnContext(ctx, "facts not refreshed from Assets; serving the last synced", "tenant", t.TenantID, "error", err)
-		}
-		return
+	// Calls of one tenant arriving together share one refresh, and a
+	// failed one counts too: while Assets is down a call waits for it at
+	// most once a RecentEnough.
+	_, err, _ := s.inFlight.Do(t.TenantID.String(), func() (any, error) {
+		err := s.Refresh(ctx)
+		s.recent.mark(t.TenantID, time.Now())
+		return nil, err
+	})
+	if err != nil && logger != nil {
+		logger.WarnContext(ctx, "facts not refreshed from Assets; serving the last synced", "tenant", t.TenantID, "error", err)
 	}
-	s.recent.mark(t.TenantID, time.Now())
 }
 
 // refreshTimes remembers when each tenant's facts were last refreshed by

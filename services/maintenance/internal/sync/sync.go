@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
+	"golang.org/x/sync/singleflight"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
@@ -53,7 +54,8 @@ type Syncer struct {
 	templates ApplyTemplates
 	queue     Enqueuer // see KeepCurrent; nil enqueues no job
 	pageSize  int32
-	recent    refreshTimes // see Refreshing
+	recent    refreshTimes       // see Refreshing
+	inFlight  singleflight.Group // see Refreshing
 }
 
 // New returns a Syncer writing through db and reading the feed with assets,
