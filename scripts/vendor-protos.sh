@@ -19,7 +19,8 @@ tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 gp=$tmp/package
 
 rm -rf "$dest"
-mkdir -p "$dest/protovalidate/buf/validate" "$dest/grpc-gateway/protoc-gen-openapiv2/options" "$dest/googleapis/google/api"
+mkdir -p "$dest/protovalidate/buf/validate" "$dest/grpc-gateway/protoc-gen-openapiv2/options" "$dest/googleapis/google/api" \
+	"$dest/googleapis/google/longrunning" "$dest/googleapis/google/rpc"
 
 install -m 0644 "$pv/proto/protovalidate/buf/validate/validate.proto" "$dest/protovalidate/buf/validate/"
 install -m 0644 "$pv/LICENSE" "$dest/protovalidate/LICENSE"
@@ -27,7 +28,10 @@ install -m 0644 "$pv/LICENSE" "$dest/protovalidate/LICENSE"
 install -m 0644 "$gw"/protoc-gen-openapiv2/options/{annotations,openapiv2}.proto "$dest/grpc-gateway/protoc-gen-openapiv2/options/"
 install -m 0644 "$gw/LICENSE" "$dest/grpc-gateway/LICENSE"
 
-install -m 0644 "$gp"/google/api/{annotations,http,httpbody,field_behavior,resource}.proto "$dest/googleapis/google/api/"
+install -m 0644 "$gp"/google/api/{annotations,client,http,httpbody,field_behavior,launch_stage,resource}.proto "$dest/googleapis/google/api/"
+# Long-running operations (AIP-151) and the google.rpc.Status they end in.
+install -m 0644 "$gp/google/longrunning/operations.proto" "$dest/googleapis/google/longrunning/"
+install -m 0644 "$gp/google/rpc/status.proto" "$dest/googleapis/google/rpc/"
 install -m 0644 "$gp/LICENSE" "$dest/googleapis/LICENSE"
 
 cat > "$dest/README.md" <<MD

@@ -52,6 +52,13 @@ const (
 	MaintenanceRead   Permission = "maintenance.read"   // plans, templates, tasks, insights, the dashboard, one's own reminder preferences
 	MaintenanceManage Permission = "maintenance.manage" // plans, applying templates, ad-hoc tasks, skipping and cancelling, feeds
 	TasksComplete     Permission = "tasks.complete"     // starting and completing a task
+
+	// Invoicing (steward-invoicing). billing.read and billing.pay are held
+	// by PARENT too: the service narrows them to the family's own issued
+	// invoices and answers NOT_FOUND for anyone else's and for drafts.
+	BillingRead   Permission = "billing.read"   // billing settings, price lists, invoices, credit notes, payments, PDFs
+	BillingManage Permission = "billing.manage" // settings, price lists, drafting, issuing, voiding, crediting, manual payments, billing runs
+	BillingPay    Permission = "billing.pay"    // paying an invoice by card (a Stripe Checkout Session)
 )
 
 // Tenant kinds, as stored in accounts.tenants.kind.
@@ -80,14 +87,16 @@ var rolePermissions = map[string]map[typev1.Role][]Permission{
 		typev1.Role_ROLE_ADMIN: {TenantsRead, AssetsRead, AssetsWrite, AssetsRecord, MembersRead, MembersWrite,
 			DirectoryRead, DirectoryManage, FamiliesRead, FamiliesWrite,
 			ScheduleRead, ScheduleManage, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage,
-			MaintenanceRead, MaintenanceManage, TasksComplete},
+			MaintenanceRead, MaintenanceManage, TasksComplete,
+			BillingRead, BillingManage, BillingPay},
 		typev1.Role_ROLE_TEACHER: {TenantsRead, AssetsRead, AssetsRecord,
 			DirectoryRead, FamiliesRead,
 			ScheduleRead, AvailabilityWrite, BookingsWrite, AttendanceWrite, AuditRead, FeedsManage,
 			MaintenanceRead, TasksComplete},
 		typev1.Role_ROLE_PARENT: {TenantsRead,
 			FamiliesRead, FamiliesWrite,
-			ScheduleRead, BookingsWrite, FeedsManage},
+			ScheduleRead, BookingsWrite, FeedsManage,
+			BillingRead, BillingPay},
 		typev1.Role_ROLE_STUDENT: {TenantsRead,
 			FamiliesRead,
 			ScheduleRead},
@@ -102,7 +111,10 @@ var rolePermissions = map[string]map[typev1.Role][]Permission{
 // members.read is there for steward-maintenance's reminder job: it addresses
 // each reminder to the members' emails, read from accounts' ListMembers, in
 // a job that serves no one and so has no user's credentials to relay.
-var servicePermissions = []Permission{TenantsRead, AssetsRead, MembersRead}
+// schedule.read and families.read are there for steward-invoicing's billing
+// run, which reads every family's enrolments, weeks and billing contact
+// from Booking in a job.
+var servicePermissions = []Permission{TenantsRead, AssetsRead, MembersRead, ScheduleRead, FamiliesRead}
 
 // Known reports whether p is a permission of the tables above.
 func Known(p Permission) bool {

@@ -387,10 +387,10 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\vListTenants\x12'.steward.accounts.v1.ListTenantsRequest\x1a(.steward.accounts.v1.ListTenantsResponse\"\x17\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\r\x12\v/v1/tenants\x12v\n" +
 	"\fCreateTenant\x12(.steward.accounts.v1.CreateTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"\x1f\xc2\xf3\x18\x00\x82\xd3\xe4\x93\x02\x15:\x06tenant\"\v/v1/tenants\x12\x85\x01\n" +
 	"\tGetTenant\x12%.steward.accounts.v1.GetTenantRequest\x1a\x1b.steward.accounts.v1.Tenant\"4\xc2\xf3\x18\x14\n" +
-	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\x97\x10\x92A\xe0\x0f\x12\xe4\x01\n" +
-	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\x9e\r\n" +
-	"\adefault\x12\x92\r\n" +
-	"\xf7\fAn error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
+	"\x04name\x1a\ftenants.read\x82\xd3\xe4\x93\x02\x16\x12\x14/v1/{name=tenants/*}B\x83\x13\x92A\xcc\x12\x12\xe4\x01\n" +
+	"\vSteward API\x12\xd0\x01Households' homes and assets, and music schools, on one platform. Resources are named tenant first (tenants/{tenant}/homes/{home}/assets/{asset}); send an OIDC access token as `Authorization: Bearer <token>`.2\x02v1R\x8a\x10\n" +
+	"\adefault\x12\xfe\x0f\n" +
+	"\xe3\x0fAn error: google.rpc.Status as JSON plus status, the name of the code. details holds a google.rpc.ErrorInfo (domain steward.dev) whose reason says what went wrong and, for bad input, a google.rpc.BadRequest naming each field. Reasons are declared in the contract and never renamed.\n" +
 	"\n" +
 	"Every service (steward.type.v1.ErrorReason): INVALID_ARGUMENT (400), RESOURCE_NOT_FOUND (404, also for another tenant's resources), RESOURCE_ALREADY_EXISTS (409), ETAG_MISMATCH (412), FAILED_PRECONDITION (400), UNAUTHENTICATED (401), PERMISSION_DENIED (403), CONCURRENT_MODIFICATION (409), UNAVAILABLE (503), INTERNAL (500), DEADLINE_EXCEEDED (504), CANCELED (499), REQUEST_ID_REUSED (409), RESOURCE_OVERLAPS (400), SERVICE_TENANT_REQUIRED (403).\n" +
 	"\n" +
@@ -400,7 +400,9 @@ const file_steward_accounts_v1_tenants_proto_rawDesc = "" +
 	"\n" +
 	"Booking (steward.booking.v1.ErrorReason): FAMILY_NOT_EMPTY (400), INSTRUMENT_IN_USE (400), SLOT_TAKEN (409, with a SlotAlternatives detail of the nearest free slots), WINDOW_CLOSED (412), NOT_ENROLLED (412), OUTSIDE_AVAILABILITY (412), NOTICE_TOO_SHORT (412), NOT_INDIVIDUAL_WEEK (412), SESSION_STARTED (412), SESSION_CANCELLED (412), CREDIT_UNAVAILABLE (412), SESSION_NOT_STARTED (412), ALREADY_BOOKED_THIS_WEEK (412), TERM_IN_USE (400), CLASS_IN_USE (400), ROOM_IN_USE (400), TEACHER_IN_USE (400), STUDENT_IN_USE (400).\n" +
 	"\n" +
-	"Maintenance (steward.maintenance.v1.ErrorReason): ASSET_RETIRED (412), TASK_CLOSED (412).\x12\x16\n" +
+	"Maintenance (steward.maintenance.v1.ErrorReason): ASSET_RETIRED (412), TASK_CLOSED (412).\n" +
+	"\n" +
+	"Invoicing (steward.invoicing.v1.ErrorReason): INVOICE_NOT_DRAFT (412), INVOICE_NOT_PAYABLE (412), PAYMENT_EXCEEDS_BALANCE (412), INVOICE_EXISTS (409), NO_PRICE_LIST (412), CREDIT_EXCEEDS_TOTAL (412), INVOICE_HAS_PAYMENTS (412), STRIPE_NOT_CONFIGURED (412), STRIPE_SIGNATURE_INVALID (400), CURRENCY_MISMATCH (400), NOTHING_TO_BILL (412), STRIPE_UNAVAILABLE (503).\x12\x16\n" +
 	"\x14\x1a\x12.google.rpc.StatusZH\n" +
 	"F\n" +
 	"\x06bearer\x12<\b\x02\x12'An OIDC access token: \"Bearer <token>\".\x1a\rAuthorization \x02b\f\n" +

@@ -1057,6 +1057,257 @@ func (x *DeleteEnrolmentRequest) GetName() string {
 	return ""
 }
 
+type ListBillableEnrolmentsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The term, "tenants/{tenant}/terms/{term}".
+	Parent string `protobuf:"bytes,1,opt,name=parent,proto3" json:"parent,omitempty"`
+	// 0 means 500; above 1000 means 1000.
+	PageSize      int32  `protobuf:"varint,2,opt,name=page_size,json=pageSize,proto3" json:"page_size,omitempty"`
+	PageToken     string `protobuf:"bytes,3,opt,name=page_token,json=pageToken,proto3" json:"page_token,omitempty"`
+	Filter        string `protobuf:"bytes,4,opt,name=filter,proto3" json:"filter,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListBillableEnrolmentsRequest) Reset() {
+	*x = ListBillableEnrolmentsRequest{}
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBillableEnrolmentsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBillableEnrolmentsRequest) ProtoMessage() {}
+
+func (x *ListBillableEnrolmentsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBillableEnrolmentsRequest.ProtoReflect.Descriptor instead.
+func (*ListBillableEnrolmentsRequest) Descriptor() ([]byte, []int) {
+	return file_steward_booking_v1_terms_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *ListBillableEnrolmentsRequest) GetParent() string {
+	if x != nil {
+		return x.Parent
+	}
+	return ""
+}
+
+func (x *ListBillableEnrolmentsRequest) GetPageSize() int32 {
+	if x != nil {
+		return x.PageSize
+	}
+	return 0
+}
+
+func (x *ListBillableEnrolmentsRequest) GetPageToken() string {
+	if x != nil {
+		return x.PageToken
+	}
+	return ""
+}
+
+func (x *ListBillableEnrolmentsRequest) GetFilter() string {
+	if x != nil {
+		return x.Filter
+	}
+	return ""
+}
+
+type ListBillableEnrolmentsResponse struct {
+	state              protoimpl.MessageState `protogen:"open.v1"`
+	BillableEnrolments []*BillableEnrolment   `protobuf:"bytes,1,rep,name=billable_enrolments,json=billableEnrolments,proto3" json:"billable_enrolments,omitempty"`
+	NextPageToken      string                 `protobuf:"bytes,2,opt,name=next_page_token,json=nextPageToken,proto3" json:"next_page_token,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *ListBillableEnrolmentsResponse) Reset() {
+	*x = ListBillableEnrolmentsResponse{}
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListBillableEnrolmentsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListBillableEnrolmentsResponse) ProtoMessage() {}
+
+func (x *ListBillableEnrolmentsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListBillableEnrolmentsResponse.ProtoReflect.Descriptor instead.
+func (*ListBillableEnrolmentsResponse) Descriptor() ([]byte, []int) {
+	return file_steward_booking_v1_terms_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *ListBillableEnrolmentsResponse) GetBillableEnrolments() []*BillableEnrolment {
+	if x != nil {
+		return x.BillableEnrolments
+	}
+	return nil
+}
+
+func (x *ListBillableEnrolmentsResponse) GetNextPageToken() string {
+	if x != nil {
+		return x.NextPageToken
+	}
+	return ""
+}
+
+// One student's place in one class of a term, as billed.
+type BillableEnrolment struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "tenants/{tenant}/classes/{class}/enrolments/{enrolment}".
+	Enrolment         string `protobuf:"bytes,1,opt,name=enrolment,proto3" json:"enrolment,omitempty"`
+	Family            string `protobuf:"bytes,2,opt,name=family,proto3" json:"family,omitempty"`
+	FamilyDisplayName string `protobuf:"bytes,3,opt,name=family_display_name,json=familyDisplayName,proto3" json:"family_display_name,omitempty"`
+	Student           string `protobuf:"bytes,4,opt,name=student,proto3" json:"student,omitempty"`
+	// The student's given name, as lines say it ("Piano — Mia").
+	StudentDisplayName    string `protobuf:"bytes,5,opt,name=student_display_name,json=studentDisplayName,proto3" json:"student_display_name,omitempty"`
+	Class                 string `protobuf:"bytes,6,opt,name=class,proto3" json:"class,omitempty"`
+	ClassDisplayName      string `protobuf:"bytes,7,opt,name=class_display_name,json=classDisplayName,proto3" json:"class_display_name,omitempty"`
+	Instrument            string `protobuf:"bytes,8,opt,name=instrument,proto3" json:"instrument,omitempty"`
+	InstrumentDisplayName string `protobuf:"bytes,9,opt,name=instrument_display_name,json=instrumentDisplayName,proto3" json:"instrument_display_name,omitempty"`
+	// Teaching weeks of the term the class meets as a group, and weeks it
+	// meets one to one.
+	GroupWeeks      int32 `protobuf:"varint,10,opt,name=group_weeks,json=groupWeeks,proto3" json:"group_weeks,omitempty"`
+	IndividualWeeks int32 `protobuf:"varint,11,opt,name=individual_weeks,json=individualWeeks,proto3" json:"individual_weeks,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *BillableEnrolment) Reset() {
+	*x = BillableEnrolment{}
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *BillableEnrolment) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*BillableEnrolment) ProtoMessage() {}
+
+func (x *BillableEnrolment) ProtoReflect() protoreflect.Message {
+	mi := &file_steward_booking_v1_terms_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use BillableEnrolment.ProtoReflect.Descriptor instead.
+func (*BillableEnrolment) Descriptor() ([]byte, []int) {
+	return file_steward_booking_v1_terms_proto_rawDescGZIP(), []int{21}
+}
+
+func (x *BillableEnrolment) GetEnrolment() string {
+	if x != nil {
+		return x.Enrolment
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetFamily() string {
+	if x != nil {
+		return x.Family
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetFamilyDisplayName() string {
+	if x != nil {
+		return x.FamilyDisplayName
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetStudent() string {
+	if x != nil {
+		return x.Student
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetStudentDisplayName() string {
+	if x != nil {
+		return x.StudentDisplayName
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetClass() string {
+	if x != nil {
+		return x.Class
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetClassDisplayName() string {
+	if x != nil {
+		return x.ClassDisplayName
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetInstrument() string {
+	if x != nil {
+		return x.Instrument
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetInstrumentDisplayName() string {
+	if x != nil {
+		return x.InstrumentDisplayName
+	}
+	return ""
+}
+
+func (x *BillableEnrolment) GetGroupWeeks() int32 {
+	if x != nil {
+		return x.GroupWeeks
+	}
+	return 0
+}
+
+func (x *BillableEnrolment) GetIndividualWeeks() int32 {
+	if x != nil {
+		return x.IndividualWeeks
+	}
+	return 0
+}
+
 var File_steward_booking_v1_terms_proto protoreflect.FileDescriptor
 
 const file_steward_booking_v1_terms_proto_rawDesc = "" +
@@ -1147,7 +1398,38 @@ const file_steward_booking_v1_terms_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"K\n" +
 	"\x16DeleteEnrolmentRequest\x121\n" +
 	"\x04name\x18\x01 \x01(\tB\x1d\xe0A\x02\xfaA\x17\n" +
-	"\x15steward.dev/EnrolmentR\x04name2\xd1\x14\n" +
+	"\x15steward.dev/EnrolmentR\x04name\"\xc2\x01\n" +
+	"\x1dListBillableEnrolmentsRequest\x120\n" +
+	"\x06parent\x18\x01 \x01(\tB\x18\xe0A\x02\xfaA\x12\n" +
+	"\x10steward.dev/TermR\x06parent\x12$\n" +
+	"\tpage_size\x18\x02 \x01(\x05B\a\xbaH\x04\x1a\x02(\x00R\bpageSize\x12'\n" +
+	"\n" +
+	"page_token\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\tpageToken\x12 \n" +
+	"\x06filter\x18\x04 \x01(\tB\b\xbaH\x05r\x03\x18\x80\bR\x06filter\"\xa0\x01\n" +
+	"\x1eListBillableEnrolmentsResponse\x12V\n" +
+	"\x13billable_enrolments\x18\x01 \x03(\v2%.steward.booking.v1.BillableEnrolmentR\x12billableEnrolments\x12&\n" +
+	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\xb1\x04\n" +
+	"\x11BillableEnrolment\x128\n" +
+	"\tenrolment\x18\x01 \x01(\tB\x1a\xfaA\x17\n" +
+	"\x15steward.dev/EnrolmentR\tenrolment\x12/\n" +
+	"\x06family\x18\x02 \x01(\tB\x17\xfaA\x14\n" +
+	"\x12steward.dev/FamilyR\x06family\x12.\n" +
+	"\x13family_display_name\x18\x03 \x01(\tR\x11familyDisplayName\x122\n" +
+	"\astudent\x18\x04 \x01(\tB\x18\xfaA\x15\n" +
+	"\x13steward.dev/StudentR\astudent\x120\n" +
+	"\x14student_display_name\x18\x05 \x01(\tR\x12studentDisplayName\x12,\n" +
+	"\x05class\x18\x06 \x01(\tB\x16\xfaA\x13\n" +
+	"\x11steward.dev/ClassR\x05class\x12,\n" +
+	"\x12class_display_name\x18\a \x01(\tR\x10classDisplayName\x12;\n" +
+	"\n" +
+	"instrument\x18\b \x01(\tB\x1b\xfaA\x18\n" +
+	"\x16steward.dev/InstrumentR\n" +
+	"instrument\x126\n" +
+	"\x17instrument_display_name\x18\t \x01(\tR\x15instrumentDisplayName\x12\x1f\n" +
+	"\vgroup_weeks\x18\n" +
+	" \x01(\x05R\n" +
+	"groupWeeks\x12)\n" +
+	"\x10individual_weeks\x18\v \x01(\x05R\x0findividualWeeks2\xa9\x16\n" +
 	"\vTermService\x12\x96\x01\n" +
 	"\n" +
 	"CreateTerm\x12%.steward.booking.v1.CreateTermRequest\x1a\x18.steward.booking.v1.Term\"G\xc2\xf3\x18\x19\n" +
@@ -1184,7 +1466,9 @@ const file_steward_booking_v1_terms_proto_rawDesc = "" +
 	"\x0eListEnrolments\x12).steward.booking.v1.ListEnrolmentsRequest\x1a*.steward.booking.v1.ListEnrolmentsResponse\"N\xc2\xf3\x18\x17\n" +
 	"\x06parent\x1a\rschedule.read\x82\xd3\xe4\x93\x02-\x12+/v1/{parent=tenants/*/classes/*}/enrolments\x12\xa5\x01\n" +
 	"\x0fDeleteEnrolment\x12*.steward.booking.v1.DeleteEnrolmentRequest\x1a\x16.google.protobuf.Empty\"N\xc2\xf3\x18\x17\n" +
-	"\x04name\x1a\x0fschedule.manage\x82\xd3\xe4\x93\x02-*+/v1/{name=tenants/*/classes/*/enrolments/*}B1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
+	"\x04name\x1a\x0fschedule.manage\x82\xd3\xe4\x93\x02-*+/v1/{name=tenants/*/classes/*/enrolments/*}\x12\xd5\x01\n" +
+	"\x16ListBillableEnrolments\x121.steward.booking.v1.ListBillableEnrolmentsRequest\x1a2.steward.booking.v1.ListBillableEnrolmentsResponse\"T\xc2\xf3\x18\x17\n" +
+	"\x06parent\x1a\rschedule.read\x82\xd3\xe4\x93\x023\x121/v1/{parent=tenants/*/terms/*}/billableEnrolmentsB1Z/steward.dev/gen/go/steward/booking/v1;bookingv1b\x06proto3"
 
 var (
 	file_steward_booking_v1_terms_proto_rawDescOnce sync.Once
@@ -1198,83 +1482,89 @@ func file_steward_booking_v1_terms_proto_rawDescGZIP() []byte {
 	return file_steward_booking_v1_terms_proto_rawDescData
 }
 
-var file_steward_booking_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 19)
+var file_steward_booking_v1_terms_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_steward_booking_v1_terms_proto_goTypes = []any{
-	(*CreateTermRequest)(nil),        // 0: steward.booking.v1.CreateTermRequest
-	(*GetTermRequest)(nil),           // 1: steward.booking.v1.GetTermRequest
-	(*ListTermsRequest)(nil),         // 2: steward.booking.v1.ListTermsRequest
-	(*ListTermsResponse)(nil),        // 3: steward.booking.v1.ListTermsResponse
-	(*UpdateTermRequest)(nil),        // 4: steward.booking.v1.UpdateTermRequest
-	(*DeleteTermRequest)(nil),        // 5: steward.booking.v1.DeleteTermRequest
-	(*GetWeekPatternRequest)(nil),    // 6: steward.booking.v1.GetWeekPatternRequest
-	(*UpdateWeekPatternRequest)(nil), // 7: steward.booking.v1.UpdateWeekPatternRequest
-	(*CreateClassRequest)(nil),       // 8: steward.booking.v1.CreateClassRequest
-	(*GetClassRequest)(nil),          // 9: steward.booking.v1.GetClassRequest
-	(*ListClassesRequest)(nil),       // 10: steward.booking.v1.ListClassesRequest
-	(*ListClassesResponse)(nil),      // 11: steward.booking.v1.ListClassesResponse
-	(*UpdateClassRequest)(nil),       // 12: steward.booking.v1.UpdateClassRequest
-	(*DeleteClassRequest)(nil),       // 13: steward.booking.v1.DeleteClassRequest
-	(*CreateEnrolmentRequest)(nil),   // 14: steward.booking.v1.CreateEnrolmentRequest
-	(*GetEnrolmentRequest)(nil),      // 15: steward.booking.v1.GetEnrolmentRequest
-	(*ListEnrolmentsRequest)(nil),    // 16: steward.booking.v1.ListEnrolmentsRequest
-	(*ListEnrolmentsResponse)(nil),   // 17: steward.booking.v1.ListEnrolmentsResponse
-	(*DeleteEnrolmentRequest)(nil),   // 18: steward.booking.v1.DeleteEnrolmentRequest
-	(*Term)(nil),                     // 19: steward.booking.v1.Term
-	(*fieldmaskpb.FieldMask)(nil),    // 20: google.protobuf.FieldMask
-	(*WeekPattern)(nil),              // 21: steward.booking.v1.WeekPattern
-	(*Class)(nil),                    // 22: steward.booking.v1.Class
-	(*Enrolment)(nil),                // 23: steward.booking.v1.Enrolment
-	(*emptypb.Empty)(nil),            // 24: google.protobuf.Empty
+	(*CreateTermRequest)(nil),              // 0: steward.booking.v1.CreateTermRequest
+	(*GetTermRequest)(nil),                 // 1: steward.booking.v1.GetTermRequest
+	(*ListTermsRequest)(nil),               // 2: steward.booking.v1.ListTermsRequest
+	(*ListTermsResponse)(nil),              // 3: steward.booking.v1.ListTermsResponse
+	(*UpdateTermRequest)(nil),              // 4: steward.booking.v1.UpdateTermRequest
+	(*DeleteTermRequest)(nil),              // 5: steward.booking.v1.DeleteTermRequest
+	(*GetWeekPatternRequest)(nil),          // 6: steward.booking.v1.GetWeekPatternRequest
+	(*UpdateWeekPatternRequest)(nil),       // 7: steward.booking.v1.UpdateWeekPatternRequest
+	(*CreateClassRequest)(nil),             // 8: steward.booking.v1.CreateClassRequest
+	(*GetClassRequest)(nil),                // 9: steward.booking.v1.GetClassRequest
+	(*ListClassesRequest)(nil),             // 10: steward.booking.v1.ListClassesRequest
+	(*ListClassesResponse)(nil),            // 11: steward.booking.v1.ListClassesResponse
+	(*UpdateClassRequest)(nil),             // 12: steward.booking.v1.UpdateClassRequest
+	(*DeleteClassRequest)(nil),             // 13: steward.booking.v1.DeleteClassRequest
+	(*CreateEnrolmentRequest)(nil),         // 14: steward.booking.v1.CreateEnrolmentRequest
+	(*GetEnrolmentRequest)(nil),            // 15: steward.booking.v1.GetEnrolmentRequest
+	(*ListEnrolmentsRequest)(nil),          // 16: steward.booking.v1.ListEnrolmentsRequest
+	(*ListEnrolmentsResponse)(nil),         // 17: steward.booking.v1.ListEnrolmentsResponse
+	(*DeleteEnrolmentRequest)(nil),         // 18: steward.booking.v1.DeleteEnrolmentRequest
+	(*ListBillableEnrolmentsRequest)(nil),  // 19: steward.booking.v1.ListBillableEnrolmentsRequest
+	(*ListBillableEnrolmentsResponse)(nil), // 20: steward.booking.v1.ListBillableEnrolmentsResponse
+	(*BillableEnrolment)(nil),              // 21: steward.booking.v1.BillableEnrolment
+	(*Term)(nil),                           // 22: steward.booking.v1.Term
+	(*fieldmaskpb.FieldMask)(nil),          // 23: google.protobuf.FieldMask
+	(*WeekPattern)(nil),                    // 24: steward.booking.v1.WeekPattern
+	(*Class)(nil),                          // 25: steward.booking.v1.Class
+	(*Enrolment)(nil),                      // 26: steward.booking.v1.Enrolment
+	(*emptypb.Empty)(nil),                  // 27: google.protobuf.Empty
 }
 var file_steward_booking_v1_terms_proto_depIdxs = []int32{
-	19, // 0: steward.booking.v1.CreateTermRequest.term:type_name -> steward.booking.v1.Term
-	19, // 1: steward.booking.v1.ListTermsResponse.terms:type_name -> steward.booking.v1.Term
-	19, // 2: steward.booking.v1.UpdateTermRequest.term:type_name -> steward.booking.v1.Term
-	20, // 3: steward.booking.v1.UpdateTermRequest.update_mask:type_name -> google.protobuf.FieldMask
-	21, // 4: steward.booking.v1.UpdateWeekPatternRequest.week_pattern:type_name -> steward.booking.v1.WeekPattern
-	22, // 5: steward.booking.v1.CreateClassRequest.class:type_name -> steward.booking.v1.Class
-	22, // 6: steward.booking.v1.ListClassesResponse.classes:type_name -> steward.booking.v1.Class
-	22, // 7: steward.booking.v1.UpdateClassRequest.class:type_name -> steward.booking.v1.Class
-	20, // 8: steward.booking.v1.UpdateClassRequest.update_mask:type_name -> google.protobuf.FieldMask
-	23, // 9: steward.booking.v1.CreateEnrolmentRequest.enrolment:type_name -> steward.booking.v1.Enrolment
-	23, // 10: steward.booking.v1.ListEnrolmentsResponse.enrolments:type_name -> steward.booking.v1.Enrolment
-	0,  // 11: steward.booking.v1.TermService.CreateTerm:input_type -> steward.booking.v1.CreateTermRequest
-	1,  // 12: steward.booking.v1.TermService.GetTerm:input_type -> steward.booking.v1.GetTermRequest
-	2,  // 13: steward.booking.v1.TermService.ListTerms:input_type -> steward.booking.v1.ListTermsRequest
-	4,  // 14: steward.booking.v1.TermService.UpdateTerm:input_type -> steward.booking.v1.UpdateTermRequest
-	5,  // 15: steward.booking.v1.TermService.DeleteTerm:input_type -> steward.booking.v1.DeleteTermRequest
-	6,  // 16: steward.booking.v1.TermService.GetWeekPattern:input_type -> steward.booking.v1.GetWeekPatternRequest
-	7,  // 17: steward.booking.v1.TermService.UpdateWeekPattern:input_type -> steward.booking.v1.UpdateWeekPatternRequest
-	8,  // 18: steward.booking.v1.TermService.CreateClass:input_type -> steward.booking.v1.CreateClassRequest
-	9,  // 19: steward.booking.v1.TermService.GetClass:input_type -> steward.booking.v1.GetClassRequest
-	10, // 20: steward.booking.v1.TermService.ListClasses:input_type -> steward.booking.v1.ListClassesRequest
-	12, // 21: steward.booking.v1.TermService.UpdateClass:input_type -> steward.booking.v1.UpdateClassRequest
-	13, // 22: steward.booking.v1.TermService.DeleteClass:input_type -> steward.booking.v1.DeleteClassRequest
-	14, // 23: steward.booking.v1.TermService.CreateEnrolment:input_type -> steward.booking.v1.CreateEnrolmentRequest
-	15, // 24: steward.booking.v1.TermService.GetEnrolment:input_type -> steward.booking.v1.GetEnrolmentRequest
-	16, // 25: steward.booking.v1.TermService.ListEnrolments:input_type -> steward.booking.v1.ListEnrolmentsRequest
-	18, // 26: steward.booking.v1.TermService.DeleteEnrolment:input_type -> steward.booking.v1.DeleteEnrolmentRequest
-	19, // 27: steward.booking.v1.TermService.CreateTerm:output_type -> steward.booking.v1.Term
-	19, // 28: steward.booking.v1.TermService.GetTerm:output_type -> steward.booking.v1.Term
-	3,  // 29: steward.booking.v1.TermService.ListTerms:output_type -> steward.booking.v1.ListTermsResponse
-	19, // 30: steward.booking.v1.TermService.UpdateTerm:output_type -> steward.booking.v1.Term
-	24, // 31: steward.booking.v1.TermService.DeleteTerm:output_type -> google.protobuf.Empty
-	21, // 32: steward.booking.v1.TermService.GetWeekPattern:output_type -> steward.booking.v1.WeekPattern
-	21, // 33: steward.booking.v1.TermService.UpdateWeekPattern:output_type -> steward.booking.v1.WeekPattern
-	22, // 34: steward.booking.v1.TermService.CreateClass:output_type -> steward.booking.v1.Class
-	22, // 35: steward.booking.v1.TermService.GetClass:output_type -> steward.booking.v1.Class
-	11, // 36: steward.booking.v1.TermService.ListClasses:output_type -> steward.booking.v1.ListClassesResponse
-	22, // 37: steward.booking.v1.TermService.UpdateClass:output_type -> steward.booking.v1.Class
-	24, // 38: steward.booking.v1.TermService.DeleteClass:output_type -> google.protobuf.Empty
-	23, // 39: steward.booking.v1.TermService.CreateEnrolment:output_type -> steward.booking.v1.Enrolment
-	23, // 40: steward.booking.v1.TermService.GetEnrolment:output_type -> steward.booking.v1.Enrolment
-	17, // 41: steward.booking.v1.TermService.ListEnrolments:output_type -> steward.booking.v1.ListEnrolmentsResponse
-	24, // 42: steward.booking.v1.TermService.DeleteEnrolment:output_type -> google.protobuf.Empty
-	27, // [27:43] is the sub-list for method output_type
-	11, // [11:27] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	22, // 0: steward.booking.v1.CreateTermRequest.term:type_name -> steward.booking.v1.Term
+	22, // 1: steward.booking.v1.ListTermsResponse.terms:type_name -> steward.booking.v1.Term
+	22, // 2: steward.booking.v1.UpdateTermRequest.term:type_name -> steward.booking.v1.Term
+	23, // 3: steward.booking.v1.UpdateTermRequest.update_mask:type_name -> google.protobuf.FieldMask
+	24, // 4: steward.booking.v1.UpdateWeekPatternRequest.week_pattern:type_name -> steward.booking.v1.WeekPattern
+	25, // 5: steward.booking.v1.CreateClassRequest.class:type_name -> steward.booking.v1.Class
+	25, // 6: steward.booking.v1.ListClassesResponse.classes:type_name -> steward.booking.v1.Class
+	25, // 7: steward.booking.v1.UpdateClassRequest.class:type_name -> steward.booking.v1.Class
+	23, // 8: steward.booking.v1.UpdateClassRequest.update_mask:type_name -> google.protobuf.FieldMask
+	26, // 9: steward.booking.v1.CreateEnrolmentRequest.enrolment:type_name -> steward.booking.v1.Enrolment
+	26, // 10: steward.booking.v1.ListEnrolmentsResponse.enrolments:type_name -> steward.booking.v1.Enrolment
+	21, // 11: steward.booking.v1.ListBillableEnrolmentsResponse.billable_enrolments:type_name -> steward.booking.v1.BillableEnrolment
+	0,  // 12: steward.booking.v1.TermService.CreateTerm:input_type -> steward.booking.v1.CreateTermRequest
+	1,  // 13: steward.booking.v1.TermService.GetTerm:input_type -> steward.booking.v1.GetTermRequest
+	2,  // 14: steward.booking.v1.TermService.ListTerms:input_type -> steward.booking.v1.ListTermsRequest
+	4,  // 15: steward.booking.v1.TermService.UpdateTerm:input_type -> steward.booking.v1.UpdateTermRequest
+	5,  // 16: steward.booking.v1.TermService.DeleteTerm:input_type -> steward.booking.v1.DeleteTermRequest
+	6,  // 17: steward.booking.v1.TermService.GetWeekPattern:input_type -> steward.booking.v1.GetWeekPatternRequest
+	7,  // 18: steward.booking.v1.TermService.UpdateWeekPattern:input_type -> steward.booking.v1.UpdateWeekPatternRequest
+	8,  // 19: steward.booking.v1.TermService.CreateClass:input_type -> steward.booking.v1.CreateClassRequest
+	9,  // 20: steward.booking.v1.TermService.GetClass:input_type -> steward.booking.v1.GetClassRequest
+	10, // 21: steward.booking.v1.TermService.ListClasses:input_type -> steward.booking.v1.ListClassesRequest
+	12, // 22: steward.booking.v1.TermService.UpdateClass:input_type -> steward.booking.v1.UpdateClassRequest
+	13, // 23: steward.booking.v1.TermService.DeleteClass:input_type -> steward.booking.v1.DeleteClassRequest
+	14, // 24: steward.booking.v1.TermService.CreateEnrolment:input_type -> steward.booking.v1.CreateEnrolmentRequest
+	15, // 25: steward.booking.v1.TermService.GetEnrolment:input_type -> steward.booking.v1.GetEnrolmentRequest
+	16, // 26: steward.booking.v1.TermService.ListEnrolments:input_type -> steward.booking.v1.ListEnrolmentsRequest
+	18, // 27: steward.booking.v1.TermService.DeleteEnrolment:input_type -> steward.booking.v1.DeleteEnrolmentRequest
+	19, // 28: steward.booking.v1.TermService.ListBillableEnrolments:input_type -> steward.booking.v1.ListBillableEnrolmentsRequest
+	22, // 29: steward.booking.v1.TermService.CreateTerm:output_type -> steward.booking.v1.Term
+	22, // 30: steward.booking.v1.TermService.GetTerm:output_type -> steward.booking.v1.Term
+	3,  // 31: steward.booking.v1.TermService.ListTerms:output_type -> steward.booking.v1.ListTermsResponse
+	22, // 32: steward.booking.v1.TermService.UpdateTerm:output_type -> steward.booking.v1.Term
+	27, // 33: steward.booking.v1.TermService.DeleteTerm:output_type -> google.protobuf.Empty
+	24, // 34: steward.booking.v1.TermService.GetWeekPattern:output_type -> steward.booking.v1.WeekPattern
+	24, // 35: steward.booking.v1.TermService.UpdateWeekPattern:output_type -> steward.booking.v1.WeekPattern
+	25, // 36: steward.booking.v1.TermService.CreateClass:output_type -> steward.booking.v1.Class
+	25, // 37: steward.booking.v1.TermService.GetClass:output_type -> steward.booking.v1.Class
+	11, // 38: steward.booking.v1.TermService.ListClasses:output_type -> steward.booking.v1.ListClassesResponse
+	25, // 39: steward.booking.v1.TermService.UpdateClass:output_type -> steward.booking.v1.Class
+	27, // 40: steward.booking.v1.TermService.DeleteClass:output_type -> google.protobuf.Empty
+	26, // 41: steward.booking.v1.TermService.CreateEnrolment:output_type -> steward.booking.v1.Enrolment
+	26, // 42: steward.booking.v1.TermService.GetEnrolment:output_type -> steward.booking.v1.Enrolment
+	17, // 43: steward.booking.v1.TermService.ListEnrolments:output_type -> steward.booking.v1.ListEnrolmentsResponse
+	27, // 44: steward.booking.v1.TermService.DeleteEnrolment:output_type -> google.protobuf.Empty
+	20, // 45: steward.booking.v1.TermService.ListBillableEnrolments:output_type -> steward.booking.v1.ListBillableEnrolmentsResponse
+	29, // [29:46] is the sub-list for method output_type
+	12, // [12:29] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_steward_booking_v1_terms_proto_init() }
@@ -1289,7 +1579,7 @@ func file_steward_booking_v1_terms_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_steward_booking_v1_terms_proto_rawDesc), len(file_steward_booking_v1_terms_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   19,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

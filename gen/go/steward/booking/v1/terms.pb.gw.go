@@ -879,6 +879,59 @@ func local_request_TermService_DeleteEnrolment_0(ctx context.Context, marshaler 
 	return msg, metadata, err
 }
 
+var filter_TermService_ListBillableEnrolments_0 = &utilities.DoubleArray{Encoding: map[string]int{"parent": 0}, Base: []int{1, 1, 0}, Check: []int{0, 1, 2}}
+
+func request_TermService_ListBillableEnrolments_0(ctx context.Context, marshaler runtime.Marshaler, client TermServiceClient, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListBillableEnrolmentsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_TermService_ListBillableEnrolments_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if req.Body != nil {
+		_, _ = io.Copy(io.Discard, req.Body)
+	}
+	msg, err := client.ListBillableEnrolments(ctx, &protoReq, grpc.Header(&metadata.HeaderMD), grpc.Trailer(&metadata.TrailerMD))
+	return msg, metadata, err
+}
+
+func local_request_TermService_ListBillableEnrolments_0(ctx context.Context, marshaler runtime.Marshaler, server TermServiceServer, req *http.Request, pathParams map[string]string) (proto.Message, runtime.ServerMetadata, error) {
+	var (
+		protoReq ListBillableEnrolmentsRequest
+		metadata runtime.ServerMetadata
+		err      error
+	)
+	val, ok := pathParams["parent"]
+	if !ok {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "missing parameter %s", "parent")
+	}
+	protoReq.Parent, err = runtime.String(val)
+	if err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "type mismatch, parameter: %s, error: %v", "parent", err)
+	}
+	if err := req.ParseForm(); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	if err := runtime.PopulateQueryParameters(&protoReq, req.Form, filter_TermService_ListBillableEnrolments_0); err != nil {
+		return nil, metadata, status.Errorf(codes.InvalidArgument, "%v", err)
+	}
+	msg, err := server.ListBillableEnrolments(ctx, &protoReq)
+	return msg, metadata, err
+}
+
 // RegisterTermServiceHandlerServer registers the http handlers for service TermService to "mux".
 // UnaryRPC     :call TermServiceServer directly.
 // StreamingRPC :currently unsupported pending https://github.com/grpc/grpc-go/issues/906.
@@ -1205,6 +1258,26 @@ func RegisterTermServiceHandlerServer(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_TermService_DeleteEnrolment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_TermService_ListBillableEnrolments_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		var stream runtime.ServerTransportStream
+		ctx = grpc.NewContextWithServerTransportStream(ctx, &stream)
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateIncomingContext(ctx, mux, req, "/steward.booking.v1.TermService/ListBillableEnrolments", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/terms/*}/billableEnrolments"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := local_request_TermService_ListBillableEnrolments_0(annotatedContext, inboundMarshaler, server, req, pathParams)
+		md.HeaderMD, md.TrailerMD = metadata.Join(md.HeaderMD, stream.Header()), metadata.Join(md.TrailerMD, stream.Trailer())
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_TermService_ListBillableEnrolments_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 
 	return nil
 }
@@ -1517,43 +1590,62 @@ func RegisterTermServiceHandlerClient(ctx context.Context, mux *runtime.ServeMux
 		}
 		forward_TermService_DeleteEnrolment_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
 	})
+	mux.Handle(http.MethodGet, pattern_TermService_ListBillableEnrolments_0, func(w http.ResponseWriter, req *http.Request, pathParams map[string]string) {
+		ctx, cancel := context.WithCancel(req.Context())
+		defer cancel()
+		inboundMarshaler, outboundMarshaler := runtime.MarshalerForRequest(mux, req)
+		annotatedContext, err := runtime.AnnotateContext(ctx, mux, req, "/steward.booking.v1.TermService/ListBillableEnrolments", runtime.WithHTTPPathPattern("/v1/{parent=tenants/*/terms/*}/billableEnrolments"))
+		if err != nil {
+			runtime.HTTPError(ctx, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		resp, md, err := request_TermService_ListBillableEnrolments_0(annotatedContext, inboundMarshaler, client, req, pathParams)
+		annotatedContext = runtime.NewServerMetadataContext(annotatedContext, md)
+		if err != nil {
+			runtime.HTTPError(annotatedContext, mux, outboundMarshaler, w, req, err)
+			return
+		}
+		forward_TermService_ListBillableEnrolments_0(annotatedContext, mux, outboundMarshaler, w, req, resp, mux.GetForwardResponseOptions()...)
+	})
 	return nil
 }
 
 var (
-	pattern_TermService_CreateTerm_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "terms"}, ""))
-	pattern_TermService_GetTerm_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "name"}, ""))
-	pattern_TermService_ListTerms_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "terms"}, ""))
-	pattern_TermService_UpdateTerm_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "term.name"}, ""))
-	pattern_TermService_DeleteTerm_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "name"}, ""))
-	pattern_TermService_GetWeekPattern_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 4, 5, 5, 4}, []string{"v1", "tenants", "terms", "weekPattern", "name"}, ""))
-	pattern_TermService_UpdateWeekPattern_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 4, 5, 5, 4}, []string{"v1", "tenants", "terms", "weekPattern", "week_pattern.name"}, ""))
-	pattern_TermService_CreateClass_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "classes"}, ""))
-	pattern_TermService_GetClass_0          = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "name"}, ""))
-	pattern_TermService_ListClasses_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "classes"}, ""))
-	pattern_TermService_UpdateClass_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "class.name"}, ""))
-	pattern_TermService_DeleteClass_0       = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "name"}, ""))
-	pattern_TermService_CreateEnrolment_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "tenants", "classes", "parent", "enrolments"}, ""))
-	pattern_TermService_GetEnrolment_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "classes", "enrolments", "name"}, ""))
-	pattern_TermService_ListEnrolments_0    = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "tenants", "classes", "parent", "enrolments"}, ""))
-	pattern_TermService_DeleteEnrolment_0   = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "classes", "enrolments", "name"}, ""))
+	pattern_TermService_CreateTerm_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "terms"}, ""))
+	pattern_TermService_GetTerm_0                = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "name"}, ""))
+	pattern_TermService_ListTerms_0              = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "terms"}, ""))
+	pattern_TermService_UpdateTerm_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "term.name"}, ""))
+	pattern_TermService_DeleteTerm_0             = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "terms", "name"}, ""))
+	pattern_TermService_GetWeekPattern_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 4, 5, 5, 4}, []string{"v1", "tenants", "terms", "weekPattern", "name"}, ""))
+	pattern_TermService_UpdateWeekPattern_0      = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 4, 5, 5, 4}, []string{"v1", "tenants", "terms", "weekPattern", "week_pattern.name"}, ""))
+	pattern_TermService_CreateClass_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "classes"}, ""))
+	pattern_TermService_GetClass_0               = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "name"}, ""))
+	pattern_TermService_ListClasses_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 4, 2, 5, 2, 2, 3}, []string{"v1", "tenants", "parent", "classes"}, ""))
+	pattern_TermService_UpdateClass_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "class.name"}, ""))
+	pattern_TermService_DeleteClass_0            = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3}, []string{"v1", "tenants", "classes", "name"}, ""))
+	pattern_TermService_CreateEnrolment_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "tenants", "classes", "parent", "enrolments"}, ""))
+	pattern_TermService_GetEnrolment_0           = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "classes", "enrolments", "name"}, ""))
+	pattern_TermService_ListEnrolments_0         = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "tenants", "classes", "parent", "enrolments"}, ""))
+	pattern_TermService_DeleteEnrolment_0        = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 2, 3, 1, 0, 4, 6, 5, 4}, []string{"v1", "tenants", "classes", "enrolments", "name"}, ""))
+	pattern_TermService_ListBillableEnrolments_0 = runtime.MustPattern(runtime.NewPattern(1, []int{2, 0, 2, 1, 1, 0, 2, 2, 1, 0, 4, 4, 5, 3, 2, 4}, []string{"v1", "tenants", "terms", "parent", "billableEnrolments"}, ""))
 )
 
 var (
-	forward_TermService_CreateTerm_0        = runtime.ForwardResponseMessage
-	forward_TermService_GetTerm_0           = runtime.ForwardResponseMessage
-	forward_TermService_ListTerms_0         = runtime.ForwardResponseMessage
-	forward_TermService_UpdateTerm_0        = runtime.ForwardResponseMessage
-	forward_TermService_DeleteTerm_0        = runtime.ForwardResponseMessage
-	forward_TermService_GetWeekPattern_0    = runtime.ForwardResponseMessage
-	forward_TermService_UpdateWeekPattern_0 = runtime.ForwardResponseMessage
-	forward_TermService_CreateClass_0       = runtime.ForwardResponseMessage
-	forward_TermService_GetClass_0          = runtime.ForwardResponseMessage
-	forward_TermService_ListClasses_0       = runtime.ForwardResponseMessage
-	forward_TermService_UpdateClass_0       = runtime.ForwardResponseMessage
-	forward_TermService_DeleteClass_0       = runtime.ForwardResponseMessage
-	forward_TermService_CreateEnrolment_0   = runtime.ForwardResponseMessage
-	forward_TermService_GetEnrolment_0      = runtime.ForwardResponseMessage
-	forward_TermService_ListEnrolments_0    = runtime.ForwardResponseMessage
-	forward_TermService_DeleteEnrolment_0   = runtime.ForwardResponseMessage
+	forward_TermService_CreateTerm_0             = runtime.ForwardResponseMessage
+	forward_TermService_GetTerm_0                = runtime.ForwardResponseMessage
+	forward_TermService_ListTerms_0              = runtime.ForwardResponseMessage
+	forward_TermService_UpdateTerm_0             = runtime.ForwardResponseMessage
+	forward_TermService_DeleteTerm_0             = runtime.ForwardResponseMessage
+	forward_TermService_GetWeekPattern_0         = runtime.ForwardResponseMessage
+	forward_TermService_UpdateWeekPattern_0      = runtime.ForwardResponseMessage
+	forward_TermService_CreateClass_0            = runtime.ForwardResponseMessage
+	forward_TermService_GetClass_0               = runtime.ForwardResponseMessage
+	forward_TermService_ListClasses_0            = runtime.ForwardResponseMessage
+	forward_TermService_UpdateClass_0            = runtime.ForwardResponseMessage
+	forward_TermService_DeleteClass_0            = runtime.ForwardResponseMessage
+	forward_TermService_CreateEnrolment_0        = runtime.ForwardResponseMessage
+	forward_TermService_GetEnrolment_0           = runtime.ForwardResponseMessage
+	forward_TermService_ListEnrolments_0         = runtime.ForwardResponseMessage
+	forward_TermService_DeleteEnrolment_0        = runtime.ForwardResponseMessage
+	forward_TermService_ListBillableEnrolments_0 = runtime.ForwardResponseMessage
 )

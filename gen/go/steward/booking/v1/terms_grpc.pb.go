@@ -20,22 +20,23 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	TermService_CreateTerm_FullMethodName        = "/steward.booking.v1.TermService/CreateTerm"
-	TermService_GetTerm_FullMethodName           = "/steward.booking.v1.TermService/GetTerm"
-	TermService_ListTerms_FullMethodName         = "/steward.booking.v1.TermService/ListTerms"
-	TermService_UpdateTerm_FullMethodName        = "/steward.booking.v1.TermService/UpdateTerm"
-	TermService_DeleteTerm_FullMethodName        = "/steward.booking.v1.TermService/DeleteTerm"
-	TermService_GetWeekPattern_FullMethodName    = "/steward.booking.v1.TermService/GetWeekPattern"
-	TermService_UpdateWeekPattern_FullMethodName = "/steward.booking.v1.TermService/UpdateWeekPattern"
-	TermService_CreateClass_FullMethodName       = "/steward.booking.v1.TermService/CreateClass"
-	TermService_GetClass_FullMethodName          = "/steward.booking.v1.TermService/GetClass"
-	TermService_ListClasses_FullMethodName       = "/steward.booking.v1.TermService/ListClasses"
-	TermService_UpdateClass_FullMethodName       = "/steward.booking.v1.TermService/UpdateClass"
-	TermService_DeleteClass_FullMethodName       = "/steward.booking.v1.TermService/DeleteClass"
-	TermService_CreateEnrolment_FullMethodName   = "/steward.booking.v1.TermService/CreateEnrolment"
-	TermService_GetEnrolment_FullMethodName      = "/steward.booking.v1.TermService/GetEnrolment"
-	TermService_ListEnrolments_FullMethodName    = "/steward.booking.v1.TermService/ListEnrolments"
-	TermService_DeleteEnrolment_FullMethodName   = "/steward.booking.v1.TermService/DeleteEnrolment"
+	TermService_CreateTerm_FullMethodName             = "/steward.booking.v1.TermService/CreateTerm"
+	TermService_GetTerm_FullMethodName                = "/steward.booking.v1.TermService/GetTerm"
+	TermService_ListTerms_FullMethodName              = "/steward.booking.v1.TermService/ListTerms"
+	TermService_UpdateTerm_FullMethodName             = "/steward.booking.v1.TermService/UpdateTerm"
+	TermService_DeleteTerm_FullMethodName             = "/steward.booking.v1.TermService/DeleteTerm"
+	TermService_GetWeekPattern_FullMethodName         = "/steward.booking.v1.TermService/GetWeekPattern"
+	TermService_UpdateWeekPattern_FullMethodName      = "/steward.booking.v1.TermService/UpdateWeekPattern"
+	TermService_CreateClass_FullMethodName            = "/steward.booking.v1.TermService/CreateClass"
+	TermService_GetClass_FullMethodName               = "/steward.booking.v1.TermService/GetClass"
+	TermService_ListClasses_FullMethodName            = "/steward.booking.v1.TermService/ListClasses"
+	TermService_UpdateClass_FullMethodName            = "/steward.booking.v1.TermService/UpdateClass"
+	TermService_DeleteClass_FullMethodName            = "/steward.booking.v1.TermService/DeleteClass"
+	TermService_CreateEnrolment_FullMethodName        = "/steward.booking.v1.TermService/CreateEnrolment"
+	TermService_GetEnrolment_FullMethodName           = "/steward.booking.v1.TermService/GetEnrolment"
+	TermService_ListEnrolments_FullMethodName         = "/steward.booking.v1.TermService/ListEnrolments"
+	TermService_DeleteEnrolment_FullMethodName        = "/steward.booking.v1.TermService/DeleteEnrolment"
+	TermService_ListBillableEnrolments_FullMethodName = "/steward.booking.v1.TermService/ListBillableEnrolments"
 )
 
 // TermServiceClient is the client API for TermService service.
@@ -142,6 +143,15 @@ type TermServiceClient interface {
 	// first student on the waitlist whose own sessions do not clash, in the same
 	// transaction.
 	DeleteEnrolment(ctx context.Context, in *DeleteEnrolmentRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// What a term's enrolments are to be billed for, for steward-invoicing:
+	// each ENROLLED student and class with how many group and how many
+	// individual weeks the class meets in the term (the week pattern with the
+	// class's overrides; weeks wholly in breaks do not count), ordered by
+	// family, student and class.
+	//
+	// filter: `family = "tenants/…/families/…"`. A PARENT sees only their
+	// family's; a STUDENT only their own.
+	ListBillableEnrolments(ctx context.Context, in *ListBillableEnrolmentsRequest, opts ...grpc.CallOption) (*ListBillableEnrolmentsResponse, error)
 }
 
 type termServiceClient struct {
@@ -312,6 +322,16 @@ func (c *termServiceClient) DeleteEnrolment(ctx context.Context, in *DeleteEnrol
 	return out, nil
 }
 
+func (c *termServiceClient) ListBillableEnrolments(ctx context.Context, in *ListBillableEnrolmentsRequest, opts ...grpc.CallOption) (*ListBillableEnrolmentsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListBillableEnrolmentsResponse)
+	err := c.cc.Invoke(ctx, TermService_ListBillableEnrolments_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // TermServiceServer is the server API for TermService service.
 // All implementations must embed UnimplementedTermServiceServer
 // for forward compatibility.
@@ -416,6 +436,15 @@ type TermServiceServer interface {
 	// first student on the waitlist whose own sessions do not clash, in the same
 	// transaction.
 	DeleteEnrolment(context.Context, *DeleteEnrolmentRequest) (*emptypb.Empty, error)
+	// What a term's enrolments are to be billed for, for steward-invoicing:
+	// each ENROLLED student and class with how many group and how many
+	// individual weeks the class meets in the term (the week pattern with the
+	// class's overrides; weeks wholly in breaks do not count), ordered by
+	// family, student and class.
+	//
+	// filter: `family = "tenants/…/families/…"`. A PARENT sees only their
+	// family's; a STUDENT only their own.
+	ListBillableEnrolments(context.Context, *ListBillableEnrolmentsRequest) (*ListBillableEnrolmentsResponse, error)
 	mustEmbedUnimplementedTermServiceServer()
 }
 
@@ -473,6 +502,9 @@ func (UnimplementedTermServiceServer) ListEnrolments(context.Context, *ListEnrol
 }
 func (UnimplementedTermServiceServer) DeleteEnrolment(context.Context, *DeleteEnrolmentRequest) (*emptypb.Empty, error) {
 	return nil, status.Error(codes.Unimplemented, "method DeleteEnrolment not implemented")
+}
+func (UnimplementedTermServiceServer) ListBillableEnrolments(context.Context, *ListBillableEnrolmentsRequest) (*ListBillableEnrolmentsResponse, error) {
+	return nil, status.Error(codes.Unimplemented, "method ListBillableEnrolments not implemented")
 }
 func (UnimplementedTermServiceServer) mustEmbedUnimplementedTermServiceServer() {}
 func (UnimplementedTermServiceServer) testEmbeddedByValue()                     {}
@@ -783,6 +815,24 @@ func _TermService_DeleteEnrolment_Handler(srv interface{}, ctx context.Context, 
 	return interceptor(ctx, in, info, handler)
 }
 
+func _TermService_ListBillableEnrolments_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListBillableEnrolmentsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(TermServiceServer).ListBillableEnrolments(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: TermService_ListBillableEnrolments_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(TermServiceServer).ListBillableEnrolments(ctx, req.(*ListBillableEnrolmentsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // TermService_ServiceDesc is the grpc.ServiceDesc for TermService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -853,6 +903,10 @@ var TermService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "DeleteEnrolment",
 			Handler:    _TermService_DeleteEnrolment_Handler,
+		},
+		{
+			MethodName: "ListBillableEnrolments",
+			Handler:    _TermService_ListBillableEnrolments_Handler,
 		},
 	},
 	Streams:  []grpc.StreamDesc{},

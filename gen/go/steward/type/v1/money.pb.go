@@ -25,7 +25,8 @@ const (
 // An amount of money in the minor unit of its currency (cents for USD, pence
 // for GBP, yen for JPY). Never a float: arithmetic is exact int64 arithmetic.
 // Where a calculation produces a fraction of a minor unit (tax, proration),
-// Steward rounds half to even ("banker's rounding") once, at the line level.
+// the service doing it states its rounding rule on the fields it computes
+// (steward-invoicing: steward.invoicing.v1.BillingSettings).
 type Money struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// ISO 4217 alphabetic code, e.g. "USD".

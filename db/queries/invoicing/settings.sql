@@ -1,0 +1,2 @@
+-- name: GetBillingSettings :one
+SELECT * FROM invoicing.billing_settings WHERE tenant_id = $1;
