@@ -42,6 +42,8 @@ const (
 // a PARENT reads their own family's issued invoices (anyone else's, and
 // drafts, are NOT_FOUND); TEACHER and STUDENT see none.
 type InvoiceServiceClient interface {
+	// Previews the invoice.
+	//
 	// Computes an invoice as CreateInvoice would, without saving anything:
 	// the term's lines from Booking and the price list, the lines given, the
 	// totals under the school's tax rule.
@@ -53,30 +55,49 @@ type InvoiceServiceClient interface {
 	// A family has at most one term invoice that is not void
 	// (INVOICE_EXISTS). With request_id set, a retry returns the first answer.
 	CreateInvoice(ctx context.Context, in *CreateInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
+	// Gets the invoice.
+	//
+	// Another tenant's, or another family's for a PARENT, is NOT_FOUND.
 	GetInvoice(ctx context.Context, in *GetInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
+	// Lists invoices.
+	//
 	// Lists invoices, newest first. filter: `family = "tenants/…/families/…"`,
 	// `term = "tenants/…/terms/…"`, `state = ISSUED`, `billing_run = "…"`,
 	// joined with AND.
 	ListInvoices(ctx context.Context, in *ListInvoicesRequest, opts ...grpc.CallOption) (*ListInvoicesResponse, error)
+	// Updates the invoice.
+	//
 	// Edits a draft: lines, due_date, notes (INVOICE_NOT_DRAFT once issued).
 	UpdateInvoice(ctx context.Context, in *UpdateInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
+	// Deletes the invoice.
+	//
 	// Deletes a draft; an issued invoice is voided instead.
 	DeleteInvoice(ctx context.Context, in *DeleteInvoiceRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
+	// Issues the invoice.
+	//
 	// Issues a draft: the next number of the tenant's gapless sequence for the
 	// issue year, the tax rule frozen, and the invoice email with its PDF to
 	// the family's billing contact, in one transaction. Issuing an issued
 	// invoice again returns it unchanged.
 	IssueInvoice(ctx context.Context, in *IssueInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
+	// Voids the invoice.
+	//
 	// Voids an issued invoice with a reason. It keeps its number; one with
 	// payments is credited instead (INVOICE_HAS_PAYMENTS).
 	VoidInvoice(ctx context.Context, in *VoidInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
+	// Gets the invoice pdf.
+	//
 	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf"):
 	// the same numbers as GetInvoice.
 	GetInvoicePdf(ctx context.Context, in *GetInvoicePdfRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
+	// Creates the credit note.
+	//
 	// Credits an issued invoice: its own gapless number ("CN-2027-000003"),
 	// at most the amount still due (CREDIT_EXCEEDS_TOTAL). With request_id
 	// set, a retry returns the first answer.
 	CreateCreditNote(ctx context.Context, in *CreateCreditNoteRequest, opts ...grpc.CallOption) (*CreditNote, error)
+	// Lists credit notes.
+	//
 	// Lists an invoice's credit notes, or every invoice's with
 	// "tenants/{tenant}/invoices/-", in number order.
 	ListCreditNotes(ctx context.Context, in *ListCreditNotesRequest, opts ...grpc.CallOption) (*ListCreditNotesResponse, error)
@@ -208,6 +229,8 @@ func (c *invoiceServiceClient) ListCreditNotes(ctx context.Context, in *ListCred
 // a PARENT reads their own family's issued invoices (anyone else's, and
 // drafts, are NOT_FOUND); TEACHER and STUDENT see none.
 type InvoiceServiceServer interface {
+	// Previews the invoice.
+	//
 	// Computes an invoice as CreateInvoice would, without saving anything:
 	// the term's lines from Booking and the price list, the lines given, the
 	// totals under the school's tax rule.
@@ -219,30 +242,49 @@ type InvoiceServiceServer interface {
 	// A family has at most one term invoice that is not void
 	// (INVOICE_EXISTS). With request_id set, a retry returns the first answer.
 	CreateInvoice(context.Context, *CreateInvoiceRequest) (*Invoice, error)
+	// Gets the invoice.
+	//
+	// Another tenant's, or another family's for a PARENT, is NOT_FOUND.
 	GetInvoice(context.Context, *GetInvoiceRequest) (*Invoice, error)
+	// Lists invoices.
+	//
 	// Lists invoices, newest first. filter: `family = "tenants/…/families/…"`,
 	// `term = "tenants/…/terms/…"`, `state = ISSUED`, `billing_run = "…"`,
 	// joined with AND.
 	ListInvoices(context.Context, *ListInvoicesRequest) (*ListInvoicesResponse, error)
+	// Updates the invoice.
+	//
 	// Edits a draft: lines, due_date, notes (INVOICE_NOT_DRAFT once issued).
 	UpdateInvoice(context.Context, *UpdateInvoiceRequest) (*Invoice, error)
+	// Deletes the invoice.
+	//
 	// Deletes a draft; an issued invoice is voided instead.
 	DeleteInvoice(context.Context, *DeleteInvoiceRequest) (*emptypb.Empty, error)
+	// Issues the invoice.
+	//
 	// Issues a draft: the next number of the tenant's gapless sequence for the
 	// issue year, the tax rule frozen, and the invoice email with its PDF to
 	// the family's billing contact, in one transaction. Issuing an issued
 	// invoice again returns it unchanged.
 	IssueInvoice(context.Context, *IssueInvoiceRequest) (*Invoice, error)
+	// Voids the invoice.
+	//
 	// Voids an issued invoice with a reason. It keeps its number; one with
 	// payments is credited instead (INVOICE_HAS_PAYMENTS).
 	VoidInvoice(context.Context, *VoidInvoiceRequest) (*Invoice, error)
+	// Gets the invoice pdf.
+	//
 	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf"):
 	// the same numbers as GetInvoice.
 	GetInvoicePdf(context.Context, *GetInvoicePdfRequest) (*httpbody.HttpBody, error)
+	// Creates the credit note.
+	//
 	// Credits an issued invoice: its own gapless number ("CN-2027-000003"),
 	// at most the amount still due (CREDIT_EXCEEDS_TOTAL). With request_id
 	// set, a retry returns the first answer.
 	CreateCreditNote(context.Context, *CreateCreditNoteRequest) (*CreditNote, error)
+	// Lists credit notes.
+	//
 	// Lists an invoice's credit notes, or every invoice's with
 	// "tenants/{tenant}/invoices/-", in number order.
 	ListCreditNotes(context.Context, *ListCreditNotesRequest) (*ListCreditNotesResponse, error)

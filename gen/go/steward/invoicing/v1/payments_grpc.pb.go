@@ -34,17 +34,25 @@ const (
 // PARENT pays their family's invoices by card through Stripe Checkout, and
 // Stripe's webhook records those. Every payment sends a receipt email.
 type PaymentServiceClient interface {
+	// Records the payment.
+	//
 	// Records money received by other means than Stripe. At most the amount
 	// due (PAYMENT_EXCEEDS_BALANCE); the invoice must be issued and not paid
 	// (INVOICE_NOT_PAYABLE). With request_id set, a retry returns the first
 	// answer.
 	RecordPayment(ctx context.Context, in *RecordPaymentRequest, opts ...grpc.CallOption) (*Payment, error)
+	// Lists payments.
+	//
 	// Lists an invoice's payments, or every invoice's with
 	// "tenants/{tenant}/invoices/-", oldest first.
 	ListPayments(ctx context.Context, in *ListPaymentsRequest, opts ...grpc.CallOption) (*ListPaymentsResponse, error)
+	// Creates the checkout session.
+	//
 	// Opens a Stripe Checkout Session for the invoice's amount due. Off
 	// without Stripe keys (STRIPE_NOT_CONFIGURED).
 	CreateCheckoutSession(ctx context.Context, in *CreateCheckoutSessionRequest, opts ...grpc.CallOption) (*CheckoutSession, error)
+	// Receives the stripe event.
+	//
 	// One Stripe webhook delivery, forwarded by the gateway's
 	// POST /v1/webhooks/stripe exactly as received. The payload must verify
 	// against Stripe-Signature and be recent (STRIPE_SIGNATURE_INVALID, and
@@ -110,17 +118,25 @@ func (c *paymentServiceClient) ReceiveStripeEvent(ctx context.Context, in *Recei
 // PARENT pays their family's invoices by card through Stripe Checkout, and
 // Stripe's webhook records those. Every payment sends a receipt email.
 type PaymentServiceServer interface {
+	// Records the payment.
+	//
 	// Records money received by other means than Stripe. At most the amount
 	// due (PAYMENT_EXCEEDS_BALANCE); the invoice must be issued and not paid
 	// (INVOICE_NOT_PAYABLE). With request_id set, a retry returns the first
 	// answer.
 	RecordPayment(context.Context, *RecordPaymentRequest) (*Payment, error)
+	// Lists payments.
+	//
 	// Lists an invoice's payments, or every invoice's with
 	// "tenants/{tenant}/invoices/-", oldest first.
 	ListPayments(context.Context, *ListPaymentsRequest) (*ListPaymentsResponse, error)
+	// Creates the checkout session.
+	//
 	// Opens a Stripe Checkout Session for the invoice's amount due. Off
 	// without Stripe keys (STRIPE_NOT_CONFIGURED).
 	CreateCheckoutSession(context.Context, *CreateCheckoutSessionRequest) (*CheckoutSession, error)
+	// Receives the stripe event.
+	//
 	// One Stripe webhook delivery, forwarded by the gateway's
 	// POST /v1/webhooks/stripe exactly as received. The payload must verify
 	// against Stripe-Signature and be recent (STRIPE_SIGNATURE_INVALID, and

@@ -36,20 +36,36 @@ const (
 // A school's billing settings and its price lists. ADMIN manages them;
 // PARENT reads them (what a week costs); TEACHER and STUDENT see none.
 type PriceServiceClient interface {
+	// Gets the billing settings.
+	//
 	// Gets the school's billing settings: the defaults until first updated.
 	GetBillingSettings(ctx context.Context, in *GetBillingSettingsRequest, opts ...grpc.CallOption) (*BillingSettings, error)
+	// Updates the billing settings.
+	//
 	// Changes the billing settings. Drafts follow the new tax rule at once;
 	// issued invoices keep the rule they were issued under.
 	UpdateBillingSettings(ctx context.Context, in *UpdateBillingSettingsRequest, opts ...grpc.CallOption) (*BillingSettings, error)
+	// Creates the price list.
+	//
 	// Creates the price list of a term. A second one for the same term is
 	// ALREADY_EXISTS. With request_id set, a retry returns the first answer.
 	CreatePriceList(ctx context.Context, in *CreatePriceListRequest, opts ...grpc.CallOption) (*PriceList, error)
+	// Gets the price list.
+	//
+	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetPriceList(ctx context.Context, in *GetPriceListRequest, opts ...grpc.CallOption) (*PriceList, error)
+	// Lists price lists.
+	//
 	// Lists the price lists, newest term first. filter: `term = "tenants/…/terms/…"`.
 	ListPriceLists(ctx context.Context, in *ListPriceListsRequest, opts ...grpc.CallOption) (*ListPriceListsResponse, error)
+	// Updates the price list.
+	//
 	// Changes a price list's name or rates. Drafts priced from it keep their
 	// lines until re-created; issued invoices never change.
 	UpdatePriceList(ctx context.Context, in *UpdatePriceListRequest, opts ...grpc.CallOption) (*PriceList, error)
+	// Deletes the price list.
+	//
+	// Send etag to delete only what you last read.
 	DeletePriceList(ctx context.Context, in *DeletePriceListRequest, opts ...grpc.CallOption) (*emptypb.Empty, error)
 }
 
@@ -138,20 +154,36 @@ func (c *priceServiceClient) DeletePriceList(ctx context.Context, in *DeletePric
 // A school's billing settings and its price lists. ADMIN manages them;
 // PARENT reads them (what a week costs); TEACHER and STUDENT see none.
 type PriceServiceServer interface {
+	// Gets the billing settings.
+	//
 	// Gets the school's billing settings: the defaults until first updated.
 	GetBillingSettings(context.Context, *GetBillingSettingsRequest) (*BillingSettings, error)
+	// Updates the billing settings.
+	//
 	// Changes the billing settings. Drafts follow the new tax rule at once;
 	// issued invoices keep the rule they were issued under.
 	UpdateBillingSettings(context.Context, *UpdateBillingSettingsRequest) (*BillingSettings, error)
+	// Creates the price list.
+	//
 	// Creates the price list of a term. A second one for the same term is
 	// ALREADY_EXISTS. With request_id set, a retry returns the first answer.
 	CreatePriceList(context.Context, *CreatePriceListRequest) (*PriceList, error)
+	// Gets the price list.
+	//
+	// Another tenant's is NOT_FOUND, exactly like one that does not exist.
 	GetPriceList(context.Context, *GetPriceListRequest) (*PriceList, error)
+	// Lists price lists.
+	//
 	// Lists the price lists, newest term first. filter: `term = "tenants/…/terms/…"`.
 	ListPriceLists(context.Context, *ListPriceListsRequest) (*ListPriceListsResponse, error)
+	// Updates the price list.
+	//
 	// Changes a price list's name or rates. Drafts priced from it keep their
 	// lines until re-created; issued invoices never change.
 	UpdatePriceList(context.Context, *UpdatePriceListRequest) (*PriceList, error)
+	// Deletes the price list.
+	//
+	// Send etag to delete only what you last read.
 	DeletePriceList(context.Context, *DeletePriceListRequest) (*emptypb.Empty, error)
 	mustEmbedUnimplementedPriceServiceServer()
 }

@@ -641,17 +641,17 @@ func (x *PriceList) GetEtag() string {
 	return ""
 }
 
-// The price of a week of group and of individual lessons.
+// The price of a week of group lessons (group_week) and of a week of
+// individual lessons (individual_week), each in the list's currency and
+// 0 to 1,000,000.00.
 type PriceRate struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// A Booking class, "tenants/{tenant}/classes/{class}"; or
 	Class string `protobuf:"bytes,1,opt,name=class,proto3" json:"class,omitempty"`
 	// a Booking instrument, "tenants/{tenant}/instruments/{instrument}"; or
 	// neither, for the list's default rate.
-	Instrument string `protobuf:"bytes,2,opt,name=instrument,proto3" json:"instrument,omitempty"`
-	// One group week, in the list's currency; 0 to 1,000,000.00.
-	GroupWeek *v1.Money `protobuf:"bytes,3,opt,name=group_week,json=groupWeek,proto3" json:"group_week,omitempty"`
-	// One individual week, in the list's currency; 0 to 1,000,000.00.
+	Instrument     string    `protobuf:"bytes,2,opt,name=instrument,proto3" json:"instrument,omitempty"`
+	GroupWeek      *v1.Money `protobuf:"bytes,3,opt,name=group_week,json=groupWeek,proto3" json:"group_week,omitempty"`
 	IndividualWeek *v1.Money `protobuf:"bytes,4,opt,name=individual_week,json=individualWeek,proto3" json:"individual_week,omitempty"`
 	unknownFields  protoimpl.UnknownFields
 	sizeCache      protoimpl.SizeCache
@@ -716,7 +716,9 @@ func (x *PriceRate) GetIndividualWeek() *v1.Money {
 }
 
 // A family's bill: a DRAFT is edited freely; issuing gives it its number and
-// freezes it.
+// freezes it. state (set by the service) is where it stands; tax_rule
+// (output only) is the rule the totals (output only) were computed with: the
+// school's settings while a draft, frozen at issue.
 type Invoice struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -735,9 +737,7 @@ type Invoice struct {
 	// a term; immutable.
 	CurrencyCode string `protobuf:"bytes,6,opt,name=currency_code,json=currencyCode,proto3" json:"currency_code,omitempty"`
 	// The lines, in order; at most 200.
-	Lines []*InvoiceLine `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
-	// The tax rule the totals were computed with: the school's settings while
-	// a draft, frozen at issue.
+	Lines   []*InvoiceLine `protobuf:"bytes,7,rep,name=lines,proto3" json:"lines,omitempty"`
 	TaxRule *TaxRule       `protobuf:"bytes,8,opt,name=tax_rule,json=taxRule,proto3" json:"tax_rule,omitempty"`
 	Totals  *InvoiceTotals `protobuf:"bytes,9,opt,name=totals,proto3" json:"totals,omitempty"`
 	// YYYY-MM-DD in the school's time zone, set at issue.
@@ -922,7 +922,12 @@ func (x *Invoice) GetEtag() string {
 	return ""
 }
 
-// One line of an invoice.
+// One line of an invoice. unit_amount is the price of one unit (a
+// discount's or credit's amount, positive) in the invoice's currency, 0 to
+// 1,000,000.00; not set for a percentage discount. Output only: amount,
+// quantity × unit_amount or the discount, negative for discounts and
+// credits; tax, the line's tax under ROUNDING_PER_LINE (negative for a
+// discount), zero under ROUNDING_PER_INVOICE and for credits.
 type InvoiceLine struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Kind  InvoiceLine_Kind       `protobuf:"varint,1,opt,name=kind,proto3,enum=steward.invoicing.v1.InvoiceLine_Kind" json:"kind,omitempty"`
@@ -930,21 +935,14 @@ type InvoiceLine struct {
 	// which get one.
 	Description string `protobuf:"bytes,2,opt,name=description,proto3" json:"description,omitempty"`
 	// How many units, 1 to 1000; 0 means 1. Ignored for a percentage discount.
-	Quantity int32 `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
-	// The price of one unit (a discount's or credit's amount, positive), in
-	// the invoice's currency; 0 to 1,000,000.00. Not set for a percentage
-	// discount.
+	Quantity   int32     `protobuf:"varint,3,opt,name=quantity,proto3" json:"quantity,omitempty"`
 	UnitAmount *v1.Money `protobuf:"bytes,4,opt,name=unit_amount,json=unitAmount,proto3" json:"unit_amount,omitempty"`
 	// A percentage discount in basis points of the charges: 1000 is 10%.
 	PercentBasisPoints int32 `protobuf:"varint,5,opt,name=percent_basis_points,json=percentBasisPoints,proto3" json:"percent_basis_points,omitempty"`
 	// The Booking student and class a term line is for.
-	Student string `protobuf:"bytes,6,opt,name=student,proto3" json:"student,omitempty"`
-	Class   string `protobuf:"bytes,7,opt,name=class,proto3" json:"class,omitempty"`
-	// quantity × unit_amount, or the discount; negative for discounts and
-	// credits.
-	Amount *v1.Money `protobuf:"bytes,8,opt,name=amount,proto3" json:"amount,omitempty"`
-	// The line's tax under ROUNDING_PER_LINE (negative for a discount); zero
-	// under ROUNDING_PER_INVOICE and for credits.
+	Student       string    `protobuf:"bytes,6,opt,name=student,proto3" json:"student,omitempty"`
+	Class         string    `protobuf:"bytes,7,opt,name=class,proto3" json:"class,omitempty"`
+	Amount        *v1.Money `protobuf:"bytes,8,opt,name=amount,proto3" json:"amount,omitempty"`
 	Tax           *v1.Money `protobuf:"bytes,9,opt,name=tax,proto3" json:"tax,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1112,23 +1110,23 @@ func (x *TaxRule) GetRounding() BillingSettings_Rounding {
 	return BillingSettings_ROUNDING_UNSPECIFIED
 }
 
-// An invoice's sums, in its currency (see BillingSettings for the rule).
+// An invoice's sums, in its currency (see BillingSettings for the rule):
+// taxable is charges less discounts (net of tax when prices exclude it,
+// gross when they include it); total is what the invoice is for (taxable
+// plus tax when prices exclude it); credited is the credit notes against
+// it; amount_due is total − credits − credited − paid, negative when
+// overpaid.
 type InvoiceTotals struct {
-	state     protoimpl.MessageState `protogen:"open.v1"`
-	Charges   *v1.Money              `protobuf:"bytes,1,opt,name=charges,proto3" json:"charges,omitempty"`
-	Discounts *v1.Money              `protobuf:"bytes,2,opt,name=discounts,proto3" json:"discounts,omitempty"`
-	// Charges less discounts: net of tax when prices exclude it, gross when
-	// they include it.
-	Taxable *v1.Money `protobuf:"bytes,3,opt,name=taxable,proto3" json:"taxable,omitempty"`
-	Tax     *v1.Money `protobuf:"bytes,4,opt,name=tax,proto3" json:"tax,omitempty"`
-	// What the invoice is for: taxable plus tax when prices exclude it.
-	Total   *v1.Money `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
-	Credits *v1.Money `protobuf:"bytes,6,opt,name=credits,proto3" json:"credits,omitempty"`
-	// Credit notes against it.
-	Credited *v1.Money `protobuf:"bytes,7,opt,name=credited,proto3" json:"credited,omitempty"`
-	Paid     *v1.Money `protobuf:"bytes,8,opt,name=paid,proto3" json:"paid,omitempty"`
-	// total − credits − credited − paid; negative when overpaid.
-	AmountDue     *v1.Money `protobuf:"bytes,9,opt,name=amount_due,json=amountDue,proto3" json:"amount_due,omitempty"`
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Charges       *v1.Money              `protobuf:"bytes,1,opt,name=charges,proto3" json:"charges,omitempty"`
+	Discounts     *v1.Money              `protobuf:"bytes,2,opt,name=discounts,proto3" json:"discounts,omitempty"`
+	Taxable       *v1.Money              `protobuf:"bytes,3,opt,name=taxable,proto3" json:"taxable,omitempty"`
+	Tax           *v1.Money              `protobuf:"bytes,4,opt,name=tax,proto3" json:"tax,omitempty"`
+	Total         *v1.Money              `protobuf:"bytes,5,opt,name=total,proto3" json:"total,omitempty"`
+	Credits       *v1.Money              `protobuf:"bytes,6,opt,name=credits,proto3" json:"credits,omitempty"`
+	Credited      *v1.Money              `protobuf:"bytes,7,opt,name=credited,proto3" json:"credited,omitempty"`
+	Paid          *v1.Money              `protobuf:"bytes,8,opt,name=paid,proto3" json:"paid,omitempty"`
+	AmountDue     *v1.Money              `protobuf:"bytes,9,opt,name=amount_due,json=amountDue,proto3" json:"amount_due,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1227,18 +1225,17 @@ func (x *InvoiceTotals) GetAmountDue() *v1.Money {
 }
 
 // A correction of an issued invoice, with its own gapless number (e.g.
-// "CN-2027-000003"): it takes amount off what the family owes.
+// "CN-2027-000003"): it takes amount (tax included, in the invoice's
+// currency, at most what the invoice still owes; required) off what the
+// family owes; tax (output only) is the tax inside it by the invoice's rule.
 type CreditNote struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
 	Number string                 `protobuf:"bytes,2,opt,name=number,proto3" json:"number,omitempty"`
 	// Why, printed on it. Required.
-	Reason string `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
-	// How much is credited, tax included, in the invoice's currency; at most
-	// what the invoice still owes. Required.
+	Reason string    `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	Amount *v1.Money `protobuf:"bytes,4,opt,name=amount,proto3" json:"amount,omitempty"`
-	// The tax inside amount, by the invoice's tax rule.
-	Tax *v1.Money `protobuf:"bytes,5,opt,name=tax,proto3" json:"tax,omitempty"`
+	Tax    *v1.Money `protobuf:"bytes,5,opt,name=tax,proto3" json:"tax,omitempty"`
 	// YYYY-MM-DD in the school's time zone.
 	IssueDate     string                 `protobuf:"bytes,6,opt,name=issue_date,json=issueDate,proto3" json:"issue_date,omitempty"`
 	CreateTime    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=create_time,json=createTime,proto3" json:"create_time,omitempty"`
@@ -1325,13 +1322,13 @@ func (x *CreditNote) GetCreateTime() *timestamppb.Timestamp {
 	return nil
 }
 
-// Money received against an invoice.
+// Money received against an invoice: amount, in the invoice's currency and
+// more than zero, is required.
 type Payment struct {
-	state protoimpl.MessageState `protogen:"open.v1"`
-	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
-	// In the invoice's currency, more than zero. Required.
-	Amount *v1.Money      `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
-	Method Payment_Method `protobuf:"varint,3,opt,name=method,proto3,enum=steward.invoicing.v1.Payment_Method" json:"method,omitempty"`
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Name   string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	Amount *v1.Money              `protobuf:"bytes,2,opt,name=amount,proto3" json:"amount,omitempty"`
+	Method Payment_Method         `protobuf:"varint,3,opt,name=method,proto3,enum=steward.invoicing.v1.Payment_Method" json:"method,omitempty"`
 	// The bank reference, receipt number, or Stripe payment intent.
 	Reference string `protobuf:"bytes,4,opt,name=reference,proto3" json:"reference,omitempty"`
 	// When the money was received; now when not set.
@@ -1689,20 +1686,20 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"instrument\x12=\n" +
 	"\n" +
 	"group_week\x18\x03 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\tgroupWeek\x12G\n" +
-	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\xa4\t\n" +
+	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\x95\t\n" +
 	"\aInvoice\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12/\n" +
 	"\x06family\x18\x02 \x01(\tB\x17\xfaA\x14\n" +
 	"\x12steward.dev/FamilyR\x06family\x12)\n" +
 	"\x04term\x18\x03 \x01(\tB\x15\xfaA\x12\n" +
-	"\x10steward.dev/TermR\x04term\x12>\n" +
-	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateB\x03\xe0A\x03R\x05state\x12\x1b\n" +
+	"\x10steward.dev/TermR\x04term\x129\n" +
+	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateR\x05state\x12\x1b\n" +
 	"\x06number\x18\x05 \x01(\tB\x03\xe0A\x03R\x06number\x129\n" +
 	"\rcurrency_code\x18\x06 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{3}$R\fcurrencyCode\x12B\n" +
-	"\x05lines\x18\a \x03(\v2!.steward.invoicing.v1.InvoiceLineB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x05lines\x12=\n" +
-	"\btax_rule\x18\b \x01(\v2\x1d.steward.invoicing.v1.TaxRuleB\x03\xe0A\x03R\ataxRule\x12@\n" +
-	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsB\x03\xe0A\x03R\x06totals\x12\"\n" +
+	"\x05lines\x18\a \x03(\v2!.steward.invoicing.v1.InvoiceLineB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x05lines\x128\n" +
+	"\btax_rule\x18\b \x01(\v2\x1d.steward.invoicing.v1.TaxRuleR\ataxRule\x12;\n" +
+	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsR\x06totals\x12\"\n" +
 	"\n" +
 	"issue_date\x18\n" +
 	" \x01(\tB\x03\xe0A\x03R\tissueDate\x12A\n" +
@@ -1730,7 +1727,7 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"STATE_PAID\x10\x04\x12\x0e\n" +
 	"\n" +
 	"STATE_VOID\x10\x05:=\xeaA:\n" +
-	"\x13steward.dev/Invoice\x12#tenants/{tenant}/invoices/{invoice}\"\xf1\x04\n" +
+	"\x13steward.dev/Invoice\x12#tenants/{tenant}/invoices/{invoice}\"\xe7\x04\n" +
 	"\vInvoiceLine\x12F\n" +
 	"\x04kind\x18\x01 \x01(\x0e2&.steward.invoicing.v1.InvoiceLine.KindB\n" +
 	"\xbaH\a\x82\x01\x04\x10\x01 \x00R\x04kind\x12*\n" +
@@ -1744,9 +1741,9 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\astudent\x18\x06 \x01(\tB\x1b\xe0A\x03\xfaA\x15\n" +
 	"\x13steward.dev/StudentR\astudent\x12/\n" +
 	"\x05class\x18\a \x01(\tB\x19\xe0A\x03\xfaA\x13\n" +
-	"\x11steward.dev/ClassR\x05class\x123\n" +
-	"\x06amount\x18\b \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x06amount\x12-\n" +
-	"\x03tax\x18\t \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x03tax\"\x82\x01\n" +
+	"\x11steward.dev/ClassR\x05class\x12.\n" +
+	"\x06amount\x18\b \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12(\n" +
+	"\x03tax\x18\t \x01(\v2\x16.steward.type.v1.MoneyR\x03tax\"\x82\x01\n" +
 	"\x04Kind\x12\x14\n" +
 	"\x10KIND_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10KIND_GROUP_WEEKS\x10\x01\x12\x19\n" +
@@ -1770,14 +1767,14 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\bcredited\x18\a \x01(\v2\x16.steward.type.v1.MoneyR\bcredited\x12*\n" +
 	"\x04paid\x18\b \x01(\v2\x16.steward.type.v1.MoneyR\x04paid\x125\n" +
 	"\n" +
-	"amount_due\x18\t \x01(\v2\x16.steward.type.v1.MoneyR\tamountDue\"\x85\x03\n" +
+	"amount_due\x18\t \x01(\v2\x16.steward.type.v1.MoneyR\tamountDue\"\x80\x03\n" +
 	"\n" +
 	"CreditNote\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1b\n" +
 	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12.\n" +
-	"\x06amount\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12-\n" +
-	"\x03tax\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyB\x03\xe0A\x03R\x03tax\x12\"\n" +
+	"\x06amount\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12(\n" +
+	"\x03tax\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyR\x03tax\x12\"\n" +
 	"\n" +
 	"issue_date\x18\x06 \x01(\tB\x03\xe0A\x03R\tissueDate\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
@@ -1805,14 +1802,14 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12.\n" +
 	"\x06amount\x18\x03 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\xe9\x05\n" +
+	"expireTime\"\xe4\x05\n" +
 	"\n" +
 	"BillingRun\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12)\n" +
 	"\x04term\x18\x02 \x01(\tB\x15\xfaA\x12\n" +
 	"\x10steward.dev/TermR\x04term\x12%\n" +
-	"\x0eissue_invoices\x18\x03 \x01(\bR\rissueInvoices\x12A\n" +
-	"\x05state\x18\x04 \x01(\x0e2&.steward.invoicing.v1.BillingRun.StateB\x03\xe0A\x03R\x05state\x12*\n" +
+	"\x0eissue_invoices\x18\x03 \x01(\bR\rissueInvoices\x12<\n" +
+	"\x05state\x18\x04 \x01(\x0e2&.steward.invoicing.v1.BillingRun.StateR\x05state\x12*\n" +
 	"\x0efamilies_total\x18\x05 \x01(\x05B\x03\xe0A\x03R\rfamiliesTotal\x12(\n" +
 	"\rfamilies_done\x18\x06 \x01(\x05B\x03\xe0A\x03R\ffamiliesDone\x12.\n" +
 	"\x10invoices_drafted\x18\a \x01(\x05B\x03\xe0A\x03R\x0finvoicesDrafted\x12.\n" +

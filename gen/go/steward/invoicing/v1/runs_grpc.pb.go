@@ -33,6 +33,8 @@ const (
 // Billing runs: every family's invoice for a term at once, as a
 // long-running operation (AIP-151). ADMIN only.
 type BillingRunServiceClient interface {
+	// Creates the billing run.
+	//
 	// Starts a billing run for a term and returns its operation,
 	// "tenants/{tenant}/operations/{billing_run}", whose metadata is the
 	// BillingRun as it progresses and whose response is the finished
@@ -41,9 +43,16 @@ type BillingRunServiceClient interface {
 	// invoice once. With request_id set, a retry returns the first run's
 	// operation.
 	CreateBillingRun(ctx context.Context, in *CreateBillingRunRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
+	// Gets the billing run.
+	//
+	// Another tenant's, or another family's for a PARENT, is NOT_FOUND.
 	GetBillingRun(ctx context.Context, in *GetBillingRunRequest, opts ...grpc.CallOption) (*BillingRun, error)
+	// Lists billing runs.
+	//
 	// Lists the billing runs, newest first.
 	ListBillingRuns(ctx context.Context, in *ListBillingRunsRequest, opts ...grpc.CallOption) (*ListBillingRunsResponse, error)
+	// Gets the operation.
+	//
 	// Polls a billing run's operation: done once the run has succeeded or
 	// failed.
 	GetOperation(ctx context.Context, in *GetOperationRequest, opts ...grpc.CallOption) (*longrunningpb.Operation, error)
@@ -104,6 +113,8 @@ func (c *billingRunServiceClient) GetOperation(ctx context.Context, in *GetOpera
 // Billing runs: every family's invoice for a term at once, as a
 // long-running operation (AIP-151). ADMIN only.
 type BillingRunServiceServer interface {
+	// Creates the billing run.
+	//
 	// Starts a billing run for a term and returns its operation,
 	// "tenants/{tenant}/operations/{billing_run}", whose metadata is the
 	// BillingRun as it progresses and whose response is the finished
@@ -112,9 +123,16 @@ type BillingRunServiceServer interface {
 	// invoice once. With request_id set, a retry returns the first run's
 	// operation.
 	CreateBillingRun(context.Context, *CreateBillingRunRequest) (*longrunningpb.Operation, error)
+	// Gets the billing run.
+	//
+	// Another tenant's, or another family's for a PARENT, is NOT_FOUND.
 	GetBillingRun(context.Context, *GetBillingRunRequest) (*BillingRun, error)
+	// Lists billing runs.
+	//
 	// Lists the billing runs, newest first.
 	ListBillingRuns(context.Context, *ListBillingRunsRequest) (*ListBillingRunsResponse, error)
+	// Gets the operation.
+	//
 	// Polls a billing run's operation: done once the run has succeeded or
 	// failed.
 	GetOperation(context.Context, *GetOperationRequest) (*longrunningpb.Operation, error)
