@@ -17,7 +17,7 @@ func TestTermLinesPrecedence(t *testing.T) {
 	pianoClass, pianoGroup, guitarClass := uuid.New(), uuid.New(), uuid.New()
 	mia, leo := uuid.New(), uuid.New()
 	rates := []pricing.Rate{
-		{GroupWeekMinor: 2000, IndividualWeekMinor: 3000},                     // default
+		{GroupWeekMinor: 2000, IndividualWeekMinor: 3000},                      // default
 		{InstrumentID: piano, GroupWeekMinor: 3000, IndividualWeekMinor: 4500}, // piano's classes
 		{ClassID: pianoClass, GroupWeekMinor: 3500, IndividualWeekMinor: 5000}, // this class
 	}
