@@ -48,6 +48,22 @@ type Attachment struct {
 	Content     []byte
 }
 
+// The settings of every service that sends mail: where it goes out (SMTP,
+// no authentication: the development sink, or a local relay) and from whom.
+// `make run` points them at its mail sink.
+const (
+	SMTPAddrEnv     = "MAIL_SMTP_ADDR"
+	FromEnv         = "MAIL_FROM"
+	DefaultSMTPAddr = "127.0.0.1:1025"
+	DefaultFrom     = "Steward <steward@steward.localhost>"
+)
+
+// SenderFromEnv returns the sender the settings configure, read with get
+// (a key and the value when it is not set: catalog.Env's Get).
+func SenderFromEnv(get func(key, fallback string) string) (*Sender, error) {
+	return NewSender(get(SMTPAddrEnv, DefaultSMTPAddr), get(FromEnv, DefaultFrom))
+}
+
 // Sender delivers messages to one SMTP server. Its zero value is not usable;
 // use NewSender.
 type Sender struct {

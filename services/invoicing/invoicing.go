@@ -20,6 +20,7 @@ import (
 	"steward.dev/platform/rpcclient"
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
+	"steward.dev/services/invoicing/internal/receipts"
 	"steward.dev/services/invoicing/internal/server"
 )
 
@@ -45,17 +46,24 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		}
 		closeConns := func() error { return errors.Join(bookingConn.Close(), accountsConn.Close()) }
 		src := bookingsrc.New(bookingConn, accountsConn)
-		// The receipts' Notifier (internal/receipts) is wired in here once it
-		// lands; nil sends no emails.
-		books := ledger.New(env.DB, nil, now)
+		// The receipts: the ledger's Notifier, whose emails the outbox's
+		// deliverer sends from the service's queue.
+		notify := receipts.New(src)
+		deliver, err := receipts.NewDeliverer(env.DB, env.Get)
+		if err != nil {
+			return nil, errors.Join(err, closeConns())
+		}
+		books := ledger.New(env.DB, notify, now)
 		// One queue for the service's jobs; each part adds its workers.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(*river.Workers) {
-			// The billing run's, the Stripe payments' and the receipts'
-			// workers: river.AddWorker(w, …) each.
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, deliver.Worker())
+			// The billing run's and the Stripe payments' workers:
+			// river.AddWorker(w, …) each.
 		}})
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
 		}
+		notify.SetQueue(queue)
 		return []grpcserver.Service{
 			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},

@@ -31,16 +31,6 @@ import (
 	"steward.dev/services/maintenance/internal/sync"
 )
 
-// The mail settings: where reminders go out (SMTP, no authentication: the
-// development sink, or a local relay) and from whom. `make run` points them
-// at its mail sink.
-const (
-	MailSMTPAddrEnv = "MAIL_SMTP_ADDR"
-	MailFromEnv     = "MAIL_FROM"
-	defaultSMTPAddr = "127.0.0.1:1025"
-	defaultMailFrom = "Steward <steward@steward.localhost>"
-)
-
 // Services returns the gRPC services of steward-maintenance.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
 
@@ -102,7 +92,7 @@ type reminderWorkers struct {
 }
 
 func newReminderWorkers(env catalog.Env, now func() time.Time) (reminderWorkers, error) {
-	sender, err := mail.NewSender(env.Get(MailSMTPAddrEnv, defaultSMTPAddr), env.Get(MailFromEnv, defaultMailFrom))
+	sender, err := mail.SenderFromEnv(env.Get)
 	if err != nil {
 		return reminderWorkers{}, err
 	}

@@ -8,6 +8,7 @@ package mailtest
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -152,6 +153,8 @@ type Message struct {
 	Text        string `json:"Text"`
 	HTML        string `json:"HTML"`
 	Attachments []struct {
+		// PartID names the attachment for Attachment.
+		PartID      string `json:"PartID"`
 		FileName    string `json:"FileName"`
 		ContentType string `json:"ContentType"`
 		Size        int    `json:"Size"`
@@ -174,6 +177,25 @@ func (s *Sink) Message(t testing.TB, id string) Message {
 		t.Fatal(err)
 	}
 	return m
+}
+
+// Attachment returns the content of the attachment partID (an Attachments
+// element's PartID) of the stored message id, decoded.
+func (s *Sink) Attachment(t testing.TB, id, partID string) []byte {
+	t.Helper()
+	resp, err := http.Get(s.APIURL + "/api/v1/message/" + id + "/part/" + partID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("mailtest: GET /api/v1/message/%s/part/%s: %s", id, partID, resp.Status)
+	}
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 // tail keeps the last few KiB of mailpit's output for a failure message.

@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"steward.dev/platform/tenantdb"
+	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/pricing"
 	"steward.dev/services/invoicing/internal/store"
@@ -90,32 +91,40 @@ func Filename(inv ledger.Invoice) string {
 // an invoice gathers (its amount due bounds both), and a bound on the read.
 const maxListed = 500
 
-// Settled reads, in tx, what of inv's settlement the PDF lists: its credit
-// notes and payments, oldest first.
-func Settled(ctx context.Context, tx tenantdb.DBTX, inv ledger.Invoice) ([]ledger.CreditNote, []ledger.Payment, error) {
+// Compose is the Document of inv as the school prints it: its billing
+// settings' legal name, tax id, address and payment instructions, and inv's
+// credit notes and payments, read in tx; schoolName (the tenant's display
+// name), family and zone (the school's time zone, for payments' dates) are
+// Booking's and Accounts', which the caller reads.
+func Compose(ctx context.Context, tx tenantdb.DBTX, inv ledger.Invoice, schoolName string, family bookingsrc.Family, zone *time.Location) (Document, error) {
 	q := store.New(tx)
+	settings, err := ledger.Settings(ctx, q, inv.TenantID)
+	if err != nil {
+		return Document{}, err
+	}
+	x := Extras{School: SchoolOf(schoolName, settings), PaymentInstructions: settings.PaymentInstructions, Zone: zone,
+		Family: Family{Name: family.DisplayName, ContactName: family.BillingName, ContactEmail: family.BillingEmail, Address: family.Address}}
 	id := uuid.NullUUID{UUID: inv.ID, Valid: true}
-	var notes []ledger.CreditNote
+	// Most invoices have neither (every one a billing run issues): no read.
 	if inv.Credited != 0 {
 		rows, err := q.ListCreditNotes(ctx, store.ListCreditNotesParams{TenantID: inv.TenantID, InvoiceID: id, PageLimit: maxListed})
 		if err != nil {
-			return nil, nil, err
+			return Document{}, err
 		}
 		for _, r := range rows {
-			notes = append(notes, ledger.CreditNote{InvoicingCreditNote: r})
+			x.CreditNotes = append(x.CreditNotes, ledger.CreditNote{InvoicingCreditNote: r.InvoicingCreditNote})
 		}
 	}
-	var payments []ledger.Payment
 	if inv.Paid != 0 {
 		rows, err := q.ListPayments(ctx, store.ListPaymentsParams{TenantID: inv.TenantID, InvoiceID: id, PageLimit: maxListed})
 		if err != nil {
-			return nil, nil, err
+			return Document{}, err
 		}
 		for _, r := range rows {
-			payments = append(payments, ledger.Payment{InvoicingPayment: r})
+			x.Payments = append(x.Payments, ledger.Payment{InvoicingPayment: r.InvoicingPayment})
 		}
 	}
-	return notes, payments, nil
+	return FromInvoice(inv, x), nil
 }
 
 func civil(t time.Time) string {
