@@ -11,20 +11,14 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/riverqueue/river"
-
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/jobs"
 	"steward.dev/platform/rpcclient"
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/server"
 )
-
-// Queue is the River queue of Invoicing's jobs.
-const Queue = "invoicing"
 
 // Services returns the gRPC services of steward-invoicing.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
@@ -48,21 +42,15 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		// The receipts' Notifier (internal/receipts) is wired in here once it
 		// lands; nil sends no emails.
 		books := ledger.New(env.DB, nil, now)
-		// One queue for the service's jobs; each part adds its workers.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(*river.Workers) {
-			// The billing run's, the Stripe payments' and the receipts'
-			// workers: river.AddWorker(w, …) each.
-		}})
-		if err != nil {
-			return nil, errors.Join(err, closeConns())
-		}
+		// The service's one job queue (jobs.New, queue "invoicing") comes with its
+		// first worker: River starts no queue without one. The billing run,
+		// the Stripe payments and the receipts each add theirs to it.
 		return []grpcserver.Service{
 			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
 			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc), Impl: server.NewPaymentServer(books)},
 			// The billing runs (internal/billingrun) take this line's place.
 			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
-			queue.Background(),
 			{Background: func(ctx context.Context) error { <-ctx.Done(); return closeConns() }},
 		}, nil
 	}
