@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/protobuf/types/known/fieldmaskpb"
 
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	"steward.dev/platform/servertest"
@@ -221,6 +222,17 @@ func TestListBillableEnrolmentsVisibility(t *testing.T) {
 		if !slices.Equal(got, tt.want) {
 			t.Errorf("%s: %v, want %v", tt.who, got, tt.want)
 		}
+	}
+
+	// The run reads each family's billing contact the same way; it writes
+	// nothing (no permission of services writes).
+	if f, err := b.c.GetFamily(service, &bookingv1.GetFamilyRequest{Name: b.familyB.GetName()}); err != nil ||
+		f.GetBillingContact().GetEmail() != "maria@family.example" {
+		t.Errorf("a service principal reads family B: %v, %v; want its billing contact", f, err)
+	}
+	if _, err := b.c.UpdateFamily(service, &bookingv1.UpdateFamilyRequest{Family: &bookingv1.Family{Name: b.familyB.GetName(), DisplayName: "X"},
+		UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"display_name"}}}); code(err) != codes.PermissionDenied {
+		t.Errorf("a service principal updates a family: %v, want PERMISSION_DENIED", err)
 	}
 
 	req := &bookingv1.ListBillableEnrolmentsRequest{Parent: b.term.GetName()}
