@@ -54,11 +54,11 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, errors.Join(err, closeConns())
 		}
 		books := ledger.New(env.DB, notify, now)
-		// One queue for the service's jobs; each part adds its workers.
+		// The service's one job queue: the receipts' deliverer is its first
+		// worker (River starts no queue without one); the billing run and the
+		// Stripe payments add theirs.
 		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
 			river.AddWorker(w, deliver.Worker())
-			// The billing run's and the Stripe payments' workers:
-			// river.AddWorker(w, …) each.
 		}})
 		if err != nil {
 			return nil, errors.Join(err, closeConns())

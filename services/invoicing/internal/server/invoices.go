@@ -550,7 +550,9 @@ func (s *InvoiceServer) CreateCreditNote(ctx context.Context, req *invoicingv1.C
 		currency = row.Currency
 		return nil
 	}
-	resource.Proto = func(r store.InvoicingCreditNote, _ resname.Name) *invoicingv1.CreditNote { return creditNoteToProto(r, currency) }
+	resource.Proto = func(r store.InvoicingCreditNote, _ resname.Name) *invoicingv1.CreditNote {
+		return creditNoteToProto(r, currency)
+	}
 	return resource.Create(ctx, s.ledger.DB(), req, "parent", req.GetParent(),
 		func(ctx context.Context, q txStore, p resname.Name, key aip.Idempotency) (store.InvoicingCreditNote, error) {
 			if in.GetAmount().GetCurrencyCode() != currency {
@@ -592,8 +594,12 @@ func (s *InvoiceServer) ListCreditNotes(ctx context.Context, req *invoicingv1.Li
 	}
 	resp := &invoicingv1.ListCreditNotesResponse{}
 	resp.CreditNotes, resp.NextPageToken = pagetoken.Page(rows, size,
-		func(r store.ListCreditNotesRow) []string { return []string{r.InvoicingCreditNote.CreditNoteID.String()} },
-		func(r store.ListCreditNotesRow) *invoicingv1.CreditNote { return creditNoteToProto(r.InvoicingCreditNote, r.Currency) },
+		func(r store.ListCreditNotesRow) []string {
+			return []string{r.InvoicingCreditNote.CreditNoteID.String()}
+		},
+		func(r store.ListCreditNotesRow) *invoicingv1.CreditNote {
+			return creditNoteToProto(r.InvoicingCreditNote, r.Currency)
+		},
 		req.GetParent())
 	return resp, nil
 }
