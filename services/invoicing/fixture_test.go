@@ -52,12 +52,19 @@ type fixture struct {
 
 func setup(t *testing.T, now time.Time) *fixture {
 	t.Helper()
+	return setupWith(t, now, nil)
+}
+
+// setupWith is setup with Invoicing's settings read from getenv (nil:
+// none), e.g. where its mail goes.
+func setupWith(t *testing.T, now time.Time, getenv func(string) string) *fixture {
+	t.Helper()
 	env := servertest.New(t)
 	_, accountsAddr := env.ServeAt(t, accounts.Services)
 	bookingConn, bookingAddr := env.ServeAt(t, booking.Services)
 	c := &clock{t: now}
 	conn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return invoicing.ServicesWithClock(c.now)(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(),
+		return invoicing.ServicesWithClock(c.now)(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Getenv: getenv,
 			Targets: map[string]string{"accounts": accountsAddr, "booking": bookingAddr}})
 	})
 	pool, err := pgxpool.New(context.Background(), env.DB.AppURL)

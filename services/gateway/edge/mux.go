@@ -40,9 +40,10 @@ func (e *Edge) newServeMux() *runtime.ServeMux {
 		runtime.WithMarshalerOption(runtime.MIMEWildcard, &runtime.HTTPBodyMarshaler{Marshaler: codec}),
 		runtime.WithIncomingHeaderMatcher(incomingHeader),
 		runtime.WithMetadata(requestIDMetadata),
-		// Backend metadata stays internal; only the request id goes back out,
-		// set by forwardHeaders and writeError.
-		runtime.WithOutgoingHeaderMatcher(dropHeader),
+		// Backend metadata stays internal but a download's filename
+		// (outgoingHeader); the request id goes back out, set by
+		// forwardHeaders and writeError.
+		runtime.WithOutgoingHeaderMatcher(outgoingHeader),
 		runtime.WithOutgoingTrailerMatcher(dropHeader),
 		runtime.WithForwardResponseOption(forwardHeaders),
 		runtime.WithErrorHandler(e.handleError),

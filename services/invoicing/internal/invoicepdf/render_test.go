@@ -14,7 +14,7 @@ import (
 	"github.com/google/uuid"
 
 	"steward.dev/services/invoicing/internal/invoicepdf"
-	"steward.dev/services/invoicing/internal/invoicepdf/pdftext"
+	"steward.dev/services/invoicing/pdftext"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/pricing"
 	"steward.dev/services/invoicing/internal/pricing/pricingtest"
