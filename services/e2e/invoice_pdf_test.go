@@ -21,7 +21,9 @@ func TestInvoicePdfThroughGateway(t *testing.T) {
 	admin, parent := s.token(t, schoolAdmin), s.token(t, "maria.garcia@family.example")
 	school := "tenants/" + s.summary.SchoolTenantID.String()
 
-	var families struct{ Families []struct{ Name, DisplayName string } }
+	var families struct {
+		Families []struct{ Name, DisplayName string }
+	}
 	if code := s.httpDo(t, http.MethodGet, "/v1/"+school+"/families?pageSize=1000", parent, "", &families); code != http.StatusOK || len(families.Families) != 1 {
 		t.Fatalf("the PARENT's families: HTTP %d, %+v", code, families)
 	}

@@ -17,9 +17,9 @@ import (
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	"steward.dev/platform/mail/mailtest"
-	"steward.dev/services/invoicing/pdftext"
 	"steward.dev/services/invoicing/internal/pricing"
 	"steward.dev/services/invoicing/internal/pricing/pricingtest"
+	"steward.dev/services/invoicing/pdftext"
 )
 
 // pdf gets the invoice's PDF as ctx's caller, and the filename its
