@@ -20,6 +20,7 @@ import (
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/rpcclient"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/accounts"
@@ -62,9 +63,12 @@ func setupWith(t *testing.T, now time.Time, getenv func(string) string) *fixture
 	env := servertest.New(t)
 	_, accountsAddr := env.ServeAt(t, accounts.Services)
 	bookingConn, bookingAddr := env.ServeAt(t, booking.Services)
+	// The jobs' calls (the receipts') carry the service's own identity.
+	identity := rpcclient.NewServiceIdentity(rpcclient.ClientCredentials{
+		TokenURL: env.TokenURL(), ClientID: servertest.ServiceClient, ClientSecret: servertest.ServiceSecret})
 	c := &clock{t: now}
 	conn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return invoicing.ServicesWithClock(c.now)(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Getenv: getenv,
+		return invoicing.ServicesWithClock(c.now)(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Getenv: getenv, ServiceIdentity: identity,
 			Targets: map[string]string{"accounts": accountsAddr, "booking": bookingAddr}})
 	})
 	pool, err := pgxpool.New(context.Background(), env.DB.AppURL)

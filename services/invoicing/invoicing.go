@@ -46,18 +46,19 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		}
 		closeConns := func() error { return errors.Join(bookingConn.Close(), accountsConn.Close()) }
 		src := bookingsrc.New(bookingConn, accountsConn)
-		// The receipts: the ledger's Notifier, whose emails the outbox's
-		// deliverer sends from the service's queue.
-		notify := receipts.New(src)
+		// The receipts: the ledger's Notifier, whose jobs write the emails
+		// that the outbox's deliverer sends, both on the service's queue.
+		notify := receipts.New(env.DB, src)
 		deliver, err := receipts.NewDeliverer(env.DB, env.Get)
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
 		}
 		books := ledger.New(env.DB, notify, now)
-		// The service's one job queue: the receipts' deliverer is its first
-		// worker (River starts no queue without one); the billing run and the
+		// The service's one job queue: the receipts' are its first workers
+		// (River starts no queue without one); the billing run and the
 		// Stripe payments add theirs.
 		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+			river.AddWorker(w, notify.Worker())
 			river.AddWorker(w, deliver.Worker())
 		}})
 		if err != nil {

@@ -252,8 +252,9 @@ func TestWhoGetsWhichPdf(t *testing.T) {
 
 // TestReceiptsArriveWithThePdf: issuing an invoice mails its PDF to the
 // family's billing contact, and recording a payment mails the receipt with
-// the invoice as it then stands; each is written once (issuing again
-// writes nothing), in the outbox under its dedupe key; a family without a
+// the invoice as it then stands; each has its job from the transaction that
+// issued or recorded (issuing again, or a refused payment, makes none) and
+// is written once, in the outbox under its dedupe key; a family without a
 // billing email gets none, and its invoice is issued all the same.
 func TestReceiptsArriveWithThePdf(t *testing.T) {
 	t.Parallel()
@@ -274,6 +275,8 @@ func TestReceiptsArriveWithThePdf(t *testing.T) {
 		t.Errorf("the invoice's attached PDF:\n%s", dumpRows(r))
 	}
 
+	refused(t, "a payment above the balance", func() error { _, err := s.pay(inv.GetName(), 1_000_000); return err }(),
+		codes.FailedPrecondition, "PAYMENT_EXCEEDS_BALANCE")
 	p := must(s.pay(inv.GetName(), 10000))(t)
 	paidMail := waitMail(t, sink, "Payment received: $100.00 for invoice "+inv.GetNumber())
 	if !strings.Contains(paidMail.Text, "Still due: $295.00, by 24 March 2027") {
@@ -294,6 +297,11 @@ func TestReceiptsArriveWithThePdf(t *testing.T) {
 	slices.Sort(want)
 	if !slices.Equal(keys, want) {
 		t.Errorf("outbox keys %q, want %q (none for %s)", keys, want, quiet.GetNumber())
+	}
+	var receiptJobs int
+	s.query(`SELECT count(*) FROM jobs.river_job WHERE kind = 'invoicing_receipt' AND args->>'tenant_id' = $1`, []any{s.id.String()}, &receiptJobs)
+	if receiptJobs != 3 {
+		t.Errorf("%d receipt jobs, want 3: two issues and a payment", receiptJobs)
 	}
 	if got := len(sink.Messages(t)); got != 2 {
 		t.Errorf("%d emails, want 2", got)
