@@ -77,10 +77,13 @@ func invoicesOf(l *ledger.Ledger) aip.Resource[invoiceStore, ledger.Invoice, *in
 		},
 		Revision:    func(r ledger.Invoice) int64 { return r.Revision },
 		Fingerprint: func(r ledger.Invoice) []byte { return r.RequestFingerprint },
-		// family, term and currency_code are fixed at create: listed so that
-		// an invoice sent back as read updates, refused when they would
-		// change.
-		Mutable: []string{"lines", "due_date", "notes", "family", "term", "currency_code"},
+		// family, term and currency_code are fixed at create, state,
+		// tax_rule and totals the service's (the contract says so; an
+		// OUTPUT_ONLY annotation on a message or enum field would put
+		// readOnly beside a $ref in the OpenAPI document): listed so that an
+		// invoice sent back as read updates; the first three are refused
+		// when they would change, the others ignored.
+		Mutable: []string{"lines", "due_date", "notes", "family", "term", "currency_code", "state", "tax_rule", "totals"},
 		Proto:       func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
 	}
 }

@@ -1686,21 +1686,21 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"instrument\x12=\n" +
 	"\n" +
 	"group_week\x18\x03 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\tgroupWeek\x12G\n" +
-	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\xba\t\n" +
+	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\xab\t\n" +
 	"\aInvoice\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12/\n" +
 	"\x06family\x18\x02 \x01(\tB\x17\xfaA\x14\n" +
 	"\x12steward.dev/FamilyR\x06family\x12)\n" +
 	"\x04term\x18\x03 \x01(\tB\x15\xfaA\x12\n" +
-	"\x10steward.dev/TermR\x04term\x12>\n" +
-	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateB\x03\xe0A\x03R\x05state\x12\"\n" +
+	"\x10steward.dev/TermR\x04term\x129\n" +
+	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateR\x05state\x12\"\n" +
 	"\x06number\x18\x05 \x01(\tB\n" +
 	"\xe0A\x03\xbaH\x04r\x02\x18 R\x06number\x129\n" +
 	"\rcurrency_code\x18\x06 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{3}$R\fcurrencyCode\x12B\n" +
-	"\x05lines\x18\a \x03(\v2!.steward.invoicing.v1.InvoiceLineB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x05lines\x12=\n" +
-	"\btax_rule\x18\b \x01(\v2\x1d.steward.invoicing.v1.TaxRuleB\x03\xe0A\x03R\ataxRule\x12@\n" +
-	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsB\x03\xe0A\x03R\x06totals\x12)\n" +
+	"\x05lines\x18\a \x03(\v2!.steward.invoicing.v1.InvoiceLineB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x05lines\x128\n" +
+	"\btax_rule\x18\b \x01(\v2\x1d.steward.invoicing.v1.TaxRuleR\ataxRule\x12;\n" +
+	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsR\x06totals\x12)\n" +
 	"\n" +
 	"issue_date\x18\n" +
 	" \x01(\tB\n" +
