@@ -40,6 +40,9 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if upd.GetNotes() == "" || len(upd.GetLines()) != 3 || upd.GetEtag() == inv.GetEtag() {
 		t.Errorf("after a notes update: notes %q, %d lines, etag %s (was %s)", upd.GetNotes(), len(upd.GetLines()), upd.GetEtag(), inv.GetEtag())
 	}
+	// Sent back as read, with no mask: every field it carries, the same.
+	rmw := must(f.invoices.UpdateInvoice(s.admin, &invoicingv1.UpdateInvoiceRequest{Invoice: upd}))(t)
+	checkTotals(t, "the draft sent back as read", rmw, totals{charges: 7000, discounts: 700, taxable: 6300, tax: 573, total: 6300, credits: 300, due: 6000})
 	_, err := f.invoices.UpdateInvoice(s.admin, &invoicingv1.UpdateInvoiceRequest{
 		Invoice: &invoicingv1.Invoice{Name: inv.GetName(), Notes: "late", Etag: inv.GetEtag()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"notes"}}})
 	refused(t, "an update at a stale etag", err, codes.Aborted, "ETAG_MISMATCH")

@@ -77,7 +77,13 @@ func invoicesOf(l *ledger.Ledger) aip.Resource[invoiceStore, ledger.Invoice, *in
 		},
 		Revision:    func(r ledger.Invoice) int64 { return r.Revision },
 		Fingerprint: func(r ledger.Invoice) []byte { return r.RequestFingerprint },
-		Mutable:     []string{"lines", "due_date", "notes"},
+		// family, term and currency_code are fixed at create, state,
+		// tax_rule and totals the service's (the contract says so; an
+		// OUTPUT_ONLY annotation on a message or enum field would put
+		// readOnly beside a $ref in the OpenAPI document): listed so that an
+		// invoice sent back as read updates; the first three are refused
+		// when they would change, the others ignored.
+		Mutable: []string{"lines", "due_date", "notes", "family", "term", "currency_code", "state", "tax_rule", "totals"},
 		Proto:       func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
 	}
 }
@@ -147,11 +153,13 @@ func InvoiceToProto(inv ledger.Invoice) *invoicingv1.Invoice {
 	if inv.BillingRunID.Valid {
 		out.BillingRun = billingRunPattern.Format(inv.TenantID, inv.BillingRunID.UUID)
 	}
-	out.Lines = linesToProto(inv.TenantID, c, inv.Lines)
+	out.Lines = linesToProto(inv.TenantID, inv.FamilyID, c, inv.Lines)
 	return out
 }
 
-func linesToProto(tenant uuid.UUID, currency string, lines []pricing.Priced) []*invoicingv1.InvoiceLine {
+// linesToProto are an invoice's lines; the students of its term lines are
+// of the family billed.
+func linesToProto(tenant, family uuid.UUID, currency string, lines []pricing.Priced) []*invoicingv1.InvoiceLine {
 	out := make([]*invoicingv1.InvoiceLine, len(lines))
 	for i, l := range lines {
 		pl := &invoicingv1.InvoiceLine{Kind: invoicingv1.InvoiceLine_Kind(l.Kind), Description: l.Description,
@@ -160,7 +168,7 @@ func linesToProto(tenant uuid.UUID, currency string, lines []pricing.Priced) []*
 			pl.Quantity, pl.UnitAmount = int32(max(l.Quantity, 1)), money(currency, l.UnitMinor)
 		}
 		if l.StudentID != uuid.Nil {
-			pl.Student = studentPattern.Format(tenant, l.StudentID)
+			pl.Student = studentPattern.Format(tenant, family, l.StudentID)
 		}
 		if l.ClassID != uuid.Nil {
 			pl.Class = classPattern.Format(tenant, l.ClassID)
@@ -394,6 +402,15 @@ func (s *InvoiceServer) UpdateInvoice(ctx context.Context, req *invoicingv1.Upda
 	return s.resource().Update(ctx, s.ledger.DB(), req, func(q invoiceStore, cur ledger.Invoice, mask aip.Mask) (ledger.Invoice, error) {
 		if cur.State != ledger.StateDraft {
 			return cur, errNotDraft(in.GetName())
+		}
+		current := InvoiceToProto(cur)
+		for _, f := range []struct{ field, sent, is string }{
+			{"family", in.GetFamily(), current.GetFamily()}, {"term", in.GetTerm(), current.GetTerm()},
+			{"currency_code", in.GetCurrencyCode(), current.GetCurrencyCode()},
+		} {
+			if mask.Has(f.field) && f.sent != f.is {
+				return cur, apierror.InvalidField("invoice."+f.field, "is fixed when the invoice is created")
+			}
 		}
 		var lines []pricing.Line
 		if mask.Has("lines") {
