@@ -76,9 +76,10 @@ type InvoiceServiceClient interface {
 	// Issues the invoice.
 	//
 	// Issues a draft: the next number of the tenant's gapless sequence for the
-	// issue year, the tax rule frozen, and the invoice email with its PDF to
-	// the family's billing contact, in one transaction. Issuing an issued
-	// invoice again returns it unchanged.
+	// issue year and the tax rule frozen, in one transaction, which also
+	// queues the invoice email with its PDF to the family's billing contact
+	// (sent once it commits). Issuing an issued invoice again returns it
+	// unchanged.
 	IssueInvoice(ctx context.Context, in *IssueInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
 	// Voids the invoice.
 	//
@@ -87,8 +88,8 @@ type InvoiceServiceClient interface {
 	VoidInvoice(ctx context.Context, in *VoidInvoiceRequest, opts ...grpc.CallOption) (*Invoice, error)
 	// Gets the invoice pdf.
 	//
-	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf"):
-	// the same numbers as GetInvoice.
+	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf", a
+	// draft as "draft-<id>.pdf"): the same numbers as GetInvoice.
 	GetInvoicePdf(ctx context.Context, in *GetInvoicePdfRequest, opts ...grpc.CallOption) (*httpbody.HttpBody, error)
 	// Creates the credit note.
 	//
@@ -263,9 +264,10 @@ type InvoiceServiceServer interface {
 	// Issues the invoice.
 	//
 	// Issues a draft: the next number of the tenant's gapless sequence for the
-	// issue year, the tax rule frozen, and the invoice email with its PDF to
-	// the family's billing contact, in one transaction. Issuing an issued
-	// invoice again returns it unchanged.
+	// issue year and the tax rule frozen, in one transaction, which also
+	// queues the invoice email with its PDF to the family's billing contact
+	// (sent once it commits). Issuing an issued invoice again returns it
+	// unchanged.
 	IssueInvoice(context.Context, *IssueInvoiceRequest) (*Invoice, error)
 	// Voids the invoice.
 	//
@@ -274,8 +276,8 @@ type InvoiceServiceServer interface {
 	VoidInvoice(context.Context, *VoidInvoiceRequest) (*Invoice, error)
 	// Gets the invoice pdf.
 	//
-	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf"):
-	// the same numbers as GetInvoice.
+	// The invoice as a PDF (application/pdf, downloaded as "<number>.pdf", a
+	// draft as "draft-<id>.pdf"): the same numbers as GetInvoice.
 	GetInvoicePdf(context.Context, *GetInvoicePdfRequest) (*httpbody.HttpBody, error)
 	// Creates the credit note.
 	//
