@@ -7,8 +7,8 @@
 //
 // Rendering uses github.com/signintech/gopdf with the Go fonts
 // (golang.org/x/image/font/gofont, BSD-licensed, embedded as subsets),
-// parsed once per process. A typical invoice is about 26 KB and 1 to 2 ms
-// of CPU (BenchmarkRender), most of it gopdf compressing the two font
+// parsed once per process. A typical invoice is about 29 KB and 1.5 to 2.5
+// ms of CPU (BenchmarkRender), most of it gopdf compressing the two font
 // subsets, which it does afresh for every document; so receipts render in
 // their own job, not in the transaction that issues the invoice.
 package invoicepdf
