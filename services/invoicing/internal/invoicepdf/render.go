@@ -134,13 +134,14 @@ func (r *renderer) footer() {
 	if name == "" {
 		name = r.d.title()
 	}
-	r.text(regular, 8, margin, pageH-40, pageW-2*margin, gopdf.Left, r.d.School.Name+" · "+name)
+	w := pageW - 2*margin - 60 // "Page N" on the right
+	r.text(regular, 8, margin, pageH-40, w, gopdf.Left, r.truncate(regular, 8, oneLine(r.d.School.Name)+" · "+name, w))
 	r.text(regular, 8, margin, pageH-40, pageW-2*margin, gopdf.Right, "Page "+strconv.Itoa(r.page))
 }
 
 func (r *renderer) banner(s string) {
 	r.pdf.SetTextColor(180, 30, 30)
-	r.text(bold, 11, margin, r.y, pageW-2*margin, gopdf.Left, s)
+	r.text(bold, 11, margin, r.y, pageW-2*margin, gopdf.Left, r.truncate(bold, 11, s, pageW-2*margin))
 	r.pdf.SetTextColor(0, 0, 0)
 	r.y += 20
 }
@@ -149,8 +150,13 @@ func (r *renderer) banner(s string) {
 func (r *renderer) header() {
 	top := r.y
 	s := r.d.School
-	r.text(bold, 16, margin, r.y, 300, gopdf.Left, s.Name)
-	r.y += 22
+	for i, l := range r.split(bold, 16, 290, s.Name) {
+		r.text(bold, 16, margin, r.y, 290, gopdf.Left, l)
+		r.y += 20
+		if i == 0 {
+			r.y += 2 // the right column's first field is level with the next line
+		}
+	}
 	if s.LegalName != "" && s.LegalName != s.Name {
 		r.y = r.wrapped(regular, bodySize, margin, r.y, 300, s.LegalName)
 	}
@@ -194,26 +200,44 @@ func (r *renderer) parties() {
 	r.y += 14
 }
 
-// The columns of the lines table: the tax column only under per-line
+// The columns of the lines table: the description's right edge and each
+// number's (right-aligned, wide enough for the contract's largest: a line
+// of 1000 × $1,000,000.00). The tax column is there only under per-line
 // rounding, where each line carries its own.
 type columns struct{ desc, qty, unit, tax, amount float64 }
 
 func (r *renderer) columns() columns {
 	if r.d.Tax.PerLine {
-		return columns{desc: 250, qty: 305, unit: 345, tax: 420, amount: 480}
+		return columns{desc: 262, qty: 292, unit: 370, tax: 450, amount: right}
 	}
-	return columns{desc: 330, qty: 385, unit: 425, amount: 480}
+	return columns{desc: 342, qty: 372, unit: 450, amount: right}
+}
+
+// cells writes one row of the table's numbers at y, each right-aligned to
+// its column's edge; tax is left out without the tax column.
+func (r *renderer) cells(font string, y float64, qty, unit, tax, amount string) {
+	c := r.columns()
+	left := c.desc
+	for _, cell := range []struct {
+		edge float64
+		s    string
+	}{{c.qty, qty}, {c.unit, unit}, {c.tax, tax}, {c.amount, amount}} {
+		if cell.edge == 0 {
+			continue
+		}
+		r.text(font, bodySize, left+4, y, cell.edge-left-4, gopdf.Right, cell.s)
+		left = cell.edge
+	}
 }
 
 func (r *renderer) tableHeader() {
 	c := r.columns()
 	r.text(bold, bodySize, margin, r.y, c.desc-margin, gopdf.Left, "Description")
-	r.text(bold, bodySize, c.qty, r.y, c.unit-c.qty-8, gopdf.Right, "Qty")
-	r.text(bold, bodySize, c.unit, r.y, 75, gopdf.Right, "Unit price")
+	tax := ""
 	if r.d.Tax.PerLine {
-		r.text(bold, bodySize, c.tax, r.y, c.amount-c.tax-4, gopdf.Right, r.taxLabel())
+		tax = r.taxLabel()
 	}
-	r.text(bold, bodySize, c.amount, r.y, right-c.amount, gopdf.Right, "Amount")
+	r.cells(bold, r.y, "Qty", "Unit price", tax, "Amount")
 	r.y += lineH + 2
 	r.rule()
 }
@@ -222,29 +246,27 @@ func (r *renderer) lines() {
 	r.tableHeader()
 	c := r.columns()
 	for _, l := range r.d.Lines {
-		desc := r.split(regular, bodySize, c.desc-margin-8, l.Description)
+		desc := r.split(regular, bodySize, c.desc-margin-6, l.Description)
 		if r.y+float64(len(desc))*lineH > bottom {
 			r.newPage()
 			r.tableHeader()
 		}
 		y := r.y
 		for _, s := range desc {
-			r.text(regular, bodySize, margin, r.y, c.desc-margin-8, gopdf.Left, s)
+			r.text(regular, bodySize, margin, r.y, c.desc-margin-6, gopdf.Left, s)
 			r.y += lineH
 		}
-		qty, unit := "", ""
+		qty, unit, tax := "", "", ""
 		switch {
 		case l.PercentBP != 0:
 			unit = percent(l.PercentBP)
 		case l.UnitMinor != 0:
 			qty, unit = strconv.FormatInt(max(l.Quantity, 1), 10), r.money(l.UnitMinor)
 		}
-		r.text(regular, bodySize, c.qty, y, c.unit-c.qty-8, gopdf.Right, qty)
-		r.text(regular, bodySize, c.unit, y, 75, gopdf.Right, unit)
 		if r.d.Tax.PerLine {
-			r.text(regular, bodySize, c.tax, y, c.amount-c.tax-4, gopdf.Right, r.money(l.TaxMinor))
+			tax = r.money(l.TaxMinor)
 		}
-		r.text(regular, bodySize, c.amount, y, right-c.amount, gopdf.Right, r.money(l.AmountMinor))
+		r.cells(regular, y, qty, unit, tax, r.money(l.AmountMinor))
 		r.y += 2
 	}
 	r.rule()
@@ -281,8 +303,8 @@ func (r *renderer) totals() {
 
 func (r *renderer) total(font, label string, amount int64) {
 	r.need(lineH)
-	r.text(font, bodySize+0.5, 300, r.y, 170, gopdf.Left, label)
-	r.text(font, bodySize+0.5, 470, r.y, right-470, gopdf.Right, r.money(amount))
+	r.text(font, bodySize+0.5, 300, r.y, 130, gopdf.Left, label)
+	r.text(font, bodySize+0.5, 430, r.y, right-430, gopdf.Right, r.money(amount))
 	r.y += lineH + 1
 }
 
@@ -295,8 +317,8 @@ func (r *renderer) creditNotes() {
 		r.need(lineH)
 		r.text(regular, bodySize, margin, r.y, 100, gopdf.Left, n.Number)
 		r.text(regular, bodySize, margin+100, r.y, 90, gopdf.Left, n.Date)
-		r.text(regular, bodySize, margin+190, r.y, 210, gopdf.Left, r.truncate(oneLine(n.Reason), 205))
-		r.text(regular, bodySize, 470, r.y, right-470, gopdf.Right, r.money(n.AmountMinor))
+		r.text(regular, bodySize, margin+190, r.y, 190, gopdf.Left, r.truncate(regular, bodySize, oneLine(n.Reason), 185))
+		r.text(regular, bodySize, 430, r.y, right-430, gopdf.Right, r.money(n.AmountMinor))
 		r.y += lineH
 	}
 	r.y += 10
@@ -311,8 +333,8 @@ func (r *renderer) payments() {
 		r.need(lineH)
 		r.text(regular, bodySize, margin, r.y, 90, gopdf.Left, p.Date)
 		r.text(regular, bodySize, margin+90, r.y, 100, gopdf.Left, p.Method)
-		r.text(regular, bodySize, margin+190, r.y, 210, gopdf.Left, r.truncate(oneLine(p.Reference), 205))
-		r.text(regular, bodySize, 470, r.y, right-470, gopdf.Right, r.money(p.AmountMinor))
+		r.text(regular, bodySize, margin+190, r.y, 190, gopdf.Left, r.truncate(regular, bodySize, oneLine(p.Reference), 185))
+		r.text(regular, bodySize, 430, r.y, right-430, gopdf.Right, r.money(p.AmountMinor))
 		r.y += lineH
 	}
 	r.y += 10
@@ -433,9 +455,12 @@ func (r *renderer) width(s string) float64 {
 	return w
 }
 
-// truncate shortens s to w points (at the current font), with an ellipsis.
-func (r *renderer) truncate(s string, w float64) string {
-	if r.err = r.pdf.SetFont(regular, "", bodySize); r.err != nil || r.width(s) <= w {
+// truncate shortens s to w points in font at size, with an ellipsis.
+func (r *renderer) truncate(font string, size float64, s string, w float64) string {
+	if r.err != nil {
+		return s
+	}
+	if r.err = r.pdf.SetFont(font, "", size); r.err != nil || r.width(s) <= w {
 		return s
 	}
 	n := r.fit(s, w-r.width("…"))
