@@ -220,4 +220,50 @@ func TestSettingsRuleDraftsFollowIssuedKeep(t *testing.T) {
 		t.Errorf("the draft issued under %v; want exclusive", reissued.GetTaxRule())
 	}
 	checkTotals(t, "the draft issued", reissued, totals{charges: 39500, taxable: 39500, tax: 3950, total: 43450, due: 43450})
+
+	// Rounded per line from now on: a draft's lines carry their tax, and
+	// the issued invoice stores them so (SQL).
+	perLine := must(f.invoices.CreateInvoice(s.admin, s.custom(s.garcia, charge("Lesson", 1, 1005), charge("Lesson", 1, 1005))))(t)
+	must(f.prices.UpdateBillingSettings(s.admin, &invoicingv1.UpdateBillingSettingsRequest{
+		BillingSettings: &invoicingv1.BillingSettings{Name: def.GetName(), Rounding: invoicingv1.BillingSettings_ROUNDING_PER_LINE},
+		UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"rounding"}}}))(t)
+	issuedPerLine := must(f.invoices.IssueInvoice(s.admin, &invoicingv1.IssueInvoiceRequest{Name: perLine.GetName()}))(t)
+	// 10% of $10.05 is 100.5 cents, half away from zero: 101 a line.
+	checkTotals(t, "per line", issuedPerLine, totals{charges: 2010, taxable: 2010, tax: 202, total: 2212, due: 2212})
+	var lineTax int64
+	s.query(`SELECT sum(tax_minor) FROM invoicing.invoice_lines WHERE invoice_id = $1`, []any{idOf(perLine.GetName())}, &lineTax)
+	if lineTax != 202 {
+		t.Errorf("the issued lines store %d of tax; want 101 each", lineTax)
+	}
+}
+
+// TestIssueAndDueDatesAreTheSchoolsDates: the issue date is the school's
+// local date whatever UTC says, across the night Sydney's clocks go back
+// (AEDT to AEST, 3:00 to 2:00 on 4 April 2027); the due date is the issue
+// date plus the payment terms in calendar days, through 29 February of a
+// leap year and across a month end.
+func TestIssueAndDueDatesAreTheSchoolsDates(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		now        time.Time
+		issue, due string
+	}{
+		{"before Sydney's clocks go back", time.Date(2027, 4, 3, 15, 30, 0, 0, time.UTC), "2027-04-04", "2027-04-18"}, // 02:30 AEDT
+		{"after Sydney's clocks go back", time.Date(2027, 4, 3, 16, 30, 0, 0, time.UTC), "2027-04-04", "2027-04-18"},  // 02:30 AEST
+		{"the evening before, in UTC the same day", time.Date(2027, 4, 3, 12, 0, 0, 0, time.UTC), "2027-04-03", "2027-04-17"},
+		{"into a leap day", time.Date(2028, 2, 15, 13, 30, 0, 0, time.UTC), "2028-02-16", "2028-03-01"}, // 00:30 AEDT on the 16th
+		{"onto a leap day", time.Date(2028, 2, 15, 12, 30, 0, 0, time.UTC), "2028-02-15", "2028-02-29"}, // 23:30 AEDT on the 15th
+		{"across a month end", time.Date(2027, 8, 20, 2, 0, 0, 0, time.UTC), "2027-08-20", "2027-09-03"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, tc.now)
+			s := f.school("Australia/Sydney")
+			inv := s.issued(s.garcia, 1000)
+			if inv.GetIssueDate() != tc.issue || inv.GetDueDate() != tc.due {
+				t.Errorf("at %v: issued %s, due %s; want %s, due %s", tc.now, inv.GetIssueDate(), inv.GetDueDate(), tc.issue, tc.due)
+			}
+		})
+	}
 }

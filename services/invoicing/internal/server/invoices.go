@@ -84,7 +84,7 @@ func invoicesOf(l *ledger.Ledger) aip.Resource[invoiceStore, ledger.Invoice, *in
 		// invoice sent back as read updates; the first three are refused
 		// when they would change, the others ignored.
 		Mutable: []string{"lines", "due_date", "notes", "family", "term", "currency_code", "state", "tax_rule", "totals"},
-		Proto:       func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
+		Proto:   func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
 	}
 }
 

@@ -175,7 +175,7 @@ var priceLists = aip.Resource[*store.Queries, priceList, *invoicingv1.PriceList]
 	// term and currency_code are fixed at create: listed so that a price
 	// list sent back as read updates, refused when they would change.
 	Mutable: []string{"display_name", "rates", "term", "currency_code"},
-	Proto:       func(r priceList, _ resname.Name) *invoicingv1.PriceList { return priceListToProto(r) },
+	Proto:   func(r priceList, _ resname.Name) *invoicingv1.PriceList { return priceListToProto(r) },
 }
 
 func withRates(ctx context.Context, q *store.Queries, row store.InvoicingPriceList) (priceList, error) {
