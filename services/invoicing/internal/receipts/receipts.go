@@ -31,6 +31,8 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"steward.dev/platform/jobs"
 	platformmail "steward.dev/platform/mail"
@@ -147,9 +149,10 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[Args]) error {
 func (w *Worker) Timeout(*river.Job[Args]) time.Duration { return time.Minute }
 
 // write writes a's email to the outbox with the invoice's PDF as it now
-// stands, and enqueues its delivery, unless the family has no billing
-// email; a second write of the same receipt finds its dedupe key taken and
-// writes nothing.
+// stands, and enqueues its delivery, unless the family has no billing email
+// (or no longer exists), or the invoice was voided before its issue's email
+// was written; a second write of the same receipt finds its dedupe key
+// taken and writes nothing.
 func (r *Receipts) write(ctx context.Context, a Args) error {
 	row, err := store.New(r.db.Scoped(ctx)).GetInvoice(ctx, store.GetInvoiceParams{TenantID: a.TenantID, InvoiceID: a.InvoiceID})
 	if errors.Is(err, pgx.ErrNoRows) {
@@ -158,7 +161,13 @@ func (r *Receipts) write(ctx context.Context, a Args) error {
 	if err != nil {
 		return err
 	}
+	if row.State == ledger.StateVoid && !a.PaymentID.Valid {
+		return nil // voided before its email was written: no "here is your invoice"
+	}
 	family, err := r.src.Family(ctx, a.TenantID, row.FamilyID)
+	if status.Code(err) == codes.NotFound {
+		return river.JobCancel(fmt.Errorf("receipts: family %s is gone from Booking: %w", row.FamilyID, err))
+	}
 	if err != nil {
 		return fmt.Errorf("receipts: family %s: %w", row.FamilyID, err)
 	}
