@@ -124,7 +124,11 @@ func (c *Client) CreateSession(ctx context.Context, req SessionRequest) (Session
 // Debug here, since a service logs its own calls.
 type slogLogger struct{ l *slog.Logger }
 
-func (s slogLogger) Debugf(format string, v ...any) { s.l.Debug("stripe: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Infof(format string, v ...any)  { s.l.Debug("stripe: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Warnf(format string, v ...any)  { s.l.Warn("stripe: " + fmt.Sprintf(format, v...)) }
-func (s slogLogger) Errorf(format string, v ...any) { s.l.Error("stripe: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Debugf(format string, v ...any) {
+	s.l.Debug("stripe: " + fmt.Sprintf(format, v...))
+}
+func (s slogLogger) Infof(format string, v ...any) { s.l.Debug("stripe: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Warnf(format string, v ...any) { s.l.Warn("stripe: " + fmt.Sprintf(format, v...)) }
+func (s slogLogger) Errorf(format string, v ...any) {
+	s.l.Error("stripe: " + fmt.Sprintf(format, v...))
+}
