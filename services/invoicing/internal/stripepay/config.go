@@ -14,8 +14,11 @@ package stripepay
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
+
+	"steward.dev/platform/catalog"
 )
 
 // The settings, read from the service's environment.
@@ -79,3 +82,27 @@ func (c Config) Enabled() bool { return c.SecretKey != "" }
 
 // LiveMode reports whether the key moves real money.
 func (c Config) LiveMode() bool { return strings.Contains(c.SecretKey, "_live_") }
+
+// ClientFrom reads the settings from env and returns the client, or nil
+// when Stripe is off; either way the service's log says which, at start.
+func ClientFrom(env catalog.Env) (*Client, error) {
+	cfg, err := ConfigFrom(env.Get)
+	if err != nil {
+		return nil, err
+	}
+	logger := env.Logger
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if !cfg.Enabled() {
+		logger.Warn("Stripe is off: " + SecretKeyEnv + " and " + WebhookSecretEnv + " are not set; " +
+			"checkout sessions and webhooks answer STRIPE_NOT_CONFIGURED")
+		return nil, nil
+	}
+	api := cfg.APIURL
+	if api == "" {
+		api = "https://api.stripe.com"
+	}
+	logger.Info("Stripe is on", "live", cfg.LiveMode(), "api", api)
+	return NewClient(cfg, logger), nil
+}

@@ -33,8 +33,9 @@ var ErrSignature = errors.New("stripe: webhook signature does not verify")
 
 // Event is the part of a Stripe event Invoicing reads.
 type Event struct {
-	ID      string
-	Type    string
+	ID   string
+	Type string
+	// Created is when Stripe made the event; zero if it did not say.
 	Created time.Time
 	// Session is the event's object when it is a Checkout Session (the
 	// checkout.session.* events); zero otherwise.
@@ -126,7 +127,10 @@ func ParseEvent(payload []byte) (Event, error) {
 	if raw.Object != "event" || raw.ID == "" || raw.Type == "" {
 		return Event{}, errors.New("stripe: event: not a Stripe event (object, id and type)")
 	}
-	e := Event{ID: raw.ID, Type: raw.Type, Created: time.Unix(raw.Created, 0).UTC()}
+	e := Event{ID: raw.ID, Type: raw.Type}
+	if raw.Created > 0 {
+		e.Created = time.Unix(raw.Created, 0).UTC()
+	}
 	obj := raw.Data.Object
 	if obj.Object != "checkout.session" {
 		return e, nil
