@@ -21,6 +21,7 @@ import (
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/server"
+	"steward.dev/services/invoicing/internal/stripepay"
 )
 
 // Queue is the River queue of Invoicing's jobs.
@@ -48,10 +49,17 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		// The receipts' Notifier (internal/receipts) is wired in here once it
 		// lands; nil sends no emails.
 		books := ledger.New(env.DB, nil, now)
+		// Card payments through Stripe (internal/stripepay): off, as the log
+		// says at start, without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.
+		stripeClient, err := stripepay.ClientFrom(env)
+		if err != nil {
+			return nil, errors.Join(err, closeConns())
+		}
 		// One queue for the service's jobs; each part adds its workers.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(*river.Workers) {
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
 			// The billing run's, the Stripe payments' and the receipts'
 			// workers: river.AddWorker(w, …) each.
+			river.AddWorker(w, stripepay.NewPaymentWorker(env.DB, books, env.Logger))
 		}})
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
@@ -59,7 +67,8 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		return []grpcserver.Service{
 			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
-			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc), Impl: server.NewPaymentServer(books)},
+			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc),
+				Impl: stripepay.NewServer(env.DB, books, stripeClient, queue, env.Logger).Join(server.NewPaymentServer(books))},
 			// The billing runs (internal/billingrun) take this line's place.
 			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
 			queue.Background(),

@@ -61,8 +61,7 @@ type SessionRequest struct {
 	// are Stripe's "smallest currency unit" too.
 	Currency    string
 	AmountMinor int64
-	// Where Stripe sends the payer after paying, and after giving up;
-	// either may be empty (Stripe's own pages).
+	// Where Stripe sends the payer after paying, and after giving up.
 	SuccessURL, CancelURL string
 }
 
@@ -96,12 +95,8 @@ func (c *Client) CreateSession(ctx context.Context, req SessionRequest) (Session
 		}},
 		Metadata:          metadata,
 		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Metadata: metadata},
-	}
-	if req.SuccessURL != "" {
-		params.SuccessURL = stripe.String(req.SuccessURL)
-	}
-	if req.CancelURL != "" {
-		params.CancelURL = stripe.String(req.CancelURL)
+		SuccessURL:        stripe.String(req.SuccessURL),
+		CancelURL:         stripe.String(req.CancelURL),
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()

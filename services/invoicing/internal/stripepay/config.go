@@ -14,7 +14,6 @@ package stripepay
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/url"
 	"strings"
 
@@ -90,10 +89,7 @@ func ClientFrom(env catalog.Env) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	logger := env.Logger
-	if logger == nil {
-		logger = slog.New(slog.DiscardHandler)
-	}
+	logger := orDiscard(env.Logger)
 	if !cfg.Enabled() {
 		logger.Warn("Stripe is off: " + SecretKeyEnv + " and " + WebhookSecretEnv + " are not set; " +
 			"checkout sessions and webhooks answer STRIPE_NOT_CONFIGURED")

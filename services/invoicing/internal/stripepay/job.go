@@ -42,7 +42,7 @@ type PaymentWorker struct {
 
 // NewPaymentWorker returns the worker recording through l on db.
 func NewPaymentWorker(db *tenantdb.DB, l *ledger.Ledger, logger *slog.Logger) *PaymentWorker {
-	return &PaymentWorker{db: db, ledger: l, logger: logger}
+	return &PaymentWorker{db: db, ledger: l, logger: orDiscard(logger)}
 }
 
 // Work records one event's payment.

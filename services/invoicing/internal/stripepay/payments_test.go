@@ -1,6 +1,7 @@
 package stripepay_test
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -14,22 +15,23 @@ import (
 	"time"
 
 	"github.com/google/uuid"
-	"github.com/riverqueue/river"
 	"github.com/stripe/stripe-go/v84"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
-	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	"steward.dev/db/dbtest"
+	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
-	"steward.dev/platform/jobs"
 	"steward.dev/platform/scope"
 	"steward.dev/platform/servertest"
 	"steward.dev/platform/stripetest"
 	"steward.dev/platform/tenantdb"
+	"steward.dev/services/accounts"
+	"steward.dev/services/booking"
 	"steward.dev/services/gateway/edge"
+	"steward.dev/services/invoicing"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/pricing"
 	"steward.dev/services/invoicing/internal/stripepay"
@@ -37,9 +39,10 @@ import (
 
 func TestMain(m *testing.M) { dbtest.Main(m) }
 
-// stack is PaymentService's Stripe half served behind the real interceptor
-// chain on a database of its own, the gateway in front of it, and a school
-// with one family whose issued invoice is $395.00.
+// stack is steward-invoicing served as main serves it (with Accounts and
+// Booking, which it dials) behind the real interceptor chain on a database
+// of its own, the gateway in front of it, and a school with one family
+// whose issued invoice is $395.00.
 type stack struct {
 	env      *servertest.Env
 	payments invoicingv1.PaymentServiceClient
@@ -64,8 +67,13 @@ func setup(t *testing.T, on bool) *stack {
 	}
 	env := servertest.New(t)
 	s := &stack{env: env, school: env.Tenant(t, "school"), family: uuid.New()}
+	// Invoicing as main assembles it, with the services it dials.
+	_, accountsAddr := env.ServeAt(t, accounts.Services)
+	_, bookingAddr := env.ServeAt(t, booking.Services)
 	conn, addr := env.ServeAt(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
-		return stripeServices(db, vars)
+		return invoicing.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(),
+			Getenv:  func(k string) string { return vars[k] },
+			Targets: map[string]string{"accounts": accountsAddr, "booking": bookingAddr}})
 	})
 	s.payments = invoicingv1.NewPaymentServiceClient(conn)
 	s.admin = env.User(t, s.school, "admin")
@@ -86,28 +94,6 @@ func setup(t *testing.T, on bool) *stack {
 	s.ledger = ledger.New(s.db, nil, time.Now)
 	s.invoice = s.issuedInvoice(t, s.family)
 	return s
-}
-
-// stripeServices is how the service assembles its Stripe part: the client
-// from the environment, the payment worker on the service's queue, and the
-// handlers joined with the manual half (here none: Unimplemented).
-func stripeServices(db *tenantdb.DB, vars map[string]string) ([]grpcserver.Service, error) {
-	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
-	client, err := stripepay.ClientFrom(catalog.Env{DB: db, Logger: logger, Getenv: func(k string) string { return vars[k] }})
-	if err != nil {
-		return nil, err
-	}
-	l := ledger.New(db, nil, time.Now)
-	queue, err := jobs.New(db, jobs.Config{Queue: "invoicing", Logger: logger, PollInterval: 50 * time.Millisecond,
-		Workers: func(w *river.Workers) { river.AddWorker(w, stripepay.NewPaymentWorker(db, l, logger)) }})
-	if err != nil {
-		return nil, err
-	}
-	srv := stripepay.NewServer(db, l, client, queue, logger)
-	return []grpcserver.Service{
-		{Desc: &invoicingv1.PaymentService_ServiceDesc, Impl: srv.Join(invoicingv1.UnimplementedPaymentServiceServer{})},
-		queue.Background(),
-	}, nil
 }
 
 // issuedInvoice drafts and issues, through the ledger, the spec's invoice
@@ -149,14 +135,23 @@ func (s *stack) count(t *testing.T, sql string, args ...any) int {
 	return n
 }
 
-// settled waits until the school's kept events are all processed: the
-// payment job has run for each.
+// settled waits until the payment jobs are all finished (River marks a
+// job completed just after its work commits).
 func (s *stack) settled(t *testing.T) {
 	t.Helper()
+	owner := dbtest.Connect(t, s.env.DB.OwnerURL)
 	deadline := time.Now().Add(20 * time.Second)
-	for s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1 AND process_time IS NULL", s.school) > 0 {
+	for {
+		var unfinished int
+		if err := owner.QueryRow(t.Context(), `SELECT count(*) FROM jobs.river_job
+			WHERE kind = 'invoicing_stripe_payment' AND state NOT IN ('completed', 'cancelled', 'discarded')`).Scan(&unfinished); err != nil {
+			t.Fatal(err)
+		}
+		if unfinished == 0 {
+			return
+		}
 		if time.Now().After(deadline) {
-			t.Fatal("stripe events not processed within 20s")
+			t.Fatalf("%d payment jobs unfinished after 20s", unfinished)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition, not waiting for luck
 	}
@@ -319,8 +314,22 @@ func (s *stack) checkPaid(t *testing.T, want map[string]int64, events int) {
 	if n := s.count(t, "SELECT count(*) FROM invoicing.payments WHERE tenant_id = $1", s.school); n != len(want) {
 		t.Errorf("%d payments, want %d", n, len(want))
 	}
+	if n := s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1 AND process_time IS NOT NULL", s.school); n != events {
+		t.Errorf("%d kept events processed, want %d", n, events)
+	}
 	if n := s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1", s.school); n != events {
 		t.Errorf("%d kept events, want %d", n, events)
+	}
+	// One job per kept event, each done at its first attempt: nothing was
+	// left to a retry to get right.
+	var jobsDone, jobsAll int
+	if err := dbtest.Connect(t, s.env.DB.OwnerURL).QueryRow(t.Context(),
+		`SELECT count(*) FILTER (WHERE state = 'completed' AND attempt = 1 AND coalesce(cardinality(errors), 0) = 0), count(*)
+		FROM jobs.river_job WHERE kind = 'invoicing_stripe_payment'`).Scan(&jobsDone, &jobsAll); err != nil {
+		t.Fatal(err)
+	}
+	if jobsDone != events || jobsAll != events {
+		t.Errorf("payment jobs: %d done at the first attempt of %d, want %d", jobsDone, jobsAll, events)
 	}
 	var paid int64
 	var state string
@@ -356,5 +365,125 @@ func TestWebhookOtherTenantOrOtherEvents(t *testing.T) {
 		if n != 0 {
 			t.Errorf("tenant %s: %d kept events, want none", tenant, n)
 		}
+	}
+}
+
+// post sends body to the gateway's path as u (no one when u is nil) and
+// returns the status and body.
+func (s *stack) post(t *testing.T, path string, u *servertest.User, body string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, s.gateway+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	if u != nil {
+		req.Header.Set("Authorization", "Bearer "+s.env.UserToken(t, *u))
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+const returnURLs = `{"successUrl": "https://school.example/paid", "cancelUrl": "https://school.example/invoices"}`
+
+// TestCheckoutSessionAgainstStripeMock: the family's PARENT opens a
+// Checkout Session through the gateway, which stripe-go creates at
+// stripe-mock, for what the invoice still owes (after a manual payment);
+// it is kept in checkout_sessions. What the caller may not pay or see is
+// refused before Stripe is called.
+func TestCheckoutSessionAgainstStripeMock(t *testing.T) {
+	t.Parallel()
+	s := setup(t, true)
+	ctx := scope.WithTenant(t.Context(), scope.Tenant{TenantID: s.school})
+	if err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		_, _, err := s.ledger.RecordPayment(ctx, tx, ledger.PaymentInput{InvoiceID: s.invoice.ID, AmountMinor: 10000, Currency: "AUD", Method: "bank_transfer"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	path := "/v1/" + s.invoiceName(s.invoice) + ":checkout"
+	code, body := s.post(t, path, &s.parent, returnURLs)
+	if code != http.StatusOK {
+		t.Fatalf("checkout: %d %s", code, body)
+	}
+	var got struct {
+		ID     string `json:"id"`
+		URL    string `json:"url"`
+		Amount struct {
+			CurrencyCode string `json:"currencyCode"`
+			AmountMinor  string `json:"amountMinor"`
+		} `json:"amount"`
+	}
+	if err := json.Unmarshal([]byte(body), &got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(got.ID, "cs_") || !strings.HasPrefix(got.URL, "https://") || got.Amount.CurrencyCode != "AUD" || got.Amount.AmountMinor != "29500" {
+		t.Errorf("session %s: want a cs_ id, an https URL and AUD 29500 (395.00 less the 100.00 paid)", body)
+	}
+	if n := s.count(t, `SELECT count(*) FROM invoicing.checkout_sessions
+		WHERE tenant_id = $1 AND stripe_session_id = $2 AND invoice_id = $3 AND amount_minor = 29500 AND currency = 'AUD' AND url = $4`,
+		s.school, got.ID, s.invoice.ID, got.URL); n != 1 {
+		t.Errorf("checkout_sessions rows for %s: %d, want 1", got.ID, n)
+	}
+
+	// Another family's PARENT: the invoice does not exist for them.
+	other := s.env.Member(t, s.school, servertest.MemberSpec{Roles: []string{"parent"}, Family: uuid.New()})
+	if code, body := s.post(t, path, &other, returnURLs); code != http.StatusNotFound {
+		t.Errorf("another family's parent: %d %s, want 404", code, body)
+	}
+	// A draft: invisible to the family, not payable for the ADMIN.
+	ctxDraft := scope.WithTenant(t.Context(), scope.Tenant{TenantID: s.school})
+	var draft ledger.Invoice
+	if err := s.db.InTx(ctxDraft, func(tx tenantdb.DBTX) error {
+		var err error
+		draft, _, err = s.ledger.DraftTermInvoice(ctxDraft, tx, ledger.DraftInput{FamilyID: s.family, Currency: "AUD",
+			Lines: []pricing.Line{{Kind: pricing.Custom, Description: "Exam entry fee", UnitMinor: 6000}}})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	draftPath := "/v1/" + s.invoiceName(draft) + ":checkout"
+	if code, body := s.post(t, draftPath, &s.parent, returnURLs); code != http.StatusNotFound {
+		t.Errorf("the family's draft: %d %s, want 404", code, body)
+	}
+	if code, body := s.post(t, draftPath, &s.admin, returnURLs); code != http.StatusPreconditionFailed || !strings.Contains(body, "INVOICE_NOT_PAYABLE") {
+		t.Errorf("a draft for the admin: %d %s, want 412 INVOICE_NOT_PAYABLE", code, body)
+	}
+	// Paid in full: nothing left to pay.
+	if err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+		_, _, err := s.ledger.RecordPayment(ctx, tx, ledger.PaymentInput{InvoiceID: s.invoice.ID, AmountMinor: 29500, Currency: "AUD", Method: "cash"})
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if code, body := s.post(t, path, &s.parent, returnURLs); code != http.StatusPreconditionFailed || !strings.Contains(body, "INVOICE_NOT_PAYABLE") {
+		t.Errorf("a paid invoice: %d %s, want 412 INVOICE_NOT_PAYABLE", code, body)
+	}
+	if n := s.count(t, "SELECT count(*) FROM invoicing.checkout_sessions WHERE tenant_id = $1", s.school); n != 1 {
+		t.Errorf("%d checkout sessions kept, want only the first", n)
+	}
+}
+
+// TestStripeOff: without keys the service starts, and both Stripe methods
+// say card payments are off (412 STRIPE_NOT_CONFIGURED), keeping nothing.
+func TestStripeOff(t *testing.T) {
+	t.Parallel()
+	s := setup(t, false)
+	code, body := s.post(t, "/v1/"+s.invoiceName(s.invoice)+":checkout", &s.parent, returnURLs)
+	if code != http.StatusPreconditionFailed || !strings.Contains(body, "STRIPE_NOT_CONFIGURED") {
+		t.Errorf("checkout: %d %s, want 412 STRIPE_NOT_CONFIGURED", code, body)
+	}
+	payload := s.event(t, "evt_off", stripepay.EventSessionCompleted, "pi_off", "paid")
+	code, body = s.deliver(t, payload, sign(payload, webhookSecret, time.Now()))
+	if code != http.StatusPreconditionFailed || !strings.Contains(body, "STRIPE_NOT_CONFIGURED") {
+		t.Errorf("webhook: %d %s, want 412 STRIPE_NOT_CONFIGURED", code, body)
+	}
+	if n := s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1", s.school); n != 0 {
+		t.Errorf("%d events kept with Stripe off", n)
 	}
 }

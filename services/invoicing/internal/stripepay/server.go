@@ -65,7 +65,14 @@ type Server struct {
 // calling Stripe through c (nil: Stripe off) and enqueuing the payment job
 // on queue.
 func NewServer(db *tenantdb.DB, l *ledger.Ledger, c *Client, queue *jobs.Client, logger *slog.Logger) *Server {
-	return &Server{db: db, ledger: l, stripe: c, queue: queue, logger: logger}
+	return &Server{db: db, ledger: l, stripe: c, queue: queue, logger: orDiscard(logger)}
+}
+
+func orDiscard(logger *slog.Logger) *slog.Logger {
+	if logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return logger
 }
 
 // Join serves PaymentService with manual's RecordPayment and ListPayments

@@ -51,8 +51,9 @@ func TestCreateSessionAgainstStripeMock(t *testing.T) {
 	for _, req := range []stripepay.SessionRequest{
 		{TenantID: uuid.New(), InvoiceID: uuid.New(), Description: "Invoice INV-2027-000042", Currency: "AUD", AmountMinor: 39500,
 			SuccessURL: "https://school.example/paid", CancelURL: "https://school.example/invoices"},
-		// No return URLs: Stripe's own pages.
-		{TenantID: uuid.New(), InvoiceID: uuid.New(), Description: "Invoice INV-2027-000043", Currency: "JPY", AmountMinor: 3500},
+		// A currency without minor digits: the amount is whole yen.
+		{TenantID: uuid.New(), InvoiceID: uuid.New(), Description: "Invoice INV-2027-000043", Currency: "JPY", AmountMinor: 3500,
+			SuccessURL: "https://school.example/paid?session={CHECKOUT_SESSION_ID}", CancelURL: "https://school.example/invoices"},
 	} {
 		s, err := c.CreateSession(t.Context(), req)
 		if err != nil {
