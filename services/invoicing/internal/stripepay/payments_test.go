@@ -217,6 +217,12 @@ func TestWebhookBadSignatureRecordsNothing(t *testing.T) {
 			t.Errorf("%s: %d %s, want 400", junk, code, body)
 		}
 	}
+	// Larger than any event, the contract's 256 KiB: refused before the
+	// service, with 413.
+	huge := []byte(strings.Replace(string(payload), `"mode":"payment"`, `"mode":"payment","padding":"`+strings.Repeat("x", 256<<10)+`"`, 1))
+	if code, body := s.deliver(t, huge, sign(huge, webhookSecret, now)); code != http.StatusRequestEntityTooLarge {
+		t.Errorf("a %d-byte delivery: %d %s, want 413", len(huge), code, body)
+	}
 	if n := s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1", s.school); n != 0 {
 		t.Errorf("%d stripe events kept, want none", n)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/stripe/stripe-go/v84"
 	"github.com/stripe/stripe-go/v84/webhook"
 
+	"steward.dev/platform/catalog"
 	"steward.dev/platform/stripetest"
 	"steward.dev/services/invoicing/internal/stripepay"
 )
@@ -229,5 +230,31 @@ func TestConfigFrom(t *testing.T) {
 		if (err != nil) != tc.fails || cfg.Enabled() != tc.enabled {
 			t.Errorf("%s: enabled %v, error %v; want enabled %v, failing %v", tc.name, cfg.Enabled(), err, tc.enabled, tc.fails)
 		}
+	}
+}
+
+// TestClientFromSaysWhetherStripeIsOn: the service's log says at start
+// whether card payments are on, and against which API.
+func TestClientFromSaysWhetherStripeIsOn(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		vars   map[string]string
+		on     bool
+		logged string
+	}{
+		{nil, false, "Stripe is off"},
+		{map[string]string{stripepay.SecretKeyEnv: stripetest.SecretKey, stripepay.WebhookSecretEnv: webhookSecret}, true, "Stripe is on"},
+	} {
+		var log strings.Builder
+		c, err := stripepay.ClientFrom(catalog.Env{Logger: slog.New(slog.NewTextHandler(&log, nil)),
+			Getenv: func(k string) string { return tc.vars[k] }})
+		if err != nil || (c != nil) != tc.on || !strings.Contains(log.String(), tc.logged) {
+			t.Errorf("%v: client %v, error %v, log %q; want on %v and %q logged", tc.vars, c, err, log.String(), tc.on, tc.logged)
+		}
+	}
+	if _, err := stripepay.ClientFrom(catalog.Env{Getenv: func(k string) string {
+		return map[string]string{stripepay.SecretKeyEnv: "sk_test_1"}[k]
+	}}); err == nil {
+		t.Error("a secret key without a webhook secret started")
 	}
 }
