@@ -24,9 +24,6 @@ import (
 	"steward.dev/services/invoicing/internal/stripepay"
 )
 
-// Queue is the River queue of Invoicing's jobs.
-const Queue = "invoicing"
-
 // Services returns the gRPC services of steward-invoicing.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
 
@@ -55,10 +52,10 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
 		}
-		// One queue for the service's jobs; each part adds its workers.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
-			// The billing run's, the Stripe payments' and the receipts'
-			// workers: river.AddWorker(w, …) each.
+		// The service's one job queue (jobs.New, queue "invoicing") comes with its
+		// first worker: River starts no queue without one. The billing run,
+		// the Stripe payments and the receipts each add theirs to it.
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: "invoicing", Logger: env.Logger, Workers: func(w *river.Workers) {
 			river.AddWorker(w, stripepay.NewPaymentWorker(env.DB, books, env.Logger))
 		}})
 		if err != nil {

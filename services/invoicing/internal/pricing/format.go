@@ -43,7 +43,7 @@ func FormatMinor(currency string, minor int64) string {
 	}
 	if sym, ok := symbols[currency]; ok {
 		b.WriteString(sym)
-	} else {
+	} else if currency != "" {
 		b.WriteString(currency)
 		b.WriteByte(' ')
 	}
