@@ -29,7 +29,8 @@ type InsertCheckoutSessionParams struct {
 }
 
 // Stripe: the Checkout Sessions opened for invoices, and the verified
-// webhook events the payment job records payments from.
+// webhook events the payment job records payments from. Stripe's ids are
+// text: stripe_session_id "cs_…", stripe_event_id "evt_…".
 func (q *Queries) InsertCheckoutSession(ctx context.Context, arg InsertCheckoutSessionParams) error {
 	_, err := q.db.Exec(ctx, insertCheckoutSession,
 		arg.TenantID,
@@ -50,10 +51,10 @@ ON CONFLICT ON CONSTRAINT stripe_events_pkey DO NOTHING
 `
 
 type InsertStripeEventParams struct {
-	TenantID  uuid.UUID
-	EventID   string
-	EventType string
-	Payload   []byte
+	TenantID      uuid.UUID
+	StripeEventID string
+	EventType     string
+	Payload       []byte
 }
 
 // Once per Stripe event id: a redelivery inserts nothing (0 rows), and so
@@ -61,7 +62,7 @@ type InsertStripeEventParams struct {
 func (q *Queries) InsertStripeEvent(ctx context.Context, arg InsertStripeEventParams) (int64, error) {
 	result, err := q.db.Exec(ctx, insertStripeEvent,
 		arg.TenantID,
-		arg.EventID,
+		arg.StripeEventID,
 		arg.EventType,
 		arg.Payload,
 	)
@@ -79,8 +80,8 @@ FOR UPDATE
 `
 
 type LockStripeEventParams struct {
-	TenantID uuid.UUID
-	EventID  string
+	TenantID      uuid.UUID
+	StripeEventID string
 }
 
 type LockStripeEventRow struct {
@@ -93,7 +94,7 @@ type LockStripeEventRow struct {
 // The job's event, locked until its transaction ends: a second job for it
 // (River retrying after a crash) waits, then sees it processed.
 func (q *Queries) LockStripeEvent(ctx context.Context, arg LockStripeEventParams) (LockStripeEventRow, error) {
-	row := q.db.QueryRow(ctx, lockStripeEvent, arg.TenantID, arg.EventID)
+	row := q.db.QueryRow(ctx, lockStripeEvent, arg.TenantID, arg.StripeEventID)
 	var i LockStripeEventRow
 	err := row.Scan(
 		&i.EventID,
@@ -110,11 +111,11 @@ WHERE tenant_id = $1 AND event_id = $2
 `
 
 type MarkStripeEventProcessedParams struct {
-	TenantID uuid.UUID
-	EventID  string
+	TenantID      uuid.UUID
+	StripeEventID string
 }
 
 func (q *Queries) MarkStripeEventProcessed(ctx context.Context, arg MarkStripeEventProcessedParams) error {
-	_, err := q.db.Exec(ctx, markStripeEventProcessed, arg.TenantID, arg.EventID)
+	_, err := q.db.Exec(ctx, markStripeEventProcessed, arg.TenantID, arg.StripeEventID)
 	return err
 }

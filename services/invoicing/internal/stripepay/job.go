@@ -51,7 +51,7 @@ func (w *PaymentWorker) Work(ctx context.Context, job *river.Job[PaymentArgs]) e
 	ctx = jobs.ForTenant(ctx, a.TenantID)
 	err := w.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		q := store.New(tx)
-		row, err := q.LockStripeEvent(ctx, store.LockStripeEventParams{TenantID: a.TenantID, EventID: a.EventID})
+		row, err := q.LockStripeEvent(ctx, store.LockStripeEventParams{TenantID: a.TenantID, StripeEventID: a.EventID})
 		if err != nil {
 			return err
 		}
@@ -73,7 +73,7 @@ func (w *PaymentWorker) Work(ctx context.Context, job *river.Job[PaymentArgs]) e
 			w.logger.InfoContext(ctx, "stripe: payment", "tenant", a.TenantID, "event", e.ID, "type", e.Type,
 				"payment_intent", e.Session.PaymentIntentID, "payment", p.PaymentID, "recorded", created)
 		}
-		return q.MarkStripeEventProcessed(ctx, store.MarkStripeEventProcessedParams{TenantID: a.TenantID, EventID: a.EventID})
+		return q.MarkStripeEventProcessed(ctx, store.MarkStripeEventProcessedParams{TenantID: a.TenantID, StripeEventID: a.EventID})
 	})
 	if permanent(err) {
 		// Retrying cannot help (the event's invoice is gone, or takes no

@@ -484,6 +484,11 @@ func TestStripeOff(t *testing.T) {
 	if code != http.StatusPreconditionFailed || !strings.Contains(body, "STRIPE_NOT_CONFIGURED") {
 		t.Errorf("checkout: %d %s, want 412 STRIPE_NOT_CONFIGURED", code, body)
 	}
+	// Another family's invoice is still not there for them.
+	other := s.env.Member(t, s.school, servertest.MemberSpec{Roles: []string{"parent"}, Family: uuid.New()})
+	if code, body := s.post(t, "/v1/"+s.invoiceName(s.invoice)+":checkout", &other, returnURLs); code != http.StatusNotFound {
+		t.Errorf("another family's parent, Stripe off: %d %s, want 404", code, body)
+	}
 	payload := s.event(t, "evt_off", stripepay.EventSessionCompleted, "pi_off", "paid")
 	code, body = s.deliver(t, payload, sign(payload, webhookSecret, time.Now()))
 	if code != http.StatusPreconditionFailed || !strings.Contains(body, "STRIPE_NOT_CONFIGURED") {

@@ -97,14 +97,11 @@ func (j joined) ReceiveStripeEvent(ctx context.Context, req *invoicingv1.Receive
 // CreateCheckoutSession opens a Stripe Checkout Session for what the
 // invoice still owes and keeps it in checkout_sessions. The invoice is read
 // as the caller may see it: a PARENT only their family's, never a draft;
-// another family's is NOT_FOUND, like another tenant's.
+// another family's is NOT_FOUND, like another tenant's, Stripe on or off.
 func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.CreateCheckoutSessionRequest) (*invoicingv1.CheckoutSession, error) {
 	n, err := invoicePattern.Parse("invoice", req.GetInvoice())
 	if err != nil {
 		return nil, err
-	}
-	if s.stripe == nil {
-		return nil, errNotConfigured
 	}
 	tenant, invoiceID := n.ID("tenant"), n.ID("invoice")
 	q := store.New(s.db.Scoped(ctx))
@@ -112,6 +109,11 @@ func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.Cre
 		return nil, apierror.NotFound(req.GetInvoice())
 	} else if err != nil {
 		return nil, err
+	}
+	// Off only once the invoice is one the caller may see: an invoice they
+	// may not is NOT_FOUND whatever the deployment.
+	if s.stripe == nil {
+		return nil, errNotConfigured
 	}
 	inv, err := s.ledger.Load(ctx, s.db.Scoped(ctx), invoiceID)
 	if err != nil {
@@ -195,7 +197,7 @@ func (s *Server) ReceiveStripeEvent(ctx context.Context, req *invoicingv1.Receiv
 	}
 	err = s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		kept, err := store.New(tx).InsertStripeEvent(ctx, store.InsertStripeEventParams{
-			TenantID: tenant, EventID: event.ID, EventType: event.Type, Payload: req.GetPayload(),
+			TenantID: tenant, StripeEventID: event.ID, EventType: event.Type, Payload: req.GetPayload(),
 		})
 		if err != nil || kept == 0 { // a redelivery: its job exists already
 			return err
