@@ -498,3 +498,35 @@ func TestStripeOff(t *testing.T) {
 		t.Errorf("%d events kept with Stripe off", n)
 	}
 }
+
+// TestWebhookPaymentTheLedgerRefuses: a verified event whose payment the
+// ledger cannot record (an invoice the school does not have, a currency
+// not the invoice's) is acknowledged and kept, and its job is cancelled at
+// its first attempt with the reason, not retried for days; no payment is
+// recorded and the event stays unprocessed for someone to look at.
+func TestWebhookPaymentTheLedgerRefuses(t *testing.T) {
+	t.Parallel()
+	s := setup(t, true)
+	unknown := sessionEvent(t, "evt_unknown_invoice", stripepay.EventSessionCompleted, stripe.APIVersion, s.school, uuid.New(), "pi_u", "paid")
+	usd := []byte(strings.Replace(string(s.event(t, "evt_usd", stripepay.EventSessionCompleted, "pi_usd", "paid")), `"currency":"aud"`, `"currency":"usd"`, 1))
+	for _, p := range [][]byte{unknown, usd} {
+		if code, body := s.deliver(t, p, sign(p, webhookSecret, time.Now())); code != http.StatusOK {
+			t.Fatalf("delivery: %d %s", code, body)
+		}
+	}
+	s.settled(t)
+	var cancelled int
+	if err := dbtest.Connect(t, s.env.DB.OwnerURL).QueryRow(t.Context(),
+		`SELECT count(*) FROM jobs.river_job WHERE kind = 'invoicing_stripe_payment' AND state = 'cancelled' AND attempt = 1`).Scan(&cancelled); err != nil {
+		t.Fatal(err)
+	}
+	if cancelled != 2 {
+		t.Errorf("%d payment jobs cancelled at their first attempt, want 2", cancelled)
+	}
+	if n := s.count(t, "SELECT count(*) FROM invoicing.payments WHERE tenant_id = $1", s.school); n != 0 {
+		t.Errorf("%d payments, want none", n)
+	}
+	if n := s.count(t, "SELECT count(*) FROM invoicing.stripe_events WHERE tenant_id = $1 AND process_time IS NULL", s.school); n != 2 {
+		t.Errorf("%d kept events unprocessed, want 2", n)
+	}
+}
