@@ -65,7 +65,7 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
 			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc),
-				Impl: stripepay.NewServer(env.DB, books, stripeClient, queue, env.Logger).Join(server.NewPaymentServer(books))},
+				Impl: stripepay.NewServer(env.DB, stripeClient, queue, env.Logger).Join(server.NewPaymentServer(books))},
 			// The billing runs (internal/billingrun) take this line's place.
 			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
 			queue.Background(),

@@ -53,19 +53,17 @@ func errSignature(cause error) *apierror.Error {
 // ReceiveStripeEvent. The service serves it joined with the manual half
 // (RecordPayment, ListPayments) as one PaymentService (Join).
 type Server struct {
-	db     *tenantdb.DB
-	ledger *ledger.Ledger
+	db *tenantdb.DB
 	// stripe is nil when Stripe is off.
 	stripe *Client
 	queue  *jobs.Client
 	logger *slog.Logger
 }
 
-// NewServer returns the handlers over db, reading invoices through l,
-// calling Stripe through c (nil: Stripe off) and enqueuing the payment job
-// on queue.
-func NewServer(db *tenantdb.DB, l *ledger.Ledger, c *Client, queue *jobs.Client, logger *slog.Logger) *Server {
-	return &Server{db: db, ledger: l, stripe: c, queue: queue, logger: orDiscard(logger)}
+// NewServer returns the handlers over db, calling Stripe through c (nil:
+// Stripe off) and enqueuing the payment job on queue.
+func NewServer(db *tenantdb.DB, c *Client, queue *jobs.Client, logger *slog.Logger) *Server {
+	return &Server{db: db, stripe: c, queue: queue, logger: orDiscard(logger)}
 }
 
 func orDiscard(logger *slog.Logger) *slog.Logger {
@@ -105,9 +103,11 @@ func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.Cre
 	}
 	tenant, invoiceID := n.ID("tenant"), n.ID("invoice")
 	q := store.New(s.db.Scoped(ctx))
-	if _, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: tenant, InvoiceID: invoiceID, ViewerFamily: viewerFamily(ctx)}); errors.Is(err, pgx.ErrNoRows) {
+	row, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: tenant, InvoiceID: invoiceID, ViewerFamily: viewerFamily(ctx)})
+	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apierror.NotFound(req.GetInvoice())
-	} else if err != nil {
+	}
+	if err != nil {
 		return nil, err
 	}
 	// Off only once the invoice is one the caller may see: an invoice they
@@ -115,12 +115,14 @@ func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.Cre
 	if s.stripe == nil {
 		return nil, errNotConfigured
 	}
-	inv, err := s.ledger.Load(ctx, s.db.Scoped(ctx), invoiceID)
-	if err != nil {
-		return nil, err
+	if row.State != ledger.StateIssued && row.State != ledger.StatePartiallyPaid {
+		return nil, errNotPayable
 	}
+	// An issued invoice's totals are the row's, frozen at issue: its lines
+	// are not needed for what it still owes.
+	inv := ledger.Assemble(row, nil, store.InvoicingBillingSetting{})
 	due := inv.AmountDue()
-	if (inv.State != ledger.StateIssued && inv.State != ledger.StatePartiallyPaid) || due <= 0 {
+	if due <= 0 {
 		return nil, errNotPayable
 	}
 	session, err := s.stripe.CreateSession(ctx, SessionRequest{
