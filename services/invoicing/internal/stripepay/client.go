@@ -39,7 +39,7 @@ func NewClient(cfg Config, logger *slog.Logger) *Client {
 		// stripe-go retries what failed in transit (with an idempotency key
 		// of its own on POSTs, so a retried create makes one session).
 		MaxNetworkRetries: stripe.Int64(2),
-		LeveledLogger:     slogLogger{logger},
+		LeveledLogger:     slogLogger{orDiscard(logger)},
 	}
 	if cfg.APIURL != "" {
 		backend.URL = stripe.String(strings.TrimSuffix(cfg.APIURL, "/"))
