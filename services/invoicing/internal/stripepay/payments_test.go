@@ -140,7 +140,7 @@ func (s *stack) count(t *testing.T, sql string, args ...any) int {
 func (s *stack) settled(t *testing.T) {
 	t.Helper()
 	owner := dbtest.Connect(t, s.env.DB.OwnerURL)
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for {
 		var unfinished int
 		if err := owner.QueryRow(t.Context(), `SELECT count(*) FROM jobs.river_job
@@ -151,7 +151,7 @@ func (s *stack) settled(t *testing.T) {
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%d payment jobs unfinished after 20s", unfinished)
+			t.Fatalf("%d payment jobs unfinished after a minute", unfinished)
 		}
 		time.Sleep(20 * time.Millisecond) // polling a condition, not waiting for luck
 	}
