@@ -56,12 +56,21 @@ type stack struct {
 	db       *tenantdb.DB
 }
 
-// setup starts the stack; with on, Stripe is configured against a
-// stripe-mock of the test's own, else off.
-func setup(t *testing.T, on bool) *stack {
+// stripeSetting is whether a stack's Invoicing has Stripe keys.
+type stripeSetting int
+
+const (
+	// stripeOn configures Stripe against a stripe-mock of the test's own.
+	stripeOn stripeSetting = iota + 1
+	// stripeOff leaves the keys unset.
+	stripeOff
+)
+
+// setup starts the stack.
+func setup(t *testing.T, keys stripeSetting) *stack {
 	t.Helper()
 	vars := map[string]string{}
-	if on {
+	if keys == stripeOn {
 		vars = map[string]string{stripepay.SecretKeyEnv: stripetest.SecretKey, stripepay.WebhookSecretEnv: webhookSecret,
 			stripepay.APIURLEnv: stripetest.Start(t).URL}
 	}
@@ -190,7 +199,7 @@ func (s *stack) deliver(t *testing.T, payload []byte, header string) (int, strin
 // or unsigned is 400, and no event, job or payment exists afterwards.
 func TestWebhookBadSignatureRecordsNothing(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	payload := s.event(t, "evt_bad", stripepay.EventSessionCompleted, "pi_bad", "paid")
 	now := time.Now()
 	for _, tc := range []struct {
@@ -244,7 +253,7 @@ func TestWebhookBadSignatureRecordsNothing(t *testing.T) {
 // paid once.
 func TestWebhookSameEventFiveTimes(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	payload := s.event(t, "evt_five", stripepay.EventSessionCompleted, "pi_five", "paid")
 	var wg sync.WaitGroup
 	codes := make([]int, 5)
@@ -272,7 +281,7 @@ func TestWebhookSameEventFiveTimes(t *testing.T) {
 // repeat.
 func TestWebhookEventsOutOfOrder(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	var deliveries [][]byte
 	for range 3 {
 		deliveries = append(deliveries,
@@ -351,7 +360,7 @@ func (s *stack) checkPaid(t *testing.T, want map[string]int64, events int) {
 // a verified event of no interest is acknowledged and not kept.
 func TestWebhookOtherTenantOrOtherEvents(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	other := s.env.Tenant(t, "school")
 	ctx := t.Context()
 	payload := s.event(t, "evt_elsewhere", stripepay.EventSessionCompleted, "pi_x", "paid")
@@ -404,7 +413,7 @@ const returnURLs = `{"successUrl": "https://school.example/paid", "cancelUrl": "
 // refused before Stripe is called.
 func TestCheckoutSessionAgainstStripeMock(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	ctx := scope.WithTenant(t.Context(), scope.Tenant{TenantID: s.school})
 	if err := s.db.InTx(ctx, func(tx tenantdb.DBTX) error {
 		_, _, err := s.ledger.RecordPayment(ctx, tx, ledger.PaymentInput{InvoiceID: s.invoice.ID, AmountMinor: 10000, Currency: "AUD", Method: "bank_transfer"})
@@ -479,7 +488,7 @@ func TestCheckoutSessionAgainstStripeMock(t *testing.T) {
 // say card payments are off (412 STRIPE_NOT_CONFIGURED), keeping nothing.
 func TestStripeOff(t *testing.T) {
 	t.Parallel()
-	s := setup(t, false)
+	s := setup(t, stripeOff)
 	code, body := s.post(t, "/v1/"+s.invoiceName(s.invoice)+":checkout", &s.parent, returnURLs)
 	if code != http.StatusPreconditionFailed || !strings.Contains(body, "STRIPE_NOT_CONFIGURED") {
 		t.Errorf("checkout: %d %s, want 412 STRIPE_NOT_CONFIGURED", code, body)
@@ -506,7 +515,7 @@ func TestStripeOff(t *testing.T) {
 // recorded and the event stays unprocessed for someone to look at.
 func TestWebhookPaymentTheLedgerRefuses(t *testing.T) {
 	t.Parallel()
-	s := setup(t, true)
+	s := setup(t, stripeOn)
 	unknown := sessionEvent(t, "evt_unknown_invoice", stripepay.EventSessionCompleted, stripe.APIVersion, s.school, uuid.New(), "pi_u", "paid")
 	usd := []byte(strings.Replace(string(s.event(t, "evt_usd", stripepay.EventSessionCompleted, "pi_usd", "paid")), `"currency":"aud"`, `"currency":"usd"`, 1))
 	for _, p := range [][]byte{unknown, usd} {
