@@ -22,8 +22,8 @@ const Tolerance = webhook.DefaultTolerance
 // the two in either order and each more than once; both name the same
 // payment intent, which the payment is recorded by, once.
 const (
-	EventSessionCompleted           = "checkout.session.completed"
-	EventSessionAsyncPaymentSucceed = "checkout.session.async_payment_succeeded"
+	EventSessionCompleted             = "checkout.session.completed"
+	EventSessionAsyncPaymentSucceeded = "checkout.session.async_payment_succeeded"
 )
 
 // ErrSignature is a payload that does not verify against its
@@ -63,7 +63,7 @@ type CheckoutSession struct {
 // Interesting reports whether the event may record a payment; the others
 // are acknowledged and ignored.
 func (e Event) Interesting() bool {
-	return e.Type == EventSessionCompleted || e.Type == EventSessionAsyncPaymentSucceed
+	return e.Type == EventSessionCompleted || e.Type == EventSessionAsyncPaymentSucceeded
 }
 
 // Paid reports whether the event says the session's payment was taken.

@@ -285,7 +285,7 @@ func TestWebhookEventsOutOfOrder(t *testing.T) {
 	var deliveries [][]byte
 	for range 3 {
 		deliveries = append(deliveries,
-			s.event(t, "evt_async", stripepay.EventSessionAsyncPaymentSucceed, "pi_1", "paid"),
+			s.event(t, "evt_async", stripepay.EventSessionAsyncPaymentSucceeded, "pi_1", "paid"),
 			s.event(t, "evt_done_unpaid", stripepay.EventSessionCompleted, "pi_1", "unpaid"),
 			s.event(t, "evt_done_paid", stripepay.EventSessionCompleted, "pi_1", "paid"),
 			s.event(t, "evt_expired", "checkout.session.expired", "", "unpaid"),

@@ -175,7 +175,7 @@ func TestParseEvent(t *testing.T) {
 	}{
 		{"card payment completed", stripepay.EventSessionCompleted, "pi_1", "paid", true, true, "pi_1"},
 		{"delayed method completed, not paid yet", stripepay.EventSessionCompleted, "pi_2", "unpaid", true, false, "pi_2"},
-		{"delayed method succeeded", stripepay.EventSessionAsyncPaymentSucceed, "pi_2", "paid", true, true, "pi_2"},
+		{"delayed method succeeded", stripepay.EventSessionAsyncPaymentSucceeded, "pi_2", "paid", true, true, "pi_2"},
 		{"payment intent expanded", stripepay.EventSessionCompleted, map[string]any{"id": "pi_3", "object": "payment_intent"}, "paid", true, true, "pi_3"},
 		{"no payment intent", stripepay.EventSessionCompleted, nil, "paid", true, false, ""},
 		{"expired", "checkout.session.expired", nil, "unpaid", false, false, ""},
