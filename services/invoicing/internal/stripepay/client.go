@@ -95,8 +95,13 @@ func (c *Client) CreateSession(ctx context.Context, req SessionRequest) (Session
 		}},
 		Metadata:          metadata,
 		PaymentIntentData: &stripe.CheckoutSessionCreatePaymentIntentDataParams{Metadata: metadata},
-		SuccessURL:        stripe.String(req.SuccessURL),
-		CancelURL:         stripe.String(req.CancelURL),
+		// The family pays the invoice's amount in the invoice's currency,
+		// the numbers of the API and the PDF: no Adaptive Pricing, which
+		// would offer a converted amount in their card's currency (and, on
+		// the older API versions the webhook accepts, report that one).
+		AdaptivePricing: &stripe.CheckoutSessionCreateAdaptivePricingParams{Enabled: stripe.Bool(false)},
+		SuccessURL:      stripe.String(req.SuccessURL),
+		CancelURL:       stripe.String(req.CancelURL),
 	}
 	ctx, cancel := context.WithTimeout(ctx, callTimeout)
 	defer cancel()
