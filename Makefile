@@ -6,6 +6,7 @@ SHELL := /bin/bash
 BIN := $(CURDIR)/bin
 GO_TOOLS := $(BIN)/protoc-gen-go $(BIN)/protoc-gen-go-grpc $(BIN)/protoc-gen-grpc-gateway $(BIN)/protoc-gen-openapiv2 $(BIN)/sqlc \
   $(BIN)/mailpit # the SMTP sink `make run` starts and platform/mail/mailtest starts per test
+GO_TOOLS += $(BIN)/stripe-mock # Stripe's API mock: `make run` points invoicing at it; platform/stripetest starts one per test
 # Nothing below lists modules, services or stores by hand: the modules are
 # go.work's, the generated stores sqlc.yaml's `out:`s, and the binaries the
 # services catalog's (services/catalog, printed by steward-catalog).
@@ -78,7 +79,7 @@ build: ## build every binary into bin/
 	pkgs="$$(go run ./services/catalog/cmd/steward-catalog binaries)"; go build -o $(BIN)/ $$pkgs
 
 .PHONY: run
-run: postgres build $(BIN)/mailpit ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service
+run: postgres build $(BIN)/mailpit $(BIN)/stripe-mock ## start PostgreSQL (unless DATABASE_URL is set), migrate, seed, and every service
 	$(BIN)/steward-dev
 
 .PHONY: test

@@ -22,6 +22,7 @@ import (
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/receipts"
 	"steward.dev/services/invoicing/internal/server"
+	"steward.dev/services/invoicing/internal/stripepay"
 )
 
 // Queue is the River queue of Invoicing's jobs.
@@ -54,12 +55,18 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			return nil, errors.Join(err, closeConns())
 		}
 		books := ledger.New(env.DB, notify, now)
-		// The service's one job queue: the receipts' are its first workers
-		// (River starts no queue without one); the billing run and the
-		// Stripe payments add theirs.
+		// Card payments through Stripe (internal/stripepay): off, as the log
+		// says at start, without STRIPE_SECRET_KEY and STRIPE_WEBHOOK_SECRET.
+		stripeClient, err := stripepay.ClientFrom(env)
+		if err != nil {
+			return nil, errors.Join(err, closeConns())
+		}
+		// The service's one job queue: receipts, their delivery, Stripe's
+		// payments and the billing runs.
 		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
 			river.AddWorker(w, notify.Worker())
 			river.AddWorker(w, deliver.Worker())
+			river.AddWorker(w, stripepay.NewPaymentWorker(env.DB, books, env.Logger))
 		}})
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
@@ -68,7 +75,8 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		return []grpcserver.Service{
 			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
-			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc), Impl: server.NewPaymentServer(books)},
+			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc),
+				Impl: stripepay.NewServer(env.DB, stripeClient, queue, env.Logger).Join(server.NewPaymentServer(books))},
 			// The billing runs (internal/billingrun) take this line's place.
 			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
 			queue.Background(),

@@ -202,7 +202,7 @@ func (e *Edge) registerOwnRoutes() error {
 			}
 		}
 	}
-	return nil
+	return e.registerStripeWebhook()
 }
 
 // ServeHTTP serves one request: it fixes the request id and the time spent

@@ -36,6 +36,15 @@ const (
 	mailSMTPAddr = "127.0.0.1:1025"
 	mailWebAddr  = "127.0.0.1:8025"
 	mailFrom     = "Steward <steward@steward.localhost>"
+	// The development Stripe: stripe-mock (built into bin/ from the tools
+	// module), Stripe's own offline mock of its API, at its usual ports.
+	// Invoicing gets a test key (stripe-mock takes any) and a webhook secret
+	// fixed for development, so that a developer can sign a webhook to the
+	// gateway by hand (README: "Card payments").
+	stripeMockAddr      = "127.0.0.1:12111"
+	stripeMockHTTPSAddr = "127.0.0.1:12112"
+	stripeSecretKey     = "sk_test_steward"
+	stripeWebhookSecret = "whsec_steward_development"
 )
 
 // process is one binary make run starts, with its arguments and its own
@@ -53,6 +62,10 @@ var mailSink = process{name: "mailpit", args: []string{
 	"--smtp", mailSMTPAddr, "--listen", mailWebAddr, "--ignore-duplicate-ids",
 	"--disable-version-check", "--smtp-disable-rdns", "--quiet",
 }}
+
+// stripeMock answers Invoicing's Stripe calls (Checkout Sessions) offline.
+// It sends no webhooks: a payment is a webhook signed by hand.
+var stripeMock = process{name: "stripe-mock", args: []string{"-http-addr", stripeMockAddr, "-https-addr", stripeMockHTTPSAddr}}
 
 // serviceClient is the development issuer's client-credentials client of a
 // service that dials others: its identity in jobs (catalog.Env's
@@ -84,7 +97,7 @@ func processes(clients []serviceClient) []process {
 		ids = append(ids, c.id)
 		issuerClients = append(issuerClients, c.id+":"+c.secret)
 	}
-	procs := []process{mailSink}
+	procs := []process{mailSink, stripeMock}
 	gateway := process{name: "steward-gateway", env: []string{"GATEWAY_ADDR=" + gatewayAddr}}
 	for _, svc := range catalog.Services() {
 		p := process{name: svc.Binary(), env: []string{svc.AddrEnv() + "=" + svc.Addr()}}
@@ -176,7 +189,8 @@ func run(ctx context.Context) error {
 	fmt.Println(summary)
 
 	common := []string{"APP_DATABASE_URL=" + appURL, "OIDC_ISSUER=" + issuerURL, "OIDC_AUDIENCE=steward",
-		"MAIL_SMTP_ADDR=" + mailSMTPAddr, "MAIL_FROM=" + mailFrom}
+		"MAIL_SMTP_ADDR=" + mailSMTPAddr, "MAIL_FROM=" + mailFrom,
+		"STRIPE_SECRET_KEY=" + stripeSecretKey, "STRIPE_WEBHOOK_SECRET=" + stripeWebhookSecret, "STRIPE_API_URL=http://" + stripeMockAddr}
 	procs := processes(serviceClients(rand.Text))
 	var wg sync.WaitGroup
 	procCtx, cancel := context.WithCancel(ctx)
@@ -224,6 +238,7 @@ Steward is running.
   OIDC issuer       %[2]s/.well-known/openid-configuration
   DATABASE_URL      %[4]s
   Mail (dev sink)   http://%[6]s      (every email sent, e.g. maintenance reminders; SMTP %[7]s)
+  Stripe (mock)     http://%[8]s     (stripe-mock, test key %[9]s; webhook secret %[10]s)
 
 Log in (password grant, client_id=steward-cli, every password homeportal):
   household owner   admin@example.com
@@ -239,7 +254,8 @@ Ctrl-C stops everything.
 The emails a login is sent (reminders of due and overdue maintenance, expiring
 warranties) are in the mail sink's web page above, no login needed.
 
-`, gatewayURL, issuerURL, grpcAddrs(), shownURL, schoolLogins(summary), mailWebAddr, mailSMTPAddr)
+`, gatewayURL, issuerURL, grpcAddrs(), shownURL, schoolLogins(summary), mailWebAddr, mailSMTPAddr,
+		stripeMockAddr, stripeSecretKey, stripeWebhookSecret)
 	select {
 	case <-ctx.Done():
 		fmt.Println("\nstopping ...")

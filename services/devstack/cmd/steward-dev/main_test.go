@@ -10,12 +10,13 @@ import (
 // the variable names the binaries read; a service that dials another gets a
 // client of the development issuer, whose id every service knows as a
 // service principal; the mail sink comes first, so the services' first mail
-// finds it, and every service is told where it is.
+// finds it, and every service is told where it is; Stripe's mock comes next.
 func TestProcessesComeFromTheCatalog(t *testing.T) {
 	t.Parallel()
 	secret := func() string { return "s3cret" }
 	want := map[string][]string{
 		"mailpit":          nil,
+		"stripe-mock":      nil,
 		"steward-accounts": {"ACCOUNTS_GRPC_ADDR=127.0.0.1:9100", "SERVICE_CLIENTS=steward-maintenance,steward-invoicing"},
 		"steward-issuer":   {"ISSUER_ADDR=127.0.0.1:8081", "ISSUER_CLIENTS=steward-maintenance:s3cret,steward-invoicing:s3cret"},
 		"steward-assets":   {"ASSETS_GRPC_ADDR=127.0.0.1:9101", "SERVICE_CLIENTS=steward-maintenance,steward-invoicing"},
@@ -37,6 +38,9 @@ func TestProcessesComeFromTheCatalog(t *testing.T) {
 	}
 	if !slices.Contains(procs[0].args, "--ignore-duplicate-ids") || !slices.Contains(procs[0].args, mailSMTPAddr) {
 		t.Errorf("mailpit %v: on %s, dropping repeated Message-IDs", procs[0].args, mailSMTPAddr)
+	}
+	if procs[1].name != "stripe-mock" || !slices.Contains(procs[1].args, stripeMockAddr) || !slices.Contains(procs[1].args, stripeMockHTTPSAddr) {
+		t.Errorf("second process %s %v: want stripe-mock on %s (HTTPS %s)", procs[1].name, procs[1].args, stripeMockAddr, stripeMockHTTPSAddr)
 	}
 	for _, p := range procs {
 		if !slices.Equal(p.env, want[p.name]) {
