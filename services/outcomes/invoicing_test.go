@@ -83,8 +83,6 @@ var invoicingOutcomes = map[string][principals]codes.Code{
 // (403, 404 for another tenant, 401) are checked already. Each entry goes
 // with its handler's merge.
 var awaitingHandlers = map[string]bool{
-	"/steward.invoicing.v1.PaymentService/CreateCheckoutSession": true,
-	"/steward.invoicing.v1.PaymentService/ReceiveStripeEvent":    true,
 	"/steward.invoicing.v1.BillingRunService/CreateBillingRun":   true,
 	"/steward.invoicing.v1.BillingRunService/GetBillingRun":      true,
 	"/steward.invoicing.v1.BillingRunService/ListBillingRuns":    true,
