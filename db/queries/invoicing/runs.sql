@@ -1,0 +1,76 @@
+-- Billing runs (services/invoicing/internal/billingrun): the run's row, its
+-- progress as its job advances, and what the job reads of Invoicing's own
+-- tables (the term's price list, the term's drafts to issue).
+
+-- name: CreateBillingRun :one
+-- ON CONFLICT: a concurrent create with the same request_id won; the caller
+-- reads that one (pgx.ErrNoRows here).
+INSERT INTO invoicing.billing_runs (tenant_id, run_id, term_id, issue_invoices, created_by, request_id, request_fingerprint)
+VALUES (@tenant_id, @run_id, @term_id, @issue_invoices, @created_by, @request_id, @request_fingerprint)
+ON CONFLICT (tenant_id, request_id) DO NOTHING
+RETURNING *;
+
+-- name: GetBillingRun :one
+SELECT * FROM invoicing.billing_runs WHERE tenant_id = @tenant_id AND run_id = @run_id;
+
+-- name: BillingRunCreatedBy :one
+SELECT * FROM invoicing.billing_runs WHERE tenant_id = @tenant_id AND request_id = @request_id;
+
+-- name: ListBillingRuns :many
+-- Newest first; keyset on (create_time, run_id), the page token's key.
+SELECT * FROM invoicing.billing_runs
+WHERE tenant_id = @tenant_id
+  AND (NOT @paged::boolean OR (create_time, run_id) < (@after_time::timestamptz, @after_id::uuid))
+ORDER BY create_time DESC, run_id DESC
+LIMIT @page_limit;
+
+-- name: TermHasPriceList :one
+SELECT EXISTS (SELECT 1 FROM invoicing.price_lists WHERE tenant_id = @tenant_id AND term_id = @term_id);
+
+-- name: BillingRunRates :many
+-- The term's price list: its currency with each rate, in the list's order.
+-- No row: the term has no price list.
+SELECT l.currency, r.class_id, r.instrument_id, r.group_week_minor, r.individual_week_minor
+FROM invoicing.price_lists l
+JOIN invoicing.price_rates r ON r.tenant_id = l.tenant_id AND r.price_list_id = l.price_list_id
+WHERE l.tenant_id = @tenant_id AND l.term_id = @term_id
+ORDER BY r.position;
+
+-- name: SetBillingRunFamilies :exec
+UPDATE invoicing.billing_runs SET families_total = @families_total
+WHERE tenant_id = @tenant_id AND run_id = @run_id AND state = 'running';
+
+-- name: RecordBillingRunDrafts :exec
+-- In the batch's transaction, after its drafts: families_done never goes
+-- back (a retried job starts its families again), and invoices_drafted is
+-- counted, not added, so a retry that finds its own earlier drafts does not
+-- count them twice; the other families done were skipped.
+UPDATE invoicing.billing_runs r SET
+  families_done = greatest(r.families_done, @families_done::integer),
+  invoices_drafted = d.drafted,
+  invoices_skipped = greatest(0, greatest(r.families_done, @families_done::integer) - d.drafted)
+FROM (SELECT count(*)::integer AS drafted FROM invoicing.invoices i
+      WHERE i.tenant_id = @tenant_id AND i.billing_run_id = @run_id) d
+WHERE r.tenant_id = @tenant_id AND r.run_id = @run_id;
+
+-- name: TakeTermDrafts :many
+-- The next drafts of the term to issue, locked; SKIP LOCKED leaves those a
+-- concurrent run is issuing to it, and a draft it issued meanwhile is no
+-- longer one, so each draft is issued, and counted, by one run.
+SELECT invoice_id FROM invoicing.invoices
+WHERE tenant_id = @tenant_id AND term_id = @term_id::uuid AND state = 'draft'
+ORDER BY invoice_id
+LIMIT @batch_size
+FOR UPDATE SKIP LOCKED;
+
+-- name: RecordBillingRunIssues :exec
+-- In the transaction of the batch it counts.
+UPDATE invoicing.billing_runs SET invoices_issued = invoices_issued + @issued::integer
+WHERE tenant_id = @tenant_id AND run_id = @run_id;
+
+-- name: FinishBillingRun :one
+-- Once: a run that ended stays as it ended.
+UPDATE invoicing.billing_runs SET state = @state, error_code = @error_code, error_reason = @error_reason,
+  error_message = @error_message, end_time = now()
+WHERE tenant_id = @tenant_id AND run_id = @run_id AND state = 'running'
+RETURNING *;
