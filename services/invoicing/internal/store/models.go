@@ -46,3 +46,104 @@ type InvoicingBillingSetting struct {
 	Revision            int64
 	UpdateTime          time.Time
 }
+
+type InvoicingCreditNote struct {
+	TenantID           uuid.UUID
+	CreditNoteID       uuid.UUID
+	InvoiceID          uuid.UUID
+	Number             string
+	Reason             string
+	AmountMinor        int64
+	TaxMinor           int64
+	IssueDate          pgtype.Date
+	CreatedBy          uuid.NullUUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+}
+
+type InvoicingInvoice struct {
+	TenantID           uuid.UUID
+	InvoiceID          uuid.UUID
+	FamilyID           uuid.UUID
+	TermID             uuid.NullUUID
+	State              string
+	Number             pgtype.Text
+	Currency           string
+	TaxLabel           pgtype.Text
+	TaxRateBp          pgtype.Int4
+	PriceMode          pgtype.Text
+	Rounding           pgtype.Text
+	ChargesMinor       int64
+	DiscountsMinor     int64
+	TaxMinor           int64
+	TotalMinor         int64
+	CreditsMinor       int64
+	CreditedMinor      int64
+	PaidMinor          int64
+	IssueDate          pgtype.Date
+	DueDate            pgtype.Date
+	Notes              string
+	VoidReason         string
+	BillingRunID       uuid.NullUUID
+	Revision           int64
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+	UpdateTime         time.Time
+	IssueTime          pgtype.Timestamptz
+	VoidTime           pgtype.Timestamptz
+}
+
+type InvoicingInvoiceLine struct {
+	TenantID    uuid.UUID
+	InvoiceID   uuid.UUID
+	Position    int32
+	Kind        string
+	Description string
+	Quantity    int32
+	UnitMinor   int64
+	PercentBp   int32
+	StudentID   uuid.NullUUID
+	ClassID     uuid.NullUUID
+	AmountMinor int64
+	TaxMinor    int64
+}
+
+type InvoicingPayment struct {
+	TenantID           uuid.UUID
+	PaymentID          uuid.UUID
+	InvoiceID          uuid.UUID
+	AmountMinor        int64
+	Method             string
+	Reference          string
+	StripePaymentRef   pgtype.Text
+	ReceiveTime        time.Time
+	RecordedBy         uuid.NullUUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+}
+
+type InvoicingPriceList struct {
+	TenantID           uuid.UUID
+	PriceListID        uuid.UUID
+	TermID             uuid.UUID
+	DisplayName        string
+	Currency           string
+	Revision           int64
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+	UpdateTime         time.Time
+}
+
+type InvoicingPriceRate struct {
+	TenantID            uuid.UUID
+	PriceListID         uuid.UUID
+	Position            int32
+	ClassID             uuid.NullUUID
+	InstrumentID        uuid.NullUUID
+	GroupWeekMinor      int64
+	IndividualWeekMinor int64
+}

@@ -11,12 +11,100 @@ import (
 	"github.com/google/uuid"
 )
 
+const ensureBillingSettings = `-- name: EnsureBillingSettings :exec
+INSERT INTO invoicing.billing_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING
+`
+
+// The first update writes the defaults' row (revision 1, the etag the
+// defaults are read with), so an update always locks a row.
+func (q *Queries) EnsureBillingSettings(ctx context.Context, tenantID uuid.UUID) error {
+	_, err := q.db.Exec(ctx, ensureBillingSettings, tenantID)
+	return err
+}
+
 const getBillingSettings = `-- name: GetBillingSettings :one
 SELECT tenant_id, tax_label, tax_rate_bp, price_mode, rounding, legal_name, tax_id, address, payment_terms_days, payment_instructions, revision, update_time FROM invoicing.billing_settings WHERE tenant_id = $1
 `
 
 func (q *Queries) GetBillingSettings(ctx context.Context, tenantID uuid.UUID) (InvoicingBillingSetting, error) {
 	row := q.db.QueryRow(ctx, getBillingSettings, tenantID)
+	var i InvoicingBillingSetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.TaxLabel,
+		&i.TaxRateBp,
+		&i.PriceMode,
+		&i.Rounding,
+		&i.LegalName,
+		&i.TaxID,
+		&i.Address,
+		&i.PaymentTermsDays,
+		&i.PaymentInstructions,
+		&i.Revision,
+		&i.UpdateTime,
+	)
+	return i, err
+}
+
+const lockBillingSettings = `-- name: LockBillingSettings :one
+SELECT tenant_id, tax_label, tax_rate_bp, price_mode, rounding, legal_name, tax_id, address, payment_terms_days, payment_instructions, revision, update_time FROM invoicing.billing_settings WHERE tenant_id = $1 FOR UPDATE
+`
+
+func (q *Queries) LockBillingSettings(ctx context.Context, tenantID uuid.UUID) (InvoicingBillingSetting, error) {
+	row := q.db.QueryRow(ctx, lockBillingSettings, tenantID)
+	var i InvoicingBillingSetting
+	err := row.Scan(
+		&i.TenantID,
+		&i.TaxLabel,
+		&i.TaxRateBp,
+		&i.PriceMode,
+		&i.Rounding,
+		&i.LegalName,
+		&i.TaxID,
+		&i.Address,
+		&i.PaymentTermsDays,
+		&i.PaymentInstructions,
+		&i.Revision,
+		&i.UpdateTime,
+	)
+	return i, err
+}
+
+const updateBillingSettings = `-- name: UpdateBillingSettings :one
+UPDATE invoicing.billing_settings
+SET tax_label = $1, tax_rate_bp = $2, price_mode = $3, rounding = $4,
+  legal_name = $5, tax_id = $6, address = $7, payment_terms_days = $8,
+  payment_instructions = $9, revision = revision + 1, update_time = now()
+WHERE tenant_id = $10
+RETURNING tenant_id, tax_label, tax_rate_bp, price_mode, rounding, legal_name, tax_id, address, payment_terms_days, payment_instructions, revision, update_time
+`
+
+type UpdateBillingSettingsParams struct {
+	TaxLabel            string
+	TaxRateBp           int32
+	PriceMode           string
+	Rounding            string
+	LegalName           string
+	TaxID               string
+	Address             string
+	PaymentTermsDays    int32
+	PaymentInstructions string
+	TenantID            uuid.UUID
+}
+
+func (q *Queries) UpdateBillingSettings(ctx context.Context, arg UpdateBillingSettingsParams) (InvoicingBillingSetting, error) {
+	row := q.db.QueryRow(ctx, updateBillingSettings,
+		arg.TaxLabel,
+		arg.TaxRateBp,
+		arg.PriceMode,
+		arg.Rounding,
+		arg.LegalName,
+		arg.TaxID,
+		arg.Address,
+		arg.PaymentTermsDays,
+		arg.PaymentInstructions,
+		arg.TenantID,
+	)
 	var i InvoicingBillingSetting
 	err := row.Scan(
 		&i.TenantID,
