@@ -4,8 +4,6 @@
 -- reason (e.g. NO_PRICE_LIST) rather than parse the message. An index on
 -- the run an invoice came from: the run counts what it drafted by it.
 
--- requires: accounts
-
 -- +goose Up
 ALTER TABLE invoicing.billing_runs
   ADD COLUMN error_code integer NOT NULL DEFAULT 0 CONSTRAINT billing_runs_error_code_check CHECK (error_code BETWEEN 0 AND 16),

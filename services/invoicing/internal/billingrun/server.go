@@ -36,6 +36,7 @@ var (
 	tenantPattern = resname.Of(&accountsv1.Tenant{})
 	runPattern    = resname.Of(&invoicingv1.BillingRun{})
 	termPattern   = resname.Of(&bookingv1.Term{})
+	classPattern  = resname.Of(&bookingv1.Class{})
 )
 
 // Server implements invoicingv1.BillingRunServiceServer.
