@@ -12,12 +12,14 @@ import (
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	assetsv1 "steward.dev/gen/go/steward/assets/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
+	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	maintenancev1 "steward.dev/gen/go/steward/maintenance/v1"
 	"steward.dev/platform/catalog"
 	"steward.dev/platform/grpcserver"
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/invoicing"
 	"steward.dev/services/maintenance"
 )
 
@@ -55,6 +57,14 @@ var services = []catalog.Service{
 			maintenancev1.RegisterInsightServiceHandler,
 			maintenancev1.RegisterDashboardServiceHandler,
 			maintenancev1.RegisterReminderServiceHandler,
+		}},
+	{Name: "invoicing", Schema: "invoicing", GRPCAddr: "127.0.0.1:9104", Dials: []string{"accounts", "booking"},
+		Register: invoicing.Services,
+		Gateway: []catalog.GatewayHandler{
+			invoicingv1.RegisterPriceServiceHandler,
+			invoicingv1.RegisterInvoiceServiceHandler,
+			invoicingv1.RegisterPaymentServiceHandler,
+			invoicingv1.RegisterBillingRunServiceHandler,
 		}},
 }
 

@@ -118,7 +118,7 @@ SELECT * FROM invoicing.credit_notes WHERE tenant_id = @tenant_id AND request_id
 -- Credit notes in number order (ids are UUIDv7, taken after the number),
 -- of one invoice or all, of the viewer's family's invoices for a PARENT.
 -- name: ListCreditNotes :many
-SELECT c.* FROM invoicing.credit_notes c
+SELECT sqlc.embed(c), i.currency FROM invoicing.credit_notes c
 JOIN invoicing.invoices i ON i.tenant_id = c.tenant_id AND i.invoice_id = c.invoice_id
 WHERE c.tenant_id = @tenant_id AND c.credit_note_id > @after_id
   AND (sqlc.narg(invoice_id)::uuid IS NULL OR c.invoice_id = sqlc.narg(invoice_id))

@@ -10,7 +10,9 @@ ON CONFLICT DO NOTHING
 RETURNING *;
 
 -- name: PaymentCreatedBy :one
-SELECT * FROM invoicing.payments WHERE tenant_id = @tenant_id AND request_id = @request_id;
+SELECT sqlc.embed(p), i.currency FROM invoicing.payments p
+JOIN invoicing.invoices i ON i.tenant_id = p.tenant_id AND i.invoice_id = p.invoice_id
+WHERE p.tenant_id = @tenant_id AND p.request_id = @request_id;
 
 -- name: PaymentOfStripe :one
 SELECT * FROM invoicing.payments WHERE tenant_id = @tenant_id AND stripe_payment_ref = @stripe_payment_ref;
@@ -18,7 +20,7 @@ SELECT * FROM invoicing.payments WHERE tenant_id = @tenant_id AND stripe_payment
 -- Payments oldest first (ids are UUIDv7), of one invoice or all, of the
 -- viewer's family's invoices for a PARENT.
 -- name: ListPayments :many
-SELECT p.* FROM invoicing.payments p
+SELECT sqlc.embed(p), i.currency FROM invoicing.payments p
 JOIN invoicing.invoices i ON i.tenant_id = p.tenant_id AND i.invoice_id = p.invoice_id
 WHERE p.tenant_id = @tenant_id AND p.payment_id > @after_id
   AND (sqlc.narg(invoice_id)::uuid IS NULL OR p.invoice_id = sqlc.narg(invoice_id))

@@ -69,8 +69,11 @@ type Invoice struct {
 // AmountDue is what the family still owes; negative when overpaid.
 func (inv Invoice) AmountDue() int64 { return pricing.AmountDue(inv.Totals, inv.Credited, inv.Paid) }
 
-// Payment is a payment as stored.
-type Payment struct{ store.InvoicingPayment }
+// Payment is a payment as stored, in its invoice's currency.
+type Payment struct {
+	store.InvoicingPayment
+	Currency string
+}
 
 // CreditNote is a credit note as stored.
 type CreditNote struct{ store.InvoicingCreditNote }
@@ -596,7 +599,7 @@ func (l *Ledger) RecordPayment(ctx context.Context, tx tenantdb.DBTX, in Payment
 	if stripeRef.Valid {
 		prior, err := q.PaymentOfStripe(ctx, store.PaymentOfStripeParams{TenantID: tenant, StripePaymentRef: stripeRef})
 		if err == nil {
-			return Payment{prior}, false, nil
+			return Payment{prior, cur.Currency}, false, nil
 		}
 		if !errors.Is(err, pgx.ErrNoRows) {
 			return Payment{}, false, err
@@ -636,7 +639,7 @@ func (l *Ledger) RecordPayment(ctx context.Context, tx tenantdb.DBTX, in Payment
 	if err != nil {
 		return Payment{}, false, err
 	}
-	p := Payment{row}
+	p := Payment{row, cur.Currency}
 	if l.notify != nil {
 		if err := l.notify.PaymentReceived(ctx, tx, inv, p); err != nil {
 			return Payment{}, false, fmt.Errorf("ledger: payment received notice: %w", err)

@@ -470,7 +470,7 @@ func (q *Queries) IssueInvoice(ctx context.Context, arg IssueInvoiceParams) (Inv
 }
 
 const listCreditNotes = `-- name: ListCreditNotes :many
-SELECT c.tenant_id, c.credit_note_id, c.invoice_id, c.number, c.reason, c.amount_minor, c.tax_minor, c.issue_date, c.created_by, c.request_id, c.request_fingerprint, c.create_time FROM invoicing.credit_notes c
+SELECT c.tenant_id, c.credit_note_id, c.invoice_id, c.number, c.reason, c.amount_minor, c.tax_minor, c.issue_date, c.created_by, c.request_id, c.request_fingerprint, c.create_time, i.currency FROM invoicing.credit_notes c
 JOIN invoicing.invoices i ON i.tenant_id = c.tenant_id AND i.invoice_id = c.invoice_id
 WHERE c.tenant_id = $1 AND c.credit_note_id > $2
   AND ($3::uuid IS NULL OR c.invoice_id = $3)
@@ -487,9 +487,14 @@ type ListCreditNotesParams struct {
 	PageLimit    int32
 }
 
+type ListCreditNotesRow struct {
+	InvoicingCreditNote InvoicingCreditNote
+	Currency            string
+}
+
 // Credit notes in number order (ids are UUIDv7, taken after the number),
 // of one invoice or all, of the viewer's family's invoices for a PARENT.
-func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams) ([]InvoicingCreditNote, error) {
+func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams) ([]ListCreditNotesRow, error) {
 	rows, err := q.db.Query(ctx, listCreditNotes,
 		arg.TenantID,
 		arg.AfterID,
@@ -501,22 +506,23 @@ func (q *Queries) ListCreditNotes(ctx context.Context, arg ListCreditNotesParams
 		return nil, err
 	}
 	defer rows.Close()
-	var items []InvoicingCreditNote
+	var items []ListCreditNotesRow
 	for rows.Next() {
-		var i InvoicingCreditNote
+		var i ListCreditNotesRow
 		if err := rows.Scan(
-			&i.TenantID,
-			&i.CreditNoteID,
-			&i.InvoiceID,
-			&i.Number,
-			&i.Reason,
-			&i.AmountMinor,
-			&i.TaxMinor,
-			&i.IssueDate,
-			&i.CreatedBy,
-			&i.RequestID,
-			&i.RequestFingerprint,
-			&i.CreateTime,
+			&i.InvoicingCreditNote.TenantID,
+			&i.InvoicingCreditNote.CreditNoteID,
+			&i.InvoicingCreditNote.InvoiceID,
+			&i.InvoicingCreditNote.Number,
+			&i.InvoicingCreditNote.Reason,
+			&i.InvoicingCreditNote.AmountMinor,
+			&i.InvoicingCreditNote.TaxMinor,
+			&i.InvoicingCreditNote.IssueDate,
+			&i.InvoicingCreditNote.CreatedBy,
+			&i.InvoicingCreditNote.RequestID,
+			&i.InvoicingCreditNote.RequestFingerprint,
+			&i.InvoicingCreditNote.CreateTime,
+			&i.Currency,
 		); err != nil {
 			return nil, err
 		}

@@ -72,7 +72,7 @@ func (q *Queries) CreatePayment(ctx context.Context, arg CreatePaymentParams) (I
 }
 
 const listPayments = `-- name: ListPayments :many
-SELECT p.tenant_id, p.payment_id, p.invoice_id, p.amount_minor, p.method, p.reference, p.stripe_payment_ref, p.receive_time, p.recorded_by, p.request_id, p.request_fingerprint, p.create_time FROM invoicing.payments p
+SELECT p.tenant_id, p.payment_id, p.invoice_id, p.amount_minor, p.method, p.reference, p.stripe_payment_ref, p.receive_time, p.recorded_by, p.request_id, p.request_fingerprint, p.create_time, i.currency FROM invoicing.payments p
 JOIN invoicing.invoices i ON i.tenant_id = p.tenant_id AND i.invoice_id = p.invoice_id
 WHERE p.tenant_id = $1 AND p.payment_id > $2
   AND ($3::uuid IS NULL OR p.invoice_id = $3)
@@ -89,9 +89,14 @@ type ListPaymentsParams struct {
 	PageLimit    int32
 }
 
+type ListPaymentsRow struct {
+	InvoicingPayment InvoicingPayment
+	Currency         string
+}
+
 // Payments oldest first (ids are UUIDv7), of one invoice or all, of the
 // viewer's family's invoices for a PARENT.
-func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]InvoicingPayment, error) {
+func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]ListPaymentsRow, error) {
 	rows, err := q.db.Query(ctx, listPayments,
 		arg.TenantID,
 		arg.AfterID,
@@ -103,22 +108,23 @@ func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]I
 		return nil, err
 	}
 	defer rows.Close()
-	var items []InvoicingPayment
+	var items []ListPaymentsRow
 	for rows.Next() {
-		var i InvoicingPayment
+		var i ListPaymentsRow
 		if err := rows.Scan(
-			&i.TenantID,
-			&i.PaymentID,
-			&i.InvoiceID,
-			&i.AmountMinor,
-			&i.Method,
-			&i.Reference,
-			&i.StripePaymentRef,
-			&i.ReceiveTime,
-			&i.RecordedBy,
-			&i.RequestID,
-			&i.RequestFingerprint,
-			&i.CreateTime,
+			&i.InvoicingPayment.TenantID,
+			&i.InvoicingPayment.PaymentID,
+			&i.InvoicingPayment.InvoiceID,
+			&i.InvoicingPayment.AmountMinor,
+			&i.InvoicingPayment.Method,
+			&i.InvoicingPayment.Reference,
+			&i.InvoicingPayment.StripePaymentRef,
+			&i.InvoicingPayment.ReceiveTime,
+			&i.InvoicingPayment.RecordedBy,
+			&i.InvoicingPayment.RequestID,
+			&i.InvoicingPayment.RequestFingerprint,
+			&i.InvoicingPayment.CreateTime,
+			&i.Currency,
 		); err != nil {
 			return nil, err
 		}
@@ -131,7 +137,9 @@ func (q *Queries) ListPayments(ctx context.Context, arg ListPaymentsParams) ([]I
 }
 
 const paymentCreatedBy = `-- name: PaymentCreatedBy :one
-SELECT tenant_id, payment_id, invoice_id, amount_minor, method, reference, stripe_payment_ref, receive_time, recorded_by, request_id, request_fingerprint, create_time FROM invoicing.payments WHERE tenant_id = $1 AND request_id = $2
+SELECT p.tenant_id, p.payment_id, p.invoice_id, p.amount_minor, p.method, p.reference, p.stripe_payment_ref, p.receive_time, p.recorded_by, p.request_id, p.request_fingerprint, p.create_time, i.currency FROM invoicing.payments p
+JOIN invoicing.invoices i ON i.tenant_id = p.tenant_id AND i.invoice_id = p.invoice_id
+WHERE p.tenant_id = $1 AND p.request_id = $2
 `
 
 type PaymentCreatedByParams struct {
@@ -139,22 +147,28 @@ type PaymentCreatedByParams struct {
 	RequestID uuid.NullUUID
 }
 
-func (q *Queries) PaymentCreatedBy(ctx context.Context, arg PaymentCreatedByParams) (InvoicingPayment, error) {
+type PaymentCreatedByRow struct {
+	InvoicingPayment InvoicingPayment
+	Currency         string
+}
+
+func (q *Queries) PaymentCreatedBy(ctx context.Context, arg PaymentCreatedByParams) (PaymentCreatedByRow, error) {
 	row := q.db.QueryRow(ctx, paymentCreatedBy, arg.TenantID, arg.RequestID)
-	var i InvoicingPayment
+	var i PaymentCreatedByRow
 	err := row.Scan(
-		&i.TenantID,
-		&i.PaymentID,
-		&i.InvoiceID,
-		&i.AmountMinor,
-		&i.Method,
-		&i.Reference,
-		&i.StripePaymentRef,
-		&i.ReceiveTime,
-		&i.RecordedBy,
-		&i.RequestID,
-		&i.RequestFingerprint,
-		&i.CreateTime,
+		&i.InvoicingPayment.TenantID,
+		&i.InvoicingPayment.PaymentID,
+		&i.InvoicingPayment.InvoiceID,
+		&i.InvoicingPayment.AmountMinor,
+		&i.InvoicingPayment.Method,
+		&i.InvoicingPayment.Reference,
+		&i.InvoicingPayment.StripePaymentRef,
+		&i.InvoicingPayment.ReceiveTime,
+		&i.InvoicingPayment.RecordedBy,
+		&i.InvoicingPayment.RequestID,
+		&i.InvoicingPayment.RequestFingerprint,
+		&i.InvoicingPayment.CreateTime,
+		&i.Currency,
 	)
 	return i, err
 }

@@ -1686,26 +1686,29 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"instrument\x12=\n" +
 	"\n" +
 	"group_week\x18\x03 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\tgroupWeek\x12G\n" +
-	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\x95\t\n" +
+	"\x0findividual_week\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyB\x06\xbaH\x03\xc8\x01\x01R\x0eindividualWeek\"\xab\t\n" +
 	"\aInvoice\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12/\n" +
 	"\x06family\x18\x02 \x01(\tB\x17\xfaA\x14\n" +
 	"\x12steward.dev/FamilyR\x06family\x12)\n" +
 	"\x04term\x18\x03 \x01(\tB\x15\xfaA\x12\n" +
 	"\x10steward.dev/TermR\x04term\x129\n" +
-	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateR\x05state\x12\x1b\n" +
-	"\x06number\x18\x05 \x01(\tB\x03\xe0A\x03R\x06number\x129\n" +
+	"\x05state\x18\x04 \x01(\x0e2#.steward.invoicing.v1.Invoice.StateR\x05state\x12\"\n" +
+	"\x06number\x18\x05 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18 R\x06number\x129\n" +
 	"\rcurrency_code\x18\x06 \x01(\tB\x14\xbaH\x11\xd8\x01\x01r\f2\n" +
 	"^[A-Z]{3}$R\fcurrencyCode\x12B\n" +
 	"\x05lines\x18\a \x03(\v2!.steward.invoicing.v1.InvoiceLineB\t\xbaH\x06\x92\x01\x03\x10\xc8\x01R\x05lines\x128\n" +
 	"\btax_rule\x18\b \x01(\v2\x1d.steward.invoicing.v1.TaxRuleR\ataxRule\x12;\n" +
-	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsR\x06totals\x12\"\n" +
+	"\x06totals\x18\t \x01(\v2#.steward.invoicing.v1.InvoiceTotalsR\x06totals\x12)\n" +
 	"\n" +
 	"issue_date\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\tissueDate\x12A\n" +
+	" \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18\n" +
+	"R\tissueDate\x12A\n" +
 	"\bdue_date\x18\v \x01(\tB&\xbaH#\xd8\x01\x01r\x1e2\x1c^[0-9]{4}-[0-9]{2}-[0-9]{2}$R\adueDate\x12\x1e\n" +
-	"\x05notes\x18\f \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x05notes\x12$\n" +
-	"\vvoid_reason\x18\r \x01(\tB\x03\xe0A\x03R\n" +
+	"\x05notes\x18\f \x01(\tB\b\xbaH\x05r\x03\x18\xe8\aR\x05notes\x12,\n" +
+	"\vvoid_reason\x18\r \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xf4\x03R\n" +
 	"voidReason\x12?\n" +
 	"\vbilling_run\x18\x0e \x01(\tB\x1e\xe0A\x03\xfaA\x18\n" +
 	"\x16steward.dev/BillingRunR\n" +
@@ -1750,9 +1753,9 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\x15KIND_INDIVIDUAL_WEEKS\x10\x02\x12\x0f\n" +
 	"\vKIND_CUSTOM\x10\x03\x12\x11\n" +
 	"\rKIND_DISCOUNT\x10\x04\x12\x0f\n" +
-	"\vKIND_CREDIT\x10\x05\"\xf5\x01\n" +
-	"\aTaxRule\x12\x1b\n" +
-	"\ttax_label\x18\x01 \x01(\tR\btaxLabel\x121\n" +
+	"\vKIND_CREDIT\x10\x05\"\xfe\x01\n" +
+	"\aTaxRule\x12$\n" +
+	"\ttax_label\x18\x01 \x01(\tB\a\xbaH\x04r\x02\x18\x14R\btaxLabel\x121\n" +
 	"\x15tax_rate_basis_points\x18\x02 \x01(\x05R\x12taxRateBasisPoints\x12N\n" +
 	"\n" +
 	"price_mode\x18\x03 \x01(\x0e2/.steward.invoicing.v1.BillingSettings.PriceModeR\tpriceMode\x12J\n" +
@@ -1767,26 +1770,30 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\bcredited\x18\a \x01(\v2\x16.steward.type.v1.MoneyR\bcredited\x12*\n" +
 	"\x04paid\x18\b \x01(\v2\x16.steward.type.v1.MoneyR\x04paid\x125\n" +
 	"\n" +
-	"amount_due\x18\t \x01(\v2\x16.steward.type.v1.MoneyR\tamountDue\"\x80\x03\n" +
+	"amount_due\x18\t \x01(\v2\x16.steward.type.v1.MoneyR\tamountDue\"\x8e\x03\n" +
 	"\n" +
 	"CreditNote\x12\x17\n" +
-	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\x1b\n" +
-	"\x06number\x18\x02 \x01(\tB\x03\xe0A\x03R\x06number\x12 \n" +
+	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12\"\n" +
+	"\x06number\x18\x02 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18 R\x06number\x12 \n" +
 	"\x06reason\x18\x03 \x01(\tB\b\xbaH\x05r\x03\x18\xf4\x03R\x06reason\x12.\n" +
 	"\x06amount\x18\x04 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12(\n" +
-	"\x03tax\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyR\x03tax\x12\"\n" +
+	"\x03tax\x18\x05 \x01(\v2\x16.steward.type.v1.MoneyR\x03tax\x12)\n" +
 	"\n" +
-	"issue_date\x18\x06 \x01(\tB\x03\xe0A\x03R\tissueDate\x12@\n" +
+	"issue_date\x18\x06 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18\n" +
+	"R\tissueDate\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime:Z\xeaAW\n" +
-	"\x16steward.dev/CreditNote\x12=tenants/{tenant}/invoices/{invoice}/creditNotes/{credit_note}\"\xac\x04\n" +
+	"\x16steward.dev/CreditNote\x12=tenants/{tenant}/invoices/{invoice}/creditNotes/{credit_note}\"\xb3\x04\n" +
 	"\aPayment\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12.\n" +
 	"\x06amount\x18\x02 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12F\n" +
 	"\x06method\x18\x03 \x01(\x0e2$.steward.invoicing.v1.Payment.MethodB\b\xbaH\x05\x82\x01\x02\x10\x01R\x06method\x12%\n" +
 	"\treference\x18\x04 \x01(\tB\a\xbaH\x04r\x02\x18dR\treference\x12=\n" +
-	"\freceive_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12$\n" +
-	"\vrecorded_by\x18\x06 \x01(\tB\x03\xe0A\x03R\n" +
+	"\freceive_time\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vreceiveTime\x12+\n" +
+	"\vrecorded_by\x18\x06 \x01(\tB\n" +
+	"\xe0A\x03\xbaH\x04r\x02\x18@R\n" +
 	"recordedBy\x12@\n" +
 	"\vcreate_time\x18\a \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\"p\n" +
@@ -1802,7 +1809,7 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\x03url\x18\x02 \x01(\tR\x03url\x12.\n" +
 	"\x06amount\x18\x03 \x01(\v2\x16.steward.type.v1.MoneyR\x06amount\x12;\n" +
 	"\vexpire_time\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"expireTime\"\xe4\x05\n" +
+	"expireTime\"\xec\x05\n" +
 	"\n" +
 	"BillingRun\x12\x17\n" +
 	"\x04name\x18\x01 \x01(\tB\x03\xe0A\bR\x04name\x12)\n" +
@@ -1814,9 +1821,9 @@ const file_steward_invoicing_v1_resources_proto_rawDesc = "" +
 	"\rfamilies_done\x18\x06 \x01(\x05B\x03\xe0A\x03R\ffamiliesDone\x12.\n" +
 	"\x10invoices_drafted\x18\a \x01(\x05B\x03\xe0A\x03R\x0finvoicesDrafted\x12.\n" +
 	"\x10invoices_skipped\x18\b \x01(\x05B\x03\xe0A\x03R\x0finvoicesSkipped\x12,\n" +
-	"\x0finvoices_issued\x18\t \x01(\x05B\x03\xe0A\x03R\x0einvoicesIssued\x12(\n" +
+	"\x0finvoices_issued\x18\t \x01(\x05B\x03\xe0A\x03R\x0einvoicesIssued\x120\n" +
 	"\rerror_message\x18\n" +
-	" \x01(\tB\x03\xe0A\x03R\ferrorMessage\x12@\n" +
+	" \x01(\tB\v\xe0A\x03\xbaH\x05r\x03\x18\xd0\x0fR\ferrorMessage\x12@\n" +
 	"\vcreate_time\x18\v \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\n" +
 	"createTime\x12:\n" +
 	"\bend_time\x18\f \x01(\v2\x1a.google.protobuf.TimestampB\x03\xe0A\x03R\aendTime\"X\n" +

@@ -1,0 +1,69 @@
+// Package invoicing assembles steward-invoicing, for its main package and
+// for tests that run it the way main does: billing settings and price
+// lists, invoices and credit notes, payments and billing runs. Its facts
+// about families, enrolments and the school come from Booking's and
+// Accounts' APIs, never their tables.
+package invoicing
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/riverqueue/river"
+
+	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
+	"steward.dev/platform/catalog"
+	"steward.dev/platform/grpcserver"
+	"steward.dev/platform/jobs"
+	"steward.dev/platform/rpcclient"
+	"steward.dev/services/invoicing/internal/bookingsrc"
+	"steward.dev/services/invoicing/internal/ledger"
+	"steward.dev/services/invoicing/internal/server"
+)
+
+// Queue is the River queue of Invoicing's jobs.
+const Queue = "invoicing"
+
+// Services returns the gRPC services of steward-invoicing.
+func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
+
+// ServicesWithClock is Services reading the time from now: tests issue on
+// a year's last evening in the school's zone with it.
+func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver.Service, error) {
+	return func(env catalog.Env) ([]grpcserver.Service, error) {
+		// Calls to Booking and Accounts relay the credentials of the request
+		// being served; a job's carry the service identity.
+		bookingConn, err := rpcclient.Dial(env.Targets["booking"], rpcclient.Options{Identity: env.ServiceIdentity})
+		if err != nil {
+			return nil, fmt.Errorf("invoicing: dial booking: %w", err)
+		}
+		accountsConn, err := rpcclient.Dial(env.Targets["accounts"], rpcclient.Options{Identity: env.ServiceIdentity})
+		if err != nil {
+			return nil, errors.Join(fmt.Errorf("invoicing: dial accounts: %w", err), bookingConn.Close())
+		}
+		closeConns := func() error { return errors.Join(bookingConn.Close(), accountsConn.Close()) }
+		src := bookingsrc.New(bookingConn, accountsConn)
+		// The receipts' Notifier (internal/receipts) is wired in here once it
+		// lands; nil sends no emails.
+		books := ledger.New(env.DB, nil, now)
+		// One queue for the service's jobs; each part adds its workers.
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(*river.Workers) {
+			// The billing run's, the Stripe payments' and the receipts'
+			// workers: river.AddWorker(w, …) each.
+		}})
+		if err != nil {
+			return nil, errors.Join(err, closeConns())
+		}
+		return []grpcserver.Service{
+			{Desc: server.Constraints.Register(&invoicingv1.PriceService_ServiceDesc), Impl: server.NewPriceServer(env.DB)},
+			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
+			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc), Impl: server.NewPaymentServer(books)},
+			// The billing runs (internal/billingrun) take this line's place.
+			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
+			queue.Background(),
+			{Background: func(ctx context.Context) error { <-ctx.Done(); return closeConns() }},
+		}, nil
+	}
+}
