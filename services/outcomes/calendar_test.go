@@ -22,7 +22,9 @@ import (
 // PARENT's (their family's): a TEACHER may not make a family's feed
 // (PERMISSION_DENIED: they see the family) nor reach another's feed to
 // revoke it (NOT_FOUND), another family's PARENT sees neither family nor
-// feed (NOT_FOUND). Households hold neither permission, services neither.
+// feed (NOT_FOUND). Households hold neither permission; services hold
+// schedule.read (the billing run), so the service naming the household
+// finds no student's calendar there (NOT_FOUND), and no feeds.manage.
 //
 // The feed's content is anonymous: the URL's token is the credential, so
 // every principal holding it gets the feed, tokens or roles or none; the
@@ -34,7 +36,7 @@ import (
 // PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
 // token; service with a tenant; service without.
 var calendarOutcomes = map[string][principals]codes.Code{
-	"/steward.booking.v1.CalendarService/ListCalendarEntries":    {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
+	"/steward.booking.v1.CalendarService/ListCalendarEntries":    {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
 	"/steward.booking.v1.CalendarService/CreateCalendarFeed":     {pd, pd, ok, pd, ok, nf, pd, nf, una, pd, pd},
 	"/steward.booking.v1.CalendarService/ListCalendarFeeds":      {pd, pd, ok, ok, ok, ok, pd, nf, una, pd, pd},
 	"/steward.booking.v1.CalendarService/DeleteCalendarFeed":     {pd, pd, ok, nf, ok, nf, pd, nf, una, pd, pd},

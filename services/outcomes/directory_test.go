@@ -18,13 +18,17 @@ import (
 // students, and reads the settings; another family's PARENT gets NOT_FOUND
 // for that family and its students; the STUDENT reads the settings and
 // themselves; households hold no directory permission (403 in their own
-// tenant); another school's ADMIN gets NOT_FOUND; services are granted none.
+// tenant); another school's ADMIN gets NOT_FOUND. Services are granted
+// families.read (steward-invoicing's billing run reads every family), none
+// of the rest: the service here names the household, which has no family,
+// so its reads find nothing (NOT_FOUND, an empty page, the default
+// settings).
 //
 // Columns: household OWNER, MEMBER; school ADMIN, TEACHER, the family's
 // PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
 // token; service with a tenant; service without.
 var directoryOutcomes = map[string][principals]codes.Code{
-	"/steward.booking.v1.DirectoryService/GetSchoolSettings":    {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.DirectoryService/GetSchoolSettings":    {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.DirectoryService/UpdateSchoolSettings": {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/CreateRoom":           {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/GetRoom":              {pd, pd, ok, ok, pd, pd, pd, nf, una, pd, pd},
@@ -42,13 +46,13 @@ var directoryOutcomes = map[string][principals]codes.Code{
 	"/steward.booking.v1.DirectoryService/UpdateTeacher":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/DeleteTeacher":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/CreateFamily":         {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.DirectoryService/GetFamily":            {pd, pd, ok, ok, ok, nf, nf, nf, una, pd, pd},
-	"/steward.booking.v1.DirectoryService/ListFamilies":         {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.DirectoryService/GetFamily":            {pd, pd, ok, ok, ok, nf, nf, nf, una, nf, pd},
+	"/steward.booking.v1.DirectoryService/ListFamilies":         {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.DirectoryService/UpdateFamily":         {pd, pd, ok, pd, ok, nf, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/DeleteFamily":         {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/CreateStudent":        {pd, pd, ok, pd, ok, nf, pd, nf, una, pd, pd},
-	"/steward.booking.v1.DirectoryService/GetStudent":           {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
-	"/steward.booking.v1.DirectoryService/ListStudents":         {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
+	"/steward.booking.v1.DirectoryService/GetStudent":           {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
+	"/steward.booking.v1.DirectoryService/ListStudents":         {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
 	"/steward.booking.v1.DirectoryService/UpdateStudent":        {pd, pd, ok, pd, ok, nf, pd, nf, una, pd, pd},
 	"/steward.booking.v1.DirectoryService/DeleteStudent":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 }

@@ -27,28 +27,30 @@ import (
 // TEACHER books nothing: no family is theirs to book for, NOT_FOUND), the
 // session's TEACHER moves, cancels and marks it; the audit trail is staff's.
 // Households hold no schedule permission; another school's ADMIN gets
-// NOT_FOUND; services are granted none.
+// NOT_FOUND. Services are granted schedule.read (the billing run), nothing
+// that writes: the service here names the household, where its reads find
+// nothing (NOT_FOUND, an empty page).
 //
 // Columns: household OWNER, MEMBER; school ADMIN, TEACHER, the family's
 // PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
 // token; service with a tenant; service without.
 var sessionOutcomes = map[string][principals]codes.Code{
-	"/steward.booking.v1.SessionService/GetAvailability":     {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.SessionService/GetAvailability":     {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
 	"/steward.booking.v1.SessionService/UpdateAvailability":  {pd, pd, ok, ok, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.SessionService/CreateBookingWindow": {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/GetBookingWindow":    {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/ListBookingWindows":  {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.SessionService/GetBookingWindow":    {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
+	"/steward.booking.v1.SessionService/ListBookingWindows":  {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.SessionService/UpdateBookingWindow": {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.SessionService/DeleteBookingWindow": {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/ListFreeSlots":       {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
+	"/steward.booking.v1.SessionService/ListFreeSlots":       {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
 	"/steward.booking.v1.SessionService/CreateBooking":       {pd, pd, ok, nf, ok, nf, pd, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/GetBooking":          {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/ListBookings":        {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/GetSession":          {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
+	"/steward.booking.v1.SessionService/GetBooking":          {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
+	"/steward.booking.v1.SessionService/ListBookings":        {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
+	"/steward.booking.v1.SessionService/GetSession":          {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
 	"/steward.booking.v1.SessionService/RescheduleSession":   {pd, pd, ok, ok, ok, nf, pd, nf, una, pd, pd},
 	"/steward.booking.v1.SessionService/CancelSession":       {pd, pd, ok, ok, ok, nf, pd, nf, una, pd, pd},
 	"/steward.booking.v1.SessionService/MarkAttendance":      {pd, pd, ok, ok, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.SessionService/ListMakeupCredits":   {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.SessionService/ListMakeupCredits":   {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.SessionService/ListSessionEvents":   {pd, pd, ok, ok, pd, pd, pd, nf, una, pd, pd},
 }
 

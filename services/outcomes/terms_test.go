@@ -16,28 +16,30 @@ import (
 // schedule.manage (terms, week patterns, classes, enrolments) is the
 // ADMIN's; schedule.read is every school role's, and the service narrows
 // enrolments to a PARENT's family and a STUDENT's own (another family's is
-// NOT_FOUND; a list of them is an empty page); households and services
-// hold neither (403); another school's ADMIN gets NOT_FOUND.
+// NOT_FOUND; a list of them is an empty page); households hold neither
+// (403); services hold schedule.read only (the billing run), and the
+// service here names the household, which has no terms (NOT_FOUND, an empty
+// page); another school's ADMIN gets NOT_FOUND.
 //
 // Columns: household OWNER, MEMBER; school ADMIN, TEACHER, the family's
 // PARENT, another family's PARENT, STUDENT; another tenant's ADMIN; no
 // token; service with a tenant; service without.
 var termOutcomes = map[string][principals]codes.Code{
 	"/steward.booking.v1.TermService/CreateTerm":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/GetTerm":           {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/ListTerms":         {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.TermService/GetTerm":           {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
+	"/steward.booking.v1.TermService/ListTerms":         {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.TermService/UpdateTerm":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.TermService/DeleteTerm":        {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/GetWeekPattern":    {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.TermService/GetWeekPattern":    {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
 	"/steward.booking.v1.TermService/UpdateWeekPattern": {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.TermService/CreateClass":       {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/GetClass":          {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/ListClasses":       {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.TermService/GetClass":          {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
+	"/steward.booking.v1.TermService/ListClasses":       {pd, pd, ok, ok, ok, ok, ok, nf, una, ok, pd},
 	"/steward.booking.v1.TermService/UpdateClass":       {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.TermService/DeleteClass":       {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 	"/steward.booking.v1.TermService/CreateEnrolment":   {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/GetEnrolment":      {pd, pd, ok, ok, ok, nf, ok, nf, una, pd, pd},
-	"/steward.booking.v1.TermService/ListEnrolments":    {pd, pd, ok, ok, ok, ok, ok, nf, una, pd, pd},
+	"/steward.booking.v1.TermService/GetEnrolment":      {pd, pd, ok, ok, ok, nf, ok, nf, una, nf, pd},
+	"/steward.booking.v1.TermService/ListEnrolments":    {pd, pd, ok, ok, ok, ok, ok, nf, una, nf, pd},
 	"/steward.booking.v1.TermService/DeleteEnrolment":   {pd, pd, ok, pd, pd, pd, pd, nf, una, pd, pd},
 }
 

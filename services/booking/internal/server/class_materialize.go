@@ -34,23 +34,44 @@ func classSlots(ctx context.Context, q txQueries, c store.BookingClass, term sto
 	if err != nil {
 		return nil, nil, err
 	}
-	kindOf := map[int32]string{}
+	var out []classSlot
+	for _, m := range lt.meetings(c.Weekday, overrides) {
+		out = append(out, classSlot{week: m.week, kind: sessionKindFor(m.kind),
+			slot: schedule.SlotAt(m.day, fromClock(c.StartTime), int(c.GroupMinutes), loc)})
+	}
+	return out, loc, nil
+}
+
+// meeting is a teaching week in which a class meets: the day, and the
+// week's kind for the class (group or individual).
+type meeting struct {
+	week int32
+	day  time.Time
+	kind string
+}
+
+// meetings are the weeks a class on weekday meets by the term's pattern:
+// each teaching week whose day for the class is a term day outside the
+// breaks, of the week's kind unless one of overrides (the class's) says
+// otherwise. The sessions are materialised from them (classSlots) and the
+// term is billed by them (ListBillableEnrolments), so the two agree.
+func (lt loadedTerm) meetings(weekday int16, overrides []store.BookingClassWeekOverride) []meeting {
+	kindOf := make(map[int32]string, len(lt.weeks))
 	for _, w := range lt.weeks {
 		kindOf[w.WeekNumber] = w.Kind
 	}
 	for _, o := range overrides {
 		kindOf[o.WeekNumber] = o.Kind
 	}
-	var out []classSlot
+	var out []meeting
 	for _, w := range lt.weeks {
-		day, ok := lt.dates.Day(fromDate(w.Monday), int(c.Weekday))
+		day, ok := lt.dates.Day(fromDate(w.Monday), int(weekday))
 		if !ok {
 			continue
 		}
-		out = append(out, classSlot{week: w.WeekNumber, kind: sessionKindFor(kindOf[w.WeekNumber]),
-			slot: schedule.SlotAt(day, fromClock(c.StartTime), int(c.GroupMinutes), loc)})
+		out = append(out, meeting{week: w.WeekNumber, day: day, kind: kindOf[w.WeekNumber]})
 	}
-	return out, loc, nil
+	return out
 }
 
 // materializeClass writes a new class's sessions.

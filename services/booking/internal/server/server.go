@@ -71,11 +71,18 @@ type viewer struct {
 
 // viewerOf reads the caller's standing from the request's tenant scope. A
 // PARENT whose membership names no family sees no family (uuid.Nil matches
-// no row), and so for a STUDENT with no student.
+// no row), and so for a STUDENT with no student. A service principal reads
+// every family: it holds no roles, serves no family, and reaches a read at
+// all only through the permissions granted to services (families.read and
+// schedule.read, for steward-invoicing's billing run), for the one tenant
+// it names.
 func viewerOf(ctx context.Context, writing bool) viewer {
 	t, ok := scope.TenantFrom(ctx)
 	if !ok {
 		return viewer{} // fail closed: no scope sees nothing
+	}
+	if c, ok := scope.CallerFrom(ctx); ok && c.IsService() {
+		return viewer{all: !writing}
 	}
 	if t.HasRole(typev1.Role_ROLE_ADMIN) || (!writing && t.HasRole(typev1.Role_ROLE_TEACHER)) {
 		return viewer{all: true}

@@ -70,7 +70,8 @@ type Line struct {
 
 // Priced is a line with its amount and tax, signed: discounts and credits
 // are negative. TaxMinor is the line's tax under PerLine and zero under
-// PerInvoice and for credits. Quantity is 1 where the Line said 0.
+// PerInvoice and for credits. Quantity is 1 where the Line said 0 (a
+// percentage discount's too, though it does not count).
 type Priced struct {
 	Line
 	AmountMinor, TaxMinor int64
@@ -111,13 +112,15 @@ func Compute(rule Rule, lines []Line) ([]Priced, Totals, error) {
 		if err := l.check(); err != nil {
 			return nil, Totals{}, fmt.Errorf("pricing: line %d: %w", i, err)
 		}
-		if l.PercentBP == 0 && l.Quantity == 0 {
-			l.Quantity = 1
+		if l.Quantity == 0 {
+			l.Quantity = 1 // as stored: a line's quantity is 1 to 1000
 		}
 		priced[i].Line = l
 		if l.Kind <= Custom {
 			priced[i].AmountMinor = l.Quantity * l.UnitMinor
 			t.Charges += priced[i].AmountMinor
+			// Far above any invoice, and low enough that the total (at most
+			// twice the charges) and every sum below stay in an int64.
 			if t.Charges > math.MaxInt64/10000 {
 				return nil, Totals{}, fmt.Errorf("pricing: line %d: charges too large", i)
 			}
@@ -138,6 +141,8 @@ func Compute(rule Rule, lines []Line) ([]Priced, Totals, error) {
 		} else {
 			t.Credits -= p.AmountMinor
 		}
+		// Credits that large are above any total; stopping here keeps the
+		// sum in an int64.
 		if t.Discounts > t.Charges || t.Credits > math.MaxInt64/2 {
 			return nil, Totals{}, ErrExceedsTotal
 		}

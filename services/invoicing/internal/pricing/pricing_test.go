@@ -325,7 +325,7 @@ func TestComputeLines(t *testing.T) {
 	want := []struct{ qty, amount, tax int64 }{
 		{1, -1000, 0}, // a credit: not taxed
 		{1, 4500, 450},
-		{7, -450, -45}, // the quantity of a percentage is left as given
+		{7, -450, -45}, // a percentage's quantity does not count
 		{2, -500, -50},
 	}
 	for i, w := range want {
@@ -335,6 +335,9 @@ func TestComputeLines(t *testing.T) {
 	}
 	if tot != (pricing.Totals{Charges: 4500, Discounts: 950, Taxable: 3550, Tax: 355, Total: 3905, Credits: 1000}) {
 		t.Errorf("totals = %+v", tot)
+	}
+	if p, _, err := pricing.Compute(rule, []pricing.Line{{Kind: pricing.Custom, UnitMinor: 100}, {Kind: pricing.Discount, PercentBP: 500}}); err != nil || p[1].Quantity != 1 {
+		t.Errorf("a percentage without a quantity: %+v, %v; want quantity 1, as stored", p, err)
 	}
 	if due := pricing.AmountDue(tot, 500, 1000); due != 1405 {
 		t.Errorf("amount due = %d, want 1405", due)
