@@ -237,7 +237,7 @@ func teacherMembers(ctx context.Context, owner dbtest.Beginner, tenant uuid.UUID
 		for i := range ids {
 			ids[i] = uuid.New()
 			if _, err := tx.Exec(ctx, `INSERT INTO accounts.users (user_id, issuer, subject, email, display_name)
-				VALUES ($1, 'https://teachers.invalid', $1::text, $1::text || '@teachers.invalid', $2)`, ids[i], fmt.Sprintf("Teacher %d", i+1)); err != nil {
+				VALUES ($1, 'https://teachers.invalid', $2, $2 || '@teachers.invalid', $3)`, ids[i], ids[i].String(), fmt.Sprintf("Teacher %d", i+1)); err != nil {
 				return err
 			}
 			if _, err := tx.Exec(ctx, `INSERT INTO accounts.memberships (tenant_id, user_id, roles) VALUES ($1, $2, $3)`,
@@ -262,33 +262,41 @@ var (
 )
 
 // writeFamilies writes n families, each with a student and every third
-// with a second, with COPY.
+// with a second, in two statements (COPY does not pass row-level
+// security).
 func writeFamilies(ctx context.Context, owner dbtest.Beginner, s *School, n int) ([]student, error) {
-	var families, students [][]any
+	var familyNames, billingNames, emails, givens, lasts []string
+	var studentFamilies []uuid.UUID
 	var out []student
 	for i := range n {
 		f := uuid.New()
 		last := lastNames[i%len(lastNames)]
 		s.Families = append(s.Families, f)
-		families = append(families, []any{s.TenantID, f, fmt.Sprintf("The %s family (%d)", last, i+1), "Alex " + last,
-			fmt.Sprintf("family%d@families.invalid", i+1)})
+		familyNames = append(familyNames, fmt.Sprintf("The %s family (%d)", last, i+1))
+		billingNames, emails = append(billingNames, "Alex "+last), append(emails, fmt.Sprintf("family%d@families.invalid", i+1))
 		children := 1
 		if i%3 == 0 {
 			children = 2
 		}
 		for c := range children {
-			st := student{id: uuid.New(), family: f}
-			out = append(out, st)
-			students = append(students, []any{s.TenantID, f, st.id, givenNames[(i+c*5)%len(givenNames)], last})
+			out = append(out, student{id: uuid.New(), family: f})
+			studentFamilies = append(studentFamilies, f)
+			givens, lasts = append(givens, givenNames[(i+c*5)%len(givenNames)]), append(lasts, last)
 		}
 	}
+	studentIDs := make([]uuid.UUID, len(out))
+	for i, st := range out {
+		studentIDs[i] = st.id
+	}
 	err := dbtest.InScope(ctx, owner, dbtest.Scope{TenantID: s.TenantID}, func(tx pgx.Tx) error {
-		if _, err := tx.CopyFrom(ctx, pgx.Identifier{"booking", "families"},
-			[]string{"tenant_id", "family_id", "display_name", "billing_name", "billing_email"}, pgx.CopyFromRows(families)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO booking.families (tenant_id, family_id, display_name, billing_name, billing_email)
+			SELECT $1, * FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[])`,
+			s.TenantID, s.Families, familyNames, billingNames, emails); err != nil {
 			return err
 		}
-		_, err := tx.CopyFrom(ctx, pgx.Identifier{"booking", "students"},
-			[]string{"tenant_id", "family_id", "student_id", "given_name", "family_name"}, pgx.CopyFromRows(students))
+		_, err := tx.Exec(ctx, `INSERT INTO booking.students (tenant_id, family_id, student_id, given_name, family_name)
+			SELECT $1, * FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::text[])`,
+			s.TenantID, studentFamilies, studentIDs, givens, lasts)
 		return err
 	})
 	if err != nil {

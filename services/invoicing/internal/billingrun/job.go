@@ -1,0 +1,255 @@
+package billingrun
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"google.golang.org/grpc/codes"
+
+	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
+	"steward.dev/platform/apierror"
+	"steward.dev/platform/jobs"
+	"steward.dev/platform/tenantdb"
+	"steward.dev/services/invoicing/internal/bookingsrc"
+	"steward.dev/services/invoicing/internal/ledger"
+	"steward.dev/services/invoicing/internal/pricing"
+	"steward.dev/services/invoicing/internal/store"
+)
+
+// JobArgs asks for one billing run's work.
+type JobArgs struct {
+	TenantID uuid.UUID `json:"tenant_id"`
+	RunID    uuid.UUID `json:"run_id"`
+}
+
+// Kind names the job in River's tables.
+func (JobArgs) Kind() string { return "invoicing_billing_run" }
+
+// maxAttempts bounds the tries of a run that meets transient errors
+// (Booking unreachable, the database restarting): River's backoff spreads
+// five over about six minutes, after which the run reports FAILED.
+const maxAttempts = 5
+
+// InsertOpts gives the job its attempts.
+func (JobArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: maxAttempts} }
+
+// DefaultBatch is how many families a batch drafts, and how many drafts it
+// issues, in one transaction: progress moves at least every batch, and a
+// retried job redoes at most one batch's work.
+const DefaultBatch = 100
+
+// Config shapes the worker.
+type Config struct {
+	// Batch is the families (or drafts) per transaction; 0 means
+	// DefaultBatch.
+	Batch  int
+	Logger *slog.Logger
+}
+
+// Worker works billing runs. It reads the term's billable enrolments from
+// Booking with the service's own identity (jobs.ForTenant), prices every
+// family before drafting any (so a missing rate fails the run with nothing
+// drafted), drafts in batches and then, when the run asks, issues every
+// draft of the term.
+type Worker struct {
+	river.WorkerDefaults[JobArgs]
+	db      *tenantdb.DB
+	ledger  *ledger.Ledger
+	booking *bookingsrc.Source
+	batch   int
+	logger  *slog.Logger
+}
+
+// NewWorker returns the billing run's worker.
+func NewWorker(db *tenantdb.DB, l *ledger.Ledger, booking *bookingsrc.Source, cfg Config) *Worker {
+	return &Worker{db: db, ledger: l, booking: booking, batch: cmp.Or(cfg.Batch, DefaultBatch),
+		logger: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))}
+}
+
+// Timeout replaces River's default minute: a run of thousands of families
+// takes longer than one request, and a run cut short is retried from where
+// its committed batches left it.
+func (w *Worker) Timeout(*river.Job[JobArgs]) time.Duration { return 30 * time.Minute }
+
+// Work runs the billing run. An error the run cannot get past (no price,
+// a term Booking does not know) fails it at once; a transient one is
+// retried by River, and fails the run on the last attempt.
+func (w *Worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
+	ctx = jobs.ForTenant(ctx, job.Args.TenantID)
+	err := w.run(ctx, job.Args)
+	if err == nil {
+		return nil
+	}
+	st, unexpected := apierror.FromError(err)
+	if transient(st.Code()) && job.Attempt < job.MaxAttempts {
+		return err
+	}
+	if unexpected {
+		w.logger.ErrorContext(ctx, "billing run failed", "tenant", job.Args.TenantID, "run", job.Args.RunID, "error", err)
+	}
+	failure := &apierror.Error{Code: st.Code(), Message: st.Message(), Reason: apierror.InfoOf(st.Err()).GetReason()}
+	if ferr := w.finish(ctx, job.Args, failure); ferr != nil {
+		return errors.Join(err, ferr)
+	}
+	return river.JobCancel(err)
+}
+
+// transient reports whether an error of code may pass by itself.
+func transient(code codes.Code) bool {
+	switch code {
+	case codes.Unavailable, codes.DeadlineExceeded, codes.Aborted, codes.ResourceExhausted, codes.Internal,
+		codes.Unknown, codes.Unauthenticated, codes.Canceled:
+		return true
+	}
+	return false
+}
+
+// family is one family's part of the term, priced.
+type family struct {
+	id    uuid.UUID
+	lines []pricing.Line
+}
+
+func (w *Worker) run(ctx context.Context, args JobArgs) error {
+	q := store.New(w.db.Scoped(ctx))
+	run, err := q.GetBillingRun(ctx, store.GetBillingRunParams{TenantID: args.TenantID, RunID: args.RunID})
+	if err != nil {
+		return err
+	}
+	if run.State != runStates.ToDB(invoicingv1.BillingRun_STATE_RUNNING) {
+		return nil // it ended on an earlier attempt
+	}
+	families, currency, err := w.price(ctx, q, run)
+	if err != nil {
+		return err
+	}
+	if err := q.SetBillingRunFamilies(ctx, store.SetBillingRunFamiliesParams{
+		TenantID: run.TenantID, RunID: run.RunID, FamiliesTotal: int32(len(families))}); err != nil {
+		return err
+	}
+	// In the families' id order, as a run at the same time takes them: the
+	// second waits on the first's uncommitted invoice instead of the two
+	// deadlocking on each other's.
+	for start := 0; start < len(families); start += w.batch {
+		batch := families[start:min(start+w.batch, len(families))]
+		err := w.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+			for _, f := range batch {
+				if len(f.lines) == 0 {
+					continue // no weeks to bill: skipped
+				}
+				if _, _, err := w.ledger.DraftTermInvoice(ctx, tx, ledger.DraftInput{
+					FamilyID: f.id, TermID: uuid.NullUUID{UUID: run.TermID, Valid: true}, Currency: currency, Lines: f.lines,
+					BillingRunID: uuid.NullUUID{UUID: run.RunID, Valid: true},
+				}); err != nil {
+					return err
+				}
+			}
+			return store.New(tx).RecordBillingRunDrafts(ctx, store.RecordBillingRunDraftsParams{
+				TenantID: run.TenantID, RunID: run.RunID, FamiliesDone: int32(start + len(batch))})
+		})
+		if err != nil {
+			return err
+		}
+	}
+	if run.IssueInvoices {
+		if err := w.issue(ctx, run); err != nil {
+			return err
+		}
+	}
+	return w.finish(ctx, args, nil)
+}
+
+// price reads the term's price list and billable enrolments and prices each
+// family's lines, in family id order.
+func (w *Worker) price(ctx context.Context, q *store.Queries, run store.InvoicingBillingRun) ([]family, string, error) {
+	term := termPattern.Format(run.TenantID, run.TermID)
+	rows, err := q.BillingRunRates(ctx, store.BillingRunRatesParams{TenantID: run.TenantID, TermID: run.TermID})
+	if err != nil {
+		return nil, "", err
+	}
+	if len(rows) == 0 {
+		return nil, "", apierror.FailedPrecondition(invoicingv1.ErrorReason_ERROR_REASON_NO_PRICE_LIST, term+" has no price list, or it has no rates")
+	}
+	currency := rows[0].Currency
+	rates := make([]pricing.Rate, len(rows))
+	for i, r := range rows {
+		rates[i] = pricing.Rate{ClassID: r.ClassID.UUID, InstrumentID: r.InstrumentID.UUID,
+			GroupWeekMinor: r.GroupWeekMinor, IndividualWeekMinor: r.IndividualWeekMinor}
+	}
+	billable, err := w.booking.Enrolments(ctx, run.TenantID, run.TermID, uuid.NullUUID{})
+	if err != nil {
+		return nil, "", err
+	}
+	byFamily := map[uuid.UUID][]pricing.Enrolment{}
+	for _, b := range billable {
+		byFamily[b.FamilyID] = append(byFamily[b.FamilyID], b.Enrolment)
+	}
+	families := make([]family, 0, len(byFamily))
+	for id, enrolments := range byFamily {
+		lines, err := pricing.TermLines(currency, rates, enrolments)
+		var noRate *pricing.NoRateError
+		if errors.As(err, &noRate) {
+			return nil, "", apierror.FailedPrecondition(invoicingv1.ErrorReason_ERROR_REASON_NO_PRICE_LIST,
+				fmt.Sprintf("the price list of %s has no rate for class %s, its instrument, or a default",
+					term, classPattern.Format(run.TenantID, noRate.ClassID)))
+		}
+		if err != nil {
+			return nil, "", err
+		}
+		families = append(families, family{id: id, lines: lines})
+	}
+	slices.SortFunc(families, func(a, b family) int { return slices.Compare(a.id[:], b.id[:]) })
+	return families, currency, nil
+}
+
+// issue issues the term's drafts a batch at a time, each batch's count in
+// its transaction.
+func (w *Worker) issue(ctx context.Context, run store.InvoicingBillingRun) error {
+	school, err := w.booking.School(ctx, run.TenantID)
+	if err != nil {
+		return err
+	}
+	for {
+		n := 0
+		err := w.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+			q := store.New(tx)
+			ids, err := q.TakeTermDrafts(ctx, store.TakeTermDraftsParams{TenantID: run.TenantID, TermID: run.TermID, BatchSize: int32(w.batch)})
+			if err != nil || len(ids) == 0 {
+				return err
+			}
+			for _, id := range ids {
+				if _, err := w.ledger.Issue(ctx, tx, id, school.Zone); err != nil {
+					return err
+				}
+			}
+			n = len(ids)
+			return q.RecordBillingRunIssues(ctx, store.RecordBillingRunIssuesParams{TenantID: run.TenantID, RunID: run.RunID, Issued: int32(n)})
+		})
+		if err != nil || n == 0 {
+			return err
+		}
+	}
+}
+
+// finish ends the run: succeeded, or failed with failure.
+func (w *Worker) finish(ctx context.Context, args JobArgs, failure *apierror.Error) error {
+	p := store.FinishBillingRunParams{TenantID: args.TenantID, RunID: args.RunID,
+		State: runStates.ToDB(invoicingv1.BillingRun_STATE_SUCCEEDED)}
+	if failure != nil {
+		p.State = runStates.ToDB(invoicingv1.BillingRun_STATE_FAILED)
+		p.ErrorCode, p.ErrorReason, p.ErrorMessage = int32(failure.Code), failure.Reason, failure.Message
+	}
+	_, err := store.New(w.db.Scoped(ctx)).FinishBillingRun(ctx, p)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil // it had ended already
+	}
+	return err
+}
