@@ -39,7 +39,7 @@ const BillingTarget = 10 * time.Second
 
 // BillingSample is the run's progress as one poll saw it.
 type BillingSample struct {
-	At                                    time.Duration // since CreateBillingRun was sent
+	At                                     time.Duration // since CreateBillingRun was sent
 	FamiliesDone, Drafted, Skipped, Issued int32
 }
 
@@ -48,9 +48,9 @@ type BillingRun struct {
 	// Elapsed runs from sending CreateBillingRun to the first poll that
 	// saw the operation done; Drafting until the first poll that saw every
 	// family done.
-	Elapsed, Drafting                      time.Duration
+	Elapsed, Drafting                       time.Duration
 	FamiliesTotal, Drafted, Skipped, Issued int32
-	Samples                                []BillingSample
+	Samples                                 []BillingSample
 	// CPU over the run: the database's backends, and this process (Steward
 	// and the poller).
 	DBCPU, GoCPU time.Duration

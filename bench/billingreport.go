@@ -51,9 +51,10 @@ func WriteBillingMarkdown(w io.Writer, env BillingEnvironment, r BillingResult) 
 		r.Invoices, r.IssuedInDB, r.FamiliesTwice, r.FirstNumber, r.LastNumber, r.NumberGaps)
 	p("What a run does: it reads the term's billable enrolments from Booking in pages of 1,000 (the service's own identity),\n")
 	p("prices every family before drafting any (a missing rate fails the run with nothing drafted), drafts 100 families per\n")
-	p("transaction (`ledger.DraftTermInvoice`: the invoice and its lines; a family that has its invoice is skipped by the\n")
-	p("one-per-family-and-term index), then issues the term's drafts 100 per transaction, taken `FOR UPDATE SKIP LOCKED` so\n")
-	p("concurrent runs never issue one twice, each numbered from the tenant's gapless sequence in that transaction.\n")
+	p("transaction, two transactions at a time (`ledger.DraftTermInvoice`: the invoice and its lines; a family that has its\n")
+	p("invoice is skipped by the one-per-family-and-term index), then issues the term's drafts 100 per transaction, one\n")
+	p("transaction at a time (the gapless number sequence admits one issuer), taken `FOR UPDATE SKIP LOCKED` so concurrent\n")
+	p("runs never issue one twice. The load average is other work on the machine: the figures move with it.\n")
 	p("%s\n", BillingEnd)
 	return nil
 }

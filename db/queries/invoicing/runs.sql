@@ -36,22 +36,20 @@ JOIN invoicing.price_rates r ON r.tenant_id = l.tenant_id AND r.price_list_id = 
 WHERE l.tenant_id = @tenant_id AND l.term_id = @term_id
 ORDER BY r.position;
 
--- name: SetBillingRunFamilies :exec
-UPDATE invoicing.billing_runs SET families_total = @families_total
+-- name: StartBillingRunFamilies :exec
+-- The job's start, or its restart after a crash, which does every family
+-- again (finding those it drafted before): the families to do, none done.
+UPDATE invoicing.billing_runs
+SET families_total = @families_total, families_done = 0, invoices_drafted = 0, invoices_skipped = 0
 WHERE tenant_id = @tenant_id AND run_id = @run_id AND state = 'running';
 
 -- name: RecordBillingRunDrafts :exec
--- In the batch's transaction, after its drafts: families_done never goes
--- back (a retried job starts its families again), and invoices_drafted is
--- counted, not added, so a retry that finds its own earlier drafts does not
--- count them twice; the other families done were skipped.
-UPDATE invoicing.billing_runs r SET
-  families_done = greatest(r.families_done, @families_done::integer),
-  invoices_drafted = d.drafted,
-  invoices_skipped = greatest(0, greatest(r.families_done, @families_done::integer) - d.drafted)
-FROM (SELECT count(*)::integer AS drafted FROM invoicing.invoices i
-      WHERE i.tenant_id = @tenant_id AND i.billing_run_id = @run_id) d
-WHERE r.tenant_id = @tenant_id AND r.run_id = @run_id;
+-- In the batch's transaction, after its drafts: added to the row as it is
+-- when the batch gets its lock, so batches drafted at once all count.
+UPDATE invoicing.billing_runs
+SET families_done = families_done + @families::integer, invoices_drafted = invoices_drafted + @drafted::integer,
+  invoices_skipped = invoices_skipped + @skipped::integer
+WHERE tenant_id = @tenant_id AND run_id = @run_id;
 
 -- name: TakeTermDrafts :many
 -- The next drafts of the term to issue, locked; SKIP LOCKED leaves those a

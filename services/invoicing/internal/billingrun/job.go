@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/riverqueue/river"
+	"golang.org/x/sync/errgroup"
 	"google.golang.org/grpc/codes"
 
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
@@ -42,9 +43,14 @@ const maxAttempts = 5
 func (JobArgs) InsertOpts() river.InsertOpts { return river.InsertOpts{MaxAttempts: maxAttempts} }
 
 // DefaultBatch is how many families a batch drafts, and how many drafts it
-// issues, in one transaction: progress moves at least every batch, and a
-// retried job redoes at most one batch's work.
+// issues, in one transaction: progress moves with every batch.
 const DefaultBatch = 100
+
+// drafters is how many batches are drafted at once: two keep both of a
+// small machine's cores busy (the database's work and the service's), and
+// more would only queue on them. Issuing is one batch at a time whatever
+// this says: the gapless number sequence admits one issuer at a time.
+const drafters = 2
 
 // Config shapes the worker.
 type Config struct {
@@ -58,19 +64,22 @@ type Config struct {
 // Booking with the service's own identity (jobs.ForTenant), prices every
 // family before drafting any (so a missing rate fails the run with nothing
 // drafted), drafts in batches and then, when the run asks, issues every
-// draft of the term.
+// draft of the term. A retried job (after a crash, or an error that may
+// pass) starts again: the families drafted already are found and skipped,
+// the drafts issued already are no longer drafts.
 type Worker struct {
 	river.WorkerDefaults[JobArgs]
-	db      *tenantdb.DB
-	ledger  *ledger.Ledger
-	booking *bookingsrc.Source
-	batch   int
-	logger  *slog.Logger
+	db       *tenantdb.DB
+	ledger   *ledger.Ledger
+	booking  *bookingsrc.Source
+	batch    int
+	drafters int
+	logger   *slog.Logger
 }
 
 // NewWorker returns the billing run's worker.
 func NewWorker(db *tenantdb.DB, l *ledger.Ledger, booking *bookingsrc.Source, cfg Config) *Worker {
-	return &Worker{db: db, ledger: l, booking: booking, batch: cmp.Or(cfg.Batch, DefaultBatch),
+	return &Worker{db: db, ledger: l, booking: booking, batch: cmp.Or(cfg.Batch, DefaultBatch), drafters: drafters,
 		logger: cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler))}
 }
 
@@ -131,33 +140,13 @@ func (w *Worker) run(ctx context.Context, args JobArgs) error {
 	if err != nil {
 		return err
 	}
-	if err := q.SetBillingRunFamilies(ctx, store.SetBillingRunFamiliesParams{
+	// A retried job starts its families again, from none done.
+	if err := q.StartBillingRunFamilies(ctx, store.StartBillingRunFamiliesParams{
 		TenantID: run.TenantID, RunID: run.RunID, FamiliesTotal: int32(len(families))}); err != nil {
 		return err
 	}
-	// In the families' id order, as a run at the same time takes them: the
-	// second waits on the first's uncommitted invoice instead of the two
-	// deadlocking on each other's.
-	for start := 0; start < len(families); start += w.batch {
-		batch := families[start:min(start+w.batch, len(families))]
-		err := w.db.InTx(ctx, func(tx tenantdb.DBTX) error {
-			for _, f := range batch {
-				if len(f.lines) == 0 {
-					continue // no weeks to bill: skipped
-				}
-				if _, _, err := w.ledger.DraftTermInvoice(ctx, tx, ledger.DraftInput{
-					FamilyID: f.id, TermID: uuid.NullUUID{UUID: run.TermID, Valid: true}, Currency: currency, Lines: f.lines,
-					BillingRunID: uuid.NullUUID{UUID: run.RunID, Valid: true},
-				}); err != nil {
-					return err
-				}
-			}
-			return store.New(tx).RecordBillingRunDrafts(ctx, store.RecordBillingRunDraftsParams{
-				TenantID: run.TenantID, RunID: run.RunID, FamiliesDone: int32(start + len(batch))})
-		})
-		if err != nil {
-			return err
-		}
+	if err := w.draft(ctx, run, families, currency); err != nil {
+		return err
 	}
 	if run.IssueInvoices {
 		if err := w.issue(ctx, run); err != nil {
@@ -208,6 +197,46 @@ func (w *Worker) price(ctx context.Context, q *store.Queries, run store.Invoicin
 	}
 	slices.SortFunc(families, func(a, b family) int { return slices.Compare(a.id[:], b.id[:]) })
 	return families, currency, nil
+}
+
+// draft drafts the families' invoices, a batch per transaction, drafters
+// batches at a time. Each transaction takes its families in id order, as
+// every run does (the batches are cut from the one sorted list): a run at
+// the same time waits on the other's uncommitted invoice of a family
+// instead of the two deadlocking, and then skips it.
+func (w *Worker) draft(ctx context.Context, run store.InvoicingBillingRun, families []family, currency string) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(w.drafters)
+	for start := 0; start < len(families); start += w.batch {
+		batch := families[start:min(start+w.batch, len(families))]
+		g.Go(func() error {
+			return w.db.InTx(ctx, func(tx tenantdb.DBTX) error {
+				p := store.RecordBillingRunDraftsParams{TenantID: run.TenantID, RunID: run.RunID, Families: int32(len(batch))}
+				for _, f := range batch {
+					if len(f.lines) == 0 {
+						p.Skipped++ // no weeks to bill
+						continue
+					}
+					inv, created, err := w.ledger.DraftTermInvoice(ctx, tx, ledger.DraftInput{
+						FamilyID: f.id, TermID: uuid.NullUUID{UUID: run.TermID, Valid: true}, Currency: currency, Lines: f.lines,
+						BillingRunID: uuid.NullUUID{UUID: run.RunID, Valid: true},
+					})
+					if err != nil {
+						return err
+					}
+					// This run's own draft, from an attempt before a restart,
+					// counts as this run's.
+					if created || inv.BillingRunID == (uuid.NullUUID{UUID: run.RunID, Valid: true}) {
+						p.Drafted++
+					} else {
+						p.Skipped++
+					}
+				}
+				return store.New(tx).RecordBillingRunDrafts(ctx, p)
+			})
+		})
+	}
+	return g.Wait()
 }
 
 // issue issues the term's drafts a batch at a time, each batch's count in

@@ -301,27 +301,30 @@ func (q *Queries) ListBillingRuns(ctx context.Context, arg ListBillingRunsParams
 }
 
 const recordBillingRunDrafts = `-- name: RecordBillingRunDrafts :exec
-UPDATE invoicing.billing_runs r SET
-  families_done = greatest(r.families_done, $1::integer),
-  invoices_drafted = d.drafted,
-  invoices_skipped = greatest(0, greatest(r.families_done, $1::integer) - d.drafted)
-FROM (SELECT count(*)::integer AS drafted FROM invoicing.invoices i
-      WHERE i.tenant_id = $2 AND i.billing_run_id = $3) d
-WHERE r.tenant_id = $2 AND r.run_id = $3
+UPDATE invoicing.billing_runs
+SET families_done = families_done + $1::integer, invoices_drafted = invoices_drafted + $2::integer,
+  invoices_skipped = invoices_skipped + $3::integer
+WHERE tenant_id = $4 AND run_id = $5
 `
 
 type RecordBillingRunDraftsParams struct {
-	FamiliesDone int32
-	TenantID     uuid.UUID
-	RunID        uuid.UUID
+	Families int32
+	Drafted  int32
+	Skipped  int32
+	TenantID uuid.UUID
+	RunID    uuid.UUID
 }
 
-// In the batch's transaction, after its drafts: families_done never goes
-// back (a retried job starts its families again), and invoices_drafted is
-// counted, not added, so a retry that finds its own earlier drafts does not
-// count them twice; the other families done were skipped.
+// In the batch's transaction, after its drafts: added to the row as it is
+// when the batch gets its lock, so batches drafted at once all count.
 func (q *Queries) RecordBillingRunDrafts(ctx context.Context, arg RecordBillingRunDraftsParams) error {
-	_, err := q.db.Exec(ctx, recordBillingRunDrafts, arg.FamiliesDone, arg.TenantID, arg.RunID)
+	_, err := q.db.Exec(ctx, recordBillingRunDrafts,
+		arg.Families,
+		arg.Drafted,
+		arg.Skipped,
+		arg.TenantID,
+		arg.RunID,
+	)
 	return err
 }
 
@@ -342,19 +345,22 @@ func (q *Queries) RecordBillingRunIssues(ctx context.Context, arg RecordBillingR
 	return err
 }
 
-const setBillingRunFamilies = `-- name: SetBillingRunFamilies :exec
-UPDATE invoicing.billing_runs SET families_total = $1
+const startBillingRunFamilies = `-- name: StartBillingRunFamilies :exec
+UPDATE invoicing.billing_runs
+SET families_total = $1, families_done = 0, invoices_drafted = 0, invoices_skipped = 0
 WHERE tenant_id = $2 AND run_id = $3 AND state = 'running'
 `
 
-type SetBillingRunFamiliesParams struct {
+type StartBillingRunFamiliesParams struct {
 	FamiliesTotal int32
 	TenantID      uuid.UUID
 	RunID         uuid.UUID
 }
 
-func (q *Queries) SetBillingRunFamilies(ctx context.Context, arg SetBillingRunFamiliesParams) error {
-	_, err := q.db.Exec(ctx, setBillingRunFamilies, arg.FamiliesTotal, arg.TenantID, arg.RunID)
+// The job's start, or its restart after a crash, which does every family
+// again (finding those it drafted before): the families to do, none done.
+func (q *Queries) StartBillingRunFamilies(ctx context.Context, arg StartBillingRunFamiliesParams) error {
+	_, err := q.db.Exec(ctx, startBillingRunFamilies, arg.FamiliesTotal, arg.TenantID, arg.RunID)
 	return err
 }
 
