@@ -39,6 +39,12 @@ type Victim struct {
 	// its task; the facts copied from Assets reuse the home, asset and
 	// reading ids above.
 	PlanID, TaskID uuid.UUID
+	// Invoicing's (schema invoicing): a price list of the term with a
+	// rate, a billing run, an issued invoice of the family drafted by it
+	// with a line, a credit note, a Stripe payment with its Checkout
+	// Session and event; Stripe's ids are text.
+	PriceListID, RunID, InvoiceID, CreditNoteID, PaymentID uuid.UUID
+	StripeSessionID, StripeEventID, StripePaymentRef      string
 }
 
 // Values are the victim's values by the field names sqlc gives query
@@ -79,6 +85,11 @@ func (v Victim) Values() map[string]any {
 		// The facts' own values, which CHECK constraints restrict.
 		"Source": "assets", "Hemisphere": "north",
 		"MessageID": v.MessageID, "DedupeKey": v.DedupeKey, "Service": "victim",
+		// Invoicing's, and the number series and year of its sequence row.
+		"PriceListID": v.PriceListID, "PriceListIds": []uuid.UUID{v.PriceListID}, "RunID": v.RunID, "BillingRunID": v.RunID,
+		"InvoiceID": v.InvoiceID, "InvoiceIds": []uuid.UUID{v.InvoiceID}, "CreditNoteID": v.CreditNoteID, "PaymentID": v.PaymentID,
+		"StripeSessionID": v.StripeSessionID, "StripeEventID": v.StripeEventID, "StripePaymentRef": v.StripePaymentRef,
+		"Series": "invoice", "Year": int32(2030), "RecordedBy": v.UserID, "TaxID": "ABN 00 000 000 000",
 	}
 }
 
@@ -95,6 +106,8 @@ func NewVictim(t testing.TB, db Beginner) Victim {
 		SessionID: uuid.New(), CreditID: uuid.New(), EventID: uuid.New(), FeedID: uuid.New(),
 		MessageID: uuid.New(), DedupeKey: "victim/reminder",
 		PlanID: uuid.New(), TaskID: uuid.New(),
+		PriceListID: uuid.New(), RunID: uuid.New(), InvoiceID: uuid.New(), CreditNoteID: uuid.New(), PaymentID: uuid.New(),
+		StripeSessionID: "cs_victim", StripeEventID: "evt_victim", StripePaymentRef: "pi_victim",
 	}
 	ExecAsTenant(t, db, v.TenantID, "INSERT INTO accounts.users (user_id, issuer, subject, email, display_name) VALUES ($1, 'https://victim.test', $2, 'victim@example.com', 'Victim')",
 		v.UserID, v.UserID.String())
@@ -209,6 +222,36 @@ func writeTenantRows(t testing.TB, db Beginner, v Victim) {
 			VALUES ($1, $2, 0, 'victim.pdf', 'application/pdf', 'victim')`, []any{v.TenantID, v.MessageID}},
 		// Maintenance's reminders: the victim user's preferences.
 		{`INSERT INTO maintenance.reminder_preferences (tenant_id, user_id, due_tasks) VALUES ($1, $2, false)`, []any{v.TenantID, v.UserID}},
+
+		// Invoicing (schema invoicing): settings, a price list of the term,
+		// a run, an issued invoice with its number taken, a line, a credit
+		// note, a Stripe payment, its Checkout Session and event.
+		{"INSERT INTO invoicing.billing_settings (tenant_id, tax_id) VALUES ($1, 'ABN 00 000 000 000')", []any{v.TenantID}},
+		{`INSERT INTO invoicing.price_lists (tenant_id, price_list_id, term_id, display_name, currency, request_id)
+			VALUES ($1, $2, $3, 'Victim fees', 'AUD', $4)`, []any{v.TenantID, v.PriceListID, v.TermID, v.RequestID}},
+		{`INSERT INTO invoicing.price_rates (tenant_id, price_list_id, position, class_id, group_week_minor, individual_week_minor)
+			VALUES ($1, $2, 0, $3, 3500, 5000)`, []any{v.TenantID, v.PriceListID, v.ClassID}},
+		{`INSERT INTO invoicing.billing_runs (tenant_id, run_id, term_id, state, created_by, request_id)
+			VALUES ($1, $2, $3, 'succeeded', $4, $5)`, []any{v.TenantID, v.RunID, v.TermID, v.UserID, v.RequestID}},
+		{`INSERT INTO invoicing.invoices (tenant_id, invoice_id, family_id, term_id, state, number, currency, tax_label, tax_rate_bp,
+				price_mode, rounding, charges_minor, total_minor, tax_minor, paid_minor, credited_minor, issue_date, due_date,
+				billing_run_id, request_id, issue_time)
+			VALUES ($1, $2, $3, $4, 'partially_paid', 'INV-2030-000001', 'AUD', 'GST', 1000, 'inclusive', 'invoice', 39500, 39500, 3591,
+				1000, 500, '2030-02-04', '2030-02-18', $5, $6, now())`,
+			[]any{v.TenantID, v.InvoiceID, v.FamilyID, v.TermID, v.RunID, v.RequestID}},
+		{`INSERT INTO invoicing.invoice_lines (tenant_id, invoice_id, position, kind, description, quantity, unit_minor, student_id, class_id, amount_minor)
+			VALUES ($1, $2, 0, 'group_weeks', 'Victim lessons', 7, 3500, $3, $4, 24500)`, []any{v.TenantID, v.InvoiceID, v.StudentID, v.ClassID}},
+		{"INSERT INTO invoicing.number_sequences (tenant_id, series, year, last_value) VALUES ($1, 'invoice', 2030, 1), ($1, 'credit_note', 2030, 1)",
+			[]any{v.TenantID}},
+		{`INSERT INTO invoicing.credit_notes (tenant_id, credit_note_id, invoice_id, number, reason, amount_minor, tax_minor, issue_date, created_by, request_id)
+			VALUES ($1, $2, $3, 'CN-2030-000001', 'Victim credit', 500, 45, '2030-02-05', $4, $5)`,
+			[]any{v.TenantID, v.CreditNoteID, v.InvoiceID, v.UserID, v.RequestID}},
+		{`INSERT INTO invoicing.payments (tenant_id, payment_id, invoice_id, amount_minor, method, stripe_payment_ref, recorded_by, request_id)
+			VALUES ($1, $2, $3, 1000, 'stripe', $4, $5, $6)`, []any{v.TenantID, v.PaymentID, v.InvoiceID, v.StripePaymentRef, v.UserID, v.RequestID}},
+		{`INSERT INTO invoicing.checkout_sessions (tenant_id, stripe_session_id, invoice_id, amount_minor, currency, url)
+			VALUES ($1, $2, $3, 38000, 'AUD', 'https://checkout.stripe.test/victim')`, []any{v.TenantID, v.StripeSessionID, v.InvoiceID}},
+		{`INSERT INTO invoicing.stripe_events (tenant_id, event_id, event_type, payload, process_time)
+			VALUES ($1, $2, 'checkout.session.completed', '{}', now())`, []any{v.TenantID, v.StripeEventID}},
 	}
 	err := InScope(context.Background(), db, Scope{TenantID: v.TenantID}, func(tx pgx.Tx) error {
 		for _, s := range stmts {

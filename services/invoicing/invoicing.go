@@ -55,8 +55,9 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		// The receipts' Notifier (internal/receipts) is wired in here once it
 		// lands; nil sends no emails.
 		books := ledger.New(env.DB, nil, now)
-		// One queue for the service's jobs; each part adds its workers.
-		// The billing run (internal/billingrun): its worker, its batch size.
+		// One queue for the service's jobs ("invoicing"); each part adds its
+		// workers. The billing run (internal/billingrun): its worker, its
+		// batch size.
 		batch, err := strconv.Atoi(env.Get(BillingRunBatchEnv, "0"))
 		if err != nil || batch < 0 {
 			return nil, errors.Join(fmt.Errorf("invoicing: %s: a number of families, 0 for the default", BillingRunBatchEnv), closeConns())

@@ -141,7 +141,7 @@ func TestOutcomeMatrix(t *testing.T) {
 				}
 				for p := range principals {
 					err := call(t, m.ctx(t, p), m.clients, m.target(p))
-					if got := status.Code(err); got != want[p] {
+					if got := status.Code(err); got != want[p] && !awaitingHandler(method, got) {
 						t.Errorf("%s as %s: %v; want %v", md.MethodName, principalNames[p], err, want[p])
 					}
 				}
@@ -198,6 +198,8 @@ type clients struct {
 	// maintenance is steward-maintenance's connection, on which its areas
 	// beyond plans and tasks make their clients (maintenance_*_test.go).
 	maintenance *grpc.ClientConn
+	// invoicing is steward-invoicing's (invoicing_test.go).
+	invoicing *grpc.ClientConn
 }
 
 // world is one tenant's standing fixtures, and a way to make fresh ones as
@@ -231,11 +233,11 @@ func setup(t *testing.T) *matrix {
 	t.Helper()
 	env := servertest.New(t)
 	blobDir := t.TempDir()
-	accountsConn := env.Serve(t, accounts.Services)
+	accountsConn, accountsAddr := env.ServeAt(t, accounts.Services)
 	assetsConn, assetsAddr := env.ServeAt(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return assets.Services(db, blobDir, env.Logger)
 	})
-	bookingConn := env.Serve(t, booking.Services)
+	bookingConn, bookingAddr := env.ServeAt(t, booking.Services)
 	maintenanceConn := env.Serve(t, func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return maintenance.Services(catalog.Env{DB: db, Logger: env.Logger, DataDir: t.TempDir(), Targets: map[string]string{"assets": assetsAddr}})
 	})
@@ -244,7 +246,8 @@ func setup(t *testing.T) *matrix {
 		bookingv1.NewTermServiceClient(bookingConn), bookingv1.NewCalendarServiceClient(bookingConn),
 		bookingv1.NewSessionServiceClient(bookingConn),
 		maintenancev1.NewPlanServiceClient(maintenanceConn), maintenancev1.NewTaskServiceClient(maintenanceConn),
-		maintenancev1.NewInsightServiceClient(maintenanceConn), maintenancev1.NewReminderServiceClient(maintenanceConn), maintenanceConn}}
+		maintenancev1.NewInsightServiceClient(maintenanceConn), maintenancev1.NewReminderServiceClient(maintenanceConn), maintenanceConn,
+		serveInvoicing(t, env, accountsAddr, bookingAddr)}}
 
 	household, school, otherSchool := env.Tenant(t, "household"), env.Tenant(t, "school"), env.Tenant(t, "school")
 	m.users[householdOwner] = env.User(t, household, "owner")

@@ -446,11 +446,11 @@ var seriesPrefix = map[string]string{seriesInvoice: "INV", seriesCreditNote: "CN
 
 // nextNumber takes the next number of series for year, "INV-2027-000042".
 func nextNumber(ctx context.Context, q *store.Queries, tenant uuid.UUID, series string, year int) (string, error) {
-	n, err := q.NextNumber(ctx, store.NextNumberParams{TenantID: tenant, Series: series, Year: int32(year)})
+	seq, err := q.NextNumber(ctx, store.NextNumberParams{TenantID: tenant, Series: series, Year: int32(year)})
 	if err != nil {
 		return "", err
 	}
-	return fmt.Sprintf("%s-%d-%06d", seriesPrefix[series], year, n), nil
+	return fmt.Sprintf("%s-%d-%06d", seriesPrefix[series], year, seq.LastValue), nil
 }
 
 // Void voids an issued invoice without payments, keeping its number. A

@@ -79,7 +79,7 @@ func TestComputeReconcilesRandomInvoices(t *testing.T) {
 			if p.AmountMinor != want {
 				t.Fatalf("invoice %d line %d (%+v): amount %d, want %d", n, i, l, p.AmountMinor, want)
 			}
-			if p.Line.Description != l.Description || p.Kind != l.Kind {
+			if p.Description != l.Description || p.Kind != l.Kind {
 				t.Fatalf("invoice %d line %d: the line changed: %+v from %+v", n, i, p.Line, l)
 			}
 			if l.Kind == pricing.Credit {

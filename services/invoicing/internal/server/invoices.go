@@ -147,11 +147,13 @@ func InvoiceToProto(inv ledger.Invoice) *invoicingv1.Invoice {
 	if inv.BillingRunID.Valid {
 		out.BillingRun = billingRunPattern.Format(inv.TenantID, inv.BillingRunID.UUID)
 	}
-	out.Lines = linesToProto(inv.TenantID, c, inv.Lines)
+	out.Lines = linesToProto(inv.TenantID, inv.FamilyID, c, inv.Lines)
 	return out
 }
 
-func linesToProto(tenant uuid.UUID, currency string, lines []pricing.Priced) []*invoicingv1.InvoiceLine {
+// linesToProto are an invoice's lines; the students of its term lines are
+// of the family billed.
+func linesToProto(tenant, family uuid.UUID, currency string, lines []pricing.Priced) []*invoicingv1.InvoiceLine {
 	out := make([]*invoicingv1.InvoiceLine, len(lines))
 	for i, l := range lines {
 		pl := &invoicingv1.InvoiceLine{Kind: invoicingv1.InvoiceLine_Kind(l.Kind), Description: l.Description,
@@ -160,7 +162,7 @@ func linesToProto(tenant uuid.UUID, currency string, lines []pricing.Priced) []*
 			pl.Quantity, pl.UnitAmount = int32(max(l.Quantity, 1)), money(currency, l.UnitMinor)
 		}
 		if l.StudentID != uuid.Nil {
-			pl.Student = studentPattern.Format(tenant, l.StudentID)
+			pl.Student = studentPattern.Format(tenant, family, l.StudentID)
 		}
 		if l.ClassID != uuid.Nil {
 			pl.Class = classPattern.Format(tenant, l.ClassID)
@@ -550,7 +552,9 @@ func (s *InvoiceServer) CreateCreditNote(ctx context.Context, req *invoicingv1.C
 		currency = row.Currency
 		return nil
 	}
-	resource.Proto = func(r store.InvoicingCreditNote, _ resname.Name) *invoicingv1.CreditNote { return creditNoteToProto(r, currency) }
+	resource.Proto = func(r store.InvoicingCreditNote, _ resname.Name) *invoicingv1.CreditNote {
+		return creditNoteToProto(r, currency)
+	}
 	return resource.Create(ctx, s.ledger.DB(), req, "parent", req.GetParent(),
 		func(ctx context.Context, q txStore, p resname.Name, key aip.Idempotency) (store.InvoicingCreditNote, error) {
 			if in.GetAmount().GetCurrencyCode() != currency {
@@ -592,8 +596,12 @@ func (s *InvoiceServer) ListCreditNotes(ctx context.Context, req *invoicingv1.Li
 	}
 	resp := &invoicingv1.ListCreditNotesResponse{}
 	resp.CreditNotes, resp.NextPageToken = pagetoken.Page(rows, size,
-		func(r store.ListCreditNotesRow) []string { return []string{r.InvoicingCreditNote.CreditNoteID.String()} },
-		func(r store.ListCreditNotesRow) *invoicingv1.CreditNote { return creditNoteToProto(r.InvoicingCreditNote, r.Currency) },
+		func(r store.ListCreditNotesRow) []string {
+			return []string{r.InvoicingCreditNote.CreditNoteID.String()}
+		},
+		func(r store.ListCreditNotesRow) *invoicingv1.CreditNote {
+			return creditNoteToProto(r.InvoicingCreditNote, r.Currency)
+		},
 		req.GetParent())
 	return resp, nil
 }

@@ -110,6 +110,13 @@ type InvoicingInvoiceLine struct {
 	TaxMinor    int64
 }
 
+type InvoicingNumberSequence struct {
+	TenantID  uuid.UUID
+	Series    string
+	Year      int32
+	LastValue int64
+}
+
 type InvoicingPayment struct {
 	TenantID           uuid.UUID
 	PaymentID          uuid.UUID

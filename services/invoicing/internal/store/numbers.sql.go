@@ -14,7 +14,7 @@ import (
 const nextNumber = `-- name: NextNumber :one
 INSERT INTO invoicing.number_sequences (tenant_id, series, year, last_value) VALUES ($1, $2, $3, 1)
 ON CONFLICT (tenant_id, series, year) DO UPDATE SET last_value = number_sequences.last_value + 1
-RETURNING last_value
+RETURNING tenant_id, series, year, last_value
 `
 
 type NextNumberParams struct {
@@ -25,10 +25,16 @@ type NextNumberParams struct {
 
 // The next number of a tenant's series for a year, gapless: the row lock
 // taken here orders concurrent issuers until their transactions end, and a
-// rolled-back issue gives its number back.
-func (q *Queries) NextNumber(ctx context.Context, arg NextNumberParams) (int64, error) {
+// rolled-back issue gives its number back. The row comes back whole: its
+// tenant_id shows whose sequence moved.
+func (q *Queries) NextNumber(ctx context.Context, arg NextNumberParams) (InvoicingNumberSequence, error) {
 	row := q.db.QueryRow(ctx, nextNumber, arg.TenantID, arg.Series, arg.Year)
-	var last_value int64
-	err := row.Scan(&last_value)
-	return last_value, err
+	var i InvoicingNumberSequence
+	err := row.Scan(
+		&i.TenantID,
+		&i.Series,
+		&i.Year,
+		&i.LastValue,
+	)
+	return i, err
 }
