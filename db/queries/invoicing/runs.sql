@@ -1,6 +1,6 @@
 -- Billing runs (services/invoicing/internal/billingrun): the run's row, its
--- progress as its job advances, and what the job reads of Invoicing's own
--- tables (the term's price list, the term's drafts to issue).
+-- progress as its job advances, and the term's drafts it issues. (The
+-- term's price list it reads with prices.sql's queries.)
 
 -- name: CreateBillingRun :one
 -- ON CONFLICT: a concurrent create with the same request_id won; the caller
@@ -23,18 +23,6 @@ WHERE tenant_id = @tenant_id
   AND (NOT @paged::boolean OR (create_time, run_id) < (@after_time::timestamptz, @after_id::uuid))
 ORDER BY create_time DESC, run_id DESC
 LIMIT @page_limit;
-
--- name: TermHasPriceList :one
-SELECT EXISTS (SELECT 1 FROM invoicing.price_lists WHERE tenant_id = @tenant_id AND term_id = @term_id);
-
--- name: BillingRunRates :many
--- The term's price list: its currency with each rate, in the list's order.
--- No row: the term has no price list.
-SELECT l.currency, r.class_id, r.instrument_id, r.group_week_minor, r.individual_week_minor
-FROM invoicing.price_lists l
-JOIN invoicing.price_rates r ON r.tenant_id = l.tenant_id AND r.price_list_id = l.price_list_id
-WHERE l.tenant_id = @tenant_id AND l.term_id = @term_id
-ORDER BY r.position;
 
 -- name: StartBillingRunFamilies :exec
 -- The job's start, or its restart after a crash, which does every family

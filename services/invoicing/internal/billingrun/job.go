@@ -22,6 +22,7 @@ import (
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/pricing"
+	"steward.dev/services/invoicing/internal/server"
 	"steward.dev/services/invoicing/internal/store"
 )
 
@@ -84,8 +85,8 @@ func NewWorker(db *tenantdb.DB, l *ledger.Ledger, booking *bookingsrc.Source, cf
 }
 
 // Timeout replaces River's default minute: a run of thousands of families
-// takes longer than one request, and a run cut short is retried from where
-// its committed batches left it.
+// takes longer than one request. A run cut short is retried, and its
+// committed batches are not done twice.
 func (w *Worker) Timeout(*river.Job[JobArgs]) time.Duration { return 30 * time.Minute }
 
 // Work runs the billing run. An error the run cannot get past (no price,
@@ -160,19 +161,15 @@ func (w *Worker) run(ctx context.Context, args JobArgs) error {
 // family's lines, in family id order.
 func (w *Worker) price(ctx context.Context, q *store.Queries, run store.InvoicingBillingRun) ([]family, string, error) {
 	term := termPattern.Format(run.TenantID, run.TermID)
-	rows, err := q.BillingRunRates(ctx, store.BillingRunRatesParams{TenantID: run.TenantID, TermID: run.TermID})
+	list, err := priceListOf(ctx, q, run.TenantID, run.TermID)
 	if err != nil {
 		return nil, "", err
 	}
-	if len(rows) == 0 {
-		return nil, "", apierror.FailedPrecondition(invoicingv1.ErrorReason_ERROR_REASON_NO_PRICE_LIST, term+" has no price list, or it has no rates")
+	rows, err := q.ListPriceRates(ctx, store.ListPriceRatesParams{TenantID: run.TenantID, PriceListIds: []uuid.UUID{list.PriceListID}})
+	if err != nil {
+		return nil, "", err
 	}
-	currency := rows[0].Currency
-	rates := make([]pricing.Rate, len(rows))
-	for i, r := range rows {
-		rates[i] = pricing.Rate{ClassID: r.ClassID.UUID, InstrumentID: r.InstrumentID.UUID,
-			GroupWeekMinor: r.GroupWeekMinor, IndividualWeekMinor: r.IndividualWeekMinor}
-	}
+	currency, rates := list.Currency, server.Rates(rows)
 	billable, err := w.booking.Enrolments(ctx, run.TenantID, run.TermID, uuid.NullUUID{})
 	if err != nil {
 		return nil, "", err

@@ -13,11 +13,13 @@ package billingrun
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/google/uuid"
+	"github.com/jackc/pgx/v5"
 
 	accountsv1 "steward.dev/gen/go/steward/accounts/v1"
 	bookingv1 "steward.dev/gen/go/steward/booking/v1"
@@ -93,13 +95,8 @@ func (s *Server) CreateBillingRun(ctx context.Context, req *invoicingv1.CreateBi
 		createdBy = uuid.NullUUID{UUID: c.UserID, Valid: true}
 	}
 	run, err := runs.Create(ctx, s.db, req, "parent", req.GetParent(), func(ctx context.Context, q storeTx, p resname.Name, key aip.Idempotency) (store.InvoicingBillingRun, error) {
-		priced, err := q.TermHasPriceList(ctx, store.TermHasPriceListParams{TenantID: p.ID("tenant"), TermID: term.ID("term")})
-		if err != nil {
+		if _, err := priceListOf(ctx, q.Queries, p.ID("tenant"), term.ID("term")); err != nil {
 			return store.InvoicingBillingRun{}, err
-		}
-		if !priced {
-			return store.InvoicingBillingRun{}, apierror.FailedPrecondition(invoicingv1.ErrorReason_ERROR_REASON_NO_PRICE_LIST,
-				in.GetTerm()+" has no price list: create one first")
 		}
 		row, err := q.CreateBillingRun(ctx, store.CreateBillingRunParams{
 			TenantID: p.ID("tenant"), RunID: uuid.Must(uuid.NewV7()), TermID: term.ID("term"), IssueInvoices: in.GetIssueInvoices(),
@@ -172,6 +169,16 @@ func (s *Server) ListBillingRuns(ctx context.Context, req *invoicingv1.ListBilli
 			return []string{r.CreateTime.UTC().Format(time.RFC3339Nano), r.RunID.String()}
 		}, runToProto, req.GetParent())
 	return resp, nil
+}
+
+// priceListOf is the term's price list; NO_PRICE_LIST when it has none.
+func priceListOf(ctx context.Context, q *store.Queries, tenant, term uuid.UUID) (store.InvoicingPriceList, error) {
+	list, err := q.PriceListOfTerm(ctx, store.PriceListOfTermParams{TenantID: tenant, TermID: term})
+	if errors.Is(err, pgx.ErrNoRows) {
+		return list, apierror.FailedPrecondition(invoicingv1.ErrorReason_ERROR_REASON_NO_PRICE_LIST,
+			termPattern.Format(tenant, term)+" has no price list: create one first")
+	}
+	return list, err
 }
 
 // parseOperationName reads "tenants/{tenant}/operations/{operation}" as the

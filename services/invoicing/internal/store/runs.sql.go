@@ -47,55 +47,6 @@ func (q *Queries) BillingRunCreatedBy(ctx context.Context, arg BillingRunCreated
 	return i, err
 }
 
-const billingRunRates = `-- name: BillingRunRates :many
-SELECT l.currency, r.class_id, r.instrument_id, r.group_week_minor, r.individual_week_minor
-FROM invoicing.price_lists l
-JOIN invoicing.price_rates r ON r.tenant_id = l.tenant_id AND r.price_list_id = l.price_list_id
-WHERE l.tenant_id = $1 AND l.term_id = $2
-ORDER BY r.position
-`
-
-type BillingRunRatesParams struct {
-	TenantID uuid.UUID
-	TermID   uuid.UUID
-}
-
-type BillingRunRatesRow struct {
-	Currency            string
-	ClassID             uuid.NullUUID
-	InstrumentID        uuid.NullUUID
-	GroupWeekMinor      int64
-	IndividualWeekMinor int64
-}
-
-// The term's price list: its currency with each rate, in the list's order.
-// No row: the term has no price list.
-func (q *Queries) BillingRunRates(ctx context.Context, arg BillingRunRatesParams) ([]BillingRunRatesRow, error) {
-	rows, err := q.db.Query(ctx, billingRunRates, arg.TenantID, arg.TermID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var items []BillingRunRatesRow
-	for rows.Next() {
-		var i BillingRunRatesRow
-		if err := rows.Scan(
-			&i.Currency,
-			&i.ClassID,
-			&i.InstrumentID,
-			&i.GroupWeekMinor,
-			&i.IndividualWeekMinor,
-		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
 const createBillingRun = `-- name: CreateBillingRun :one
 
 INSERT INTO invoicing.billing_runs (tenant_id, run_id, term_id, issue_invoices, created_by, request_id, request_fingerprint)
@@ -115,8 +66,8 @@ type CreateBillingRunParams struct {
 }
 
 // Billing runs (services/invoicing/internal/billingrun): the run's row, its
-// progress as its job advances, and what the job reads of Invoicing's own
-// tables (the term's price list, the term's drafts to issue).
+// progress as its job advances, and the term's drafts it issues. (The
+// term's price list it reads with prices.sql's queries.)
 // ON CONFLICT: a concurrent create with the same request_id won; the caller
 // reads that one (pgx.ErrNoRows here).
 func (q *Queries) CreateBillingRun(ctx context.Context, arg CreateBillingRunParams) (InvoicingBillingRun, error) {
@@ -399,20 +350,4 @@ func (q *Queries) TakeTermDrafts(ctx context.Context, arg TakeTermDraftsParams) 
 		return nil, err
 	}
 	return items, nil
-}
-
-const termHasPriceList = `-- name: TermHasPriceList :one
-SELECT EXISTS (SELECT 1 FROM invoicing.price_lists WHERE tenant_id = $1 AND term_id = $2)
-`
-
-type TermHasPriceListParams struct {
-	TenantID uuid.UUID
-	TermID   uuid.UUID
-}
-
-func (q *Queries) TermHasPriceList(ctx context.Context, arg TermHasPriceListParams) (bool, error) {
-	row := q.db.QueryRow(ctx, termHasPriceList, arg.TenantID, arg.TermID)
-	var exists bool
-	err := row.Scan(&exists)
-	return exists, err
 }
