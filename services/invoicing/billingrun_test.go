@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	"cloud.google.com/go/longrunning/autogen/longrunningpb"
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
 	"google.golang.org/genproto/googleapis/rpc/errdetails"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
@@ -28,6 +31,9 @@ import (
 	"steward.dev/services/accounts"
 	"steward.dev/services/booking"
 	"steward.dev/services/invoicing"
+	"steward.dev/services/invoicing/internal/billingrun"
+	"steward.dev/services/invoicing/internal/bookingsrc"
+	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/invoicingtest"
 )
 
@@ -35,9 +41,11 @@ import (
 // sharing a database and an issuer; Invoicing's jobs call Booking with the
 // service identity.
 type runFixture struct {
-	env     *servertest.Env
-	booking *grpc.ClientConn
-	runs    invoicingv1.BillingRunServiceClient
+	env                   *servertest.Env
+	booking               *grpc.ClientConn
+	bookingAddr, accounts string
+	identity              *rpcclient.ServiceIdentity
+	runs                  invoicingv1.BillingRunServiceClient
 }
 
 // setupRuns serves the three with billing runs working batch families (and
@@ -59,7 +67,26 @@ func setupRuns(t *testing.T, batch int) *runFixture {
 				return ""
 			}})
 	})
-	return &runFixture{env: env, booking: bookingConn, runs: invoicingv1.NewBillingRunServiceClient(conn)}
+	return &runFixture{env: env, booking: bookingConn, bookingAddr: bookingAddr, accounts: accountsAddr, identity: identity,
+		runs: invoicingv1.NewBillingRunServiceClient(conn)}
+}
+
+// worker is a billing run worker of its own over the fixture's database and
+// services, as the service builds its own, for a test that works a job
+// itself.
+func (f *runFixture) worker(t *testing.T) *billingrun.Worker {
+	t.Helper()
+	var conns []*grpc.ClientConn
+	for _, addr := range []string{f.bookingAddr, f.accounts} {
+		conn, err := rpcclient.Dial(addr, rpcclient.Options{Identity: f.identity})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = conn.Close() })
+		conns = append(conns, conn)
+	}
+	db := tenantdb.New(f.env.DB.AppPool(t))
+	return billingrun.NewWorker(db, ledger.New(db, nil, time.Now), bookingsrc.New(conns[0], conns[1]), billingrun.Config{Batch: 4})
 }
 
 // billedSchool is a school built by invoicingtest, with its admin.
@@ -401,5 +428,43 @@ func TestCreateBillingRun(t *testing.T) {
 	}
 	if _, err := f.runs.GetOperation(s.admin, &invoicingv1.GetOperationRequest{Name: s.name + "/operations/not-a-uuid"}); status.Code(err) != codes.InvalidArgument {
 		t.Errorf("a malformed operation name: %v, want INVALID_ARGUMENT", err)
+	}
+}
+
+// TestRestartedBillingRunCountsItsOwnDrafts: a run whose job died after
+// committing its drafts (here: put back to running with its counters gone,
+// as a crash before the end would leave it) is worked again on River's next
+// attempt: it finds its own drafts and counts them as its own, skips
+// nothing, issues what is still a draft, and ends — every family invoiced
+// once.
+func TestRestartedBillingRunCountsItsOwnDrafts(t *testing.T) {
+	t.Parallel()
+	f := setupRuns(t, 4)
+	s := f.school(t, invoicingtest.Spec{Families: 10})
+	seen, err := f.wait(s.admin, s.create(t, f, false))
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := runOf(t, seen[len(seen)-1])
+	runID := uuid.MustParse(run.GetName()[strings.LastIndex(run.GetName(), "/")+1:])
+	dbtest.ExecAsTenant(t, f.env.Owner, s.TenantID, `UPDATE invoicing.billing_runs SET state = 'running', issue_invoices = true,
+		families_done = 3, invoices_drafted = 3, invoices_skipped = 0, end_time = NULL WHERE tenant_id = $1 AND run_id = $2`, s.TenantID, runID)
+
+	worker := f.worker(t)
+	job := &river.Job[billingrun.JobArgs]{JobRow: &rivertype.JobRow{Attempt: 2, MaxAttempts: 5},
+		Args: billingrun.JobArgs{TenantID: s.TenantID, RunID: runID}}
+	if err := worker.Work(context.Background(), job); err != nil {
+		t.Fatalf("the second attempt: %v", err)
+	}
+	got, err := f.runs.GetBillingRun(s.admin, &invoicingv1.GetBillingRunRequest{Name: run.GetName()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.GetState() != invoicingv1.BillingRun_STATE_SUCCEEDED || got.GetFamiliesDone() != 10 || got.GetInvoicesDrafted() != 10 ||
+		got.GetInvoicesSkipped() != 0 || got.GetInvoicesIssued() != 10 {
+		t.Errorf("after the restart: %v; want SUCCEEDED, 10 families, 10 drafted (its own), none skipped, 10 issued", got)
+	}
+	if invoices, issued, twice, gaps := s.invoiceCounts(t, f); invoices != 10 || issued != 10 || twice != 0 || gaps != 0 {
+		t.Errorf("in SQL: %d invoices, %d issued, %d families twice, numbers %d off; want 10, 10, 0, 0", invoices, issued, twice, gaps)
 	}
 }
