@@ -468,3 +468,42 @@ func TestRestartedBillingRunCountsItsOwnDrafts(t *testing.T) {
 		t.Errorf("in SQL: %d invoices, %d issued, %d families twice, numbers %d off; want 10, 10, 0, 0", invoices, issued, twice, gaps)
 	}
 }
+
+// TestBillingRunStoppedByADraftNamesIt: a draft of the term that no longer
+// prices (here a credit above its total, written past the API) stops the
+// run's issuing: the run fails with the ledger's reason,
+// CREDIT_EXCEEDS_TOTAL, and its message names the draft; the batch it was
+// in is issued not at all.
+func TestBillingRunStoppedByADraftNamesIt(t *testing.T) {
+	t.Parallel()
+	f := setupRuns(t, 0)
+	s := f.school(t, invoicingtest.Spec{Families: 2})
+	if _, err := f.wait(s.admin, s.create(t, f, false)); err != nil {
+		t.Fatal(err)
+	}
+	var bad uuid.UUID
+	dbtest.QueryRowAsTenant(t, f.env.Owner, s.TenantID, `SELECT invoice_id FROM invoicing.invoices WHERE tenant_id = $1 AND family_id = $2`,
+		[]any{s.TenantID, s.Families[0]}, &bad)
+	dbtest.ExecAsTenant(t, f.env.Owner, s.TenantID, `INSERT INTO invoicing.invoice_lines (tenant_id, invoice_id, position, kind, description, unit_minor, amount_minor)
+		VALUES ($1, $2, 99, 'credit', 'Prepaid twice over', 99000000, -99000000)`, s.TenantID, bad)
+
+	seen, err := f.wait(s.admin, s.create(t, f, true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := seen[len(seen)-1]
+	st := status.FromProto(done.GetError())
+	want := apierror.Reason(invoicingv1.ErrorReason_ERROR_REASON_CREDIT_EXCEEDS_TOTAL)
+	name := s.name + "/invoices/" + bad.String()
+	if done.GetError() == nil || st.Code() != codes.FailedPrecondition || !strings.HasPrefix(st.Message(), name+": ") {
+		t.Fatalf("done operation's error %v, want FAILED_PRECONDITION naming %s", done.GetError(), name)
+	}
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() != want {
+			t.Errorf("reason %q, want %q", info.GetReason(), want)
+		}
+	}
+	if _, issued, _, _ := s.invoiceCounts(t, f); issued != 0 {
+		t.Errorf("%d issued, want none: the failing batch rolled back", issued)
+	}
+}

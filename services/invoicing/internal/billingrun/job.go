@@ -253,7 +253,7 @@ func (w *Worker) issue(ctx context.Context, run store.InvoicingBillingRun) error
 			}
 			for _, id := range ids {
 				if _, err := w.ledger.Issue(ctx, tx, id, school.Zone); err != nil {
-					return err
+					return naming(err, invoicePattern.Format(run.TenantID, id))
 				}
 			}
 			n = len(ids)
@@ -263,6 +263,19 @@ func (w *Worker) issue(ctx context.Context, run store.InvoicingBillingRun) error
 			return err
 		}
 	}
+}
+
+// naming words a refusal of the ledger's for the invoice name it is about,
+// so that the failed run says which draft stopped it (one that no longer
+// prices under changed settings, say); other errors pass unchanged.
+func naming(err error, name string) error {
+	var refusal *apierror.Error
+	if !errors.As(err, &refusal) {
+		return err
+	}
+	named := *refusal
+	named.Message = name + ": " + refusal.Message
+	return &named
 }
 
 // finish ends the run: succeeded, or failed with failure.

@@ -35,10 +35,11 @@ import (
 )
 
 var (
-	tenantPattern = resname.Of(&accountsv1.Tenant{})
-	runPattern    = resname.Of(&invoicingv1.BillingRun{})
-	termPattern   = resname.Of(&bookingv1.Term{})
-	classPattern  = resname.Of(&bookingv1.Class{})
+	tenantPattern  = resname.Of(&accountsv1.Tenant{})
+	runPattern     = resname.Of(&invoicingv1.BillingRun{})
+	termPattern    = resname.Of(&bookingv1.Term{})
+	classPattern   = resname.Of(&bookingv1.Class{})
+	invoicePattern = resname.Of(&invoicingv1.Invoice{})
 )
 
 // Server implements invoicingv1.BillingRunServiceServer.
