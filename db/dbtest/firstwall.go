@@ -44,7 +44,7 @@ type Victim struct {
 	// with a line, a credit note, a Stripe payment with its Checkout
 	// Session and event; Stripe's ids are text.
 	PriceListID, RunID, InvoiceID, CreditNoteID, PaymentID uuid.UUID
-	StripeSessionID, StripeEventID, StripePaymentRef      string
+	StripeSessionID, StripeEventID, StripePaymentRef       string
 }
 
 // Values are the victim's values by the field names sqlc gives query

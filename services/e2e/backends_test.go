@@ -21,17 +21,19 @@ import (
 	"steward.dev/services/accounts"
 	"steward.dev/services/assets"
 	"steward.dev/services/booking"
+	"steward.dev/services/invoicing"
 	"steward.dev/services/maintenance"
 )
 
 // backends are the addresses of a set of Steward's gRPC services started
 // beside the stack's own, on the stack's database and issuer.
 type backends struct {
-	accounts, assets, booking, maintenance string
+	accounts, assets, booking, maintenance, invoicing string
 }
 
-// startBackends starts the accounts, assets, booking and maintenance
-// services (maintenance calling these assets) connected to
+// startBackends starts the accounts, assets, booking, maintenance and
+// invoicing services (maintenance calling these assets, invoicing these
+// accounts and booking) connected to
 // PostgreSQL with databaseURL. wrapAssets, if set, wraps the assets
 // implementation (to observe what reaches it). They live as long as the
 // test binary.
@@ -55,11 +57,15 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		}
 		return svcs, nil
 	}
-	var addrs [4]string
+	var addrs [5]string
 	withMaintenance := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
 		return maintenance.Services(catalog.Env{DB: db, Logger: logger, Targets: map[string]string{"assets": addrs[1]}})
 	}
-	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services, withMaintenance} {
+	withInvoicing := func(db *tenantdb.DB) ([]grpcserver.Service, error) {
+		return invoicing.Services(catalog.Env{DB: db, Logger: logger, Targets: map[string]string{"accounts": addrs[0], "booking": addrs[2]}})
+	}
+	for i, register := range []func(*tenantdb.DB) ([]grpcserver.Service, error){accounts.Services, withAssets, booking.Services, withMaintenance,
+		withInvoicing} {
 		srv, _, err := grpcserver.Bootstrap(ctx, boot, register)
 		if err != nil {
 			return backends{}, err
@@ -71,7 +77,7 @@ func (s *stack) startBackends(databaseURL string, wrapAssets func(assetsv1.Asset
 		go func() { _ = srv.Serve(ctx, lis, time.Second) }()
 		addrs[i] = lis.Addr().String()
 	}
-	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2], maintenance: addrs[3]}, nil
+	return backends{accounts: addrs[0], assets: addrs[1], booking: addrs[2], maintenance: addrs[3], invoicing: addrs[4]}, nil
 }
 
 // maintenanceClients dials the backends' steward-maintenance into s.
@@ -85,6 +91,12 @@ func (b backends) maintenanceClients(s *stack) error {
 	s.insight = maintenancev1.NewInsightServiceClient(conn)
 	s.maintenance = conn
 	return nil
+}
+
+// invoicingClients dials the backends' steward-invoicing into s.
+func (b backends) invoicingClients(s *stack) (err error) {
+	s.invoicing, err = grpc.NewClient(b.invoicing, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	return err
 }
 
 // bookingClients dials the backends' steward-booking into s: the directory

@@ -51,7 +51,9 @@ type stack struct {
 	// beyond plans, tasks and the insight make their clients
 	// (maintenance_*_fixtures_test.go).
 	maintenance *grpc.ClientConn
-	summary     seed.Summary
+	// invoicing is steward-invoicing's (invoicing_fixtures_test.go).
+	invoicing *grpc.ClientConn
+	summary   seed.Summary
 
 	mu     sync.Mutex
 	tokens map[string]string
@@ -106,6 +108,9 @@ func newStack(t *testing.T) (*stack, error) {
 	}
 	maintenanceConn, err := grpc.NewClient(steward.Addrs["maintenance"], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
+		return nil, err
+	}
+	if s.invoicing, err = grpc.NewClient(steward.Addrs["invoicing"], grpc.WithTransportCredentials(insecure.NewCredentials())); err != nil {
 		return nil, err
 	}
 	s.accounts = accountsv1.NewTenantServiceClient(accountsConn)

@@ -177,6 +177,9 @@ func (s *stack) withoutRLS(t *testing.T) *stack {
 		if withoutRLSErr == nil {
 			withoutRLSErr = b.maintenanceClients(withoutRLSStack)
 		}
+		if withoutRLSErr == nil {
+			withoutRLSErr = b.invoicingClients(withoutRLSStack)
+		}
 	})
 	if withoutRLSErr != nil {
 		t.Fatalf("services without RLS: %v", withoutRLSErr)

@@ -40,6 +40,9 @@ func TestInvoiceLifecycle(t *testing.T) {
 	if upd.GetNotes() == "" || len(upd.GetLines()) != 3 || upd.GetEtag() == inv.GetEtag() {
 		t.Errorf("after a notes update: notes %q, %d lines, etag %s (was %s)", upd.GetNotes(), len(upd.GetLines()), upd.GetEtag(), inv.GetEtag())
 	}
+	// Sent back as read, with no mask: every field it carries, the same.
+	rmw := must(f.invoices.UpdateInvoice(s.admin, &invoicingv1.UpdateInvoiceRequest{Invoice: upd}))(t)
+	checkTotals(t, "the draft sent back as read", rmw, totals{charges: 7000, discounts: 700, taxable: 6300, tax: 573, total: 6300, credits: 300, due: 6000})
 	_, err := f.invoices.UpdateInvoice(s.admin, &invoicingv1.UpdateInvoiceRequest{
 		Invoice: &invoicingv1.Invoice{Name: inv.GetName(), Notes: "late", Etag: inv.GetEtag()}, UpdateMask: &fieldmaskpb.FieldMask{Paths: []string{"notes"}}})
 	refused(t, "an update at a stale etag", err, codes.Aborted, "ETAG_MISMATCH")
@@ -217,4 +220,35 @@ func TestSettingsRuleDraftsFollowIssuedKeep(t *testing.T) {
 		t.Errorf("the draft issued under %v; want exclusive", reissued.GetTaxRule())
 	}
 	checkTotals(t, "the draft issued", reissued, totals{charges: 39500, taxable: 39500, tax: 3950, total: 43450, due: 43450})
+}
+
+// TestIssueAndDueDatesAreTheSchoolsDates: the issue date is the school's
+// local date whatever UTC says, across the night Sydney's clocks go back
+// (AEDT to AEST, 3:00 to 2:00 on 4 April 2027); the due date is the issue
+// date plus the payment terms in calendar days, through 29 February of a
+// leap year and across a month end.
+func TestIssueAndDueDatesAreTheSchoolsDates(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name       string
+		now        time.Time
+		issue, due string
+	}{
+		{"before Sydney's clocks go back", time.Date(2027, 4, 3, 15, 30, 0, 0, time.UTC), "2027-04-04", "2027-04-18"}, // 02:30 AEDT
+		{"after Sydney's clocks go back", time.Date(2027, 4, 3, 16, 30, 0, 0, time.UTC), "2027-04-04", "2027-04-18"},  // 02:30 AEST
+		{"the evening before, in UTC the same day", time.Date(2027, 4, 3, 12, 0, 0, 0, time.UTC), "2027-04-03", "2027-04-17"},
+		{"into a leap day", time.Date(2028, 2, 15, 13, 30, 0, 0, time.UTC), "2028-02-16", "2028-03-01"}, // 00:30 AEDT on the 16th
+		{"onto a leap day", time.Date(2028, 2, 15, 12, 30, 0, 0, time.UTC), "2028-02-15", "2028-02-29"}, // 23:30 AEDT on the 15th
+		{"across a month end", time.Date(2027, 8, 20, 2, 0, 0, 0, time.UTC), "2027-08-20", "2027-09-03"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f := setup(t, tc.now)
+			s := f.school("Australia/Sydney")
+			inv := s.issued(s.garcia, 1000)
+			if inv.GetIssueDate() != tc.issue || inv.GetDueDate() != tc.due {
+				t.Errorf("at %v: issued %s, due %s; want %s, due %s", tc.now, inv.GetIssueDate(), inv.GetDueDate(), tc.issue, tc.due)
+			}
+		})
+	}
 }

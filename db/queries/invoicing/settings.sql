@@ -4,7 +4,7 @@ SELECT * FROM invoicing.billing_settings WHERE tenant_id = $1;
 -- The first update writes the defaults' row (revision 1, the etag the
 -- defaults are read with), so an update always locks a row.
 -- name: EnsureBillingSettings :exec
-INSERT INTO invoicing.billing_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING;
+INSERT INTO invoicing.billing_settings (tenant_id, revision) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING;
 
 -- name: LockBillingSettings :one
 SELECT * FROM invoicing.billing_settings WHERE tenant_id = $1 FOR UPDATE;

@@ -77,8 +77,14 @@ func invoicesOf(l *ledger.Ledger) aip.Resource[invoiceStore, ledger.Invoice, *in
 		},
 		Revision:    func(r ledger.Invoice) int64 { return r.Revision },
 		Fingerprint: func(r ledger.Invoice) []byte { return r.RequestFingerprint },
-		Mutable:     []string{"lines", "due_date", "notes"},
-		Proto:       func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
+		// family, term and currency_code are fixed at create, state,
+		// tax_rule and totals the service's (the contract says so; an
+		// OUTPUT_ONLY annotation on a message or enum field would put
+		// readOnly beside a $ref in the OpenAPI document): listed so that an
+		// invoice sent back as read updates; the first three are refused
+		// when they would change, the others ignored.
+		Mutable: []string{"lines", "due_date", "notes", "family", "term", "currency_code", "state", "tax_rule", "totals"},
+		Proto:   func(r ledger.Invoice, _ resname.Name) *invoicingv1.Invoice { return InvoiceToProto(r) },
 	}
 }
 
@@ -396,6 +402,15 @@ func (s *InvoiceServer) UpdateInvoice(ctx context.Context, req *invoicingv1.Upda
 	return s.resource().Update(ctx, s.ledger.DB(), req, func(q invoiceStore, cur ledger.Invoice, mask aip.Mask) (ledger.Invoice, error) {
 		if cur.State != ledger.StateDraft {
 			return cur, errNotDraft(in.GetName())
+		}
+		current := InvoiceToProto(cur)
+		for _, f := range []struct{ field, sent, is string }{
+			{"family", in.GetFamily(), current.GetFamily()}, {"term", in.GetTerm(), current.GetTerm()},
+			{"currency_code", in.GetCurrencyCode(), current.GetCurrencyCode()},
+		} {
+			if mask.Has(f.field) && f.sent != f.is {
+				return cur, apierror.InvalidField("invoice."+f.field, "is fixed when the invoice is created")
+			}
 		}
 		var lines []pricing.Line
 		if mask.Has("lines") {

@@ -172,8 +172,10 @@ var priceLists = aip.Resource[*store.Queries, priceList, *invoicingv1.PriceList]
 	},
 	Revision:    func(r priceList) int64 { return r.Revision },
 	Fingerprint: func(r priceList) []byte { return r.RequestFingerprint },
-	Mutable:     []string{"display_name", "rates"},
-	Proto:       func(r priceList, _ resname.Name) *invoicingv1.PriceList { return priceListToProto(r) },
+	// term and currency_code are fixed at create: listed so that a price
+	// list sent back as read updates, refused when they would change.
+	Mutable: []string{"display_name", "rates", "term", "currency_code"},
+	Proto:   func(r priceList, _ resname.Name) *invoicingv1.PriceList { return priceListToProto(r) },
 }
 
 func withRates(ctx context.Context, q *store.Queries, row store.InvoicingPriceList) (priceList, error) {
@@ -344,6 +346,12 @@ func (s *PriceServer) ListPriceLists(ctx context.Context, req *invoicingv1.ListP
 func (s *PriceServer) UpdatePriceList(ctx context.Context, req *invoicingv1.UpdatePriceListRequest) (*invoicingv1.PriceList, error) {
 	in := req.GetPriceList()
 	return priceLists.Update(ctx, s.db, req, func(q *store.Queries, cur priceList, mask aip.Mask) (priceList, error) {
+		if mask.Has("term") && in.GetTerm() != termPattern.Format(cur.TenantID, cur.TermID) {
+			return cur, apierror.InvalidField("price_list.term", "is fixed when the price list is created")
+		}
+		if mask.Has("currency_code") && in.GetCurrencyCode() != cur.Currency {
+			return cur, apierror.InvalidField("price_list.currency_code", "is fixed when the price list is created")
+		}
 		if mask.Has("rates") {
 			rates, err := ratesFromProto(in.GetRates(), cur.Currency, cur.TenantID)
 			if err != nil {

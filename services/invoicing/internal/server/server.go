@@ -51,7 +51,6 @@ const usersPrefix = "users/"
 // The contract's enums as the schema stores them.
 var (
 	invoiceStates  = aip.NewEnum(invoicingv1.Invoice_STATE_UNSPECIFIED)
-	lineKinds      = aip.NewEnum(invoicingv1.InvoiceLine_KIND_UNSPECIFIED)
 	paymentMethods = aip.NewEnum(invoicingv1.Payment_METHOD_UNSPECIFIED)
 )
 

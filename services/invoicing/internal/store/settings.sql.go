@@ -12,7 +12,7 @@ import (
 )
 
 const ensureBillingSettings = `-- name: EnsureBillingSettings :exec
-INSERT INTO invoicing.billing_settings (tenant_id) VALUES ($1) ON CONFLICT (tenant_id) DO NOTHING
+INSERT INTO invoicing.billing_settings (tenant_id, revision) VALUES ($1, 1) ON CONFLICT (tenant_id) DO NOTHING
 `
 
 // The first update writes the defaults' row (revision 1, the etag the
