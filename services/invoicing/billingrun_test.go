@@ -331,9 +331,20 @@ func TestFailedBillingRunReportsItsError(t *testing.T) {
 	t.Parallel()
 	f := setupRuns(t, 0)
 	s := f.school(t, invoicingtest.Spec{Families: 10, Rates: []invoicingtest.Rate{{Instrument: "Piano", GroupWeek: 3800, IndividualWeek: 5500}}})
-	seen, err := f.wait(s.admin, s.create(t, f, true))
+	req := &invoicingv1.CreateBillingRunRequest{Parent: s.name, BillingRun: &invoicingv1.BillingRun{Term: s.Term, IssueInvoices: true},
+		RequestId: uuid.NewString()}
+	op, err := f.runs.CreateBillingRun(s.admin, req)
 	if err != nil {
 		t.Fatal(err)
+	}
+	seen, err := f.wait(s.admin, op)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Its request retried answers the same operation, failed, as
+	// GetOperation does.
+	if again, err := f.runs.CreateBillingRun(s.admin, req); err != nil || !again.GetDone() || again.GetError().GetCode() != int32(codes.FailedPrecondition) {
+		t.Errorf("the retried request answered %v, %v; want the failed operation", again, err)
 	}
 	done := seen[len(seen)-1]
 	st := status.FromProto(done.GetError())

@@ -117,7 +117,11 @@ func (s *Server) CreateBillingRun(ctx context.Context, req *invoicingv1.CreateBi
 	}
 	// A retry (the same request_id) of a run that has failed since: its
 	// operation says why, as GetOperation does.
-	return s.GetOperation(ctx, &invoicingv1.GetOperationRequest{Name: "tenants/" + term.IDText("tenant") + "/operations/" + strings.TrimPrefix(run.GetName(), req.GetParent()+"/billingRuns/")})
+	n, err := runPattern.Parse("name", run.GetName())
+	if err != nil {
+		return nil, err
+	}
+	return s.GetOperation(ctx, &invoicingv1.GetOperationRequest{Name: operationName(n)})
 }
 
 // GetBillingRun reads the run as it stands.
