@@ -220,6 +220,21 @@ func TestSettingsRuleDraftsFollowIssuedKeep(t *testing.T) {
 		t.Errorf("the draft issued under %v; want exclusive", reissued.GetTaxRule())
 	}
 	checkTotals(t, "the draft issued", reissued, totals{charges: 39500, taxable: 39500, tax: 3950, total: 43450, due: 43450})
+
+	// Rounded per line from now on: a draft's lines carry their tax, and
+	// the issued invoice stores them so (SQL).
+	perLine := must(f.invoices.CreateInvoice(s.admin, s.custom(s.garcia, charge("Lesson", 1, 1005), charge("Lesson", 1, 1005))))(t)
+	must(f.prices.UpdateBillingSettings(s.admin, &invoicingv1.UpdateBillingSettingsRequest{
+		BillingSettings: &invoicingv1.BillingSettings{Name: def.GetName(), Rounding: invoicingv1.BillingSettings_ROUNDING_PER_LINE},
+		UpdateMask:      &fieldmaskpb.FieldMask{Paths: []string{"rounding"}}}))(t)
+	issuedPerLine := must(f.invoices.IssueInvoice(s.admin, &invoicingv1.IssueInvoiceRequest{Name: perLine.GetName()}))(t)
+	// 10% of $10.05 is 100.5 cents, half away from zero: 101 a line.
+	checkTotals(t, "per line", issuedPerLine, totals{charges: 2010, taxable: 2010, tax: 202, total: 2212, due: 2212})
+	var lineTax int64
+	s.query(`SELECT sum(tax_minor) FROM invoicing.invoice_lines WHERE invoice_id = $1`, []any{idOf(perLine.GetName())}, &lineTax)
+	if lineTax != 202 {
+		t.Errorf("the issued lines store %d of tax; want 101 each", lineTax)
+	}
 }
 
 // TestIssueAndDueDatesAreTheSchoolsDates: the issue date is the school's

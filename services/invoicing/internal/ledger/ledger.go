@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/uuid"
@@ -332,12 +333,7 @@ func (l *Ledger) load(ctx context.Context, q *store.Queries, row store.Invoicing
 // A draft is repriced under settings, the school's current rule; an issued
 // invoice keeps the amounts and rule stored at issue.
 func Assemble(row store.InvoicingInvoice, lineRows []store.InvoicingInvoiceLine, settings store.InvoicingBillingSetting) Invoice {
-	priced := make([]pricing.Priced, len(lineRows))
-	for i, r := range lineRows {
-		priced[i] = pricing.Priced{Line: pricing.Line{Kind: kindOf(r.Kind), Description: r.Description, Quantity: int64(r.Quantity),
-			UnitMinor: r.UnitMinor, PercentBP: int64(r.PercentBp), StudentID: r.StudentID.UUID, ClassID: r.ClassID.UUID},
-			AmountMinor: r.AmountMinor, TaxMinor: r.TaxMinor}
-	}
+	priced := storedLines(lineRows)
 	t := pricing.Totals{Charges: row.ChargesMinor, Discounts: row.DiscountsMinor, Taxable: row.ChargesMinor - row.DiscountsMinor,
 		Tax: row.TaxMinor, Total: row.TotalMinor, Credits: row.CreditsMinor}
 	if row.State != StateDraft {
@@ -351,6 +347,17 @@ func Assemble(row store.InvoicingInvoice, lineRows []store.InvoicingInvoiceLine,
 		priced, t = p, tt
 	}
 	return build(row, priced, t, rule, settings.TaxLabel)
+}
+
+// storedLines are line rows as last priced.
+func storedLines(rows []store.InvoicingInvoiceLine) []pricing.Priced {
+	priced := make([]pricing.Priced, len(rows))
+	for i, r := range rows {
+		priced[i] = pricing.Priced{Line: pricing.Line{Kind: kindOf(r.Kind), Description: r.Description, Quantity: int64(r.Quantity),
+			UnitMinor: r.UnitMinor, PercentBP: int64(r.PercentBp), StudentID: r.StudentID.UUID, ClassID: r.ClassID.UUID},
+			AmountMinor: r.AmountMinor, TaxMinor: r.TaxMinor}
+	}
+	return priced
 }
 
 func build(row store.InvoicingInvoice, priced []pricing.Priced, t pricing.Totals, rule pricing.Rule, label string) Invoice {
@@ -394,19 +401,20 @@ func (l *Ledger) Issue(ctx context.Context, tx tenantdb.DBTX, invoiceID uuid.UUI
 	if err != nil {
 		return Invoice{}, err
 	}
-	cur, err := l.load(ctx, q, row, settings)
+	lineRows, err := q.ListInvoiceLines(ctx, store.ListInvoiceLinesParams{TenantID: tenant, InvoiceIds: []uuid.UUID{invoiceID}})
 	if err != nil {
 		return Invoice{}, err
 	}
+	stored := storedLines(lineRows)
 	rule := RuleOf(settings)
-	priced, t, err := price(rule, linesOf(cur.Lines))
+	priced, t, err := price(rule, linesOf(stored))
 	if err != nil {
 		return Invoice{}, err
 	}
 	now := l.now()
 	local := now.In(zone)
 	issueDate := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, time.UTC)
-	due := cur.DueDate
+	due := timeOf(row.DueDate)
 	if due.IsZero() {
 		due = issueDate.AddDate(0, 0, int(settings.PaymentTermsDays))
 	}
@@ -424,8 +432,12 @@ func (l *Ledger) Issue(ctx context.Context, tx tenantdb.DBTX, invoiceID uuid.UUI
 	if err != nil {
 		return Invoice{}, err
 	}
-	if err := replaceLines(ctx, q, tenant, invoiceID, priced); err != nil {
-		return Invoice{}, err
+	// The lines as drafted are already priced under this rule unless the
+	// settings changed since: only then are they written again.
+	if !slices.Equal(priced, stored) {
+		if err := replaceLines(ctx, q, tenant, invoiceID, priced); err != nil {
+			return Invoice{}, err
+		}
 	}
 	inv := build(row, priced, t, rule, settings.TaxLabel)
 	if l.notify != nil {
