@@ -5,8 +5,10 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
@@ -104,11 +106,23 @@ func (s *stack) newInvoicingSet(t *testing.T, ctx context.Context, tenant, famil
 		inv, err = invoices.IssueInvoice(ctx, &invoicingv1.IssueInvoiceRequest{Name: inv.GetName()})
 		must("IssueInvoice", err)
 	}
-	// A run of the price list's term: Booking knows no such term, so the run
-	// fails in its job, and stays a run to read.
-	op, err := invoicingv1.NewBillingRunServiceClient(s.invoicing).CreateBillingRun(ctx, &invoicingv1.CreateBillingRunRequest{
-		Parent: tenant, BillingRun: &invoicingv1.BillingRun{Term: term}})
+	// A run of the price list's term: Booking knows no such term, so its job
+	// fails the run. Waited for, so that no check sees its row change.
+	runs := invoicingv1.NewBillingRunServiceClient(s.invoicing)
+	op, err := runs.CreateBillingRun(ctx, &invoicingv1.CreateBillingRunRequest{Parent: tenant, BillingRun: &invoicingv1.BillingRun{Term: term}})
 	must("CreateBillingRun", err)
+	// The caller's credentials on a deadline of its own: ctx's may be spent.
+	md, _ := metadata.FromOutgoingContext(ctx)
+	pollCtx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), time.Minute)
+	defer cancel()
+	for deadline := time.Now().Add(time.Minute); !op.GetDone(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("invoicing fixture: billing run %s not done in a minute: %v", op.GetName(), op)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the operation, as its clients do
+		op, err = runs.GetOperation(pollCtx, &invoicingv1.GetOperationRequest{Name: op.GetName()})
+		must("GetOperation", err)
+	}
 	return map[string]string{"tenants/billingSettings": tenant + "/billingSettings", "tenants/priceLists": pl.GetName(),
 		"tenants/invoices": inv.GetName(), "tenants/operations": op.GetName(),
 		"tenants/billingRuns": tenant + "/billingRuns/" + op.GetName()[strings.LastIndex(op.GetName(), "/")+1:], billedTermKey: term}
