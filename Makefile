@@ -106,6 +106,10 @@ bench-dashboard: postgres ## GetDashboard through the gateway, 500 assets and 10
 bench-rush: postgres ## the booking rush: open-loop CreateBooking through the gateway, step search, pgbench yardsticks (see bench/README.md)
 	go run ./bench/cmd/steward-rush -out bench/README.md
 
+.PHONY: bench-billing
+bench-billing: postgres ## a billing run of 2,000 families, drafted and issued, polled through GetOperation (see bench/README.md)
+	go run ./bench/cmd/steward-billing-bench -out bench/README.md
+
 .PHONY: clean
 clean:
 	rm -rf $(BIN) var

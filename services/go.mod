@@ -43,6 +43,7 @@ require steward.dev/gen v0.0.0
 replace steward.dev/gen => ../gen
 
 require (
+	cloud.google.com/go/longrunning v1.5.0
 	github.com/arran4/golang-ical v0.3.4
 	github.com/coreos/go-oidc/v3 v3.21.0
 	github.com/emersion/go-ical v0.0.0-20250329121855-f41e73efc392

@@ -87,6 +87,8 @@ type Summary struct {
 	// The school's current term (schema booking): breaks, teaching weeks,
 	// classes, enrolments, sessions, availability and the open window.
 	Schedule ScheduleSummary
+	// The school's billing of that term (schema invoicing).
+	Invoicing InvoicingSummary
 
 	// Logins counts the development identity provider's seeded users.
 	Logins int
@@ -117,6 +119,11 @@ func (s Summary) String() string {
 			sc.Classes, sc.Enrolled, sc.Waitlisted, sc.GroupSessions, sc.Placeholders, sc.AvailabilityBlocks)
 		fmt.Fprintf(&b, "    booking window for weeks %s: opens %s, closes %s; %d individual sessions booked\n",
 			sc.WindowWeeks, sc.WindowOpens, sc.WindowCloses, sc.Bookings)
+	}
+	if in := s.Invoicing; in.Invoices > 0 {
+		fmt.Fprintf(&b, "    billing (%s, tax id %s): %d invoices %s–%s (%d issued, %d partly paid, %d paid), %s invoiced, %s received in %d payments\n",
+			in.Term, in.TaxID, in.Invoices, in.FirstNumber, in.LastNumber, in.Issued, in.PartlyPaid, in.Paid,
+			dollars(in.Currency, in.InvoicedMinor), dollars(in.Currency, in.ReceivedMinor), in.Payments)
 	}
 	for _, l := range s.SchoolLogins() {
 		fmt.Fprintf(&b, "    login %-28s %s\n", l.Email, l.What)
@@ -231,6 +238,12 @@ func Seed(ctx context.Context, ownerURL string, opts Options) (Summary, error) {
 			return err
 		}
 		s.Schedule = sc
+		if err := writeInvoicing(ctx, tx, people, now); err != nil {
+			return err
+		}
+		if s.Invoicing, err = readInvoicing(ctx, tx); err != nil {
+			return err
+		}
 		return tx.QueryRow(ctx, `SELECT
 			count(*) FILTER (WHERE 'admin' = ANY (roles)),
 			count(*) FILTER (WHERE 'teacher' = ANY (roles)),

@@ -3,9 +3,12 @@ package e2e_test
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/uuid"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/protobuf/reflect/protoreflect"
 
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
@@ -24,7 +27,8 @@ func init() {
 		schoolOnly[svc] = true
 	}
 	for _, op := range []string{"PriceService_GetBillingSettings", "PriceService_GetPriceList", "PriceService_ListPriceLists",
-		"InvoiceService_GetInvoice", "InvoiceService_ListInvoices", "InvoiceService_ListCreditNotes", "PaymentService_ListPayments"} {
+		"InvoiceService_GetInvoice", "InvoiceService_ListInvoices", "InvoiceService_ListCreditNotes", "PaymentService_ListPayments",
+		"BillingRunService_GetBillingRun", "BillingRunService_ListBillingRuns", "BillingRunService_GetOperation"} {
 		teacherRefused[op] = http.StatusForbidden
 	}
 	destructiveOperations["InvoiceService_IssueInvoice"] = true
@@ -41,10 +45,6 @@ var pendingRPCs = map[protoreflect.FullName]bool{
 	"steward.invoicing.v1.InvoiceService.GetInvoicePdf":         true,
 	"steward.invoicing.v1.PaymentService.CreateCheckoutSession": true,
 	"steward.invoicing.v1.PaymentService.ReceiveStripeEvent":    true,
-	"steward.invoicing.v1.BillingRunService.CreateBillingRun":   true,
-	"steward.invoicing.v1.BillingRunService.GetBillingRun":      true,
-	"steward.invoicing.v1.BillingRunService.ListBillingRuns":    true,
-	"steward.invoicing.v1.BillingRunService.GetOperation":       true,
 }
 
 // pendingOperation reports whether an OpenAPI operation id
@@ -69,10 +69,16 @@ func (s *stack) invoicingClients() map[protoreflect.FullName]any {
 }
 
 // invoicingTypes are the resource types of an invoicing set's collections.
+// A billing run's operation ("tenants/{t}/operations/{run}", GetOperation's
+// name) has no resource type of the contract's: "".
 var invoicingTypes = map[string]string{
 	"tenants/billingSettings": "steward.dev/BillingSettings", "tenants/priceLists": "steward.dev/PriceList",
-	"tenants/invoices": "steward.dev/Invoice",
+	"tenants/invoices": "steward.dev/Invoice", "tenants/billingRuns": "steward.dev/BillingRun", "tenants/operations": "",
 }
+
+// billedTermKey holds, in an invoicing set, the term its price list prices
+// (no collection of a name: no path looks it up), for CreateBillingRun.
+const billedTermKey = "billed term"
 
 // newInvoicingSet creates through ctx, a school admin's, a price list (of
 // a term of its own) and an invoice of family, issued when issued is set;
@@ -87,8 +93,9 @@ func (s *stack) newInvoicingSet(t *testing.T, ctx context.Context, tenant, famil
 	}
 	prices, invoices := invoicingv1.NewPriceServiceClient(s.invoicing), invoicingv1.NewInvoiceServiceClient(s.invoicing)
 	aud := func(minor int64) *typev1.Money { return &typev1.Money{CurrencyCode: "AUD", AmountMinor: minor} }
+	term := tenant + "/terms/" + uuid.NewString()
 	pl, err := prices.CreatePriceList(ctx, &invoicingv1.CreatePriceListRequest{Parent: tenant, PriceList: &invoicingv1.PriceList{
-		Term: tenant + "/terms/" + uuid.NewString(), CurrencyCode: "AUD", DisplayName: "Fixture fees",
+		Term: term, CurrencyCode: "AUD", DisplayName: "Fixture fees",
 		Rates: []*invoicingv1.PriceRate{{GroupWeek: aud(3500), IndividualWeek: aud(5000)}}}})
 	must("CreatePriceList", err)
 	inv, err := invoices.CreateInvoice(ctx, &invoicingv1.CreateInvoiceRequest{Parent: tenant, Invoice: &invoicingv1.Invoice{
@@ -99,8 +106,26 @@ func (s *stack) newInvoicingSet(t *testing.T, ctx context.Context, tenant, famil
 		inv, err = invoices.IssueInvoice(ctx, &invoicingv1.IssueInvoiceRequest{Name: inv.GetName()})
 		must("IssueInvoice", err)
 	}
+	// A run of the price list's term: Booking knows no such term, so its job
+	// fails the run. Waited for, so that no check sees its row change.
+	runs := invoicingv1.NewBillingRunServiceClient(s.invoicing)
+	op, err := runs.CreateBillingRun(ctx, &invoicingv1.CreateBillingRunRequest{Parent: tenant, BillingRun: &invoicingv1.BillingRun{Term: term}})
+	must("CreateBillingRun", err)
+	// The caller's credentials on a deadline of its own: ctx's may be spent.
+	md, _ := metadata.FromOutgoingContext(ctx)
+	pollCtx, cancel := context.WithTimeout(metadata.NewOutgoingContext(context.Background(), md), time.Minute)
+	defer cancel()
+	for deadline := time.Now().Add(time.Minute); !op.GetDone(); {
+		if time.Now().After(deadline) {
+			t.Fatalf("invoicing fixture: billing run %s not done in a minute: %v", op.GetName(), op)
+		}
+		time.Sleep(20 * time.Millisecond) // polling the operation, as its clients do
+		op, err = runs.GetOperation(pollCtx, &invoicingv1.GetOperationRequest{Name: op.GetName()})
+		must("GetOperation", err)
+	}
 	return map[string]string{"tenants/billingSettings": tenant + "/billingSettings", "tenants/priceLists": pl.GetName(),
-		"tenants/invoices": inv.GetName()}
+		"tenants/invoices": inv.GetName(), "tenants/operations": op.GetName(),
+		"tenants/billingRuns": tenant + "/billingRuns/" + op.GetName()[strings.LastIndex(op.GetName(), "/")+1:], billedTermKey: term}
 }
 
 // newInvoicingResources is newInvoicingSet by resource type, for
@@ -109,7 +134,9 @@ func (s *stack) newInvoicingResources(t *testing.T, ctx context.Context, tenant,
 	t.Helper()
 	names := resourceNames{}
 	for collection, name := range s.newInvoicingSet(t, ctx, tenant, family, true) {
-		names[invoicingTypes[collection]] = name
+		if typ, ok := invoicingTypes[collection]; ok {
+			names[typ] = name
+		}
 	}
 	return names
 }
@@ -153,6 +180,8 @@ func (p *sweepPlanner) invoicingBody(op sweepOperation) (string, bool) {
 		return `{"reason":"Sweep void"}`, true
 	case "InvoiceService_CreateCreditNote":
 		return `{"reason":"Sweep credit","amount":{"currencyCode":"AUD","amountMinor":"100"}}`, true
+	case "BillingRunService_CreateBillingRun":
+		return `{"term":"` + d[billedTermKey] + `"}`, true
 	case "PaymentService_RecordPayment":
 		return `{"amount":{"currencyCode":"AUD","amountMinor":"100"},"method":"METHOD_BANK_TRANSFER","reference":"Sweep EFT"}`, true
 	}

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -18,6 +19,7 @@ import (
 	"steward.dev/platform/grpcserver"
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/rpcclient"
+	"steward.dev/services/invoicing/internal/billingrun"
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/receipts"
@@ -27,6 +29,11 @@ import (
 
 // Queue is the River queue of Invoicing's jobs.
 const Queue = "invoicing"
+
+// BillingRunBatchEnv sets how many families a billing run drafts (and how
+// many drafts it issues) per transaction; unset or 0 is
+// billingrun.DefaultBatch.
+const BillingRunBatchEnv = "INVOICING_BILLING_RUN_BATCH"
 
 // Services returns the gRPC services of steward-invoicing.
 func Services(env catalog.Env) ([]grpcserver.Service, error) { return ServicesWithClock(time.Now)(env) }
@@ -61,12 +68,19 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
 		}
+		// The billing run (internal/billingrun): its worker, its batch size.
+		batch, err := strconv.Atoi(env.Get(BillingRunBatchEnv, "0"))
+		if err != nil || batch < 0 {
+			return nil, errors.Join(fmt.Errorf("invoicing: %s: a number of families, 0 for the default", BillingRunBatchEnv), closeConns())
+		}
+		runs := billingrun.NewWorker(env.DB, books, src, billingrun.Config{Batch: batch, Logger: env.Logger})
 		// The service's one job queue: receipts, their delivery, Stripe's
 		// payments and the billing runs.
 		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
 			river.AddWorker(w, notify.Worker())
 			river.AddWorker(w, deliver.Worker())
 			river.AddWorker(w, stripepay.NewPaymentWorker(env.DB, books, env.Logger))
+			river.AddWorker(w, runs)
 		}})
 		if err != nil {
 			return nil, errors.Join(err, closeConns())
@@ -77,8 +91,7 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 			{Desc: server.Constraints.Register(&invoicingv1.InvoiceService_ServiceDesc), Impl: server.NewInvoiceServer(books, src)},
 			{Desc: server.Constraints.Register(&invoicingv1.PaymentService_ServiceDesc),
 				Impl: stripepay.NewServer(env.DB, stripeClient, queue, env.Logger).Join(server.NewPaymentServer(books))},
-			// The billing runs (internal/billingrun) take this line's place.
-			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: invoicingv1.UnimplementedBillingRunServiceServer{}},
+			{Desc: &invoicingv1.BillingRunService_ServiceDesc, Impl: billingrun.NewServer(env.DB, queue)},
 			queue.Background(),
 			{Background: func(ctx context.Context) error { <-ctx.Done(); return closeConns() }},
 		}, nil

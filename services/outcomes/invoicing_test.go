@@ -75,24 +75,6 @@ var invoicingOutcomes = map[string][principals]codes.Code{
 	"/steward.invoicing.v1.BillingRunService/GetOperation":     billingManage,
 }
 
-// awaitingHandlers are the invoicing RPCs whose handlers other parts of
-// issue 10 bring (internal/invoicepdf, internal/stripepay,
-// internal/billingrun). Until one lands, the server answers UNIMPLEMENTED
-// where the handler decides (the rows above are what it must answer), and
-// the matrix takes that for the row's code; the interceptors' answers
-// (403, 404 for another tenant, 401) are checked already. Each entry goes
-// with its handler's merge.
-var awaitingHandlers = map[string]bool{
-	"/steward.invoicing.v1.BillingRunService/CreateBillingRun":   true,
-	"/steward.invoicing.v1.BillingRunService/GetBillingRun":      true,
-	"/steward.invoicing.v1.BillingRunService/ListBillingRuns":    true,
-	"/steward.invoicing.v1.BillingRunService/GetOperation":       true,
-}
-
-func awaitingHandler(method string, got codes.Code) bool {
-	return got == codes.Unimplemented && awaitingHandlers[method]
-}
-
 func init() {
 	maps.Copy(outcomes, invoicingOutcomes)
 	maps.Copy(calls, invoicingCalls)
@@ -188,6 +170,7 @@ func priceListRequest(w *world) *invoicingv1.CreatePriceListRequest {
 // nothing until then (and in a household).
 func (w *world) standingRun(t *testing.T) string {
 	t.Helper()
+	term := w.pricedTerm(t)
 	billingFixturesMu.Lock()
 	defer billingFixturesMu.Unlock()
 	if run, ok := standingRuns[w]; ok {
@@ -196,7 +179,7 @@ func (w *world) standingRun(t *testing.T) string {
 	run := w.tenant + "/billingRuns/" + uuid.NewString()
 	if w.dir.real {
 		op, err := invoicingv1.NewBillingRunServiceClient(w.c.invoicing).CreateBillingRun(w.admin, &invoicingv1.CreateBillingRunRequest{
-			Parent: w.tenant, BillingRun: &invoicingv1.BillingRun{Term: w.terms(t).term}})
+			Parent: w.tenant, BillingRun: &invoicingv1.BillingRun{Term: term}})
 		if err == nil {
 			run = w.tenant + "/billingRuns/" + idOf(op.GetName()).String()
 		}
@@ -206,6 +189,25 @@ func (w *world) standingRun(t *testing.T) string {
 }
 
 var standingRuns = map[*world]string{}
+
+// pricedTerm is the world's standing term, given a price list (once per
+// world, on first use) so that it can be billed.
+func (w *world) pricedTerm(t *testing.T) string {
+	t.Helper()
+	term := w.terms(t).term
+	billingFixturesMu.Lock()
+	defer billingFixturesMu.Unlock()
+	if !w.dir.real || pricedTerms[w] {
+		return term
+	}
+	req := priceListRequest(w)
+	req.PriceList.Term = term
+	must(invoicingv1.NewPriceServiceClient(w.c.invoicing).CreatePriceList(w.admin, req))(t)
+	pricedTerms[w] = true
+	return term
+}
+
+var pricedTerms = map[*world]bool{}
 
 var invoicingCalls = map[string]callFunc{
 	"/steward.invoicing.v1.PriceService/GetBillingSettings": func(_ *testing.T, ctx context.Context, c clients, w *world) error {
@@ -306,7 +308,7 @@ var invoicingCalls = map[string]callFunc{
 	},
 	"/steward.invoicing.v1.BillingRunService/CreateBillingRun": func(t *testing.T, ctx context.Context, c clients, w *world) error {
 		_, err := invoicingv1.NewBillingRunServiceClient(c.invoicing).CreateBillingRun(ctx, &invoicingv1.CreateBillingRunRequest{Parent: w.tenant,
-			BillingRun: &invoicingv1.BillingRun{Term: w.terms(t).term}})
+			BillingRun: &invoicingv1.BillingRun{Term: w.pricedTerm(t)}})
 		return err
 	},
 	"/steward.invoicing.v1.BillingRunService/GetBillingRun": func(t *testing.T, ctx context.Context, c clients, w *world) error {

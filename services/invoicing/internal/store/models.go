@@ -11,6 +11,27 @@ import (
 	"github.com/jackc/pgx/v5/pgtype"
 )
 
+type InvoicingBillingRun struct {
+	TenantID           uuid.UUID
+	RunID              uuid.UUID
+	TermID             uuid.UUID
+	IssueInvoices      bool
+	State              string
+	FamiliesTotal      int32
+	FamiliesDone       int32
+	InvoicesDrafted    int32
+	InvoicesSkipped    int32
+	InvoicesIssued     int32
+	ErrorMessage       string
+	CreatedBy          uuid.NullUUID
+	RequestID          uuid.NullUUID
+	RequestFingerprint []byte
+	CreateTime         time.Time
+	EndTime            pgtype.Timestamptz
+	ErrorCode          int32
+	ErrorReason        string
+}
+
 type InvoicingBillingSetting struct {
 	TenantID            uuid.UUID
 	TaxLabel            string
