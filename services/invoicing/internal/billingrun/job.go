@@ -18,6 +18,7 @@ import (
 	invoicingv1 "steward.dev/gen/go/steward/invoicing/v1"
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/jobs"
+	"steward.dev/platform/rpcclient"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/invoicing/internal/bookingsrc"
 	"steward.dev/services/invoicing/internal/ledger"
@@ -97,6 +98,11 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[JobArgs]) error {
 	err := w.run(ctx, job.Args)
 	if err == nil {
 		return nil
+	}
+	if errors.Is(err, rpcclient.ErrNoCredentials) {
+		// No service identity is configured: no retry brings one.
+		err = &apierror.Error{Code: codes.FailedPrecondition,
+			Message: "steward-invoicing has no service identity (SERVICE_CLIENT_ID, SERVICE_CLIENT_SECRET) to read Booking with"}
 	}
 	st, unexpected := apierror.FromError(err)
 	if transient(st.Code()) && job.Attempt < job.MaxAttempts {
