@@ -43,9 +43,16 @@ func (w *Warmers) Add(fn WarmFunc) {
 	w.fns = append(w.fns, fn)
 }
 
-// AfterConnect runs the registered WarmFuncs on conn; use it as (part of)
-// the pool's pgxpool.Config.AfterConnect.
+// AfterConnect prepares the scope statements, which ride in every
+// request's batch, for good (see keeping) and runs the registered
+// WarmFuncs on conn; use it as (part of) the pool's
+// pgxpool.Config.AfterConnect.
 func (w *Warmers) AfterConnect(ctx context.Context, conn *pgx.Conn) error {
+	for _, sql := range []string{setScopeSQL, setScopeGenericSQL} {
+		if _, err := conn.Prepare(ctx, sql, sql); err != nil {
+			return fmt.Errorf("tenantdb: prepare the scope statement: %w", err)
+		}
+	}
 	w.mu.Lock()
 	fns := w.fns
 	w.mu.Unlock()
@@ -63,15 +70,9 @@ func warm(ctx context.Context, conn *pgx.Conn, fn WarmFunc) error {
 		return err
 	}
 	defer func() { _ = tx.Rollback(context.WithoutCancel(ctx)) }()
-	k := keeping{tx}
-	for _, sql := range []string{setScopeSQL, setScopeGenericSQL} { // in every request's batch
-		if err := k.prepare(ctx, sql); err != nil {
-			return err
-		}
-	}
 	// The scope rides with the first statement, as a request's does.
 	nobody := uuid.New()
-	return fn(ctx, &batched{sender: k, tenant: nobody.String(), sticky: true, genericPlans: true}, nobody)
+	return fn(ctx, &batched{sender: keeping{tx}, tenant: nobody.String(), sticky: true, genericPlans: true}, nobody)
 }
 
 // keeping prepares each statement before it runs, named by its SQL, which

@@ -57,7 +57,15 @@ func TestWarmRunsOnEachNewConnection(t *testing.T) {
 		t.Errorf("warm-ups ran for tenants %v, want two new ones", tenants)
 	}
 	// The insert stays prepared (named by its SQL) though its runs fail:
-	// pgx's own cache would have deallocated it.
+	// pgx's own cache would have deallocated it. So do the scope
+	// statements, whatever the batch they came in.
+	var scopes int
+	if err := c1.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE 'SELECT set_config(''app.tenant_id''%' AND name NOT LIKE 'stmtcache%'").Scan(&scopes); err != nil {
+		t.Fatal(err)
+	}
+	if scopes != 2 {
+		t.Errorf("%d scope statements kept prepared, want 2", scopes)
+	}
 	for range 2 {
 		var prepared int
 		if err := c1.QueryRow(ctx, "SELECT count(*) FROM pg_prepared_statements WHERE statement = $1 AND name NOT LIKE 'stmtcache%'", insert).Scan(&prepared); err != nil {
