@@ -48,6 +48,9 @@ func TestRushSmoke(t *testing.T) {
 			t.Errorf("%.0f/s: %d booked, %d sessions in the database; want some, equal", run.Rate, run.Booked, run.SessionsBooked)
 		}
 	}
+	if m := res.Main; m.EarlyP99 <= 0 || m.LateP99 <= 0 || max(m.EarlyP99, m.LateP99) > m.Max {
+		t.Errorf("main run: p99 of the first tenth %s and of the rest %s, want both in (0, max %s]", m.EarlyP99, m.LateP99, m.Max)
+	}
 	if len(res.Serial) == 0 || res.Serial[0].Outcome != "booked" {
 		t.Errorf("serial latencies %+v: want the booked ones first", res.Serial)
 	}

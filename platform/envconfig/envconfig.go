@@ -62,8 +62,9 @@ func (s Service) Logger(name string) *slog.Logger {
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: s.LogLevel})).With("service", name)
 }
 
-// OpenPool connects to PostgreSQL and checks the connection.
-func OpenPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
+// OpenPool connects to PostgreSQL and checks the connection. Each new
+// connection runs afterConnect (if any) before it serves.
+func OpenPool(ctx context.Context, url string, afterConnect ...func(context.Context, *pgx.Conn) error) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database URL: %w", err)
@@ -72,8 +73,13 @@ func OpenPool(ctx context.Context, url string) (*pgxpool.Pool, error) {
 		cfg.MaxConns = 16
 	}
 	cfg.MaxConnIdleTime = 5 * time.Minute
-	cfg.AfterConnect = func(_ context.Context, c *pgx.Conn) error {
+	cfg.AfterConnect = func(ctx context.Context, c *pgx.Conn) error {
 		tenantdb.RegisterUUID(c.TypeMap())
+		for _, fn := range afterConnect {
+			if err := fn(ctx, c); err != nil {
+				return err
+			}
+		}
 		return nil
 	}
 	// A statement that runs away must not hold a connection forever.

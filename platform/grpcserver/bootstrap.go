@@ -3,11 +3,15 @@ package grpcserver
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
 
 	"steward.dev/platform/access"
 	"steward.dev/platform/authn"
@@ -35,13 +39,18 @@ type BootstrapConfig struct {
 // resolution, and returns a server with the services that register builds.
 // Close the returned function when done.
 func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenantdb.DB) ([]Service, error)) (*Server, func(), error) {
-	pool, err := envconfig.OpenPool(ctx, cfg.DatabaseURL)
+	warmers := &tenantdb.Warmers{}
+	pool, err := envconfig.OpenPool(ctx, cfg.DatabaseURL, warmers.AfterConnect)
 	if err != nil {
 		return nil, nil, err
 	}
-	db := tenantdb.New(pool)
+	db := tenantdb.NewWarmed(pool, warmers)
 	services, err := register(db)
 	if err != nil {
+		pool.Close()
+		return nil, nil, err
+	}
+	if err := openWarmed(ctx, pool); err != nil {
 		pool.Close()
 		return nil, nil, err
 	}
@@ -57,6 +66,34 @@ func Bootstrap(ctx context.Context, cfg BootstrapConfig, register func(db *tenan
 		return nil, nil, err
 	}
 	return srv, pool.Close, nil
+}
+
+// openWarmed replaces the connection OpenPool checked with, opened before
+// the services registered what a connection runs first (tenantdb.Warm),
+// with warmed ones: the pool's MinConns of them (pool_min_conns in the
+// database URL), at least one, open before the service reports ready. A
+// warm-up that fails fails here, at start, rather than on a request.
+func openWarmed(ctx context.Context, pool *pgxpool.Pool) error {
+	pool.Reset()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	n := max(int(pool.Config().MinConns), 1)
+	conns := make([]*pgxpool.Conn, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() { conns[i], errs[i] = pool.Acquire(ctx) })
+	}
+	wg.Wait()
+	for _, c := range conns {
+		if c != nil {
+			c.Release()
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("open the database connections: %w", err)
+	}
+	return nil
 }
 
 // ServiceClients parses SERVICE_CLIENTS: comma-separated OAuth client ids of

@@ -37,7 +37,8 @@ const setScopeGenericSQL = "SELECT set_config('app.tenant_id', $1, true), set_co
 
 // DB hands out scoped executors over a pool.
 type DB struct {
-	pool *pgxpool.Pool
+	pool    *pgxpool.Pool
+	warmers *Warmers // nil: Warm does nothing
 }
 
 // New wraps pool, which must connect as the runtime role.

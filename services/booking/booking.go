@@ -23,6 +23,7 @@ func ServicesWithClock(now func() time.Time) func(db *tenantdb.DB) ([]grpcserver
 }
 
 func services(db *tenantdb.DB, now func() time.Time) ([]grpcserver.Service, error) {
+	db.Warm(server.WarmConn) // a booking rush's first second on fresh connections
 	return []grpcserver.Service{
 		{Desc: server.Constraints.Register(&bookingv1.DirectoryService_ServiceDesc), Impl: server.New(db)},
 		{Desc: server.Constraints.Register(&bookingv1.TermService_ServiceDesc), Impl: server.NewTermServer(db)},
