@@ -89,7 +89,7 @@ func warm(ctx context.Context, conn *pgx.Conn, fn WarmFunc) error {
 type keeping struct{ pgx.Tx }
 
 func (k keeping) prepare(ctx context.Context, sql string) error {
-	_, err := k.Tx.Prepare(ctx, sql, sql)
+	_, err := k.Prepare(ctx, sql, sql)
 	return err
 }
 

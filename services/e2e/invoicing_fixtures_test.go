@@ -39,24 +39,6 @@ func init() {
 		"invoice is not edited (services/invoicing edits drafts)"
 }
 
-// pendingRPCs are the invoicing RPCs whose handlers other parts of issue
-// 10 bring (internal/invoicepdf, internal/stripepay, internal/billingrun):
-// until each lands the service answers UNIMPLEMENTED, so the sweeps leave
-// them out. Each entry goes with its handler's merge.
-var pendingRPCs = map[protoreflect.FullName]bool{
-}
-
-// pendingOperation reports whether an OpenAPI operation id
-// ("InvoiceService_GetInvoicePdf") is a pending RPC's.
-func pendingOperation(id string) bool {
-	for name := range pendingRPCs {
-		if string(name.Parent().Name())+"_"+string(name.Name()) == id {
-			return true
-		}
-	}
-	return false
-}
-
 // invoicingClients are Invoicing's clients for stack.invoke.
 func (s *stack) invoicingClients() map[protoreflect.FullName]any {
 	return map[protoreflect.FullName]any{

@@ -39,5 +39,8 @@ func WarmConn(ctx context.Context, db tenantdb.DBTX, tenant uuid.UUID) error {
 	if pe, ok := errors.AsType[*pgconn.PgError](err); ok && pe.Code == "23503" {
 		return nil
 	}
-	return fmt.Errorf("warm-up CreateBookedSlot: want a foreign key violation, got %v", err)
+	if err == nil {
+		return errors.New("warm-up CreateBookedSlot: want a foreign key violation, got none")
+	}
+	return fmt.Errorf("warm-up CreateBookedSlot: want a foreign key violation, got %w", err)
 }
