@@ -54,6 +54,12 @@ type BillingRun struct {
 	// CPU over the run: the database's backends, and this process (Steward
 	// and the poller).
 	DBCPU, GoCPU time.Duration
+	// Receipts is from sending CreateBillingRun until the outbox held the
+	// invoice email (PDF attached) of every invoice the run issued: the
+	// receipt jobs the issuing transactions enqueued, which render the PDFs
+	// and write the emails while and after the run issues. Delivering
+	// them over SMTP is the outbox's and not measured.
+	Receipts time.Duration
 }
 
 // BillingResult is a whole billing benchmark.
@@ -186,6 +192,12 @@ func RunBilling(ctx context.Context, o BillingOptions) (BillingResult, error) {
 			return r, err
 		}
 		r.FamiliesTotal, r.Drafted, r.Skipped, r.Issued = run.GetFamiliesTotal(), run.GetInvoicesDrafted(), run.GetInvoicesSkipped(), run.GetInvoicesIssued()
+		if r.Issued > 0 {
+			if err := waitForReceipts(ctx, owner, tenant, int(r.Issued), 2*time.Minute); err != nil {
+				return r, fmt.Errorf("%s: %w", what, err)
+			}
+			r.Receipts = time.Since(sent)
+		}
 		o.Progress(fmt.Sprintf("%s: %s, %d families, %d drafted, %d skipped, %d issued", what, r.Elapsed.Round(time.Millisecond),
 			r.FamiliesTotal, r.Drafted, r.Skipped, r.Issued))
 		return r, nil
@@ -206,6 +218,25 @@ func RunBilling(ctx context.Context, o BillingOptions) (BillingResult, error) {
 			Scan(&res.Invoices, &res.IssuedInDB, &res.FamiliesTwice, &res.NumberGaps, &res.FirstNumber, &res.LastNumber)
 	})
 	return res, err
+}
+
+// waitForReceipts waits until the outbox holds n invoice emails of tenant.
+func waitForReceipts(ctx context.Context, owner *pgxpool.Pool, tenant uuid.UUID, n int, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	for {
+		var written int
+		err := dbtest.InScope(ctx, owner, dbtest.Scope{TenantID: tenant}, func(tx pgx.Tx) error {
+			return tx.QueryRow(ctx, `SELECT count(*) FROM outbox.messages WHERE tenant_id = $1 AND dedupe_key LIKE 'invoice/%/issued'`,
+				tenant).Scan(&written)
+		})
+		if err != nil || written >= n {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%d of %d invoice emails in the outbox after %s", written, n, limit)
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
 }
 
 // runOf is the billing run an operation carries as its metadata.

@@ -76,7 +76,9 @@ func ServicesWithClock(now func() time.Time) func(env catalog.Env) ([]grpcserver
 		runs := billingrun.NewWorker(env.DB, books, src, billingrun.Config{Batch: batch, Logger: env.Logger})
 		// The service's one job queue: receipts, their delivery, Stripe's
 		// payments and the billing runs.
-		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, Workers: func(w *river.Workers) {
+		// Sixteen at once: a receipt job mostly waits (on Booking, on
+		// PostgreSQL, on SMTP), and a billing run enqueues one per invoice.
+		queue, err := jobs.New(env.DB, jobs.Config{Queue: Queue, Logger: env.Logger, MaxWorkers: 16, Workers: func(w *river.Workers) {
 			river.AddWorker(w, notify.Worker())
 			river.AddWorker(w, deliver.Worker())
 			river.AddWorker(w, stripepay.NewPaymentWorker(env.DB, books, env.Logger))
