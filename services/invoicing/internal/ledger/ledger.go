@@ -728,3 +728,18 @@ func timeOf(d pgtype.Date) time.Time {
 	}
 	return d.Time
 }
+
+// ViewerFamily is the family whose invoices the caller sees: none (all of
+// them) for an ADMIN; a PARENT's own family (scope.Tenant's FamilyID),
+// whose drafts they never see. TEACHER and STUDENT hold no billing
+// permission and never get here; a scope without roles sees nothing.
+func ViewerFamily(ctx context.Context) uuid.NullUUID {
+	t, ok := scope.TenantFrom(ctx)
+	if ok && t.HasRole(typev1.Role_ROLE_ADMIN) {
+		return uuid.NullUUID{}
+	}
+	if !ok {
+		return uuid.NullUUID{UUID: uuid.Nil, Valid: true}
+	}
+	return uuid.NullUUID{UUID: t.FamilyID, Valid: true}
+}

@@ -59,7 +59,7 @@ func invoicesOf(l *ledger.Ledger) aip.Resource[invoiceStore, ledger.Invoice, *in
 		Pattern: invoicePattern, Parent: tenantPattern,
 		Queries: func(tx tenantdb.DBTX) invoiceStore { return invoiceStore{Queries: store.New(tx), tx: tx, ledger: l} },
 		Read: func(ctx context.Context, q invoiceStore, n resname.Name) (ledger.Invoice, error) {
-			row, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: n.ID("tenant"), InvoiceID: n.ID("invoice"), ViewerFamily: viewerFamily(ctx)})
+			row, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: n.ID("tenant"), InvoiceID: n.ID("invoice"), ViewerFamily: ledger.ViewerFamily(ctx)})
 			if err != nil {
 				return ledger.Invoice{}, err
 			}
@@ -358,7 +358,7 @@ func (s *InvoiceServer) ListInvoices(ctx context.Context, req *invoicingv1.ListI
 	page, next, err := s.resource().List(ctx, s.ledger.DB(), req, func(r ledger.Invoice) uuid.UUID { return r.ID },
 		func(q invoiceStore, pg aip.Page) ([]ledger.Invoice, error) {
 			tenant := pg.Parent.ID("tenant")
-			p := store.ListInvoicesParams{TenantID: tenant, BeforeID: pg.After, PageLimit: pg.Limit, ViewerFamily: viewerFamily(ctx)}
+			p := store.ListInvoicesParams{TenantID: tenant, BeforeID: pg.After, PageLimit: pg.Limit, ViewerFamily: ledger.ViewerFamily(ctx)}
 			if err := invoiceFilter(req.GetFilter(), &p); err != nil {
 				return nil, err
 			}
@@ -528,7 +528,7 @@ func invoiceVisible(ctx context.Context, q *store.Queries, p resname.Name) (bool
 	if p.IsWildcard("invoice") {
 		return true, nil
 	}
-	_, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: p.ID("tenant"), InvoiceID: p.ID("invoice"), ViewerFamily: viewerFamily(ctx)})
+	_, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: p.ID("tenant"), InvoiceID: p.ID("invoice"), ViewerFamily: ledger.ViewerFamily(ctx)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return false, nil
 	}
@@ -596,7 +596,7 @@ func (s *InvoiceServer) ListCreditNotes(ctx context.Context, req *invoicingv1.Li
 	}
 	size := pagetoken.Size(req.GetPageSize())
 	q := queries(s.ledger.DB().Scoped(ctx))
-	p := store.ListCreditNotesParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1, ViewerFamily: viewerFamily(ctx)}
+	p := store.ListCreditNotesParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1, ViewerFamily: ledger.ViewerFamily(ctx)}
 	if !parent.IsWildcard("invoice") {
 		p.InvoiceID = uuid.NullUUID{UUID: parent.ID("invoice"), Valid: true}
 	}

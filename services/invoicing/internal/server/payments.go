@@ -91,7 +91,7 @@ func (s *PaymentServer) ListPayments(ctx context.Context, req *invoicingv1.ListP
 	}
 	size := pagetoken.Size(req.GetPageSize())
 	q := queries(s.ledger.DB().Scoped(ctx))
-	p := store.ListPaymentsParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1, ViewerFamily: viewerFamily(ctx)}
+	p := store.ListPaymentsParams{TenantID: parent.ID("tenant"), AfterID: after, PageLimit: size + 1, ViewerFamily: ledger.ViewerFamily(ctx)}
 	if !parent.IsWildcard("invoice") {
 		p.InvoiceID = uuid.NullUUID{UUID: parent.ID("invoice"), Valid: true}
 	}

@@ -85,21 +85,6 @@ var Constraints = apierror.Constraints{
 // 1,000,000.00 in a currency of two minor digits.
 const maxUnitMinor = 100_000_000
 
-// viewerFamily is the family whose invoices the caller sees: none (all of
-// them) for an ADMIN; a PARENT's own family (scope.Tenant's FamilyID),
-// whose drafts they never see. TEACHER and STUDENT hold no billing
-// permission and never get here; a scope without roles sees nothing.
-func viewerFamily(ctx context.Context) uuid.NullUUID {
-	t, ok := scope.TenantFrom(ctx)
-	if ok && t.HasRole(typev1.Role_ROLE_ADMIN) {
-		return uuid.NullUUID{}
-	}
-	if !ok {
-		return uuid.NullUUID{UUID: uuid.Nil, Valid: true}
-	}
-	return uuid.NullUUID{UUID: t.FamilyID, Valid: true}
-}
-
 // callerUser is the Steward user making the request, when a user is.
 func callerUser(ctx context.Context) uuid.NullUUID {
 	c, ok := scope.CallerFrom(ctx)

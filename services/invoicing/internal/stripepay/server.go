@@ -18,7 +18,6 @@ import (
 	"steward.dev/platform/apierror"
 	"steward.dev/platform/jobs"
 	"steward.dev/platform/resname"
-	"steward.dev/platform/scope"
 	"steward.dev/platform/tenantdb"
 	"steward.dev/services/invoicing/internal/ledger"
 	"steward.dev/services/invoicing/internal/store"
@@ -103,7 +102,7 @@ func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.Cre
 	}
 	tenant, invoiceID := n.ID("tenant"), n.ID("invoice")
 	q := store.New(s.db.Scoped(ctx))
-	row, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: tenant, InvoiceID: invoiceID, ViewerFamily: viewerFamily(ctx)})
+	row, err := q.GetInvoice(ctx, store.GetInvoiceParams{TenantID: tenant, InvoiceID: invoiceID, ViewerFamily: ledger.ViewerFamily(ctx)})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, apierror.NotFound(req.GetInvoice())
 	}
@@ -145,18 +144,6 @@ func (s *Server) CreateCheckoutSession(ctx context.Context, req *invoicingv1.Cre
 		out.ExpireTime = timestamppb.New(session.ExpireTime)
 	}
 	return out, nil
-}
-
-// viewerFamily is the family whose invoices the caller sees: every one
-// (NULL) for an ADMIN; otherwise the caller's own family (a PARENT's
-// scope.Tenant FamilyID; uuid.Nil, so none, for anyone else). The store's
-// GetInvoice hides drafts from a viewer family too.
-func viewerFamily(ctx context.Context) uuid.NullUUID {
-	t, ok := scope.TenantFrom(ctx)
-	if ok && t.HasRole(typev1.Role_ROLE_ADMIN) {
-		return uuid.NullUUID{}
-	}
-	return uuid.NullUUID{UUID: t.FamilyID, Valid: true}
 }
 
 // ReceiveStripeEvent takes one webhook delivery. It is anonymous (Stripe
