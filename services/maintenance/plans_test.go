@@ -150,8 +150,12 @@ func TestSeasonalPlans(t *testing.T) {
 		t.Fatalf("south has %d tasks in July, want none", n)
 	}
 	f.clock.set(at(t, "Australia/Sydney", 2028, 1, 15, 9, 0))
-	if n := south.generate(); n != 1 {
-		t.Fatalf("generation in January made %d tasks, want 1", n)
+	// The tenant's daily generation job reads the same clock and may get
+	// there first: what counts is that January's generation, this call or
+	// the job, leaves exactly one task.
+	south.generate()
+	if n := len(must(f.tasks.ListTasks(south.owner, &maintenancev1.ListTasksRequest{Parent: south.name + "/homes/-"}))(t).GetTasks()); n != 1 {
+		t.Fatalf("generation in January left %d tasks, want 1", n)
 	}
 	task := south.openTask(sp.GetName())
 	if task.GetDueDate() != "2028-03-01" || task.GetStatus() != maintenancev1.Task_STATUS_UPCOMING {
