@@ -19,6 +19,9 @@ FOR NO KEY UPDATE;
 
 -- ListInsightPlans: an asset's active plans, each with the due date of its
 -- open task (the calendar trigger's next date as the generator set it).
+-- Their rows are key-share locked: a plan deleted while the recompute runs
+-- waits for it (or, deleted first, is not listed), so no prediction is
+-- written for a plan that is gone (plan_predictions_tenant_id_plan_id_fkey).
 -- name: ListInsightPlans :many
 SELECT p.plan_id, p.display_name, p.interval_count, p.interval_unit, p.meter, p.meter_unit, p.meter_interval,
        p.start_date, p.last_done_date, p.last_done_meter,
@@ -27,7 +30,8 @@ SELECT p.plan_id, p.display_name, p.interval_count, p.interval_unit, p.meter, p.
         ORDER BY t.due_date LIMIT 1)::date AS open_due_date
 FROM maintenance.plans p
 WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.state = 'active'
-ORDER BY p.plan_id;
+ORDER BY p.plan_id
+FOR KEY SHARE OF p;
 
 -- name: ListInsightReadings :many
 SELECT meter, unit, value, read_time, reset FROM maintenance.reading_facts

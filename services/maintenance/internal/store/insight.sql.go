@@ -301,6 +301,7 @@ SELECT p.plan_id, p.display_name, p.interval_count, p.interval_unit, p.meter, p.
 FROM maintenance.plans p
 WHERE p.tenant_id = $1 AND p.asset_id = $2 AND p.state = 'active'
 ORDER BY p.plan_id
+FOR KEY SHARE OF p
 `
 
 type ListInsightPlansParams struct {
@@ -324,6 +325,9 @@ type ListInsightPlansRow struct {
 
 // ListInsightPlans: an asset's active plans, each with the due date of its
 // open task (the calendar trigger's next date as the generator set it).
+// Their rows are key-share locked: a plan deleted while the recompute runs
+// waits for it (or, deleted first, is not listed), so no prediction is
+// written for a plan that is gone (plan_predictions_tenant_id_plan_id_fkey).
 func (q *Queries) ListInsightPlans(ctx context.Context, arg ListInsightPlansParams) ([]ListInsightPlansRow, error) {
 	rows, err := q.db.Query(ctx, listInsightPlans, arg.TenantID, arg.AssetID)
 	if err != nil {
