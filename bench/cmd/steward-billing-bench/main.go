@@ -13,14 +13,9 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"steward.dev/bench"
-	"steward.dev/db"
-	"steward.dev/db/cluster"
 )
 
 func main() {
@@ -37,58 +32,19 @@ func main() {
 func run(out string, o bench.BillingOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, err := cluster.Start(ctx, cluster.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := c.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "steward-billing-bench: stop cluster:", err)
+	return bench.WithDatabase(ctx, "steward_billing", func(d bench.Database) error {
+		o.OwnerURL, o.AppURL = d.OwnerURL, d.AppURL
+		before := bench.LoadAverage()
+		res, err := bench.RunBilling(ctx, o)
+		if err != nil {
+			return err
 		}
-	}()
-	if err := c.CreateDatabase(ctx, "steward_billing", ""); err != nil {
-		return err
-	}
-	o.OwnerURL = c.URL(cluster.OwnerRole, "steward_billing")
-	o.AppURL = c.URL(db.RuntimeRole, "steward_billing")
-	if err := db.Migrate(ctx, o.OwnerURL); err != nil {
-		return err
-	}
-	version, err := serverVersion(ctx, o.OwnerURL)
-	if err != nil {
-		return err
-	}
-	before := bench.LoadAverage()
-	res, err := bench.RunBilling(ctx, o)
-	if err != nil {
-		return err
-	}
-	var section bytes.Buffer
-	env := bench.BillingEnvironment{When: time.Now(), Command: "make bench-billing", CPU: bench.CPUs(), Postgres: version,
-		LoadBefore: before, LoadAfter: bench.LoadAverage()}
-	if err := bench.WriteBillingMarkdown(&section, env, res); err != nil {
-		return err
-	}
-	if out == "" {
-		_, err = os.Stdout.Write(section.Bytes())
-		return err
-	}
-	doc, err := os.ReadFile(out)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	return os.WriteFile(out, bench.ReplaceBillingSection(doc, section.Bytes()), 0o644)
-}
-
-func serverVersion(ctx context.Context, url string) (string, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	var v string
-	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return "", err
-	}
-	return strings.Fields(v)[0], nil
+		var section bytes.Buffer
+		env := bench.BillingEnvironment{When: time.Now(), Command: "make bench-billing", CPU: bench.CPUs(), Postgres: d.Postgres,
+			LoadBefore: before, LoadAfter: bench.LoadAverage()}
+		if err := bench.WriteBillingMarkdown(&section, env, res); err != nil {
+			return err
+		}
+		return bench.WriteSection(out, section.Bytes(), bench.ReplaceBillingSection)
+	})
 }

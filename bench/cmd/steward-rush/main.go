@@ -18,11 +18,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"steward.dev/bench"
-	"steward.dev/db"
-	"steward.dev/db/cluster"
 )
 
 func main() {
@@ -70,58 +66,19 @@ func main() {
 func run(out string, o bench.RushOptions) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	c, err := cluster.Start(ctx, cluster.Options{})
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err := c.Stop(); err != nil {
-			fmt.Fprintln(os.Stderr, "steward-rush: stop cluster:", err)
+	return bench.WithDatabase(ctx, "steward_rush", func(d bench.Database) error {
+		o.OwnerURL, o.AppURL = d.OwnerURL, d.AppURL
+		before := bench.LoadAverage()
+		res, err := bench.RunRush(ctx, o)
+		if err != nil {
+			return err
 		}
-	}()
-	if err := c.CreateDatabase(ctx, "steward_rush", ""); err != nil {
-		return err
-	}
-	o.OwnerURL = c.URL(cluster.OwnerRole, "steward_rush")
-	o.AppURL = c.URL(db.RuntimeRole, "steward_rush")
-	if err := db.Migrate(ctx, o.OwnerURL); err != nil {
-		return err
-	}
-	version, err := serverVersion(ctx, o.OwnerURL)
-	if err != nil {
-		return err
-	}
-	before := bench.LoadAverage()
-	res, err := bench.RunRush(ctx, o)
-	if err != nil {
-		return err
-	}
-	var section bytes.Buffer
-	env := bench.RushEnvironment{When: time.Now(), Command: "make bench-rush", CPU: bench.CPUs(), Postgres: version,
-		LoadBefore: before, LoadAfter: bench.LoadAverage()}
-	if err := bench.WriteRushMarkdown(&section, env, res); err != nil {
-		return err
-	}
-	if out == "" {
-		_, err = os.Stdout.Write(section.Bytes())
-		return err
-	}
-	doc, err := os.ReadFile(out)
-	if err != nil && !os.IsNotExist(err) {
-		return err
-	}
-	return os.WriteFile(out, bench.ReplaceRushSection(doc, section.Bytes()), 0o644)
-}
-
-func serverVersion(ctx context.Context, url string) (string, error) {
-	conn, err := pgx.Connect(ctx, url)
-	if err != nil {
-		return "", err
-	}
-	defer conn.Close(ctx)
-	var v string
-	if err := conn.QueryRow(ctx, "SHOW server_version").Scan(&v); err != nil {
-		return "", err
-	}
-	return strings.Fields(v)[0], nil
+		var section bytes.Buffer
+		env := bench.RushEnvironment{When: time.Now(), Command: "make bench-rush", CPU: bench.CPUs(), Postgres: d.Postgres,
+			LoadBefore: before, LoadAfter: bench.LoadAverage()}
+		if err := bench.WriteRushMarkdown(&section, env, res); err != nil {
+			return err
+		}
+		return bench.WriteSection(out, section.Bytes(), bench.ReplaceRushSection)
+	})
 }
