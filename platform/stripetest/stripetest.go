@@ -13,14 +13,14 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"steward.dev/platform/toolbin"
 )
 
 // Mock is a running stripe-mock.
@@ -37,25 +37,11 @@ const SecretKey = "sk_test_steward"
 // Binary returns the path of stripe-mock in the repository's bin/, found
 // from the working directory up to the folder holding go.work.
 func Binary() (string, error) {
-	dir, err := os.Getwd()
+	bin, err := toolbin.Path("stripe-mock")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("stripetest: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			bin := filepath.Join(dir, "bin", "stripe-mock")
-			if _, err := os.Stat(bin); err != nil {
-				return "", fmt.Errorf("stripetest: %s is missing: build it with `make tools` "+
-					"(GOWORK=off GOBIN=$PWD/bin go -C tools install tool)", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("stripetest: no go.work above the working directory: bin/stripe-mock cannot be found")
-		}
-		dir = parent
-	}
+	return bin, nil
 }
 
 // listening is stripe-mock's line announcing its HTTP listener.

@@ -11,12 +11,12 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"steward.dev/platform/toolbin"
 )
 
 // Sink is a running mailpit.
@@ -30,25 +30,11 @@ type Sink struct {
 // Binary returns the path of mailpit in the repository's bin/, found from
 // the working directory up to the folder holding go.work.
 func Binary() (string, error) {
-	dir, err := os.Getwd()
+	bin, err := toolbin.Path("mailpit")
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("mailtest: %w", err)
 	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.work")); err == nil {
-			bin := filepath.Join(dir, "bin", "mailpit")
-			if _, err := os.Stat(bin); err != nil {
-				return "", fmt.Errorf("mailtest: %s is missing: build it with `make tools` "+
-					"(GOWORK=off GOBIN=$PWD/bin go -C tools install tool)", bin)
-			}
-			return bin, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", fmt.Errorf("mailtest: no go.work above the working directory: bin/mailpit cannot be found")
-		}
-		dir = parent
-	}
+	return bin, nil
 }
 
 // Start runs a mailpit of t's own, stopped when t ends. A missing binary
